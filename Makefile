@@ -1,0 +1,67 @@
+# agentsight build. `make setup` installs what a fresh Debian 12 + Node 20 machine lacks and builds everything;
+# it is idempotent. `make test` runs the test suite. Generated files (vmlinux.h, BPF objects, the addon, dist/)
+# are build products: never edit them.
+
+SHELL := /bin/bash
+BPF_OUT := bpf/.output
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h)
+CLANG ?= clang
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+APT_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config make g++ python3 tmux curl openssl
+# node-gyp would otherwise download Node headers; Node's Debian/NodeSource package ships them in /usr/include/node.
+NODEDIR ?= $(shell n=$$(dirname $$(dirname $$(readlink -f $$(command -v node)))); [ -f $$n/include/node/node_api.h ] && echo $$n || echo /usr)
+export npm_config_nodedir := $(NODEDIR)
+
+.PHONY: setup deps tracefs node-deps build bpf native ts test bench clean
+
+setup: deps tracefs node-deps build
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$([ $$(id -u) -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+tracefs:
+	@if [ ! -d /sys/kernel/tracing/events ]; then \
+	  SUDO=$$([ $$(id -u) -eq 0 ] || echo sudo); \
+	  $$SUDO mount -t tracefs nodev /sys/kernel/tracing || echo "warning: cannot mount tracefs; tracepoints will not attach"; \
+	fi
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+node-deps: node_modules/.package-lock.json
+
+build: bpf native ts
+
+$(BPF_OUT)/vmlinux.h:
+	@mkdir -p $(BPF_OUT)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BPF_OUT)/vmlinux.h
+	$(CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BPF_OUT) -Ibpf -c $< -o $@
+
+bpf: $(BPF_OBJS)
+
+build/Release/agentsight.node: native/bpf-host.cc bpf/events.h binding.gyp node_modules/.package-lock.json
+	npx node-gyp rebuild --nodedir=$(NODEDIR)
+
+native: build/Release/agentsight.node
+
+ts: node_modules/.package-lock.json
+	npx tsc -p tsconfig.json
+
+test: build
+	npx vitest run
+
+bench: build
+	node dist/bench/index.js
+
+clean:
+	rm -rf $(BPF_OUT) build dist

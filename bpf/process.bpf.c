@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Process lifecycle: fork, exec (and failed execs), exit. Typed tracepoints (tp_btf) give the task_struct and
+ * linux_binprm directly; failed execs produce no sched_process_exec, so the execve/execveat syscall tracepoints
+ * catch those (FIELD-NOTES). The traced set (shared_traced) is extended here at fork, in the kernel, so a child is
+ * traced from its first instruction.
+ */
+#include "common.bpf.h"
+#include "process.h"
+#include "path.bpf.h"
+
+/* exe (<4 KiB) + cwd (<4 KiB) + argv (<16 KiB); per-CPU values are limited to 32 KiB */
+#define EXEC_PAYLOAD 24576
+#define FAILED_ARGS_MAX 32
+#define FAILED_ARG_BYTES 1024
+
+struct exec_scratch {
+	struct proc_exec_event e;
+	char payload[EXEC_PAYLOAD];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_scratch);
+} exec_scratch_map SEC(".maps");
+
+/* execve arguments seen at sys_enter, by thread, read again at sys_exit only if the exec failed. */
+struct exec_args {
+	const char *filename;
+	const char *const *argv;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct exec_args);
+} pending_execs SEC(".maps");
+
+static __always_inline int wanted(__u32 tgid)
+{
+	if (tgid == cfg.self_tgid)
+		return 0;
+	return cfg.all_processes || is_traced(tgid);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 child_pid = BPF_CORE_READ(child, pid);
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	if (child_pid != child_tgid) /* a new thread, not a process */
+		return 0;
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+	__u64 kstart = BPF_CORE_READ(child, start_time);
+
+	int traced = is_traced(parent_tgid) || bpf_map_lookup_elem(&shared_seeds, &parent_tgid) != NULL;
+	if (traced)
+		bpf_map_update_elem(&shared_traced, &child_tgid, &kstart, BPF_ANY);
+	else if (!cfg.all_processes || parent_tgid == cfg.self_tgid)
+		return 0;
+
+	struct proc_fork_event e = {};
+	fill_header(&e.hdr, EV_PROC_FORK, sizeof(e));
+	e.hdr.tgid = child_tgid; /* the record is about the child; current is the parent */
+	e.hdr.tid = child_pid;
+	e.kstart_ns = kstart;
+	e.parent_kstart_ns = task_kstart(parent);
+	e.parent_tgid = parent_tgid;
+	e.uid = BPF_CORE_READ(child, cred, uid.val);
+	BPF_CORE_READ_STR_INTO(&e.comm, child, comm);
+	emit(&shared_events, &e, sizeof(e), STAT_RB_FULL);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	if (!wanted(tgid))
+		return 0;
+	__u32 zero = 0;
+	struct exec_scratch *s = bpf_map_lookup_elem(&exec_scratch_map, &zero);
+	if (!s) {
+		stat_add(STAT_SCRATCH_MISS, 1);
+		return 0;
+	}
+	struct proc_exec_event *e = &s->e;
+	fill_header(&e->hdr, EV_PROC_EXEC, 0);
+	e->kstart_ns = task_kstart(p);
+	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	e->uid = BPF_CORE_READ(p, cred, uid.val);
+	e->ret = 0;
+	e->_pad = 0;
+	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+
+	__u32 exe_len = 0, cwd_len = 0, argv_len = 0;
+	struct path_walk *w = walk_path(__builtin_preserve_access_index(&bprm->file->f_path));
+	if (w) {
+		exe_len = copy_walked_path(w, s->payload);
+		if (w->clipped)
+			e->hdr.flags |= EXEC_F_EXE_CLIPPED;
+	}
+	struct fs_struct *fs = BPF_CORE_READ(p, fs);
+	w = walk_path(__builtin_preserve_access_index(&fs->pwd));
+	if (w) {
+		BARRIER_MASK(exe_len, 4095);
+		cwd_len = copy_walked_path(w, &s->payload[exe_len]);
+		if (w->clipped)
+			e->hdr.flags |= EXEC_F_CWD_CLIPPED;
+	}
+
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	unsigned long arg_start = BPF_CORE_READ(mm, arg_start);
+	unsigned long arg_end = BPF_CORE_READ(mm, arg_end);
+	__u64 want = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (want > ARGV_MAX - 1) {
+		want = ARGV_MAX - 1;
+		e->hdr.flags |= EXEC_F_ARGV_CLIPPED;
+		stat_add(STAT_ARGV_CLIPPED, 1);
+	}
+	argv_len = want;
+	__u32 argv_off = exe_len + cwd_len;
+	BARRIER_MASK(argv_off, 8191);
+	BARRIER_MASK(argv_len, 16383);
+	if (bpf_probe_read_user(&s->payload[argv_off], argv_len, (void *)arg_start))
+		argv_len = 0;
+
+	e->exe_len = exe_len;
+	e->cwd_len = cwd_len;
+	e->argv_len = argv_len;
+	__u64 size = sizeof(*e) + exe_len + cwd_len + argv_len;
+	BARRIER_MASK(size, 32767);
+	if (size > sizeof(*s))
+		size = sizeof(*s);
+	e->hdr.size = size;
+	emit(&shared_events, s, size, STAT_RB_FULL);
+	return 0;
+}
+
+static __always_inline int remember_exec(const char *filename, const char *const *argv)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!wanted(id >> 32))
+		return 0;
+	__u32 tid = (__u32)id;
+	struct exec_args a = { .filename = filename, .argv = argv };
+	bpf_map_update_elem(&pending_execs, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_execve")
+int handle_sys_enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_exec((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_execveat")
+int handle_sys_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_exec((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
+}
+
+struct failed_args_ctx {
+	struct exec_scratch *s;
+	const char *const *argv;
+	__u32 off;   /* where the next argument goes in payload */
+	__u32 start; /* where argv begins in payload */
+};
+
+static long copy_failed_arg(__u32 i, void *c)
+{
+	struct failed_args_ctx *ctx = c;
+	const char *arg = NULL;
+	if (bpf_probe_read_user(&arg, sizeof(arg), &ctx->argv[i]) || !arg)
+		return 1;
+	__u32 off = ctx->off;
+	if (off > ctx->start + ARGV_MAX - FAILED_ARG_BYTES)
+		return 1;
+	BARRIER_MASK(off, 16383);
+	long n = bpf_probe_read_user_str(&ctx->s->payload[off], FAILED_ARG_BYTES, arg);
+	if (n <= 0)
+		return 1;
+	ctx->off = off + n;
+	return 0;
+}
+
+static __always_inline int report_failed_exec(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct exec_args *a = bpf_map_lookup_elem(&pending_execs, &tid);
+	if (!a) {
+		if (ret < 0 && wanted(id >> 32))
+			stat_add(STAT_EXEC_MISSED, 1);
+		return 0;
+	}
+	struct exec_args args = *a;
+	bpf_map_delete_elem(&pending_execs, &tid);
+	if (ret >= 0)
+		return 0;
+
+	__u32 zero = 0;
+	struct exec_scratch *s = bpf_map_lookup_elem(&exec_scratch_map, &zero);
+	if (!s) {
+		stat_add(STAT_SCRATCH_MISS, 1);
+		return 0;
+	}
+	struct proc_exec_event *e = &s->e;
+	fill_header(&e->hdr, EV_PROC_EXEC_FAILED, 0);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	e->kstart_ns = task_kstart(task);
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = BPF_CORE_READ(task, cred, uid.val);
+	e->ret = ret;
+	e->_pad = 0;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+
+	long n = bpf_probe_read_user_str(s->payload, PATH_MAX_BYTES, args.filename);
+	__u32 exe_len = n > 0 ? n - 1 : 0; /* without the NUL */
+	__u32 cwd_len = 0;
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct path_walk *w = walk_path(__builtin_preserve_access_index(&fs->pwd));
+	if (w) {
+		BARRIER_MASK(exe_len, 4095);
+		cwd_len = copy_walked_path(w, &s->payload[exe_len]);
+	}
+	struct failed_args_ctx ctx = { .s = s, .argv = args.argv, .off = exe_len + cwd_len, .start = exe_len + cwd_len };
+	bpf_loop(FAILED_ARGS_MAX, copy_failed_arg, &ctx, 0);
+	__u32 argv_len = ctx.off - ctx.start;
+
+	e->exe_len = exe_len;
+	e->cwd_len = cwd_len;
+	e->argv_len = argv_len;
+	__u64 size = sizeof(*e) + exe_len + cwd_len + argv_len;
+	BARRIER_MASK(size, 32767);
+	if (size > sizeof(*s))
+		size = sizeof(*s);
+	e->hdr.size = size;
+	emit(&shared_events, s, size, STAT_RB_FULL);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_execve")
+int handle_sys_exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return report_failed_exec(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_execveat")
+int handle_sys_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return report_failed_exec(ctx->ret);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_sched_process_exit, struct task_struct *p)
+{
+	/* signal->live drops to zero before this tracepoint only when the last thread of the group exits */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	int traced = is_traced(tgid);
+	if (traced)
+		bpf_map_delete_elem(&shared_traced, &tgid);
+	else if (!cfg.all_processes || tgid == cfg.self_tgid)
+		return 0;
+
+	struct proc_exit_event e = {};
+	fill_header(&e.hdr, EV_PROC_EXIT, sizeof(e));
+	e.hdr.tgid = tgid;
+	e.kstart_ns = task_kstart(p);
+	e.exit_code = BPF_CORE_READ(p, exit_code);
+	e.maxrss_kb = BPF_CORE_READ(p, signal, maxrss) * 4; /* pages of 4 KiB (x86-64) */
+	BPF_CORE_READ_STR_INTO(&e.comm, p, comm);
+	emit(&shared_events, &e, sizeof(e), STAT_RB_FULL);
+	return 0;
+}

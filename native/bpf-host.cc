@@ -1,0 +1,529 @@
+// agentsight native addon: loads BPF objects, attaches their programs, consumes their ring buffers on a poll
+// thread and hands records to JavaScript in batches (one ArrayBuffer per batch, never one call per event).
+//
+// The lifecycle reads as a straight line: load() (open -> configure rodata -> share maps -> load) ->
+// attach()/attachUprobe() -> start() (poll thread) -> stop() -> close(), with one cleanup path in reverse.
+// Kernel objects are held only by our fds (nothing is pinned), so a SIGKILL of the process removes them.
+#include <napi.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdarg>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../bpf/events.h"
+
+namespace {
+
+// libbpf's messages are kept (bounded) so a failed load can say why, instead of printing to our users' terminal.
+std::mutex g_log_mutex;
+std::string g_log;
+bool g_log_echo = false;
+
+int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args) {
+  if (level == LIBBPF_DEBUG && !g_log_echo) return 0;
+  char buf[2048];
+  vsnprintf(buf, sizeof(buf), fmt, args);
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  if (g_log_echo) fputs(buf, stderr);
+  g_log += buf;
+  if (g_log.size() > 64 * 1024) g_log.erase(0, g_log.size() - 48 * 1024);
+  return 0;
+}
+
+std::string take_log() {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  std::string s;
+  s.swap(g_log);
+  return s;
+}
+
+// A batch handed to JS: packed records, each [u32 len][u32 ring][len bytes][pad to 8].
+struct Batch {
+  std::vector<uint8_t> bytes;
+  uint32_t records = 0;
+};
+
+struct LoadedObject {
+  std::string path;
+  bpf_object *obj = nullptr;
+};
+
+class BpfHost;
+
+struct RingCtx {
+  BpfHost *host;
+  uint32_t ring;
+};
+
+class BpfHost : public Napi::ObjectWrap<BpfHost> {
+ public:
+  static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    Napi::Function fn = DefineClass(env, "BpfHost",
+                                    {
+                                        InstanceMethod("load", &BpfHost::Load),
+                                        InstanceMethod("attach", &BpfHost::Attach),
+                                        InstanceMethod("attachUprobe", &BpfHost::AttachUprobe),
+                                        InstanceMethod("detach", &BpfHost::Detach),
+                                        InstanceMethod("mapUpdate", &BpfHost::MapUpdate),
+                                        InstanceMethod("mapDelete", &BpfHost::MapDelete),
+                                        InstanceMethod("mapLookup", &BpfHost::MapLookup),
+                                        InstanceMethod("percpuSums", &BpfHost::PercpuSums),
+                                        InstanceMethod("start", &BpfHost::Start),
+                                        InstanceMethod("stop", &BpfHost::Stop),
+                                        InstanceMethod("close", &BpfHost::Close),
+                                        InstanceMethod("stats", &BpfHost::Stats),
+                                    });
+    exports.Set("BpfHost", fn);
+    return exports;
+  }
+
+  explicit BpfHost(const Napi::CallbackInfo &info) : Napi::ObjectWrap<BpfHost>(info) {}
+  ~BpfHost() override { Cleanup(); }
+
+  // Called on the poll thread for every record.
+  int OnRecord(uint32_t ring, void *data, size_t size) {
+    Batch &b = *current_;
+    size_t at = b.bytes.size();
+    size_t padded = (size + 7) & ~size_t(7);
+    b.bytes.resize(at + 8 + padded);
+    uint32_t hdr[2] = {uint32_t(size), ring};
+    memcpy(b.bytes.data() + at, hdr, 8);
+    memcpy(b.bytes.data() + at + 8, data, size);
+    b.records++;
+    if (b.bytes.size() >= batch_bytes_ || b.records >= batch_records_) Flush();
+    return 0;
+  }
+
+ private:
+  std::vector<LoadedObject> objects_;
+  std::map<std::string, int> shared_fds_;  // shared_* map name -> fd of the first object that created it
+  std::vector<bpf_link *> links_;
+  std::vector<RingCtx *> ring_ctxs_;
+  std::map<int, uint32_t> ring_by_fd_;
+  ring_buffer *rb_ = nullptr;
+  std::thread poller_;
+  std::atomic<bool> stopping_{false};
+  bool running_ = false;
+  Napi::ThreadSafeFunction tsfn_;
+  Batch *current_ = nullptr;
+  size_t batch_bytes_ = 1 << 20;
+  uint32_t batch_records_ = 4096;
+  int poll_ms_ = 10;
+  // Backpressure: bytes handed to JS but not yet consumed. Past the cap, batches are dropped and counted.
+  std::atomic<uint64_t> queued_bytes_{0};
+  uint64_t queue_cap_bytes_ = 512ull << 20;
+  std::atomic<uint64_t> dropped_batches_{0}, dropped_records_{0}, dropped_bytes_{0};
+  std::atomic<uint64_t> delivered_records_{0}, delivered_batches_{0};
+
+  bpf_object *FindObject(const std::string &name) {
+    for (auto &o : objects_)
+      if (bpf_object__name(o.obj) == name) return o.obj;
+    return nullptr;
+  }
+
+  bpf_program *FindProgram(const std::string &name) {
+    for (auto &o : objects_) {
+      bpf_program *p = bpf_object__find_program_by_name(o.obj, name.c_str());
+      if (p) return p;
+    }
+    return nullptr;
+  }
+
+  bpf_map *FindMap(const std::string &name) {
+    for (auto &o : objects_) {
+      bpf_map *m = bpf_object__find_map_by_name(o.obj, name.c_str());
+      if (m && bpf_map__fd(m) >= 0) return m;
+    }
+    return nullptr;
+  }
+
+  // Write the `cfg` variable in .rodata: its offset comes from the object's BTF, so objects need no skeleton.
+  static std::string SetConfig(bpf_object *obj, const uint8_t *cfg, size_t len) {
+    bpf_map *rodata = nullptr;
+    bpf_map *m;
+    bpf_object__for_each_map(m, obj) {
+      const char *n = bpf_map__name(m);
+      size_t nl = strlen(n);
+      if (nl >= 7 && strcmp(n + nl - 7, ".rodata") == 0) rodata = m;
+    }
+    if (!rodata) return "object has no .rodata (no `cfg`)";
+    const btf *b = bpf_object__btf(obj);
+    if (!b) return "object has no BTF";
+    int sec_id = btf__find_by_name_kind(b, ".rodata", BTF_KIND_DATASEC);
+    if (sec_id < 0) return "no .rodata datasec in BTF";
+    const btf_type *sec = btf__type_by_id(b, sec_id);
+    const btf_var_secinfo *vs = btf_var_secinfos(sec);
+    for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+      const btf_type *var = btf__type_by_id(b, vs->type);
+      if (strcmp(btf__name_by_offset(b, var->name_off), "cfg") != 0) continue;
+      if (vs->size != len) return "cfg size " + std::to_string(vs->size) + " != " + std::to_string(len);
+      size_t sz = 0;
+      const uint8_t *cur = static_cast<const uint8_t *>(bpf_map__initial_value(rodata, &sz));
+      if (!cur || vs->offset + len > sz) return "cannot read .rodata";
+      std::vector<uint8_t> data(cur, cur + sz);
+      memcpy(data.data() + vs->offset, cfg, len);
+      if (bpf_map__set_initial_value(rodata, data.data(), sz)) return "cannot write .rodata";
+      return "";
+    }
+    return "no `cfg` variable in .rodata";
+  }
+
+  // load(path, cfg: Buffer, opts: {ringBytes?: {[map]: bytes}, disable?: string[]}) -> {name, programs: [{name, section}]}
+  Napi::Value Load(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::string path = info[0].As<Napi::String>();
+    Napi::Buffer<uint8_t> cfg = info[1].As<Napi::Buffer<uint8_t>>();
+    Napi::Object opts = info.Length() > 2 && info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+    if (running_) throw Napi::Error::New(env, "load() after start()");
+    take_log();
+
+    bpf_object *obj = bpf_object__open_file(path.c_str(), nullptr);
+    if (!obj || libbpf_get_error(obj)) {
+      int err = errno;
+      throw Napi::Error::New(env, "cannot open BPF object " + path + ": " + strerror(err) + "\n" + take_log());
+    }
+    std::string err = SetConfig(obj, cfg.Data(), cfg.Length());
+    if (!err.empty()) {
+      bpf_object__close(obj);
+      throw Napi::Error::New(env, path + ": " + err);
+    }
+    if (opts.Has("disable")) {
+      Napi::Array dis = opts.Get("disable").As<Napi::Array>();
+      for (uint32_t i = 0; i < dis.Length(); i++) {
+        std::string n = dis.Get(i).As<Napi::String>();
+        bpf_program *p = bpf_object__find_program_by_name(obj, n.c_str());
+        if (p) bpf_program__set_autoload(p, false);
+      }
+    }
+    Napi::Object ringBytes = opts.Has("ringBytes") ? opts.Get("ringBytes").As<Napi::Object>() : Napi::Object::New(env);
+    bpf_map *m;
+    bpf_object__for_each_map(m, obj) {
+      std::string n = bpf_map__name(m);
+      auto it = shared_fds_.find(n);
+      if (it != shared_fds_.end()) {
+        if (bpf_map__reuse_fd(m, it->second)) {
+          bpf_object__close(obj);
+          throw Napi::Error::New(env, path + ": cannot share map " + n);
+        }
+      } else if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF && ringBytes.Has(n)) {
+        bpf_map__set_max_entries(m, ringBytes.Get(n).As<Napi::Number>().Uint32Value());
+      }
+    }
+    if (bpf_object__load(obj)) {
+      int e = errno;
+      std::string log = take_log();
+      bpf_object__close(obj);
+      Napi::Error error = Napi::Error::New(env, "cannot load BPF object " + path + ": " + strerror(e));
+      error.Set("log", Napi::String::New(env, log));
+      throw error;
+    }
+    bpf_object__for_each_map(m, obj) {
+      std::string n = bpf_map__name(m);
+      if (n.rfind("shared_", 0) == 0 && !shared_fds_.count(n)) shared_fds_[n] = bpf_map__fd(m);
+    }
+    objects_.push_back({path, obj});
+
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("name", bpf_object__name(obj));
+    Napi::Array progs = Napi::Array::New(env);
+    bpf_program *p;
+    uint32_t i = 0;
+    bpf_object__for_each_program(p, obj) {
+      Napi::Object po = Napi::Object::New(env);
+      po.Set("name", bpf_program__name(p));
+      po.Set("section", bpf_program__section_name(p));
+      po.Set("loaded", bpf_program__autoload(p));
+      progs.Set(i++, po);
+    }
+    out.Set("programs", progs);
+    return out;
+  }
+
+  // attach(progName) -> link id. Uses the program's SEC() (tp, tp_btf, raw_tp …) to attach.
+  Napi::Value Attach(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    bpf_program *p = FindProgram(name);
+    if (!p) throw Napi::Error::New(env, "no BPF program " + name);
+    take_log();
+    bpf_link *l = bpf_program__attach(p);
+    if (!l || libbpf_get_error(l)) {
+      int e = errno;
+      throw Napi::Error::New(env, "cannot attach " + name + ": " + strerror(e) + " " + take_log());
+    }
+    links_.push_back(l);
+    return Napi::Number::New(env, links_.size() - 1);
+  }
+
+  // attachUprobe(progName, binaryPath, fileOffset, retprobe, pid) -> link id. pid -1 = every process.
+  Napi::Value AttachUprobe(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    std::string bin = info[1].As<Napi::String>();
+    int64_t offset = info[2].As<Napi::Number>().Int64Value();
+    bool ret = info[3].As<Napi::Boolean>();
+    int pid = info[4].As<Napi::Number>().Int32Value();
+    bpf_program *p = FindProgram(name);
+    if (!p) throw Napi::Error::New(env, "no BPF program " + name);
+    LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = ret);
+    take_log();
+    bpf_link *l = bpf_program__attach_uprobe_opts(p, pid, bin.c_str(), size_t(offset), &o);
+    if (!l || libbpf_get_error(l)) {
+      int e = errno;
+      throw Napi::Error::New(env, "cannot attach uprobe " + name + " at " + bin + "+0x" +
+                                      [&] { char b[32]; snprintf(b, sizeof b, "%llx", (unsigned long long)offset); return std::string(b); }() +
+                                      ": " + strerror(e) + " " + take_log());
+    }
+    links_.push_back(l);
+    return Napi::Number::New(env, links_.size() - 1);
+  }
+
+  Napi::Value Detach(const Napi::CallbackInfo &info) {
+    uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+    if (id < links_.size() && links_[id]) {
+      bpf_link__destroy(links_[id]);
+      links_[id] = nullptr;
+    }
+    return info.Env().Undefined();
+  }
+
+  int MapFd(Napi::Env env, const std::string &name) {
+    bpf_map *m = FindMap(name);
+    if (!m) throw Napi::Error::New(env, "no BPF map " + name);
+    return bpf_map__fd(m);
+  }
+
+  Napi::Value MapUpdate(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    int fd = MapFd(env, info[0].As<Napi::String>());
+    auto k = info[1].As<Napi::Buffer<uint8_t>>();
+    auto v = info[2].As<Napi::Buffer<uint8_t>>();
+    if (bpf_map_update_elem(fd, k.Data(), v.Data(), BPF_ANY))
+      throw Napi::Error::New(env, std::string("map update failed: ") + strerror(errno));
+    return env.Undefined();
+  }
+
+  Napi::Value MapDelete(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    int fd = MapFd(env, info[0].As<Napi::String>());
+    auto k = info[1].As<Napi::Buffer<uint8_t>>();
+    return Napi::Boolean::New(env, bpf_map_delete_elem(fd, k.Data()) == 0);
+  }
+
+  // mapLookup(map, key, valueSize) -> Buffer | null
+  Napi::Value MapLookup(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    int fd = MapFd(env, info[0].As<Napi::String>());
+    auto k = info[1].As<Napi::Buffer<uint8_t>>();
+    uint32_t vsize = info[2].As<Napi::Number>().Uint32Value();
+    auto v = Napi::Buffer<uint8_t>::New(env, vsize);
+    if (bpf_map_lookup_elem(fd, k.Data(), v.Data())) return env.Null();
+    return v;
+  }
+
+  // percpuSums(map, entries) -> number[]: u64 counters of a per-CPU array summed over CPUs.
+  Napi::Value PercpuSums(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    int fd = MapFd(env, info[0].As<Napi::String>());
+    uint32_t n = info[1].As<Napi::Number>().Uint32Value();
+    int ncpu = libbpf_num_possible_cpus();
+    std::vector<uint64_t> vals(ncpu > 0 ? ncpu : 1);
+    Napi::Array out = Napi::Array::New(env, n);
+    for (uint32_t k = 0; k < n; k++) {
+      uint64_t sum = 0;
+      if (bpf_map_lookup_elem(fd, &k, vals.data()) == 0)
+        for (auto v : vals) sum += v;
+      out.Set(k, Napi::Number::New(env, double(sum)));
+    }
+    return out;
+  }
+
+  // start(onBatch(ArrayBuffer, records), {batchBytes, batchRecords, pollMs, queueCapBytes})
+  Napi::Value Start(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (running_) throw Napi::Error::New(env, "already started");
+    Napi::Function cb = info[0].As<Napi::Function>();
+    if (info.Length() > 1 && info[1].IsObject()) {
+      Napi::Object o = info[1].As<Napi::Object>();
+      if (o.Has("batchBytes")) batch_bytes_ = o.Get("batchBytes").As<Napi::Number>().Uint32Value();
+      if (o.Has("batchRecords")) batch_records_ = o.Get("batchRecords").As<Napi::Number>().Uint32Value();
+      if (o.Has("pollMs")) poll_ms_ = o.Get("pollMs").As<Napi::Number>().Int32Value();
+      if (o.Has("queueCapBytes")) queue_cap_bytes_ = uint64_t(o.Get("queueCapBytes").As<Napi::Number>().DoubleValue());
+    }
+    uint32_t ring = 0;
+    for (auto &o : objects_) {
+      bpf_map *m;
+      bpf_object__for_each_map(m, o.obj) {
+        if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF) continue;
+        int fd = bpf_map__fd(m);
+        if (fd < 0 || ring_by_fd_.count(fd)) continue;  // a shared ring is consumed once
+        RingCtx *ctx = new RingCtx{this, ring};
+        ring_ctxs_.push_back(ctx);
+        auto fn = [](void *c, void *data, size_t size) -> int {
+          RingCtx *rc = static_cast<RingCtx *>(c);
+          return rc->host->OnRecord(rc->ring, data, size);
+        };
+        int err = rb_ ? ring_buffer__add(rb_, fd, fn, ctx) : 0;
+        if (!rb_) {
+          rb_ = ring_buffer__new(fd, fn, ctx, nullptr);
+          if (!rb_) err = -errno;
+        }
+        if (err) throw Napi::Error::New(env, std::string("cannot consume ring ") + bpf_map__name(m));
+        ring_by_fd_[fd] = ring++;
+      }
+    }
+    if (!rb_) throw Napi::Error::New(env, "no ring buffers loaded");
+    tsfn_ = Napi::ThreadSafeFunction::New(env, cb, "agentsight-ring", 0, 1);
+    current_ = new Batch();
+    stopping_ = false;
+    running_ = true;
+    poller_ = std::thread([this] { PollLoop(); });
+    return env.Undefined();
+  }
+
+  void PollLoop() {
+    while (!stopping_.load()) {
+      int n = ring_buffer__poll(rb_, poll_ms_);
+      // With BPF_RB_NO_WAKEUP the epoll fd may not fire: consume explicitly or records sit in the ring.
+      if (n == 0) ring_buffer__consume(rb_);
+      if (n < 0 && n != -EINTR) break;
+      Flush();
+    }
+    ring_buffer__consume(rb_);
+    Flush();
+  }
+
+  void Flush() {
+    Batch *b = current_;
+    if (b->records == 0) return;
+    current_ = new Batch();
+    uint64_t sz = b->bytes.size();
+    if (queued_bytes_.load() + sz > queue_cap_bytes_) {
+      dropped_batches_++;
+      dropped_records_ += b->records;
+      dropped_bytes_ += sz;
+      delete b;
+      return;
+    }
+    queued_bytes_ += sz;
+    auto status = tsfn_.NonBlockingCall(b, [this](Napi::Env env, Napi::Function fn, Batch *batch) {
+      size_t len = batch->bytes.size();
+      uint32_t recs = batch->records;
+      queued_bytes_ -= len;
+      delivered_records_ += recs;
+      delivered_batches_++;
+      if (env == nullptr) {  // the function is being torn down
+        delete batch;
+        return;
+      }
+      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
+          env, batch->bytes.data(), len, [](Napi::Env, void *, Batch *bb) { delete bb; }, batch);
+      fn.Call({ab, Napi::Number::New(env, recs)});
+    });
+    if (status != napi_ok) {
+      queued_bytes_ -= sz;
+      dropped_batches_++;
+      dropped_records_ += b->records;
+      dropped_bytes_ += sz;
+      delete b;
+    }
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("deliveredRecords", double(delivered_records_.load()));
+    o.Set("deliveredBatches", double(delivered_batches_.load()));
+    o.Set("droppedBatches", double(dropped_batches_.load()));
+    o.Set("droppedRecords", double(dropped_records_.load()));
+    o.Set("droppedBytes", double(dropped_bytes_.load()));
+    o.Set("queuedBytes", double(queued_bytes_.load()));
+    return o;
+  }
+
+  void StopPolling() {
+    if (!running_) return;
+    stopping_ = true;
+    if (poller_.joinable()) poller_.join();
+    // NonBlockingCall never blocks, so joining cannot deadlock; queued batches are still delivered.
+    tsfn_.Release();
+    running_ = false;
+    delete current_;
+    current_ = nullptr;
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo &info) {
+    StopPolling();
+    return info.Env().Undefined();
+  }
+
+  void Cleanup() {
+    StopPolling();
+    for (auto l : links_)
+      if (l) bpf_link__destroy(l);
+    links_.clear();
+    if (rb_) ring_buffer__free(rb_);
+    rb_ = nullptr;
+    for (auto c : ring_ctxs_) delete c;
+    ring_ctxs_.clear();
+    ring_by_fd_.clear();
+    for (auto it = objects_.rbegin(); it != objects_.rend(); ++it) bpf_object__close(it->obj);
+    objects_.clear();
+    shared_fds_.clear();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo &info) {
+    Cleanup();
+    return info.Env().Undefined();
+  }
+};
+
+// Unix-epoch ns minus CLOCK_MONOTONIC ns: BPF timestamps (bpf_ktime_get_ns) become wall time with one addition.
+Napi::Value ClockOffsetNs(const Napi::CallbackInfo &info) {
+  timespec mono1, real, mono2;
+  clock_gettime(CLOCK_MONOTONIC, &mono1);
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_MONOTONIC, &mono2);
+  int64_t m1 = int64_t(mono1.tv_sec) * 1000000000 + mono1.tv_nsec;
+  int64_t m2 = int64_t(mono2.tv_sec) * 1000000000 + mono2.tv_nsec;
+  int64_t r = int64_t(real.tv_sec) * 1000000000 + real.tv_nsec;
+  return Napi::BigInt::New(info.Env(), r - (m1 + (m2 - m1) / 2));
+}
+
+Napi::Value MonotonicNs(const Napi::CallbackInfo &info) {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return Napi::BigInt::New(info.Env(), int64_t(t.tv_sec) * 1000000000 + t.tv_nsec);
+}
+
+Napi::Value SetLogEcho(const Napi::CallbackInfo &info) {
+  g_log_echo = info[0].As<Napi::Boolean>();
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  libbpf_set_print(libbpf_print);
+  libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+  BpfHost::Init(env, exports);
+  exports.Set("clockOffsetNs", Napi::Function::New(env, ClockOffsetNs));
+  exports.Set("monotonicNs", Napi::Function::New(env, MonotonicNs));
+  exports.Set("setLogEcho", Napi::Function::New(env, SetLogEcho));
+  exports.Set("eventHeaderSize", Napi::Number::New(env, sizeof(event_header)));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(agentsight, Init)

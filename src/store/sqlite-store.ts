@@ -1,0 +1,538 @@
+/**
+ * SQLite backend of the Store interface (better-sqlite3). Live capture opens it read-write in WAL mode and commits
+ * buffered writes in one transaction per flush(); saved recordings open read-only with fileMustExist.
+ */
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import { StoreError } from './errors';
+import { FORMAT_TAG, SCHEMA_VERSION, migrations } from './migrations';
+import type {
+  ActivityBucket,
+  ActivityDelta,
+  IdTable,
+  LossTotal,
+  RecordingInfo,
+  SessionSummary,
+  Store,
+  TimeQuery,
+} from './store';
+import { TABLES, decodeRow, encodeRow, type TableName, type TableSpec } from './table-specs';
+import type {
+  CausalLinkRow,
+  ExecRow,
+  FileOpRow,
+  HttpExchangeRow,
+  LlmCallRow,
+  LossRow,
+  NetConnRow,
+  ProcessRow,
+  ResourceSampleRow,
+  SessionRow,
+  TlsChunkRow,
+  TlsConnRow,
+  TlsTargetRow,
+  ToolCallRow,
+} from './types';
+
+export type OpenMode = 'create' | 'readonly' | 'readwrite';
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** Columns of llm_calls left out of list queries: the full JSON can be megabytes per call. */
+const HEAVY_LLM_COLUMNS = new Set(['request_json', 'response_json']);
+
+type Op = () => void;
+
+export class SqliteStore implements Store {
+  readonly readOnly: boolean;
+  private readonly db: Database.Database;
+  private readonly pending: Op[] = [];
+  private readonly ids = new Map<IdTable, number>();
+  private readonly inserts = new Map<string, Database.Statement>();
+  private readonly activityPending = new Map<number, Required<ActivityDelta>>();
+  private closed = false;
+
+  private constructor(readonly path: string, db: Database.Database, readOnly: boolean) {
+    this.db = db;
+    this.readOnly = readOnly;
+  }
+
+  /** Open (or create) a store. Throws StoreError with a code the CLI maps to a one-line message. */
+  static open(path: string, mode: OpenMode): SqliteStore {
+    if (mode !== 'create' || path === ':memory:') {
+      if (path !== ':memory:') checkFile(path, mode === 'readonly');
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(path, {
+        readonly: mode === 'readonly',
+        fileMustExist: mode !== 'create',
+      });
+    } catch (err) {
+      throw wrap(err, path);
+    }
+    try {
+      const store = new SqliteStore(path, db, mode === 'readonly');
+      store.prepare(mode);
+      return store;
+    } catch (err) {
+      db.close();
+      throw err instanceof StoreError ? err : wrap(err, path);
+    }
+  }
+
+  private prepare(mode: OpenMode): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (mode === 'create' && version === 0 && this.tableCount() === 0) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.migrate(0);
+      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('format', FORMAT_TAG);
+    } else {
+      this.checkOurs(version);
+      if (version < SCHEMA_VERSION) {
+        if (this.readOnly) {
+          throw new StoreError('NEWER_SCHEMA', this.path, `${this.path}: recording has schema v${version}; open it read-write once to upgrade`);
+        }
+        this.migrate(version);
+      }
+      if (!this.readOnly) this.db.pragma('journal_mode = WAL');
+    }
+    this.db.pragma('busy_timeout = 2000');
+    for (const t of Object.keys(TABLES) as TableName[]) {
+      if (t === 'resource_samples') continue;
+      const max = this.db.prepare(`SELECT MAX(id) AS m FROM ${t}`).get() as { m: number | null };
+      this.ids.set(t as IdTable, (max.m ?? 0) + 1);
+    }
+  }
+
+  private tableCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+  }
+
+  private checkOurs(version: number): void {
+    let format: string | undefined;
+    try {
+      format = (this.db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string } | undefined)?.value;
+    } catch (err) {
+      if (isCorruption(err)) throw wrap(err, this.path);
+      format = undefined;
+    }
+    if (format !== FORMAT_TAG) {
+      throw new StoreError('NOT_AN_AGENTSIGHT_DB', this.path, `${this.path}: SQLite database, but not an agentsight recording`);
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError(
+        'NEWER_SCHEMA',
+        this.path,
+        `${this.path}: recorded by a newer agentsight (schema v${version}; this build reads up to v${SCHEMA_VERSION})`,
+      );
+    }
+  }
+
+  private migrate(from: number): void {
+    this.db.transaction(() => {
+      for (let v = from; v < migrations.length; v++) this.db.exec(migrations[v]);
+      this.db.pragma(`user_version = ${migrations.length}`);
+    })();
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  private assertWritable(): void {
+    if (this.readOnly) throw new StoreError('READ_ONLY', this.path, `${this.path}: opened read-only`);
+  }
+
+  nextId(table: IdTable): number {
+    const id = this.ids.get(table) ?? 1;
+    this.ids.set(table, id + 1);
+    return id;
+  }
+
+  private put(table: TableName, row: object, verb: 'INSERT OR REPLACE' | 'INSERT' = 'INSERT OR REPLACE'): void {
+    this.assertWritable();
+    const spec = TABLES[table];
+    const key = verb + table;
+    let stmt = this.inserts.get(key);
+    if (!stmt) {
+      const cols = spec.columns.map((c) => c.column);
+      stmt = this.db.prepare(`${verb} INTO ${spec.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+      this.inserts.set(key, stmt);
+    }
+    const params = encodeRow(spec, row);
+    const s = stmt;
+    this.pending.push(() => s.run(params));
+  }
+
+  putMeta(key: string, value: string): void {
+    this.assertWritable();
+    const stmt = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    this.pending.push(() => stmt.run(key, value));
+  }
+  putSession(row: SessionRow): void { this.put('sessions', row); }
+  putProcess(row: ProcessRow): void { this.put('processes', row); }
+  addExec(row: ExecRow): void { this.put('execs', row, 'INSERT'); }
+  putFileOp(row: FileOpRow): void { this.put('file_ops', row); }
+  putNetConn(row: NetConnRow): void { this.put('net_conns', row); }
+  putTlsTarget(row: TlsTargetRow): void { this.put('tls_targets', row); }
+  putTlsConn(row: TlsConnRow): void { this.put('tls_conns', row); }
+  addTlsChunk(row: TlsChunkRow): void { this.put('tls_chunks', row, 'INSERT'); }
+  putHttpExchange(row: HttpExchangeRow): void { this.put('http_exchanges', row); }
+  putLlmCall(row: LlmCallRow): void { this.put('llm_calls', row); }
+  putToolCall(row: ToolCallRow): void { this.put('tool_calls', row); }
+  addCausalLink(row: CausalLinkRow): void { this.put('causal_links', row, 'INSERT'); }
+  addLoss(row: LossRow): void { this.put('losses', row, 'INSERT'); }
+  addResourceSample(row: ResourceSampleRow): void { this.put('resource_samples', row); }
+
+  addActivity(tsNs: number, delta: ActivityDelta): void {
+    this.assertWritable();
+    const sec = Math.floor(tsNs / 1e9);
+    let b = this.activityPending.get(sec);
+    if (!b) {
+      b = { procEvents: 0, fileOps: 0, netEvents: 0, llmCalls: 0, tokens: 0, errors: 0, losses: 0 };
+      this.activityPending.set(sec, b);
+    }
+    for (const k of Object.keys(delta) as Array<keyof ActivityDelta>) b[k] += delta[k] ?? 0;
+  }
+
+  flush(): void {
+    if (this.readOnly || this.closed) return;
+    if (this.pending.length === 0 && this.activityPending.size === 0) return;
+    const ops = this.pending.splice(0);
+    const activity = [...this.activityPending];
+    this.activityPending.clear();
+    const upsert = this.db.prepare(`INSERT INTO activity (sec, proc_events, file_ops, net_events, llm_calls, tokens, errors, losses)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sec) DO UPDATE SET
+      proc_events = proc_events + excluded.proc_events, file_ops = file_ops + excluded.file_ops,
+      net_events = net_events + excluded.net_events, llm_calls = llm_calls + excluded.llm_calls,
+      tokens = tokens + excluded.tokens, errors = errors + excluded.errors, losses = losses + excluded.losses`);
+    this.db.transaction(() => {
+      for (const op of ops) op();
+      for (const [sec, b] of activity) {
+        upsert.run(sec, b.procEvents, b.fileOps, b.netEvents, b.llmCalls, b.tokens, b.errors, b.losses);
+      }
+    })();
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private all<T>(table: TableName, sql: string, params: unknown[] = []): T[] {
+    const spec = TABLES[table];
+    return (this.db.prepare(sql).all(...params) as Record<string, unknown>[]).map((r) => decodeRow<T>(spec, r));
+  }
+
+  private count(sql: string, params: unknown[] = []): number {
+    return (this.db.prepare(sql).get(...params) as { n: number | null }).n ?? 0;
+  }
+
+  info(): RecordingInfo {
+    const meta: Record<string, string> = {};
+    for (const r of this.db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>) {
+      meta[r.key] = r.value;
+    }
+    const range = this.db
+      .prepare(
+        `SELECT MIN(s) AS s, MAX(e) AS e FROM (
+           SELECT MIN(start_ns) AS s, MAX(COALESCE(exit_ns, start_ns)) AS e FROM processes
+           UNION ALL SELECT MIN(start_ns), MAX(COALESCE(end_ns, start_ns)) FROM llm_calls
+           UNION ALL SELECT MIN(first_ns), MAX(last_ns) FROM file_ops
+           UNION ALL SELECT MIN(first_ns), MAX(last_ns) FROM net_conns
+           UNION ALL SELECT MIN(ts_ns), MAX(ts_ns) FROM losses)`,
+      )
+      .get() as { s: number | null; e: number | null };
+    const metaStart = meta['start_ns'] ? Number(meta['start_ns']) : null;
+    const metaEnd = meta['end_ns'] ? Number(meta['end_ns']) : null;
+    return {
+      path: this.path,
+      schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
+      meta,
+      startNs: minOf(range.s, metaStart),
+      endNs: maxOf(range.e, metaEnd),
+      counts: {
+        sessions: this.count('SELECT COUNT(*) AS n FROM sessions'),
+        processes: this.count('SELECT COUNT(*) AS n FROM processes'),
+        execs: this.count('SELECT COUNT(*) AS n FROM execs'),
+        fileOps: this.count('SELECT COUNT(*) AS n FROM file_ops'),
+        netConns: this.count('SELECT COUNT(*) AS n FROM net_conns'),
+        llmCalls: this.count('SELECT COUNT(*) AS n FROM llm_calls'),
+        toolCalls: this.count('SELECT COUNT(*) AS n FROM tool_calls'),
+        losses: this.count('SELECT COALESCE(SUM(count), 0) AS n FROM losses'),
+      },
+    };
+  }
+
+  sessions(q: TimeQuery = {}): SessionSummary[] {
+    const at = q.atNs ?? Number.MAX_SAFE_INTEGER;
+    const rows = this.db
+      .prepare(
+        `SELECT s.*,
+          (SELECT COUNT(*) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at) AS n_processes,
+          (SELECT COUNT(*) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at
+             AND (p.exit_ns IS NULL OR p.exit_ns > @at)) AS n_live,
+          (SELECT MAX(p.start_ns) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at) AS last_proc,
+          l.n AS n_llm, l.models, l.inp, l.outp, l.cr, l.cw, l.rs, l.cost, l.errs, l.last_llm,
+          (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns <= @at) AS n_tools,
+          (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns <= @at AND t.result_is_error = 1) AS n_tool_fail,
+          f.n AS n_files, f.changed AS n_changed, f.last_f,
+          (SELECT COUNT(*) FROM net_conns c WHERE c.session_id = s.id AND c.first_ns <= @at) AS n_net,
+          (SELECT COALESCE(SUM(x.count), 0) FROM losses x JOIN processes p ON p.id = x.process_id
+             WHERE p.session_id = s.id AND x.ts_ns <= @at) AS n_losses
+        FROM sessions s
+        LEFT JOIN (SELECT session_id, COUNT(*) AS n, GROUP_CONCAT(DISTINCT COALESCE(response_model, request_model)) AS models,
+             SUM(COALESCE(input_tokens, 0)) AS inp, SUM(COALESCE(output_tokens, 0)) AS outp,
+             SUM(COALESCE(cache_read_tokens, 0)) AS cr, SUM(COALESCE(cache_write_tokens, 0)) AS cw,
+             SUM(COALESCE(reasoning_tokens, 0)) AS rs, SUM(cost_usd) AS cost,
+             SUM(CASE WHEN (http_status >= 400) OR incomplete = 1 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errs,
+             MAX(start_ns) AS last_llm
+           FROM llm_calls WHERE start_ns <= @at GROUP BY session_id) l ON l.session_id = s.id
+        LEFT JOIN (SELECT session_id, COUNT(*) AS n,
+             SUM(CASE WHEN op IN ('create','write','truncate','rename','unlink','rmdir','mkdir','chmod','link','symlink') AND result = 0 THEN 1 ELSE 0 END) AS changed,
+             MAX(first_ns) AS last_f
+           FROM file_ops WHERE first_ns <= @at GROUP BY session_id) f ON f.session_id = s.id
+        WHERE s.start_ns <= @at
+        ${q.sessionId !== undefined ? 'AND s.id = @sid' : ''}
+        ORDER BY s.id`,
+      )
+      .all({ at, sid: q.sessionId ?? null }) as Array<Record<string, unknown>>;
+    return rows.map((r) => {
+      const base = decodeRow<SessionRow>(TABLES.sessions, r);
+      const num = (k: string) => (r[k] as number | null) ?? 0;
+      return {
+        ...base,
+        processes: num('n_processes'),
+        liveProcesses: num('n_live'),
+        llmCalls: num('n_llm'),
+        models: r['models'] ? String(r['models']).split(',').filter(Boolean) : [],
+        inputTokens: num('inp'),
+        outputTokens: num('outp'),
+        cacheReadTokens: num('cr'),
+        cacheWriteTokens: num('cw'),
+        reasoningTokens: num('rs'),
+        costUsd: (r['cost'] as number | null) ?? null,
+        toolCalls: num('n_tools'),
+        failedToolCalls: num('n_tool_fail'),
+        errors: num('errs'),
+        fileOps: num('n_files'),
+        filesChanged: num('n_changed'),
+        netConns: num('n_net'),
+        losses: num('n_losses'),
+        lastActivityNs: Math.max(base.startNs, num('last_proc'), num('last_llm'), num('last_f')),
+      };
+    });
+  }
+
+  session(id: number): SessionSummary | null {
+    return this.sessions({ sessionId: id })[0] ?? null;
+  }
+
+  processes(q: TimeQuery = {}): ProcessRow[] {
+    const where = ['start_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.sessionId !== undefined) {
+      where.push('session_id = ?');
+      params.push(q.sessionId);
+    }
+    return this.all<ProcessRow>('processes', `SELECT * FROM processes WHERE ${where.join(' AND ')} ORDER BY start_ns, id ${limit(q)}`, params);
+  }
+
+  process(id: number): ProcessRow | null {
+    return this.all<ProcessRow>('processes', 'SELECT * FROM processes WHERE id = ?', [id])[0] ?? null;
+  }
+
+  execs(q: TimeQuery & { processId?: number; failedOnly?: boolean } = {}): ExecRow[] {
+    const where = ['e.ts_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.processId !== undefined) { where.push('e.process_id = ?'); params.push(q.processId); }
+    if (q.failedOnly) where.push('e.ret < 0');
+    if (q.sessionId !== undefined) { where.push('p.session_id = ?'); params.push(q.sessionId); }
+    return this.all<ExecRow>('execs', `SELECT e.* FROM execs e JOIN processes p ON p.id = e.process_id WHERE ${where.join(' AND ')} ORDER BY e.ts_ns, e.id ${limit(q)}`, params);
+  }
+
+  fileOps(q: TimeQuery & { processId?: number; changesOnly?: boolean } = {}): FileOpRow[] {
+    const where = ['first_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
+    if (q.changesOnly) where.push("op NOT IN ('open', 'read')");
+    return this.all<FileOpRow>('file_ops', `SELECT * FROM file_ops WHERE ${where.join(' AND ')} ORDER BY first_ns, id ${limit(q)}`, params);
+  }
+
+  netConns(q: TimeQuery & { processId?: number } = {}): NetConnRow[] {
+    const where = ['first_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
+    return this.all<NetConnRow>('net_conns', `SELECT * FROM net_conns WHERE ${where.join(' AND ')} ORDER BY first_ns, id ${limit(q)}`, params);
+  }
+
+  llmCalls(q: TimeQuery & { full?: boolean } = {}): LlmCallRow[] {
+    const cols = TABLES.llm_calls.columns
+      .map((c) => (!q.full && HEAVY_LLM_COLUMNS.has(c.column) ? `NULL AS ${c.column}` : c.column))
+      .join(', ');
+    const where = ['start_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    return this.all<LlmCallRow>('llm_calls', `SELECT ${cols} FROM llm_calls WHERE ${where.join(' AND ')} ORDER BY start_ns, id ${limit(q)}`, params);
+  }
+
+  llmCall(id: number): LlmCallRow | null {
+    return this.all<LlmCallRow>('llm_calls', 'SELECT * FROM llm_calls WHERE id = ?', [id])[0] ?? null;
+  }
+
+  toolCalls(q: TimeQuery & { llmCallId?: number } = {}): ToolCallRow[] {
+    const where = ['ts_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    if (q.llmCallId !== undefined) { where.push('llm_call_id = ?'); params.push(q.llmCallId); }
+    return this.all<ToolCallRow>('tool_calls', `SELECT * FROM tool_calls WHERE ${where.join(' AND ')} ORDER BY ts_ns, id ${limit(q)}`, params);
+  }
+
+  causalLinks(q: { toolCallId?: number; sessionId?: number; targetKind?: string; targetId?: number } = {}): CausalLinkRow[] {
+    const where = ['1 = 1'];
+    const params: unknown[] = [];
+    if (q.toolCallId !== undefined) { where.push('l.tool_call_id = ?'); params.push(q.toolCallId); }
+    if (q.targetKind !== undefined) { where.push('l.target_kind = ?'); params.push(q.targetKind); }
+    if (q.targetId !== undefined) { where.push('l.target_id = ?'); params.push(q.targetId); }
+    if (q.sessionId !== undefined) { where.push('t.session_id = ?'); params.push(q.sessionId); }
+    return this.all<CausalLinkRow>('causal_links', `SELECT l.* FROM causal_links l JOIN tool_calls t ON t.id = l.tool_call_id WHERE ${where.join(' AND ')} ORDER BY l.id`, params);
+  }
+
+  losses(q: TimeQuery = {}): LossRow[] {
+    return this.all<LossRow>('losses', `SELECT * FROM losses WHERE ts_ns <= ? ORDER BY ts_ns, id ${limit(q)}`, [q.atNs ?? Number.MAX_SAFE_INTEGER]);
+  }
+
+  lossTotals(q: TimeQuery = {}): LossTotal[] {
+    return this.db
+      .prepare('SELECT source, SUM(count) AS count, SUM(bytes) AS bytes FROM losses WHERE ts_ns <= ? GROUP BY source ORDER BY source')
+      .all(q.atNs ?? Number.MAX_SAFE_INTEGER) as LossTotal[];
+  }
+
+  tlsTargets(): TlsTargetRow[] {
+    return this.all<TlsTargetRow>('tls_targets', 'SELECT * FROM tls_targets ORDER BY id');
+  }
+
+  tlsConns(q: TimeQuery = {}): TlsConnRow[] {
+    const where = ['first_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    return this.all<TlsConnRow>('tls_conns', `SELECT * FROM tls_conns WHERE ${where.join(' AND ')} ORDER BY first_ns, id ${limit(q)}`, params);
+  }
+
+  tlsChunks(connId: number): TlsChunkRow[] {
+    return this.all<TlsChunkRow>('tls_chunks', 'SELECT * FROM tls_chunks WHERE conn_id = ? ORDER BY dir, seq', [connId]);
+  }
+
+  httpExchanges(q: TimeQuery & { connId?: number } = {}): HttpExchangeRow[] {
+    const where = ['start_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    if (q.connId !== undefined) { where.push('conn_id = ?'); params.push(q.connId); }
+    return this.all<HttpExchangeRow>('http_exchanges', `SELECT * FROM http_exchanges WHERE ${where.join(' AND ')} ORDER BY start_ns, id ${limit(q)}`, params);
+  }
+
+  resourceSamples(processId: number): ResourceSampleRow[] {
+    return this.all<ResourceSampleRow>('resource_samples', 'SELECT * FROM resource_samples WHERE process_id = ? ORDER BY ts_ns', [processId]);
+  }
+
+  activity(fromNs: number, toNs: number, buckets: number): ActivityBucket[] {
+    const n = Math.max(1, Math.floor(buckets));
+    const span = Math.max(1, toNs - fromNs);
+    const width = span / n;
+    const out: ActivityBucket[] = [];
+    for (let i = 0; i < n; i++) {
+      out.push({
+        startNs: fromNs + i * width, endNs: fromNs + (i + 1) * width,
+        procEvents: 0, fileOps: 0, netEvents: 0, llmCalls: 0, tokens: 0, errors: 0, losses: 0,
+      });
+    }
+    const rows = this.db
+      .prepare('SELECT * FROM activity WHERE sec >= ? AND sec < ? ORDER BY sec')
+      .all(Math.floor(fromNs / 1e9), Math.ceil(toNs / 1e9)) as Array<Record<string, number>>;
+    for (const r of rows) {
+      const i = Math.min(n - 1, Math.max(0, Math.floor((r['sec'] * 1e9 - fromNs) / width)));
+      const b = out[i];
+      b.procEvents += r['proc_events'];
+      b.fileOps += r['file_ops'];
+      b.netEvents += r['net_events'];
+      b.llmCalls += r['llm_calls'];
+      b.tokens += r['tokens'];
+      b.errors += r['errors'];
+      b.losses += r['losses'];
+    }
+    return out;
+  }
+
+  /** Make the file self-contained (no -wal/-shm beside it) so it can be copied and opened read-only. */
+  finalize(): void {
+    if (this.readOnly) return;
+    this.flush();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.pragma('journal_mode = DELETE');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** For tests of table specs only. */
+  static specOf(table: TableName): TableSpec {
+    return TABLES[table];
+  }
+}
+
+function limit(q: TimeQuery): string {
+  return q.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
+}
+
+function minOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+function maxOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
+
+function checkFile(path: string, readOnly: boolean): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, readOnly ? 'r' : 'r+');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new StoreError('NOT_FOUND', path, `${path}: no such file`);
+    if (code === 'EISDIR') throw new StoreError('NOT_SQLITE', path, `${path}: is a directory, not a recording`);
+    throw new StoreError('IO', path, `${path}: ${(err as Error).message}`, err);
+  }
+  try {
+    const head = Buffer.alloc(16);
+    const n = fs.readSync(fd, head, 0, 16, 0);
+    if (n === 0) throw new StoreError('NOT_SQLITE', path, `${path}: empty file, not a recording`);
+    if (n < 16 || head.toString('latin1') !== SQLITE_MAGIC) {
+      throw new StoreError('NOT_SQLITE', path, `${path}: not a SQLite database (not an agentsight recording)`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
+}
+
+/** Map better-sqlite3 errors to StoreError codes. */
+export function wrap(err: unknown, path: string): StoreError {
+  if (err instanceof StoreError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  const msg = (err as Error).message ?? String(err);
+  if (code === 'SQLITE_NOTADB') return new StoreError('NOT_SQLITE', path, `${path}: not a SQLite database (not an agentsight recording)`, err);
+  if (code.startsWith('SQLITE_CORRUPT')) return new StoreError('CORRUPT', path, `${path}: recording is corrupt (${msg})`, err);
+  if (code === 'SQLITE_CANTOPEN') return new StoreError('IO', path, `${path}: cannot open (${msg})`, err);
+  return new StoreError('IO', path, `${path}: ${msg}`, err);
+}

@@ -1,0 +1,207 @@
+/**
+ * The one store interface. The collector writes through it; every reader (TUI, report, web UI, exporters) reads
+ * through it, so live capture and a saved recording answer the same queries. Nothing outside src/store writes SQL.
+ *
+ * Writes are buffered and committed by flush() in one transaction (the collector flushes on a short timer).
+ * Time arguments (`atNs`) select the state as of that moment: rows that started at or before it.
+ */
+import type {
+  CausalLinkRow,
+  ExecRow,
+  FileOpRow,
+  HttpExchangeRow,
+  LlmCallRow,
+  LossRow,
+  NetConnRow,
+  ProcessRow,
+  ResourceSampleRow,
+  SessionRow,
+  TlsChunkRow,
+  TlsConnRow,
+  TlsTargetRow,
+  ToolCallRow,
+} from './types';
+
+export type IdTable =
+  | 'sessions'
+  | 'processes'
+  | 'execs'
+  | 'file_ops'
+  | 'net_conns'
+  | 'tls_targets'
+  | 'tls_conns'
+  | 'tls_chunks'
+  | 'http_exchanges'
+  | 'llm_calls'
+  | 'tool_calls'
+  | 'causal_links'
+  | 'losses';
+
+/** Per-second counts added to the timeline buckets. */
+export interface ActivityDelta {
+  procEvents?: number;
+  fileOps?: number;
+  netEvents?: number;
+  llmCalls?: number;
+  tokens?: number;
+  errors?: number;
+  losses?: number;
+}
+
+export interface ActivityBucket {
+  startNs: number;
+  endNs: number;
+  procEvents: number;
+  fileOps: number;
+  netEvents: number;
+  llmCalls: number;
+  tokens: number;
+  errors: number;
+  losses: number;
+}
+
+export interface RecordingInfo {
+  path: string;
+  schemaVersion: number;
+  meta: Readonly<Record<string, string>>;
+  /** Earliest and latest timestamps of anything recorded (null for an empty recording). */
+  startNs: number | null;
+  endNs: number | null;
+  counts: {
+    sessions: number;
+    processes: number;
+    execs: number;
+    fileOps: number;
+    netConns: number;
+    llmCalls: number;
+    toolCalls: number;
+    losses: number;
+  };
+}
+
+/** A session with the aggregates the ranking table and summaries need. */
+export interface SessionSummary extends SessionRow {
+  processes: number;
+  liveProcesses: number;
+  llmCalls: number;
+  models: string[];
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Sum of known costs; null when no call had a known cost. */
+  costUsd: number | null;
+  toolCalls: number;
+  failedToolCalls: number;
+  /** LLM calls with an HTTP error or an incomplete stream. */
+  errors: number;
+  fileOps: number;
+  filesChanged: number;
+  netConns: number;
+  losses: number;
+  lastActivityNs: number;
+}
+
+export interface LossTotal {
+  source: string;
+  count: number;
+  bytes: number;
+}
+
+export interface TimeQuery {
+  /** State as of this Unix-ns time (rows started at or before it). */
+  atNs?: number;
+  sessionId?: number;
+  limit?: number;
+}
+
+export interface Store {
+  /** Path of the database file (':memory:' for an in-memory store). */
+  readonly path: string;
+  /** True when opened read-only (a saved recording): write methods throw READ_ONLY. */
+  readonly readOnly: boolean;
+
+  // ---- writing (collector) ----
+  /** Next free id for a table; the collector assigns ids so a batch can link rows without a round trip. */
+  nextId(table: IdTable): number;
+  /** Set a recording-level key (command, start time, host, capture scope …). */
+  putMeta(key: string, value: string): void;
+  /** Insert or replace a session by id. */
+  putSession(row: SessionRow): void;
+  /** Insert or replace a process by id. */
+  putProcess(row: ProcessRow): void;
+  /** Record one exec attempt. */
+  addExec(row: ExecRow): void;
+  /** Insert or replace an aggregated file operation by id. */
+  putFileOp(row: FileOpRow): void;
+  /** Insert or replace an aggregated network operation by id. */
+  putNetConn(row: NetConnRow): void;
+  /** Record what TLS discovery found in a binary. */
+  putTlsTarget(row: TlsTargetRow): void;
+  /** Insert or replace a TLS connection by id. */
+  putTlsConn(row: TlsConnRow): void;
+  /** Keep one raw plaintext chunk. */
+  addTlsChunk(row: TlsChunkRow): void;
+  /** Insert or replace a decoded HTTP exchange by id. */
+  putHttpExchange(row: HttpExchangeRow): void;
+  /** Insert or replace an LLM call by id. */
+  putLlmCall(row: LlmCallRow): void;
+  /** Insert or replace a tool call by id. */
+  putToolCall(row: ToolCallRow): void;
+  /** Record a tool call → effect link. */
+  addCausalLink(row: CausalLinkRow): void;
+  /** Record lost data. */
+  addLoss(row: LossRow): void;
+  /** Record a CPU/RSS sample. */
+  addResourceSample(row: ResourceSampleRow): void;
+  /** Add to the per-second activity counts at tsNs. */
+  addActivity(tsNs: number, delta: ActivityDelta): void;
+  /** Commit everything written since the last flush in one transaction. */
+  flush(): void;
+
+  // ---- reading (TUI, report, web, exporters) ----
+  /** Recording metadata, time range and row counts. */
+  info(): RecordingInfo;
+  /** Sessions with aggregates as of q.atNs, newest activity first. */
+  sessions(q?: TimeQuery): SessionSummary[];
+  /** One session by id. */
+  session(id: number): SessionSummary | null;
+  /** Processes (of a session) that had started by q.atNs, in start order. */
+  processes(q?: TimeQuery): ProcessRow[];
+  /** One process by id. */
+  process(id: number): ProcessRow | null;
+  /** Exec attempts, failed ones included, of one process or of all. */
+  execs(q?: TimeQuery & { processId?: number; failedOnly?: boolean }): ExecRow[];
+  /** Aggregated file operations first seen by q.atNs. */
+  fileOps(q?: TimeQuery & { processId?: number; changesOnly?: boolean }): FileOpRow[];
+  /** Network operations first seen by q.atNs. */
+  netConns(q?: TimeQuery & { processId?: number }): NetConnRow[];
+  /** LLM calls started by q.atNs, in start order (without the heavy JSON columns unless full). */
+  llmCalls(q?: TimeQuery & { full?: boolean }): LlmCallRow[];
+  /** One LLM call with its full request/response JSON. */
+  llmCall(id: number): LlmCallRow | null;
+  /** Tool calls requested by q.atNs. */
+  toolCalls(q?: TimeQuery & { llmCallId?: number }): ToolCallRow[];
+  /** Causal links from tool calls to their effects. */
+  causalLinks(q?: { toolCallId?: number; sessionId?: number; targetKind?: string; targetId?: number }): CausalLinkRow[];
+  /** Individual loss records. */
+  losses(q?: TimeQuery): LossRow[];
+  /** Losses summed by source. */
+  lossTotals(q?: TimeQuery): LossTotal[];
+  /** What TLS discovery found per binary. */
+  tlsTargets(): TlsTargetRow[];
+  /** TLS connections. */
+  tlsConns(q?: TimeQuery): TlsConnRow[];
+  /** Raw captured plaintext of one connection, in order. */
+  tlsChunks(connId: number): TlsChunkRow[];
+  /** Decoded HTTP exchanges. */
+  httpExchanges(q?: TimeQuery & { connId?: number }): HttpExchangeRow[];
+  /** CPU/RSS samples of one process. */
+  resourceSamples(processId: number): ResourceSampleRow[];
+  /** Activity summed into `buckets` equal buckets over [fromNs, toNs). */
+  activity(fromNs: number, toNs: number, buckets: number): ActivityBucket[];
+
+  /** Flush and close. */
+  close(): void;
+}

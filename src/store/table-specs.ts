@@ -1,0 +1,147 @@
+/**
+ * Tables declared as data: for each row type, its fields in column order with how they are stored. The SQLite
+ * backend derives its INSERT statements and row decoding from these, so a column is named in one place only.
+ */
+export type ColumnKind = 'int' | 'real' | 'text' | 'bool' | 'json' | 'blob';
+
+export interface ColumnSpec {
+  readonly field: string;
+  readonly column: string;
+  readonly kind: ColumnKind;
+}
+
+export interface TableSpec {
+  readonly table: string;
+  readonly columns: readonly ColumnSpec[];
+}
+
+function spec(table: string, fields: Array<[string, ColumnKind]>): TableSpec {
+  return {
+    table,
+    columns: fields.map(([field, kind]) => ({
+      field,
+      column: field.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()).replace(/_(\d)/, '$1'),
+      kind,
+    })),
+  };
+}
+
+export const TABLES = {
+  sessions: spec('sessions', [
+    ['id', 'int'], ['agent', 'text'], ['externalId', 'text'], ['rootProcessId', 'int'], ['title', 'text'],
+    ['startNs', 'int'], ['endNs', 'int'],
+  ]),
+  processes: spec('processes', [
+    ['id', 'int'], ['pid', 'int'], ['ppid', 'int'], ['parentId', 'int'], ['sessionId', 'int'], ['startNs', 'int'],
+    ['kstartNs', 'int'], ['uid', 'int'], ['comm', 'text'], ['exe', 'text'], ['argv', 'json'], ['argvClipped', 'bool'],
+    ['cwd', 'text'], ['execNs', 'int'], ['exitNs', 'int'], ['exitCode', 'int'], ['exitSignal', 'int'],
+    ['coreDumped', 'bool'], ['seeded', 'bool'], ['peakRssKb', 'int'],
+  ]),
+  execs: spec('execs', [
+    ['id', 'int'], ['processId', 'int'], ['tsNs', 'int'], ['filename', 'text'], ['argv', 'json'], ['cwd', 'text'],
+    ['ret', 'int'],
+  ]),
+  file_ops: spec('file_ops', [
+    ['id', 'int'], ['processId', 'int'], ['sessionId', 'int'], ['op', 'text'], ['path', 'text'], ['path2', 'text'],
+    ['flags', 'int'], ['result', 'int'], ['count', 'int'], ['bytes', 'int'], ['firstNs', 'int'], ['lastNs', 'int'],
+    ['pathClipped', 'bool'],
+  ]),
+  net_conns: spec('net_conns', [
+    ['id', 'int'], ['processId', 'int'], ['sessionId', 'int'], ['op', 'text'], ['family', 'text'], ['proto', 'text'],
+    ['addr', 'text'], ['port', 'int'], ['host', 'text'], ['result', 'int'], ['count', 'int'], ['bytesSent', 'int'],
+    ['bytesRecv', 'int'], ['firstNs', 'int'], ['lastNs', 'int'],
+  ]),
+  tls_targets: spec('tls_targets', [
+    ['id', 'int'], ['path', 'text'], ['buildId', 'text'], ['sha256', 'text'], ['stack', 'text'], ['status', 'text'],
+    ['detail', 'text'], ['probes', 'text'], ['tsNs', 'int'],
+  ]),
+  tls_conns: spec('tls_conns', [
+    ['id', 'int'], ['processId', 'int'], ['sessionId', 'int'], ['connPtr', 'text'], ['stack', 'text'],
+    ['protocol', 'text'], ['host', 'text'], ['firstNs', 'int'], ['lastNs', 'int'], ['bytesOut', 'int'],
+    ['bytesIn', 'int'], ['lostBytes', 'int'], ['lostEvents', 'int'],
+  ]),
+  tls_chunks: spec('tls_chunks', [
+    ['id', 'int'], ['connId', 'int'], ['dir', 'int'], ['seq', 'int'], ['tsNs', 'int'], ['origLen', 'int'],
+    ['data', 'blob'],
+  ]),
+  http_exchanges: spec('http_exchanges', [
+    ['id', 'int'], ['connId', 'int'], ['processId', 'int'], ['sessionId', 'int'], ['streamId', 'int'],
+    ['protocol', 'text'], ['method', 'text'], ['host', 'text'], ['path', 'text'], ['status', 'int'],
+    ['reqHeaders', 'text'], ['respHeaders', 'text'], ['reqBody', 'blob'], ['respBody', 'blob'], ['startNs', 'int'],
+    ['firstByteNs', 'int'], ['endNs', 'int'], ['complete', 'bool'], ['error', 'text'],
+  ]),
+  llm_calls: spec('llm_calls', [
+    ['id', 'int'], ['exchangeId', 'int'], ['sessionId', 'int'], ['processId', 'int'], ['provider', 'text'],
+    ['host', 'text'], ['endpoint', 'text'], ['streaming', 'bool'], ['requestModel', 'text'],
+    ['responseModel', 'text'], ['systemPrompt', 'text'], ['requestJson', 'text'], ['responseJson', 'text'],
+    ['responseText', 'text'], ['thinking', 'text'], ['stopReason', 'text'], ['inputTokens', 'int'],
+    ['outputTokens', 'int'], ['cacheReadTokens', 'int'], ['cacheWriteTokens', 'int'], ['reasoningTokens', 'int'],
+    ['costUsd', 'real'], ['httpStatus', 'int'], ['error', 'text'], ['startNs', 'int'], ['firstTokenNs', 'int'],
+    ['endNs', 'int'], ['incomplete', 'bool'],
+  ]),
+  tool_calls: spec('tool_calls', [
+    ['id', 'int'], ['llmCallId', 'int'], ['sessionId', 'int'], ['callId', 'text'], ['name', 'text'],
+    ['inputJson', 'text'], ['tsNs', 'int'], ['resultLlmCallId', 'int'], ['resultText', 'text'],
+    ['resultIsError', 'bool'], ['resultNs', 'int'],
+  ]),
+  causal_links: spec('causal_links', [
+    ['id', 'int'], ['toolCallId', 'int'], ['targetKind', 'text'], ['targetId', 'int'], ['method', 'text'],
+    ['confidence', 'real'],
+  ]),
+  losses: spec('losses', [
+    ['id', 'int'], ['tsNs', 'int'], ['source', 'text'], ['processId', 'int'], ['connId', 'int'], ['count', 'int'],
+    ['bytes', 'int'], ['detail', 'text'],
+  ]),
+  resource_samples: spec('resource_samples', [
+    ['processId', 'int'], ['tsNs', 'int'], ['cpuPct', 'real'], ['rssKb', 'int'],
+  ]),
+} as const;
+
+export type TableName = keyof typeof TABLES;
+
+/** Row object → positional SQL parameters. */
+export function encodeRow(spec: TableSpec, row: object): unknown[] {
+  const r = row as Record<string, unknown>;
+  return spec.columns.map(({ field, kind }) => {
+    const v = r[field];
+    if (v === null || v === undefined) return null;
+    switch (kind) {
+      case 'bool':
+        return v ? 1 : 0;
+      case 'json':
+        return JSON.stringify(v);
+      case 'blob':
+        return v instanceof Buffer ? v : Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength);
+      case 'int':
+        return typeof v === 'number' ? Math.round(v) : v;
+      default:
+        return v;
+    }
+  });
+}
+
+/** SQL row (snake_case columns) → row object. */
+export function decodeRow<T>(spec: TableSpec, raw: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const { field, column, kind } of spec.columns) {
+    const v = raw[column];
+    if (v === null || v === undefined) {
+      out[field] = kind === 'json' ? [] : null;
+      continue;
+    }
+    switch (kind) {
+      case 'bool':
+        out[field] = v !== 0;
+        break;
+      case 'json':
+        out[field] = JSON.parse(v as string);
+        break;
+      case 'blob':
+        out[field] = v as Buffer;
+        break;
+      default:
+        out[field] = v;
+    }
+  }
+  return out as T;
+}
