@@ -1,0 +1,126 @@
+/**
+ * Per-TLS-connection HTTP decoder: recognises HTTP/1.1 or HTTP/2 from the first bytes, then hands every
+ * chunk to the matching decoder. Never throws: parse problems become `error` on exchanges and loss events.
+ *
+ * Detection: the HTTP/2 client preface (`PRI * HTTP/2.0…`) means h2 from the start; a request or status
+ * line means HTTP/1.1; a plausible HTTP/2 frame header without a preface means h2 joined mid-connection
+ * (headers unknown, bodies kept); anything else is skipped and counted until a chunk starts with one of those.
+ */
+import { Http1Decoder } from './http1-decoder';
+import { looksLikeRequestStart, looksLikeResponseStart } from './http1-message-parser';
+import { H2_PREFACE, Http2Decoder, looksLikeH2Frame } from './http2-decoder';
+import type { HttpDecoderEvents, HttpProtocol, PlaintextChunk } from './types';
+
+export class HttpConnectionDecoder {
+  private inner: Http1Decoder | Http2Decoder | null = null;
+  private proto: HttpProtocol | null = null;
+  /** Client bytes held while they might still be the start of the h2 preface. */
+  private held: PlaintextChunk[] = [];
+  private heldBytes = 0;
+  private seq = 0;
+  private ended = false;
+  /** true when the first bytes we saw were not the start of the connection. */
+  midStream = false;
+
+  constructor(private readonly events: HttpDecoderEvents) {}
+
+  get protocol(): HttpProtocol | null {
+    return this.proto;
+  }
+
+  push(chunk: PlaintextChunk): void {
+    if (this.ended) return;
+    try {
+      this.pushInner(chunk);
+    } catch (err) {
+      // Decoders are written not to throw; this keeps a bug from escaping into the capture loop.
+      this.events.onLoss?.({
+        source: 'http:internal',
+        count: 1,
+        bytes: chunk.data.length,
+        detail: `decoder error: ${(err as Error).message}`,
+        tsNs: chunk.tsNs,
+      });
+    }
+  }
+
+  end(tsNs: number): void {
+    if (this.ended) return;
+    try {
+      if (!this.inner && this.held.length > 0) this.decide(this.held[0]!, true);
+      this.inner?.end(tsNs);
+    } catch (err) {
+      this.events.onLoss?.({ source: 'http:internal', count: 1, bytes: 0, detail: `decoder error at end: ${(err as Error).message}`, tsNs });
+    }
+    this.ended = true;
+  }
+
+  private pushInner(chunk: PlaintextChunk): void {
+    const lost = Math.max(0, chunk.origLen - chunk.data.length);
+    if (this.inner) {
+      this.inner.push(chunk.dir, chunk.data, chunk.tsNs, lost);
+      return;
+    }
+    if (chunk.dir === 0 && (this.held.length > 0 || this.seq === 0)) {
+      this.held.push(chunk);
+      this.heldBytes += chunk.data.length;
+      const head = this.heldHead();
+      const isPrefacePrefix = head.equals(H2_PREFACE.subarray(0, head.length));
+      if (isPrefacePrefix && head.length < H2_PREFACE.length && lost === 0) return; // wait for more
+      this.decide(chunk, false);
+      return;
+    }
+    this.held.push(chunk);
+    this.decide(chunk, false);
+  }
+
+  private heldHead(): Buffer {
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    for (const c of this.held) {
+      if (c.dir !== 0) break;
+      parts.push(c.data);
+      n += c.data.length;
+      if (n >= H2_PREFACE.length) break;
+    }
+    return Buffer.concat(parts).subarray(0, H2_PREFACE.length);
+  }
+
+  private decide(last: PlaintextChunk, atEnd: boolean): void {
+    const nextSeq = (): number => ++this.seq;
+    const firstDir0 = this.held[0]?.dir === 0;
+    const head = firstDir0 ? this.heldHead() : Buffer.from(this.held[0]!.data);
+    if (firstDir0 && head.length > 0 && head.equals(H2_PREFACE.subarray(0, head.length)) && (head.length === H2_PREFACE.length || atEnd || last.dir === 1)) {
+      this.proto = 'h2';
+      this.inner = new Http2Decoder(this.events, nextSeq, true);
+    } else if (firstDir0 ? looksLikeRequestStart(head, 1) : looksLikeResponseStart(head)) {
+      this.proto = 'http/1.1';
+      this.inner = new Http1Decoder(this.events, nextSeq, false);
+      this.midStream = !firstDir0;
+    } else if (looksLikeH2Frame(head)) {
+      this.proto = 'h2';
+      this.midStream = true;
+      this.inner = new Http2Decoder(this.events, nextSeq, false);
+    } else {
+      // Not recognisable yet: drop these bytes (counted) and try again with the next chunk.
+      for (const c of this.held) {
+        this.events.onLoss?.({
+          source: 'http:unrecognised',
+          count: 1,
+          bytes: c.origLen,
+          detail: `dir ${c.dir}: bytes before any recognisable HTTP message (capture joined mid-connection?)`,
+          tsNs: c.tsNs,
+        });
+      }
+      this.midStream = true;
+      this.seq = Math.max(this.seq, 1); // later client chunks are not the connection start any more
+      this.held = [];
+      this.heldBytes = 0;
+      return;
+    }
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const c of held) this.inner.push(c.dir, c.data, c.tsNs, Math.max(0, c.origLen - c.data.length));
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Secret redaction for headers and URLs. Everything the HTTP decoder emits passes through here, so no
+ * credential reaches the store. A redacted value keeps its length and 8 hex digits of its sha256 so two
+ * different keys (or the same key reused) can still be told apart without revealing either.
+ */
+import { createHash } from 'node:crypto';
+
+const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'x-goog-api-key',
+  'api-key',
+  'cookie',
+  'set-cookie',
+]);
+
+const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set(['key', 'api_key', 'apikey', 'access_token', 'token']);
+
+export function redactValue(value: string): string {
+  const digest = createHash('sha256').update(value).digest('hex').slice(0, 8);
+  return `[REDACTED len=${Buffer.byteLength(value)} sha256:${digest}]`;
+}
+
+export function isSecretHeader(name: string): boolean {
+  return SECRET_HEADERS.has(name.toLowerCase());
+}
+
+export function redactHeader(name: string, value: string): string {
+  return isSecretHeader(name) ? redactValue(value) : value;
+}
+
+export function redactHeaders(headers: ReadonlyArray<readonly [string, string]>): Array<[string, string]> {
+  return headers.map(([n, v]) => [n, redactHeader(n, v)]);
+}
+
+/** Redacts secret query parameters of a request target or absolute URL; the rest stays byte-identical. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const hashAt = url.indexOf('#', q);
+  const query = hashAt < 0 ? url.slice(q + 1) : url.slice(q + 1, hashAt);
+  const tail = hashAt < 0 ? '' : url.slice(hashAt);
+  const parts = query.split('&').map((part) => {
+    const eq = part.indexOf('=');
+    if (eq < 0) return part;
+    const name = part.slice(0, eq);
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name);
+    } catch {
+      // Malformed escapes: compare the raw name.
+    }
+    if (!SECRET_QUERY_PARAMS.has(decoded.toLowerCase())) return part;
+    return `${name}=${redactValue(part.slice(eq + 1))}`;
+  });
+  return `${url.slice(0, q + 1)}${parts.join('&')}${tail}`;
+}
