@@ -1,0 +1,47 @@
+/**
+ * TLS stacks we recognise but do not probe: named in the discovery detail so "no plaintext" comes with a
+ * reason instead of silence.
+ */
+import { ElfFile } from './elf-file';
+import { dataContains, findStringsEndingWith } from './error-sites';
+import { UnprobedStack } from './types';
+
+export interface OtherStacks {
+  readonly found: UnprobedStack[];
+  /** rustls is present (panic-location strings of the rustls crate). */
+  readonly rustls: boolean;
+  readonly notes: string[];
+}
+
+export function detectOtherStacks(elf: ElfFile): OtherStacks {
+  const found: UnprobedStack[] = [];
+  const notes: string[] = [];
+  if (elf.findFunction('gnutls_record_send') || elf.findFunction('gnutls_record_recv')) {
+    found.push('gnutls');
+    notes.push('gnutls: gnutls_record_send/recv defined here (not probed)');
+  }
+  if (elf.findFunction('PR_Write') && elf.findFunction('SSL_ImportFD')) {
+    found.push('nss');
+    notes.push('nss: PR_Write/SSL_ImportFD defined here (not probed)');
+  }
+  const goTls =
+    elf.findFunction('crypto/tls.(*Conn).Write') ??
+    elf.findFunction('crypto/tls.(*Conn).Read');
+  const goPcln = elf.section('.gopclntab') ?? elf.section('.go.buildinfo');
+  if (goTls) {
+    found.push('go-crypto-tls');
+    notes.push('go: crypto/tls.(*Conn).Write/Read symbols present (Go TLS is not probed)');
+  } else if (goPcln) {
+    // Stripped Go binaries keep function names in .gopclntab; the string is enough to say "Go TLS".
+    const s = findStringsEndingWith(elf, 'crypto/tls.(*Conn).Write');
+    if (s.length > 0) {
+      found.push('go-crypto-tls');
+      notes.push('go: crypto/tls.(*Conn).Write in .gopclntab (Go TLS is not probed)');
+    } else notes.push('go: Go binary without crypto/tls');
+  }
+  // Rust panic locations name crate source paths (not NUL-terminated, so search raw bytes).
+  const rustls = dataContains(elf, '/rustls-0.');
+  if (rustls) notes.push('rustls: crate source paths present');
+  if (rustls && dataContains(elf, '/ring-0.') && !dataContains(elf, '/aws-lc-rs-')) found.push('rustls-ring');
+  return { found, rustls, notes };
+}

@@ -1,0 +1,41 @@
+/**
+ * Sanity checks before a location becomes a probe. A uprobe at a wrong offset (mid-instruction, or in the
+ * wrong function) can crash or silently corrupt the traced agent, so every candidate must pass all checks;
+ * a failed check makes discovery report "not found" with the reason.
+ */
+import { ElfFile } from './elf-file';
+import { EhFrameIndex } from './eh-frame';
+import { FunctionStart } from './function-bounds';
+import { CallCount, looksLikePrologue } from './x86-scan';
+
+export interface Check {
+  readonly ok: boolean;
+  readonly why: string;
+}
+
+/** Checks a function entry found in stripped code. */
+export function checkFunctionEntry(elf: ElfFile, eh: EhFrameIndex | null, fn: FunctionStart, calls: CallCount | undefined): Check {
+  const hex = `0x${fn.start.toString(16)}`;
+  if (!elf.isExecutableVaddr(fn.start)) return { ok: false, why: `${hex} is not in an executable segment` };
+  const bytes = elf.readVaddr(fn.start, 16);
+  if (!looksLikePrologue(bytes)) return { ok: false, why: `${hex} does not start with a recognised prologue (${bytes.subarray(0, 8).toString('hex')})` };
+  const direct = calls ? calls.calls + calls.tailJumps : 0;
+  if (fn.source === 'eh_frame') {
+    if (!eh?.isFunctionStart(fn.start)) return { ok: false, why: `${hex} is not an .eh_frame function start` };
+    return { ok: true, why: `${hex}: .eh_frame function start, prologue ${bytes.subarray(0, 4).toString('hex')}, ${direct} direct call site(s)` };
+  }
+  // No unwind info: the int3-padding boundary is only trusted when code elsewhere calls exactly this address.
+  if (direct === 0) return { ok: false, why: `${hex}: int3-padding boundary without any direct call to it` };
+  if (eh && eh.functionContaining(fn.start)) return { ok: false, why: `${hex}: inside an .eh_frame-described function` };
+  return { ok: true, why: `${hex}: int3-padded boundary, prologue ${bytes.subarray(0, 4).toString('hex')}, ${direct} direct call site(s)` };
+}
+
+/** Checks a symbol-table function address. */
+export function checkSymbolEntry(elf: ElfFile, eh: EhFrameIndex | null, name: string, vaddr: number): Check {
+  const hex = `0x${vaddr.toString(16)}`;
+  if (!elf.isExecutableVaddr(vaddr)) return { ok: false, why: `${name} at ${hex} is not in an executable segment` };
+  if (eh && eh.count > 0 && eh.functionContaining(vaddr) && !eh.isFunctionStart(vaddr)) {
+    return { ok: false, why: `${name} at ${hex} falls inside another .eh_frame function` };
+  }
+  return { ok: true, why: `${name} at ${hex}` };
+}
