@@ -76,8 +76,8 @@ export class ElfFile {
   readonly segments: readonly ElfSegment[];
   readonly sections: readonly ElfSection[];
   readonly size: number;
-  private symbolCache: ElfSymbol[] | null = null;
-  private symbolIndex: Map<string, ElfSymbol> | null = null;
+  private readonly symbolCache = new Map<'symtab' | 'dynsym', ElfSymbol[]>();
+  private readonly symbolIndex = new Map<'symtab' | 'dynsym', Map<string, ElfSymbol>>();
 
   private constructor(
     readonly path: string,
@@ -244,17 +244,22 @@ export class ElfFile {
     return null;
   }
 
-  /** All symbols of .symtab and .dynsym (read once, lazily). */
+  /** All symbols of .dynsym then .symtab (each read once, lazily). */
   symbols(): ElfSymbol[] {
-    if (this.symbolCache) return this.symbolCache;
+    return [...this.tableSymbols('dynsym'), ...this.tableSymbols('symtab')];
+  }
+
+  private tableSymbols(table: 'symtab' | 'dynsym'): ElfSymbol[] {
+    const cached = this.symbolCache.get(table);
+    if (cached) return cached;
     const out: ElfSymbol[] = [];
+    const type = table === 'symtab' ? SHT_SYMTAB : SHT_DYNSYM;
     for (const s of this.sections) {
-      if (s.type !== SHT_SYMTAB && s.type !== SHT_DYNSYM) continue;
+      if (s.type !== type) continue;
       const strSec = this.sections[s.link];
       if (!strSec || s.entsize < 24) continue;
       const data = this.read(s.offset, s.size);
       const strs = this.read(strSec.offset, strSec.size);
-      const table = s.type === SHT_SYMTAB ? 'symtab' : 'dynsym';
       for (let p = s.entsize; p + 24 <= data.length; p += s.entsize) {
         const info = data[p + 4];
         out.push({
@@ -268,22 +273,32 @@ export class ElfFile {
         });
       }
     }
-    this.symbolCache = out;
+    this.symbolCache.set(table, out);
     return out;
   }
 
-  /** A defined function symbol by exact name (symbol versions stripped: `SSL_write@@OPENSSL_3.0.0` → `SSL_write`). */
+  /**
+   * A defined function symbol by exact name (versions stripped: `SSL_write@@OPENSSL_3.0.0` → `SSL_write`).
+   * .dynsym is searched first: it is small, and exported names are what we probe; .symtab (can be large,
+   * ~1 s for node's) only when .dynsym does not have it.
+   */
   findFunction(name: string): ElfSymbol | undefined {
-    if (!this.symbolIndex) {
-      this.symbolIndex = new Map();
-      for (const sym of this.symbols()) {
-        if (sym.shndx === 0 || sym.value === 0) continue;
-        if (sym.type !== STT_FUNC && sym.type !== STT_GNU_IFUNC) continue;
-        const bare = sym.name.replace(/@.*$/, '');
-        if (!this.symbolIndex.has(bare)) this.symbolIndex.set(bare, sym);
+    for (const table of ['dynsym', 'symtab'] as const) {
+      let index = this.symbolIndex.get(table);
+      if (!index) {
+        index = new Map();
+        for (const sym of this.tableSymbols(table)) {
+          if (sym.shndx === 0 || sym.value === 0) continue;
+          if (sym.type !== STT_FUNC && sym.type !== STT_GNU_IFUNC) continue;
+          const bare = sym.name.replace(/@.*$/, '');
+          if (!index.has(bare)) index.set(bare, sym);
+        }
+        this.symbolIndex.set(table, index);
       }
+      const hit = index.get(name);
+      if (hit) return hit;
     }
-    return this.symbolIndex.get(name);
+    return undefined;
   }
 
   /** DT_NEEDED, DT_RUNPATH and DT_RPATH of a dynamically linked file. */
