@@ -1,0 +1,92 @@
+/**
+ * The agentsight command line. Subcommands load their modules lazily so `record` never pays for blessed, and each
+ * failure becomes one line on stderr with a meaningful exit code (see fail.ts).
+ */
+import { Command, CommanderError } from 'commander';
+import { reportError, UserError } from './fail';
+
+/** What src/tui exports (loaded lazily). */
+interface TuiModule {
+  runTop(opts: Record<string, unknown>): Promise<number>;
+}
+
+/** What src/report exports (loaded lazily). */
+interface ReportModule {
+  registerReportCommand(program: Command): void;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command();
+  program
+    .name('agentsight')
+    .description('See what AI coding agents really do: processes, files, network and LLM traffic, from the kernel.')
+    .version(require('../../package.json').version)
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `agentsight: ${s.slice(7)}` : s) });
+
+  program
+    .command('record')
+    .description('record a command and everything it starts (needs root; the command runs as you)')
+    .option('--db <file>', 'output recording (default: agentsight-YYYYMMDD-HHMMSS.db in the current directory)')
+    .option('-q, --quiet', 'no status or summary on stderr')
+    .option('--ring-bytes <n>', 'event ring buffer size in bytes (power of two)', (v) => parseIntArg(v, '--ring-bytes'))
+    .argument('<command...>', 'the command to run, after --')
+    .usage('[options] -- CMD [ARGS...]')
+    .addHelpText('after', '\nExamples:\n  sudo agentsight record -- claude\n  sudo agentsight record --db run.db -- codex exec "fix the tests"')
+    .action(async (command: string[], opts: { db?: string; quiet?: boolean; ringBytes?: number }) => {
+      const { runRecord } = await import('./record');
+      exitCode = await runRecord(command, opts, argv.slice(1));
+    });
+
+  program
+    .command('top')
+    .description('live view of agents on this machine, or replay of a recording with --db')
+    .option('--db <file>', 'replay a recording instead of capturing live')
+    .option('--once', 'print one plain-text snapshot and exit')
+    .option('--width <columns>', 'width of --once output', (v) => parseIntArg(v, '--width'))
+    .option('--at <time>', 'state at this time (HH:MM:SS, ISO time, +30s from start, -10s from end)')
+    .option('--format <fmt>', 'text or json (with --once)', 'text')
+    .option('--ascii', 'ASCII borders and symbols only')
+    .option('--utc', 'show times in UTC')
+    .addHelpText('after', '\nExamples:\n  sudo agentsight top\n  agentsight top --db run.db\n  agentsight top --db run.db --once --width 100')
+    .action(async (opts: Record<string, unknown>) => {
+      if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);
+      const tui = require('../tui') as TuiModule;
+      exitCode = await tui.runTop({ ...opts, noColor: process.env['NO_COLOR'] !== undefined });
+    });
+
+  try {
+    const report = require('../report') as ReportModule;
+    report.registerReportCommand(program);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'node' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(err);
+  }
+  return exitCode;
+}
+
+function parseIntArg(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UserError(`${name} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.exitCode = reportError(err);
+  },
+);

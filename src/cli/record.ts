@@ -1,0 +1,134 @@
+/**
+ * `agentsight record [--db FILE] -- CMD [ARGS…]`: capture everything CMD and its descendants do, with CMD running as
+ * the invoking user and keeping the terminal; exit with CMD's exit status (128+signal when killed).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { format } from 'date-fns';
+import { CaptureRunner } from '../collector/capture-runner';
+import { createRecording } from '../store';
+import { UserError } from './fail';
+import { handOver, invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv } from './privileges';
+
+export interface RecordOptions {
+  db?: string;
+  quiet?: boolean;
+  /** Event ring size in bytes (tests shrink it to force and observe loss). */
+  ringBytes?: number;
+}
+
+export async function runRecord(command: string[], opts: RecordOptions, rawArgv: readonly string[]): Promise<number> {
+  if (command.length === 0) throw new UserError('record: no command given (usage: agentsight record [--db FILE] -- CMD [ARGS…])');
+  if (!isRoot()) {
+    if (process.env['AGENTSIGHT_NO_SUDO'] !== '1') {
+      const code = reexecWithSudo(rawArgv);
+      if (code !== null) return code;
+    }
+    throw new UserError('record needs root to load BPF programs (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN): run it with sudo', 1);
+  }
+  const user = invokingUser();
+  const env = userEnv(user);
+  const resolved = resolveInPath(command[0], env['PATH']);
+  if (!resolved) throw new UserError(`${command[0]}: command not found`, 127);
+
+  const dbPath = path.resolve(opts.db ?? `agentsight-${format(new Date(), 'yyyyMMdd-HHmmss')}.db`);
+  if (fs.existsSync(dbPath)) throw new UserError(`${dbPath} already exists; choose another --db`, 2);
+  const store = createRecording(dbPath);
+  handOver(dbPath, user);
+  const startNs = Date.now() * 1e6;
+  store.putMeta('command', JSON.stringify(command));
+  store.putMeta('start_ns', String(startNs));
+  store.putMeta('hostname', os.hostname());
+  store.putMeta('kernel', os.release());
+  store.putMeta('cwd', process.cwd());
+  store.putMeta('uid', String(user.uid));
+  store.putMeta('user', user.name ?? String(user.uid));
+  store.putMeta('scope', 'tree');
+  store.putMeta('agentsight_version', version());
+
+  let runner: CaptureRunner;
+  try {
+    runner = CaptureRunner.start(store, {
+      mode: 'record',
+      title: command.join(' '),
+      allProcesses: false,
+      eventRingBytes: opts.ringBytes,
+    });
+  } catch (err) {
+    store.close();
+    fs.rmSync(dbPath, { force: true });
+    for (const s of ['-wal', '-shm']) fs.rmSync(dbPath + s, { force: true });
+    throw err;
+  }
+  // Children of this process are traced from their first instruction (the kernel adds them at fork).
+  runner.capture.addSeed(process.pid);
+
+  // Like strace and time: the terminal's Ctrl-C / Ctrl-\ reach the command (same process group); we stay to finish.
+  const ignore = () => undefined;
+  process.on('SIGINT', ignore);
+  process.on('SIGQUIT', ignore);
+
+  const argv = user.viaSudo ? wrapForUser(resolved, command, user) : { file: resolved, args: command.slice(1), argv0: command[0] };
+  const child = spawn(argv.file, argv.args, { stdio: 'inherit', env, argv0: argv.argv0 });
+  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+  const onTerm = forward('SIGTERM');
+  const onHup = forward('SIGHUP');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
+
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, signal: null, error }));
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  runner.capture.removeSeed(process.pid);
+  await runner.stop();
+  const endNs = Date.now() * 1e6;
+  store.putMeta('end_ns', String(endNs));
+  const exitCode = exit.error ? 127 : exit.signal ? 128 + (signalNumber(exit.signal) ?? 1) : exit.code ?? 1;
+  store.putMeta('exit_code', String(exitCode));
+  store.finalize();
+  const info = store.info();
+  const losses = store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls'));
+  store.close();
+  for (const f of [dbPath, dbPath + '-wal', dbPath + '-shm']) handOver(f, user);
+  process.off('SIGINT', ignore);
+  process.off('SIGQUIT', ignore);
+  process.off('SIGTERM', onTerm);
+  process.off('SIGHUP', onHup);
+
+  if (exit.error) console.error(`agentsight: ${command[0]}: ${exit.error.message}`);
+  if (!opts.quiet) {
+    const lost = losses.reduce((a, l) => a + l.count, 0);
+    const secs = ((endNs - startNs) / 1e9).toFixed(1);
+    console.error(
+      `agentsight: ${command[0]} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s; ` +
+        `${info.counts.processes} processes, ${info.counts.fileOps} file ops, ${info.counts.llmCalls} LLM calls`,
+    );
+    console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
+    console.error(`agentsight: wrote ${dbPath}`);
+  }
+  return exitCode;
+}
+
+/** Run as the invoking user with their supplementary groups (node's uid/gid options would drop those). */
+function wrapForUser(resolved: string, command: string[], user: ReturnType<typeof invokingUser>) {
+  const setpriv = resolveInPath('setpriv', '/usr/bin:/bin:/usr/sbin:/sbin');
+  if (setpriv && user.name) {
+    return {
+      file: setpriv,
+      args: ['--reuid', String(user.uid), '--regid', String(user.gid), '--init-groups', '--', command[0], ...command.slice(1)],
+      argv0: 'setpriv',
+    };
+  }
+  throw new UserError('cannot drop privileges to the invoking user: setpriv (util-linux) not found', 1);
+}
+
+function version(): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}

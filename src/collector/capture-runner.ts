@@ -1,0 +1,69 @@
+/**
+ * A running capture: BPF capture + collector + the commit timer, with the one shutdown path that guarantees every
+ * record the kernel produced is decoded, counted and committed before the recording is finalised.
+ */
+import type { SqliteStore } from '../store/sqlite-store';
+import { BpfCapture, type CaptureOptions } from './bpf-capture';
+import { Collector, type CollectorOptions, type RecordHandler } from './collector';
+import { defaultHandlers } from './handlers';
+
+export interface RunnerOptions extends CaptureOptions {
+  mode: CollectorOptions['mode'];
+  title?: string;
+  /** Commit interval. */
+  tickMs?: number;
+  /** Extra record handlers (files, network, TLS) built once the capture exists. */
+  handlers?: (capture: BpfCapture, collector: Collector) => RecordHandler[];
+}
+
+export class CaptureRunner {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  private constructor(readonly capture: BpfCapture, readonly collector: Collector) {}
+
+  static start(store: SqliteStore, opts: RunnerOptions): CaptureRunner {
+    const capture = BpfCapture.open(opts);
+    let runner: CaptureRunner | undefined;
+    const collector = new Collector(store, {
+      clockOffsetNs: capture.clockOffsetNs,
+      mode: opts.mode,
+      title: opts.title,
+      onAgent: (tgid, kstart) => capture.addTraced(tgid, kstart),
+    });
+    for (const h of (opts.handlers ?? defaultHandlers)(capture, collector)) collector.addHandler(h);
+    store.putMeta('capture_programs', JSON.stringify(capture.programs));
+    store.putMeta('clock_offset_ns', String(capture.clockOffsetNs));
+    runner = new CaptureRunner(capture, collector);
+    capture.start((records) => collector.onRecords(records));
+    runner.timer = setInterval(() => runner!.tick(), opts.tickMs ?? 200);
+    runner.timer.unref();
+    return runner;
+  }
+
+  private counters(): Record<string, number> {
+    const k = this.capture.kernelStats();
+    const d = this.capture.deliveryStats();
+    return { ...k, 'queue:js': d.droppedRecords };
+  }
+
+  tick(): void {
+    this.collector.recordCounters(this.counters());
+    this.collector.tick();
+  }
+
+  /** Stop capturing; resolves once every delivered batch has been applied and committed. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.capture.stop();
+    // Batches the poll thread queued before it stopped arrive as callbacks on this thread: let them run.
+    for (let i = 0; i < 10_000 && this.capture.deliveryStats().queuedBytes > 0; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
+    this.collector.recordCounters(this.counters());
+    this.collector.finish(Date.now() * 1e6);
+    this.capture.close();
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The collector: decodes records from the BPF capture, keeps the process model and the per-group decoders, and
+ * writes everything through the store. It never draws or prints; readers see its work only through the store.
+ *
+ * Other probe groups (files, network, TLS) plug in as RecordHandlers for their range of record types.
+ */
+import type { SqliteStore } from '../store/sqlite-store';
+import type { SessionRow } from '../store/types';
+import { recogniseAgent, loadAgentPatterns, type AgentPattern } from './agents';
+import type { RawRecord } from './bpf-capture';
+import { decodeHeader, decodeProcessEvent, type RecordHeader } from './decode/process-events';
+import { ProcessTracker } from './process-tracker';
+
+export interface CollectorContext {
+  readonly store: SqliteStore;
+  readonly processes: ProcessTracker;
+  /** CLOCK_MONOTONIC ns → Unix ns */
+  unix(monoNs: number): number;
+  /** Record lost data (also counted in the activity timeline). */
+  loss(source: string, count: number, bytes: number, detail: string | null, processId?: number | null, connId?: number | null): void;
+}
+
+export interface RecordHandler {
+  /** Record types [first, last] this handler decodes. */
+  readonly types: readonly [number, number];
+  handle(rec: RawRecord, h: RecordHeader, ctx: CollectorContext): void;
+  /** Called on every tick before the store flush: write aggregated rows. */
+  tick?(ctx: CollectorContext): void;
+}
+
+export interface CollectorOptions {
+  clockOffsetNs: number;
+  /** 'record': one session for the recorded command; 'system': one session per recognised agent process tree. */
+  mode: 'record' | 'system';
+  /** Title of the record session (the command line). */
+  title?: string;
+  /** System mode: a new agent process was recognised; trace it and its descendants. */
+  onAgent?(tgid: number, kstartNs: number): void;
+  agentPatterns?: AgentPattern[];
+}
+
+export class Collector implements CollectorContext {
+  readonly processes: ProcessTracker;
+  private readonly handlers: RecordHandler[] = [];
+  private readonly sessions = new Map<number, SessionRow>();
+  private readonly dirtySessions = new Set<SessionRow>();
+  private readonly patterns: AgentPattern[];
+  private readonly lastKernelStats: Record<string, number> = {};
+  recordSessionId: number | null = null;
+  records = 0;
+  malformed = 0;
+
+  constructor(readonly store: SqliteStore, private readonly opts: CollectorOptions) {
+    this.patterns = opts.agentPatterns ?? loadAgentPatterns();
+    this.processes = new ProcessTracker(store, opts.clockOffsetNs, {
+      sessionForRoot: (row) => (opts.mode === 'record' ? this.recordSessionId : null),
+      onExec: (row) => this.onExec(row),
+    });
+    if (opts.mode === 'record') {
+      const s: SessionRow = {
+        id: store.nextId('sessions'),
+        agent: null,
+        externalId: null,
+        rootProcessId: null,
+        title: opts.title ?? '',
+        startNs: Date.now() * 1e6,
+        endNs: null,
+      };
+      this.recordSessionId = s.id;
+      this.sessions.set(s.id, s);
+      this.dirtySessions.add(s);
+    }
+  }
+
+  addHandler(h: RecordHandler): void {
+    this.handlers.push(h);
+  }
+
+  unix(monoNs: number): number {
+    return monoNs + this.opts.clockOffsetNs;
+  }
+
+  session(id: number): SessionRow | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** Mark a session changed (e.g. the LLM layer named its agent). */
+  touchSession(s: SessionRow): void {
+    this.dirtySessions.add(s);
+  }
+
+  loss(source: string, count: number, bytes: number, detail: string | null, processId: number | null = null, connId: number | null = null): void {
+    if (count <= 0 && bytes <= 0) return;
+    const ts = Date.now() * 1e6;
+    this.store.addLoss({ id: this.store.nextId('losses'), tsNs: ts, source, processId, connId, count, bytes, detail });
+    this.store.addActivity(ts, { losses: count });
+  }
+
+  private onExec(row: import('../store/types').ProcessRow): void {
+    const agent = recogniseAgent(row.exe, row.argv, this.patterns);
+    if (this.opts.mode === 'record') {
+      const s = this.recordSessionId !== null ? this.sessions.get(this.recordSessionId) : undefined;
+      if (s && agent && !s.agent) {
+        s.agent = agent;
+        this.dirtySessions.add(s);
+      }
+      if (s && s.rootProcessId === null && row.sessionId === s.id) {
+        s.rootProcessId = row.id;
+        this.dirtySessions.add(s);
+      }
+      return;
+    }
+    if (!agent) return;
+    const parentSession = row.sessionId !== null ? this.sessions.get(row.sessionId) : undefined;
+    if (parentSession) return; // a child of an agent already tracked (e.g. node running claude's script)
+    const s: SessionRow = {
+      id: this.store.nextId('sessions'),
+      agent,
+      externalId: null,
+      rootProcessId: row.id,
+      title: `${agent} ${row.cwd ?? ''}`.trim(),
+      startNs: row.execNs ?? row.startNs,
+      endNs: null,
+    };
+    this.sessions.set(s.id, s);
+    this.dirtySessions.add(s);
+    row.sessionId = s.id;
+    this.opts.onAgent?.(row.pid, row.kstartNs);
+  }
+
+  /** Decode and apply one batch of records. */
+  onRecords(records: RawRecord[]): void {
+    for (const rec of records) {
+      this.records++;
+      if (rec.bytes.length < 24) {
+        this.malformed++;
+        continue;
+      }
+      const h = decodeHeader(rec.view);
+      if (h.type < 16) {
+        const e = decodeProcessEvent(rec.bytes, rec.view, h);
+        if (!e) {
+          this.malformed++;
+          continue;
+        }
+        const ts = this.unix(h.tsNs);
+        if (e.kind === 'fork') this.processes.onFork(e);
+        else if (e.kind === 'exec') this.processes.onExec(e);
+        else {
+          const row = this.processes.onExit(e);
+          if (row && this.opts.mode === 'system' && row.sessionId !== null) {
+            const s = this.sessions.get(row.sessionId);
+            if (s && s.rootProcessId === row.id) {
+              s.endNs = row.exitNs;
+              this.dirtySessions.add(s);
+            }
+          }
+        }
+        this.store.addActivity(ts, { procEvents: 1 });
+        continue;
+      }
+      const handler = this.handlers.find((x) => h.type >= x.types[0] && h.type <= x.types[1]);
+      if (handler) handler.handle(rec, h, this);
+      else this.malformed++;
+    }
+  }
+
+  /** Turn cumulative kernel/native counters into loss rows (deltas since the last call). */
+  recordCounters(counters: Record<string, number>): void {
+    for (const [name, value] of Object.entries(counters)) {
+      const prev = this.lastKernelStats[name] ?? 0;
+      if (value > prev) {
+        const isLoss = !name.endsWith(':clipped') || name.startsWith('tls');
+        // Clipped argv/paths are kept (marked clipped) rather than lost; they are counted all the same.
+        this.loss(name, value - prev, 0, isLoss ? null : 'kept, clipped');
+        this.lastKernelStats[name] = value;
+      }
+    }
+  }
+
+  /** Write what changed and commit. */
+  tick(): void {
+    if (this.malformed > 0) {
+      this.loss('decode:malformed', this.malformed, 0, 'records that did not decode');
+      this.malformed = 0;
+    }
+    for (const h of this.handlers) h.tick?.(this);
+    this.processes.writeDirty();
+    for (const s of this.dirtySessions) this.store.putSession(s);
+    this.dirtySessions.clear();
+    this.store.flush();
+  }
+
+  /** End of capture: close the record session. */
+  finish(endNs: number): void {
+    if (this.recordSessionId !== null) {
+      const s = this.sessions.get(this.recordSessionId);
+      if (s) {
+        s.endNs = endNs;
+        this.dirtySessions.add(s);
+      }
+    }
+    this.tick();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Byte layouts of the records in bpf/events.h and bpf/process.h, as data. test/native/layout.test.ts compiles the C
+ * headers and checks every offset and size here against them, so the two cannot drift apart silently.
+ */
+export type FieldType = 'u16' | 'u32' | 's32' | 'u64' | 'comm';
+
+export interface StructLayout {
+  readonly cName: string;
+  readonly size: number;
+  /** field name (as in C) → [offset, type] */
+  readonly fields: Readonly<Record<string, readonly [number, FieldType]>>;
+}
+
+export const EVENT_HEADER: StructLayout = {
+  cName: 'event_header',
+  size: 24,
+  fields: { type: [0, 'u16'], flags: [2, 'u16'], size: [4, 'u32'], ts_ns: [8, 'u64'], tgid: [16, 'u32'], tid: [20, 'u32'] },
+};
+
+export const PROC_FORK: StructLayout = {
+  cName: 'proc_fork_event',
+  size: 64,
+  fields: { kstart_ns: [24, 'u64'], parent_kstart_ns: [32, 'u64'], parent_tgid: [40, 'u32'], uid: [44, 'u32'], comm: [48, 'comm'] },
+};
+
+export const PROC_EXEC: StructLayout = {
+  cName: 'proc_exec_event',
+  size: 72,
+  fields: {
+    kstart_ns: [24, 'u64'], ppid: [32, 'u32'], uid: [36, 'u32'], ret: [40, 's32'], exe_len: [44, 'u16'],
+    cwd_len: [46, 'u16'], argv_len: [48, 'u32'], comm: [56, 'comm'],
+  },
+};
+
+export const PROC_EXIT: StructLayout = {
+  cName: 'proc_exit_event',
+  size: 64,
+  fields: { kstart_ns: [24, 'u64'], exit_code: [32, 'u32'], maxrss_kb: [40, 'u64'], comm: [48, 'comm'] },
+};
+
+export const AGENTSIGHT_CFG: StructLayout = {
+  cName: 'agentsight_cfg',
+  size: 16,
+  fields: { self_tgid: [0, 'u32'], all_processes: [4, 'u32'], wakeup_bytes: [8, 'u32'] },
+};
+
+/** Layouts the layout test checks, with the header that defines each. */
+export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayout }> = [
+  { header: 'events.h', layout: EVENT_HEADER },
+  { header: 'events.h', layout: AGENTSIGHT_CFG },
+  { header: 'process.h', layout: PROC_FORK },
+  { header: 'process.h', layout: PROC_EXEC },
+  { header: 'process.h', layout: PROC_EXIT },
+];
+
+/** enum event_type */
+export const EV = {
+  PROC_FORK: 1,
+  PROC_EXEC: 2,
+  PROC_EXIT: 3,
+  PROC_EXEC_FAILED: 4,
+} as const;
+
+/** enum stat_index: in-kernel loss and clipping counters (shared_stats). */
+export const STATS = [
+  'ringbuf:events',
+  'argv:clipped',
+  'path:clipped',
+  'exec:missed-entry',
+  'scratch:unavailable',
+  'tls:clipped',
+  'tls:missed-entry',
+  'ringbuf:tls',
+  'file:agg-full',
+] as const;
+export const STAT_MAX = 16;
+
+export const EXEC_F_ARGV_CLIPPED = 0x1;
+
+/** Little-endian readers over a DataView. u64 values (ns since boot, sizes) stay below 2^53. */
+export function u64(v: DataView, off: number): number {
+  return v.getUint32(off, true) + v.getUint32(off + 4, true) * 0x1_0000_0000;
+}
+
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8');
+
+/** A NUL-padded fixed char array (comm). */
+export function cstr(bytes: Uint8Array, off: number, max: number): string {
+  let end = off;
+  while (end < off + max && bytes[end] !== 0) end++;
+  return utf8.decode(bytes.subarray(off, end));
+}
+
+/** Bytes as text: UTF-8 when valid, byte-exact latin1 otherwise (paths and argv are bytes, not text, on Linux). */
+export function bytesToText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return latin1.decode(bytes);
+  }
+}

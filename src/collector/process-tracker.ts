@@ -1,0 +1,196 @@
+/**
+ * The process model of a capture: one row per process (tgid + kernel start time), linked to its parent and session.
+ * Rows are written to the store when they change (coalesced per flush). Other decoders (files, network, TLS) look up
+ * the process of an event here by tgid.
+ */
+import fs from 'node:fs';
+import type { Store } from '../store/store';
+import type { ExecRow, ProcessRow } from '../store/types';
+import { decodeWaitStatus, type ExecEvent, type ExitEvent, type ForkEvent } from './decode/process-events';
+
+export interface ProcessTrackerHooks {
+  /** Session for a process that has no parent in the model (the root of a traced tree). */
+  sessionForRoot?(row: ProcessRow): number | null;
+  /** Called after every successful exec (agent recognition). */
+  onExec?(row: ProcessRow): void;
+}
+
+export class ProcessTracker {
+  private readonly live = new Map<number, ProcessRow>();
+  private readonly dirty = new Set<ProcessRow>();
+  private readonly pendingExecs: ExecRow[] = [];
+  events = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clockOffsetNs: number,
+    private readonly hooks: ProcessTrackerHooks = {},
+  ) {}
+
+  byTgid(tgid: number): ProcessRow | undefined {
+    return this.live.get(tgid);
+  }
+
+  liveCount(): number {
+    return this.live.size;
+  }
+
+  private unix(monoNs: number): number {
+    return monoNs + this.clockOffsetNs;
+  }
+
+  private newRow(tgid: number, kstartNs: number, startNs: number, parent: ProcessRow | undefined, comm: string, seeded: boolean): ProcessRow {
+    const row: ProcessRow = {
+      id: this.store.nextId('processes'),
+      pid: tgid,
+      ppid: parent?.pid ?? null,
+      parentId: parent?.id ?? null,
+      sessionId: parent?.sessionId ?? null,
+      startNs,
+      kstartNs,
+      uid: null,
+      comm,
+      exe: null,
+      argv: [],
+      argvClipped: false,
+      cwd: null,
+      execNs: null,
+      exitNs: null,
+      exitCode: null,
+      exitSignal: null,
+      coreDumped: false,
+      seeded,
+      peakRssKb: null,
+    };
+    if (!parent && this.hooks.sessionForRoot) row.sessionId = this.hooks.sessionForRoot(row);
+    this.live.set(tgid, row);
+    this.dirty.add(row);
+    return row;
+  }
+
+  onFork(e: ForkEvent): ProcessRow {
+    this.events++;
+    const parent = this.live.get(e.parentTgid);
+    const row = this.newRow(e.tgid, e.kstartNs, this.unix(e.kstartNs || e.tsNs), parent, e.comm, false);
+    row.ppid = e.parentTgid;
+    row.uid = e.uid;
+    return row;
+  }
+
+  onExec(e: ExecEvent): ProcessRow {
+    this.events++;
+    let row = this.live.get(e.tgid);
+    if (!row || (row.kstartNs && e.kstartNs && row.kstartNs !== e.kstartNs)) {
+      // exec of a process whose fork we did not see (it ran before capture started)
+      row = this.newRow(e.tgid, e.kstartNs, this.unix(e.kstartNs || e.tsNs), this.live.get(e.ppid), e.comm, true);
+      row.ppid = e.ppid;
+    }
+    const ts = this.unix(e.tsNs);
+    this.pendingExecs.push({
+      id: this.store.nextId('execs'),
+      processId: row.id,
+      tsNs: ts,
+      filename: e.exe,
+      argv: e.argv,
+      cwd: e.cwd,
+      ret: e.failed ? e.ret : 0,
+    });
+    if (!e.failed) {
+      row.exe = e.exe;
+      row.argv = e.argv;
+      row.argvClipped = e.argvClipped;
+      row.cwd = e.cwd;
+      row.comm = e.comm;
+      row.execNs = ts;
+      row.uid = e.uid;
+      this.hooks.onExec?.(row);
+    } else if (row.cwd === null) {
+      row.cwd = e.cwd;
+    }
+    this.dirty.add(row);
+    return row;
+  }
+
+  onExit(e: ExitEvent): ProcessRow | undefined {
+    this.events++;
+    const row = this.live.get(e.tgid);
+    if (!row) return undefined;
+    const st = decodeWaitStatus(e.status);
+    row.exitNs = this.unix(e.tsNs);
+    row.exitCode = st.exitCode;
+    row.exitSignal = st.signal;
+    row.coreDumped = st.core;
+    row.peakRssKb = e.maxRssKb || null;
+    if (!row.execNs) row.comm = e.comm;
+    this.live.delete(e.tgid);
+    this.dirty.add(row);
+    return row;
+  }
+
+  /** A process already running when capture began, read from /proc (system-wide mode, `record -p`). */
+  seedFromProc(pid: number, bootTimeNs: number): ProcessRow | undefined {
+    if (this.live.has(pid)) return this.live.get(pid);
+    const info = readProc(pid);
+    if (!info) return undefined;
+    const parent = this.live.get(info.ppid);
+    const kstart = info.startTicks * 1e7; // clock ticks (USER_HZ = 100) since boot → ns
+    const row = this.newRow(pid, kstart, bootTimeNs + kstart, parent, info.comm, true);
+    row.ppid = info.ppid;
+    row.uid = info.uid;
+    row.exe = info.exe;
+    row.argv = info.argv;
+    row.cwd = info.cwd;
+    return row;
+  }
+
+  /** Write changed rows and exec records to the store (the caller flushes the store). */
+  writeDirty(): void {
+    for (const row of this.dirty) this.store.putProcess(row);
+    this.dirty.clear();
+    for (const e of this.pendingExecs) this.store.addExec(e);
+    this.pendingExecs.length = 0;
+  }
+}
+
+interface ProcInfo {
+  ppid: number;
+  comm: string;
+  startTicks: number;
+  uid: number | null;
+  exe: string | null;
+  argv: string[];
+  cwd: string | null;
+}
+
+function readProc(pid: number): ProcInfo | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const rest = stat.slice(close + 2).split(' ');
+    const ppid = Number(rest[1]);
+    const startTicks = Number(rest[19]);
+    const safe = <T>(f: () => T): T | null => {
+      try {
+        return f();
+      } catch {
+        return null;
+      }
+    };
+    const argvRaw = safe(() => fs.readFileSync(`/proc/${pid}/cmdline`));
+    const argv = argvRaw ? argvRaw.toString('utf8').split('\0').filter((s, i, a) => i < a.length - 1 || s !== '') : [];
+    const status = safe(() => fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const uidLine = status?.split('\n').find((l) => l.startsWith('Uid:'));
+    return {
+      ppid,
+      comm,
+      startTicks,
+      uid: uidLine ? Number(uidLine.split(/\s+/)[1]) : null,
+      exe: safe(() => fs.readlinkSync(`/proc/${pid}/exe`)),
+      argv,
+      cwd: safe(() => fs.readlinkSync(`/proc/${pid}/cwd`)),
+    };
+  } catch {
+    return null;
+  }
+}

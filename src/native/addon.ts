@@ -1,0 +1,82 @@
+/**
+ * The native addon's surface, typed once, and its loader. The C++ side (native/bpf-host.cc) only sees values the
+ * TypeScript wrapper (bpf-session.ts) has validated.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface ProgramInfo {
+  name: string;
+  section: string;
+  loaded: boolean;
+}
+
+export interface LoadResult {
+  name: string;
+  programs: ProgramInfo[];
+}
+
+export interface DeliveryStats {
+  deliveredRecords: number;
+  deliveredBatches: number;
+  droppedBatches: number;
+  droppedRecords: number;
+  droppedBytes: number;
+  queuedBytes: number;
+}
+
+export interface NativeBpfHost {
+  load(objPath: string, cfg: Buffer, opts?: { disable?: string[]; ringBytes?: Record<string, number> }): LoadResult;
+  attach(program: string): number;
+  attachUprobe(program: string, binary: string, fileOffset: number, retprobe: boolean, pid: number): number;
+  detach(link: number): void;
+  mapUpdate(map: string, key: Buffer, value: Buffer): void;
+  mapDelete(map: string, key: Buffer): boolean;
+  mapLookup(map: string, key: Buffer, valueSize: number): Buffer | null;
+  percpuSums(map: string, entries: number): number[];
+  start(
+    onBatch: (batch: ArrayBuffer, records: number) => void,
+    opts?: { batchBytes?: number; batchRecords?: number; pollMs?: number; queueCapBytes?: number },
+  ): void;
+  stop(): void;
+  close(): void;
+  stats(): DeliveryStats;
+}
+
+export interface NativeAddon {
+  BpfHost: new () => NativeBpfHost;
+  clockOffsetNs(): bigint;
+  monotonicNs(): bigint;
+  setLogEcho(on: boolean): void;
+  eventHeaderSize: number;
+}
+
+/** Repository / package root (dist/native/addon.js → ../..). */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+export const BPF_OBJECT_DIR = path.join(PACKAGE_ROOT, 'bpf', '.output');
+
+export class NativeMissingError extends Error {}
+
+let cached: NativeAddon | undefined;
+
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  const candidates = [
+    path.join(PACKAGE_ROOT, 'build', 'Release', 'agentsight.node'),
+    path.join(PACKAGE_ROOT, 'build', 'Debug', 'agentsight.node'),
+  ];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) {
+    throw new NativeMissingError(`no native addon (tried ${candidates.join(', ')}); run \`make setup\` in ${PACKAGE_ROOT}`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cached = require(found) as NativeAddon;
+  return cached;
+}
+
+export function bpfObjectPath(name: string): string {
+  const p = path.join(BPF_OBJECT_DIR, `${name}.bpf.o`);
+  if (!fs.existsSync(p)) throw new NativeMissingError(`no BPF object ${p}; run \`make setup\` in ${PACKAGE_ROOT}`);
+  return p;
+}
