@@ -9,7 +9,9 @@ import { FORMAT_TAG, SCHEMA_VERSION, migrations } from './migrations';
 import type {
   ActivityBucket,
   ActivityDelta,
+  FileChange,
   IdTable,
+  LlmCallText,
   LossTotal,
   RecordingInfo,
   SessionSummary,
@@ -477,11 +479,59 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
+  // ---------------------------------------------------------------- reading, added for the TUI (src/tui)
+
+  fileChanges(q: TimeQuery & { processId?: number } = {}): FileChange[] {
+    const where = [`first_ns <= ?`, 'result = 0', `op IN (${CHANGE_OPS})`];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
+    return this.db
+      .prepare(
+        `SELECT op, path, path2, SUM(count) AS count, SUM(bytes) AS bytes, MIN(first_ns) AS firstNs,
+           MAX(last_ns) AS lastNs, MIN(process_id) AS processId, COUNT(DISTINCT process_id) AS processes
+         FROM file_ops WHERE ${where.join(' AND ')}
+         GROUP BY op, path, path2 ORDER BY firstNs, path ${limit(q)}`,
+      )
+      .all(...params) as FileChange[];
+  }
+
+  fileOp(id: number): FileOpRow | null {
+    return this.all<FileOpRow>('file_ops', 'SELECT * FROM file_ops WHERE id = ?', [id])[0] ?? null;
+  }
+
+  netConn(id: number): NetConnRow | null {
+    return this.all<NetConnRow>('net_conns', 'SELECT * FROM net_conns WHERE id = ?', [id])[0] ?? null;
+  }
+
+  llmCallTexts(q: TimeQuery & { maxChars?: number } = {}): LlmCallText[] {
+    const max = Math.max(16, Math.floor(q.maxChars ?? 400));
+    const where = ['start_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    // The last request message is where the user's new prompt (or the latest tool result) sits, per provider shape.
+    return this.db
+      .prepare(
+        `SELECT id, session_id AS sessionId, start_ns AS startNs,
+           CASE WHEN json_valid(request_json) THEN substr(CAST(COALESCE(
+             json_extract(request_json, '$.messages[#-1].content'),
+             json_extract(request_json, '$.input[#-1].content'),
+             json_extract(request_json, '$.input'),
+             json_extract(request_json, '$.contents[#-1].parts')) AS TEXT), 1, ${max * 4}) END AS prompt,
+           substr(response_text, 1, ${max}) AS response
+         FROM llm_calls WHERE ${where.join(' AND ')} ORDER BY start_ns DESC, id DESC ${limit(q)}`,
+      )
+      .all(...params) as LlmCallText[];
+  }
+
   /** For tests of table specs only. */
   static specOf(table: TableName): TableSpec {
     return TABLES[table];
   }
 }
+
+/** File operations that change the file system (reads and plain opens do not). */
+const CHANGE_OPS = "'create','write','truncate','rename','unlink','rmdir','mkdir','chmod','link','symlink'";
 
 function limit(q: TimeQuery): string {
   return q.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';

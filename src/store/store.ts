@@ -116,6 +116,30 @@ export interface TimeQuery {
   limit?: number;
 }
 
+/** Successful changes to one path by one kind of operation, summed (for "files changed" summaries). */
+export interface FileChange {
+  /** 'create' | 'write' | 'truncate' | 'rename' | 'unlink' | 'rmdir' | 'mkdir' | 'chmod' | 'link' | 'symlink' */
+  op: string;
+  path: string;
+  path2: string | null;
+  count: number;
+  bytes: number;
+  firstNs: number;
+  lastNs: number;
+  /** Lowest process id among the processes that made the change. */
+  processId: number;
+  processes: number;
+}
+
+/** Short searchable text of one LLM call: the last message of its request and the start of its response. */
+export interface LlmCallText {
+  id: number;
+  sessionId: number | null;
+  startNs: number;
+  prompt: string | null;
+  response: string | null;
+}
+
 export interface Store {
   /** Path of the database file (':memory:' for an in-memory store). */
   readonly path: string;
@@ -201,6 +225,16 @@ export interface Store {
   resourceSamples(processId: number): ResourceSampleRow[];
   /** Activity summed into `buckets` equal buckets over [fromNs, toNs). */
   activity(fromNs: number, toNs: number, buckets: number): ActivityBucket[];
+
+  // ---- reading, added for the TUI (src/tui) ----
+  /** Successful file changes first seen by q.atNs, grouped by (op, path, path2), in first-seen order. */
+  fileChanges(q?: TimeQuery & { processId?: number }): FileChange[];
+  /** One aggregated file operation by id. */
+  fileOp(id: number): FileOpRow | null;
+  /** One network operation by id. */
+  netConn(id: number): NetConnRow | null;
+  /** Clipped prompt/response text of LLM calls started by q.atNs, newest first (for search). */
+  llmCallTexts(q?: TimeQuery & { maxChars?: number }): LlmCallText[];
 
   /** Flush and close. */
   close(): void;

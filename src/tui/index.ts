@@ -1,0 +1,66 @@
+/**
+ * `agentsight top`: replay a recording (--db) or watch a live capture, as a full-screen TUI or, with --once (or
+ * when stdout is not a terminal), as plain text. StoreErrors propagate to the CLI, which prints one line and exits 2.
+ */
+import { openRecording, type Store } from '../store';
+import { buildOnceReport, recordingSpan } from './once-report';
+import { renderOnceJson } from './once-json';
+import { renderOnceText } from './once-text';
+import { parseTimeSpec, TimeSpecError } from './time-spec';
+import type { TopOptions } from './types';
+
+export type { LiveHandle, TopOptions } from './types';
+
+/** Default width of --once output when stdout is not a terminal. */
+const PIPE_WIDTH = 120;
+
+export async function runTop(opts: TopOptions): Promise<number> {
+  if (!opts.db && !opts.store) {
+    process.stderr.write('agentsight: top needs --db FILE, or a live capture\n');
+    return 2;
+  }
+  const ownStore = !opts.store;
+  const store: Store = opts.store ?? openRecording(opts.db!);
+  try {
+    const once = opts.once === true || !process.stdout.isTTY;
+    let atNs: number | undefined;
+    if (opts.at !== undefined) {
+      const { startNs, endNs } = recordingSpan(store.info());
+      try {
+        atNs = parseTimeSpec(opts.at, startNs, endNs, opts.utc);
+      } catch (err) {
+        if (err instanceof TimeSpecError) {
+          process.stderr.write(`agentsight: --at: ${err.message}\n`);
+          return 2;
+        }
+        throw err;
+      }
+    }
+    if (once) {
+      const width = opts.width ?? (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : PIPE_WIDTH);
+      if (!(width >= 20)) {
+        process.stderr.write('agentsight: --width must be at least 20\n');
+        return 2;
+      }
+      const report = buildOnceReport(store, atNs);
+      const text = opts.format === 'json' ? renderOnceJson(report) : renderOnceText(report, { width, ascii: opts.ascii, utc: opts.utc });
+      await writeOut(text);
+      return 0;
+    }
+    // Loaded only here: blessed costs start-up time --once must not pay.
+    const { runApp } = await import('./app/run-app');
+    return await runApp(store, { ...opts, atNs });
+  } finally {
+    if (ownStore) store.close();
+  }
+}
+
+function writeOut(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdout.write(text, (err) => {
+      // A closed pipe (`top --once | head`) is the reader's choice, not an error of ours.
+      if (err && (err as NodeJS.ErrnoException).code !== 'EPIPE') process.stderr.write(`agentsight: ${err.message}\n`);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,44 @@
+/** JSON printer of `top --once --format json`: the same report as the text printer, as plain data. */
+import { exitStatus, processDurationNs } from './format';
+import type { OnceReport } from './once-report';
+import { flattenForest } from './session-detail';
+
+export function renderOnceJson(r: OnceReport): string {
+  const out = {
+    recording: {
+      path: r.info.path,
+      schemaVersion: r.info.schemaVersion,
+      command: r.command,
+      meta: r.info.meta,
+      startNs: r.startNs,
+      endNs: r.endNs,
+      atNs: r.atNs,
+      counts: r.info.counts,
+    },
+    losses: r.lossTotals,
+    tlsTargets: r.tlsTargets.map((t) => ({ path: t.path, stack: t.stack, status: t.status, detail: t.detail })),
+    unattributedProcesses: r.unattributedProcesses,
+    sessions: r.sessions.map((d) => ({
+      summary: d.summary,
+      processCount: d.processCount,
+      processesOmitted: d.processesOmitted,
+      processes: flattenForest(d.roots).map((tl) => ({
+        depth: tl.depth,
+        ...tl.node.proc,
+        status: exitStatus(tl.node.proc, d.atNs),
+        durationNs: processDurationNs(tl.node.proc, d.atNs),
+        failedExecs: tl.node.failedExecs,
+      })),
+      fileChanges: d.fileChanges,
+      network: d.netDests,
+      llmCallsOmitted: d.llmCallsOmitted,
+      llmCalls: d.llmCalls.map((c) => ({
+        ...c,
+        requestJson: undefined,
+        responseJson: undefined,
+        toolCalls: (d.toolCallsByCall.get(c.id) ?? []).map((t) => ({ ...t, effects: d.effectsByToolCall.get(t.id) ?? [] })),
+      })),
+    })),
+  };
+  return JSON.stringify(out, null, 2) + '\n';
+}

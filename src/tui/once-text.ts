@@ -1,0 +1,243 @@
+/**
+ * Plain-text printer of `top --once`: no escape codes, every line at most `width` columns, deterministic for a
+ * given recording, moment, width and time zone (TZ=UTC in tests).
+ */
+import type { LlmCallRow, ToolCallRow } from '../store';
+import {
+  errnoName,
+  exitStatus,
+  formatArgv,
+  formatBytes,
+  formatClock,
+  formatClockMs,
+  formatCost,
+  formatCount,
+  formatDateTime,
+  formatDuration,
+  processDurationNs,
+} from './format';
+import type { OnceReport } from './once-report';
+import { flattenForest, type SessionDetail } from './session-detail';
+import { clean, strWidth, toAscii, truncate, truncateLeft } from './text-width';
+
+export interface OnceTextOptions {
+  width: number;
+  ascii?: boolean;
+  utc?: boolean;
+}
+
+/** What each successful change operation means to a reader of "files changed". */
+const CHANGE_VERB: Record<string, string> = {
+  create: 'created', mkdir: 'created', link: 'created', symlink: 'created',
+  write: 'modified', truncate: 'modified', chmod: 'modified',
+  unlink: 'deleted', rmdir: 'deleted',
+  rename: 'renamed',
+};
+
+class Lines {
+  readonly out: string[] = [];
+  constructor(readonly width: number, readonly ellipsis: string, readonly ascii: boolean) {}
+  /** Add a line, cleaned of control characters and cut to the width. */
+  add(text: string): void {
+    let t = clean(text);
+    if (this.ascii) t = toAscii(t);
+    this.out.push(truncate(t, this.width, this.ellipsis).replace(/\s+$/, ''));
+  }
+  blank(): void {
+    this.out.push('');
+  }
+}
+
+export function renderOnceText(r: OnceReport, opts: OnceTextOptions): string {
+  const width = Math.max(20, Math.floor(opts.width));
+  const ascii = opts.ascii ?? false;
+  const utc = opts.utc ?? false;
+  const dot = ascii ? ' - ' : ' · ';
+  const L = new Lines(width, ascii ? '...' : '…', ascii);
+  const atEnd = r.atNs >= r.endNs;
+
+  L.add(`agentsight recording ${r.info.path}`);
+  if (r.command !== null) L.add(`command: ${r.command}`);
+  if (r.info.counts.sessions + r.info.counts.processes + r.info.counts.llmCalls === 0 && r.info.startNs === null) {
+    L.add('empty recording: nothing was captured');
+  } else {
+    L.add(
+      `start ${formatDateTime(r.startNs, utc)}${dot}duration ${formatDuration(r.endNs - r.startNs)}${dot}` +
+        `as of ${formatClock(r.atNs, utc)} (+${formatDuration(r.atNs - r.startNs)}${atEnd ? ', end' : ''})`,
+    );
+  }
+  const c = r.info.counts;
+  L.add(
+    [
+      plural(r.sessions.filter((s) => s.summary).length, 'session'),
+      plural(c.processes, 'process', 'processes'),
+      plural(c.execs, 'exec'),
+      plural(c.fileOps, 'file op'),
+      plural(c.netConns, 'network op'),
+      plural(c.llmCalls, 'LLM call'),
+      plural(c.toolCalls, 'tool call'),
+    ].join(dot) + (atEnd ? '' : ' (whole recording)'),
+  );
+  const lost = r.lossTotals.reduce((n, l) => n + l.count, 0);
+  if (lost === 0) L.add('losses: none');
+  else {
+    L.add(
+      `losses: ${formatCount(lost)} lost: ` +
+        r.lossTotals.map((l) => `${l.source} ${l.count}${l.bytes > 0 ? ` (${formatBytes(l.bytes)})` : ''}`).join(', '),
+    );
+  }
+  if (r.tlsTargets.length === 0) L.add('TLS: no binaries examined');
+  else {
+    for (const t of r.tlsTargets) {
+      const found = t.status === 'attached' ? `found ${t.stack ?? 'TLS'}, probes attached` : t.status === 'not-found' ? 'TLS not found' : `TLS ${t.status}`;
+      L.add(`TLS ${t.path}: ${found}${t.detail ? ` (${t.detail})` : ''}`);
+    }
+  }
+  if (r.unattributedProcesses) L.add(`${plural(r.unattributedProcesses, 'process', 'processes')} outside any session`);
+
+  for (const s of r.sessions) renderSession(L, s, r, utc, dot, ascii);
+  return L.out.join('\n') + '\n';
+}
+
+function renderSession(L: Lines, d: SessionDetail, r: OnceReport, utc: boolean, dot: string, ascii: boolean): void {
+  const s = d.summary;
+  L.blank();
+  const rule = ascii ? '=' : '═';
+  if (s) {
+    const head = `${rule}${rule} session ${s.id}${dot}${s.agent ?? 'unknown agent'}${dot}${s.title} `;
+    L.add(head + rule.repeat(Math.max(0, L.width - strWidth(clean(head)))));
+    const end = s.endNs !== null && s.endNs <= d.atNs ? s.endNs : d.atNs;
+    const facts = [
+      `started ${formatClock(s.startNs, utc)}`,
+      formatDuration(end - s.startNs) + (s.endNs === null || s.endNs > d.atNs ? ' (active)' : ''),
+      `${plural(s.processes, 'process', 'processes')} (${s.liveProcesses} running)`,
+      plural(s.llmCalls, 'LLM call'),
+      `tokens in ${formatCount(s.inputTokens)} out ${formatCount(s.outputTokens)}` +
+        (s.cacheReadTokens > 0 ? ` cache ${formatCount(s.cacheReadTokens)}` : ''),
+      s.llmCalls === 0 ? 'no cost' : formatCost(s.costUsd),
+      plural(s.errors, 'error'),
+      `${s.failedToolCalls}/${s.toolCalls} tool calls failed`,
+      `losses ${s.losses}`,
+    ];
+    if (s.models.length > 0) facts.splice(4, 0, s.models.join(', '));
+    L.add(facts.join(dot));
+  } else {
+    const head = `${rule}${rule} all processes (no sessions recorded) `;
+    L.add(head + rule.repeat(Math.max(0, L.width - strWidth(head))));
+  }
+
+  // ---- process tree
+  L.add(`processes: ${d.processCount}`);
+  const lines = flattenForest(d.roots, ascii);
+  for (const tl of lines) {
+    L.add(processLine('  ' + tl.prefix, tl.node.proc, d.atNs, L.width, ascii));
+    for (const e of tl.node.failedExecs) {
+      L.add(`  ${tl.childPrefix}${ascii ? 'x' : '✗'} exec failed ${errnoName(e.ret)}: ${formatArgv(e.argv.length > 0 ? e.argv : [e.filename])}` +
+        (e.argv[0] !== e.filename ? ` (${e.filename})` : ''));
+    }
+  }
+  if (d.processesOmitted > 0) L.add(`  … ${d.processesOmitted} more processes not listed`);
+
+  // ---- files changed
+  const byVerb = new Map<string, number>();
+  for (const f of d.fileChanges) {
+    const v = CHANGE_VERB[f.op] ?? f.op;
+    byVerb.set(v, (byVerb.get(v) ?? 0) + 1);
+  }
+  const verbs = ['created', 'modified', 'deleted', 'renamed'].map((v) => `${v} ${byVerb.get(v) ?? 0}`);
+  L.add(`files changed: ${d.fileChanges.length} (${verbs.join(', ')})`);
+  for (const f of d.fileChanges) {
+    const verb = (CHANGE_VERB[f.op] ?? f.op).padEnd(8);
+    const who = d.processById.get(f.processId);
+    const tail = `  ${f.op}${f.count > 1 ? ` ×${f.count}` : ''}${f.bytes > 0 ? ` ${formatBytes(f.bytes)}` : ''}` +
+      (who ? `  by ${who.pid}` : '') + (f.processes > 1 ? ` +${f.processes - 1}` : '');
+    const path = f.path2 ? `${f.path} → ${f.path2}` : f.path;
+    L.add(fitMiddle(`  ${verb} `, path, tail, L.width, ascii));
+  }
+
+  // ---- network
+  L.add(`network: ${plural(d.netDests.length, 'destination')}`);
+  for (const n of d.netDests) {
+    const name = n.host && n.family !== 'unix' ? `${n.host} (${n.target})` : n.target;
+    const extra = [
+      `×${n.count}`,
+      n.failures > 0 ? `${n.failures} failed` : '',
+      n.bytesSent + n.bytesRecv > 0 ? `sent ${formatBytes(n.bytesSent)} recv ${formatBytes(n.bytesRecv)}` : '',
+    ].filter(Boolean).join(' ');
+    L.add(`  ${n.op} ${n.proto ?? n.family} ${name}  ${extra}`);
+  }
+
+  // ---- LLM calls
+  L.add(`LLM calls: ${d.llmCalls.length + d.llmCallsOmitted}${d.llmCallsOmitted > 0 ? ` (${d.llmCallsOmitted} earlier not listed)` : ''}`);
+  for (const call of d.llmCalls) {
+    L.add('  ' + llmCallLine(call, d.atNs, utc));
+    for (const t of d.toolCallsByCall.get(call.id) ?? []) {
+      L.add('    ' + toolCallLine(t, d.atNs, ascii));
+      for (const e of d.effectsByToolCall.get(t.id) ?? []) {
+        L.add(`      ${ascii ? '->' : '→'} ${e.kind.replace('_', ' ')} ${e.label}  (${e.method}, ${Math.round(e.confidence * 100)}%)`);
+      }
+    }
+  }
+  void r;
+}
+
+/** One process line; the argv gives way first, then the cwd (keeping its end), so status is never cut off. */
+function processLine(prefix: string, p: import('../store').ProcessRow, atNs: number, width: number, ascii: boolean): string {
+  const ell = ascii ? '...' : '…';
+  const fix = (s: string) => (ascii ? toAscii(clean(s)) : clean(s));
+  const head = fix(`${prefix}${p.pid} `);
+  const argv = fix(p.argv.length > 0 ? formatArgv(p.argv) + (p.argvClipped ? ell : '') : `[${p.comm}]`);
+  const status = `  ${exitStatus(p, atNs)}  ${formatDuration(processDurationNs(p, atNs))}${p.seeded ? '  (already running)' : ''}`;
+  let cwd = p.cwd !== null ? fix(`  cwd ${p.cwd}`) : '';
+  const fixed = strWidth(head) + strWidth(status);
+  const room = width - fixed;
+  const argvMin = Math.min(strWidth(argv), 16);
+  if (strWidth(argv) + strWidth(cwd) > room) {
+    const cwdRoom = Math.max(0, room - argvMin);
+    if (strWidth(cwd) > cwdRoom) cwd = cwdRoom >= 10 && p.cwd ? '  cwd ' + truncateLeft(fix(p.cwd), cwdRoom - 6, ell) : '';
+  }
+  const argvRoom = Math.max(0, room - strWidth(cwd));
+  return head + truncate(argv, argvRoom, ell) + status + cwd;
+}
+
+/** head + middle + tail where the middle (a path) is shortened from its start when the line is too long. */
+function fitMiddle(head: string, middle: string, tail: string, width: number, ascii: boolean): string {
+  const fix = (s: string) => (ascii ? toAscii(clean(s)) : clean(s));
+  const h = fix(head);
+  const t = fix(tail);
+  const m = fix(middle);
+  const room = width - strWidth(h) - strWidth(t);
+  if (strWidth(m) <= room) return h + m + t;
+  if (room >= 12) return h + truncateLeft(m, room, ascii ? '...' : '…') + t;
+  return h + m;
+}
+
+function llmCallLine(c: LlmCallRow, atNs: number, utc: boolean): string {
+  const model = c.responseModel ?? c.requestModel ?? 'unknown model';
+  const done = c.endNs !== null && c.endNs <= atNs;
+  const latency = done ? formatDuration(c.endNs! - c.startNs) : 'in progress';
+  const ttft = c.firstTokenNs !== null && c.firstTokenNs <= atNs ? ` ttft ${formatDuration(c.firstTokenNs - c.startNs)}` : '';
+  const tokens = done || c.inputTokens !== null
+    ? `in ${c.inputTokens === null ? '?' : formatCount(c.inputTokens)} out ${c.outputTokens === null ? '?' : formatCount(c.outputTokens)}` +
+      (c.cacheReadTokens ? ` cache ${formatCount(c.cacheReadTokens)}` : '')
+    : 'tokens pending';
+  const status = c.error ? `error: ${c.error}` : c.httpStatus !== null && c.httpStatus >= 400 ? `HTTP ${c.httpStatus}` : c.incomplete ? 'incomplete' : c.stopReason ?? '';
+  return [formatClockMs(c.startNs, utc), c.provider, model, tokens, formatCost(c.costUsd), latency + ttft, status].filter(Boolean).join('  ');
+}
+
+function toolCallLine(t: ToolCallRow, atNs: number, ascii: boolean): string {
+  const result = t.resultNs === null || t.resultNs > atNs ? 'pending' : t.resultIsError ? 'failed' : 'ok';
+  return `${ascii ? '*' : '⚙'} ${t.name} [${result}] ${compactJson(t.inputJson)}`;
+}
+
+function compactJson(json: string): string {
+  try {
+    return JSON.stringify(JSON.parse(json));
+  } catch {
+    return json;
+  }
+}
+
+function plural(n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

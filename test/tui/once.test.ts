@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRecording, StoreError } from '../../src/store';
+import { buildOnceReport } from '../../src/tui/once-report';
+import { renderOnceJson } from '../../src/tui/once-json';
+import { renderOnceText } from '../../src/tui/once-text';
+import { strWidth } from '../../src/tui/text-width';
+import { runTop } from '../../src/tui';
+import { buildShellRecording, MS, T0, tempDir } from './helpers';
+
+let dir: string;
+let plain: string;
+let withSession: string;
+
+beforeAll(() => {
+  process.env.TZ = 'UTC';
+  dir = tempDir();
+  plain = path.join(dir, 'plain.db');
+  withSession = path.join(dir, 'session.db');
+  buildShellRecording(plain);
+  buildShellRecording(withSession, true);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function text(file: string, width = 120, atNs?: number, ascii = false): string {
+  const store = openRecording(file);
+  try {
+    return renderOnceText(buildOnceReport(store, atNs), { width, ascii, utc: true });
+  } finally {
+    store.close();
+  }
+}
+
+describe('top --once text', () => {
+  it('shows the recorded process tree with argv, cwd, exit statuses and the failed exec', () => {
+    const out = text(plain);
+    const lines = out.split('\n');
+    const bash = lines.findIndex((l) => /^ {2}4100 bash -c/.test(l));
+    expect(bash).toBeGreaterThan(0);
+    expect(lines[bash]).toContain('exit 7');
+    expect(lines[bash + 1]).toMatch(/^ {2}├─ 4101 mkdir -p \/tmp\/a1 +exit 0/);
+    expect(lines[bash + 2]).toMatch(/├─ 4102 \/bin\/echo hi +exit 0 .*cwd \/tmp\/a1$/);
+    expect(lines[bash + 3]).toMatch(/└─ 4103 sh -c 'exit 3' +exit 3 /);
+    expect(lines[bash + 4]).toContain('exec failed ENOENT: nope --x (/usr/bin/nope)');
+    expect(lines[bash + 5]).toMatch(/^ {5}└─ 4104 sleep 100 +killed SIGKILL/);
+    expect(out).toContain("command: bash -c 'mkdir -p /tmp/a1 && cd /tmp/a1");
+    expect(out).toContain('losses: 12 lost: ringbuf:events 12');
+    expect(out).toContain('TLS /usr/bin/node: found openssl');
+    expect(out).toContain('TLS /opt/bunny: TLS not found');
+    expect(out).toContain('files changed: 1 (created 1, modified 0, deleted 0, renamed 0)');
+    expect(out).toMatch(/created +\/tmp\/a1 +mkdir +by 4101/);
+  });
+
+  it('shows the state as of an earlier moment', () => {
+    const out = text(withSession, 120, T0 + 35 * MS);
+    expect(out).toMatch(/4100 bash .* running +35ms/);
+    expect(out).toMatch(/4103 sh -c 'exit 3' +running/);
+    expect(out).toContain('losses: none');
+    const early = text(withSession, 120, T0 + 15 * MS);
+    expect(early).not.toContain('4102');
+    expect(early).toContain('mkdir -p /tmp/a1');
+  });
+
+  it('fits every line into narrow widths and keeps the exit status visible', () => {
+    for (const width of [40, 60, 80, 200]) {
+      const out = text(withSession, width);
+      for (const line of out.split('\n')) expect(strWidth(line)).toBeLessThanOrEqual(width);
+      expect(out).toContain('exit 3');
+      expect(out).toContain('killed SIGKILL');
+    }
+  });
+
+  it('is deterministic and free of escape codes; --ascii output is pure ASCII', () => {
+    const a = text(withSession);
+    expect(text(withSession)).toBe(a);
+    expect(a).not.toMatch(/\x1b/);
+    const ascii = text(withSession, 80, undefined, true);
+    expect(ascii).toMatch(/^[\x0a\x20-\x7e]*$/);
+    expect(ascii).toContain('`- 4103 sh');
+  });
+
+  it('prints JSON with the same facts', () => {
+    const store = openRecording(withSession);
+    const json = JSON.parse(renderOnceJson(buildOnceReport(store)));
+    store.close();
+    expect(json.sessions).toHaveLength(1);
+    const procs = json.sessions[0].processes;
+    expect(procs.map((p: { pid: number }) => p.pid)).toEqual([4100, 4101, 4102, 4103, 4104]);
+    expect(procs[3].status).toBe('exit 3');
+    expect(procs[3].failedExecs[0].ret).toBe(-2);
+    expect(json.losses).toEqual([{ source: 'ringbuf:events', count: 12, bytes: 0 }]);
+  });
+});
+
+describe('runTop', () => {
+  it('lets StoreError propagate for a missing recording', async () => {
+    await expect(runTop({ db: path.join(dir, 'missing.db'), once: true })).rejects.toBeInstanceOf(StoreError);
+  });
+
+  it('rejects a bad --at with exit code 2', async () => {
+    const errs: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      expect(await runTop({ db: plain, once: true, at: 'yesterday' })).toBe(2);
+    } finally {
+      process.stderr.write = orig;
+    }
+    expect(errs.join('')).toMatch(/^agentsight: --at: invalid time "yesterday"/);
+  });
+});
