@@ -1,0 +1,180 @@
+// End to end, as root with real BPF: `record` runs real commands, the kernel reports their processes, and the
+// recording holds the exact tree. Mirrors issue 2's acceptance list.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bpfAvailable } from '../helpers/bpf-env';
+import { agentsight, run } from '../helpers/run';
+
+const enabled = bpfAvailable();
+let dir: string;
+
+interface Proc {
+  id: number;
+  pid: number;
+  parent_id: number | null;
+  comm: string;
+  exe: string | null;
+  argv: string;
+  cwd: string | null;
+  exit_code: number | null;
+  exit_signal: number | null;
+}
+
+function procs(db: string): Proc[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare('SELECT * FROM processes ORDER BY id').all() as Proc[];
+  } finally {
+    d.close();
+  }
+}
+
+function query<T>(db: string, sql: string): T[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare(sql).all() as T[];
+  } finally {
+    d.close();
+  }
+}
+
+describe.skipIf(!enabled)('record: process capture end to end', () => {
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-rec-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('records the acceptance tree, exits with the command status, and top --once shows it', () => {
+    const db = path.join(dir, 'a.db');
+    const work = path.join(dir, 'a1');
+    const r = agentsight(['record', '--db', db, '--', 'bash', '-c', `mkdir -p ${work} && cd ${work} && /bin/echo hi && sh -c "exit 3"; exit 7`]);
+    expect(r.stdout).toBe('hi\n');
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain(`wrote ${db}`);
+    const st = fs.statSync(db);
+    expect(st.mode & 0o777).toBe(0o600);
+
+    const p = procs(db);
+    const bash = p.find((x) => x.comm === 'bash')!;
+    expect(bash).toBeDefined();
+    expect(bash.exit_code).toBe(7);
+    expect(bash.parent_id).toBeNull();
+    const mkdir = p.find((x) => x.comm === 'mkdir')!;
+    expect(JSON.parse(mkdir.argv)).toEqual(['mkdir', '-p', work]);
+    expect(mkdir.parent_id).toBe(bash.id);
+    const echo = p.find((x) => x.comm === 'echo')!;
+    expect(echo.cwd).toBe(fs.realpathSync(work));
+    expect(echo.parent_id).toBe(bash.id);
+    expect(JSON.parse(echo.argv)).toEqual(['/bin/echo', 'hi']);
+    const sh = p.find((x) => JSON.parse(x.argv)[0] === 'sh')!;
+    expect(sh.exit_code).toBe(3);
+    expect(sh.parent_id).toBe(bash.id);
+    expect(p.length).toBe(4);
+
+    const once = agentsight(['top', '--db', db, '--once', '--width', '160'], { env: { ...process.env, NO_COLOR: '1', TZ: 'UTC' } });
+    expect(once.code, once.stderr).toBe(0);
+    expect(once.stdout).not.toMatch(/\x1b\[/);
+    for (const want of ['bash', 'mkdir', '/bin/echo hi', fs.realpathSync(work), 'exit 3', 'exit 7']) expect(once.stdout).toContain(want);
+    // the tree: children are indented below bash
+    const lines = once.stdout.split('\n');
+    const bashLine = lines.findIndex((l) => l.includes('bash -c'));
+    const echoLine = lines.findIndex((l) => l.includes('/bin/echo hi'));
+    expect(bashLine).toBeGreaterThanOrEqual(0);
+    expect(echoLine).toBeGreaterThan(bashLine);
+    const indent = (l: string) => l.length - l.trimStart().length;
+    expect(indent(lines[echoLine])).toBeGreaterThan(indent(lines[bashLine]));
+  });
+
+  it('finds all 2,000 processes of a shell loop with their parent, exec and exit (0 lost)', () => {
+    const db = path.join(dir, 'loop.db');
+    const r = agentsight(['record', '--db', db, '--', 'bash', '-c', 'for i in $(seq 2000); do /bin/true; done']);
+    expect(r.code, r.stderr).toBe(0);
+    const p = procs(db);
+    const bash = p.find((x) => x.comm === 'bash' && x.parent_id === null)!;
+    const trues = p.filter((x) => x.exe === '/usr/bin/true');
+    expect(trues.length).toBe(2000);
+    expect(trues.every((x) => x.parent_id === bash.id && x.exit_code === 0)).toBe(true);
+    const execs = query<{ n: number }>(db, "SELECT COUNT(*) AS n FROM execs WHERE filename = '/usr/bin/true' AND ret = 0")[0];
+    expect(execs.n).toBe(2000);
+    const losses = query<{ source: string; n: number }>(db, 'SELECT source, SUM(count) AS n FROM losses GROUP BY source');
+    expect(losses.filter((l) => !l.source.endsWith(':clipped'))).toEqual([]);
+  });
+
+  it('counts ring-buffer overflow in the recording and top --once prints it', () => {
+    const db = path.join(dir, 'tiny.db');
+    const r = agentsight(['record', '--ring-bytes', '4096', '--db', db, '--', 'bash', '-c', 'for i in $(seq 2000); do /bin/true; done']);
+    expect(r.code, r.stderr).toBe(0);
+    const lost = query<{ n: number }>(db, "SELECT COALESCE(SUM(count), 0) AS n FROM losses WHERE source = 'ringbuf:events'")[0].n;
+    expect(lost).toBeGreaterThan(0);
+    const seen = query<{ n: number }>(db, "SELECT COUNT(*) AS n FROM execs WHERE filename = '/usr/bin/true'")[0].n;
+    expect(seen).toBeLessThan(2000);
+    expect(r.stderr).toMatch(/events LOST/);
+    const once = agentsight(['top', '--db', db, '--once'], { env: { ...process.env, NO_COLOR: '1' } });
+    expect(once.code).toBe(0);
+    expect(once.stdout).toContain('ringbuf:events');
+    expect(once.stdout).toContain(String(lost));
+  });
+
+  it('reports a command killed by a signal as 128+signal', () => {
+    const db = path.join(dir, 'kill.db');
+    const r = agentsight(['record', '--db', db, '--', 'sh', '-c', 'kill -9 $$']);
+    expect(r.code).toBe(137);
+    const sh = procs(db).find((x) => x.comm === 'sh')!;
+    expect(sh.exit_signal).toBe(9);
+  });
+
+  it('records failed execs', () => {
+    const db = path.join(dir, 'fail.db');
+    const r = agentsight(['record', '--db', db, '--', 'sh', '-c', '/nonexistent/tool --flag; exit 0']);
+    expect(r.code).toBe(0);
+    const failed = query<{ filename: string; ret: number; argv: string }>(db, 'SELECT * FROM execs WHERE ret < 0');
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(failed[0].filename).toBe('/nonexistent/tool');
+    expect(failed[0].ret).toBe(-2); // ENOENT
+    expect(JSON.parse(failed[0].argv)).toEqual(['/nonexistent/tool', '--flag']);
+  });
+
+  it('runs the command as the invoking sudo user and gives them the recording', () => {
+    const name = 'agentsight-t';
+    if (run('id', ['-u', name]).code !== 0) expect(run('useradd', ['-M', '-s', '/bin/sh', name]).code).toBe(0);
+    const uid = Number(run('id', ['-u', name]).stdout.trim());
+    const gid = Number(run('id', ['-g', name]).stdout.trim());
+    const userDir = path.join(dir, 'user');
+    fs.mkdirSync(userDir);
+    fs.chownSync(userDir, uid, gid);
+    const db = path.join(userDir, 'u.db');
+    // What sudo sets for `sudo agentsight record …` run by that user.
+    const env = { ...process.env, SUDO_UID: String(uid), SUDO_GID: String(gid), SUDO_USER: name };
+    const r = agentsight(['record', '--db', db, '--', 'sh', '-c', 'id -u; echo "$HOME $USER"'], { env, cwd: userDir });
+    expect(r.code, r.stderr).toBe(0);
+    const [idLine, envLine] = r.stdout.trim().split('\n');
+    expect(Number(idLine)).toBe(uid);
+    expect(envLine).toContain(name);
+    const st = fs.statSync(db);
+    expect(st.uid).toBe(uid);
+    expect(st.mode & 0o777).toBe(0o600);
+    const sh = procs(db).find((x) => x.comm === 'sh' || JSON.parse(x.argv)[0] === 'sh');
+    expect(sh).toBeDefined();
+  });
+
+  it('refuses to run without root and says what it needs', () => {
+    const r = run('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', process.execPath, path.join(__dirname, '..', '..', 'bin', 'agentsight'), 'record', '--', 'true'], {
+      env: { ...process.env, AGENTSIGHT_NO_SUDO: '1' },
+      cwd: '/tmp',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/needs root/);
+  });
+
+  it('says "command not found" with exit 127 and leaves no recording behind', () => {
+    const db = path.join(dir, 'nf.db');
+    const r = agentsight(['record', '--db', db, '--', 'no-such-command-xyz']);
+    expect(r.code).toBe(127);
+    expect(r.stderr.trim()).toBe('agentsight: no-such-command-xyz: command not found');
+    expect(fs.existsSync(db)).toBe(false);
+  });
+});
