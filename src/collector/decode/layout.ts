@@ -72,6 +72,9 @@ export const STATS = [
   'tls:missed-entry',
   'ringbuf:tls',
   'file:agg-full',
+  'file:missed-entry',
+  'net:missed-entry',
+  'dns:clipped',
 ] as const;
 export const STAT_MAX = 16;
 
