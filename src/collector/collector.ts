@@ -55,6 +55,8 @@ export class Collector implements CollectorContext {
     this.processes = new ProcessTracker(store, opts.clockOffsetNs, {
       sessionForRoot: (row) => (opts.mode === 'record' ? this.recordSessionId : null),
       onExec: (row) => this.onExec(row),
+      // System-wide capture sees every process on the machine; only agents' process families are kept.
+      persist: opts.mode === 'system' ? (row) => row.sessionId !== null : undefined,
     });
     if (opts.mode === 'record') {
       const s: SessionRow = {
@@ -94,6 +96,11 @@ export class Collector implements CollectorContext {
     const ts = Date.now() * 1e6;
     this.store.addLoss({ id: this.store.nextId('losses'), tsNs: ts, source, processId, connId, count, bytes, detail });
     this.store.addActivity(ts, { losses: count });
+  }
+
+  /** A process found in /proc at start: recognise it as an agent like an exec would. */
+  adopt(row: import('../store/types').ProcessRow): void {
+    this.onExec(row);
   }
 
   private onExec(row: import('../store/types').ProcessRow): void {

@@ -13,12 +13,16 @@ export interface ProcessTrackerHooks {
   sessionForRoot?(row: ProcessRow): number | null;
   /** Called after every successful exec (agent recognition). */
   onExec?(row: ProcessRow): void;
+  /** Which rows are written to the store (system-wide capture keeps only agent sessions). Default: all. */
+  persist?(row: ProcessRow): boolean;
 }
 
 export class ProcessTracker {
   private readonly live = new Map<number, ProcessRow>();
   private readonly dirty = new Set<ProcessRow>();
   private readonly pendingExecs: ExecRow[] = [];
+  /** Rows already written, when only some are (system-wide mode). */
+  private readonly persistedIds = new Set<number>();
   events = 0;
 
   constructor(
@@ -127,6 +131,20 @@ export class ProcessTracker {
     return row;
   }
 
+  /** A process that vanished without an exit record (the /proc poller of capture without BPF). */
+  markGone(tgid: number, atNs: number): void {
+    const row = this.live.get(tgid);
+    if (!row) return;
+    row.exitNs = atNs;
+    this.live.delete(tgid);
+    this.dirty.add(row);
+  }
+
+  /** tgids of every live process in the model. */
+  liveTgids(): number[] {
+    return [...this.live.keys()];
+  }
+
   /** A process already running when capture began, read from /proc (system-wide mode, `record -p`). */
   seedFromProc(pid: number, bootTimeNs: number): ProcessRow | undefined {
     if (this.live.has(pid)) return this.live.get(pid);
@@ -145,9 +163,18 @@ export class ProcessTracker {
 
   /** Write changed rows and exec records to the store (the caller flushes the store). */
   writeDirty(): void {
-    for (const row of this.dirty) this.store.putProcess(row);
+    const persist = this.hooks.persist;
+    const written = new Set<number>();
+    for (const row of this.dirty) {
+      if (persist && !persist(row)) continue;
+      this.store.putProcess(row);
+      written.add(row.id);
+    }
     this.dirty.clear();
-    for (const e of this.pendingExecs) this.store.addExec(e);
+    for (const e of this.pendingExecs) {
+      if (!persist || written.has(e.processId) || this.persistedIds.has(e.processId)) this.store.addExec(e);
+    }
+    for (const id of written) this.persistedIds.add(id);
     this.pendingExecs.length = 0;
   }
 }

@@ -1,0 +1,128 @@
+/**
+ * Live capture for `agentsight top`: system-wide, recognising agent processes (agents.ts) and tracing their process
+ * families, into a private temporary recording that the TUI reads through the same store interface as a saved one.
+ * Without BPF (no root) it still runs: agent processes come from polling /proc, and status() says what is missing.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRecording } from '../store';
+import type { SqliteStore } from '../store/sqlite-store';
+import type { Store } from '../store/store';
+import { CaptureRunner } from './capture-runner';
+import { Collector } from './collector';
+
+export interface LiveStatus {
+  bpf: boolean;
+  reason?: string;
+  events: number;
+  losses: number;
+}
+
+export interface LiveHandle {
+  store: Store;
+  /** Path of the live recording (kept after stop when `keep` was asked). */
+  readonly path: string;
+  stop(): Promise<void>;
+  status(): LiveStatus;
+}
+
+export interface LiveOptions {
+  /** Where to keep the live recording; default a private temporary file removed at stop. */
+  db?: string;
+  pollMs?: number;
+}
+
+function bootTimeNs(): number {
+  const stat = fs.readFileSync('/proc/stat', 'utf8');
+  const btime = Number(/^btime (\d+)/m.exec(stat)?.[1] ?? 0);
+  return btime * 1e9;
+}
+
+function listPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((p) => p !== process.pid);
+}
+
+/** Add every running process to the model, oldest first so parents precede children; returns the agents' tgids. */
+function seedRunning(collector: Collector): number[] {
+  const boot = bootTimeNs();
+  const traced: number[] = [];
+  const pids = listPids()
+    .map((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return { pid, start: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) };
+      } catch {
+        return null;
+      }
+    })
+    .filter((x): x is { pid: number; start: number } => x !== null)
+    .sort((a, b) => a.start - b.start || a.pid - b.pid);
+  for (const { pid } of pids) {
+    const row = collector.processes.seedFromProc(pid, boot);
+    if (!row) continue;
+    collector.adopt(row);
+    if (row.sessionId !== null) traced.push(pid);
+  }
+  return traced;
+}
+
+export async function startLiveCapture(opts: LiveOptions = {}): Promise<LiveHandle> {
+  const keep = opts.db !== undefined;
+  const dbPath = opts.db ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agentsight-live-')), 'live.db');
+  const store: SqliteStore = createRecording(dbPath);
+  fs.chmodSync(dbPath, 0o600);
+  store.putMeta('command', JSON.stringify(['agentsight', 'top']));
+  store.putMeta('start_ns', String(Date.now() * 1e6));
+  store.putMeta('scope', 'system');
+  store.putMeta('hostname', os.hostname());
+
+  let runner: CaptureRunner | null = null;
+  let reason: string | undefined;
+  try {
+    runner = CaptureRunner.start(store, { mode: 'system', allProcesses: true });
+    for (const pid of seedRunning(runner.collector)) runner.capture.addTraced(pid);
+  } catch (err) {
+    reason = (err as Error).message.split('\n')[0];
+  }
+
+  let poller: NodeJS.Timeout | null = null;
+  let fallback: Collector | null = null;
+  if (!runner) {
+    // No BPF: agents and their process families from /proc, once a second.
+    fallback = new Collector(store, { clockOffsetNs: 0, mode: 'system' });
+    const scan = () => {
+      seedRunning(fallback!);
+      const alive = new Set(listPids());
+      for (const tgid of fallback!.processes.liveTgids()) if (!alive.has(tgid)) fallback!.processes.markGone(tgid, Date.now() * 1e6);
+      fallback!.tick();
+    };
+    scan();
+    poller = setInterval(scan, opts.pollMs ?? 1000);
+    poller.unref();
+  }
+  store.putMeta('bpf', runner ? 'yes' : `no: ${reason}`);
+  store.flush();
+
+  return {
+    store,
+    path: dbPath,
+    async stop() {
+      if (poller) clearInterval(poller);
+      if (runner) await runner.stop();
+      store.putMeta('end_ns', String(Date.now() * 1e6));
+      if (keep) store.finalize();
+      store.close();
+      if (!keep) fs.rmSync(path.dirname(dbPath), { recursive: true, force: true });
+    },
+    status() {
+      const c = runner?.collector ?? fallback;
+      const losses = store.lossTotals().reduce((a, l) => a + l.count, 0);
+      return { bpf: runner !== null, reason, events: c?.records ?? 0, losses };
+    },
+  };
+}
