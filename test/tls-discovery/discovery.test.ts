@@ -1,0 +1,224 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { discoverTls, listTlsFilesOfPid, resolveCommand } from '../../src/collector/tls/discovery';
+import { ElfFile } from '../../src/collector/tls/discovery/elf-file';
+import { parseMapsPaths } from '../../src/collector/tls/discovery/proc-maps';
+import { parseShebang } from '../../src/collector/tls/discovery/resolve-command';
+import { defaultTlsCacheDir } from '../../src/collector/tls/discovery/tls-cache';
+import { isTlsLibraryName } from '../../src/collector/tls/discovery/tls-libraries';
+import { loudSkip } from './helpers';
+
+const NODE = fs.realpathSync(process.execPath);
+const LIBSSL = ['/usr/lib/x86_64-linux-gnu/libssl.so.3', '/lib/x86_64-linux-gnu/libssl.so.3'].find((p) => fs.existsSync(p));
+const PYTHON = ['/usr/bin/python3'].find((p) => fs.existsSync(p));
+const CURL = ['/usr/bin/curl'].find((p) => fs.existsSync(p));
+if (!LIBSSL) loudSkip('libssl.so.3 not found: OpenSSL library discovery is not tested');
+if (!CURL) loudSkip('curl not installed: DT_NEEDED resolution through libcurl is not tested');
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'agentsight-disc-'));
+}
+
+/** Each probe's file offset must hold the same bytes as its vaddr, and start a function. */
+function expectConsistentProbes(file: string, probes: { vaddr: number; fileOffset: number }[]): void {
+  const elf = ElfFile.open(file);
+  try {
+    for (const p of probes) {
+      expect(elf.vaddrToOffset(p.vaddr)).toBe(p.fileOffset);
+      expect(elf.read(p.fileOffset, 16).equals(elf.readVaddr(p.vaddr, 16))).toBe(true);
+    }
+  } finally {
+    elf.close();
+  }
+}
+
+describe('discoverTls on system OpenSSL users', () => {
+  it.runIf(!!LIBSSL)('libssl.so.3: the four data functions and the identity helpers, by symbol', () => {
+    const r = discoverTls(LIBSSL!, { useCache: false });
+    expect(r.stack).toBe('openssl');
+    const kinds = r.probes.map((p) => p.kind).sort();
+    expect(kinds).toEqual(['SSL_do_handshake', 'SSL_read', 'SSL_read_ex', 'SSL_set_fd', 'SSL_write', 'SSL_write_ex']);
+    expect(new Set(r.probes.map((p) => p.vaddr)).size).toBe(r.probes.length);
+    expect(r.buildId).toMatch(/^[0-9a-f]{40}$/);
+    expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expectConsistentProbes(LIBSSL!, r.probes);
+  });
+
+  it('/usr/bin/node: statically linked OpenSSL found by exported symbols; offsets differ from vaddrs', () => {
+    const r = discoverTls(NODE, { useCache: false });
+    expect(r.stack).toBe('openssl');
+    const w = r.probes.find((p) => p.kind === 'SSL_write')!;
+    expect(w.symbol).toBe('SSL_write');
+    // node is non-PIE: the text segment's vaddr is not its file offset, the classic uprobe mistake.
+    expect(w.fileOffset).not.toBe(w.vaddr);
+    expectConsistentProbes(NODE, r.probes);
+    console.log(`node discovery: ${r.elapsedMs.toFixed(0)} ms\n${r.detail}`);
+  });
+
+  it.runIf(!!PYTHON)('python3 itself has no TLS: reported as not found with a reason', () => {
+    const r = discoverTls(PYTHON!, { useCache: false });
+    expect(r.stack).toBeNull();
+    expect(r.probes).toEqual([]);
+    expect(r.detail).toMatch(/no probeable TLS stack/);
+  });
+
+  it('non-ELF and missing files: no throw, stack null, reason in detail', () => {
+    const dir = tmpDir();
+    const script = path.join(dir, 's.sh');
+    fs.writeFileSync(script, '#!/bin/sh\n');
+    const a = discoverTls(script, { useCache: false });
+    expect(a.stack).toBeNull();
+    expect(a.detail).toMatch(/not an ELF/);
+    const b = discoverTls(path.join(dir, 'missing'), { useCache: false });
+    expect(b.stack).toBeNull();
+    expect(b.detail).toMatch(/cannot resolve/);
+    // A truncated copy of a real ELF: bad input is a "not found", never an exception.
+    const trunc = path.join(dir, 'trunc');
+    const fd = fs.openSync(NODE, 'r');
+    const head = Buffer.alloc(4096);
+    fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    fs.writeFileSync(trunc, head);
+    const c = discoverTls(trunc, { useCache: false });
+    expect(c.stack).toBeNull();
+    expect(c.probes).toEqual([]);
+  });
+});
+
+describe('discovery cache', () => {
+  it.runIf(!!LIBSSL)('second lookup is served from the build-id cache with identical probes; corrupt entries are recomputed', () => {
+    const cacheDir = tmpDir();
+    const first = discoverTls(LIBSSL!, { cacheDir });
+    expect(first.cached).toBe(false);
+    const files = fs.readdirSync(cacheDir);
+    expect(files).toEqual([`build-id-${first.buildId}.json`]);
+    const second = discoverTls(LIBSSL!, { cacheDir });
+    expect(second.cached).toBe(true);
+    expect(second.probes).toEqual(first.probes);
+    expect(second.sha256).toBe(first.sha256);
+    fs.writeFileSync(path.join(cacheDir, files[0]), '{not json');
+    const third = discoverTls(LIBSSL!, { cacheDir });
+    expect(third.cached).toBe(false);
+    expect(third.probes).toEqual(first.probes);
+  });
+
+  it('default cache dir: the invoking user\'s ~/.cache under sudo, overridable', () => {
+    expect(defaultTlsCacheDir({ HOME: '/home/x' })).toBe('/home/x/.cache/agentsight/tls');
+    expect(defaultTlsCacheDir({ HOME: '/root', SUDO_USER: 'root' })).toBe('/root/.cache/agentsight/tls');
+    expect(defaultTlsCacheDir({ HOME: '/home/x', AGENTSIGHT_TLS_CACHE_DIR: '/tmp/c' })).toBe('/tmp/c');
+    expect(defaultTlsCacheDir({ HOME: '/home/x', XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/agentsight/tls');
+  });
+});
+
+describe('resolveCommand', () => {
+  it('PATH lookup and symlinks resolve to the real ELF program', () => {
+    const dir = tmpDir();
+    fs.symlinkSync(NODE, path.join(dir, 'my-node'));
+    const r = resolveCommand('my-node', { PATH: `/nonexistent:${dir}` });
+    expect(r.program).toBe(NODE);
+    expect(r.files[0]).toMatchObject({ path: NODE, role: 'executable' });
+  });
+
+  it('#!/usr/bin/env node script resolves to the node binary; #!/usr/bin/env -S with flags too', () => {
+    const dir = tmpDir();
+    fs.symlinkSync(NODE, path.join(dir, 'node'));
+    const s1 = path.join(dir, 'agent.js');
+    fs.writeFileSync(s1, '#!/usr/bin/env node\nconsole.log(1)\n', { mode: 0o755 });
+    const s2 = path.join(dir, 'agent2.js');
+    fs.writeFileSync(s2, '#!/usr/bin/env -S node --no-warnings\nconsole.log(1)\n', { mode: 0o755 });
+    for (const s of [s1, s2]) {
+      const r = resolveCommand(s, { PATH: dir });
+      expect(r.program).toBe(NODE);
+      expect(r.files.map((f) => f.role)).toEqual(['interpreter']);
+    }
+    // Through a bin/ symlink, as npm installs agents.
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.symlinkSync(s1, path.join(dir, 'bin', 'agent'));
+    expect(resolveCommand('agent', { PATH: `${path.join(dir, 'bin')}:${dir}` }).program).toBe(NODE);
+  });
+
+  it('#!/bin/sh scripts are out of scope and say so', () => {
+    const dir = tmpDir();
+    const s = path.join(dir, 'wrapper');
+    fs.writeFileSync(s, '#!/bin/sh\nexec node "$@"\n', { mode: 0o755 });
+    const r = resolveCommand(s, { PATH: '/usr/bin:/bin' });
+    expect(r.notes.join('\n')).toMatch(/sh script: what it execs is out of scope/);
+  });
+
+  it('missing commands and non-executables are reported, not thrown', () => {
+    expect(resolveCommand('agentsight-no-such-command', { PATH: '/usr/bin' }).program).toBeNull();
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'data'), 'x', { mode: 0o644 });
+    expect(resolveCommand(path.join(dir, 'data'), {}).program).toBeNull();
+  });
+
+  it.runIf(!!CURL)('curl: libssl and libgnutls are found through the DT_NEEDED closure (libcurl, librtmp)', () => {
+    const r = resolveCommand('curl', { PATH: '/usr/bin:/bin' });
+    const names = r.files.map((f) => path.basename(f.path));
+    expect(names[0]).toBe('curl');
+    expect(names.some((n) => n.startsWith('libssl.so'))).toBe(true);
+    const ssl = r.files.find((f) => path.basename(f.path).startsWith('libssl.so'))!;
+    expect(ssl.role).toBe('needed');
+    expect(discoverTls(ssl.path, { useCache: false }).stack).toBe('openssl');
+  });
+
+  it.runIf(!!PYTHON && !!LIBSSL)('python3 gets libssl as a run-time (dlopen) library', () => {
+    const r = resolveCommand(PYTHON!, {});
+    const ssl = r.files.find((f) => path.basename(f.path).startsWith('libssl.so'));
+    expect(ssl?.role).toBe('dlopen');
+  });
+
+  it('parseShebang and TLS library names', () => {
+    expect(parseShebang(Buffer.from('#!/usr/bin/env node\n'))).toEqual({ interpreter: '/usr/bin/env', args: ['node'] });
+    expect(parseShebang(Buffer.from('#! /bin/sh -e\n'))).toEqual({ interpreter: '/bin/sh', args: ['-e'] });
+    expect(parseShebang(Buffer.from('#!\n'))).toBeNull();
+    for (const n of ['libssl.so.3', 'libssl.so', 'libcrypto.so.1.1', 'libgnutls.so.30', 'libnss3.so', 'libwolfssl.so.35']) expect(isTlsLibraryName(n), n).toBe(true);
+    for (const n of ['libsslx.so', 'libc.so.6', 'libssh2.so.1', 'libcurl.so.4']) expect(isTlsLibraryName(n), n).toBe(false);
+  });
+});
+
+describe('/proc/<pid>/maps', () => {
+  it('parses paths with spaces and (deleted) markers', () => {
+    const maps = [
+      '00400000-00401000 r-xp 00000000 08:01 123 /usr/bin/prog name',
+      '7f00-7f01 r--p 00000000 08:01 124 /usr/lib/x86_64-linux-gnu/libssl.so.3',
+      '7f01-7f02 r-xp 00001000 08:01 125 /tmp/libcrypto.so.3 (deleted)',
+      '7f02-7f03 rw-p 00000000 00:00 0 ',
+      '7ffd-7ffe rw-p 00000000 00:00 0 [stack]',
+    ].join('\n');
+    expect(parseMapsPaths(maps)).toEqual([
+      { path: '/usr/bin/prog name', deleted: false, executable: true },
+      { path: '/usr/lib/x86_64-linux-gnu/libssl.so.3', deleted: false, executable: false },
+      { path: '/tmp/libcrypto.so.3', deleted: true, executable: true },
+    ]);
+  });
+
+  it.runIf(!!PYTHON && !!LIBSSL)('a running python that imported ssl maps libssl; the helper lists it with the executable', async () => {
+    const child = spawn(PYTHON!, ['-c', 'import ssl, sys; print("ready", flush=True); sys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => resolve());
+        child.once('error', reject);
+      });
+      const r = listTlsFilesOfPid(child.pid!);
+      expect(r.error).toBeUndefined();
+      expect(r.files.find((f) => f.role === 'executable')?.path).toBe(fs.realpathSync(PYTHON!));
+      const ssl = r.files.find((f) => path.basename(f.path).startsWith('libssl.so'));
+      expect(ssl).toBeDefined();
+      expect(ssl!.openPath).toBe(`/proc/${child.pid}/root${ssl!.path}`);
+      expect(discoverTls(ssl!.openPath, { useCache: false }).stack).toBe('openssl');
+    } finally {
+      child.stdin.end();
+      child.kill();
+    }
+  });
+
+  it('a pid that does not exist yields an error, not a throw', () => {
+    const r = listTlsFilesOfPid(2 ** 22 + 12345);
+    expect(r.files).toEqual([]);
+    expect(r.error).toBeDefined();
+  });
+});

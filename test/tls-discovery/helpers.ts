@@ -1,0 +1,201 @@
+/** Real TLS servers, certificates, agent binaries and the gdb harness for the TLS discovery tests. */
+import { execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http2 from 'http2';
+import type { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const AGENT_TESTS = process.env.AGENTSIGHT_AGENT_TESTS === '1';
+
+export function hasCommand(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function loudSkip(reason: string): void {
+  // vitest shows skipped tests quietly; say why in the output so a green run is not mistaken for coverage.
+  console.warn(`\n*** SKIPPED: ${reason} ***\n`);
+}
+
+/**
+ * Paths of the agent binaries from scripts/install-agents.sh. Without AGENTSIGHT_AGENT_TESTS=1 nothing is
+ * downloaded: the script only runs when the packages are already in the cache dir (it then just prints).
+ */
+export function agentBinaries(): Record<string, string> {
+  const dir = process.env.AGENTSIGHT_AGENTS_DIR ?? path.join(REPO, '.cache', 'agents');
+  const installed = fs.existsSync(path.join(dir, 'node_modules', 'bun', 'package.json'));
+  if (!installed && !AGENT_TESTS) return {};
+  try {
+    const out = execFileSync(path.join(REPO, 'scripts', 'install-agents.sh'), [dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+    return Object.fromEntries(out.trim().split('\n').map((l) => l.split('\t') as [string, string]));
+  } catch (err) {
+    // Partial installs still print what they found.
+    const out = String((err as { stdout?: string }).stdout ?? '');
+    return Object.fromEntries(out.trim().split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]));
+  }
+}
+
+export interface TestPki {
+  readonly dir: string;
+  readonly caPem: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** A throwaway CA and a 127.0.0.1 server certificate made with the openssl CLI (rustls rejects a self-signed leaf). */
+export function makePki(): TestPki {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentsight-tls-'));
+  const run = (...args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  };
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=agentsight-test-ca',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'leaf.csr', '-subj', '/CN=127.0.0.1');
+  fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
+  run('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem', '-days', '2', '-extfile', 'ext.cnf');
+  return { dir, caPem: path.join(dir, 'ca.pem'), certPem: path.join(dir, 'cert.pem'), keyPem: path.join(dir, 'key.pem') };
+}
+
+export interface ReceivedRequest {
+  readonly httpVersion: string;
+  readonly method: string;
+  readonly url: string;
+  readonly body: Buffer;
+}
+
+export interface FakeLlmServer {
+  readonly port: number;
+  readonly requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+const sse = (events: [string, unknown][]): string => events.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join('');
+
+/**
+ * HTTPS on 127.0.0.1 speaking HTTP/2 and HTTP/1.1 (ALPN), answering like the Anthropic Messages API and the
+ * OpenAI Responses API with one short streamed text, and anything else with `ok <body length>`.
+ */
+export async function startFakeLlmServer(pki: TestPki): Promise<FakeLlmServer> {
+  const requests: ReceivedRequest[] = [];
+  const server = http2.createSecureServer(
+    { key: fs.readFileSync(pki.keyPem), cert: fs.readFileSync(pki.certPem), allowHTTP1: true },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (d: Buffer) => chunks.push(d));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        requests.push({ httpVersion: req.httpVersion, method: req.method, url: req.url, body });
+        if (req.method === 'POST' && req.url.endsWith('/responses')) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.end(
+            sse([
+              ['response.created', { type: 'response.created', response: { id: 'resp_1' } }],
+              ['response.output_item.done', { type: 'response.output_item.done', output_index: 0,
+                item: { type: 'message', role: 'assistant', id: 'msg_1', content: [{ type: 'output_text', text: 'hello from agentsight test' }] } }],
+              ['response.completed', { type: 'response.completed', response: { id: 'resp_1',
+                usage: { input_tokens: 1, input_tokens_details: null, output_tokens: 1, output_tokens_details: null, total_tokens: 2 } } }],
+            ]),
+          );
+        } else if (req.method === 'POST' && req.url.startsWith('/v1/messages') && !req.url.includes('count_tokens')) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.end(
+            sse([
+              ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5',
+                content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } }],
+              ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+              ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'hello from agentsight test' } }],
+              ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+              ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } }],
+              ['message_stop', { type: 'message_stop' }],
+            ]),
+          );
+        } else {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end(`ok ${body.length}`);
+        }
+      });
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive HTTP/1.1 sockets of exited clients would hold close() open otherwise.
+        setTimeout(resolve, 2000).unref();
+      }),
+  };
+}
+
+export interface GdbEvent {
+  type: string;
+  kind?: string;
+  lwp?: number;
+  thread?: string;
+  rdi?: number;
+  rsi?: number;
+  rdx?: number;
+  len?: number;
+  ret?: number;
+  data?: string;
+  last?: string;
+  ad?: string;
+  ad_len?: number;
+  fileOffset?: number;
+  addr?: number;
+  bytes?: string;
+  name?: string;
+  fd?: number;
+  why?: string;
+}
+
+/** Runs `argv` under gdb with breakpoints at the given file offsets (see gdb-capture.py); resolves with the events. */
+export function runUnderGdb(opts: {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  probes: { kind: string; fileOffset: number }[];
+  cap?: number;
+  syscalls?: string[];
+  cwd?: string;
+  timeoutMs?: number;
+}): Promise<{ events: GdbEvent[]; log: string; code: number | null }> {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agentsight-gdb-')), 'events.jsonl');
+  const env = {
+    ...opts.env,
+    GDB_PROBES: JSON.stringify(opts.probes),
+    GDB_OUT: out,
+    GDB_CAP: String(opts.cap ?? 256),
+    GDB_SYSCALLS: (opts.syscalls ?? []).join(','),
+    GDB_MAX: '20000',
+  };
+  const child = spawn('gdb', ['-batch', '-nx', '-x', path.join(__dirname, 'gdb-capture.py'), '--args', ...opts.argv], {
+    env,
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const text = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+      const events = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as GdbEvent);
+      resolve({ events, log, code });
+    });
+  });
+}
+
+export function hex(s: string | undefined): Buffer {
+  return Buffer.from(s ?? '', 'hex');
+}
