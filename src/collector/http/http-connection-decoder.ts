@@ -11,6 +11,9 @@ import { looksLikeRequestStart, looksLikeResponseStart } from './http1-message-p
 import { H2_PREFACE, Http2Decoder, looksLikeH2Frame } from './http2-decoder';
 import type { HttpDecoderEvents, HttpProtocol, PlaintextChunk } from './types';
 
+/** Most bytes held back while deciding the protocol (a client preface is 24 bytes; a server SETTINGS frame < 100). */
+const MAX_HELD_BYTES = 64 * 1024;
+
 export class HttpConnectionDecoder {
   private inner: Http1Decoder | Http2Decoder | null = null;
   private proto: HttpProtocol | null = null;
@@ -61,24 +64,32 @@ export class HttpConnectionDecoder {
       this.inner.push(chunk.dir, chunk.data, chunk.tsNs, lost);
       return;
     }
-    if (chunk.dir === 0 && (this.held.length > 0 || this.seq === 0)) {
-      this.held.push(chunk);
-      this.heldBytes += chunk.data.length;
-      const head = this.heldHead();
-      const isPrefacePrefix = head.equals(H2_PREFACE.subarray(0, head.length));
-      if (isPrefacePrefix && head.length < H2_PREFACE.length && lost === 0) return; // wait for more
-      this.decide(chunk, false);
-      return;
-    }
     this.held.push(chunk);
-    this.decide(chunk, false);
+    this.heldBytes += chunk.data.length;
+    if (this.heldBytes > MAX_HELD_BYTES || this.readyToDecide()) this.decide(chunk, false);
+  }
+
+  /**
+   * Waits while the client bytes could still be the h2 preface, and while only a server SETTINGS frame was seen
+   * (an h2 server may send its preface before the client's arrives in capture order).
+   */
+  private readyToDecide(): boolean {
+    const head = this.heldHead();
+    if (head.length > 0) {
+      const isPrefacePrefix = head.equals(H2_PREFACE.subarray(0, head.length));
+      const lost = this.held.some((c) => c.dir === 0 && c.origLen > c.data.length);
+      return !(isPrefacePrefix && head.length < H2_PREFACE.length && !lost);
+    }
+    const first = this.held[0]!;
+    const isServerSettings = looksLikeH2Frame(first.data) && first.data[3] === 0x4;
+    return !isServerSettings;
   }
 
   private heldHead(): Buffer {
     const parts: Uint8Array[] = [];
     let n = 0;
     for (const c of this.held) {
-      if (c.dir !== 0) break;
+      if (c.dir !== 0) continue;
       parts.push(c.data);
       n += c.data.length;
       if (n >= H2_PREFACE.length) break;
@@ -88,9 +99,11 @@ export class HttpConnectionDecoder {
 
   private decide(last: PlaintextChunk, atEnd: boolean): void {
     const nextSeq = (): number => ++this.seq;
-    const firstDir0 = this.held[0]?.dir === 0;
-    const head = firstDir0 ? this.heldHead() : Buffer.from(this.held[0]!.data);
-    if (firstDir0 && head.length > 0 && head.equals(H2_PREFACE.subarray(0, head.length)) && (head.length === H2_PREFACE.length || atEnd || last.dir === 1)) {
+    void last;
+    const clientHead = this.heldHead();
+    const firstDir0 = clientHead.length > 0;
+    const head = firstDir0 ? clientHead : Buffer.from(this.held[0]!.data);
+    if (firstDir0 && head.equals(H2_PREFACE.subarray(0, head.length)) && (head.length === H2_PREFACE.length || atEnd)) {
       this.proto = 'h2';
       this.inner = new Http2Decoder(this.events, nextSeq, true);
     } else if (firstDir0 ? looksLikeRequestStart(head, 1) : looksLikeResponseStart(head)) {
@@ -113,7 +126,6 @@ export class HttpConnectionDecoder {
         });
       }
       this.midStream = true;
-      this.seq = Math.max(this.seq, 1); // later client chunks are not the connection start any more
       this.held = [];
       this.heldBytes = 0;
       return;
