@@ -1,0 +1,225 @@
+/**
+ * `agentsight report audit`: what the agent did to the machine, in time order — process spawns and execs, file
+ * operations, network operations, API calls and the tool calls that asked for them — with the tool call that caused
+ * each effect where the store links one (store.causalLinks). A process without its own link inherits its nearest
+ * linked ancestor's (a tool's `bash -c` spawns the real work); file and network operations inherit their process's.
+ */
+import type { CausalLinkRow, ProcessRow, Store, ToolCallRow } from '../store';
+import type { ReportContext } from './context';
+import { writeJson } from './context';
+import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
+import { errnoName, int, oneLine, shellJoin } from './format';
+import { callModel } from './llm-usage';
+import { renderTable } from './table';
+
+export const AUDIT_SCHEMA_ID = 'agentsight.report.audit/1';
+
+export type AuditKind = 'spawn' | 'exec' | 'file' | 'net' | 'llm' | 'tool';
+
+export interface AuditCause {
+  toolCallId: number;
+  callId: string;
+  name: string;
+  /** How the link was made ('lineage+window', 'command-match' …; 'inherited' when taken from a parent process). */
+  method: string;
+  confidence: number;
+  inherited: boolean;
+}
+
+export interface AuditEvent {
+  tsNs: number;
+  time: string | null;
+  kind: AuditKind;
+  sessionId: number | null;
+  processId: number | null;
+  pid: number | null;
+  /** One-line description: the command, the path, the destination, the model. */
+  what: string;
+  /** 'ok' or the errno name / HTTP status of a failure. */
+  result: string;
+  ok: boolean;
+  /** Times the aggregated operation happened (file and network rows are aggregated per process/op/target). */
+  count: number;
+  causedBy: AuditCause | null;
+  detail: Record<string, unknown>;
+}
+
+const KIND_ORDER: Record<AuditKind, number> = { tool: 0, spawn: 1, exec: 2, file: 3, net: 4, llm: 5 };
+
+export function auditEvents(store: Store, ctx: ReportContext): AuditEvent[] {
+  const processes = store.processes();
+  const procById = new Map(processes.map((p) => [p.id, p]));
+  const tools = new Map<number, ToolCallRow>(store.toolCalls().map((t) => [t.id, t]));
+  const links = store.causalLinks();
+
+  // Strongest link per target.
+  const best = new Map<string, CausalLinkRow>();
+  for (const l of links) {
+    const k = `${l.targetKind}:${l.targetId}`;
+    const prev = best.get(k);
+    if (!prev || l.confidence > prev.confidence) best.set(k, l);
+  }
+  const causeOf = (l: CausalLinkRow | undefined, inherited: boolean): AuditCause | null => {
+    if (!l) return null;
+    const t = tools.get(l.toolCallId);
+    if (!t) return null;
+    return { toolCallId: t.id, callId: t.callId, name: t.name, method: inherited ? `inherited:${l.method}` : l.method, confidence: l.confidence, inherited };
+  };
+  const procCause = new Map<number, AuditCause | null>();
+  const causeOfProcess = (id: number | null): AuditCause | null => {
+    if (id === null) return null;
+    if (procCause.has(id)) return procCause.get(id) ?? null;
+    procCause.set(id, null); // guards against a parent cycle in damaged data
+    let cause = causeOf(best.get(`process:${id}`), false);
+    if (!cause) {
+      const parent = procById.get(id)?.parentId ?? null;
+      const up = parent !== null ? causeOfProcess(parent) : null;
+      cause = up ? { ...up, inherited: true, method: up.inherited ? up.method : `inherited:${up.method}` } : null;
+    }
+    procCause.set(id, cause);
+    return cause;
+  };
+  const viaProcess = (own: CausalLinkRow | undefined, processId: number | null): AuditCause | null => {
+    const direct = causeOf(own, false);
+    if (direct) return direct;
+    const up = causeOfProcess(processId);
+    return up ? { ...up, inherited: true, method: up.inherited ? up.method : `inherited:${up.method}` } : null;
+  };
+  const pidOf = (id: number | null) => (id === null ? null : procById.get(id)?.pid ?? null);
+  const sessionOf = (id: number | null) => (id === null ? null : procById.get(id)?.sessionId ?? null);
+
+  const events: AuditEvent[] = [];
+  const push = (e: Omit<AuditEvent, 'time'>) => events.push({ ...e, time: ctx.clock.iso(e.tsNs) });
+
+  for (const p of processes) {
+    push({
+      tsNs: p.startNs,
+      kind: 'spawn',
+      sessionId: p.sessionId,
+      processId: p.id,
+      pid: p.pid,
+      what: describeProcess(p),
+      result: exitText(p),
+      ok: (p.exitCode === null || p.exitCode === 0) && p.exitSignal === null,
+      count: 1,
+      causedBy: causeOfProcess(p.id),
+      detail: { ppid: p.ppid, parentId: p.parentId, exe: p.exe, argv: p.argv, cwd: p.cwd, exitNs: p.exitNs, exitCode: p.exitCode, exitSignal: p.exitSignal, seeded: p.seeded },
+    });
+  }
+  for (const e of store.execs()) {
+    push({
+      tsNs: e.tsNs,
+      kind: 'exec',
+      sessionId: sessionOf(e.processId),
+      processId: e.processId,
+      pid: pidOf(e.processId),
+      what: oneLine(e.argv.length ? shellJoin(e.argv) : e.filename, 200),
+      result: errnoName(e.ret),
+      ok: e.ret >= 0,
+      count: 1,
+      causedBy: causeOfProcess(e.processId),
+      detail: { filename: e.filename, argv: e.argv, cwd: e.cwd, ret: e.ret },
+    });
+  }
+  for (const f of store.fileOps()) {
+    push({
+      tsNs: f.firstNs,
+      kind: 'file',
+      sessionId: f.sessionId,
+      processId: f.processId,
+      pid: pidOf(f.processId),
+      what: `${f.op} ${f.path}${f.path2 ? ` → ${f.path2}` : ''}`,
+      result: errnoName(f.result),
+      ok: f.result >= 0,
+      count: f.count,
+      causedBy: viaProcess(best.get(`file_op:${f.id}`), f.processId),
+      detail: { op: f.op, path: f.path, path2: f.path2, flags: f.flags, result: f.result, bytes: f.bytes, lastNs: f.lastNs, pathClipped: f.pathClipped },
+    });
+  }
+  for (const n of store.netConns()) {
+    const dest = n.port === null ? n.addr : n.addr.includes(':') ? `[${n.addr}]:${n.port}` : `${n.addr}:${n.port}`;
+    push({
+      tsNs: n.firstNs,
+      kind: 'net',
+      sessionId: n.sessionId,
+      processId: n.processId,
+      pid: pidOf(n.processId),
+      what: `${n.op} ${n.proto ?? n.family} ${dest}${n.host ? ` (${n.host})` : ''}`,
+      // A non-blocking connect reports EINPROGRESS and completes later: not a failure.
+      result: n.result === -115 ? 'ok' : errnoName(n.result),
+      ok: n.result >= 0 || n.result === -115,
+      count: n.count,
+      causedBy: viaProcess(best.get(`net_conn:${n.id}`), n.processId),
+      detail: { op: n.op, family: n.family, proto: n.proto, addr: n.addr, port: n.port, host: n.host, result: n.result, bytesSent: n.bytesSent, bytesRecv: n.bytesRecv, lastNs: n.lastNs },
+    });
+  }
+  for (const c of store.llmCalls()) {
+    const failed = (c.httpStatus !== null && c.httpStatus >= 400) || c.error !== null || c.incomplete;
+    push({
+      tsNs: c.startNs,
+      kind: 'llm',
+      sessionId: c.sessionId,
+      processId: c.processId,
+      pid: pidOf(c.processId),
+      what: `${c.provider} ${callModel(c) ?? '?'} ${c.host ?? ''}${c.endpoint}`,
+      result: c.error ?? (c.incomplete ? 'incomplete' : c.httpStatus === null ? 'ok' : c.httpStatus >= 400 ? `HTTP ${c.httpStatus}` : 'ok'),
+      ok: !failed,
+      count: 1,
+      causedBy: null,
+      detail: { llmCallId: c.id, provider: c.provider, host: c.host, endpoint: c.endpoint, model: callModel(c), httpStatus: c.httpStatus, inputTokens: c.inputTokens, outputTokens: c.outputTokens, costUsd: c.costUsd, endNs: c.endNs },
+    });
+  }
+  for (const t of tools.values()) {
+    push({
+      tsNs: t.tsNs,
+      kind: 'tool',
+      sessionId: t.sessionId,
+      processId: null,
+      pid: null,
+      what: `${t.name} ${oneLine(t.inputJson, 160)}`,
+      result: t.resultIsError === null ? 'pending' : t.resultIsError ? 'error' : 'ok',
+      ok: t.resultIsError !== true,
+      count: 1,
+      causedBy: null,
+      detail: { toolCallId: t.id, callId: t.callId, name: t.name, llmCallId: t.llmCallId, resultLlmCallId: t.resultLlmCallId, resultIsError: t.resultIsError, resultNs: t.resultNs },
+    });
+  }
+  events.sort((a, b) => a.tsNs - b.tsNs || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+  return events;
+}
+
+function describeProcess(p: ProcessRow): string {
+  const cmd = p.argv.length ? shellJoin(p.argv) : p.exe ?? p.comm;
+  return oneLine(`${cmd}${p.cwd ? `  (in ${p.cwd})` : ''}`, 200);
+}
+
+function exitText(p: ProcessRow): string {
+  if (p.exitSignal !== null) return `signal ${p.exitSignal}${p.coreDumped ? ' (core)' : ''}`;
+  if (p.exitCode !== null) return p.exitCode === 0 ? 'exit 0' : `exit ${p.exitCode}`;
+  return p.exitNs === null ? 'running' : 'exited';
+}
+
+export function runAudit(store: Store, ctx: ReportContext): number {
+  const events = auditEvents(store, ctx);
+  if (ctx.json) {
+    writeJson(ctx, { schema: AUDIT_SCHEMA_ID, recording: store.path, events });
+    return events.length ? EXIT_OK : EXIT_NOTHING_FOUND;
+  }
+  if (events.length === 0) throw new ReportError(`${store.path}: nothing recorded`, EXIT_NOTHING_FOUND);
+  ctx.io.out(
+    renderTable<AuditEvent>(
+      [
+        { title: 'TIME', value: (e) => ctx.clock.time(e.tsNs) },
+        { title: 'KIND', value: (e) => e.kind, style: (e) => (e.kind === 'tool' ? 'cyan' : null) },
+        { title: 'PID', align: 'right', value: (e) => (e.pid === null ? '-' : String(e.pid)) },
+        { title: 'RESULT', value: (e) => e.result, style: (e) => (e.ok ? null : 'red') },
+        { title: 'N', align: 'right', value: (e) => int(e.count) },
+        { title: 'WHAT', value: (e) => e.what, maxWidth: 90 },
+        { title: 'CAUSED BY', value: (e) => (e.causedBy ? `${e.causedBy.name}#${e.causedBy.toolCallId}${e.causedBy.inherited ? ' (via parent)' : ''}` : '') },
+      ],
+      events,
+      ctx.painter,
+    ),
+  );
+  return EXIT_OK;
+}

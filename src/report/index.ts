@@ -1,0 +1,166 @@
+/**
+ * `agentsight report …`: read a saved recording (or, with --local, the agents' own session files) and print what
+ * happened. The CLI's main calls registerReportCommand(program); tests pass their own ReportIo to run in-process.
+ *
+ * Options are declared once, on `report`, and read by the subcommands with optsWithGlobals(): commander lets a
+ * parent's options appear anywhere after it, so `report list --json` and `report --json list` both work.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import type { Store } from '../store';
+import { runAudit } from './audit';
+import { makeContext, type CommonOptions, type ReportContext } from './context';
+import { EXIT_BAD_INPUT, ReportError } from './errors';
+import { runExport } from './export';
+import { processIo, type ReportIo } from './io';
+import { runList } from './list';
+import { LOCAL_GROUPS, runLocal } from './local/local-report';
+import { runPrompts } from './prompts';
+import { resolveRecordingPath, withRecording } from './recordings';
+import { runSummary } from './summary';
+import { TOKEN_GROUPS, parseTokenGroup, runToken } from './token';
+
+interface ReportOptions extends CommonOptions {
+  local?: boolean;
+  home?: string;
+  agent?: string;
+  groupBy?: string;
+  since?: string;
+  until?: string;
+}
+
+const EXAMPLES = {
+  report: `
+Examples:
+  $ agentsight report                          summary of the newest agentsight-*.db in this directory
+  $ agentsight report --db run.db --json       the same for run.db, as JSON
+  $ agentsight report --local                  tokens and cost from ~/.claude, ~/.codex and ~/.gemini (no root)
+  $ agentsight report --local --group-by model --since 2026-11-01
+  $ agentsight report list                     every recording here, oldest first
+
+Exit status: 0 ok, 1 nothing found, 2 bad input (missing, foreign or damaged file, bad option).
+Times are in the local zone unless --utc. NO_COLOR=1 turns colour off.`,
+  list: `
+Examples:
+  $ agentsight report list
+  $ agentsight report list --dir ~/recordings --json
+
+Files that are not readable recordings are skipped with a one-line note on stderr.`,
+  prompts: `
+Examples:
+  $ agentsight report prompts                  one line per LLM call
+  $ agentsight report prompts --json | jq '.calls[0].request.messages'`,
+  token: `
+Examples:
+  $ agentsight report token                    by model
+  $ agentsight report token --group-by day --utc
+  $ agentsight report token --group-by session --json`,
+  audit: `
+Examples:
+  $ agentsight report audit                    spawns, execs, files, network, API and tool calls in time order
+  $ agentsight report audit --json | jq '.events[] | select(.causedBy != null)'`,
+  export: `
+Examples:
+  $ agentsight report export -o snapshot.json
+  $ agentsight report export --db run.db -o - | jq .schema
+
+The snapshot format is documented in docs/snapshot-schema.md ("agentsight.snapshot/1").`,
+};
+
+export function registerReportCommand(program: Command, io: ReportIo = processIo()): void {
+  const report = program
+    .command('report')
+    .description('summarise a recording (or, with --local, the agents\' own session files)')
+    .option('--db <file>', 'recording to read (default: the newest agentsight-*.db in --dir)')
+    .option('--dir <dir>', 'directory holding the recordings (default: the current directory)')
+    .option('--json', 'print JSON (schemas in docs/schemas/)')
+    .option('--utc', 'show and group times in UTC instead of the local zone')
+    .option('--local', 'read Claude Code, Codex and Gemini CLI session files of the invoking user instead of a recording')
+    .option('--home <dir>', 'with --local: home directory whose session files to read (default: the invoking user\'s)')
+    .option('--agent <names>', 'with --local: claude-code, codex, gemini-cli (comma-separated; default all)')
+    .option('--since <date>', 'with --local: first day to include (YYYY-MM-DD)')
+    .option('--until <date>', 'with --local: last day to include (YYYY-MM-DD)')
+    .addOption(new Option('--group-by <key>', `token: ${TOKEN_GROUPS.join('|')} (default model); --local: ${LOCAL_GROUPS.join('|')} (default day, project and session)`))
+    .addHelpText('after', EXAMPLES.report)
+    .action((_opts, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ReportOptions>();
+      run(io, o, (ctx) => (o.local ? runLocal(o, ctx) : withStore(o, ctx, (s) => runSummary(s, ctx))));
+    });
+
+  report
+    .command('list')
+    .description('list the recordings in the directory: start, duration, calls, tokens, cost, command')
+    .addHelpText('after', EXAMPLES.list)
+    .action((_o, cmd: Command) => run(io, cmd.optsWithGlobals<ReportOptions>(), (ctx) => runList(ctx)));
+
+  report
+    .command('prompts')
+    .description('every LLM call; --json includes the full request and response JSON')
+    .addHelpText('after', EXAMPLES.prompts)
+    .action((_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ReportOptions>();
+      run(io, o, (ctx) => withStore(o, ctx, (s) => runPrompts(s, ctx)));
+    });
+
+  report
+    .command('token')
+    .description('token use and cost grouped by model, session, agent or day (--group-by)')
+    .addHelpText('after', EXAMPLES.token)
+    .action((_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ReportOptions>();
+      run(io, o, (ctx) => {
+        const group = parseTokenGroup(o.groupBy);
+        return withStore(o, ctx, (s) => runToken(s, group, ctx));
+      });
+    });
+
+  report
+    .command('audit')
+    .description('process spawns, file operations, network, API calls in time order, with the tool call behind each')
+    .addHelpText('after', EXAMPLES.audit)
+    .action((_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ReportOptions>();
+      run(io, o, (ctx) => withStore(o, ctx, (s) => runAudit(s, ctx)));
+    });
+
+  report
+    .command('export')
+    .description('write the whole recording as a versioned JSON snapshot (docs/snapshot-schema.md)')
+    .option('-o, --output <file>', 'where to write the snapshot (- for standard output)')
+    .addHelpText('after', EXAMPLES.export)
+    .action((_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ReportOptions & { output?: string }>();
+      run(io, o, (ctx) => withStore(o, ctx, (s) => runExport(s, o.output, ctx)));
+    });
+
+  for (const cmd of [report, ...report.commands]) {
+    cmd
+      .configureHelp({ showGlobalOptions: true })
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+      // Usage errors are bad input: exit 2 (commander's default is 1, which our convention keeps for "nothing found").
+      .exitOverride((err: CommanderError) => io.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
+  }
+}
+
+function withStore(o: ReportOptions, ctx: ReportContext, fn: (store: Store) => number): number {
+  const file = resolveRecordingPath(o.db, ctx.dir);
+  return withRecording(file, fn);
+}
+
+/** Run one command: ReportErrors become one line on stderr and their exit code; anything else is a bug, said so. */
+function run(io: ReportIo, opts: ReportOptions, fn: (ctx: ReportContext) => number): void {
+  let code: number;
+  try {
+    code = fn(makeContext(io, opts));
+  } catch (err) {
+    if (err instanceof ReportError) {
+      io.err(`agentsight: ${err.message}\n`);
+      code = err.exitCode;
+    } else {
+      if (io.env['AGENTSIGHT_DEBUG']) io.err(`${(err as Error)?.stack ?? String(err)}\n`);
+      const msg = ((err as Error)?.message ?? String(err)).split('\n')[0];
+      io.err(`agentsight: internal error in report: ${msg} (set AGENTSIGHT_DEBUG=1 for details)\n`);
+      code = EXIT_BAD_INPUT;
+    }
+  }
+  io.setExitCode(code);
+}

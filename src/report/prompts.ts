@@ -1,0 +1,115 @@
+/** `agentsight report prompts`: every LLM call; with --json the full request and response bodies. */
+import type { LlmCallRow, Store, ToolCallRow } from '../store';
+import type { ReportContext } from './context';
+import { writeJson } from './context';
+import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
+import { duration, int, oneLine, usd } from './format';
+import { callFailed, callModel } from './llm-usage';
+import { renderTable } from './table';
+
+export const PROMPTS_SCHEMA_ID = 'agentsight.report.prompts/1';
+
+/** Stored JSON text as a value; text that is not valid JSON (a clipped body) is kept as the string it is. */
+function parsedOrRaw(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function toolJson(t: ToolCallRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    callId: t.callId,
+    name: t.name,
+    input: parsedOrRaw(t.inputJson),
+    tsNs: t.tsNs,
+    resultLlmCallId: t.resultLlmCallId,
+    resultIsError: t.resultIsError,
+    resultText: t.resultText,
+  };
+}
+
+export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: ReportContext): Record<string, unknown> {
+  return {
+    id: c.id,
+    sessionId: c.sessionId,
+    processId: c.processId,
+    exchangeId: c.exchangeId,
+    provider: c.provider,
+    host: c.host,
+    endpoint: c.endpoint,
+    streaming: c.streaming,
+    requestModel: c.requestModel,
+    responseModel: c.responseModel,
+    startNs: c.startNs,
+    firstTokenNs: c.firstTokenNs,
+    endNs: c.endNs,
+    start: ctx.clock.iso(c.startNs),
+    httpStatus: c.httpStatus,
+    error: c.error,
+    incomplete: c.incomplete,
+    stopReason: c.stopReason,
+    usage: {
+      inputTokens: c.inputTokens,
+      outputTokens: c.outputTokens,
+      cacheReadTokens: c.cacheReadTokens,
+      cacheWriteTokens: c.cacheWriteTokens,
+      reasoningTokens: c.reasoningTokens,
+    },
+    costUsd: c.costUsd,
+    systemPrompt: c.systemPrompt,
+    responseText: c.responseText,
+    thinking: c.thinking,
+    toolCalls: tools.map(toolJson),
+    request: parsedOrRaw(c.requestJson),
+    response: parsedOrRaw(c.responseJson),
+  };
+}
+
+export function runPrompts(store: Store, ctx: ReportContext): number {
+  const calls = store.llmCalls({ full: ctx.json });
+  const toolsByCall = new Map<number, ToolCallRow[]>();
+  for (const t of store.toolCalls()) {
+    const list = toolsByCall.get(t.llmCallId) ?? [];
+    list.push(t);
+    toolsByCall.set(t.llmCallId, list);
+  }
+  if (ctx.json) {
+    writeJson(ctx, {
+      schema: PROMPTS_SCHEMA_ID,
+      recording: store.path,
+      calls: calls.map((c) => promptJson(c, toolsByCall.get(c.id) ?? [], ctx)),
+    });
+    return calls.length ? EXIT_OK : EXIT_NOTHING_FOUND;
+  }
+  if (calls.length === 0) throw new ReportError(`${store.path}: no LLM calls recorded`, EXIT_NOTHING_FOUND);
+  const p = ctx.painter;
+  ctx.io.out(
+    renderTable<LlmCallRow>(
+      [
+        { title: 'ID', align: 'right', value: (c) => String(c.id) },
+        { title: 'TIME', value: (c) => ctx.clock.time(c.startNs) },
+        { title: 'SES', align: 'right', value: (c) => (c.sessionId === null ? '-' : String(c.sessionId)) },
+        { title: 'PROVIDER', value: (c) => c.provider },
+        { title: 'MODEL', value: (c) => callModel(c) ?? '?', maxWidth: 32 },
+        {
+          title: 'STATUS',
+          value: (c) => (c.error ? 'error' : c.incomplete ? 'partial' : c.httpStatus === null ? '-' : String(c.httpStatus)),
+          style: (c) => (callFailed(c) ? 'red' : null),
+        },
+        { title: 'IN', align: 'right', value: (c) => int(c.inputTokens) },
+        { title: 'OUT', align: 'right', value: (c) => int(c.outputTokens) },
+        { title: 'COST', align: 'right', value: (c) => usd(c.costUsd) },
+        { title: 'TIME', align: 'right', value: (c) => (c.endNs === null ? '-' : duration(c.endNs - c.startNs)) },
+        { title: 'TOOLS', value: (c) => (toolsByCall.get(c.id) ?? []).map((t) => t.name).join(',') || '-', maxWidth: 30 },
+        { title: 'RESPONSE', value: (c) => oneLine(c.error ?? c.responseText ?? c.stopReason ?? '', 60) },
+      ],
+      calls,
+      p,
+    ),
+  );
+  return EXIT_OK;
+}

@@ -1,0 +1,291 @@
+/** `agentsight report`: what one recorded run did, on one screen. */
+import type { Store } from '../store';
+import type { ReportContext } from './context';
+import { writeJson } from './context';
+import { bytes, duration, errnoName, int, oneLine, shellJoin, usd } from './format';
+import { callFailed, callModel, callTokens } from './llm-usage';
+import { recordingFacts } from './recording-facts';
+import { renderTable } from './table';
+import { addUsage, emptyTotals, totalsJson } from './usage';
+
+export const SUMMARY_SCHEMA_ID = 'agentsight.report.summary/1';
+
+export interface ModelCount { model: string; calls: number; failed: number }
+export interface FailedExec { tsNs: number; processId: number; pid: number | null; filename: string; argv: string[]; error: string }
+export interface Destination { host: string | null; addr: string; port: number | null; proto: string | null; connections: number; failed: number; bytesSent: number; bytesRecv: number }
+export interface ToolCount { name: string; calls: number; failed: number }
+export interface LossCount { source: string; count: number; bytes: number }
+export interface TlsTargetInfo { path: string; stack: string | null; status: string; detail: string }
+
+/** The JSON of `report --json` (docs/schemas/report-summary.schema.json). */
+export interface ReportSummary {
+  schema: typeof SUMMARY_SCHEMA_ID;
+  recording: {
+    path: string;
+    schemaVersion: number;
+    command: string | null;
+    agents: string[];
+    startNs: number | null;
+    endNs: number | null;
+    start: string | null;
+    end: string | null;
+    durationNs: number | null;
+    meta: Readonly<Record<string, string>>;
+  };
+  sessions: Array<{
+    id: number; agent: string | null; title: string; startNs: number; endNs: number | null; processes: number;
+    llmCalls: number; models: string[]; costUsd: number | null; toolCalls: number; failedToolCalls: number; filesChanged: number;
+  }>;
+  llm: { calls: number; failedCalls: number; models: ModelCount[]; usage: ReturnType<typeof totalsJson> };
+  processes: { total: number; exitedNonZero: number; failedExecs: FailedExec[] };
+  files: { operations: number; failedOperations: number; changed: Array<{ path: string; ops: string[] }> };
+  network: { destinations: Destination[] };
+  tools: { calls: number; failed: number; byName: ToolCount[] };
+  losses: LossCount[];
+  tls: { attached: number; notFound: number; errors: number; targets: TlsTargetInfo[] };
+}
+
+/** File operations that change the file system (the rest only read or open). */
+const CHANGING_OPS = new Set(['create', 'write', 'truncate', 'rename', 'unlink', 'rmdir', 'mkdir', 'chmod', 'link', 'symlink']);
+
+export function isChangingFileOp(op: string, result: number): boolean {
+  return result === 0 && CHANGING_OPS.has(op);
+}
+
+export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
+  const sessions = store.sessions();
+  const facts = recordingFacts(store, sessions);
+  const calls = store.llmCalls();
+  const totals = emptyTotals();
+  const models = new Map<string, { calls: number; failed: number }>();
+  let failedCalls = 0;
+  for (const c of calls) {
+    addUsage(totals, callTokens(c), c.costUsd);
+    const m = callModel(c) ?? 'unknown';
+    const e = models.get(m) ?? { calls: 0, failed: 0 };
+    e.calls++;
+    if (callFailed(c)) {
+      e.failed++;
+      failedCalls++;
+    }
+    models.set(m, e);
+  }
+
+  const processes = store.processes();
+  const failedExecs = store.execs({ failedOnly: true });
+  const pidOf = new Map(processes.map((p) => [p.id, p.pid]));
+  const nonZero = processes.filter((p) => (p.exitCode !== null && p.exitCode !== 0) || p.exitSignal !== null);
+
+  const fileOps = store.fileOps();
+  const changed = new Map<string, Set<string>>();
+  let failedFileOps = 0;
+  for (const f of fileOps) {
+    if (f.result < 0) failedFileOps++;
+    if (!isChangingFileOp(f.op, f.result)) continue;
+    const ops = changed.get(f.path) ?? new Set<string>();
+    ops.add(f.op === 'rename' && f.path2 ? `rename→${f.path2}` : f.op);
+    changed.set(f.path, ops);
+  }
+
+  const dests = new Map<string, Destination>();
+  for (const n of store.netConns()) {
+    if (n.op !== 'connect' || n.family === 'unix') continue;
+    const key = `${n.host ?? ''}|${n.addr}|${n.port ?? ''}|${n.proto ?? ''}`;
+    const d = dests.get(key) ?? { host: n.host, addr: n.addr, port: n.port, proto: n.proto, connections: 0, failed: 0, bytesSent: 0, bytesRecv: 0 };
+    d.connections += n.count;
+    if (n.result < 0 && n.result !== -115 /* EINPROGRESS: a non-blocking connect under way */) d.failed += n.count;
+    d.bytesSent += n.bytesSent;
+    d.bytesRecv += n.bytesRecv;
+    dests.set(key, d);
+  }
+
+  const tools = new Map<string, { calls: number; failed: number }>();
+  let failedTools = 0;
+  const toolCalls = store.toolCalls();
+  for (const t of toolCalls) {
+    const e = tools.get(t.name) ?? { calls: 0, failed: 0 };
+    e.calls++;
+    if (t.resultIsError) {
+      e.failed++;
+      failedTools++;
+    }
+    tools.set(t.name, e);
+  }
+
+  const targets = store.tlsTargets();
+  return {
+    schema: SUMMARY_SCHEMA_ID,
+    recording: {
+      path: facts.path,
+      schemaVersion: facts.schemaVersion,
+      command: facts.command,
+      agents: facts.agents,
+      startNs: facts.startNs,
+      endNs: facts.endNs,
+      start: ctx.clock.iso(facts.startNs),
+      end: ctx.clock.iso(facts.endNs),
+      durationNs: facts.durationNs,
+      meta: facts.meta,
+    },
+    sessions: sessions.map((s) => ({
+      id: s.id,
+      agent: s.agent,
+      title: s.title,
+      startNs: s.startNs,
+      endNs: s.endNs,
+      processes: s.processes,
+      llmCalls: s.llmCalls,
+      models: s.models,
+      costUsd: s.costUsd,
+      toolCalls: s.toolCalls,
+      failedToolCalls: s.failedToolCalls,
+      filesChanged: s.filesChanged,
+    })),
+    llm: {
+      calls: calls.length,
+      failedCalls,
+      models: [...models].sort((a, b) => b[1].calls - a[1].calls).map(([model, v]) => ({ model, calls: v.calls, failed: v.failed })),
+      usage: totalsJson(totals),
+    },
+    processes: {
+      total: processes.length,
+      exitedNonZero: nonZero.length,
+      failedExecs: failedExecs.map((e) => ({
+        tsNs: e.tsNs,
+        processId: e.processId,
+        pid: pidOf.get(e.processId) ?? null,
+        filename: e.filename,
+        argv: e.argv,
+        error: errnoName(e.ret),
+      })),
+    },
+    files: {
+      operations: fileOps.length,
+      failedOperations: failedFileOps,
+      changed: [...changed].sort((a, b) => a[0].localeCompare(b[0])).map(([path, ops]) => ({ path, ops: [...ops].sort() })),
+    },
+    network: {
+      destinations: [...dests.values()].sort((a, b) => b.connections - a.connections),
+    },
+    tools: {
+      calls: toolCalls.length,
+      failed: failedTools,
+      byName: [...tools].sort((a, b) => b[1].calls - a[1].calls).map(([name, v]) => ({ name, calls: v.calls, failed: v.failed })),
+    },
+    losses: store.lossTotals().map((l) => ({ source: l.source, count: l.count, bytes: l.bytes })),
+    tls: {
+      attached: targets.filter((t) => t.status === 'attached').length,
+      notFound: targets.filter((t) => t.status === 'not-found').length,
+      errors: targets.filter((t) => t.status === 'error').length,
+      targets: targets.map((t) => ({ path: t.path, stack: t.stack, status: t.status, detail: t.detail })),
+    },
+  };
+}
+
+/** Rows listed in full up to this many; longer lists say how many more there are. */
+const LIST_LIMIT = 20;
+
+export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
+  const p = ctx.painter;
+  const c = ctx.clock;
+  const out: string[] = [];
+  const kv = (k: string, v: string) => out.push(`${p.paint('bold', k.padEnd(11))} ${v}`);
+  const rec = s.recording;
+  const llm = s.llm;
+  const u = llm.usage;
+
+  kv('Recording', `${rec.path} (schema v${rec.schemaVersion})`);
+  kv('Command', rec.command ?? '-');
+  kv('Agent', rec.agents.length ? rec.agents.join(', ') : 'unknown');
+  kv('Started', `${c.dateTime(rec.startNs)}   duration ${duration(rec.durationNs)}`);
+  out.push('');
+  const modelList = llm.models.map((m) => `${m.model} (${m.calls})`).join(', ');
+  kv('LLM calls', `${int(llm.calls)}${llm.failedCalls ? p.paint('red', ` (${llm.failedCalls} failed)`) : ''}${modelList ? `   ${modelList}` : ''}`);
+  kv('Tokens', `input ${int(u.inputTokens)}  output ${int(u.outputTokens)}  cache read ${int(u.cacheReadTokens)}  cache write ${int(u.cacheWriteTokens)}  reasoning ${int(u.reasoningTokens)}  total ${int(u.totalTokens)}`);
+  kv('Cost', `${usd(u.costUsd)}${u.unknownCostCalls ? p.paint('yellow', `  (${u.unknownCostCalls} call${u.unknownCostCalls === 1 ? '' : 's'} with unknown price: a lower bound)`) : ''}`);
+  const pr = s.processes;
+  kv('Processes', `${int(pr.total)}   ${pr.failedExecs.length ? p.paint('red', `${pr.failedExecs.length} failed exec${pr.failedExecs.length === 1 ? '' : 's'}`) : '0 failed execs'}   ${int(pr.exitedNonZero)} exited non-zero or killed`);
+  kv('Files', `${int(s.files.changed.length)} changed   ${int(s.files.operations)} operations   ${int(s.files.failedOperations)} failed`);
+  kv('Network', `${int(s.network.destinations.length)} destination${s.network.destinations.length === 1 ? '' : 's'}`);
+  kv('Tools', `${int(s.tools.calls)} calls${s.tools.failed ? p.paint('red', `, ${s.tools.failed} failed`) : ', 0 failed'}`);
+  const lossCount = s.losses.reduce((a, l) => a + l.count, 0);
+  kv('Losses', lossCount ? p.paint('yellow', s.losses.map((l) => `${l.source} ${int(l.count)}`).join(', ')) : 'none');
+  kv('TLS', `${s.tls.attached} binar${s.tls.attached === 1 ? 'y' : 'ies'} hooked, ${s.tls.notFound} not found${s.tls.errors ? `, ${s.tls.errors} failed` : ''}`);
+
+  const section = (title: string) => {
+    out.push('');
+    out.push(p.paint('bold', title));
+  };
+  const more = (n: number) => {
+    if (n > LIST_LIMIT) out.push(p.paint('dim', `… and ${n - LIST_LIMIT} more (--json lists all)`));
+  };
+  if (llm.models.length) {
+    section('Models');
+    out.push(renderTable<ModelCount>([
+      { title: 'MODEL', value: (r) => r.model },
+      { title: 'CALLS', align: 'right', value: (r) => int(r.calls) },
+      { title: 'FAILED', align: 'right', value: (r) => int(r.failed), style: (r) => (r.failed ? 'red' : null) },
+    ], llm.models, p).trimEnd());
+  }
+  if (pr.failedExecs.length) {
+    section('Failed execs');
+    out.push(renderTable<FailedExec>([
+      { title: 'TIME', value: (r) => c.time(r.tsNs) },
+      { title: 'PID', align: 'right', value: (r) => (r.pid === null ? '-' : String(r.pid)) },
+      { title: 'ERROR', value: (r) => r.error, style: () => 'red' },
+      { title: 'COMMAND', value: (r) => oneLine(r.argv.length ? shellJoin(r.argv) : r.filename, 100) },
+    ], pr.failedExecs.slice(0, LIST_LIMIT), p).trimEnd());
+    more(pr.failedExecs.length);
+  }
+  if (s.files.changed.length) {
+    section('Files changed');
+    for (const f of s.files.changed.slice(0, LIST_LIMIT)) out.push(`  ${f.path}  ${p.paint('dim', f.ops.join(','))}`);
+    more(s.files.changed.length);
+  }
+  if (s.network.destinations.length) {
+    section('Network destinations');
+    out.push(renderTable<Destination>([
+      { title: 'HOST', value: (r) => r.host ?? '-' },
+      { title: 'ADDRESS', value: (r) => (r.port === null ? r.addr : r.addr.includes(':') ? `[${r.addr}]:${r.port}` : `${r.addr}:${r.port}`) },
+      { title: 'PROTO', value: (r) => r.proto ?? '-' },
+      { title: 'CONNECTS', align: 'right', value: (r) => int(r.connections) },
+      { title: 'FAILED', align: 'right', value: (r) => int(r.failed), style: (r) => (r.failed ? 'red' : null) },
+      { title: 'SENT', align: 'right', value: (r) => bytes(r.bytesSent) },
+      { title: 'RECEIVED', align: 'right', value: (r) => bytes(r.bytesRecv) },
+    ], s.network.destinations.slice(0, LIST_LIMIT), p).trimEnd());
+    more(s.network.destinations.length);
+  }
+  if (s.tools.byName.length) {
+    section('Tool calls');
+    out.push(renderTable<ToolCount>([
+      { title: 'TOOL', value: (r) => r.name },
+      { title: 'CALLS', align: 'right', value: (r) => int(r.calls) },
+      { title: 'FAILED', align: 'right', value: (r) => int(r.failed), style: (r) => (r.failed ? 'red' : null) },
+    ], s.tools.byName, p).trimEnd());
+  }
+  if (s.losses.length) {
+    section('Losses');
+    out.push(renderTable<LossCount>([
+      { title: 'SOURCE', value: (r) => r.source },
+      { title: 'COUNT', align: 'right', value: (r) => int(r.count) },
+      { title: 'BYTES', align: 'right', value: (r) => bytes(r.bytes) },
+    ], s.losses, p).trimEnd());
+  }
+  if (s.tls.targets.length) {
+    section('TLS targets');
+    out.push(renderTable<TlsTargetInfo>([
+      { title: 'STATUS', value: (r) => r.status, style: (r) => (r.status === 'attached' ? 'green' : r.status === 'error' ? 'red' : 'yellow') },
+      { title: 'STACK', value: (r) => r.stack ?? '-' },
+      { title: 'BINARY', value: (r) => r.path },
+      { title: 'DETAIL', value: (r) => oneLine(r.detail, 80) },
+    ], s.tls.targets, p).trimEnd());
+  }
+  return out.join('\n') + '\n';
+}
+
+export function runSummary(store: Store, ctx: ReportContext): number {
+  const s = buildSummary(store, ctx);
+  if (ctx.json) writeJson(ctx, s);
+  else ctx.io.out(renderSummary(s, ctx));
+  return 0;
+}
