@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * File activity records (types 16..31). Decoded by src/collector/files/file-events.ts; the layouts are checked
+ * against this header by the layout test (CHECKED_LAYOUTS in src/collector/decode/layout.ts).
+ */
+#ifndef AGENTSIGHT_FILE_H
+#define AGENTSIGHT_FILE_H
+
+#include "events.h"
+
+#define EV_FILE_OP 16    /* a path operation: open, truncate, rename, unlink, rmdir, mkdir, chmod, link, symlink */
+#define EV_FILE_WRITE 17 /* one successful write-family syscall on a regular file */
+
+/* file_op_event.op */
+enum file_op {
+	FOP_OPEN = 1,     /* open/openat/openat2/creat; flags = open flags, fmode = f_mode of the opened file */
+	FOP_TRUNCATE = 2, /* truncate(path) / ftruncate(fd) */
+	FOP_RENAME = 3,   /* rename/renameat/renameat2: path -> path2; flags = renameat2 flags */
+	FOP_UNLINK = 4,   /* unlink/unlinkat without AT_REMOVEDIR */
+	FOP_RMDIR = 5,    /* rmdir, unlinkat with AT_REMOVEDIR */
+	FOP_MKDIR = 6,    /* mkdir/mkdirat; mode */
+	FOP_CHMOD = 7,    /* chmod/fchmod/fchmodat/fchmodat2; mode */
+	FOP_LINK = 8,     /* link/linkat: existing path -> new path2 */
+	FOP_SYMLINK = 9,  /* symlink/symlinkat: path = the link created, path2 = its target as given (not resolved) */
+};
+
+/* header.flags bits of file records */
+#define FILE_F_RESOLVED 0x1      /* path is the kernel's own path of the opened file (dentry walk of the fd) */
+#define FILE_F_BASE_CLIPPED 0x2  /* base deeper/longer than the walk limit: deepest components kept */
+#define FILE_F_PATH_CLIPPED 0x4  /* user string did not fit PATH_MAX_BYTES */
+#define FILE_F_BASE2_CLIPPED 0x8
+#define FILE_F_PATH2_CLIPPED 0x10
+#define FILE_F_NO_BASE 0x20      /* relative path but its directory could not be walked (bad dirfd) */
+
+/*
+ * EV_FILE_OP. Header followed by payload: base (base_len bytes), path (path_len), base2 (base2_len), path2
+ * (path2_len), none NUL-terminated. A relative path is relative to its base: the absolute path of the dirfd (or of
+ * the cwd for AT_FDCWD), walked in the kernel at syscall exit. base_len = 0 means path is absolute already.
+ */
+struct file_op_event {
+	struct event_header hdr;
+	__u64 file_id; /* struct file pointer of the opened/ftruncated file (identity for later writes), else 0 */
+	__s64 ret;     /* syscall result: fd or 0, -errno on failure */
+	__u32 op;      /* enum file_op */
+	__u32 flags;   /* open flags (O_*), renameat2 flags, unlinkat flags */
+	__u32 mode;    /* create mode (open/creat/mkdir) or new mode (chmod) */
+	__u32 fmode;   /* f_mode of the opened file: FMODE_CREATED tells the open created it */
+	__u16 base_len;
+	__u16 path_len;
+	__u16 base2_len;
+	__u16 path2_len;
+	__u32 _pad;
+	/* char payload[base_len + path_len + base2_len + path2_len]; */
+};
+
+/*
+ * EV_FILE_WRITE: write/pwrite64/writev/pwritev/pwritev2 on a regular file. path_len > 0 only the first time the
+ * kernel sees this file_id (a file opened before capture, or by an untraced process and inherited); the collector
+ * otherwise knows file_id from the EV_FILE_OP that opened it.
+ */
+struct file_write_event {
+	struct event_header hdr;
+	__u64 file_id;
+	__s64 bytes;   /* bytes written (> 0) */
+	__s32 fd;
+	__u16 path_len;
+	__u16 _pad;
+	/* char path[path_len]; */
+};
+
+/* Comm filter for `record -c COMM` (key: comm NUL-padded to 16 bytes) */
+#define COMM_FILTER_LEN 16
+
+#endif
