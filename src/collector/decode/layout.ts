@@ -44,6 +44,39 @@ export const AGENTSIGHT_CFG: StructLayout = {
   fields: { self_tgid: [0, 'u32'], all_processes: [4, 'u32'], wakeup_bytes: [8, 'u32'] },
 };
 
+/* bpf/file.h and bpf/net.h (src/collector/files, src/collector/net). s64 fields are declared u64: same size, the
+ * decoders read them signed. */
+export const FILE_OP: StructLayout = {
+  cName: 'file_op_event',
+  size: 72,
+  fields: {
+    file_id: [24, 'u64'], ret: [32, 'u64'], op: [40, 'u32'], flags: [44, 'u32'], mode: [48, 'u32'], fmode: [52, 'u32'],
+    base_len: [56, 'u16'], path_len: [58, 'u16'], base2_len: [60, 'u16'], path2_len: [62, 'u16'],
+  },
+};
+
+export const FILE_WRITE: StructLayout = {
+  cName: 'file_write_event',
+  size: 48,
+  fields: { file_id: [24, 'u64'], bytes: [32, 'u64'], fd: [40, 's32'], path_len: [44, 'u16'] },
+};
+
+/** addr (u8[108]) starts at 56, right after _pad. */
+export const NET_EVENT: StructLayout = {
+  cName: 'net_event',
+  size: 168,
+  fields: {
+    sock_id: [24, 'u64'], ret: [32, 'u64'], fd: [40, 's32'], family: [44, 'u16'], port: [46, 'u16'],
+    sock_type: [48, 'u16'], protocol: [50, 'u16'], addr_len: [52, 'u16'],
+  },
+};
+
+export const NET_DNS: StructLayout = {
+  cName: 'net_dns_event',
+  size: 32,
+  fields: { len: [24, 'u32'], orig_len: [28, 'u32'] },
+};
+
 /** Layouts the layout test checks, with the header that defines each. */
 export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayout }> = [
   { header: 'events.h', layout: EVENT_HEADER },
@@ -51,6 +84,10 @@ export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayo
   { header: 'process.h', layout: PROC_FORK },
   { header: 'process.h', layout: PROC_EXEC },
   { header: 'process.h', layout: PROC_EXIT },
+  { header: 'file.h', layout: FILE_OP },
+  { header: 'file.h', layout: FILE_WRITE },
+  { header: 'net.h', layout: NET_EVENT },
+  { header: 'net.h', layout: NET_DNS },
 ];
 
 /** enum event_type */
