@@ -26,8 +26,14 @@ export function isSecretHeader(name: string): boolean {
   return SECRET_HEADERS.has(name.toLowerCase());
 }
 
+/** Headers whose value is a URL that may carry `key=` and similar query parameters. */
+const URL_HEADERS: ReadonlySet<string> = new Set([':path', 'referer', 'location', 'content-location']);
+
 export function redactHeader(name: string, value: string): string {
-  return isSecretHeader(name) ? redactValue(value) : value;
+  const n = name.toLowerCase();
+  if (SECRET_HEADERS.has(n)) return redactValue(value);
+  if (URL_HEADERS.has(n)) return redactUrl(value);
+  return value;
 }
 
 export function redactHeaders(headers: ReadonlyArray<readonly [string, string]>): Array<[string, string]> {

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { redactHeaders, redactUrl, redactValue } from '../../../src/collector/redact';
+
+describe('redaction', () => {
+  it('redacts every secret header, keeping length and a short hash', () => {
+    const names = ['Authorization', 'proxy-authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'cookie', 'set-cookie'];
+    const out = redactHeaders(names.map((n) => [n, 'secret-value']));
+    for (const [, v] of out) expect(v).toBe(redactValue('secret-value'));
+    expect(redactValue('secret-value')).toMatch(/^\[REDACTED len=12 sha256:[0-9a-f]{8}\]$/);
+    expect(redactValue('a')).not.toBe(redactValue('b'));
+    expect(redactHeaders([['content-type', 'application/json']])).toEqual([['content-type', 'application/json']]);
+  });
+
+  it('redacts key, api_key and access_token query parameters, also in :path and referer', () => {
+    expect(redactUrl('/v1/x?alt=sse&key=SECRET&access_token=T0K&api_key=A#frag')).toBe(
+      `/v1/x?alt=sse&key=${redactValue('SECRET')}&access_token=${redactValue('T0K')}&api_key=${redactValue('A')}#frag`,
+    );
+    expect(redactUrl('/plain/path')).toBe('/plain/path');
+    expect(redactUrl('/p?monkey=1')).toBe('/p?monkey=1');
+    expect(redactHeaders([[':path', '/m?key=K']])[0]![1]).toBe(`/m?key=${redactValue('K')}`);
+    expect(redactHeaders([['referer', 'https://x/?key=K']])[0]![1]).toBe(`https://x/?key=${redactValue('K')}`);
+  });
+});
