@@ -54,7 +54,9 @@ export function detectAwsLcAead(elf: ElfFile, eh: EhFrameIndex | null, bounds: F
   notes.push(`aws-lc: EVP_AEAD_CTX_seal = ${fmtGroup(seal)}, EVP_AEAD_CTX_open = ${fmtGroup(open)}`);
   if (seal.fn.start === open.fn.start) return none('aws-lc: seal and open resolved to the same function');
 
-  const calls = countDirectCalls(elf, [seal.fn.start, open.fn.start]);
+  // Call sites only matter for heuristic boundaries; with FDE starts the (slow, 250 MB) scan is skipped.
+  const needCalls = seal.fn.source !== 'eh_frame' || open.fn.source !== 'eh_frame';
+  const calls = needCalls ? countDirectCalls(elf, [seal.fn.start, open.fn.start]) : new Map();
   const probes: TlsProbe[] = [];
   for (const [kind, g] of [
     ['EVP_AEAD_CTX_seal', seal],

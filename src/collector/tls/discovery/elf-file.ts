@@ -11,6 +11,7 @@ export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
 export const PT_GNU_EH_FRAME = 0x6474e550;
 export const PF_X = 1;
+export const PF_W = 2;
 export const SHT_SYMTAB = 2;
 export const SHT_NOTE = 7;
 export const SHT_NOBITS = 8;

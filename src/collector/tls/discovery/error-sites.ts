@@ -7,7 +7,7 @@
  * triples, which identifies functions by what their source does (reason codes are public ABI and the order of
  * lines follows the source), without any per-version offset table.
  */
-import { ElfFile, PF_X, PT_LOAD } from './elf-file';
+import { ElfFile, PF_W, PF_X, PT_LOAD } from './elf-file';
 import { FunctionBounds, FunctionStart } from './function-bounds';
 import { decodeCallSetup, findAddressRefs, REG } from './x86-scan';
 
@@ -31,15 +31,20 @@ export interface ErrorSiteScan {
 
 const CHUNK = 16 << 20;
 
+/** Read-only data segments: where compilers put string literals (not code, not writable data such as Bun's embedded bundle). */
+function isReadOnlyData(seg: { type: number; flags: number }): boolean {
+  return seg.type === PT_LOAD && !(seg.flags & PF_X) && !(seg.flags & PF_W);
+}
+
 /**
- * vaddrs of NUL-terminated strings ending with `suffix` in the file's non-executable loaded segments.
+ * vaddrs of NUL-terminated strings ending with `suffix` in the file's read-only data segments.
  * Both the whole string's start and the suffix position are returned (linkers merge string tails).
  */
 export function findStringsEndingWith(elf: ElfFile, suffix: string): number[] {
   const needle = Buffer.from(suffix + '\0', 'latin1');
   const found = new Set<number>();
   for (const seg of elf.segments) {
-    if (seg.type !== PT_LOAD || seg.flags & PF_X) continue;
+    if (!isReadOnlyData(seg)) continue;
     for (let pos = 0; pos < seg.filesz; pos += CHUNK) {
       const len = Math.min(CHUNK + needle.length + 4096, seg.filesz - pos);
       const buf = elf.read(seg.offset + pos, len);
@@ -56,11 +61,11 @@ export function findStringsEndingWith(elf: ElfFile, suffix: string): number[] {
   return [...found].sort((a, b) => a - b);
 }
 
-/** Whether `needle` occurs in the file's non-executable loaded segments (e.g. a Rust crate path in panic data). */
+/** Whether `needle` occurs in the file's read-only data segments (e.g. a Rust crate path in panic data). */
 export function dataContains(elf: ElfFile, needle: string): boolean {
   const n = Buffer.from(needle, 'latin1');
   for (const seg of elf.segments) {
-    if (seg.type !== PT_LOAD || seg.flags & PF_X) continue;
+    if (!isReadOnlyData(seg)) continue;
     for (let pos = 0; pos < seg.filesz; pos += CHUNK) {
       const buf = elf.read(seg.offset + pos, Math.min(CHUNK + n.length, seg.filesz - pos));
       if (buf.indexOf(n) >= 0) return true;
@@ -91,7 +96,8 @@ export function scanErrorSites(elf: ElfFile, bounds: FunctionBounds, fileStrings
       reasonReg = REG.rsi;
       lineReg = REG.rcx;
     } else {
-      unreadable.push({ vaddr: ref.insnVaddr, why: `file string loaded into register ${ref.reg}, not an ERR_put_error argument` });
+      // The REX.B reading of an ambiguous `41 b8+r` is the wrong one whenever the plain reading is an argument.
+      if (!ref.ambiguousRex) unreadable.push({ vaddr: ref.insnVaddr, why: `file string loaded into register ${ref.reg}, not an ERR_put_error argument` });
       continue;
     }
     const l = setup.regs.get(REG.rdi);

@@ -22,7 +22,8 @@ export function checkFunctionEntry(elf: ElfFile, eh: EhFrameIndex | null, fn: Fu
   const direct = calls ? calls.calls + calls.tailJumps : 0;
   if (fn.source === 'eh_frame') {
     if (!eh?.isFunctionStart(fn.start)) return { ok: false, why: `${hex} is not an .eh_frame function start` };
-    return { ok: true, why: `${hex}: .eh_frame function start, prologue ${bytes.subarray(0, 4).toString('hex')}, ${direct} direct call site(s)` };
+    const callNote = calls ? `${direct} direct call site(s)` : 'call sites not counted';
+    return { ok: true, why: `${hex}: .eh_frame function start, prologue ${bytes.subarray(0, 4).toString('hex')}, ${callNote}` };
   }
   // No unwind info: the int3-padding boundary is only trusted when code elsewhere calls exactly this address.
   if (direct === 0) return { ok: false, why: `${hex}: int3-padding boundary without any direct call to it` };

@@ -41,6 +41,8 @@ export interface AddressRef {
   /** Destination register number. */
   readonly reg: number;
   readonly form: 'mov-imm32' | 'lea-rip';
+  /** Another reading of the same bytes exists (with / without a REX.B prefix); see findAddressRefs. */
+  readonly ambiguousRex?: boolean;
 }
 
 /**
@@ -59,14 +61,12 @@ export function findAddressRefs(elf: ElfFile, targets: readonly number[]): Addre
       for (let i = buf.indexOf(imm, 1); i >= 0 && i - 1 < scanEnd; i = buf.indexOf(imm, i + 1)) {
         const op = buf[i - 1];
         if (op >= 0xb8 && op <= 0xbf) {
-          const rex = i >= 2 && buf[i - 2] === 0x41;
           if (i >= 2 && buf[i - 2] === 0x48) continue; // REX.W B8: mov r64, imm64, the imm is 8 bytes: not ours
-          refs.push({
-            insnVaddr: vaddr + i - (rex ? 2 : 1),
-            insnLength: rex ? 6 : 5,
-            reg: (op - 0xb8) + (rex ? 8 : 0),
-            form: 'mov-imm32',
-          });
+          // A 0x41 in front may be REX.B (mov r8d..r15d) or the last byte of the previous instruction
+          // (e.g. `jmp rel8` 0xeb 0x41): both readings are returned, marked, and callers keep the one that fits.
+          const rexPossible = i >= 2 && buf[i - 2] === 0x41;
+          refs.push({ insnVaddr: vaddr + i - 1, insnLength: 5, reg: op - 0xb8, form: 'mov-imm32', ambiguousRex: rexPossible });
+          if (rexPossible) refs.push({ insnVaddr: vaddr + i - 2, insnLength: 6, reg: op - 0xb8 + 8, form: 'mov-imm32', ambiguousRex: true });
         } else if (i >= 3 && (buf[i - 3] & 0xf8) === 0x48 && buf[i - 2] === 0xc7 && (buf[i - 1] & 0xf8) === 0xc0) {
           refs.push({ insnVaddr: vaddr + i - 3, insnLength: 7, reg: (buf[i - 1] & 7) + (buf[i - 3] & 1 ? 8 : 0), form: 'mov-imm32' });
         }
@@ -74,8 +74,10 @@ export function findAddressRefs(elf: ElfFile, targets: readonly number[]): Addre
     }
     // RIP-relative lea: REX.W(+R) 8D modrm(mod=00, rm=101) disp32.
     if (elf.isPie || absTargets.length < targets.length) {
-      for (let i = 0; i < scanEnd && i + 7 <= buf.length; i++) {
-        if (buf[i + 1] !== 0x8d || (buf[i] & 0xfb) !== 0x48 || (buf[i + 2] & 0xc7) !== 0x05) continue;
+      // indexOf (memchr) hops between 0x8d opcode bytes: ~10x faster than a JS loop over 250 MB of code.
+      for (let j = buf.indexOf(0x8d, 1); j >= 0 && j - 1 < scanEnd && j + 6 <= buf.length; j = buf.indexOf(0x8d, j + 1)) {
+        const i = j - 1;
+        if ((buf[i] & 0xfb) !== 0x48 || (buf[i + 2] & 0xc7) !== 0x05) continue;
         const target = vaddr + i + 7 + buf.readInt32LE(i + 3);
         if (!wanted.has(target)) continue;
         refs.push({ insnVaddr: vaddr + i, insnLength: 7, reg: ((buf[i + 2] >> 3) & 7) + (buf[i] & 4 ? 8 : 0), form: 'lea-rip' });
@@ -103,14 +105,15 @@ export function countDirectCalls(elf: ElfFile, targets: readonly number[]): Map<
   for (const t of targets) counts.set(t, { calls: 0, tailJumps: 0, sites: [] });
   for (const { buf, vaddr, scanEnd } of codeChunks(elf)) {
     const limit = Math.min(scanEnd, buf.length - 5);
-    for (let i = 0; i <= limit; i++) {
-      const op = buf[i];
-      if (op !== 0xe8 && op !== 0xe9) continue;
-      const c = counts.get(vaddr + i + 5 + buf.readInt32LE(i + 1));
-      if (!c) continue;
-      if (op === 0xe8) c.calls++;
-      else c.tailJumps++;
-      if (c.sites.length < 64) c.sites.push(vaddr + i);
+    // indexOf (memchr) hops between candidate opcode bytes, much faster than a JS loop over every byte.
+    for (const op of [0xe8, 0xe9]) {
+      for (let i = buf.indexOf(op); i >= 0 && i <= limit; i = buf.indexOf(op, i + 1)) {
+        const c = counts.get(vaddr + i + 5 + buf.readInt32LE(i + 1));
+        if (!c) continue;
+        if (op === 0xe8) c.calls++;
+        else c.tailJumps++;
+        if (c.sites.length < 64) c.sites.push(vaddr + i);
+      }
     }
   }
   return counts;
