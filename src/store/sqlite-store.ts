@@ -12,6 +12,7 @@ import type {
   FileChange,
   IdTable,
   LlmCallText,
+  NetDestination,
   LossTotal,
   RecordingInfo,
   SessionSummary,
@@ -483,7 +484,7 @@ export class SqliteStore implements Store {
 
   fileChanges(q: TimeQuery & { processId?: number } = {}): FileChange[] {
     const where = [`first_ns <= ?`, 'result = 0', `op IN (${CHANGE_OPS})`];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? Number.MAX_VALUE];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
     return this.db
@@ -504,10 +505,37 @@ export class SqliteStore implements Store {
     return this.all<NetConnRow>('net_conns', 'SELECT * FROM net_conns WHERE id = ?', [id])[0] ?? null;
   }
 
+  netDestinations(q: TimeQuery = {}): NetDestination[] {
+    const where = ['first_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_VALUE];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    // -115 is -EINPROGRESS: a non-blocking connect under way, not a failure.
+    return this.db
+      .prepare(
+        `SELECT op, family, proto, addr, port, MAX(host) AS host, SUM(count) AS count,
+           SUM(CASE WHEN result < 0 AND result != -115 THEN count ELSE 0 END) AS failures,
+           SUM(bytes_sent) AS bytesSent, SUM(bytes_recv) AS bytesRecv, MIN(first_ns) AS firstNs, MAX(last_ns) AS lastNs,
+           COUNT(DISTINCT process_id) AS processes
+         FROM net_conns WHERE ${where.join(' AND ')}
+         GROUP BY op, family, proto, addr, port ORDER BY firstNs ${limit(q)}`,
+      )
+      .all(...params) as NetDestination[];
+  }
+
+  recentLlmCalls(q: TimeQuery & { limit: number }): LlmCallRow[] {
+    const cols = TABLES.llm_calls.columns
+      .map((c) => (HEAVY_LLM_COLUMNS.has(c.column) ? `NULL AS ${c.column}` : c.column))
+      .join(', ');
+    const where = ['start_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? Number.MAX_VALUE];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    return this.all<LlmCallRow>('llm_calls', `SELECT ${cols} FROM llm_calls WHERE ${where.join(' AND ')} ORDER BY start_ns DESC, id DESC ${limit(q)}`, params).reverse();
+  }
+
   llmCallTexts(q: TimeQuery & { maxChars?: number } = {}): LlmCallText[] {
     const max = Math.max(16, Math.floor(q.maxChars ?? 400));
     const where = ['start_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? Number.MAX_VALUE];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     // The last request message is where the user's new prompt (or the latest tool result) sits, per provider shape.
     return this.db

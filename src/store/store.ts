@@ -140,6 +140,24 @@ export interface LlmCallText {
   response: string | null;
 }
 
+/** Network operations of one kind to one destination, summed. */
+export interface NetDestination {
+  op: string;
+  family: string;
+  proto: string | null;
+  addr: string;
+  port: number | null;
+  host: string | null;
+  count: number;
+  /** Operations that failed (result < 0 other than -EINPROGRESS). */
+  failures: number;
+  bytesSent: number;
+  bytesRecv: number;
+  firstNs: number;
+  lastNs: number;
+  processes: number;
+}
+
 export interface Store {
   /** Path of the database file (':memory:' for an in-memory store). */
   readonly path: string;
@@ -233,6 +251,10 @@ export interface Store {
   fileOp(id: number): FileOpRow | null;
   /** One network operation by id. */
   netConn(id: number): NetConnRow | null;
+  /** Network operations first seen by q.atNs grouped by destination, in first-seen order. */
+  netDestinations(q?: TimeQuery): NetDestination[];
+  /** The most recent LLM calls started by q.atNs (q.limit of them), in start order, without the heavy JSON columns. */
+  recentLlmCalls(q: TimeQuery & { limit: number }): LlmCallRow[];
   /** Clipped prompt/response text of LLM calls started by q.atNs, newest first (for search). */
   llmCallTexts(q?: TimeQuery & { maxChars?: number }): LlmCallText[];
 

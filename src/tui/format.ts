@@ -103,7 +103,7 @@ export function formatCost(usd: number | null): string {
 }
 
 /** How a process ended as of atNs: 'exit 3', 'killed SIGKILL', 'killed SIGSEGV (core)', 'running'. */
-export function exitStatus(p: ProcessRow, atNs = Number.MAX_SAFE_INTEGER): string {
+export function exitStatus(p: ProcessRow, atNs = Number.MAX_VALUE): string {
   if (p.exitNs === null || p.exitNs > atNs) return 'running';
   if (p.exitSignal !== null && p.exitSignal !== 0) return `killed ${signalName(p.exitSignal)}${p.coreDumped ? ' (core)' : ''}`;
   if (p.exitCode !== null) return `exit ${p.exitCode}`;

@@ -24,8 +24,9 @@ export async function runTop(opts: TopOptions): Promise<number> {
   try {
     const once = opts.once === true || !process.stdout.isTTY;
     let atNs: number | undefined;
+    const info = once ? store.info() : undefined;
     if (opts.at !== undefined) {
-      const { startNs, endNs } = recordingSpan(store.info());
+      const { startNs, endNs } = recordingSpan(info ?? store.info());
       try {
         atNs = parseTimeSpec(opts.at, startNs, endNs, opts.utc);
       } catch (err) {
@@ -42,7 +43,7 @@ export async function runTop(opts: TopOptions): Promise<number> {
         process.stderr.write('agentsight: --width must be at least 20\n');
         return 2;
       }
-      const report = buildOnceReport(store, atNs);
+      const report = buildOnceReport(store, atNs, undefined, info);
       const text = opts.format === 'json' ? renderOnceJson(report) : renderOnceText(report, { width, ascii: opts.ascii, utc: opts.utc });
       await writeOut(text);
       return 0;

@@ -3,7 +3,7 @@
  * printers both read this, so they always agree.
  */
 import type { LossTotal, RecordingInfo, SessionSummary, Store, TlsTargetRow } from '../store';
-import { loadSessionDetail, ONCE_LIMITS, type DetailLimits, type SessionDetail } from './session-detail';
+import { loadSessionDetail, onceLimits, type DetailLimits, type SessionDetail } from './session-detail';
 
 export interface OnceReport {
   info: RecordingInfo;
@@ -41,11 +41,11 @@ export function recordingSpan(info: RecordingInfo): { startNs: number; endNs: nu
   return { startNs, endNs };
 }
 
-export function buildOnceReport(store: Store, atNs?: number, limits: DetailLimits = ONCE_LIMITS): OnceReport {
-  const info = store.info();
+export function buildOnceReport(store: Store, atNs?: number, limitsIn?: DetailLimits, info: RecordingInfo = store.info()): OnceReport {
   const { startNs, endNs } = recordingSpan(info);
   const at = atNs ?? endNs;
   const summaries: SessionSummary[] = store.sessions({ atNs: at }).sort((a, b) => a.startNs - b.startNs || a.id - b.id);
+  const limits = limitsIn ?? onceLimits(summaries.length);
   const sessions = summaries.map((s) => loadSessionDetail(store, s, at, limits));
   let attributed = 0;
   for (const s of summaries) attributed += s.processes;
@@ -56,7 +56,7 @@ export function buildOnceReport(store: Store, atNs?: number, limits: DetailLimit
   else if (info.counts.processes <= 20_000) unattributed = Math.max(0, store.processes({ atNs: at }).length - attributed);
   if (summaries.length === 0) {
     // Nothing was grouped into sessions (e.g. a plain `record` of a command): show every process as one group.
-    const all = loadSessionDetail(store, null, at, limits);
+    const all = loadSessionDetail(store, null, at, limits, info.counts.llmCalls);
     if (all.processCount > 0 || all.fileChanges.length > 0 || all.llmCalls.length > 0 || all.netDests.length > 0) sessions.push(all);
     unattributed = 0;
   }

@@ -145,7 +145,7 @@ function renderSession(L: Lines, d: SessionDetail, r: OnceReport, utc: boolean, 
     byVerb.set(v, (byVerb.get(v) ?? 0) + 1);
   }
   const verbs = ['created', 'modified', 'deleted', 'renamed'].map((v) => `${v} ${byVerb.get(v) ?? 0}`);
-  L.add(`files changed: ${d.fileChanges.length} (${verbs.join(', ')})`);
+  L.add(`files changed: ${d.fileChanges.length}${d.moreFileChanges ? ' listed (more not listed)' : ''} (${verbs.join(', ')})`);
   for (const f of d.fileChanges) {
     const verb = (CHANGE_VERB[f.op] ?? f.op).padEnd(8);
     const who = d.processById.get(f.processId);
@@ -156,13 +156,15 @@ function renderSession(L: Lines, d: SessionDetail, r: OnceReport, utc: boolean, 
   }
 
   // ---- network
-  L.add(`network: ${plural(d.netDests.length, 'destination')}`);
+  L.add(`network: ${plural(d.netDests.length, 'destination')}${d.moreNetDests ? ' listed (more not listed)' : ''}`);
   for (const n of d.netDests) {
     const name = n.host && n.family !== 'unix' ? `${n.host} (${n.target})` : n.target;
+    const procs = n.processes > 1 ? `${n.processes} processes` : '';
     const extra = [
       `×${n.count}`,
       n.failures > 0 ? `${n.failures} failed` : '',
       n.bytesSent + n.bytesRecv > 0 ? `sent ${formatBytes(n.bytesSent)} recv ${formatBytes(n.bytesRecv)}` : '',
+      procs,
     ].filter(Boolean).join(' ');
     L.add(`  ${n.op} ${n.proto ?? n.family} ${name}  ${extra}`);
   }

@@ -3,7 +3,7 @@
  * files changed, network destinations, LLM calls with their tool calls and what each tool call caused.
  * Shared by the --once printer and the TUI's detail panes; loaded on data ticks and seeks, never per frame.
  */
-import type { ExecRow, FileChange, LlmCallRow, NetConnRow, ProcessRow, SessionSummary, Store, ToolCallRow } from '../store';
+import type { ExecRow, FileChange, LlmCallRow, NetDestination, ProcessRow, SessionSummary, Store, ToolCallRow } from '../store';
 import { formatArgv, processName } from './format';
 
 export interface ProcessNode {
@@ -12,21 +12,10 @@ export interface ProcessNode {
   readonly failedExecs: ExecRow[];
 }
 
-/** A network destination: connections of one kind to one address, summed. */
-export interface NetDest {
-  op: string;
-  family: string;
-  proto: string | null;
+/** A network destination with its display form. */
+export interface NetDest extends NetDestination {
   /** host:port, [v6]:port, or the socket path for unix sockets. */
   target: string;
-  host: string | null;
-  count: number;
-  failures: number;
-  bytesSent: number;
-  bytesRecv: number;
-  firstNs: number;
-  lastNs: number;
-  processIds: number[];
 }
 
 /** What a tool call caused, described for display. */
@@ -45,7 +34,21 @@ export interface DetailLimits {
   llmCalls: number;
 }
 
-export const ONCE_LIMITS: DetailLimits = { processes: 400, files: 200, net: 100, llmCalls: 200 };
+/**
+ * What --once lists per session before saying "… N more": enough for any single agent run, while a 50-session,
+ * 1M-event recording still prints in well under a second.
+ */
+export const ONCE_LIMITS: DetailLimits = { processes: 150, files: 60, net: 30, llmCalls: 40 };
+
+/** Totals over all sessions for --once; each session gets an equal share, at least ONCE_MIN_LIMITS. */
+const ONCE_BUDGET: DetailLimits = { processes: 1500, files: 600, net: 300, llmCalls: 400 };
+const ONCE_MIN_LIMITS: DetailLimits = { processes: 20, files: 8, net: 5, llmCalls: 5 };
+
+/** Per-session limits for --once with `sessions` sessions. */
+export function onceLimits(sessions: number): DetailLimits {
+  const share = (k: keyof DetailLimits) => Math.min(ONCE_LIMITS[k], Math.max(ONCE_MIN_LIMITS[k], Math.floor(ONCE_BUDGET[k] / Math.max(1, sessions))));
+  return { processes: share('processes'), files: share('files'), net: share('net'), llmCalls: share('llmCalls') };
+}
 
 export interface SessionDetail {
   /** null for the group of processes that belong to no session. */
@@ -58,7 +61,10 @@ export interface SessionDetail {
   /** Processes not loaded because of limits.processes. */
   processesOmitted: number;
   fileChanges: FileChange[];
+  /** True when more changes exist than limits.files. */
+  moreFileChanges: boolean;
   netDests: NetDest[];
+  moreNetDests: boolean;
   /** The most recent limits.llmCalls calls, in start order. */
   llmCalls: LlmCallRow[];
   llmCallsOmitted: number;
@@ -108,29 +114,11 @@ export function flattenForest(roots: readonly ProcessNode[], ascii = false, max 
   return out;
 }
 
-/** Group connections by destination. */
-export function groupNetDests(conns: readonly NetConnRow[]): NetDest[] {
-  const byKey = new Map<string, NetDest>();
-  for (const c of conns) {
-    const target =
-      c.family === 'unix' ? c.addr : c.family === 'inet6' ? `[${c.addr}]${c.port !== null ? ':' + c.port : ''}` : `${c.addr}${c.port !== null ? ':' + c.port : ''}`;
-    const key = `${c.op}\0${c.family}\0${c.proto ?? ''}\0${target}`;
-    let d = byKey.get(key);
-    if (!d) {
-      d = { op: c.op, family: c.family, proto: c.proto, target, host: c.host, count: 0, failures: 0, bytesSent: 0, bytesRecv: 0, firstNs: c.firstNs, lastNs: c.lastNs, processIds: [] };
-      byKey.set(key, d);
-    }
-    d.count += c.count;
-    // -EINPROGRESS (115) is a non-blocking connect under way, not a failure.
-    if (c.result < 0 && c.result !== -115) d.failures += c.count;
-    d.bytesSent += c.bytesSent;
-    d.bytesRecv += c.bytesRecv;
-    d.host ??= c.host;
-    d.firstNs = Math.min(d.firstNs, c.firstNs);
-    d.lastNs = Math.max(d.lastNs, c.lastNs);
-    if (!d.processIds.includes(c.processId)) d.processIds.push(c.processId);
-  }
-  return [...byKey.values()].sort((a, b) => a.firstNs - b.firstNs);
+/** Display form of a destination: host:port, [v6]:port, or a unix socket's path. */
+export function netTarget(d: NetDestination): string {
+  if (d.family === 'unix') return d.addr;
+  const port = d.port !== null ? ':' + d.port : '';
+  return d.family === 'inet6' ? `[${d.addr}]${port}` : `${d.addr}${port}`;
 }
 
 /** Load one session (or, with sessionId null and no sessions recorded, every process) as of atNs. */
@@ -139,6 +127,7 @@ export function loadSessionDetail(
   summary: SessionSummary | null,
   atNs: number,
   limits: DetailLimits = ONCE_LIMITS,
+  allLlmCalls = 0,
 ): SessionDetail {
   const sessionId = summary ? summary.id : undefined;
   const q = { atNs, sessionId };
@@ -149,31 +138,28 @@ export function loadSessionDetail(
   const processById = new Map(procs.map((p) => [p.id, p]));
   const roots = buildProcessForest(procs, failed);
 
-  const fileChanges = store.fileChanges({ ...q, limit: limits.files });
-  const netDests = groupNetDests(store.netConns({ ...q, limit: limits.net * 20 })).slice(0, limits.net);
+  const fileChanges = store.fileChanges({ ...q, limit: limits.files + 1 });
+  const moreFileChanges = fileChanges.length > limits.files;
+  if (moreFileChanges) fileChanges.length = limits.files;
+  const netDests: NetDest[] = store.netDestinations({ ...q, limit: limits.net + 1 }).map((d) => ({ ...d, target: netTarget(d) }));
+  const moreNetDests = netDests.length > limits.net;
+  if (moreNetDests) netDests.length = limits.net;
 
-  const totalCalls = summary ? summary.llmCalls : store.info().counts.llmCalls;
-  const llmCalls = totalCalls > limits.llmCalls ? lastCalls(store, q, limits.llmCalls) : store.llmCalls(q);
-  const firstShownNs = llmCalls.length > 0 ? llmCalls[0].startNs : atNs;
+  const totalCalls = summary ? summary.llmCalls : allLlmCalls;
+  const llmCalls = totalCalls > limits.llmCalls ? store.recentLlmCalls({ ...q, limit: limits.llmCalls }) : store.llmCalls(q);
   const toolCallsByCall = new Map<number, ToolCallRow[]>();
-  const shownCalls = new Set(llmCalls.map((c) => c.id));
   const effectsByToolCall = new Map<number, Effect[]>();
-  if (llmCalls.length > 0) {
-    for (const t of store.toolCalls(q)) {
-      if (t.tsNs < firstShownNs || !shownCalls.has(t.llmCallId)) continue;
-      let list = toolCallsByCall.get(t.llmCallId);
-      if (!list) toolCallsByCall.set(t.llmCallId, (list = []));
-      list.push(t);
-    }
-    const shownTools = new Set<number>();
-    for (const list of toolCallsByCall.values()) for (const t of list) shownTools.add(t.id);
-    if (shownTools.size > 0) {
-      for (const link of store.causalLinks(sessionId !== undefined ? { sessionId } : {})) {
-        if (!shownTools.has(link.toolCallId)) continue;
+  // Per shown call and per shown tool call: indexed lookups, so a session with thousands of calls costs the same.
+  for (const call of llmCalls) {
+    const tools = store.toolCalls({ atNs, llmCallId: call.id });
+    if (tools.length === 0) continue;
+    toolCallsByCall.set(call.id, tools);
+    for (const t of tools) {
+      for (const link of store.causalLinks({ toolCallId: t.id })) {
         const eff = describeEffect(store, link.targetKind, link.targetId, processById, atNs);
         if (!eff) continue;
-        let list = effectsByToolCall.get(link.toolCallId);
-        if (!list) effectsByToolCall.set(link.toolCallId, (list = []));
+        let list = effectsByToolCall.get(t.id);
+        if (!list) effectsByToolCall.set(t.id, (list = []));
         list.push({ ...eff, method: link.method, confidence: link.confidence });
       }
     }
@@ -187,18 +173,14 @@ export function loadSessionDetail(
     processCount: summary ? summary.processes : procs.length,
     processesOmitted: Math.max(0, omitted),
     fileChanges,
+    moreFileChanges,
     netDests,
+    moreNetDests,
     llmCalls,
     llmCallsOmitted: Math.max(0, totalCalls - llmCalls.length),
     toolCallsByCall,
     effectsByToolCall,
   };
-}
-
-function lastCalls(store: Store, q: { atNs: number; sessionId?: number }, n: number): LlmCallRow[] {
-  // llmCalls() orders by start ascending; the newest n are found by first counting, which the summary already did.
-  const all = store.llmCalls(q);
-  return all.slice(Math.max(0, all.length - n));
 }
 
 function describeEffect(
