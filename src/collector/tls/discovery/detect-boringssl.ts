@@ -72,7 +72,18 @@ export function detectBoringSsl(elf: ElfFile, eh: EhFrameIndex | null, bounds: F
   let implStart: number | null = null;
   if (readImpls.length === 1) {
     const impl = readImpls[0];
-    const peeks = peekCandidates(lastImplLine(impl));
+    let peeks = peekCandidates(lastImplLine(impl));
+    if (peeks.length > 1) {
+      // Both SSL_peek and SSL_read (with SSL_peek inlined) can survive linking (Bun 1.1). They take the same
+      // arguments and copy the same bytes, so the one the code actually calls is the read path; if that does
+      // not single one out, it stays ambiguous.
+      const counts = countDirectCalls(elf, peeks.map((g) => g.fn.start));
+      const called = peeks.filter((g) => (counts.get(g.fn.start)?.calls ?? 0) + (counts.get(g.fn.start)?.tailJumps ?? 0) > 0);
+      notes.push(
+        `boringssl: ${peeks.length} SSL_peek/SSL_read candidates: ${peeks.map((g) => `${fmtGroup(g)} ${counts.get(g.fn.start)?.calls ?? 0} call(s)`).join(', ')}`,
+      );
+      if (called.length === 1) peeks = called;
+    }
     if (peeks.length !== 1) {
       return none(`boringssl: ssl_read_impl = ${fmtGroup(impl)} but ${peeks.length} SSL_peek/SSL_read candidates (need 1)`);
     }
