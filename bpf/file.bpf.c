@@ -251,7 +251,10 @@ static __always_inline int emit_file_op(long ret)
 		e->file_id = (__u64)f;
 		e->fmode = BPF_CORE_READ(f, f_mode);
 		__u64 fid = (__u64)f;
-		__u64 ino = (__u64)BPF_CORE_READ(f, f_inode);
+		struct inode *inode = BPF_CORE_READ(f, f_inode);
+		if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+			e->hdr.flags |= FILE_F_NOT_REG;
+		__u64 ino = (__u64)inode;
 		bpf_map_update_elem(&known_files, &fid, &ino, BPF_ANY);
 	} else if (p.kind == PK_SYMLINK) {
 		/* path = the link created (relative to dirfd2), path2 = the target text as given */

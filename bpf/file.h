@@ -31,6 +31,7 @@ enum file_op {
 #define FILE_F_BASE2_CLIPPED 0x8
 #define FILE_F_PATH2_CLIPPED 0x10
 #define FILE_F_NO_BASE 0x20      /* relative path but its directory could not be walked (bad dirfd) */
+#define FILE_F_NOT_REG 0x40      /* the opened file is not a regular file (device, directory, fifo): O_TRUNC did nothing */
 
 /*
  * EV_FILE_OP. Header followed by payload: base (base_len bytes), path (path_len), base2 (base2_len), path2

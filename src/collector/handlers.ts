@@ -4,7 +4,10 @@
  */
 import type { BpfCapture } from './bpf-capture';
 import type { Collector, RecordHandler } from './collector';
+import { fileHandlers } from './files';
+import { netHandlers } from './net';
+import { resourceHandlers } from './resources';
 
-export function defaultHandlers(_capture: BpfCapture, _collector: Collector): RecordHandler[] {
-  return [];
+export function defaultHandlers(capture: BpfCapture, collector: Collector): RecordHandler[] {
+  return [...fileHandlers(capture), ...netHandlers(capture, collector), ...resourceHandlers(collector)];
 }

@@ -1,0 +1,73 @@
+/**
+ * CPU% and RSS of every live traced process about once a second, stored as ResourceSampleRows. Runs on the
+ * collector's tick (no timer of its own) and reads /proc, so it costs nothing in the kernel. The first sample of a
+ * process averages its CPU over its life so far; later ones cover the interval since the previous sample.
+ * Exit-time peak RSS comes from the exit record (ProcessRow.peakRssKb).
+ */
+import fs from 'node:fs';
+import type { CollectorContext, RecordHandler } from '../collector';
+import { cpuPercent, CLOCK_TICKS, readProcSample } from './proc-stat';
+
+const DEFAULT_INTERVAL_NS = 1e9;
+
+interface Prev {
+  startTicks: number;
+  cpuTicks: number;
+  atNs: number;
+}
+
+export class ResourceSampler implements RecordHandler {
+  /** No record types: a tick-only handler. */
+  readonly types = [-1, -1] as const;
+  private readonly prev = new Map<number, Prev>();
+  private lastNs = 0;
+  samples = 0;
+
+  constructor(
+    private readonly opts: {
+      intervalNs?: number;
+      /** Sample only processes of a session (system-wide mode traces agent trees, not every process). */
+      sessionsOnly?: boolean;
+    } = {},
+  ) {}
+
+  handle(): void {}
+
+  tick(ctx: CollectorContext): void {
+    const now = Date.now() * 1e6;
+    if (now - this.lastNs < (this.opts.intervalNs ?? DEFAULT_INTERVAL_NS) * 0.95) return;
+    this.lastNs = now;
+    let pids: string[];
+    try {
+      pids = fs.readdirSync('/proc').filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
+    } catch {
+      return;
+    }
+    const uptimeNs = readUptimeNs();
+    const seen = new Set<number>();
+    for (const name of pids) {
+      const pid = Number(name);
+      const row = ctx.processes.byTgid(pid);
+      if (!row || (this.opts.sessionsOnly && row.sessionId === null)) continue;
+      const s = readProcSample(pid);
+      if (!s) continue;
+      seen.add(pid);
+      const p = this.prev.get(pid);
+      let cpu: number;
+      if (p && p.startTicks === s.startTicks) cpu = cpuPercent(s.cpuTicks - p.cpuTicks, now - p.atNs);
+      else cpu = uptimeNs !== null ? cpuPercent(s.cpuTicks, uptimeNs - (s.startTicks / CLOCK_TICKS) * 1e9) : 0;
+      this.prev.set(pid, { startTicks: s.startTicks, cpuTicks: s.cpuTicks, atNs: now });
+      ctx.store.addResourceSample({ processId: row.id, tsNs: now, cpuPct: Math.round(cpu * 10) / 10, rssKb: s.rssKb });
+      this.samples++;
+    }
+    for (const pid of this.prev.keys()) if (!seen.has(pid)) this.prev.delete(pid);
+  }
+}
+
+function readUptimeNs(): number | null {
+  try {
+    return Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1e9;
+  } catch {
+    return null;
+  }
+}
