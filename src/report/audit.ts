@@ -11,6 +11,7 @@ import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { errnoName, int, oneLine, shellJoin } from './format';
 import { callModel } from './llm-usage';
 import { renderTable } from './table';
+import { WHOLE_RECORDING } from './whole-recording';
 
 export const AUDIT_SCHEMA_ID = 'agentsight.report.audit/1';
 
@@ -47,9 +48,9 @@ export interface AuditEvent {
 const KIND_ORDER: Record<AuditKind, number> = { tool: 0, spawn: 1, exec: 2, file: 3, net: 4, llm: 5 };
 
 export function auditEvents(store: Store, ctx: ReportContext): AuditEvent[] {
-  const processes = store.processes();
+  const processes = store.processes(WHOLE_RECORDING);
   const procById = new Map(processes.map((p) => [p.id, p]));
-  const tools = new Map<number, ToolCallRow>(store.toolCalls().map((t) => [t.id, t]));
+  const tools = new Map<number, ToolCallRow>(store.toolCalls(WHOLE_RECORDING).map((t) => [t.id, t]));
   const links = store.causalLinks();
 
   // Strongest link per target.
@@ -106,7 +107,7 @@ export function auditEvents(store: Store, ctx: ReportContext): AuditEvent[] {
       detail: { ppid: p.ppid, parentId: p.parentId, exe: p.exe, argv: p.argv, cwd: p.cwd, exitNs: p.exitNs, exitCode: p.exitCode, exitSignal: p.exitSignal, seeded: p.seeded },
     });
   }
-  for (const e of store.execs()) {
+  for (const e of store.execs(WHOLE_RECORDING)) {
     push({
       tsNs: e.tsNs,
       kind: 'exec',
@@ -121,7 +122,7 @@ export function auditEvents(store: Store, ctx: ReportContext): AuditEvent[] {
       detail: { filename: e.filename, argv: e.argv, cwd: e.cwd, ret: e.ret },
     });
   }
-  for (const f of store.fileOps()) {
+  for (const f of store.fileOps(WHOLE_RECORDING)) {
     push({
       tsNs: f.firstNs,
       kind: 'file',
@@ -136,7 +137,7 @@ export function auditEvents(store: Store, ctx: ReportContext): AuditEvent[] {
       detail: { op: f.op, path: f.path, path2: f.path2, flags: f.flags, result: f.result, bytes: f.bytes, lastNs: f.lastNs, pathClipped: f.pathClipped },
     });
   }
-  for (const n of store.netConns()) {
+  for (const n of store.netConns(WHOLE_RECORDING)) {
     const dest = n.port === null ? n.addr : n.addr.includes(':') ? `[${n.addr}]:${n.port}` : `${n.addr}:${n.port}`;
     push({
       tsNs: n.firstNs,
@@ -153,7 +154,7 @@ export function auditEvents(store: Store, ctx: ReportContext): AuditEvent[] {
       detail: { op: n.op, family: n.family, proto: n.proto, addr: n.addr, port: n.port, host: n.host, result: n.result, bytesSent: n.bytesSent, bytesRecv: n.bytesRecv, lastNs: n.lastNs },
     });
   }
-  for (const c of store.llmCalls()) {
+  for (const c of store.llmCalls(WHOLE_RECORDING)) {
     const failed = (c.httpStatus !== null && c.httpStatus >= 400) || c.error !== null || c.incomplete;
     push({
       tsNs: c.startNs,

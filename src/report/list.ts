@@ -8,6 +8,7 @@ import { recordingFacts } from './recording-facts';
 import { listRecordingFiles, withRecording } from './recordings';
 import { renderTable } from './table';
 import { addUsage, emptyTotals, totalsJson, type UsageTotals } from './usage';
+import { WHOLE_RECORDING } from './whole-recording';
 
 export const LIST_SCHEMA_ID = 'agentsight.report.list/1';
 
@@ -34,7 +35,7 @@ export function runList(ctx: ReportContext): number {
         withRecording(f.path, (store) => {
           const facts = recordingFacts(store);
           const totals = emptyTotals();
-          for (const c of store.llmCalls()) addUsage(totals, callTokens(c), c.costUsd);
+          for (const c of store.llmCalls(WHOLE_RECORDING)) addUsage(totals, callTokens(c), c.costUsd);
           return {
             path: f.path,
             name: f.name,

@@ -6,6 +6,7 @@ import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { duration, int, oneLine, usd } from './format';
 import { callFailed, callModel } from './llm-usage';
 import { renderTable } from './table';
+import { WHOLE_RECORDING } from './whole-recording';
 
 export const PROMPTS_SCHEMA_ID = 'agentsight.report.prompts/1';
 
@@ -70,9 +71,9 @@ export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: Re
 }
 
 export function runPrompts(store: Store, ctx: ReportContext): number {
-  const calls = store.llmCalls({ full: ctx.json });
+  const calls = store.llmCalls({ ...WHOLE_RECORDING, full: ctx.json });
   const toolsByCall = new Map<number, ToolCallRow[]>();
-  for (const t of store.toolCalls()) {
+  for (const t of store.toolCalls(WHOLE_RECORDING)) {
     const list = toolsByCall.get(t.llmCallId) ?? [];
     list.push(t);
     toolsByCall.set(t.llmCallId, list);
@@ -97,7 +98,7 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
         { title: 'MODEL', value: (c) => callModel(c) ?? '?', maxWidth: 32 },
         {
           title: 'STATUS',
-          value: (c) => (c.error ? 'error' : c.incomplete ? 'partial' : c.httpStatus === null ? '-' : String(c.httpStatus)),
+          value: (c) => (c.httpStatus !== null && c.httpStatus >= 400 ? String(c.httpStatus) : c.error ? 'error' : c.incomplete ? 'partial' : c.httpStatus === null ? '-' : String(c.httpStatus)),
           style: (c) => (callFailed(c) ? 'red' : null),
         },
         { title: 'IN', align: 'right', value: (c) => int(c.inputTokens) },

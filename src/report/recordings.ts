@@ -44,7 +44,12 @@ export function listRecordingFiles(dir: string): RecordingFile[] {
 
 /** The path a report reads: --db as given, or the newest recording in dir. */
 export function resolveRecordingPath(db: string | undefined, dir: string): string {
-  if (db) return path.resolve(dir, db);
+  if (db) {
+    const file = path.resolve(dir, db);
+    // Checked here because opening a directory read-only succeeds on Linux and only the first read fails.
+    if (isDirectory(file)) throw new ReportError(`${file}: is a directory, not a recording (pass the .db file, or --dir for report list)`);
+    return file;
+  }
   const files = listRecordingFiles(dir);
   if (files.length === 0) {
     throw new ReportError(
@@ -75,5 +80,13 @@ export function withRecording<T>(file: string, fn: (store: Store) => T): T {
     } catch {
       // Closing a read-only handle of a damaged file can fail too; the first error is the one to report.
     }
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }

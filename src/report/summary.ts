@@ -7,6 +7,7 @@ import { callFailed, callModel, callTokens } from './llm-usage';
 import { recordingFacts } from './recording-facts';
 import { renderTable } from './table';
 import { addUsage, emptyTotals, totalsJson } from './usage';
+import { WHOLE_RECORDING } from './whole-recording';
 
 export const SUMMARY_SCHEMA_ID = 'agentsight.report.summary/1';
 
@@ -53,9 +54,9 @@ export function isChangingFileOp(op: string, result: number): boolean {
 }
 
 export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
-  const sessions = store.sessions();
+  const sessions = store.sessions(WHOLE_RECORDING);
   const facts = recordingFacts(store, sessions);
-  const calls = store.llmCalls();
+  const calls = store.llmCalls(WHOLE_RECORDING);
   const totals = emptyTotals();
   const models = new Map<string, { calls: number; failed: number }>();
   let failedCalls = 0;
@@ -71,12 +72,12 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
     models.set(m, e);
   }
 
-  const processes = store.processes();
-  const failedExecs = store.execs({ failedOnly: true });
+  const processes = store.processes(WHOLE_RECORDING);
+  const failedExecs = store.execs({ ...WHOLE_RECORDING, failedOnly: true });
   const pidOf = new Map(processes.map((p) => [p.id, p.pid]));
   const nonZero = processes.filter((p) => (p.exitCode !== null && p.exitCode !== 0) || p.exitSignal !== null);
 
-  const fileOps = store.fileOps();
+  const fileOps = store.fileOps(WHOLE_RECORDING);
   const changed = new Map<string, Set<string>>();
   let failedFileOps = 0;
   for (const f of fileOps) {
@@ -88,7 +89,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
   }
 
   const dests = new Map<string, Destination>();
-  for (const n of store.netConns()) {
+  for (const n of store.netConns(WHOLE_RECORDING)) {
     if (n.op !== 'connect' || n.family === 'unix') continue;
     const key = `${n.host ?? ''}|${n.addr}|${n.port ?? ''}|${n.proto ?? ''}`;
     const d = dests.get(key) ?? { host: n.host, addr: n.addr, port: n.port, proto: n.proto, connections: 0, failed: 0, bytesSent: 0, bytesRecv: 0 };
@@ -101,7 +102,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
 
   const tools = new Map<string, { calls: number; failed: number }>();
   let failedTools = 0;
-  const toolCalls = store.toolCalls();
+  const toolCalls = store.toolCalls(WHOLE_RECORDING);
   for (const t of toolCalls) {
     const e = tools.get(t.name) ?? { calls: 0, failed: 0 };
     e.calls++;
@@ -172,7 +173,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
       failed: failedTools,
       byName: [...tools].sort((a, b) => b[1].calls - a[1].calls).map(([name, v]) => ({ name, calls: v.calls, failed: v.failed })),
     },
-    losses: store.lossTotals().map((l) => ({ source: l.source, count: l.count, bytes: l.bytes })),
+    losses: store.lossTotals(WHOLE_RECORDING).map((l) => ({ source: l.source, count: l.count, bytes: l.bytes })),
     tls: {
       attached: targets.filter((t) => t.status === 'attached').length,
       notFound: targets.filter((t) => t.status === 'not-found').length,
