@@ -182,6 +182,14 @@ while not exited["v"]:
     except gdb.error as err:
         if exited["v"] or "not being run" in str(err):
             break
+        if "No such process" in str(err):
+            # The inferior is exiting while gdb reports its last stops: the end of the run, not a probe problem.
+            emit({"type": "exiting", "why": str(err)})
+            try:
+                gdb.execute("continue")
+            except gdb.error:
+                break
+            continue
         emit({"type": "gdb-error", "why": str(err)})
         try:
             gdb.execute("continue")
