@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { format } from 'date-fns';
 import { CaptureRunner } from '../collector/capture-runner';
+import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
 import { createRecording } from '../store';
 import { UserError } from './fail';
 import { handOver, invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv } from './privileges';
@@ -17,10 +18,17 @@ export interface RecordOptions {
   quiet?: boolean;
   /** Event ring size in bytes (tests shrink it to force and observe loss). */
   ringBytes?: number;
+  /** -p: attach to these running processes and their descendants. */
+  pid?: number[];
+  /** -c: attach to processes with this name (running and future) and their descendants. */
+  comm?: string;
+  /** --duration: with -p/-c and no command, stop after this many seconds. */
+  duration?: number;
 }
 
 export async function runRecord(command: string[], opts: RecordOptions, rawArgv: readonly string[]): Promise<number> {
-  if (command.length === 0) throw new UserError('record: no command given (usage: agentsight record [--db FILE] -- CMD [ARGS…])');
+  const attaching = (opts.pid?.length ?? 0) > 0 || opts.comm !== undefined;
+  if (command.length === 0 && !attaching) throw new UserError('record: no command given (usage: agentsight record [--db FILE] [-p PID] [-c COMM] [-- CMD [ARGS…]])');
   if (!isRoot()) {
     if (process.env['AGENTSIGHT_NO_SUDO'] !== '1') {
       const code = reexecWithSudo(rawArgv);
@@ -30,7 +38,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   }
   const user = invokingUser();
   const env = userEnv(user);
-  const resolved = resolveInPath(command[0], env['PATH']);
+  const resolved = command.length > 0 ? resolveInPath(command[0], env['PATH']) : 'attach';
   if (!resolved) throw new UserError(`${command[0]}: command not found`, 127);
 
   const dbPath = path.resolve(opts.db ?? `agentsight-${format(new Date(), 'yyyyMMdd-HHmmss')}.db`);
@@ -52,7 +60,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   try {
     runner = CaptureRunner.start(store, {
       mode: 'record',
-      title: command.join(' '),
+      title: command.length > 0 ? command.join(' ') : attachTitle(opts),
       allProcesses: false,
       eventRingBytes: opts.ringBytes,
     });
@@ -64,24 +72,36 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   }
   // Children of this process are traced from their first instruction (the kernel adds them at fork).
   runner.capture.addSeed(process.pid);
+  if (attaching) {
+    try {
+      const attached = attachFromOptions(runner, opts);
+      store.putMeta('attached_pids', JSON.stringify(attached));
+    } catch (err) {
+      await runner.stop();
+      store.close();
+      for (const s of ['', '-wal', '-shm']) fs.rmSync(dbPath + s, { force: true });
+      throw err;
+    }
+  }
 
   // Like strace and time: the terminal's Ctrl-C / Ctrl-\ reach the command (same process group); we stay to finish.
   const ignore = () => undefined;
   process.on('SIGINT', ignore);
   process.on('SIGQUIT', ignore);
 
-  const argv = user.viaSudo ? wrapForUser(resolved, command, user) : { file: resolved, args: command.slice(1), argv0: command[0] };
-  const child = spawn(argv.file, argv.args, { stdio: 'inherit', env, argv0: argv.argv0 });
-  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+  const argv = command.length === 0 ? { file: '', args: [], argv0: '' } : user.viaSudo ? wrapForUser(resolved, command, user) : { file: resolved, args: command.slice(1), argv0: command[0] };
+  // With -p/-c and no command, record until the targets exit, --duration passes, or a signal arrives.
+  const child = command.length > 0 ? spawn(argv.file, argv.args, { stdio: 'inherit', env, argv0: argv.argv0 }) : null;
+  const forward = (sig: NodeJS.Signals) => () => child?.kill(sig);
   const onTerm = forward('SIGTERM');
   const onHup = forward('SIGHUP');
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHup);
 
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+  const exit = child ? await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
     child.on('error', (error) => resolve({ code: null, signal: null, error }));
     child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
+  }) : await waitAttached(runner.collector, opts);
   runner.capture.removeSeed(process.pid);
   await runner.stop();
   const endNs = Date.now() * 1e6;
@@ -98,12 +118,13 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   process.off('SIGTERM', onTerm);
   process.off('SIGHUP', onHup);
 
-  if (exit.error) console.error(`agentsight: ${command[0]}: ${exit.error.message}`);
+  const what = command[0] ?? attachTitle(opts);
+  if (exit.error) console.error(`agentsight: ${what}: ${exit.error.message}`);
   if (!opts.quiet) {
     const lost = losses.reduce((a, l) => a + l.count, 0);
     const secs = ((endNs - startNs) / 1e9).toFixed(1);
     console.error(
-      `agentsight: ${command[0]} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s; ` +
+      `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s; ` +
         `${info.counts.processes} processes, ${info.counts.fileOps} file ops, ${info.counts.llmCalls} LLM calls`,
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
