@@ -1,0 +1,78 @@
+/**
+ * Shared by the tests that load BPF programs (files, net, resources, record-attach): whether this machine can run
+ * them, a describe() that skips loudly when it cannot (and fails instead under AGENTSIGHT_REQUIRE_BPF=1), and a
+ * capture of real child processes through the real collector.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'vitest';
+import { CaptureRunner } from '../../../src/collector/capture-runner';
+import { createRecording } from '../../../src/store';
+import type { SqliteStore } from '../../../src/store/sqlite-store';
+
+export const REPO = path.resolve(__dirname, '..', '..', '..');
+export const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+function bpfMissing(groups: string[]): string | null {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (!fs.existsSync('/sys/kernel/tracing/events/syscalls')) return 'tracefs not mounted (make tracefs)';
+  if (!fs.existsSync(path.join(REPO, 'build', 'Release', 'agentsight.node'))) return 'native addon not built (make native)';
+  for (const g of groups) if (!fs.existsSync(path.join(REPO, 'bpf', '.output', `${g}.bpf.o`))) return `bpf/.output/${g}.bpf.o missing (make bpf)`;
+  return null;
+}
+
+/** describe() that runs only where BPF capture works; says why it skipped, or fails when BPF is required. */
+export function describeBpf(name: string, groups: string[], fn: () => void): void {
+  const why = bpfMissing(groups);
+  if (!why) {
+    describe(name, fn);
+    return;
+  }
+  if (process.env['AGENTSIGHT_REQUIRE_BPF'] === '1') {
+    describe(name, () => it('needs BPF capture', () => {
+      throw new Error(`AGENTSIGHT_REQUIRE_BPF=1 but BPF capture is unavailable: ${why}`);
+    }));
+    return;
+  }
+  console.warn(`SKIPPED ${name}: BPF capture unavailable (${why}); set AGENTSIGHT_REQUIRE_BPF=1 to fail instead`);
+  describe.skip(name, fn);
+}
+
+export function tempDir(prefix: string): string {
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+}
+
+export interface Captured {
+  store: SqliteStore;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  runner: CaptureRunner;
+}
+
+/**
+ * Run one command as a traced child of this (untraced) test process, through the real capture and collector, into
+ * a recording in dir. The store stays open for reading; close it when done.
+ */
+export async function captureCommand(dir: string, file: string, args: string[], opts: { cwd?: string; groups?: string[] } = {}): Promise<Captured> {
+  const store = createRecording(path.join(dir, `capture-${Date.now()}.db`));
+  const runner = CaptureRunner.start(store, { mode: 'record', title: [file, ...args].join(' '), allProcesses: false, groups: opts.groups });
+  runner.capture.addSeed(process.pid);
+  const child = spawn(file, args, { cwd: opts.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  runner.capture.removeSeed(process.pid);
+  await runner.stop();
+  return { store, exitCode, stdout, stderr, runner };
+}
+
+/**
+ * Query bound for "everything": the store's default (Number.MAX_SAFE_INTEGER ≈ 9e15) is below real Unix-ns
+ * timestamps (≈ 1.8e18), so default reads of a real recording return nothing — reported to the store's owner.
+ */
+export const ALL = { atNs: 8e18 } as const;

@@ -1,0 +1,42 @@
+/** Pure parts of the file layer: path folding, open intents, the store op of a record. */
+import { describe, expect, it } from 'vitest';
+import { absolutePath, normalise } from '../../../src/collector/files/absolute-path';
+import { FMODE_CREATED, openIntent, storeOp } from '../../../src/collector/files/file-ops';
+import { FOP } from '../../../src/collector/files/file-events';
+
+describe('absolutePath', () => {
+  it('joins relative paths to their base and folds . and ..', () => {
+    expect(absolutePath('/home/u/repo', 'src/../lib/./a.ts')).toBe('/home/u/repo/lib/a.ts');
+    expect(absolutePath('/home/u/repo/a', '../x')).toBe('/home/u/repo/x');
+    expect(absolutePath('/', '../../etc/passwd')).toBe('/etc/passwd');
+    expect(absolutePath('/ignored', '/abs//p/../q')).toBe('/abs/q');
+    expect(absolutePath('/d', '')).toBe('/d');
+  });
+  it('keeps a relative path whose directory is unknown as given', () => {
+    expect(absolutePath(null, 'x/../y')).toBe('x/../y');
+  });
+  it('handles long paths whole', () => {
+    const deep = '/' + Array.from({ length: 700 }, (_, i) => `dir${i}`).join('/');
+    expect(deep.length).toBeGreaterThan(4096);
+    expect(absolutePath(deep, 'f')).toBe(`${deep}/f`);
+    expect(normalise(`${deep}/..`)).toBe(deep.slice(0, deep.lastIndexOf('/')));
+  });
+});
+
+describe('open intents and ops', () => {
+  const O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0o100, O_TRUNC = 0o1000, O_APPEND = 0o2000, O_DIRECTORY = 0o200000;
+  it('names every intent of an open', () => {
+    expect(openIntent(0)).toEqual(['read']);
+    expect(openIntent(O_WRONLY | O_CREAT | O_TRUNC)).toEqual(['write', 'create', 'truncate']);
+    expect(openIntent(O_RDWR | O_APPEND)).toEqual(['read', 'write', 'append']);
+    expect(openIntent(O_DIRECTORY)).toEqual(['read', 'directory']);
+    expect(openIntent(O_TRUNC)).toEqual(['read']); // O_TRUNC with O_RDONLY is unspecified and ignored by Linux
+  });
+  it('maps opens to create / truncate / open', () => {
+    expect(storeOp(FOP.OPEN, O_WRONLY | O_CREAT, FMODE_CREATED, 3)).toBe('create');
+    expect(storeOp(FOP.OPEN, O_WRONLY | O_CREAT | O_TRUNC, 0, 3)).toBe('truncate');
+    expect(storeOp(FOP.OPEN, O_WRONLY | O_TRUNC, 0, 3, false)).toBe('open'); // > /dev/null
+    expect(storeOp(FOP.OPEN, O_WRONLY | O_CREAT, FMODE_CREATED, -13)).toBe('open');
+    expect(storeOp(FOP.RENAME, 0, 0, 0)).toBe('rename');
+  });
+});
