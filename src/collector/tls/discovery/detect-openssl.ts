@@ -16,8 +16,9 @@ export function detectOpenSslSymbols(elf: ElfFile, eh: EhFrameIndex | null): Det
   const notes: string[] = [];
   const probes: TlsProbe[] = [];
   const missing: string[] = [];
+  const found = elf.findFunctions([...DATA_KINDS, ...IDENTITY_KINDS]);
   for (const kind of [...DATA_KINDS, ...IDENTITY_KINDS]) {
-    const sym = elf.findFunction(kind);
+    const sym = found.get(kind);
     if (!sym) {
       missing.push(kind);
       continue;

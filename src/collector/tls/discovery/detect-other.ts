@@ -16,6 +16,8 @@ export interface OtherStacks {
 export function detectOtherStacks(elf: ElfFile): OtherStacks {
   const found: UnprobedStack[] = [];
   const notes: string[] = [];
+  // One pass over the symbol tables for every name this module asks about.
+  elf.findFunctions(['gnutls_record_send', 'gnutls_record_recv', 'PR_Write', 'SSL_ImportFD', 'crypto/tls.(*Conn).Write', 'crypto/tls.(*Conn).Read']);
   if (elf.findFunction('gnutls_record_send') || elf.findFunction('gnutls_record_recv')) {
     found.push('gnutls');
     notes.push('gnutls: gnutls_record_send/recv defined here (not probed)');

@@ -78,7 +78,9 @@ export class ElfFile {
   readonly sections: readonly ElfSection[];
   readonly size: number;
   private readonly symbolCache = new Map<'symtab' | 'dynsym', ElfSymbol[]>();
-  private readonly symbolIndex = new Map<'symtab' | 'dynsym', Map<string, ElfSymbol>>();
+  /** Per-name lookup memo (null = known absent). */
+  private readonly symbolIndex = new Map<string, ElfSymbol | null>();
+  private readonly rawTables = new Map<'symtab' | 'dynsym', { data: Buffer; strs: Buffer; entsize: number } | null>();
 
   private constructor(
     readonly path: string,
@@ -280,26 +282,77 @@ export class ElfFile {
 
   /**
    * A defined function symbol by exact name (versions stripped: `SSL_write@@OPENSSL_3.0.0` → `SSL_write`).
-   * .dynsym is searched first: it is small, and exported names are what we probe; .symtab (can be large,
-   * ~1 s for node's) only when .dynsym does not have it.
+   * .dynsym is searched first (exported names are what we probe), then .symtab.
    */
   findFunction(name: string): ElfSymbol | undefined {
-    for (const table of ['dynsym', 'symtab'] as const) {
-      let index = this.symbolIndex.get(table);
-      if (!index) {
-        index = new Map();
-        for (const sym of this.tableSymbols(table)) {
-          if (sym.shndx === 0 || sym.value === 0) continue;
-          if (sym.type !== STT_FUNC && sym.type !== STT_GNU_IFUNC) continue;
-          const bare = sym.name.replace(/@.*$/, '');
-          if (!index.has(bare)) index.set(bare, sym);
-        }
-        this.symbolIndex.set(table, index);
+    return this.findFunctions([name]).get(name);
+  }
+
+  /**
+   * Batch lookup in one pass per table, comparing name bytes in place: node's .symtab has ~100k entries and
+   * materialising them costs ~1 s and >100 MB, which a handful of wanted names does not need.
+   */
+  findFunctions(names: readonly string[]): Map<string, ElfSymbol> {
+    const result = new Map<string, ElfSymbol>();
+    let wanted = names.filter((n) => {
+      const memo = this.symbolIndex.get(n);
+      if (memo !== undefined) {
+        if (memo) result.set(n, memo);
+        return false;
       }
-      const hit = index.get(name);
-      if (hit) return hit;
+      return true;
+    });
+    for (const table of ['dynsym', 'symtab'] as const) {
+      if (wanted.length === 0) break;
+      const raw = this.rawTable(table);
+      if (!raw) continue;
+      const { data, strs, entsize } = raw;
+      const needles = wanted.map((n) => ({ name: n, bytes: Buffer.from(n, 'latin1') }));
+      const firstBytes = new Set(needles.map((n) => n.bytes[0]));
+      for (let p = entsize; p + 24 <= data.length && needles.length > 0; p += entsize) {
+        const nameOff = data.readUInt32LE(p);
+        if (nameOff >= strs.length || !firstBytes.has(strs[nameOff])) continue;
+        const info = data[p + 4];
+        const type = info & 0xf;
+        if (type !== STT_FUNC && type !== STT_GNU_IFUNC) continue;
+        const shndx = data.readUInt16LE(p + 6);
+        const value = num(data.readBigUInt64LE(p + 8));
+        if (shndx === 0 || value === 0) continue;
+        for (let k = 0; k < needles.length; k++) {
+          const nb = needles[k].bytes;
+          const end = nameOff + nb.length;
+          if (end > strs.length || (strs[end] !== 0 && strs[end] !== 0x40 /* @ */)) continue;
+          if (strs.compare(nb, 0, nb.length, nameOff, end) !== 0) continue;
+          const sym: ElfSymbol = {
+            name: cstr(strs, nameOff),
+            type,
+            bind: info >> 4,
+            shndx,
+            value,
+            size: num(data.readBigUInt64LE(p + 16)),
+            table,
+          };
+          result.set(needles[k].name, sym);
+          this.symbolIndex.set(needles[k].name, sym);
+          needles.splice(k, 1);
+          break;
+        }
+      }
+      wanted = needles.map((n) => n.name);
     }
-    return undefined;
+    for (const n of wanted) this.symbolIndex.set(n, null);
+    return result;
+  }
+
+  private rawTable(table: 'symtab' | 'dynsym'): { data: Buffer; strs: Buffer; entsize: number } | null {
+    const cached = this.rawTables.get(table);
+    if (cached !== undefined) return cached;
+    const type = table === 'symtab' ? SHT_SYMTAB : SHT_DYNSYM;
+    const s = this.sections.find((x) => x.type === type);
+    const strSec = s ? this.sections[s.link] : undefined;
+    const raw = s && strSec && s.entsize >= 24 ? { data: this.read(s.offset, s.size), strs: this.read(strSec.offset, strSec.size), entsize: s.entsize } : null;
+    this.rawTables.set(table, raw);
+    return raw;
   }
 
   /** DT_NEEDED, DT_RUNPATH and DT_RPATH of a dynamically linked file. */
