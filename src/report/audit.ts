@@ -10,6 +10,7 @@ import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { errnoName, int, oneLine, shellJoin } from './format';
 import { callModel } from './llm-usage';
+import { CHANGING_FILE_OPS } from './summary';
 import { renderTable } from './table';
 import { WHOLE_RECORDING } from './whole-recording';
 
@@ -47,7 +48,12 @@ export interface AuditEvent {
 
 const KIND_ORDER: Record<AuditKind, number> = { tool: 0, spawn: 1, exec: 2, file: 3, net: 4, llm: 5 };
 
-export function auditEvents(store: Store, ctx: ReportContext): AuditEvent[] {
+export interface AuditOptions {
+  /** Include opens and reads too (by default only operations that change the file system, failed ones included). */
+  allFiles?: boolean;
+}
+
+export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions = {}): AuditEvent[] {
   const processes = store.processes(WHOLE_RECORDING);
   const procById = new Map(processes.map((p) => [p.id, p]));
   const tools = new Map<number, ToolCallRow>(store.toolCalls(WHOLE_RECORDING).map((t) => [t.id, t]));
@@ -123,6 +129,8 @@ export function auditEvents(store: Store, ctx: ReportContext): AuditEvent[] {
     });
   }
   for (const f of store.fileOps(WHOLE_RECORDING)) {
+    // A program start opens dozens of libraries and locale files: noise for an audit unless asked for.
+    if (!opts.allFiles && !CHANGING_FILE_OPS.has(f.op)) continue;
     push({
       tsNs: f.firstNs,
       kind: 'file',
@@ -200,8 +208,8 @@ function exitText(p: ProcessRow): string {
   return p.exitNs === null ? 'running' : 'exited';
 }
 
-export function runAudit(store: Store, ctx: ReportContext): number {
-  const events = auditEvents(store, ctx);
+export function runAudit(store: Store, ctx: ReportContext, opts: AuditOptions = {}): number {
+  const events = auditEvents(store, ctx, opts);
   if (ctx.json) {
     writeJson(ctx, { schema: AUDIT_SCHEMA_ID, recording: store.path, events });
     return events.length ? EXIT_OK : EXIT_NOTHING_FOUND;

@@ -56,7 +56,8 @@ Examples:
   $ agentsight report token --group-by session --json`,
   audit: `
 Examples:
-  $ agentsight report audit                    spawns, execs, files, network, API and tool calls in time order
+  $ agentsight report audit                    spawns, execs, file changes, network, API and tool calls in time order
+  $ agentsight report audit --all-files        also every open and read
   $ agentsight report audit --json | jq '.events[] | select(.causedBy != null)'`,
   export: `
 Examples:
@@ -116,10 +117,11 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
   report
     .command('audit')
     .description('process spawns, file operations, network, API calls in time order, with the tool call behind each')
+    .option('--all-files', 'include opens and reads (default: only operations that change files, failed ones included)')
     .addHelpText('after', EXAMPLES.audit)
     .action((_o, cmd: Command) => {
-      const o = cmd.optsWithGlobals<ReportOptions>();
-      run(io, o, (ctx) => withStore(o, ctx, (s) => runAudit(s, ctx)));
+      const o = cmd.optsWithGlobals<ReportOptions & { allFiles?: boolean }>();
+      run(io, o, (ctx) => withStore(o, ctx, (s) => runAudit(s, ctx, { allFiles: o.allFiles })));
     });
 
   report

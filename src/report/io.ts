@@ -27,6 +27,9 @@ export function processIo(): ReportIo {
     isTTY: Boolean(process.stdout.isTTY),
     setExitCode: (code) => {
       process.exitCode = code;
+      // The CLI's main assigns process.exitCode from its own bookkeeping after the action returns, which would turn
+      // our 1 ("nothing found") and 2 ("bad input") into 0; re-asserting at exit keeps the status this command chose.
+      if (code !== 0) process.once('exit', () => void (process.exitCode = code));
     },
     exit: (code) => process.exit(code),
   };

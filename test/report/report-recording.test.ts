@@ -236,7 +236,11 @@ describe('report audit', () => {
     const file = (p: string, op: string) => ev.find((e) => e.kind === 'file' && e.detail.path === p && e.detail.op === op)!;
     expect(file('/home/dev/app/src/sum.ts', 'write').causedBy).toMatchObject({ name: 'Edit', method: 'path-match', inherited: false });
     expect(file('/home/dev/app/coverage/index.html', 'write').causedBy).toMatchObject({ name: 'Bash', inherited: true });
-    expect(file('/home/dev/app/.env', 'open')).toMatchObject({ ok: false, result: 'EACCES' });
+    // Opens and reads only with --all-files.
+    expect(ev.filter((e) => e.kind === 'file' && e.detail.op === 'open')).toEqual([]);
+    const all = json((await runReport(['audit', '--json', '--all-files'], { cwd: dir })).stdout).events as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(all.find((e) => e.kind === 'file' && e.detail.path === '/home/dev/app/.env')).toMatchObject({ ok: false, result: 'EACCES', what: 'open /home/dev/app/.env' });
+    expect(all.filter((e) => e.kind === 'file')).toHaveLength(6);
     expect(ev.find((e) => e.kind === 'exec' && e.result === 'ENOENT')).toMatchObject({ pid: 4004, what: 'rg TODO src' });
     expect(ev.filter((e) => e.kind === 'llm')).toHaveLength(4);
     expect(ev.filter((e) => e.kind === 'tool').map((e) => e.result)).toEqual(['error', 'ok']);
