@@ -152,9 +152,14 @@ static __always_inline void addr_from_sock(struct net_event *e, struct sock *sk,
 			       : BPF_CORE_READ(sk, __sk_common.skc_num);
 }
 
-static __always_inline void count_socket(struct sock *sk)
+static __always_inline void count_socket(struct net_event *e, struct sock *sk)
 {
 	__u64 key = (__u64)sk;
+	struct sock_bytes *old = bpf_map_lookup_elem(&sock_bytes, &key);
+	if (old) {
+		e->prev_sent = old->sent;
+		e->prev_recv = old->recv;
+	}
 	struct sock_bytes zero = {};
 	bpf_map_update_elem(&sock_bytes, &key, &zero, BPF_ANY); /* a reused pointer starts from zero */
 }
@@ -185,7 +190,7 @@ static __always_inline int emit_net(long ret)
 	else if (sk)
 		addr_from_sock(&e, sk, p.type == EV_NET_ACCEPT);
 	if (sk && ((p.type == EV_NET_CONNECT && (ret == 0 || ret == -115 /* EINPROGRESS */)) || p.type == EV_NET_ACCEPT))
-		count_socket(sk);
+		count_socket(&e, sk);
 	emit(&shared_events, &e, sizeof(e), STAT_RB_FULL);
 	return 0;
 }

@@ -34,6 +34,12 @@ struct net_event {
 	__u16 _pad;
 	__u8 addr[NET_ADDR_MAX];
 	__u32 _pad2;
+	/*
+	 * Final counters of the previous socket at this sock_id (the kernel reuses freed struct sock memory): the
+	 * collector polls counters asynchronously, so they are handed over here before the entry restarts at zero.
+	 */
+	__u64 prev_sent;
+	__u64 prev_recv;
 };
 
 /* EV_NET_DNS: header followed by len bytes of the datagram (orig_len: its full size). */

@@ -64,10 +64,10 @@ export const FILE_WRITE: StructLayout = {
 /** addr (u8[108]) starts at 56, right after _pad. */
 export const NET_EVENT: StructLayout = {
   cName: 'net_event',
-  size: 168,
+  size: 184,
   fields: {
     sock_id: [24, 'u64'], ret: [32, 'u64'], fd: [40, 's32'], family: [44, 'u16'], port: [46, 'u16'],
-    sock_type: [48, 'u16'], protocol: [50, 'u16'], addr_len: [52, 'u16'],
+    sock_type: [48, 'u16'], protocol: [50, 'u16'], addr_len: [52, 'u16'], prev_sent: [168, 'u64'], prev_recv: [176, 'u64'],
   },
 };
 

@@ -19,6 +19,9 @@ export interface NetEvent {
   proto: string | null;
   addr: string;
   port: number | null;
+  /** Final byte counters of the previous socket that had this sockId (see bpf/net.h). */
+  prevSent: number;
+  prevRecv: number;
 }
 
 export interface DnsEvent {
@@ -63,6 +66,8 @@ export function decodeNetEvent(bytes: Uint8Array, v: DataView, h: RecordHeader):
     proto,
     addr,
     port: inet ? v.getUint16(f.port[0], true) : null,
+    prevSent: Number(v.getBigUint64(f.prev_sent[0], true)),
+    prevRecv: Number(v.getBigUint64(f.prev_recv[0], true)),
   };
 }
 

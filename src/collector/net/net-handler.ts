@@ -70,7 +70,7 @@ export class NetHandler implements RecordHandler {
     row.count++;
     ctx.store.addActivity(ts, { netEvents: 1 });
     if (e.sockId !== 0n && (e.kind === 'accept' || (e.kind === 'connect' && (e.ret === 0 || e.ret === -115)))) {
-      this.pollSocket(e.sockId); // a reused socket pointer: settle its old row first
+      this.settle(e.sockId, e.prevSent, e.prevRecv); // a reused socket pointer: the old socket's final counts
       this.sockets.set(e.sockId, { row, tgid: h.tgid, sent: 0, recv: 0 });
     }
   }
@@ -126,6 +126,23 @@ export class NetHandler implements RecordHandler {
     return best.row;
   }
 
+  private settle(id: bigint, sent: number, recv: number): void {
+    const s = this.sockets.get(id);
+    if (!s) return;
+    this.add(s, sent, recv);
+    this.sockets.delete(id);
+  }
+
+  private add(s: LiveSocket, sent: number, recv: number): void {
+    if (sent > s.sent || recv > s.recv) {
+      s.row.bytesSent += Math.max(0, sent - s.sent);
+      s.row.bytesRecv += Math.max(0, recv - s.recv);
+      s.sent = Math.max(s.sent, sent);
+      s.recv = Math.max(s.recv, recv);
+      this.dirty.add(s.row);
+    }
+  }
+
   private pollSocket(id: bigint): boolean {
     const s = this.sockets.get(id);
     if (!s || !this.readSockBytes) return false;
@@ -134,13 +151,7 @@ export class NetHandler implements RecordHandler {
       this.sockets.delete(id);
       return false;
     }
-    if (b.sent > s.sent || b.recv > s.recv) {
-      s.row.bytesSent += Math.max(0, b.sent - s.sent);
-      s.row.bytesRecv += Math.max(0, b.recv - s.recv);
-      s.sent = Math.max(s.sent, b.sent);
-      s.recv = Math.max(s.recv, b.recv);
-      this.dirty.add(s.row);
-    }
+    this.add(s, b.sent, b.recv);
     return true;
   }
 
