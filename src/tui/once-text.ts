@@ -95,11 +95,11 @@ export function renderOnceText(r: OnceReport, opts: OnceTextOptions): string {
   }
   if (r.unattributedProcesses) L.add(`${plural(r.unattributedProcesses, 'process', 'processes')} outside any session`);
 
-  for (const s of r.sessions) renderSession(L, s, r, utc, dot, ascii);
+  for (const s of r.sessions) renderSession(L, s, utc, dot, ascii);
   return L.out.join('\n') + '\n';
 }
 
-function renderSession(L: Lines, d: SessionDetail, r: OnceReport, utc: boolean, dot: string, ascii: boolean): void {
+function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, ascii: boolean): void {
   const s = d.summary;
   L.blank();
   const rule = ascii ? '=' : '═';
@@ -180,7 +180,14 @@ function renderSession(L: Lines, d: SessionDetail, r: OnceReport, utc: boolean, 
       }
     }
   }
-  void r;
+}
+
+/** One session's section of the --once text, as lines (the TUI's session view shows the same). */
+export function renderSessionLines(d: SessionDetail, width: number, o: { ascii?: boolean; utc?: boolean } = {}): string[] {
+  const ascii = o.ascii ?? false;
+  const L = new Lines(Math.max(20, width), ascii ? '...' : '…', ascii);
+  renderSession(L, d, o.utc ?? false, ascii ? ' - ' : ' · ', ascii);
+  return L.out.slice(1);
 }
 
 /** One process line; the argv gives way first, then the cwd (keeping its end), so status is never cut off. */
@@ -229,7 +236,7 @@ function llmCallLine(c: LlmCallRow, atNs: number, utc: boolean): string {
 
 function toolCallLine(t: ToolCallRow, atNs: number, ascii: boolean): string {
   const result = t.resultNs === null || t.resultNs > atNs ? 'pending' : t.resultIsError ? 'failed' : 'ok';
-  return `${ascii ? '*' : '⚙'} ${t.name} [${result}] ${compactJson(t.inputJson)}`;
+  return `${ascii ? '>' : '↳'} ${t.name} [${result}] ${compactJson(t.inputJson)}`;
 }
 
 function compactJson(json: string): string {

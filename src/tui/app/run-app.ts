@@ -1,9 +1,291 @@
+/**
+ * The interactive `top`: wires keys → actions → reactions, data ticks (seek, play, live) → DataSource, and a
+ * throttled render loop that only builds frames from loaded data. Live and replay run the same loop; live adds a
+ * one-second tick that moves the end of time (and follows it unless the user paused on the scrubber).
+ */
 import type { Store } from '../../store';
+import { recordingSpan } from '../once-report';
+import { parseTimeSpec, TimeSpecError } from '../time-spec';
 import type { TopOptions } from '../types';
+import { ACTIONS, actionFor, type Reaction } from './actions';
+import { DataSource } from './data-source';
+import { fileView, llmCallView, netView, processView, sessionView, type ViewOptions } from './detail-views';
+import { buildFrame, type FrameOptions } from './frame';
+import { createScreen, utf8Locale, type AppScreen } from './screen-factory';
+import { buildCorpus, SearchIndex } from './search';
+import { initialState, type ViewState } from './view-state';
+
+/** Frame budget: at most ~30 frames per second, only when something changed. */
+const FRAME_MS = 33;
+const LIVE_TICK_MS = 1000;
+/** Play steps at least this far apart; slower when loads are slow, so replay stays cheap (≤5% of a core). */
+const PLAY_TICK_MIN_MS = 250;
+const PLAY_LOAD_DUTY = 20;
+const SEARCH_DEBOUNCE_MS = 150;
+const RESIZE_DEBOUNCE_MS = 80;
+/** Rebuild the live search corpus when it is older than this. */
+const LIVE_CORPUS_MAX_AGE_MS = 10_000;
 
 export async function runApp(store: Store, opts: TopOptions & { atNs?: number }): Promise<number> {
-  void store;
-  void opts;
-  process.stderr.write('agentsight: the interactive view is not built yet; use --once\n');
-  return 2;
+  const live = opts.live;
+  const info = store.info();
+  const nowNs = () => Date.now() * 1e6;
+  let { startNs, endNs } = recordingSpan(info);
+  if (live) {
+    endNs = nowNs();
+    if (info.startNs === null) startNs = endNs;
+  }
+  const st = initialState(startNs, endNs, live !== undefined, opts.atNs);
+  const ascii = opts.ascii === true || (!utf8Locale() && process.env['AGENTSIGHT_FORCE_UNICODE'] !== '1');
+  const color = !(opts.noColor || (process.env['NO_COLOR'] ?? '') !== '');
+  const fo: FrameOptions = { color, ascii, utc: opts.utc === true };
+  const vo: ViewOptions = { ascii, utc: opts.utc === true };
+
+  const ds = new DataSource(store, live, startNs);
+  ds.loadTimeline(st.startNs, st.endNs);
+  ds.loadAll(st);
+
+  let app: AppScreen;
+  try {
+    app = createScreen({ forceUnicode: process.env['AGENTSIGHT_FORCE_UNICODE'] === '1' });
+  } catch (err) {
+    process.stderr.write(`agentsight: cannot start the terminal interface: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const { screen, box } = app;
+
+  return new Promise<number>((resolve) => {
+    let renderTimer: NodeJS.Timeout | null = null;
+    let lastRender = 0;
+    let playTimer: NodeJS.Timeout | null = null;
+    let liveTimer: NodeJS.Timeout | null = null;
+    let searchTimer: NodeJS.Timeout | null = null;
+    let resizeTimer: NodeJS.Timeout | null = null;
+    let lastLoadMs = 0;
+    let search: { index: SearchIndex; builtAt: number } | null = null;
+    let done = false;
+
+    const render = () => {
+      renderTimer = null;
+      lastRender = Date.now();
+      const frame = buildFrame(st, ds.view, screen.width as number, screen.height as number, fo);
+      box.setContent(frame.tagged.join('\n'));
+      screen.render();
+    };
+    const requestRender = () => {
+      if (renderTimer || done) return;
+      renderTimer = setTimeout(render, Math.max(0, lastRender + FRAME_MS - Date.now()));
+    };
+
+    const timed = (f: () => void) => {
+      const t = performance.now();
+      f();
+      lastLoadMs = performance.now() - t;
+    };
+
+    const selectPending = () => {
+      const p = st.pendingCall;
+      if (!p) return;
+      st.pendingCall = null;
+      const idx = ds.view.prompts.findIndex((r) => r.call.id === p.llmCallId && (p.toolCallId === null ? r.tool === null : r.tool?.id === p.toolCallId));
+      if (idx >= 0) st.cursor.prompts = idx;
+    };
+
+    const openDetail = () => {
+      const v = ds.view;
+      let view = null;
+      switch (st.focus) {
+        case 'sessions':
+          view = v.detail ? sessionView(v.detail, vo) : null;
+          break;
+        case 'processes': {
+          const tl = v.treeLines[st.cursor.processes];
+          view = tl ? processView(store, tl.node.proc.id, st.atNs, vo) : null;
+          break;
+        }
+        case 'files': {
+          const f = v.files[st.cursor.files];
+          view = f ? fileView(store, f, vo) : null;
+          break;
+        }
+        case 'network': {
+          const n = v.net[st.cursor.network];
+          view = n ? netView(n, vo) : null;
+          break;
+        }
+        case 'prompts': {
+          const r = v.prompts[st.cursor.prompts];
+          view = r ? llmCallView(store, r.call.id, st.atNs, vo) : null;
+          break;
+        }
+      }
+      if (view) st.details.push(view);
+    };
+
+    const schedulePlay = () => {
+      if (playTimer) clearTimeout(playTimer);
+      playTimer = null;
+      if (!st.playing || done) return;
+      const started = Date.now();
+      playTimer = setTimeout(() => {
+        const elapsed = Date.now() - started;
+        st.atNs = Math.min(st.endNs, st.atNs + elapsed * 1e6 * st.speed);
+        if (st.atNs >= st.endNs) {
+          st.playing = false;
+          if (st.live) st.following = true;
+        }
+        timed(() => ds.loadAll(st));
+        requestRender();
+        schedulePlay();
+      }, Math.max(PLAY_TICK_MIN_MS, lastLoadMs * PLAY_LOAD_DUTY));
+    };
+
+    const liveTick = () => {
+      if (!live || done) return;
+      st.endNs = nowNs();
+      ds.loadTimeline(st.startNs, st.endNs);
+      if (st.following) {
+        st.atNs = st.endNs;
+        timed(() => ds.loadAll(st));
+      } else {
+        ds.view.liveStatus = live.status();
+      }
+      requestRender();
+    };
+
+    const runSearch = () => {
+      searchTimer = null;
+      if (!search || (live && Date.now() - search.builtAt > LIVE_CORPUS_MAX_AGE_MS)) {
+        search = { index: new SearchIndex(buildCorpus(store, live ? undefined : st.endNs)), builtAt: Date.now() };
+      }
+      st.search.hits = search.index.query(st.search.query);
+      st.search.index = st.search.hits.length > 0 ? 0 : -1;
+      st.search.listOpen = true;
+      requestRender();
+    };
+
+    const react = (r: Reaction) => {
+      if (r.quit) return shutdown(0);
+      if (r.relist) {
+        const before = st.selectedSessionId;
+        ds.relist(st);
+        if (st.selectedSessionId !== before) r.reloadDetail = true;
+      }
+      if (r.reload) {
+        timed(() => ds.loadAll(st));
+        selectPending();
+      } else if (r.reloadDetail) {
+        timed(() => ds.loadDetail(st));
+        selectPending();
+      }
+      if (r.open) openDetail();
+      if (r.search) {
+        if (searchTimer) clearTimeout(searchTimer);
+        searchTimer = setTimeout(runSearch, SEARCH_DEBOUNCE_MS);
+      }
+      if (r.play) schedulePlay();
+      if (r.render) requestRender();
+    };
+
+    const onPromptKey = (ch: string | undefined, full: string) => {
+      const p = st.prompt!;
+      if (full === 'escape') {
+        st.prompt = null;
+        if (p.kind === 'filter') {
+          st.filter = '';
+          return react({ relist: true, render: true });
+        }
+        return react({ render: true });
+      }
+      if (full === 'enter' || full === 'linefeed') {
+        st.prompt = null;
+        if (p.kind === 'goto') {
+          try {
+            st.playing = false;
+            st.following = false;
+            st.atNs = parseTimeSpec(p.text, st.startNs, st.endNs, fo.utc);
+            st.message = null;
+            return react({ reload: true, render: true, play: true });
+          } catch (err) {
+            st.message = err instanceof TimeSpecError ? err.message : String(err);
+            return react({ render: true });
+          }
+        }
+        if (p.kind === 'search') {
+          st.search.query = p.text;
+          if (searchTimer) clearTimeout(searchTimer);
+          runSearch();
+          return;
+        }
+        return react({ render: true });
+      }
+      if (full === 'backspace') p.text = p.text.slice(0, -1);
+      else if (ch && ch.length === 1 && ch >= ' ' && ch !== '\x7f') p.text += ch;
+      else return;
+      if (p.kind === 'filter') {
+        st.filter = p.text;
+        return react({ relist: true, render: true });
+      }
+      if (p.kind === 'search') {
+        st.search.query = p.text;
+        return react({ search: true, render: true });
+      }
+      react({ render: true });
+    };
+
+    const onKey = (ch: string | undefined, key: { full?: string; name?: string } | undefined) => {
+      if (done) return;
+      try {
+        const full = key?.full ?? key?.name ?? ch ?? '';
+        if (full === 'C-c') return shutdown(0);
+        if (st.prompt) return onPromptKey(ch, full);
+        const id = actionFor(full, ch);
+        if (!id) return;
+        st.message = null;
+        react(ACTIONS[id](st, { data: ds.view, pageRows: Math.max(1, Math.floor((screen.height as number) / 3)) }));
+      } catch (err) {
+        fail(err);
+      }
+    };
+
+    const onResize = () => {
+      if (resizeTimer) clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => {
+        resizeTimer = null;
+        requestRender();
+      }, RESIZE_DEBOUNCE_MS);
+    };
+
+    const signals: Array<[NodeJS.Signals, number]> = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131]];
+    const signalHandlers = signals.map(([sig, code]) => [sig, () => shutdown(code)] as const);
+    const fail = (err: unknown) => {
+      const msg = err instanceof Error ? err.message : String(err);
+      shutdown(1, `agentsight: internal error in top: ${msg}\n`);
+    };
+    const onUncaught = (err: unknown) => fail(err);
+
+    function shutdown(code: number, message?: string): void {
+      if (done) return;
+      done = true;
+      for (const t of [renderTimer, playTimer, searchTimer, resizeTimer]) if (t) clearTimeout(t);
+      if (liveTimer) clearInterval(liveTimer);
+      for (const [sig, h] of signalHandlers) process.removeListener(sig, h);
+      process.removeListener('uncaughtException', onUncaught);
+      process.removeListener('unhandledRejection', onUncaught);
+      screen.removeListener('keypress', onKey);
+      app.restore();
+      if (message) process.stderr.write(message);
+      const finish = live ? live.stop().catch(() => undefined) : Promise.resolve();
+      void finish.then(() => resolve(code));
+    }
+
+    for (const [sig, h] of signalHandlers) process.on(sig, h);
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUncaught);
+    screen.on('keypress', onKey);
+    screen.on('resize', onResize);
+    if (live) liveTimer = setInterval(liveTick, LIVE_TICK_MS);
+    render();
+  });
 }
+

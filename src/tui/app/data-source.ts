@@ -1,0 +1,111 @@
+/**
+ * Reads what the screen needs from the Store as of the scrubber time. Called on data ticks (seek, play step, live
+ * tick, selection change), never from the render path. The timeline is read once (replay) or extended (live).
+ */
+import type { Store } from '../../store';
+import { flattenForest, loadSessionDetail, type DetailLimits } from '../session-detail';
+import type { LiveHandle } from '../types';
+import { displayList } from './session-list';
+import { emptyTimeline, promptRows, type Timeline, type ViewData, type ViewState } from './view-state';
+
+/** Rows per pane kept in memory for the selected session; panes page through these, widgets see only a screenful. */
+export const PANE_LIMITS: DetailLimits = { processes: 3000, files: 1000, net: 300, llmCalls: 500 };
+
+/** Slots in the timeline at most: one per second up to a day, coarser beyond. */
+const MAX_SLOTS = 86_400;
+
+export class DataSource {
+  timeline: Timeline;
+  private data: ViewData;
+
+  constructor(readonly store: Store, readonly live: LiveHandle | undefined, startNs: number) {
+    this.timeline = emptyTimeline(startNs);
+    this.data = {
+      sessions: [], list: [], detail: null, treeLines: [], files: [], net: [], prompts: [], lossTotal: 0,
+      timeline: this.timeline, liveStatus: null,
+    };
+  }
+
+  get view(): ViewData {
+    return this.data;
+  }
+
+  /** (Re)read per-slot activity over [startNs, endNs]: one indexed query over precomputed per-second buckets. */
+  loadTimeline(startNs: number, endNs: number): void {
+    const span = Math.max(1e9, endNs - startNs);
+    const slotNs = Math.max(1e9, Math.ceil(span / MAX_SLOTS / 1e9) * 1e9);
+    const start = Math.floor(startNs / slotNs) * slotNs;
+    const n = Math.max(1, Math.ceil((endNs + 1 - start) / slotNs));
+    const buckets = this.store.activity(start, start + n * slotNs, n);
+    const tl: Timeline = {
+      startNs: start, slotNs,
+      events: new Float64Array(n), llmCalls: new Float64Array(n), tokens: new Float64Array(n),
+      errors: new Float64Array(n), losses: new Float64Array(n),
+    };
+    buckets.forEach((b, i) => {
+      tl.events[i] = b.procEvents + b.fileOps + b.netEvents + b.llmCalls;
+      tl.llmCalls[i] = b.llmCalls;
+      tl.tokens[i] = b.tokens;
+      tl.errors[i] = b.errors;
+      tl.losses[i] = b.losses;
+    });
+    this.timeline = tl;
+    this.data.timeline = tl;
+  }
+
+  /** Everything as of state.atNs. */
+  loadAll(state: ViewState): ViewData {
+    const sessions = this.store.sessions({ atNs: state.atNs });
+    const lossTotal = this.store.lossTotals({ atNs: state.atNs }).reduce((n, l) => n + l.count, 0);
+    this.data = { ...this.data, sessions, lossTotal, liveStatus: this.live ? this.live.status() : null };
+    this.relist(state);
+    this.loadDetail(state);
+    return this.data;
+  }
+
+  /** Re-filter and re-sort the model (no query). Keeps the selected session selected when it is still listed. */
+  relist(state: ViewState): void {
+    const list = displayList(this.data.sessions, state, { atNs: state.atNs });
+    this.data = { ...this.data, list };
+    let idx = state.selectedSessionId !== null ? list.findIndex((s) => s.id === state.selectedSessionId) : -1;
+    if (idx < 0) idx = Math.min(state.cursor.sessions, list.length - 1);
+    state.cursor.sessions = Math.max(0, idx);
+    state.selectedSessionId = list[idx]?.id ?? null;
+  }
+
+  /** The selected session's detail panes. */
+  loadDetail(state: ViewState): void {
+    const summary = this.data.list.find((s) => s.id === state.selectedSessionId) ?? null;
+    const detail = summary ? loadSessionDetail(this.store, summary, state.atNs, PANE_LIMITS) : null;
+    this.data = {
+      ...this.data,
+      detail,
+      treeLines: detail ? flattenForest(detail.roots, false) : [],
+      files: detail ? detail.fileChanges : [],
+      net: detail ? detail.netDests : [],
+      prompts: promptRows(detail),
+    };
+  }
+}
+
+/** Tokens per second over the `windowS` seconds before atNs, from the timeline (no query). */
+export function tokensPerSecond(tl: Timeline, atNs: number, windowS = 10): number {
+  const end = Math.floor((atNs - tl.startNs) / tl.slotNs);
+  const slots = Math.max(1, Math.round((windowS * 1e9) / tl.slotNs));
+  let sum = 0;
+  for (let i = Math.max(0, end - slots + 1); i <= end && i < tl.tokens.length; i++) sum += tl.tokens[i];
+  return sum / (slots * (tl.slotNs / 1e9));
+}
+
+/** Next (dir 1) or previous (dir -1) moment with an LLM call, error or loss; null when there is none. */
+export function nextEventNs(tl: Timeline, atNs: number, dir: 1 | -1): number | null {
+  const cur = Math.floor((atNs - tl.startNs) / tl.slotNs);
+  for (let i = cur + dir; i >= 0 && i < tl.llmCalls.length; i += dir) {
+    if (tl.llmCalls[i] > 0 || tl.errors[i] > 0 || tl.losses[i] > 0) {
+      // Just before the end of the slot, so the state shown includes what happened in it (1 µs, since Unix-ns
+      // doubles resolve 256 ns and a 1 ns step would round to the next slot).
+      return tl.startNs + (i + 1) * tl.slotNs - 1000;
+    }
+  }
+  return null;
+}

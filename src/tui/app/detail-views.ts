@@ -1,0 +1,202 @@
+/**
+ * Views opened with Enter. Each fetches its rows from the Store when opened (an action's data load, not a frame)
+ * and lays them out for whatever width the screen has when drawn.
+ */
+import type { FileChange, Store } from '../../store';
+import { errnoName, exitStatus, formatArgv, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../format';
+import { renderSessionLines } from '../once-text';
+import type { NetDest, SessionDetail } from '../session-detail';
+import { messageText } from './search';
+import { seg, wrapText, type Line, type Style } from './styled-line';
+import type { DetailView } from './view-state';
+
+export interface ViewOptions {
+  ascii: boolean;
+  utc: boolean;
+}
+
+const H: Style = { bold: true, fg: 'cyan' };
+
+/** Text blocks → lines, wrapping long text at the current width. */
+class Doc {
+  private readonly blocks: Array<{ kind: 'line'; line: Line } | { kind: 'text'; text: string; indent: number; style?: Style }> = [];
+  heading(t: string): this {
+    this.blocks.push({ kind: 'line', line: [] }, { kind: 'line', line: [seg(t, H)] });
+    return this;
+  }
+  field(k: string, v: string, style?: Style): this {
+    this.blocks.push({ kind: 'line', line: [seg(`${k.padEnd(12)} `, { fg: 'gray' }), seg(v, style)] });
+    return this;
+  }
+  line(l: Line): this {
+    this.blocks.push({ kind: 'line', line: l });
+    return this;
+  }
+  text(t: string, indent = 2, style?: Style): this {
+    this.blocks.push({ kind: 'text', text: t, indent, style });
+    return this;
+  }
+  view(title: string, ascii: boolean): DetailView {
+    let cache: { width: number; lines: Line[] } | null = null;
+    return {
+      title,
+      top: 0,
+      render: (width) => {
+        if (cache && cache.width === width) return cache.lines;
+        const lines: Line[] = [];
+        for (const b of this.blocks) {
+          if (b.kind === 'line') lines.push(b.line);
+          else for (const l of wrapText(b.text, Math.max(10, width - b.indent), ascii)) lines.push([seg(' '.repeat(b.indent) + l, b.style)]);
+        }
+        cache = { width, lines };
+        return lines;
+      },
+    };
+  }
+}
+
+export function sessionView(detail: SessionDetail, o: ViewOptions): DetailView {
+  let cache: { width: number; lines: Line[] } | null = null;
+  return {
+    title: `Session ${detail.sessionId ?? ''} ${detail.summary?.title ?? ''}`,
+    top: 0,
+    render: (width) => {
+      if (!cache || cache.width !== width) cache = { width, lines: renderSessionLines(detail, width, o).map((t) => [seg(t)]) };
+      return cache.lines;
+    },
+  };
+}
+
+export function llmCallView(store: Store, id: number, atNs: number, o: ViewOptions): DetailView | null {
+  const c = store.llmCall(id);
+  if (!c) return null;
+  const d = new Doc();
+  const model = c.responseModel ?? c.requestModel ?? 'unknown model';
+  d.field('model', model, { bold: true })
+    .field('provider', `${c.provider}  ${c.host ?? ''}${c.endpoint}`)
+    .field('started', `${formatDateTime(c.startNs, o.utc)}${c.firstTokenNs ? `  first token after ${formatDuration(c.firstTokenNs - c.startNs)}` : ''}`)
+    .field('latency', c.endNs !== null && c.endNs <= atNs ? formatDuration(c.endNs - c.startNs) : 'in progress')
+    .field('tokens', `in ${fmt(c.inputTokens)}  out ${fmt(c.outputTokens)}  cache read ${fmt(c.cacheReadTokens)}  cache write ${fmt(c.cacheWriteTokens)}  reasoning ${fmt(c.reasoningTokens)}`)
+    .field('cost', formatCost(c.costUsd))
+    .field('status', [c.httpStatus !== null ? `HTTP ${c.httpStatus}` : '', c.stopReason ?? '', c.error ? `error: ${c.error}` : '', c.incomplete ? 'incomplete' : ''].filter(Boolean).join('  ') || '-',
+      c.error || c.incomplete || (c.httpStatus ?? 0) >= 400 ? { fg: 'red' } : undefined);
+  const prompt = lastUserText(c.requestJson);
+  d.heading('Prompt (last message of the request)').text(prompt ?? '(not captured)');
+  if (c.systemPrompt) d.heading('System prompt').text(c.systemPrompt.length > 4000 ? c.systemPrompt.slice(0, 4000) + ' …' : c.systemPrompt, 2, { fg: 'gray' });
+  if (c.thinking) d.heading('Thinking').text(c.thinking, 2, { fg: 'gray' });
+  d.heading('Response').text(c.responseText ?? '(no text)');
+  const tools = store.toolCalls({ atNs, llmCallId: id });
+  d.heading(`Tool calls (${tools.length})`);
+  for (const t of tools) {
+    const res = t.resultNs === null || t.resultNs > atNs ? 'pending' : t.resultIsError ? 'failed' : 'ok';
+    d.line([seg(`${o.ascii ? '>' : '↳'} ${t.name} `, { bold: true }), seg(`[${res}] `, res === 'failed' ? { fg: 'red' } : { fg: 'gray' }), seg(t.callId, { fg: 'gray' })]);
+    d.text(prettyJson(t.inputJson), 4);
+    if (t.resultText !== null && res !== 'pending') d.text(`result: ${t.resultText.slice(0, 2000)}`, 4, { fg: 'gray' });
+    for (const l of store.causalLinks({ toolCallId: t.id })) {
+      d.line([seg(`    ${o.ascii ? '->' : '→'} ${effectLabel(store, l.targetKind, l.targetId)}`), seg(`  (${l.method}, ${Math.round(l.confidence * 100)}%)`, { fg: 'gray' })]);
+    }
+  }
+  return d.view(`LLM call ${id} ${model}`, o.ascii);
+}
+
+export function processView(store: Store, id: number, atNs: number, o: ViewOptions): DetailView | null {
+  const p = store.process(id);
+  if (!p) return null;
+  const d = new Doc();
+  d.field('pid', `${p.pid}  ppid ${p.ppid ?? '?'}  uid ${p.uid ?? '?'}${p.seeded ? '  (already running when capture started)' : ''}`)
+    .field('argv', formatArgv(p.argv) + (p.argvClipped ? ' … (clipped)' : ''), { bold: true })
+    .field('exe', p.exe ?? '-')
+    .field('cwd', p.cwd ?? '-')
+    .field('started', formatDateTime(p.startNs, o.utc))
+    .field('status', `${exitStatus(p, atNs)} after ${formatDuration(processDurationNs(p, atNs))}`)
+    .field('peak RSS', p.peakRssKb !== null ? formatBytes(p.peakRssKb * 1024) : '-');
+  const execs = store.execs({ atNs, processId: id });
+  d.heading(`Execs (${execs.length})`);
+  for (const e of execs) {
+    d.line([seg(`  ${formatClockMs(e.tsNs, o.utc)} `, { fg: 'gray' }), seg(e.ret < 0 ? `failed ${errnoName(e.ret)} ` : 'ok ', e.ret < 0 ? { fg: 'red' } : undefined), seg(`${e.filename}  ${formatArgv(e.argv)}`)]);
+  }
+  const causes = store.causalLinks({ targetKind: 'process', targetId: id });
+  if (causes.length > 0) {
+    d.heading('Caused by tool call');
+    for (const l of causes) d.line([seg(`  tool call ${l.toolCallId} (${l.method}, ${Math.round(l.confidence * 100)}%)`)]);
+  }
+  const files = store.fileOps({ atNs, processId: id, limit: 500 });
+  d.heading(`Files (${files.length}${files.length === 500 ? '+' : ''})`);
+  for (const f of files) {
+    d.line([seg(`  ${f.op.padEnd(8)} `, { fg: f.result < 0 ? 'red' : 'gray' }), seg(f.path2 ? `${f.path} → ${f.path2}` : f.path), seg(`${f.count > 1 ? ` ×${f.count}` : ''}${f.result < 0 ? ` ${errnoName(f.result)}` : ''}`, { fg: 'gray' })]);
+  }
+  const net = store.netConns({ atNs, processId: id, limit: 200 });
+  d.heading(`Network (${net.length})`);
+  for (const n of net) d.line([seg(`  ${n.op} ${n.proto ?? n.family} ${n.host ? n.host + ' ' : ''}${n.addr}${n.port !== null ? ':' + n.port : ''} ×${n.count}${n.result < 0 && n.result !== -115 ? ' ' + errnoName(n.result) : ''}`)]);
+  return d.view(`Process ${p.pid} ${p.argv[0] ?? p.comm}`, o.ascii);
+}
+
+export function fileView(store: Store, f: FileChange, o: ViewOptions): DetailView {
+  const d = new Doc();
+  const p = store.process(f.processId);
+  d.field('path', f.path, { bold: true });
+  if (f.path2) d.field('to', f.path2);
+  d.field('operation', `${f.op} ×${f.count}${f.bytes > 0 ? `  ${formatBytes(f.bytes)}` : ''}`)
+    .field('first', formatDateTime(f.firstNs, o.utc))
+    .field('last', formatDateTime(f.lastNs, o.utc))
+    .field('by', p ? `${p.pid} ${formatArgv(p.argv)}${f.processes > 1 ? ` and ${f.processes - 1} more processes` : ''}` : `process ${f.processId}`);
+  return d.view(`File ${f.path}`, o.ascii);
+}
+
+export function netView(n: NetDest, o: ViewOptions): DetailView {
+  const d = new Doc();
+  d.field('destination', n.target, { bold: true })
+    .field('host', n.host ?? '-')
+    .field('operation', `${n.op} ${n.family} ${n.proto ?? ''}`)
+    .field('count', `${n.count}${n.failures > 0 ? `  (${n.failures} failed)` : ''}`)
+    .field('bytes', `sent ${formatBytes(n.bytesSent)}  received ${formatBytes(n.bytesRecv)}`)
+    .field('first', formatDateTime(n.firstNs, o.utc))
+    .field('last', formatDateTime(n.lastNs, o.utc))
+    .field('processes', String(n.processes));
+  return d.view(`Network ${n.target}`, o.ascii);
+}
+
+function fmt(n: number | null): string {
+  return n === null ? '?' : formatCount(n);
+}
+
+function prettyJson(s: string): string {
+  try {
+    return JSON.stringify(JSON.parse(s), null, 1).replace(/\n\s*/g, ' ');
+  } catch {
+    return s;
+  }
+}
+
+/** The newest user message of a request body, whatever the provider's shape. */
+function lastUserText(requestJson: string | null): string | null {
+  if (!requestJson) return null;
+  try {
+    const req = JSON.parse(requestJson) as Record<string, unknown>;
+    const list = (req['messages'] ?? req['input'] ?? req['contents']) as unknown;
+    if (typeof list === 'string') return list;
+    if (Array.isArray(list) && list.length > 0) {
+      const last = list[list.length - 1] as Record<string, unknown>;
+      return messageText(JSON.stringify(last['content'] ?? last['parts'] ?? last));
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+function effectLabel(store: Store, kind: string, id: number): string {
+  if (kind === 'process') {
+    const p = store.process(id);
+    return p ? `process ${p.pid} ${formatArgv(p.argv)}` : `process #${id}`;
+  }
+  if (kind === 'file_op') {
+    const f = store.fileOp(id);
+    return f ? `file ${f.op} ${f.path}` : `file op #${id}`;
+  }
+  if (kind === 'net_conn') {
+    const n = store.netConn(id);
+    return n ? `network ${n.op} ${n.host ?? n.addr}${n.port !== null ? ':' + n.port : ''}` : `connection #${id}`;
+  }
+  return `${kind} #${id}`;
+}

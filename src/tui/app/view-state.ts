@@ -1,0 +1,136 @@
+/**
+ * The TUI's state (what the user chose: time, sort, filter, focus, selection, open views) and the data loaded for
+ * it (the model rows as of the scrubber time). Live and replay share both; live just moves `endNs` and follows it.
+ */
+import type { FileChange, LlmCallRow, SessionSummary, ToolCallRow } from '../../store';
+import type { NetDest, SessionDetail, TreeLine } from '../session-detail';
+import type { SearchHit } from './search';
+import type { Line } from './styled-line';
+
+export type PaneId = 'sessions' | 'processes' | 'files' | 'network' | 'prompts';
+export const PANES: readonly PaneId[] = ['sessions', 'processes', 'files', 'network', 'prompts'];
+export const PANE_TITLES: Record<PaneId, string> = {
+  sessions: 'Sessions', processes: 'Processes', files: 'Files', network: 'Network', prompts: 'Prompts',
+};
+
+export const SPEEDS = [1, 4, 16] as const;
+
+/** A full-body view opened with Enter: content fetched when opened, laid out per width when drawn. */
+export interface DetailView {
+  title: string;
+  render(width: number): Line[];
+  top: number;
+}
+
+export type PromptKind = 'filter' | 'search' | 'goto';
+
+export interface ViewState {
+  live: boolean;
+  /** Live mode showing the newest data (false = paused on the scrubber while capture continues). */
+  following: boolean;
+  atNs: number;
+  startNs: number;
+  endNs: number;
+  playing: boolean;
+  speed: number;
+  sortBy: string;
+  invert: boolean;
+  filter: string;
+  focus: PaneId;
+  expanded: boolean;
+  selectedSessionId: number | null;
+  cursor: Record<PaneId, number>;
+  top: Record<PaneId, number>;
+  details: DetailView[];
+  prompt: { kind: PromptKind; text: string } | null;
+  search: { query: string; hits: SearchHit[]; index: number; listOpen: boolean };
+  overlay: 'help' | null;
+  message: string | null;
+  /** Prompts-pane row to select after the next reload (set by a search jump). */
+  pendingCall: { llmCallId: number; toolCallId: number | null } | null;
+}
+
+/** One row of the prompts pane: an LLM call, or one of its tool calls under it. */
+export interface PromptRow {
+  call: LlmCallRow;
+  tool: ToolCallRow | null;
+}
+
+/** Activity per time slot over the recording (seconds, or coarser for very long recordings). */
+export interface Timeline {
+  startNs: number;
+  slotNs: number;
+  events: Float64Array;
+  llmCalls: Float64Array;
+  tokens: Float64Array;
+  errors: Float64Array;
+  losses: Float64Array;
+}
+
+export interface ViewData {
+  /** The model: every session as of atNs. */
+  sessions: SessionSummary[];
+  /** The display list: filtered and sorted. */
+  list: SessionSummary[];
+  detail: SessionDetail | null;
+  treeLines: TreeLine[];
+  files: FileChange[];
+  net: NetDest[];
+  prompts: PromptRow[];
+  lossTotal: number;
+  timeline: Timeline;
+  liveStatus: { bpf: boolean; reason?: string; events: number; losses: number } | null;
+}
+
+export function initialState(startNs: number, endNs: number, live: boolean, atNs?: number): ViewState {
+  const zero = { sessions: 0, processes: 0, files: 0, network: 0, prompts: 0 };
+  return {
+    live,
+    following: live && atNs === undefined,
+    atNs: atNs ?? endNs,
+    startNs,
+    endNs,
+    playing: false,
+    speed: 1,
+    sortBy: 'idle',
+    invert: false,
+    filter: '',
+    focus: 'sessions',
+    expanded: false,
+    selectedSessionId: null,
+    cursor: { ...zero },
+    top: { ...zero },
+    details: [],
+    prompt: null,
+    search: { query: '', hits: [], index: -1, listOpen: false },
+    overlay: null,
+    message: null,
+    pendingCall: null,
+  };
+}
+
+export function emptyTimeline(startNs: number): Timeline {
+  const z = () => new Float64Array(0);
+  return { startNs, slotNs: 1e9, events: z(), llmCalls: z(), tokens: z(), errors: z(), losses: z() };
+}
+
+export function rowCount(data: ViewData, pane: PaneId): number {
+  switch (pane) {
+    case 'sessions': return data.list.length;
+    case 'processes': return data.treeLines.length;
+    case 'files': return data.files.length;
+    case 'network': return data.net.length;
+    case 'prompts': return data.prompts.length;
+  }
+}
+
+/** Flatten LLM calls with their tool calls for the prompts pane. */
+export function promptRows(detail: SessionDetail | null): PromptRow[] {
+  if (!detail) return [];
+  const rows: PromptRow[] = [];
+  for (const call of detail.llmCalls) {
+    rows.push({ call, tool: null });
+    for (const t of detail.toolCallsByCall.get(call.id) ?? []) rows.push({ call, tool: t });
+  }
+  return rows;
+}

@@ -1,0 +1,238 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtureDb } from '../../src/fixtures/generate-db';
+import { openRecording, type SessionSummary, type Store } from '../../src/store';
+import { ACTIONS, actionFor, KEYMAP } from '../../src/tui/app/actions';
+import { COLUMNS } from '../../src/tui/app/columns';
+import { DataSource, nextEventNs, tokensPerSecond } from '../../src/tui/app/data-source';
+import { buildFrame, type FrameOptions } from '../../src/tui/app/frame';
+import { buildCorpus, messageText, SearchIndex } from '../../src/tui/app/search';
+import { displayList, scrollTop } from '../../src/tui/app/session-list';
+import { renderLine, seg } from '../../src/tui/app/styled-line';
+import { initialState, type ViewState } from '../../src/tui/app/view-state';
+import { exitStatus, formatDuration } from '../../src/tui/format';
+import { recordingSpan } from '../../src/tui/once-report';
+import { strWidth } from '../../src/tui/text-width';
+import { parseTimeSpec } from '../../src/tui/time-spec';
+import { tempDir } from './helpers';
+
+let dir: string;
+let store: Store;
+let span: { startNs: number; endNs: number };
+const FO: FrameOptions = { color: true, ascii: false, utc: true };
+
+beforeAll(() => {
+  dir = tempDir();
+  const file = path.join(dir, 'fx.db');
+  generateFixtureDb(file, { sessions: 6, events: 30_000, llmCalls: 240, seed: 7 });
+  store = openRecording(file);
+  span = recordingSpan(store.info());
+});
+afterAll(() => {
+  store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function loaded(at?: number): { st: ViewState; ds: DataSource } {
+  const st = initialState(span.startNs, span.endNs, false, at);
+  const ds = new DataSource(store, undefined, span.startNs);
+  ds.loadTimeline(st.startNs, st.endNs);
+  ds.loadAll(st);
+  return { st, ds };
+}
+
+const summary = (over: Partial<SessionSummary>): SessionSummary => ({
+  id: 1, agent: 'codex', externalId: null, rootProcessId: null, title: 't', startNs: 0, endNs: null, processes: 0, liveProcesses: 0,
+  llmCalls: 0, models: [], inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: null,
+  toolCalls: 0, failedToolCalls: 0, errors: 0, fileOps: 0, filesChanged: 0, netConns: 0, losses: 0, lastActivityNs: 0, ...over,
+});
+
+describe('session ranking', () => {
+  const rows = [
+    summary({ id: 1, agent: 'codex', inputTokens: 100, errors: 2, title: 'alpha' }),
+    summary({ id: 2, agent: 'claude-code', inputTokens: 500, title: 'beta' }),
+    summary({ id: 3, agent: 'gemini-cli', inputTokens: 300, losses: 5, title: 'gamma' }),
+  ];
+  it('sorts by a column in its default direction, inverts, and filters', () => {
+    expect(displayList(rows, { sortBy: 'tokens', invert: false, filter: '' }, { atNs: 0 }).map((s) => s.id)).toEqual([2, 3, 1]);
+    expect(displayList(rows, { sortBy: 'tokens', invert: true, filter: '' }, { atNs: 0 }).map((s) => s.id)).toEqual([1, 3, 2]);
+    expect(displayList(rows, { sortBy: 'agent', invert: false, filter: '' }, { atNs: 0 }).map((s) => s.id)).toEqual([2, 1, 3]);
+    expect(displayList(rows, { sortBy: 'health', invert: false, filter: '' }, { atNs: 0 }).map((s) => s.id)).toEqual([3, 1, 2]);
+    expect(displayList(rows, { sortBy: 'id', invert: false, filter: 'GAM' }, { atNs: 0 }).map((s) => s.id)).toEqual([3]);
+  });
+  it('declares every column once with a description', () => {
+    expect(new Set(COLUMNS.map((c) => c.id)).size).toBe(COLUMNS.length);
+    expect(COLUMNS.filter((c) => c.width === 0)).toHaveLength(1);
+    for (const c of COLUMNS) expect(c.description.length).toBeGreaterThan(3);
+  });
+  it('scrolls so the cursor stays visible', () => {
+    expect(scrollTop(0, 15, 10, 100)).toBe(6);
+    expect(scrollTop(6, 3, 10, 100)).toBe(3);
+    expect(scrollTop(50, 99, 10, 100)).toBe(90);
+  });
+});
+
+describe('keys and actions', () => {
+  it('maps each key to one action', () => {
+    const seen = new Set<string>();
+    for (const k of KEYMAP) for (const key of k.keys) {
+      expect(seen.has(key)).toBe(false);
+      seen.add(key);
+    }
+    expect(actionFor('f6', undefined)).toBe('sortNext');
+    expect(actionFor(undefined, '>')).toBe('sortNext');
+    expect(actionFor('enter', '\r')).toBe('open');
+    expect(actionFor('return', '\r')).toBeUndefined();
+  });
+  it('seeks within the recording and asks for a reload', () => {
+    const { st, ds } = loaded();
+    const env = { data: ds.view, pageRows: 10 };
+    expect(ACTIONS.forward10s(st, env).reload).toBeFalsy(); // already at the end
+    expect(ACTIONS.back1m(st, env).reload).toBe(true);
+    expect(st.atNs).toBe(span.endNs - 60e9);
+    ACTIONS.toStart(st, env);
+    expect(st.atNs).toBe(span.startNs);
+    ACTIONS.stepBack(st, env);
+    expect(st.atNs).toBe(span.startNs);
+    const r = ACTIONS.nextEvent(st, env);
+    expect(r.reload).toBe(true);
+    expect(st.atNs).toBeGreaterThan(span.startNs);
+  });
+  it('moving the session cursor selects that session and reloads its detail', () => {
+    const { st, ds } = loaded();
+    const env = { data: ds.view, pageRows: 10 };
+    const first = st.selectedSessionId;
+    const r = ACTIONS.down(st, env);
+    expect(r.reloadDetail).toBe(true);
+    expect(st.selectedSessionId).toBe(ds.view.list[1].id);
+    expect(st.selectedSessionId).not.toBe(first);
+  });
+  it('pauses live following when the scrubber moves, and L returns to live', () => {
+    const st = initialState(span.startNs, span.endNs, true);
+    const ds = new DataSource(store, undefined, span.startNs);
+    ds.loadAll(st);
+    expect(st.following).toBe(true);
+    ACTIONS.back10s(st, { data: ds.view, pageRows: 10 });
+    expect(st.following).toBe(false);
+    ACTIONS.live(st, { data: ds.view, pageRows: 10 });
+    expect(st.following).toBe(true);
+    expect(st.atNs).toBe(st.endNs);
+  });
+});
+
+describe('data as of the scrubber time', () => {
+  it('shows fewer sessions, processes and tokens earlier in the recording', () => {
+    const end = loaded();
+    const mid = loaded(span.startNs + (span.endNs - span.startNs) / 3);
+    expect(mid.ds.view.sessions.length).toBeLessThanOrEqual(end.ds.view.sessions.length);
+    const tokens = (v: { sessions: SessionSummary[] }) => v.sessions.reduce((n, s) => n + s.inputTokens, 0);
+    expect(tokens(mid.ds.view)).toBeLessThan(tokens(end.ds.view));
+    for (const tl of mid.ds.view.treeLines) expect(tl.node.proc.startNs).toBeLessThanOrEqual(mid.st.atNs);
+    for (const p of mid.ds.view.prompts) expect(p.call.startNs).toBeLessThanOrEqual(mid.st.atNs);
+  });
+  it('finds events on the timeline and computes token rates from it', () => {
+    const { st, ds } = loaded();
+    const tl = ds.view.timeline;
+    const next = nextEventNs(tl, st.startNs, 1)!;
+    expect(next).toBeGreaterThan(st.startNs);
+    expect(nextEventNs(tl, next, -1) ?? st.startNs).toBeLessThan(next);
+    expect(tokensPerSecond(tl, st.startNs - 100e9)).toBe(0);
+    expect(tokensPerSecond(tl, next, 1)).toBeGreaterThan(0);
+  });
+});
+
+describe('frame', () => {
+  it('fills exactly the screen, every line at the width, at many sizes and modes', () => {
+    const { st, ds } = loaded();
+    for (const [w, h] of [[120, 40], [80, 24], [50, 12], [200, 60], [30, 8]] as const) {
+      for (const ascii of [false, true]) {
+        const f = buildFrame(st, ds.view, w, h, { ...FO, ascii });
+        expect(f.plain).toHaveLength(h);
+        expect(f.tagged).toHaveLength(h);
+        for (const line of f.plain) expect(strWidth(line)).toBe(w);
+        if (ascii) for (const line of f.plain) expect(line).toMatch(/^[\x20-\x7e]*$/);
+      }
+    }
+    expect(buildFrame(st, ds.view, 30, 8, FO).plain[0]).toContain('terminal too small');
+  });
+  it('shows the header badge, sessions, panes, scrubber and key bar', () => {
+    const { st, ds } = loaded();
+    const f = buildFrame(st, ds.view, 120, 40, FO).plain;
+    expect(f[0]).toMatch(/REPLAY \d\d:\d\d:\d\d ×1/);
+    expect(f.join('\n')).toContain('▸1 Sessions (6)');
+    expect(f.join('\n')).toContain('2 Processes');
+    expect(f.join('\n')).toContain('5 Prompts');
+    expect(f[38]).toContain('┃');
+    expect(f[39]).toContain('F10');
+  });
+  it('escapes tag braces and replaces emoji so blessed keeps widths', () => {
+    const tagged = renderLine([seg('{bold}x{/bold} ✅ 日本')], 30, { color: true, ascii: false });
+    expect(tagged).toContain('{open}bold{close}');
+    expect(tagged).not.toContain('✅');
+    expect(tagged).toContain('日本');
+  });
+});
+
+describe('search', () => {
+  it('finds tool calls and prompts in a bounded corpus', () => {
+    const corpus = buildCorpus(store);
+    expect(corpus.length).toBeGreaterThan(100);
+    expect(corpus.length).toBeLessThanOrEqual(6000);
+    const idx = new SearchIndex(corpus);
+    const hits = idx.query('git status');
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits[0].item.text).toContain('git status');
+    expect(idx.query('fix the failing test').some((h) => h.item.kind === 'prompt')).toBe(true);
+    expect(idx.query('x')).toEqual([]);
+  });
+  it('reads message text of every provider shape', () => {
+    expect(messageText('[{"type":"text","text":"hello"}]')).toBe('hello');
+    expect(messageText('"plain"')).toBe('plain');
+    expect(messageText('[{"text":"a"},{"text":"b"}]')).toBe('a b');
+    expect(messageText('not json')).toBe('not json');
+  });
+});
+
+describe('formatting and time specs', () => {
+  const T = Date.UTC(2026, 10, 24, 5, 30, 0) * 1e6;
+  it('parses absolute, relative and ISO times, clamped to the recording', () => {
+    expect(parseTimeSpec('+30s', T, T + 120e9)).toBe(T + 30e9);
+    expect(parseTimeSpec('-10s', T, T + 120e9)).toBe(T + 110e9);
+    expect(parseTimeSpec('+1m30s', T, T + 120e9)).toBe(T + 90e9);
+    expect(parseTimeSpec('+1h', T, T + 120e9)).toBe(T + 120e9);
+    expect(parseTimeSpec('05:31:00', T, T + 120e9, true)).toBe(T + 60e9);
+    expect(parseTimeSpec('2026-11-24T05:30:45Z', T, T + 120e9)).toBe(T + 45e9);
+    expect(() => parseTimeSpec('soon', T, T + 1)).toThrow(/invalid time "soon"/);
+    expect(() => parseTimeSpec('+3q', T, T + 1)).toThrow();
+  });
+  it('formats durations and exit statuses', () => {
+    expect(formatDuration(0)).toBe('0ms');
+    expect(formatDuration(1.5e9)).toBe('1.50s');
+    expect(formatDuration(65e9)).toBe('1m05s');
+    const p = { exitNs: 10, exitCode: 3, exitSignal: null, coreDumped: false } as never;
+    expect(exitStatus(p)).toBe('exit 3');
+    expect(exitStatus(p, 5)).toBe('running');
+    expect(exitStatus({ exitNs: 10, exitCode: null, exitSignal: 9, coreDumped: false } as never)).toBe('killed SIGKILL');
+  });
+});
+
+describe('fixture generator', () => {
+  it('is deterministic from the seed and meets the requested budget', () => {
+    const a = path.join(dir, 'a.db');
+    const b = path.join(dir, 'b.db');
+    const sa = generateFixtureDb(a, { sessions: 3, events: 5000, llmCalls: 30, seed: 3 });
+    const sb = generateFixtureDb(b, { sessions: 3, events: 5000, llmCalls: 30, seed: 3 });
+    expect({ ...sa, path: '' }).toEqual({ ...sb, path: '' });
+    expect(sa.llmCalls).toBe(30);
+    expect(sa.events).toBeGreaterThanOrEqual(5000);
+    expect(sa.events).toBeLessThan(5600);
+    const ra = openRecording(a);
+    const rb = openRecording(b);
+    expect(ra.sessions({ atNs: sa.endNs })).toEqual(rb.sessions({ atNs: sb.endNs }));
+    expect(ra.lossTotals({ atNs: sa.endNs }).length).toBeGreaterThanOrEqual(0);
+    expect(ra.causalLinks({}).length).toBeGreaterThan(0);
+    ra.close();
+    rb.close();
+  });
+});
