@@ -68,7 +68,8 @@ export class BpfCapture {
     const available = fs.existsSync(BPF_OBJECT_DIR)
       ? fs.readdirSync(BPF_OBJECT_DIR).filter((f) => f.endsWith('.bpf.o')).map((f) => f.slice(0, -'.bpf.o'.length))
       : [];
-    const wanted = opts.groups ?? available;
+    // Only the product's probe groups by default (bench.bpf.o is loaded by the benchmark alone).
+    const wanted = opts.groups ?? available.filter((g) => GROUP_ORDER.includes(g));
     const groups = [...GROUP_ORDER.filter((g) => wanted.includes(g)), ...wanted.filter((g) => !GROUP_ORDER.includes(g))];
     if (!groups.includes('process')) groups.unshift('process');
     const ringBytes = {
