@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,7 +9,7 @@ import { parseMapsPaths } from '../../src/collector/tls/discovery/proc-maps';
 import { parseShebang } from '../../src/collector/tls/discovery/resolve-command';
 import { defaultTlsCacheDir } from '../../src/collector/tls/discovery/tls-cache';
 import { isTlsLibraryName } from '../../src/collector/tls/discovery/tls-libraries';
-import { loudSkip } from './helpers';
+import { hasCommand, loudSkip } from './helpers';
 
 const NODE = fs.realpathSync(process.execPath);
 const LIBSSL = ['/usr/lib/x86_64-linux-gnu/libssl.so.3', '/lib/x86_64-linux-gnu/libssl.so.3'].find((p) => fs.existsSync(p));
@@ -86,6 +86,37 @@ describe('discoverTls on system OpenSSL users', () => {
     expect(c.stack).toBeNull();
     expect(c.probes).toEqual([]);
   });
+});
+
+describe('stacks that are recognised but not probed', () => {
+  const GNUTLS = ['/usr/lib/x86_64-linux-gnu/libgnutls.so.30'].find((p) => fs.existsSync(p));
+  if (!GNUTLS) loudSkip('libgnutls.so.30 not found: GnuTLS recognition is not tested');
+  const GO = hasCommand('go');
+  if (!GO) loudSkip('go not installed (apt-get install -y golang-go): Go crypto/tls recognition is not tested');
+
+  it.runIf(!!GNUTLS)('libgnutls: named in unprobed and detail, no probes', () => {
+    const r = discoverTls(GNUTLS!, { useCache: false });
+    expect(r.stack).toBeNull();
+    expect(r.probes).toEqual([]);
+    expect(r.unprobed).toContain('gnutls');
+    expect(r.detail).toMatch(/gnutls_record_send\/recv defined here/);
+  });
+
+  it.runIf(GO)('Go crypto/tls: recognised with symbols and when stripped (-s -w), through .gopclntab names', () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'main.go'), 'package main\nimport "net/http"\nfunc main() { _, _ = http.Get("https://127.0.0.1:1/") }\n');
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module tlsprobe\ngo 1.19\n');
+    // A persistent build cache (gitignored) makes re-runs take seconds instead of a 30 s cold build of net/http.
+    const goCache = path.join(__dirname, '..', '..', '.cache', 'go-build');
+    const env = { ...process.env, GOCACHE: goCache, GOPATH: path.join(dir, 'gopath'), GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+    execFileSync('go', ['build', '-o', 'plain', '.'], { cwd: dir, env, stdio: 'ignore' });
+    execFileSync('go', ['build', '-ldflags=-s -w', '-o', 'stripped', '.'], { cwd: dir, env, stdio: 'ignore' });
+    for (const bin of ['plain', 'stripped']) {
+      const r = discoverTls(path.join(dir, bin), { useCache: false });
+      expect(r.stack, bin).toBeNull();
+      expect(r.unprobed, bin).toContain('go-crypto-tls');
+    }
+  }, 300_000);
 });
 
 describe('discovery cache', () => {
