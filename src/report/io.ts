@@ -19,6 +19,11 @@ export interface ReportIo {
 }
 
 export function processIo(): ReportIo {
+  // `agentsight report audit | head` closes the pipe early: stop quietly instead of dying on an unhandled EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
   return {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),

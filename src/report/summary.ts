@@ -220,6 +220,21 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
   const more = (n: number) => {
     if (n > LIST_LIMIT) out.push(p.paint('dim', `… and ${n - LIST_LIMIT} more (--json lists all)`));
   };
+  if (s.sessions.length > 1) {
+    section('Sessions');
+    out.push(renderTable<ReportSummary['sessions'][number]>([
+      { title: 'ID', align: 'right', value: (r) => String(r.id) },
+      { title: 'AGENT', value: (r) => r.agent ?? '-' },
+      { title: 'STARTED', value: (r) => c.time(r.startNs) },
+      { title: 'PROCS', align: 'right', value: (r) => int(r.processes) },
+      { title: 'CALLS', align: 'right', value: (r) => int(r.llmCalls) },
+      { title: 'COST', align: 'right', value: (r) => usd(r.costUsd) },
+      { title: 'TOOLS', align: 'right', value: (r) => `${int(r.toolCalls)}${r.failedToolCalls ? ` (${r.failedToolCalls} failed)` : ''}` },
+      { title: 'CHANGED', align: 'right', value: (r) => int(r.filesChanged) },
+      { title: 'TITLE', value: (r) => oneLine(r.title, 60) },
+    ], s.sessions.slice(0, LIST_LIMIT), p).trimEnd());
+    more(s.sessions.length);
+  }
   if (llm.models.length) {
     section('Models');
     out.push(renderTable<ModelCount>([

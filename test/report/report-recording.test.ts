@@ -364,3 +364,10 @@ describe('as a real process', () => {
     expect(execFileSync(tsx, [main, 'report', 'list', '--help'], { cwd: dir, encoding: 'utf8' })).toContain('Examples:');
   });
 });
+
+describe('report (summary) sessions', () => {
+  it('lists the sessions when there is more than one', async () => {
+    const r = await runReport(['--utc'], { cwd: dir });
+    expect(r.stdout).toMatch(/Sessions\nID\s+AGENT\s+STARTED\s+PROCS\s+CALLS\s+COST\s+TOOLS\s+CHANGED\s+TITLE\n\s*1\s+claude-code\s+09:26:53\.589\s+5\s+3\s+\$0\.0700\s+2 \(1 failed\)\s+\d+\s+claude -p 'fix the failing test'\n\s*2\s+codex\s+09:27:53\.589\s+1\s+1\s+n\/a\s+0\s+1\s+codex exec\n/);
+  });
+});
