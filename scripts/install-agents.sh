@@ -36,6 +36,12 @@ esac
 if ldd --version 2>&1 | grep -qi musl; then libc_suffix=-musl; else libc_suffix=; fi
 nm="$cache_dir/node_modules"
 
+# Do what the skipped postinstalls would have done locally: put the native binary over the bin/*.exe
+# placeholder, so node_modules/.bin/claude and .bin/bun run the real programs (hard link, no copy).
+place_native() { # placeholder, native
+  if [ -f "$2" ] && ! cmp -s "$1" "$2"; then ln -f "$2" "$1" 2>/dev/null || cp -f "$2" "$1"; chmod +x "$1"; fi
+}
+
 print_bin() { # name, candidate paths...
   name=$1; shift
   for c in "$@"; do
@@ -46,6 +52,13 @@ print_bin() { # name, candidate paths...
   echo "install-agents: no $name binary among: $*" >&2
   return 1
 }
+
+bun_native="$nm/@oven/bun-linux-$npm_arch$libc_suffix/bin/bun"
+[ -f "$bun_native" ] || bun_native="$nm/@oven/bun-linux-$npm_arch/bin/bun"
+place_native "$nm/bun/bin/bun.exe" "$bun_native"
+claude_native="$nm/@anthropic-ai/claude-code-linux-$npm_arch$libc_suffix/claude"
+[ -f "$claude_native" ] || claude_native="$nm/@anthropic-ai/claude-code-linux-$npm_arch/claude"
+place_native "$nm/@anthropic-ai/claude-code/bin/claude.exe" "$claude_native"
 
 status=0
 print_bin bun "$nm/@oven/bun-linux-$npm_arch$libc_suffix/bin/bun" "$nm/@oven/bun-linux-$npm_arch/bin/bun" || status=1

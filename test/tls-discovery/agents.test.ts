@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverTls, TlsDiscovery } from '../../src/collector/tls/discovery';
+import { discoverTls, resolveCommand, TlsDiscovery } from '../../src/collector/tls/discovery';
 import {
   AGENT_TESTS,
   agentBinaries,
@@ -130,6 +130,13 @@ describe.runIf(AGENT_TESTS && !!bins.claude)('Claude Code native build (Bun sing
   it('finds SSL_write and SSL_read', () => {
     expect(r.stack).toBe('boringssl');
     expect(r.probes.map((p) => p.kind)).toEqual(['SSL_write', 'SSL_read']);
+  });
+
+  it('`record -- claude` through node_modules/.bin resolves to the native binary (same inode as the platform package)', () => {
+    const binDir = path.join(path.dirname(bins.claude), '..', '..', '.bin');
+    const rc = resolveCommand('claude', { PATH: `${binDir}:/usr/bin:/bin` });
+    expect(rc.program).not.toBeNull();
+    expect(fs.statSync(rc.program!).ino).toBe(fs.statSync(bins.claude).ino);
   });
 
   it.runIf(GDB && OPENSSL)('a real `claude -p` request is seen whole at SSL_write (16 KB chunks), the SSE reply at SSL_read', async () => {
