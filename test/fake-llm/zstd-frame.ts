@@ -10,9 +10,12 @@ import { execFileSync } from 'node:child_process';
 const MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 /** Frame header descriptor: no checksum, no content size, not single-segment → a Window_Descriptor follows. */
 const FHD = 0x00;
-/** Window_Descriptor: exponent 10 → 1 << (10+10) = 1 MiB window. */
-const WINDOW = 10 << 3;
-const MAX_BLOCK = 128 * 1024 - 1;
+/**
+ * Window_Descriptor: exponent 6 → 1 << (10+6) = 64 KiB. Decoders allocate the window up front, so a small one
+ * keeps each stream cheap; blocks may not exceed it.
+ */
+const WINDOW = 6 << 3;
+const MAX_BLOCK = 64 * 1024;
 
 function blockHeader(last: boolean, size: number): Buffer {
   const v = (size << 3) | (0 << 1) | (last ? 1 : 0);

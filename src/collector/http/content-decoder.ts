@@ -31,6 +31,8 @@ interface ZlibInternals {
 type ZlibKind = 'gzip' | 'deflate' | 'br';
 
 const OUT_CHUNK = 64 * 1024;
+let scratchBuf: Buffer | null = null;
+const scratch = (): Buffer => (scratchBuf ??= Buffer.allocUnsafe(OUT_CHUNK));
 
 function createEngine(kind: ZlibKind): ZlibInternals {
   const engine =
@@ -98,13 +100,15 @@ class SyncZlibDecoder implements ContentDecoder {
     let inOff = 0;
     let inLen = input.length;
     for (;;) {
-      const buf = Buffer.allocUnsafe(OUT_CHUNK);
+      // One shared scratch buffer; only the bytes produced are copied out (small SSE pushes would otherwise
+      // allocate 64 KB each).
+      const buf = scratch();
       handle.writeSync(this.flush, input, inOff, inLen, buf, 0, OUT_CHUNK);
       if (this.error || this.engine.destroyed) throw this.error ?? new Error('decompression failed');
       const availOut = state[0];
       const availIn = state[1];
       const have = OUT_CHUNK - availOut;
-      if (have > 0) out.push(buf.subarray(0, have));
+      if (have > 0) out.push(Buffer.from(buf.subarray(0, have)));
       inOff += inLen - availIn;
       inLen = availIn;
       if (availOut !== 0) {
@@ -145,21 +149,70 @@ class BufferedZlibDecoder implements ContentDecoder {
   }
 }
 
+/**
+ * fzstd allocates the frame's whole window (or content size) up front, up to 2 GB, from a header an attacker or a
+ * corrupt capture controls. RFC 8878 §3.1.1.1.2 lets decoders refuse windows above 8 MB (HTTP's
+ * recommendation); we refuse anything above 8 MB before fzstd sees the header.
+ */
+const MAX_ZSTD_WINDOW = 8 * 1024 * 1024;
+
+function zstdWindowOf(h: Uint8Array): number | null {
+  if (h.length < 6) return null;
+  const flg = h[4]!;
+  const ss = (flg >> 5) & 1;
+  const fcf = flg >> 6;
+  const df = flg & 3;
+  if (!ss) {
+    const wb = 2 ** (10 + (h[5]! >> 3));
+    return wb + (wb / 8) * (h[5]! & 7);
+  }
+  const fsb = fcf ? 1 << fcf : 1;
+  const at = 5 + (df === 3 ? 4 : df);
+  if (h.length < at + fsb) return null;
+  let fss = 0;
+  for (let i = 0; i < fsb; i++) fss += h[at + i]! * 2 ** (8 * i);
+  return fss + (fcf === 1 ? 256 : 0);
+}
+
 class ZstdDecoder implements ContentDecoder {
   readonly streaming = true;
   private out: Uint8Array[] = [];
+  private head: Uint8Array | null = new Uint8Array(0);
   private readonly d = new ZstdDecompress((chunk) => {
     this.out.push(chunk);
   });
   push(data: Uint8Array): Uint8Array[] {
-    // fzstd may keep a reference to the input; give it a private copy.
-    this.d.push(new Uint8Array(data));
+    let input = data;
+    if (this.head) {
+      const h = new Uint8Array(this.head.length + data.length);
+      h.set(this.head);
+      h.set(data, this.head.length);
+      const ws = zstdWindowOf(h);
+      if (ws === null && h.length < 18) {
+        this.head = h;
+        return [];
+      }
+      if (ws !== null && ws > MAX_ZSTD_WINDOW) throw new Error(`zstd window of ${ws} bytes refused`);
+      this.head = null;
+      input = h;
+    } else {
+      // fzstd may keep a reference to the input; give it a private copy.
+      input = new Uint8Array(data);
+    }
+    this.d.push(input);
     const o = this.out;
     this.out = [];
     return o;
   }
   end(): Uint8Array[] {
-    return [];
+    if (this.head && this.head.length > 0) {
+      const h = this.head;
+      this.head = null;
+      this.d.push(h);
+    }
+    const o = this.out;
+    this.out = [];
+    return o;
   }
 }
 

@@ -80,9 +80,14 @@ export class HttpConnectionDecoder {
       const lost = this.held.some((c) => c.dir === 0 && c.origLen > c.data.length);
       return !(isPrefacePrefix && head.length < H2_PREFACE.length && !lost);
     }
-    const first = this.held[0]!;
-    const isServerSettings = looksLikeH2Frame(first.data) && first.data[3] === 0x4;
+    const server = this.serverHead();
+    if (server.length < 9) return false; // cannot tell a status line from a frame header yet
+    const isServerSettings = looksLikeH2Frame(server) && server[3] === 0x4;
     return !isServerSettings;
+  }
+
+  private serverHead(): Buffer {
+    return Buffer.concat(this.held.filter((c) => c.dir === 1).map((c) => c.data)).subarray(0, 64);
   }
 
   private heldHead(): Buffer {
@@ -102,7 +107,7 @@ export class HttpConnectionDecoder {
     void last;
     const clientHead = this.heldHead();
     const firstDir0 = clientHead.length > 0;
-    const head = firstDir0 ? clientHead : Buffer.from(this.held[0]!.data);
+    const head = firstDir0 ? clientHead : this.serverHead();
     if (firstDir0 && head.equals(H2_PREFACE.subarray(0, head.length)) && (head.length === H2_PREFACE.length || atEnd)) {
       this.proto = 'h2';
       this.inner = new Http2Decoder(this.events, nextSeq, true);

@@ -35,8 +35,11 @@ const FLAG_PRIORITY = 0x20;
 
 /** Most streams we track at once; beyond that new streams are counted as lost (bounded memory). */
 const MAX_OPEN_STREAMS = 10_000;
-/** Largest frame payload we buffer (HEADERS, SETTINGS …); the protocol maximum is 2^24-1. */
-const MAX_BUFFERED_FRAME = 1 << 24;
+/**
+ * Largest non-DATA frame we buffer. The protocol allows 2^24-1 once a peer raises SETTINGS_MAX_FRAME_SIZE, but
+ * real HEADERS frames are a few KB (big header sets use CONTINUATION); 1 MiB bounds what garbage can pin.
+ */
+const MAX_BUFFERED_FRAME = 1 << 20;
 
 interface H2Stream {
   readonly id: number;
@@ -66,7 +69,8 @@ interface DirState {
   left: number;
   /** DATA frames are streamed: padding length once known (-1 = first byte pending). */
   dataPad: number;
-  payload: Buffer | null;
+  /** Payload pieces of a non-DATA frame, joined when the frame is complete (no up-front allocation from a length field). */
+  payload: Buffer[] | null;
   payloadFill: number;
   /** Header block being assembled across CONTINUATION frames. */
   block: Buffer[] | null;
@@ -214,7 +218,7 @@ export class Http2Decoder {
             this.desync(d, `frame of ${d.length} bytes`, tsNs);
             return;
           }
-          d.payload = Buffer.allocUnsafe(d.length);
+          d.payload = [];
         }
         if (d.length === 0) this.frameDone(d, tsNs);
         continue;
@@ -225,7 +229,8 @@ export class Http2Decoder {
         continue;
       }
       const n = Math.min(d.left, data.length - off);
-      data.copy(d.payload!, d.payloadFill, off, off + n);
+      // Copy: the capture layer may reuse its buffers after push() returns.
+      d.payload!.push(Buffer.from(data.subarray(off, off + n)));
       d.payloadFill += n;
       d.left -= n;
       off += n;
@@ -264,7 +269,8 @@ export class Http2Decoder {
 
   private frameDone(d: DirState, tsNs: number): void {
     d.inFrame = false;
-    const p = d.payload ?? Buffer.alloc(0);
+    const parts = d.payload;
+    const p = !parts || parts.length === 0 ? Buffer.alloc(0) : parts.length === 1 ? parts[0]! : Buffer.concat(parts, d.payloadFill);
     d.payload = null;
     switch (d.type) {
       case T.DATA:

@@ -15,8 +15,9 @@ export interface SseEvent {
 const MAX_EVENT_CHARS = 32 * 1024 * 1024;
 
 export class SseParser {
-  private readonly decoder = new TextDecoder('utf-8');
-  private line = '';
+  /** Bytes of a line not yet terminated (kept as bytes so a UTF-8 sequence split across pushes stays whole). */
+  private partial: Buffer[] = [];
+  private partialLen = 0;
   private afterCR = false;
   private eventName = '';
   private data: string[] = [];
@@ -30,71 +31,71 @@ export class SseParser {
   constructor(private readonly onEvent: (ev: SseEvent) => void) {}
 
   push(bytes: Uint8Array): void {
-    this.feed(this.decoder.decode(bytes, { stream: true }));
+    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const n = b.length;
+    let i = 0;
+    if (this.afterCR && n > 0) {
+      // The previous push ended in CR: an LF here completes the same CRLF.
+      if (b[0] === 10) i = 1;
+      this.afterCR = false;
+    }
+    let start = i;
+    for (; i < n; i++) {
+      const c = b[i]!;
+      if (c !== 10 && c !== 13) continue;
+      this.endLine(b, start, i);
+      if (c === 13) {
+        if (i + 1 < n) {
+          if (b[i + 1] === 10) i++;
+        } else this.afterCR = true;
+      }
+      start = i + 1;
+    }
+    if (start < n) {
+      if (this.partialLen + (n - start) > MAX_EVENT_CHARS) {
+        this.oversize = true;
+        this.partial = [];
+        this.partialLen = 0;
+      } else {
+        // Copy: the caller may reuse its buffer.
+        this.partial.push(Buffer.from(b.subarray(start, n)));
+        this.partialLen += n - start;
+      }
+    }
   }
 
   /** End of stream: a final event without its blank line is not dispatched (per spec), but a pending line is processed. */
   end(): void {
-    this.feed(this.decoder.decode());
-    if (this.line !== '') {
-      this.processLine(this.line);
-      this.line = '';
+    if (this.partialLen > 0) {
+      const line = Buffer.concat(this.partial, this.partialLen).toString('utf8');
+      this.partial = [];
+      this.partialLen = 0;
+      this.processLine(line);
     }
   }
 
   /** true when the parser holds a partial event (data received but no terminating blank line yet). */
   get pending(): boolean {
-    return this.data.length > 0 || this.line !== '';
+    return this.data.length > 0 || this.partialLen > 0;
   }
 
-  private feed(text: string): void {
-    if (text === '') return;
-    if (this.first) {
-      this.first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  private endLine(b: Buffer, start: number, end: number): void {
+    let line: string;
+    if (this.partialLen === 0) line = b.toString('utf8', start, end);
+    else {
+      this.partial.push(b.subarray(start, end));
+      line = Buffer.concat(this.partial, this.partialLen + (end - start)).toString('utf8');
+      this.partial = [];
+      this.partialLen = 0;
     }
-    let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) {
-        if (this.afterCR && i === start) {
-          // LF completing a CRLF split across pushes or right after a CR: already handled.
-          this.afterCR = false;
-          start = i + 1;
-          continue;
-        }
-        this.afterCR = false;
-        this.endLine(text, start, i);
-        start = i + 1;
-      } else if (c === 13) {
-        this.endLine(text, start, i);
-        start = i + 1;
-        this.afterCR = true;
-        if (text.charCodeAt(i + 1) === 10) {
-          i++;
-          start = i + 1;
-          this.afterCR = false;
-        }
-      } else if (this.afterCR) {
-        this.afterCR = false;
-      }
-    }
-    if (start < text.length) {
-      this.afterCR = false;
-      if (this.line.length + (text.length - start) > MAX_EVENT_CHARS) {
-        this.oversize = true;
-        this.line = '';
-      } else this.line += text.slice(start);
-    }
-  }
-
-  private endLine(text: string, start: number, end: number): void {
-    const l = this.line === '' ? text.slice(start, end) : this.line + text.slice(start, end);
-    this.line = '';
-    this.processLine(l);
+    this.processLine(line);
   }
 
   private processLine(l: string): void {
+    if (this.first) {
+      this.first = false;
+      if (l.charCodeAt(0) === 0xfeff) l = l.slice(1);
+    }
     if (l === '') {
       this.dispatch();
       return;
@@ -135,6 +136,6 @@ export class SseParser {
       return;
     }
     if (data.length === 0) return;
-    this.onEvent({ event: name === '' ? 'message' : name, data: data.join('\n'), id: this.lastId });
+    this.onEvent({ event: name === '' ? 'message' : name, data: data.length === 1 ? data[0]! : data.join('\n'), id: this.lastId });
   }
 }
