@@ -38,20 +38,24 @@ export class FunctionBounds {
   }
 
   private byPadding(vaddr: number): FunctionStart | null {
-    const from = Math.max(0, vaddr - MAX_FUNCTION_BYTES);
+    const seg = this.elf.segmentForVaddr(vaddr);
+    if (!seg) return null;
+    // Never read before the segment: code near its start would otherwise find no boundary at all.
+    const from = Math.max(seg.vaddr, vaddr - MAX_FUNCTION_BYTES);
     let buf: Buffer;
     try {
       buf = this.elf.readVaddr(from, vaddr - from + 16);
     } catch {
       return null;
     }
-    for (let i = vaddr - from; i > 0; i--) {
+    for (let i = vaddr - from; i >= 0; i--) {
       const va = from + i;
-      if (va % 16 !== 0 || buf[i - 1] !== 0xcc) continue;
-      const key = va;
-      if (this.cache.has(key)) return this.cache.get(key) ?? null;
+      if (va % 16 !== 0) continue;
+      const boundary = (i > 0 && buf[i - 1] === 0xcc) || va === seg.vaddr;
+      if (!boundary) continue;
+      if (this.cache.has(va)) return this.cache.get(va) ?? null;
       const result = looksLikePrologue(buf.subarray(i, i + 8)) ? { start: va, end: null, source: 'int3-padding' as const } : null;
-      this.cache.set(key, result);
+      this.cache.set(va, result);
       // The nearest padding boundary is the only candidate: stepping past it would cross into another function.
       return result;
     }

@@ -72,8 +72,8 @@ export function findAddressRefs(elf: ElfFile, targets: readonly number[]): Addre
         }
       }
     }
-    // RIP-relative lea: REX.W(+R) 8D modrm(mod=00, rm=101) disp32.
-    if (elf.isPie || absTargets.length < targets.length) {
+    // RIP-relative lea: REX.W(+R) 8D modrm(mod=00, rm=101) disp32. Non-PIE code uses it too, so always scanned.
+    {
       // indexOf (memchr) hops between 0x8d opcode bytes: ~10x faster than a JS loop over 250 MB of code.
       for (let j = buf.indexOf(0x8d, 1); j >= 0 && j - 1 < scanEnd && j + 6 <= buf.length; j = buf.indexOf(0x8d, j + 1)) {
         const i = j - 1;
