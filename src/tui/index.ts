@@ -14,15 +14,30 @@ export type { LiveHandle, TopOptions } from './types';
 /** Default width of --once output when stdout is not a terminal. */
 const PIPE_WIDTH = 120;
 
-export async function runTop(opts: TopOptions): Promise<number> {
+/** How long `top --once` without --db captures before printing, so it has something to show. */
+const LIVE_ONCE_MS = 1000;
+
+export async function runTop(optsIn: TopOptions): Promise<number> {
+  let opts = optsIn;
+  const once = opts.once === true || !process.stdout.isTTY;
   if (!opts.db && !opts.store) {
-    process.stderr.write('agentsight: top needs --db FILE, or a live capture\n');
-    return 2;
+    // Live: start system-wide capture of agents (collector), then show it like a recording that keeps growing.
+    const { startLiveCapture } = await import('../collector/live');
+    const live = await startLiveCapture();
+    opts = { ...opts, store: live.store, live };
+    if (once) {
+      try {
+        await new Promise((r) => setTimeout(r, LIVE_ONCE_MS));
+        live.store.flush();
+        return await runTop({ ...opts, live: undefined });
+      } finally {
+        await live.stop();
+      }
+    }
   }
   const ownStore = !opts.store;
   const store: Store = opts.store ?? openRecording(opts.db!);
   try {
-    const once = opts.once === true || !process.stdout.isTTY;
     let atNs: number | undefined;
     const info = once ? store.info() : undefined;
     if (opts.at !== undefined) {

@@ -78,7 +78,7 @@ function modeBadge(st: ViewState, opts: FrameOptions): Seg2 {
   const t = formatClock(st.atNs, opts.utc);
   if (st.live && st.following) return { t: ' LIVE ', s: { inverse: true, bold: true, fg: 'green' } };
   if (st.live && !st.playing) return { t: ` PAUSED ${t} `, s: { inverse: true, bold: true, fg: 'yellow' } };
-  const play = st.playing ? (opts.ascii ? '>' : '▶') : opts.ascii ? '||' : '❚❚';
+  const play = st.playing ? (opts.ascii ? '>' : '►') : opts.ascii ? '||' : '❚❚';
   return { t: ` ${st.live ? 'LIVE-REPLAY' : 'REPLAY'} ${t} ×${st.speed} ${play} `.replace('×', opts.ascii ? 'x' : '×'), s: { inverse: true, bold: true, fg: 'cyan' } };
 }
 

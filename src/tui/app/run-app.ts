@@ -257,14 +257,19 @@ export async function runApp(store: Store, opts: TopOptions & { atNs?: number })
     };
 
     const signals: Array<[NodeJS.Signals, number]> = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131]];
-    const signalHandlers = signals.map(([sig, code]) => [sig, () => shutdown(code)] as const);
+    // After SIGHUP the terminal is gone: restoring it would only fail with EIO.
+    const signalHandlers = signals.map(([sig, code]) => [sig, () => shutdown(code, undefined, sig !== 'SIGHUP')] as const);
+    // A vanished terminal (EIO) or a closed pipe must end the program quietly, not as an uncaught stream error.
+    const onStdoutError = (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EIO' || err.code === 'EPIPE') shutdown(129, undefined, false);
+    };
     const fail = (err: unknown) => {
       const msg = err instanceof Error ? err.message : String(err);
       shutdown(1, `agentsight: internal error in top: ${msg}\n`);
     };
     const onUncaught = (err: unknown) => fail(err);
 
-    function shutdown(code: number, message?: string): void {
+    function shutdown(code: number, message?: string, restoreTerminal = true): void {
       if (done) return;
       done = true;
       for (const t of [renderTimer, playTimer, searchTimer, resizeTimer]) if (t) clearTimeout(t);
@@ -273,7 +278,8 @@ export async function runApp(store: Store, opts: TopOptions & { atNs?: number })
       process.removeListener('uncaughtException', onUncaught);
       process.removeListener('unhandledRejection', onUncaught);
       screen.removeListener('keypress', onKey);
-      app.restore();
+      if (restoreTerminal) app.restore();
+      else process.stdout.destroy();
       if (message) process.stderr.write(message);
       const finish = live ? live.stop().catch(() => undefined) : Promise.resolve();
       void finish.then(() => resolve(code));
@@ -282,6 +288,7 @@ export async function runApp(store: Store, opts: TopOptions & { atNs?: number })
     for (const [sig, h] of signalHandlers) process.on(sig, h);
     process.on('uncaughtException', onUncaught);
     process.on('unhandledRejection', onUncaught);
+    process.stdout.on('error', onStdoutError);
     screen.on('keypress', onKey);
     screen.on('resize', onResize);
     if (live) liveTimer = setInterval(liveTick, LIVE_TICK_MS);
