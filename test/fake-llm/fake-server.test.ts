@@ -12,6 +12,7 @@ import { curl, fetchInChild, h1Session, h2Session } from './clients';
 import { FINAL_TEXT, TOOL_COMMAND } from './replies';
 import * as S from './scenarios';
 import { startFakeLlmServer, type FakeLlmServer, type RecordedConnection } from './server';
+import { zstdCompress } from './zstd-frame';
 import { newSink } from '../collector/llm/fixture-util';
 import { LlmPipeline } from '../../src/collector/llm/llm-pipeline';
 import type { LlmCall } from '../../src/collector/llm/types';
@@ -89,6 +90,24 @@ describe('fake LLM server', () => {
     expect(new Set(progressTs).size).toBeGreaterThan(3);
     expect(progressTs[0]).toBe(call.firstTokenNs);
     expect(progressTs[0]!).toBeLessThan(call.endNs!);
+  });
+
+  it('decodes a zstd-compressed request body sent over HTTP/2 (as Codex does) and a 10 MB request', async () => {
+    const before = srv.connections.length;
+    const big = { ...(S.responsesTurn1(true) as object), input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'z'.repeat(10 * 1024 * 1024) }] }] };
+    await h2Session(srv, async (post) => {
+      const r = await post('/v1/responses', zstdCompress(Buffer.from(JSON.stringify(S.responsesTurn1(true)))), { ...S.codexHeaders(), 'content-encoding': 'zstd' });
+      expect(r.status).toBe(200);
+      const r2 = await post('/v1/responses', big, S.codexHeaders());
+      expect(r2.status).toBe(200);
+    });
+    const d = decodeConnection(srv.connections[before]!);
+    expect(d.losses).toEqual([]);
+    expect(d.calls).toHaveLength(2);
+    expect(d.calls[0]!.call).toMatchObject({ provider: 'openai-responses', requestModel: 'gpt-5-codex', incomplete: false, agent: 'codex' });
+    expect(JSON.parse(d.calls[0]!.call.requestJson!).instructions).toBe('You are a coding agent. Use tools when needed.');
+    expect(d.exchanges[1]!.reqBody!.length).toBe(Buffer.byteLength(JSON.stringify(big)));
+    expect(d.calls[1]!.call.inputTokens).toBe(Math.ceil(Buffer.byteLength(JSON.stringify(big)) / 4));
   });
 
   it('compresses per Accept-Encoding: gzip, zstd, identity', async () => {
