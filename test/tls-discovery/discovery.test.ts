@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { discoverTls, listTlsFilesOfPid, resolveCommand } from '../../src/collector/tls/discovery';
+import { discoverTls, listTlsFilesOfPid, planTlsForCommand, planTlsForPid, resolveCommand } from '../../src/collector/tls/discovery';
 import { ElfFile } from '../../src/collector/tls/discovery/elf-file';
 import { parseMapsPaths } from '../../src/collector/tls/discovery/proc-maps';
 import { parseShebang } from '../../src/collector/tls/discovery/resolve-command';
@@ -208,6 +208,31 @@ describe('resolveCommand', () => {
     expect(parseShebang(Buffer.from('#!\n'))).toBeNull();
     for (const n of ['libssl.so.3', 'libssl.so', 'libcrypto.so.1.1', 'libgnutls.so.30', 'libnss3.so', 'libwolfssl.so.35']) expect(isTlsLibraryName(n), n).toBe(true);
     for (const n of ['libsslx.so', 'libc.so.6', 'libssh2.so.1', 'libcurl.so.4']) expect(isTlsLibraryName(n), n).toBe(false);
+  });
+});
+
+describe('TLS plans for the recorder', () => {
+  it.runIf(!!CURL)('curl: probes in libssl, and a warning naming GnuTLS (librtmp links it)', () => {
+    const plan = planTlsForCommand('curl', { PATH: '/usr/bin:/bin' }, { cacheDir: tmpDir() });
+    expect(plan.discoveries.some((d) => d.stack === 'openssl' && path.basename(d.path).startsWith('libssl'))).toBe(true);
+    expect(plan.warnings.join('\n')).toMatch(/GnuTLS/);
+  });
+
+  it('a command that is not there: one warning, no discoveries', () => {
+    const plan = planTlsForCommand('agentsight-no-such-command', { PATH: '/usr/bin' }, { useCache: false });
+    expect(plan.discoveries).toEqual([]);
+    expect(plan.warnings[0]).toMatch(/cannot tell what it runs/);
+  });
+
+  it('ls: nothing to probe is a warning, not an error', () => {
+    const plan = planTlsForCommand('ls', { PATH: '/usr/bin:/bin' }, { useCache: false });
+    expect(plan.warnings.join('\n')).toMatch(/no TLS functions found to probe/);
+  });
+
+  it('a running node process: its own binary is planned with OpenSSL probes', () => {
+    const plan = planTlsForPid(process.pid, { cacheDir: tmpDir() });
+    expect(plan.discoveries.map((d) => d.stack)).toContain('openssl');
+    expect(plan.warnings).toEqual([]);
   });
 });
 

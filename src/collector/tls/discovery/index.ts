@@ -8,3 +8,5 @@ export type { MappedFile, MappedTlsFiles } from './proc-maps';
 export { defaultTlsCacheDir } from './tls-cache';
 export { ElfFile, ElfError } from './elf-file';
 export type { TlsDiscovery, TlsProbe, ProbeKind, TlsStack, UnprobedStack } from './types';
+export { planTlsForCommand, planTlsForPid } from './tls-plan';
+export type { TlsPlan } from './tls-plan';
