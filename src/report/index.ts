@@ -84,14 +84,25 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .addHelpText('after', EXAMPLES.report)
     .action((_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<ReportOptions>();
-      run(io, o, (ctx) => (o.local ? runLocal(o, ctx) : withStore(o, ctx, (s) => runSummary(s, ctx))));
+      run(io, o, (ctx) => {
+        if (o.local) return runLocal(o, ctx);
+        rejectLocalOnly(o, 'report');
+        if (o.groupBy) throw new ReportError('--group-by applies to `report token` and `report --local`');
+        return withStore(o, ctx, (s) => runSummary(s, ctx));
+      });
     });
 
   report
     .command('list')
     .description('list the recordings in the directory: start, duration, calls, tokens, cost, command')
     .addHelpText('after', EXAMPLES.list)
-    .action((_o, cmd: Command) => run(io, cmd.optsWithGlobals<ReportOptions>(), (ctx) => runList(ctx)));
+    .action((_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ReportOptions>();
+      run(io, o, (ctx) => {
+        rejectLocalOnly(o, 'report list');
+        return runList(ctx);
+      });
+    });
 
   report
     .command('prompts')
@@ -99,7 +110,10 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .addHelpText('after', EXAMPLES.prompts)
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<ReportOptions>();
-      run(io, o, (ctx) => withStore(o, ctx, (s) => runPrompts(s, ctx)));
+      run(io, o, (ctx) => {
+        rejectLocalOnly(o, 'report prompts');
+        return withStore(o, ctx, (s) => runPrompts(s, ctx));
+      });
     });
 
   report
@@ -109,6 +123,7 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<ReportOptions>();
       run(io, o, (ctx) => {
+        rejectLocalOnly(o, 'report token');
         const group = parseTokenGroup(o.groupBy);
         return withStore(o, ctx, (s) => runToken(s, group, ctx));
       });
@@ -121,7 +136,10 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .addHelpText('after', EXAMPLES.audit)
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<ReportOptions & { allFiles?: boolean }>();
-      run(io, o, (ctx) => withStore(o, ctx, (s) => runAudit(s, ctx, { allFiles: o.allFiles })));
+      run(io, o, (ctx) => {
+        rejectLocalOnly(o, 'report audit');
+        return withStore(o, ctx, (s) => runAudit(s, ctx, { allFiles: o.allFiles }));
+      });
     });
 
   report
@@ -131,7 +149,10 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .addHelpText('after', EXAMPLES.export)
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<ReportOptions & { output?: string }>();
-      run(io, o, (ctx) => withStore(o, ctx, (s) => runExport(s, o.output, ctx)));
+      run(io, o, (ctx) => {
+        rejectLocalOnly(o, 'report export');
+        return withStore(o, ctx, (s) => runExport(s, o.output, ctx));
+      });
     });
 
   for (const cmd of [report, ...report.commands]) {
@@ -141,6 +162,13 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
       // Usage errors are bad input: exit 2 (commander's default is 1, which our convention keeps for "nothing found").
       .exitOverride((err: CommanderError) => io.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
   }
+}
+
+/** Options that only mean something with --local are an error elsewhere rather than silently ignored. */
+function rejectLocalOnly(o: ReportOptions, where: string): void {
+  if (o.local && where !== 'report') throw new ReportError(`--local works with \`report\` alone (e.g. \`report --local --group-by model\`), not with \`${where}\``);
+  const set = (['home', 'agent', 'since', 'until'] as const).filter((k) => o[k] !== undefined);
+  if (set.length) throw new ReportError(`--${set[0]} applies to \`report --local\` only`);
 }
 
 function withStore(o: ReportOptions, ctx: ReportContext, fn: (store: Store) => number): number {

@@ -138,3 +138,24 @@ describe('report --local', () => {
     }
   });
 });
+
+describe('report --local, more inputs', () => {
+  it('a model missing from the price table uses the costUSD Claude Code wrote, else counts as unknown', async () => {
+    const home = tempDir();
+    const dir = path.join(home, '.claude', 'projects', '-w');
+    fs.mkdirSync(dir, { recursive: true });
+    const line = (id: string, model: string, extra: object) => JSON.stringify({ type: 'assistant', sessionId: 's1', cwd: '/w', timestamp: '2026-03-14T10:00:00.000Z', requestId: `req_${id}`, message: { id: `msg_${id}`, model, usage: { input_tokens: 100, output_tokens: 10 } }, ...extra });
+    fs.writeFileSync(path.join(dir, 's1.jsonl'), [line('a', 'claude-internal-test-model', { costUSD: 0.25 }), line('b', 'claude-internal-test-model', {})].join('\n') + '\n');
+    const v = parse((await runReport(['--local', '--json', '--home', home], { cwd: home })).stdout);
+    expect(v.total).toMatchObject({ calls: 2, costUsd: 0.25, unknownCostCalls: 1 });
+  });
+
+  it('options of --local are refused elsewhere, and --local is refused on subcommands', async () => {
+    const d = tempDir();
+    expect((await runReport(['token', '--local'], { cwd: d })).stderr).toMatch(/--local works with `report` alone/);
+    const r = await runReport(['list', '--since', '2026-01-01'], { cwd: d });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('agentsight: --since applies to `report --local` only\n');
+    expect((await runReport(['--group-by', 'model'], { cwd: d })).stderr).toBe('agentsight: --group-by applies to `report token` and `report --local`\n');
+  });
+});

@@ -76,6 +76,7 @@ export function readClaudeCode(home: string, env: Readonly<Record<string, string
               cacheWriteTokens: cacheWrite,
               reasoningTokens: null,
             },
+            recordedCostUsd: typeof rec['costUSD'] === 'number' && Number.isFinite(rec['costUSD']) ? rec['costUSD'] : null,
             file,
           };
           const messageId = str(msg['id']);
@@ -95,6 +96,7 @@ export function readClaudeCode(home: string, env: Readonly<Record<string, string
             // Keep where it was first counted (its session and time), take the later, complete usage and model.
             prev.usage = entry.usage;
             prev.model = entry.model ?? prev.model;
+            prev.recordedCostUsd = entry.recordedCostUsd ?? prev.recordedCostUsd;
           }
         }
         stats.brokenLines += broken;

@@ -93,7 +93,8 @@ export function runLocal(opts: LocalOptions, ctx: ReportContext): number {
     for (const e of s.entries) {
       const day = ctx.clock.day(e.tsMs);
       if ((since && day < since) || (until && day > until)) continue;
-      entries.push({ ...e, costUsd: costUsd(e.provider, e.model, e.usage) });
+      // Our offline price table first (one source for every agent), the agent's own figure for models it lacks.
+      entries.push({ ...e, costUsd: costUsd(e.provider, e.model, e.usage) ?? e.recordedCostUsd ?? null });
     }
   }
   entries.sort((a, b) => a.tsMs - b.tsMs);

@@ -14,6 +14,8 @@ export interface LocalUsageEntry {
   /** Unix ms of the response. */
   tsMs: number;
   usage: LlmUsage;
+  /** Cost the agent itself wrote down (older Claude Code lines carry `costUSD`); used when the price table has none. */
+  recordedCostUsd?: number | null;
   file: string;
 }
 
