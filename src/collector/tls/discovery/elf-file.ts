@@ -184,6 +184,18 @@ export class ElfFile {
     return done === length ? buf : buf.subarray(0, done);
   }
 
+  /** Like read(), into a caller-owned buffer; returns the filled prefix. */
+  readInto(target: Buffer, offset: number, length: number): Buffer {
+    const want = Math.min(length, target.length);
+    let done = 0;
+    while (done < want) {
+      const n = fs.readSync(this.requireFd(), target, done, want - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return target.subarray(0, done);
+  }
+
   section(name: string): ElfSection | undefined {
     return this.sections.find((s) => s.name === name);
   }

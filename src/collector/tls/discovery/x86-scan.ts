@@ -22,13 +22,18 @@ export interface CodeChunk {
   readonly scanEnd: number;
 }
 
-/** Iterates the file-backed bytes of executable PT_LOAD segments in 16 MiB chunks. */
+/**
+ * Iterates the file-backed bytes of executable PT_LOAD segments in 16 MiB chunks. The chunk buffer is reused
+ * between iterations (no 16 MiB allocation per chunk): consumers must not keep it past their loop body.
+ */
 export function* codeChunks(elf: ElfFile): Generator<CodeChunk> {
+  let scratch: Buffer | null = null;
   for (const seg of elf.segments) {
     if (seg.type !== PT_LOAD || !(seg.flags & PF_X)) continue;
     for (let pos = 0; pos < seg.filesz; pos += CHUNK) {
       const len = Math.min(CHUNK + OVERLAP, seg.filesz - pos);
-      const buf = elf.read(seg.offset + pos, len);
+      scratch ??= Buffer.allocUnsafe(CHUNK + OVERLAP);
+      const buf = elf.readInto(scratch, seg.offset + pos, len);
       yield { buf, vaddr: seg.vaddr + pos, scanEnd: Math.min(CHUNK, buf.length) };
     }
   }
