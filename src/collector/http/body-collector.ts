@@ -9,7 +9,8 @@ import { createContentDecoder, type ContentDecoder } from './content-decoder';
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export class BodyCollector {
-  private readonly parts: Uint8Array[] = [];
+  /** Append-only storage grown by doubling: views handed to onData stay valid (bytes are never rewritten). */
+  private buf: Buffer | null = null;
   private size = 0;
   private decoder: ContentDecoder | null = null;
   private broken = false;
@@ -64,8 +65,23 @@ export class BodyCollector {
       }
     }
     if (!this.sawData) return null;
-    if (this.parts.length === 1) return this.parts[0]!;
-    return Buffer.concat(this.parts, this.size);
+    if (!this.buf) return new Uint8Array(0);
+    // Give back slack above 25 % so a finished 10 MB body does not pin 16 MB.
+    if (this.buf.length - this.size > this.size / 4) return Buffer.from(this.buf.subarray(0, this.size));
+    return this.buf.subarray(0, this.size);
+  }
+
+  private append(o: Uint8Array): Uint8Array {
+    const need = this.size + o.length;
+    if (!this.buf || need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.maxBytes, Math.max(need, (this.buf?.length ?? 8192) * 2)));
+      if (this.buf) this.buf.copy(grown, 0, 0, this.size);
+      this.buf = grown;
+    }
+    this.buf.set(o, this.size);
+    const view = this.buf.subarray(this.size, need);
+    this.size = need;
+    return view;
   }
 
   private keep(o: Uint8Array, tsNs: number): void {
@@ -73,20 +89,16 @@ export class BodyCollector {
     if (this.size + o.length > this.maxBytes) {
       const room = this.maxBytes - this.size;
       if (room > 0) {
-        const part = o.subarray(0, room);
-        this.parts.push(part);
-        this.size += room;
-        this.onData?.(part, tsNs);
+        const view = this.append(o.subarray(0, room));
+        this.onData?.(view, tsNs);
       }
       this.droppedBytes += o.length - Math.max(room, 0);
       if (!this.error) this.error = `body larger than ${this.maxBytes} bytes: cut`;
       return;
     }
     // Callers hand us views into capture buffers that may be reused; keep our own copy.
-    const copy = new Uint8Array(o);
-    this.parts.push(copy);
-    this.size += copy.length;
-    this.onData?.(copy, tsNs);
+    const view = this.append(o);
+    this.onData?.(view, tsNs);
   }
 
   private fail(msg: string, bytes: number): void {

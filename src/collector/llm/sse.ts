@@ -40,16 +40,22 @@ export class SseParser {
       this.afterCR = false;
     }
     let start = i;
-    for (; i < n; i++) {
-      const c = b[i]!;
-      if (c !== 10 && c !== 13) continue;
-      this.endLine(b, start, i);
-      if (c === 13) {
-        if (i + 1 < n) {
-          if (b[i + 1] === 10) i++;
+    // memchr-speed scans: LF via indexOf, and CR only while one is still ahead (most streams have none).
+    let cr = b.indexOf(13, i);
+    while (i < n) {
+      let lf = b.indexOf(10, i);
+      if (lf < 0) lf = n;
+      if (cr >= 0 && cr < i) cr = b.indexOf(13, i);
+      const end = cr >= 0 && cr < lf ? cr : lf;
+      if (end >= n) break;
+      this.endLine(b, start, end);
+      i = end + 1;
+      if (end === cr) {
+        if (i < n) {
+          if (b[i] === 10) i++;
         } else this.afterCR = true;
       }
-      start = i + 1;
+      start = i;
     }
     if (start < n) {
       if (this.partialLen + (n - start) > MAX_EVENT_CHARS) {
