@@ -135,6 +135,21 @@ describe('fake LLM server', () => {
   });
 });
 
+describe('fake LLM server scripts', () => {
+  it('lets a test script its own replies with exact usage', async () => {
+    const srv2 = await startFakeLlmServer({
+      script: ({ seq }) => ({ kind: 'text', text: `custom ${seq}`, thinking: null, usage: { input: 11, output: 22, cacheRead: 3, cacheWrite: 4, reasoning: 0 } }),
+    });
+    try {
+      const out = JSON.parse(await curl(srv2, '/v1/messages', S.anthropicTurn1(false), '1.1'));
+      expect(out.content[0].text).toBe('custom 1');
+      expect(out.usage).toEqual({ input_tokens: 11, cache_creation_input_tokens: 4, cache_read_input_tokens: 3, output_tokens: 22 });
+    } finally {
+      await srv2.close();
+    }
+  });
+});
+
 describe('fake LLM server CLI', () => {
   it('runs as a separate process, prints its port and CA, and exits when stdin closes', async () => {
     const cli = join(__dirname, 'cli.ts');

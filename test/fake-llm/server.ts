@@ -18,6 +18,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { decompress as zstdDecompress } from 'fzstd';
 import { makeCa } from './cert';
 import { decide, type ApiKind, type Reply } from './replies';
+
+export type { ApiKind, Reply, Usage } from './replies';
 import { render } from './render';
 import { ZstdStoredStream, zstdCompress } from './zstd-frame';
 
@@ -34,6 +36,11 @@ export interface FakeLlmOptions {
   alpn?: Array<'h2' | 'http/1.1'>;
   /** Extra names for the server certificate (it always covers localhost and 127.0.0.1). */
   hosts?: string[];
+  /**
+   * Custom script: return a Reply to override the default (tool call → text) script for one request, or
+   * null/undefined to keep it. Usage must be exact numbers (tests compare them).
+   */
+  script?: (ctx: { api: ApiKind; model: string; body: unknown; rawBody: Buffer; seq: number }) => Reply | null | undefined;
 }
 
 export interface RecordedChunk {
@@ -257,7 +264,7 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     const model = String(r.model ?? body?.model ?? 'unknown-model');
     const stream = r.stream ?? body?.stream === true;
     record.stream = stream;
-    const reply = decide(api, record.body, inner, model, mySeq);
+    const reply = opts.script?.({ api, model, body: inner, rawBody: record.body, seq: mySeq }) ?? decide(api, record.body, inner, model, mySeq);
     record.reply = reply;
     const includeUsage = body?.stream_options?.include_usage === true;
     const out = render(api, reply, model, stream, mySeq, includeUsage);

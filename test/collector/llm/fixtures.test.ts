@@ -3,10 +3,12 @@
  * every field against the fake server's documented rules (test/fake-llm/replies.ts): token counts are derived
  * from the request bytes seen here, not copied from the decoder.
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FINAL_TEXT, PLAIN_TEXT, THINKING_TEXT, TOOL_COMMAND } from '../../fake-llm/replies';
 import { CLAUDE_SESSION, CODEX_SESSION, SECRETS } from '../../fake-llm/scenarios';
-import { decodeFixture, fixtureNames, loadFixture, newSink, type Decoded } from './fixture-util';
+import { decodeFixture, FIXTURE_DIR, fixtureNames, loadFixture, newSink, type Decoded } from './fixture-util';
 
 const inTok = (d: Decoded, i: number): number => Math.ceil(d.exchanges[i]!.reqBody!.length / 4);
 const callsOf = (d: Decoded) => d.calls.map((c) => c.call);
@@ -14,7 +16,10 @@ const callsOf = (d: Decoded) => d.calls.map((c) => c.call);
 describe('LLM fixtures', () => {
   it('has fixtures, small in total', () => {
     const names = fixtureNames();
+    expect(names.every((n) => n.endsWith('.json'))).toBe(true);
     expect(names.length).toBeGreaterThanOrEqual(9);
+    const total = names.reduce((n, f) => n + statSync(join(FIXTURE_DIR, f)).size, 0);
+    expect(total).toBeLessThan(2 * 1024 * 1024);
   });
 
   it('never lets a secret out of the decoder', () => {
