@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     .description('record a command and everything it starts (needs root; the command runs as you)')
     .option('--db <file>', 'output recording (default: agentsight-YYYYMMDD-HHMMSS.db in the current directory)')
     .option('-q, --quiet', 'no status or summary on stderr')
+    .option('--binary-path <path>', 'also find and probe the TLS functions of this binary (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--ring-bytes <n>', 'event ring buffer size in bytes (power of two)', (v) => parseIntArg(v, '--ring-bytes'))
     .option('-p, --pid <pid>', 'attach to a running process and its descendants (repeatable)', (v, prev: number[] = []) => [...prev, parseIntArg(v, '-p')])
     .option('-c, --comm <name>', 'attach to processes with this name, running now and started later, and their descendants')
@@ -87,7 +88,8 @@ function parseIntArg(v: string, name: string): number {
 
 main(process.argv).then(
   (code) => {
-    process.exitCode = code;
+    // A subcommand may have set process.exitCode itself (report): never turn its failure into success.
+    process.exitCode = code || process.exitCode || 0;
   },
   (err) => {
     process.exitCode = reportError(err);

@@ -41,6 +41,12 @@ export type OpenMode = 'create' | 'readonly' | 'readwrite';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
+/**
+ * "No time limit" for `atNs` filters. Not Number.MAX_SAFE_INTEGER: Unix-epoch ns (~1.8e18) are far above it, so
+ * `ts <= MAX_SAFE_INTEGER` would select nothing. SQLite compares this REAL with INTEGER columns numerically.
+ */
+const END_OF_TIME = Number.MAX_VALUE;
+
 /** Columns of llm_calls left out of list queries: the full JSON can be megabytes per call. */
 const HEAVY_LLM_COLUMNS = new Set(['request_json', 'response_json']);
 
@@ -265,7 +271,7 @@ export class SqliteStore implements Store {
   }
 
   sessions(q: TimeQuery = {}): SessionSummary[] {
-    const at = q.atNs ?? Number.MAX_SAFE_INTEGER;
+    const at = q.atNs ?? END_OF_TIME;
     const rows = this.db
       .prepare(
         `SELECT s.*,
@@ -330,7 +336,7 @@ export class SqliteStore implements Store {
 
   processes(q: TimeQuery = {}): ProcessRow[] {
     const where = ['start_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) {
       where.push('session_id = ?');
       params.push(q.sessionId);
@@ -344,7 +350,7 @@ export class SqliteStore implements Store {
 
   execs(q: TimeQuery & { processId?: number; failedOnly?: boolean } = {}): ExecRow[] {
     const where = ['e.ts_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.processId !== undefined) { where.push('e.process_id = ?'); params.push(q.processId); }
     if (q.failedOnly) where.push('e.ret < 0');
     if (q.sessionId !== undefined) { where.push('p.session_id = ?'); params.push(q.sessionId); }
@@ -353,7 +359,7 @@ export class SqliteStore implements Store {
 
   fileOps(q: TimeQuery & { processId?: number; changesOnly?: boolean } = {}): FileOpRow[] {
     const where = ['first_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
     if (q.changesOnly) where.push("op NOT IN ('open', 'read')");
@@ -362,7 +368,7 @@ export class SqliteStore implements Store {
 
   netConns(q: TimeQuery & { processId?: number } = {}): NetConnRow[] {
     const where = ['first_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
     return this.all<NetConnRow>('net_conns', `SELECT * FROM net_conns WHERE ${where.join(' AND ')} ORDER BY first_ns, id ${limit(q)}`, params);
@@ -373,7 +379,7 @@ export class SqliteStore implements Store {
       .map((c) => (!q.full && HEAVY_LLM_COLUMNS.has(c.column) ? `NULL AS ${c.column}` : c.column))
       .join(', ');
     const where = ['start_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     return this.all<LlmCallRow>('llm_calls', `SELECT ${cols} FROM llm_calls WHERE ${where.join(' AND ')} ORDER BY start_ns, id ${limit(q)}`, params);
   }
@@ -384,7 +390,7 @@ export class SqliteStore implements Store {
 
   toolCalls(q: TimeQuery & { llmCallId?: number } = {}): ToolCallRow[] {
     const where = ['ts_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     if (q.llmCallId !== undefined) { where.push('llm_call_id = ?'); params.push(q.llmCallId); }
     return this.all<ToolCallRow>('tool_calls', `SELECT * FROM tool_calls WHERE ${where.join(' AND ')} ORDER BY ts_ns, id ${limit(q)}`, params);
@@ -401,13 +407,13 @@ export class SqliteStore implements Store {
   }
 
   losses(q: TimeQuery = {}): LossRow[] {
-    return this.all<LossRow>('losses', `SELECT * FROM losses WHERE ts_ns <= ? ORDER BY ts_ns, id ${limit(q)}`, [q.atNs ?? Number.MAX_SAFE_INTEGER]);
+    return this.all<LossRow>('losses', `SELECT * FROM losses WHERE ts_ns <= ? ORDER BY ts_ns, id ${limit(q)}`, [q.atNs ?? END_OF_TIME]);
   }
 
   lossTotals(q: TimeQuery = {}): LossTotal[] {
     return this.db
       .prepare('SELECT source, SUM(count) AS count, SUM(bytes) AS bytes FROM losses WHERE ts_ns <= ? GROUP BY source ORDER BY source')
-      .all(q.atNs ?? Number.MAX_SAFE_INTEGER) as LossTotal[];
+      .all(q.atNs ?? END_OF_TIME) as LossTotal[];
   }
 
   tlsTargets(): TlsTargetRow[] {
@@ -416,7 +422,7 @@ export class SqliteStore implements Store {
 
   tlsConns(q: TimeQuery = {}): TlsConnRow[] {
     const where = ['first_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     return this.all<TlsConnRow>('tls_conns', `SELECT * FROM tls_conns WHERE ${where.join(' AND ')} ORDER BY first_ns, id ${limit(q)}`, params);
   }
@@ -427,7 +433,7 @@ export class SqliteStore implements Store {
 
   httpExchanges(q: TimeQuery & { connId?: number } = {}): HttpExchangeRow[] {
     const where = ['start_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_SAFE_INTEGER];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     if (q.connId !== undefined) { where.push('conn_id = ?'); params.push(q.connId); }
     return this.all<HttpExchangeRow>('http_exchanges', `SELECT * FROM http_exchanges WHERE ${where.join(' AND ')} ORDER BY start_ns, id ${limit(q)}`, params);
@@ -484,7 +490,7 @@ export class SqliteStore implements Store {
 
   fileChanges(q: TimeQuery & { processId?: number } = {}): FileChange[] {
     const where = [`first_ns <= ?`, 'result = 0', `op IN (${CHANGE_OPS})`];
-    const params: unknown[] = [q.atNs ?? Number.MAX_VALUE];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
     return this.db
@@ -507,7 +513,7 @@ export class SqliteStore implements Store {
 
   netDestinations(q: TimeQuery = {}): NetDestination[] {
     const where = ['first_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_VALUE];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     // -115 is -EINPROGRESS: a non-blocking connect under way, not a failure.
     return this.db
@@ -527,7 +533,7 @@ export class SqliteStore implements Store {
       .map((c) => (HEAVY_LLM_COLUMNS.has(c.column) ? `NULL AS ${c.column}` : c.column))
       .join(', ');
     const where = ['start_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_VALUE];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     return this.all<LlmCallRow>('llm_calls', `SELECT ${cols} FROM llm_calls WHERE ${where.join(' AND ')} ORDER BY start_ns DESC, id DESC ${limit(q)}`, params).reverse();
   }
@@ -535,7 +541,7 @@ export class SqliteStore implements Store {
   llmCallTexts(q: TimeQuery & { maxChars?: number } = {}): LlmCallText[] {
     const max = Math.max(16, Math.floor(q.maxChars ?? 400));
     const where = ['start_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? Number.MAX_VALUE];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     // The last request message is where the user's new prompt (or the latest tool result) sits, per provider shape.
     return this.db
@@ -588,6 +594,7 @@ function checkFile(path: string, readOnly: boolean): void {
     throw new StoreError('IO', path, `${path}: ${(err as Error).message}`, err);
   }
   try {
+    if (fs.fstatSync(fd).isDirectory()) throw new StoreError('NOT_SQLITE', path, `${path}: is a directory, not a recording`);
     const head = Buffer.alloc(16);
     const n = fs.readSync(fd, head, 0, 16, 0);
     if (n === 0) throw new StoreError('NOT_SQLITE', path, `${path}: empty file, not a recording`);
