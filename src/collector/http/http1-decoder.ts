@@ -19,6 +19,9 @@ interface Pending {
   damaged: boolean;
 }
 
+/** Pipelined requests waiting for responses beyond this are finished as incomplete (bounded memory). */
+const MAX_QUEUED = 1000;
+
 export class Http1Decoder {
   private readonly queue: Pending[] = [];
   /** The request currently being received (also in queue until its response ends). */
@@ -93,6 +96,14 @@ export class Http1Decoder {
     ex.host = headerValue(head.headers, 'host');
     const te = headerValue(head.headers, 'transfer-encoding');
     const p: Pending = { ex, reqBody: null, respBody: null, emitted: false, damaged: false };
+    if (this.queue.length >= MAX_QUEUED) {
+      // Responses are not being seen (one-sided capture?): finish the oldest rather than grow without bound.
+      const old = this.queue.shift()!;
+      old.damaged = true;
+      addError(old.ex, 'no response seen');
+      this.emit(old, tsNs);
+      this.loss('http:unanswered', 0, `more than ${MAX_QUEUED} requests waiting for responses`, tsNs);
+    }
     this.queue.push(p);
     this.reqCur = p;
     if (method === 'CONNECT') return { kind: 'none' };

@@ -65,6 +65,21 @@ export class Http1MessageParser {
   private remaining = 0;
   /** Where to resume the search for the end of the head (avoids rescanning on 1-byte pushes). */
   private scanFrom = 0;
+  /** Growable storage for a head arriving in pieces (doubling, so 1-byte pushes stay linear). */
+  private headStore: Buffer = EMPTY;
+  private headLen = 0;
+
+  private appendHead(piece: Buffer): void {
+    const need = this.headLen + piece.length;
+    if (need > this.headStore.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.headStore.length * 2, 1024));
+      this.headStore.copy(grown, 0, 0, this.headLen);
+      this.headStore = grown;
+    }
+    piece.copy(this.headStore, this.headLen);
+    this.headLen = need;
+    this.pending = this.headStore.subarray(0, this.headLen);
+  }
 
   constructor(
     private readonly kind: 'request' | 'response',
@@ -83,6 +98,7 @@ export class Http1MessageParser {
   enterTunnel(): void {
     this.mode = 'tunnel';
     this.pending = EMPTY;
+    this.headLen = 0;
   }
 
   /** Starts out of sync (capture attached mid-connection): wait for a chunk that starts a message. */
@@ -100,6 +116,7 @@ export class Http1MessageParser {
       }
       this.mode = 'head';
       this.pending = EMPTY;
+      this.headLen = 0;
       this.scanFrom = 0;
     }
     let off = 0;
@@ -116,7 +133,7 @@ export class Http1MessageParser {
             while (off < data.length && (data[off] === 0x0d || data[off] === 0x0a)) off++;
             if (off >= data.length) return;
           }
-          this.pending = this.pending.length === 0 ? Buffer.from(data.subarray(off)) : Buffer.concat([this.pending, data.subarray(off)]);
+          this.appendHead(data.subarray(off));
           off = data.length;
           const end = findHeadEnd(this.pending, this.scanFrom);
           if (end < 0) {
@@ -125,9 +142,11 @@ export class Http1MessageParser {
             else if (!this.plausiblePrefix()) this.desync('not an HTTP/1 message', tsNs);
             continue;
           }
-          const headBytes = this.pending.subarray(0, end.valueOf());
-          const rest = this.pending.subarray(findHeadEndAfter(this.pending, end));
+          const headBytes = this.pending.subarray(0, end);
+          // Copy the rest out: headStore is reused for the next head.
+          const rest = Buffer.from(this.pending.subarray(findHeadEndAfter(this.pending, end)));
           this.pending = EMPTY;
+          this.headLen = 0;
           this.scanFrom = 0;
           data = rest;
           off = 0;
@@ -281,6 +300,7 @@ export class Http1MessageParser {
     this.mode = 'head';
     this.remaining = 0;
     this.pending = EMPTY;
+    this.headLen = 0;
     this.scanFrom = 0;
     this.hooks.onEnd(tsNs);
   }
@@ -289,6 +309,7 @@ export class Http1MessageParser {
     const skipped = this.pending.length;
     this.mode = 'desync';
     this.pending = EMPTY;
+    this.headLen = 0;
     this.remaining = 0;
     this.scanFrom = 0;
     this.hooks.onError(message, tsNs);

@@ -185,4 +185,20 @@ describe('HTTP/1.1 decoder', () => {
       ['/2', false, 'connection closed before response end'],
     ]);
   });
+
+  it('bounds requests waiting for responses (one-sided capture)', () => {
+    const c = collect();
+    for (let i = 0; i < 1001; i++) c.decoder.push(chunk(0, `GET /${i} HTTP/1.1\r\nHost: h\r\n\r\n`));
+    expect(c.exchanges.map((e) => [e.path, e.error])).toEqual([['/0', 'no response seen']]);
+    expect(c.losses.map((l) => l.source)).toEqual(['http:unanswered']);
+  });
+
+  it('parses a 100 KB head delivered byte by byte', () => {
+    const c = collect();
+    const big = `GET /x HTTP/1.1\r\nHost: h\r\nX-Big: ${'b'.repeat(100_000)}\r\n\r\n`;
+    feed(c, 0, Buffer.from(big), 1);
+    c.decoder.push(chunk(1, RESP));
+    expect(c.exchanges[0]!.reqHeaders.find(([n]) => n === 'x-big')![1].length).toBe(100_000);
+    expect(c.exchanges[0]!.complete).toBe(true);
+  });
 });
