@@ -191,9 +191,11 @@ describe.runIf(AGENT_TESTS && !!bins.codex)('Codex (rustls + aws-lc in a strippe
     r = discover(bins.codex);
   });
 
-  it('finds EVP_AEAD_CTX_seal and EVP_AEAD_CTX_open', () => {
+  it('finds EVP_AEAD_CTX_seal and EVP_AEAD_CTX_open, and says ring is linked too (provider chosen at run time)', () => {
     expect(r.stack).toBe('rustls-aws-lc');
     expect(r.probes.map((p) => p.kind)).toEqual(['EVP_AEAD_CTX_seal', 'EVP_AEAD_CTX_open']);
+    expect(r.unprobed).toContain('rustls-ring');
+    expect(r.detail).toMatch(/both the ring and the aws-lc-rs providers are linked/);
   });
 
   it.runIf(GDB && OPENSSL)('seal sees the HTTP/2 request (inner plaintext + 0x17), open the response; ctx↔fd via the adjacent socket syscalls', async () => {

@@ -43,7 +43,21 @@ export function detectOtherStacks(elf: ElfFile): OtherStacks {
   }
   // Rust panic locations name crate source paths (not NUL-terminated, so search raw bytes).
   const rustls = dataContains(elf, '/rustls-0.');
-  if (rustls) notes.push('rustls: crate source paths present');
-  if (rustls && dataContains(elf, '/ring-0.') && !dataContains(elf, '/aws-lc-rs-')) found.push('rustls-ring');
+  if (rustls) {
+    notes.push('rustls: crate source paths present');
+    const ring = dataContains(elf, '/ring-0.');
+    const awsLc = dataContains(elf, '/aws-lc-rs-');
+    if (ring) {
+      // The crypto provider is picked at run time, so linking both says nothing about which one runs:
+      // Codex 0.124.0 links aws-lc-rs but encrypts with ring (no aws-lc AEAD call at all, checked with gdb);
+      // Codex 0.169.0 links ring but encrypts with aws-lc.
+      found.push('rustls-ring');
+      notes.push(
+        awsLc
+          ? 'rustls: both the ring and the aws-lc-rs providers are linked; which one runs is decided at run time, and ring is not probed'
+          : 'rustls: ring provider only (not probed)',
+      );
+    }
+  }
   return { found, rustls, notes };
 }

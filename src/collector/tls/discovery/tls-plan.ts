@@ -39,7 +39,13 @@ function warningsFor(discoveries: readonly TlsDiscovery[]): string[] {
   const warnings: string[] = [];
   const probed = discoveries.filter((d) => d.stack !== null);
   for (const d of discoveries) {
-    for (const u of d.unprobed) warnings.push(`${path.basename(d.path)} contains ${describe(u)}, which agentsight does not decrypt: its traffic will show as encrypted bytes only`);
+    for (const u of d.unprobed) {
+      warnings.push(
+        u === 'rustls-ring' && d.stack === 'rustls-aws-lc'
+          ? `${path.basename(d.path)} links rustls with both aws-lc (probed) and ring (not probed): if it selects ring at run time, its traffic stays encrypted`
+          : `${path.basename(d.path)} contains ${describe(u)}, which agentsight does not decrypt: its traffic will show as encrypted bytes only`,
+      );
+    }
   }
   if (probed.length === 0) {
     const last = discoveries.map((d) => `${path.basename(d.path)}: ${d.detail.split('\n').filter((l) => l.startsWith('result:') || l.includes('need')).join(' ')}`);
