@@ -71,8 +71,5 @@ export async function captureCommand(dir: string, file: string, args: string[], 
   return { store, exitCode, stdout, stderr, runner };
 }
 
-/**
- * Query bound for "everything": the store's default (Number.MAX_SAFE_INTEGER ≈ 9e15) is below real Unix-ns
- * timestamps (≈ 1.8e18), so default reads of a real recording return nothing — reported to the store's owner.
- */
+/** Query bound for "everything", explicit: real Unix-ns timestamps (≈ 1.8e18) exceed Number.MAX_SAFE_INTEGER. */
 export const ALL = { atNs: 8e18 } as const;
