@@ -85,6 +85,11 @@ describe('discoverTls on system OpenSSL users', () => {
     const c = discoverTls(trunc, { useCache: false });
     expect(c.stack).toBeNull();
     expect(c.probes).toEqual([]);
+    // A FIFO would block a naive open(); directories are not programs.
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(discoverTls(fifo, { useCache: false }).detail).toMatch(/not a regular file/);
+    expect(discoverTls(dir, { useCache: false }).detail).toMatch(/not a regular file/);
   });
 });
 

@@ -50,6 +50,12 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
   } catch (err) {
     return failed(filePath, null, '', `cannot resolve ${filePath}: ${(err as Error).message}`, t0);
   }
+  // Only regular files: opening a FIFO would block, a directory or device is not a program.
+  try {
+    if (!fs.statSync(resolved).isFile()) return failed(resolved, null, '', `${resolved}: not a regular file`, t0);
+  } catch (err) {
+    return failed(resolved, null, '', `cannot stat ${resolved}: ${(err as Error).message}`, t0);
+  }
   let elf: ElfFile;
   try {
     elf = ElfFile.open(resolved);
