@@ -24,6 +24,8 @@ export interface RecordOptions {
   comm?: string;
   /** --duration: with -p/-c and no command, stop after this many seconds. */
   duration?: number;
+  /** --binary-path: also run TLS discovery on (and probe) these files. */
+  binaryPath?: string[];
 }
 
 export async function runRecord(command: string[], opts: RecordOptions, rawArgv: readonly string[]): Promise<number> {
@@ -63,6 +65,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
       title: command.length > 0 ? command.join(' ') : attachTitle(opts),
       allProcesses: false,
       eventRingBytes: opts.ringBytes,
+      onTlsReport: opts.quiet ? undefined : (r) => console.error(`agentsight: ${describeTlsReport(r)}`),
     });
   } catch (err) {
     store.close();
@@ -72,6 +75,10 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   }
   // Children of this process are traced from their first instruction (the kernel adds them at fork).
   runner.capture.addSeed(process.pid);
+  // TLS probes go in before the command starts, so its first request is captured.
+  runner.tls.attachSystemLibraries();
+  for (const p of opts.binaryPath ?? []) runner.tls.attachFile(p, 'named by --binary-path', true);
+  if (command.length > 0) runner.tls.attachCommand(command[0], env, process.cwd());
   if (attaching) {
     try {
       const attached = attachFromOptions(runner, opts);
@@ -144,6 +151,19 @@ function wrapForUser(resolved: string, command: string[], user: ReturnType<typeo
     };
   }
   throw new UserError('cannot drop privileges to the invoking user: setpriv (util-linux) not found', 1);
+}
+
+/** One line per program: where its TLS plaintext comes from, or a warning naming what was tried. */
+export function describeTlsReport(r: import('../collector/tls/tls-attacher').AttachReport): string {
+  if (r.attached.length > 0) {
+    return `TLS of ${r.program}: ${r.attached
+      .map((t) => `${t.stack} in ${t.path} (${(JSON.parse(t.probes) as Array<{ name: string; error?: string }>).filter((p) => !p.error).map((p) => p.name).join(', ')})`)
+      .join('; ')}`;
+  }
+  const tried = r.examined
+    .map((t) => `${t.path}: ${t.detail.split('\n').filter((l) => l && !l.startsWith('time:') && !l.startsWith('file:')).slice(-2).join(', ')}`)
+    .join('; ');
+  return `warning: no TLS plaintext will be captured from ${r.program}: no supported TLS stack found (${tried || 'nothing to examine'})`;
 }
 
 function version(): string {

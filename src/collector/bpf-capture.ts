@@ -82,8 +82,8 @@ export class BpfCapture {
         const res = host.load(bpfObjectPath(group), cfg, { ringBytes });
         cap.loadedGroups.push(group);
         for (const p of res.programs) {
-          // uprobes are attached later, per binary, by the TLS layer.
-          if (p.section.startsWith('uprobe') || p.section.startsWith('uretprobe')) {
+          // uprobes are attached per binary by the TLS layer; lazy_* programs only when a feature needs them.
+          if (p.section.startsWith('uprobe') || p.section.startsWith('uretprobe') || p.name.startsWith('lazy_')) {
             cap.programs.push({ object: group, name: p.name, section: p.section, attached: false });
             continue;
           }

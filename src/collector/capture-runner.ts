@@ -6,6 +6,7 @@ import type { SqliteStore } from '../store/sqlite-store';
 import { BpfCapture, type CaptureOptions } from './bpf-capture';
 import { Collector, type CollectorOptions, type RecordHandler } from './collector';
 import { defaultHandlers } from './handlers';
+import { TlsAttacher, type AttachReport } from './tls/tls-attacher';
 
 export interface RunnerOptions extends CaptureOptions {
   mode: CollectorOptions['mode'];
@@ -14,13 +15,17 @@ export interface RunnerOptions extends CaptureOptions {
   tickMs?: number;
   /** Extra record handlers (files, network, TLS) built once the capture exists. */
   handlers?: (capture: BpfCapture, collector: Collector) => RecordHandler[];
+  /** What TLS discovery found for a notable file (the recorded program, an agent …). */
+  onTlsReport?: (r: AttachReport) => void;
+  /** TLS discovery cache directory. */
+  tlsCacheDir?: string;
 }
 
 export class CaptureRunner {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  private constructor(readonly capture: BpfCapture, readonly collector: Collector) {}
+  private constructor(readonly capture: BpfCapture, readonly collector: Collector, readonly tls: TlsAttacher) {}
 
   static start(store: SqliteStore, opts: RunnerOptions): CaptureRunner {
     const capture = BpfCapture.open(opts);
@@ -34,7 +39,12 @@ export class CaptureRunner {
     for (const h of (opts.handlers ?? defaultHandlers)(capture, collector)) collector.addHandler(h);
     store.putMeta('capture_programs', JSON.stringify(capture.programs));
     store.putMeta('clock_offset_ns', String(capture.clockOffsetNs));
-    runner = new CaptureRunner(capture, collector);
+    const tls = new TlsAttacher(capture, collector, { cacheDir: opts.tlsCacheDir, onReport: opts.onTlsReport });
+    // New binaries of traced processes get their TLS probes as they appear (system mode: agent families only).
+    collector.onProcessExec = (row, isAgent) => {
+      if (opts.mode === 'record' || row.sessionId !== null) tls.onExec(row.exe, isAgent);
+    };
+    runner = new CaptureRunner(capture, collector, tls);
     capture.start((records) => collector.onRecords(records));
     runner.timer = setInterval(() => runner!.tick(), opts.tickMs ?? 200);
     runner.timer.unref();

@@ -5,7 +5,7 @@
  * Other probe groups (files, network, TLS) plug in as RecordHandlers for their range of record types.
  */
 import type { SqliteStore } from '../store/sqlite-store';
-import type { SessionRow } from '../store/types';
+import type { ProcessRow, SessionRow } from '../store/types';
 import { recogniseAgent, loadAgentPatterns, type AgentPattern } from './agents';
 import type { RawRecord } from './bpf-capture';
 import { decodeHeader, decodeProcessEvent, type RecordHeader } from './decode/process-events';
@@ -26,6 +26,10 @@ export interface RecordHandler {
   handle(rec: RawRecord, h: RecordHeader, ctx: CollectorContext): void;
   /** Called on every tick before the store flush: write aggregated rows. */
   tick?(ctx: CollectorContext): void;
+  /** A process exited: close what belonged to it. */
+  onProcessExit?(row: ProcessRow, ctx: CollectorContext): void;
+  /** End of capture: flush everything still open. */
+  finish?(ctx: CollectorContext): void;
 }
 
 export interface CollectorOptions {
@@ -47,6 +51,10 @@ export class Collector implements CollectorContext {
   private readonly patterns: AgentPattern[];
   private readonly lastKernelStats: Record<string, number> = {};
   recordSessionId: number | null = null;
+  /** A process exec'd (after agent recognition): TLS probes for its binary hook in here. */
+  onProcessExec?: (row: ProcessRow, isAgent: boolean) => void;
+  /** A tool call's result arrived (its effects window closed): causal linking hooks in here. */
+  onToolResult?: (toolCall: import('../store/types').ToolCallRow) => void;
   records = 0;
   malformed = 0;
 
@@ -105,6 +113,14 @@ export class Collector implements CollectorContext {
 
   private onExec(row: import('../store/types').ProcessRow): void {
     const agent = recogniseAgent(row.exe, row.argv, this.patterns);
+    try {
+      this.recognised(row, agent);
+    } finally {
+      this.onProcessExec?.(row, agent !== null);
+    }
+  }
+
+  private recognised(row: ProcessRow, agent: string | null): void {
     if (this.opts.mode === 'record') {
       const s = this.recordSessionId !== null ? this.sessions.get(this.recordSessionId) : undefined;
       if (s && agent && !s.agent) {
@@ -155,6 +171,7 @@ export class Collector implements CollectorContext {
         else if (e.kind === 'exec') this.processes.onExec(e);
         else {
           const row = this.processes.onExit(e);
+          if (row) for (const x of this.handlers) x.onProcessExit?.(row, this);
           if (row && this.opts.mode === 'system' && row.sessionId !== null) {
             const s = this.sessions.get(row.sessionId);
             if (s && s.rootProcessId === row.id) {
@@ -200,6 +217,7 @@ export class Collector implements CollectorContext {
 
   /** End of capture: close the record session. */
   finish(endNs: number): void {
+    for (const h of this.handlers) h.finish?.(this);
     if (this.recordSessionId !== null) {
       const s = this.sessions.get(this.recordSessionId);
       if (s) {

@@ -7,7 +7,9 @@ import type { Collector, RecordHandler } from './collector';
 import { fileHandlers } from './files';
 import { netHandlers } from './net';
 import { resourceHandlers } from './resources';
+import { TlsHandler } from './tls/tls-handler';
 
 export function defaultHandlers(capture: BpfCapture, collector: Collector): RecordHandler[] {
-  return [...fileHandlers(capture), ...netHandlers(capture, collector), ...resourceHandlers(collector)];
+  const tls = capture.loadedGroups.includes('tls') ? [new TlsHandler(collector)] : [];
+  return [...fileHandlers(capture), ...netHandlers(capture, collector), ...resourceHandlers(collector), ...tls];
 }

@@ -136,7 +136,8 @@ export interface TlsTargetRow {
 
 export interface TlsConnRow {
   id: number;
-  processId: number;
+  /** null when the process was not in the model (it should always be: the traced set comes from it). */
+  processId: number | null;
   sessionId: number | null;
   /** SSL* (or AEAD context) pointer, hex, unique per process lifetime. */
   connPtr: string;

@@ -2,7 +2,7 @@
  * Byte layouts of the records in bpf/events.h and bpf/process.h, as data. test/native/layout.test.ts compiles the C
  * headers and checks every offset and size here against them, so the two cannot drift apart silently.
  */
-export type FieldType = 'u16' | 'u32' | 's32' | 'u64' | 'comm';
+export type FieldType = 'u8' | 'u16' | 'u32' | 's32' | 'u64' | 'comm';
 
 export interface StructLayout {
   readonly cName: string;
@@ -77,6 +77,21 @@ export const NET_DNS: StructLayout = {
   fields: { len: [24, 'u32'], orig_len: [28, 'u32'] },
 };
 
+export const TLS_DATA: StructLayout = {
+  cName: 'tls_data_event',
+  size: 64,
+  fields: {
+    conn: [24, 'u64'], call_ts_ns: [32, 'u64'], call_len: [40, 'u32'], offset: [44, 'u32'], len: [48, 'u32'],
+    lost_before: [52, 'u32'], dir: [56, 'u8'], api: [57, 'u8'],
+  },
+};
+
+export const TLS_BIND: StructLayout = {
+  cName: 'tls_bind_event',
+  size: 40,
+  fields: { conn: [24, 'u64'], fd: [32, 's32'], dir: [36, 'u8'] },
+};
+
 /** Layouts the layout test checks, with the header that defines each. */
 export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayout }> = [
   { header: 'events.h', layout: EVENT_HEADER },
@@ -88,6 +103,8 @@ export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayo
   { header: 'file.h', layout: FILE_WRITE },
   { header: 'net.h', layout: NET_EVENT },
   { header: 'net.h', layout: NET_DNS },
+  { header: 'tls.h', layout: TLS_DATA },
+  { header: 'tls.h', layout: TLS_BIND },
 ];
 
 /** enum event_type */

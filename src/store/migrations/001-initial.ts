@@ -109,7 +109,7 @@ CREATE TABLE tls_targets (
 
 CREATE TABLE tls_conns (
   id INTEGER PRIMARY KEY,
-  process_id INTEGER NOT NULL,
+  process_id INTEGER,
   session_id INTEGER,
   conn_ptr TEXT NOT NULL,
   stack TEXT,

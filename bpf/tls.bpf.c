@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * TLS plaintext capture with uprobes. Programs are generic SEC("uprobe")/SEC("uretprobe"): user space attaches them
+ * at file offsets found by TLS discovery (src/collector/tls/discovery), system-wide per binary, and the traced set
+ * filters here. Payloads go to their own ring so a burst cannot crowd out process and file records.
+ *
+ * Every byte of every call is copied, in chunks of TLS_CHUNK_MAX under bpf_loop; what cannot be copied (ring full,
+ * page fault) is counted globally and per connection (`lost_before` on the connection's next record).
+ */
+#include "common.bpf.h"
+#include "tls.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024 * 1024); /* resized by the loader */
+} tls_events SEC(".maps");
+
+/* Arguments saved at entry, consumed by the return probe of the same thread. */
+struct tls_call {
+	__u64 conn;
+	__u64 buf;
+	__u64 len_ptr; /* size_t *: _ex variants' written/readbytes, AEAD open's out_len */
+	__u64 ts_ns;
+	__u32 num;
+	__u8 dir;
+	__u8 api;
+	__u8 ex;
+	__u8 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct tls_call);
+} tls_calls SEC(".maps");
+
+struct conn_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 conn;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct conn_key);
+	__type(value, __u64);
+} tls_lost SEC(".maps");
+
+struct tls_scratch {
+	struct tls_data_event e;
+	char data[TLS_CHUNK_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tls_scratch);
+} tls_scratch_map SEC(".maps");
+
+/* rustls/aws-lc connection identity (see discovery README): a seal is followed on the same thread by the socket write
+ * that sends it; an open is preceded on the same thread by the socket read that received it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);   /* tid */
+	__type(value, __u64); /* seal ctx waiting for its write */
+} seal_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);   /* tid */
+	__type(value, __s32); /* fd of the read in progress */
+} read_fd_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);   /* tid */
+	__type(value, __s32); /* fd of the last read that returned data */
+} last_read_fd SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct conn_key);
+	__type(value, __s32); /* fd the ctx was last bound to: emit a bind record only when it changes */
+} ctx_fd SEC(".maps");
+
+struct emit_ctx {
+	struct tls_scratch *s;
+	__u64 buf;
+	__u32 total;
+	__u32 off;
+	__u32 tgid;
+	__u32 _pad;
+	__u64 conn;
+};
+
+static __always_inline void add_lost(__u32 tgid, __u64 conn, __u64 bytes)
+{
+	struct conn_key k = { .tgid = tgid, .conn = conn };
+	__u64 *v = bpf_map_lookup_elem(&tls_lost, &k);
+	if (v)
+		__sync_fetch_and_add(v, bytes);
+	else
+		bpf_map_update_elem(&tls_lost, &k, &bytes, BPF_ANY);
+}
+
+static __always_inline __u32 take_lost(__u32 tgid, __u64 conn)
+{
+	struct conn_key k = { .tgid = tgid, .conn = conn };
+	__u64 *v = bpf_map_lookup_elem(&tls_lost, &k);
+	if (!v || *v == 0)
+		return 0;
+	__u64 n = *v;
+	bpf_map_delete_elem(&tls_lost, &k);
+	return n > 0xffffffff ? 0xffffffff : (__u32)n;
+}
+
+static long emit_chunk(__u32 i, void *c)
+{
+	struct emit_ctx *x = c;
+	__u32 off = x->off;
+	if (off >= x->total)
+		return 1;
+	__u32 n = x->total - off;
+	if (n > TLS_CHUNK_MAX)
+		n = TLS_CHUNK_MAX;
+	struct tls_scratch *s = x->s;
+	s->e.offset = off;
+	s->e.lost_before = take_lost(x->tgid, x->conn);
+	__u64 size = n;
+	BARRIER_MASK(size, 32767);
+	if (size > TLS_CHUNK_MAX)
+		size = TLS_CHUNK_MAX;
+	s->e.len = size;
+	x->off = off + n;
+	if (bpf_probe_read_user(s->data, size, (void *)(x->buf + off))) {
+		stat_add(STAT_TLS_CLIPPED, 1);
+		add_lost(x->tgid, x->conn, n + s->e.lost_before);
+		return 0;
+	}
+	s->e.hdr.size = sizeof(s->e) + size;
+	if (bpf_ringbuf_output(&tls_events, s, sizeof(s->e) + size, wakeup_flags(&tls_events))) {
+		stat_add(STAT_TLS_RB_FULL, 1);
+		add_lost(x->tgid, x->conn, n + s->e.lost_before);
+	}
+	return 0;
+}
+
+static __always_inline void emit_data(__u64 conn, __u64 buf, __u64 len, __u8 dir, __u8 api, __u64 call_ts)
+{
+	if (len == 0 || !buf)
+		return;
+	__u32 zero = 0;
+	struct tls_scratch *s = bpf_map_lookup_elem(&tls_scratch_map, &zero);
+	if (!s) {
+		stat_add(STAT_SCRATCH_MISS, 1);
+		return;
+	}
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	__u64 max = (__u64)TLS_CHUNK_MAX * TLS_CHUNKS_MAX;
+	if (len > max) {
+		stat_add(STAT_TLS_CLIPPED, 1);
+		add_lost(tgid, conn, len - max);
+		len = max;
+	}
+	fill_header(&s->e.hdr, EV_TLS_DATA, 0);
+	s->e.conn = conn;
+	s->e.call_ts_ns = call_ts;
+	s->e.call_len = len;
+	s->e.dir = dir;
+	s->e.api = api;
+	s->e._pad = 0;
+	s->e._pad2 = 0;
+	struct emit_ctx x = { .s = s, .buf = buf, .total = len, .off = 0, .tgid = tgid, .conn = conn };
+	bpf_loop(TLS_CHUNKS_MAX, emit_chunk, &x, 0);
+}
+
+static __always_inline int save_call(__u64 conn, __u64 buf, __u32 num, __u64 len_ptr, __u8 dir, __u8 api, __u8 ex)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	__u32 tid = (__u32)id;
+	struct tls_call c = {
+		.conn = conn, .buf = buf, .len_ptr = len_ptr, .ts_ns = bpf_ktime_get_ns(), .num = num, .dir = dir, .api = api, .ex = ex,
+	};
+	bpf_map_update_elem(&tls_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int finish_call(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct tls_call *cp = bpf_map_lookup_elem(&tls_calls, &tid);
+	if (!cp) {
+		if (is_traced(id >> 32))
+			stat_add(STAT_TLS_MISSED_ENTRY, 1);
+		return 0;
+	}
+	struct tls_call c = *cp;
+	bpf_map_delete_elem(&tls_calls, &tid);
+	__u64 len = 0;
+	if (c.ex) { /* SSL_*_ex and AEAD open: 1 = success, length through a size_t * */
+		if ((int)ret != 1 || !c.len_ptr)
+			return 0;
+		if (bpf_probe_read_user(&len, sizeof(len), (void *)c.len_ptr))
+			return 0;
+	} else { /* SSL_read/SSL_write: bytes, <= 0 while the handshake runs or on would-block */
+		if ((int)ret <= 0)
+			return 0;
+		len = (__u32)(int)ret;
+		if (c.num && len > c.num)
+			len = c.num;
+	}
+	emit_data(c.conn, c.buf, len, c.dir, c.api, c.ts_ns);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_ssl_write, void *ssl, const void *buf, int num)
+{
+	return save_call((__u64)ssl, (__u64)buf, num, 0, TLS_DIR_WRITE, TLS_API_SSL, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_ssl_read, void *ssl, void *buf, int num)
+{
+	return save_call((__u64)ssl, (__u64)buf, num, 0, TLS_DIR_READ, TLS_API_SSL, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_ssl_write_ex, void *ssl, const void *buf, __u64 num, __u64 *written)
+{
+	return save_call((__u64)ssl, (__u64)buf, 0, (__u64)written, TLS_DIR_WRITE, TLS_API_SSL, 1);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_ssl_read_ex, void *ssl, void *buf, __u64 num, __u64 *readbytes)
+{
+	return save_call((__u64)ssl, (__u64)buf, 0, (__u64)readbytes, TLS_DIR_READ, TLS_API_SSL, 1);
+}
+
+/* One return program serves every variant: the entry saved which one it was. */
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_tls_call, long ret)
+{
+	return finish_call(ret);
+}
+
+/* EVP_AEAD_CTX_seal(ctx, out, out_len*, max_out, nonce, nonce_len, in, in_len, ad, ad_len): the plaintext is the
+ * 7th/8th arguments, on the stack at entry (rsp = return address). Emitted at entry: it is not modified by seal. */
+SEC("uprobe")
+int BPF_KPROBE(uprobe_aead_seal, void *actx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	__u64 sp = PT_REGS_SP(ctx);
+	__u64 in = 0, in_len = 0;
+	if (bpf_probe_read_user(&in, sizeof(in), (void *)(sp + 8)) || bpf_probe_read_user(&in_len, sizeof(in_len), (void *)(sp + 16)))
+		return 0;
+	__u32 tid = (__u32)id;
+	__u64 c = (__u64)actx;
+	bpf_map_update_elem(&seal_pending, &tid, &c, BPF_ANY);
+	emit_data(c, in, in_len, TLS_DIR_WRITE, TLS_API_AEAD, bpf_ktime_get_ns());
+	return 0;
+}
+
+static __always_inline void bind_ctx(__u64 conn, __s32 fd, __u8 dir)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct conn_key k = { .tgid = id >> 32, .conn = conn };
+	__s32 *prev = bpf_map_lookup_elem(&ctx_fd, &k);
+	if (prev && *prev == fd)
+		return;
+	bpf_map_update_elem(&ctx_fd, &k, &fd, BPF_ANY);
+	struct tls_bind_event e = {};
+	fill_header(&e.hdr, EV_TLS_BIND, sizeof(e));
+	e.conn = conn;
+	e.fd = fd;
+	e.dir = dir;
+	emit(&tls_events, &e, sizeof(e), STAT_TLS_RB_FULL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_aead_open, void *actx, void *out, __u64 *out_len)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	__u32 tid = (__u32)id;
+	__s32 *fd = bpf_map_lookup_elem(&last_read_fd, &tid);
+	if (fd)
+		bind_ctx((__u64)actx, *fd, TLS_DIR_READ);
+	return save_call((__u64)actx, (__u64)out, 0, (__u64)out_len, TLS_DIR_READ, TLS_API_AEAD, 1);
+}
+
+/* The socket writes and reads that tie AEAD contexts to connections. Attached only when an aws-lc target is found
+ * (programs named lazy_* are not attached at start-up). */
+static __always_inline int on_send(__s32 fd)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	__u64 *c = bpf_map_lookup_elem(&seal_pending, &tid);
+	if (!c)
+		return 0;
+	__u64 conn = *c;
+	bpf_map_delete_elem(&seal_pending, &tid);
+	bind_ctx(conn, fd, TLS_DIR_WRITE);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_writev")
+int lazy_sys_enter_writev(struct trace_event_raw_sys_enter *ctx) { return on_send((__s32)ctx->args[0]); }
+SEC("tp/syscalls/sys_enter_write")
+int lazy_sys_enter_write(struct trace_event_raw_sys_enter *ctx) { return on_send((__s32)ctx->args[0]); }
+SEC("tp/syscalls/sys_enter_sendto")
+int lazy_sys_enter_sendto(struct trace_event_raw_sys_enter *ctx) { return on_send((__s32)ctx->args[0]); }
+SEC("tp/syscalls/sys_enter_sendmsg")
+int lazy_sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx) { return on_send((__s32)ctx->args[0]); }
+
+static __always_inline int on_recv_enter(__s32 fd)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	__u32 tid = (__u32)id;
+	bpf_map_update_elem(&read_fd_pending, &tid, &fd, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_recv_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__s32 *fd = bpf_map_lookup_elem(&read_fd_pending, &tid);
+	if (!fd)
+		return 0;
+	__s32 f = *fd;
+	bpf_map_delete_elem(&read_fd_pending, &tid);
+	if (ret > 0)
+		bpf_map_update_elem(&last_read_fd, &tid, &f, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_recvfrom")
+int lazy_sys_enter_recvfrom(struct trace_event_raw_sys_enter *ctx) { return on_recv_enter((__s32)ctx->args[0]); }
+SEC("tp/syscalls/sys_exit_recvfrom")
+int lazy_sys_exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return on_recv_exit(ctx->ret); }
+SEC("tp/syscalls/sys_enter_read")
+int lazy_sys_enter_read(struct trace_event_raw_sys_enter *ctx) { return on_recv_enter((__s32)ctx->args[0]); }
+SEC("tp/syscalls/sys_exit_read")
+int lazy_sys_exit_read(struct trace_event_raw_sys_exit *ctx) { return on_recv_exit(ctx->ret); }
+SEC("tp/syscalls/sys_enter_recvmsg")
+int lazy_sys_enter_recvmsg(struct trace_event_raw_sys_enter *ctx) { return on_recv_enter((__s32)ctx->args[0]); }
+SEC("tp/syscalls/sys_exit_recvmsg")
+int lazy_sys_exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return on_recv_exit(ctx->ret); }

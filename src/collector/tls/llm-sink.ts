@@ -1,0 +1,115 @@
+/**
+ * Where decoded HTTP exchanges and LLM calls become store rows: ids, session naming from the traffic (agent and
+ * the agent's own session id), and tool results linked back to the tool calls that asked for them.
+ */
+import type { Collector } from '../collector';
+import type { ExchangeMeta, LlmPipelineSink, PipelineLoss } from '../llm/llm-pipeline';
+import type { LlmCall, LlmToolCall, LlmToolResult } from '../llm/types';
+import type { HttpExchange } from '../http/types';
+import type { LlmCallRow, ToolCallRow } from '../../store/types';
+
+export interface ConnLookup {
+  /** Store id of the TLS connection behind a pipeline connection key. */
+  connId(connKey: string): number | null;
+  /** The HTTP protocol was recognised on a connection. */
+  setProtocol(connKey: string, protocol: string | null, host: string | null): void;
+}
+
+export class LlmStoreSink implements LlmPipelineSink {
+  /** exchange seq (per connection) → exchange row id, until its LLM call arrives. */
+  private readonly exchangeIds = new Map<string, number>();
+  /** provider call id → tool call row, to attach results that arrive in later requests. */
+  private readonly toolsByCallId = new Map<string, ToolCallRow>();
+  llmCalls = 0;
+  tokens = 0;
+  costUsd = 0;
+
+  constructor(private readonly collector: Collector, private readonly conns: ConnLookup) {}
+
+  onExchange(ex: HttpExchange, meta: ExchangeMeta): void {
+    const store = this.collector.store;
+    const id = store.nextId('http_exchanges');
+    this.exchangeIds.set(`${meta.connKey}#${ex.seq}`, id);
+    this.conns.setProtocol(meta.connKey, meta.protocol, ex.host);
+    store.putHttpExchange({
+      id,
+      connId: this.conns.connId(meta.connKey),
+      processId: meta.processId,
+      sessionId: meta.sessionId,
+      streamId: ex.streamId,
+      protocol: ex.protocol,
+      method: ex.method,
+      host: ex.host,
+      path: ex.path,
+      status: ex.status,
+      reqHeaders: JSON.stringify(ex.reqHeaders),
+      respHeaders: JSON.stringify(ex.respHeaders),
+      reqBody: ex.reqBody,
+      respBody: ex.respBody,
+      startNs: ex.startNs,
+      firstByteNs: ex.firstByteNs,
+      endNs: ex.endNs,
+      complete: ex.complete,
+      error: ex.error,
+    });
+  }
+
+  onLlmCall(call: LlmCall, toolCalls: LlmToolCall[], toolResults: LlmToolResult[], meta: ExchangeMeta): void {
+    const store = this.collector.store;
+    const key = `${meta.connKey}#${call.exchangeSeq}`;
+    const exchangeId = this.exchangeIds.get(key) ?? null;
+    this.exchangeIds.delete(key);
+    const id = store.nextId('llm_calls');
+    const { agent, agentSessionId, userAgent, exchangeSeq, ...fields } = call;
+    void userAgent;
+    void exchangeSeq;
+    const row: LlmCallRow = { id, exchangeId, sessionId: meta.sessionId, processId: meta.processId, ...fields };
+    store.putLlmCall(row);
+    this.llmCalls++;
+    const tokens = (call.inputTokens ?? 0) + (call.outputTokens ?? 0);
+    this.tokens += tokens;
+    if (call.costUsd !== null) this.costUsd += call.costUsd;
+    const failed = (call.httpStatus ?? 0) >= 400 || call.incomplete || call.error !== null;
+    store.addActivity(call.startNs, { llmCalls: 1, tokens, errors: failed ? 1 : 0 });
+
+    if (meta.sessionId !== null) {
+      const s = this.collector.session(meta.sessionId);
+      if (s && ((agent && !s.agent) || (agentSessionId && !s.externalId))) {
+        if (agent && !s.agent) s.agent = agent;
+        if (agentSessionId && !s.externalId) s.externalId = agentSessionId;
+        this.collector.touchSession(s);
+      }
+    }
+    for (const r of toolResults) {
+      const t = this.toolsByCallId.get(r.callId);
+      if (!t || t.resultLlmCallId !== null) continue;
+      t.resultLlmCallId = id;
+      t.resultText = r.text;
+      t.resultIsError = r.isError;
+      t.resultNs = r.tsNs;
+      store.putToolCall(t);
+      this.collector.onToolResult?.(t);
+    }
+    for (const tc of toolCalls) {
+      const t: ToolCallRow = {
+        id: store.nextId('tool_calls'),
+        llmCallId: id,
+        sessionId: meta.sessionId,
+        callId: tc.callId,
+        name: tc.name,
+        inputJson: tc.inputJson,
+        tsNs: tc.tsNs,
+        resultLlmCallId: null,
+        resultText: null,
+        resultIsError: null,
+        resultNs: null,
+      };
+      this.toolsByCallId.set(tc.callId, t);
+      store.putToolCall(t);
+    }
+  }
+
+  onLoss(l: PipelineLoss): void {
+    this.collector.loss(l.source, l.count, l.bytes, l.detail, l.processId, this.conns.connId(l.connKey));
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Puts the TLS uprobes where discovery says: for the recorded command's files before it starts, for the system's
+ * libssl (interpreters dlopen it), and for every new binary a traced process execs. Uprobes attach to a file, so one
+ * attachment covers every process that maps it, now and later; the BPF side filters to the traced set.
+ * What was found — or not, and why — is stored in tls_targets and, for the files that matter, printed.
+ */
+import fs from 'node:fs';
+import type { BpfCapture } from '../bpf-capture';
+import type { Collector } from '../collector';
+import type { TlsTargetRow } from '../../store/types';
+import { discoverTls, resolveCommand, type ProbeKind, type TlsDiscovery } from './discovery';
+import { readLdSoCache } from './discovery/ld-cache';
+
+/** BPF entry program per probe kind (bpf/tls.bpf.c); every kind but seal also gets the shared return probe. */
+const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
+  SSL_write: 'uprobe_ssl_write',
+  SSL_read: 'uprobe_ssl_read',
+  SSL_write_ex: 'uprobe_ssl_write_ex',
+  SSL_read_ex: 'uprobe_ssl_read_ex',
+  EVP_AEAD_CTX_seal: 'uprobe_aead_seal',
+  EVP_AEAD_CTX_open: 'uprobe_aead_open',
+};
+const NO_RETURN_PROBE = new Set<ProbeKind>(['EVP_AEAD_CTX_seal']);
+/** Syscall hooks that tie AEAD contexts to sockets: only needed once an aws-lc target is attached. */
+const AEAD_SOCKET_PROGRAMS = [
+  'lazy_sys_enter_writev', 'lazy_sys_enter_write', 'lazy_sys_enter_sendto', 'lazy_sys_enter_sendmsg',
+  'lazy_sys_enter_recvfrom', 'lazy_sys_exit_recvfrom', 'lazy_sys_enter_read', 'lazy_sys_exit_read',
+  'lazy_sys_enter_recvmsg', 'lazy_sys_exit_recvmsg',
+];
+
+/** What to tell the user about one program: where its TLS plaintext will come from, or why it will not. */
+export interface AttachReport {
+  /** The program (command, agent executable) this is about. */
+  program: string;
+  /** Files with probes attached. */
+  attached: TlsTargetRow[];
+  /** Every file examined, attached or not. */
+  examined: TlsTargetRow[];
+}
+
+export class TlsAttacher {
+  private readonly seen = new Map<string, TlsTargetRow>();
+  private socketProgramsAttached = false;
+  private readonly reported = new Set<number>();
+  readonly enabled: boolean;
+
+  constructor(
+    private readonly capture: BpfCapture,
+    private readonly collector: Collector,
+    private readonly opts: { cacheDir?: string; onReport?: (r: AttachReport) => void } = {},
+  ) {
+    this.enabled = capture.loadedGroups.includes('tls');
+  }
+
+  private identity(path: string): string | null {
+    try {
+      const real = fs.realpathSync(path);
+      const st = fs.statSync(real);
+      return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Discover and attach for one file; returns what was stored (or the earlier result for the same file). */
+  attachFile(path: string, why: string, notable: boolean): TlsTargetRow | null {
+    const row = this.discoverAndAttach(path, why, notable);
+    if (row && notable) this.report(path, [row]);
+    return row;
+  }
+
+  private report(program: string, rows: TlsTargetRow[]): void {
+    this.opts.onReport?.({ program, attached: rows.filter((r) => r.status === 'attached'), examined: rows });
+  }
+
+  private discoverAndAttach(path: string, why: string, notable: boolean): TlsTargetRow | null {
+    if (!this.enabled) return null;
+    const id = this.identity(path);
+    if (!id) return null;
+    const prior = this.seen.get(id);
+    if (prior) return prior;
+    let d: TlsDiscovery;
+    try {
+      d = discoverTls(path, { cacheDir: this.opts.cacheDir });
+    } catch (err) {
+      d = { path, buildId: null, sha256: '', stack: null, probes: [], unprobed: [], detail: `discovery failed: ${(err as Error).message}`, elapsedMs: 0, cached: false, discoveryVersion: 0 };
+    }
+    const placed: Array<{ name: string; kind: string; offset: number; error?: string }> = [];
+    for (const p of d.probes) {
+      const prog = ENTRY_PROGRAM[p.kind];
+      if (!prog) continue;
+      try {
+        this.capture.host.attachUprobe(prog, d.path, p.fileOffset, false, -1);
+        if (!NO_RETURN_PROBE.has(p.kind)) this.capture.host.attachUprobe('uretprobe_tls_call', d.path, p.fileOffset, true, -1);
+        placed.push({ name: p.symbol ?? p.kind, kind: p.kind, offset: p.fileOffset });
+      } catch (err) {
+        placed.push({ name: p.symbol ?? p.kind, kind: p.kind, offset: p.fileOffset, error: (err as Error).message.split('\n')[0] });
+      }
+    }
+    const ok = placed.filter((p) => !p.error);
+    if (d.stack === 'rustls-aws-lc' && ok.length > 0) this.attachSocketPrograms();
+    const status = ok.length > 0 ? 'attached' : d.stack ? 'error' : 'not-found';
+    const unprobed = d.unprobed.length ? ` (recognised but not probed: ${d.unprobed.join(', ')})` : '';
+    const row: TlsTargetRow = {
+      id: this.collector.store.nextId('tls_targets'),
+      path: d.path,
+      buildId: d.buildId,
+      sha256: d.sha256 || null,
+      stack: d.stack,
+      status,
+      detail: `${why}; ${d.detail}${unprobed}`.trim(),
+      probes: JSON.stringify(placed),
+      tsNs: Date.now() * 1e6,
+    };
+    this.seen.set(id, row);
+    if (notable || d.stack !== null || d.unprobed.length > 0) this.collector.store.putTlsTarget(row);
+    return row;
+  }
+
+  private attachSocketPrograms(): void {
+    if (this.socketProgramsAttached) return;
+    this.socketProgramsAttached = true;
+    for (const p of AEAD_SOCKET_PROGRAMS) {
+      try {
+        this.capture.host.attach(p);
+      } catch (err) {
+        this.collector.loss('tls:setup', 1, 0, `cannot attach ${p}: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+
+  /** The files `record -- CMD` will run (PATH, symlinks, shebangs, libraries), attached before CMD starts. */
+  attachCommand(argv0: string, env: NodeJS.ProcessEnv, cwd: string): void {
+    if (!this.enabled) return;
+    const r = resolveCommand(argv0, env, cwd);
+    const rows = r.files
+      .map((f, i) => this.discoverAndAttach(f.path, `${f.role} of ${argv0} (${f.why})`, i === 0 || f.role === 'interpreter'))
+      .filter((x): x is TlsTargetRow => x !== null);
+    // libssl is probed for every process anyway (interpreters dlopen it): count it for programs that link it.
+    this.report(r.program ?? argv0, rows);
+  }
+
+  /** The system's TLS libraries: interpreters (python, ruby …) dlopen them after they start. */
+  attachSystemLibraries(): void {
+    if (!this.enabled) return;
+    let cache: Map<string, string[]>;
+    try {
+      cache = readLdSoCache();
+    } catch {
+      return;
+    }
+    for (const name of ['libssl.so.3', 'libssl.so.1.1', 'libgnutls.so.30']) {
+      for (const p of cache.get(name) ?? []) this.discoverAndAttach(p, `system library ${name}`, false);
+    }
+  }
+
+  /** A traced process exec'd: attach its binary if it is new to us. */
+  onExec(exe: string | null, isAgent: boolean): void {
+    if (!exe || !this.enabled) return;
+    const row = this.discoverAndAttach(exe, isAgent ? 'agent executable' : 'executed by a traced process', isAgent);
+    if (row && (isAgent || row.status === 'attached') && !this.reported.has(row.id)) {
+      this.reported.add(row.id);
+      this.report(exe, [row]);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/** Decoders for TLS records (bpf/tls.h). */
+import { TLS_BIND, TLS_DATA, u64 } from '../decode/layout';
+import type { RecordHeader } from '../decode/process-events';
+
+export const EV_TLS_DATA = 48;
+export const EV_TLS_BIND = 49;
+export const TLS_API_SSL = 1;
+export const TLS_API_AEAD = 2;
+
+export interface TlsDataEvent extends RecordHeader {
+  kind: 'data';
+  conn: bigint;
+  callTsNs: number;
+  callLen: number;
+  offset: number;
+  lostBefore: number;
+  dir: 0 | 1;
+  api: number;
+  /** A view into the batch: copy before keeping it beyond this batch. */
+  data: Uint8Array;
+}
+
+export interface TlsBindEvent extends RecordHeader {
+  kind: 'bind';
+  conn: bigint;
+  fd: number;
+  dir: 0 | 1;
+}
+
+function ptr(v: DataView, off: number): bigint {
+  return v.getBigUint64(off, true);
+}
+
+export function decodeTlsEvent(bytes: Uint8Array, v: DataView, h: RecordHeader): TlsDataEvent | TlsBindEvent | null {
+  if (h.type === EV_TLS_DATA) {
+    if (bytes.length < TLS_DATA.size) return null;
+    const f = TLS_DATA.fields;
+    const len = v.getUint32(f.len[0], true);
+    if (TLS_DATA.size + len > bytes.length) return null;
+    return {
+      ...h, kind: 'data', conn: ptr(v, f.conn[0]), callTsNs: u64(v, f.call_ts_ns[0]), callLen: v.getUint32(f.call_len[0], true),
+      offset: v.getUint32(f.offset[0], true), lostBefore: v.getUint32(f.lost_before[0], true),
+      dir: (v.getUint8(f.dir[0]) ? 1 : 0), api: v.getUint8(f.api[0]), data: bytes.subarray(TLS_DATA.size, TLS_DATA.size + len),
+    };
+  }
+  if (h.type === EV_TLS_BIND) {
+    if (bytes.length < TLS_BIND.size) return null;
+    const f = TLS_BIND.fields;
+    return { ...h, kind: 'bind', conn: ptr(v, f.conn[0]), fd: v.getInt32(f.fd[0], true), dir: (v.getUint8(f.dir[0]) ? 1 : 0) };
+  }
+  return null;
+}
+
+/**
+ * TLS 1.3 inner plaintext (content ‖ content type ‖ zero padding) → the content when it is application data (0x17),
+ * else null (handshake messages under the application key, alerts).
+ */
+export function innerPlaintextAppData(p: Uint8Array): Uint8Array | null {
+  let end = p.length;
+  while (end > 0 && p[end - 1] === 0) end--;
+  if (end === 0) return null;
+  return p[end - 1] === 0x17 ? p.subarray(0, end - 1) : null;
+}
