@@ -22,6 +22,8 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
   const once = opts.once === true || !process.stdout.isTTY;
   if (!opts.db && !opts.store) {
     // Live: start system-wide capture of agents (collector), then show it like a recording that keeps growing.
+    // Loading the BPF programs and seeding from /proc takes seconds: say so before the screen appears.
+    if (process.stderr.isTTY) process.stderr.write('agentsight: starting live capture …\n');
     const { startLiveCapture } = await import('../collector/live');
     const live = await startLiveCapture();
     opts = { ...opts, store: live.store, live };

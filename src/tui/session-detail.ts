@@ -128,13 +128,16 @@ export function loadSessionDetail(
   atNs: number,
   limits: DetailLimits = ONCE_LIMITS,
   allLlmCalls = 0,
+  withEffects = true,
+  /** Failed execs already read for many sessions at once (--once), instead of one query per session. */
+  failedExecs?: readonly ExecRow[],
 ): SessionDetail {
   const sessionId = summary ? summary.id : undefined;
   const q = { atNs, sessionId };
   const procs = store.processes({ ...q, limit: limits.processes + 1 });
   const omitted = procs.length > limits.processes ? (summary?.processes ?? procs.length) - limits.processes : 0;
   if (procs.length > limits.processes) procs.length = limits.processes;
-  const failed = store.execs({ ...q, failedOnly: true, limit: limits.processes * 4 });
+  const failed = failedExecs ?? store.execs({ ...q, failedOnly: true, limit: limits.processes * 4 });
   const processById = new Map(procs.map((p) => [p.id, p]));
   const roots = buildProcessForest(procs, failed);
 
@@ -149,18 +152,32 @@ export function loadSessionDetail(
   const llmCalls = totalCalls > limits.llmCalls ? store.recentLlmCalls({ ...q, limit: limits.llmCalls }) : store.llmCalls(q);
   const toolCallsByCall = new Map<number, ToolCallRow[]>();
   const effectsByToolCall = new Map<number, Effect[]>();
-  // Per shown call and per shown tool call: indexed lookups, so a session with thousands of calls costs the same.
-  for (const call of llmCalls) {
-    const tools = store.toolCalls({ atNs, llmCallId: call.id });
-    if (tools.length === 0) continue;
-    toolCallsByCall.set(call.id, tools);
+  // Tool calls: one query for the session (its index covers session and time), grouped by the calls shown.
+  const shown = new Set(llmCalls.map((c) => c.id));
+  const firstShownNs = llmCalls.length > 0 ? llmCalls[0].startNs : atNs;
+  if (llmCalls.length > 0) {
+    // Few calls shown (--once on a big recording): one indexed lookup per call beats reading the session's list.
+    const perCall = sessionId === undefined || llmCalls.length * 4 < (summary?.llmCalls ?? 0);
+    const tools = perCall ? llmCalls.flatMap((c) => store.toolCalls({ atNs, llmCallId: c.id })) : store.toolCalls({ atNs, sessionId });
     for (const t of tools) {
-      for (const link of store.causalLinks({ toolCallId: t.id })) {
-        const eff = describeEffect(store, link.targetKind, link.targetId, processById, atNs);
-        if (!eff) continue;
-        let list = effectsByToolCall.get(t.id);
-        if (!list) effectsByToolCall.set(t.id, (list = []));
-        list.push({ ...eff, method: link.method, confidence: link.confidence });
+      if (t.tsNs < firstShownNs && !shown.has(t.llmCallId)) continue;
+      if (!shown.has(t.llmCallId)) continue;
+      let list = toolCallsByCall.get(t.llmCallId);
+      if (!list) toolCallsByCall.set(t.llmCallId, (list = []));
+      list.push(t);
+    }
+  }
+  // What each tool call caused: point lookups per shown tool call, only when asked (--once, detail views).
+  if (withEffects) {
+    for (const list of toolCallsByCall.values()) {
+      for (const t of list) {
+        for (const link of store.causalLinks({ toolCallId: t.id })) {
+          const eff = describeEffect(store, link.targetKind, link.targetId, processById, atNs);
+          if (!eff) continue;
+          let effects = effectsByToolCall.get(t.id);
+          if (!effects) effectsByToolCall.set(t.id, (effects = []));
+          effects.push({ ...eff, method: link.method, confidence: link.confidence });
+        }
       }
     }
   }

@@ -10,7 +10,7 @@ export class TmuxSession {
   readonly name = `agentsight-tui-${process.pid}-${counter++}`;
 
   constructor(readonly command: string, readonly width = 120, readonly height = 40, readonly env: Record<string, string> = {}) {
-    const envs = Object.entries({ NCURSES_NO_UTF8_ACS: '1', TZ: 'UTC', LANG: 'C.UTF-8', ...env }).map(([k, v]) => `${k}=${v}`);
+    const envs = Object.entries({ TZ: 'UTC', LANG: 'C.UTF-8', ...env }).map(([k, v]) => `${k}=${v}`);
     // The trailing marker and sleep keep the pane open after top exits, so the restored terminal can be inspected.
     const script = `cd ${ROOT} && env ${envs.join(' ')} ${command}; echo __EXIT__$?; sleep 600`;
     execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(width), '-y', String(height), script]);

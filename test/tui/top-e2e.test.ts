@@ -80,7 +80,7 @@ afterEach(async () => {
     try {
       if (!s.capture().some((l) => l.includes('__EXIT__'))) {
         s.keys('Escape', 'Escape', 'q');
-        await s.waitFor((l) => l.some((x) => x.includes('__EXIT__')), 'exit', 5000);
+        await s.waitFor((l) => l.some((x) => x.includes('__EXIT__')), 'exit', 30_000); // live capture takes a moment to stop
       }
     } finally {
       s.kill();
@@ -256,5 +256,30 @@ describe('agentsight top in a terminal', () => {
     expect(lines.join('\n')).toMatch(/__EXIT__143/);
     expect(t.display('#{alternate_on}')).toBe('0');
     expect(t.display('#{cursor_flag}')).toBe('1');
+  });
+});
+
+describe('agentsight top live', () => {
+  it('shows an agent session as it appears, pauses on the scrubber while capture goes on, and returns to live', async () => {
+    const t = new TmuxSession(`bin/agentsight top --utc 2>>${path.join(dir, 'stderr.txt')}`, 120, 40);
+    sessions.push(t);
+    await t.waitFor((l) => /LIVE/.test(l[0]) && l.some((x) => x.includes('F10')), 'live frame', 60_000);
+    // A process whose executable is named like Claude Code's is recognised as an agent by the live collector.
+    const fake = path.join(dir, 'bin', 'claude');
+    fs.mkdirSync(path.dirname(fake), { recursive: true });
+    fs.copyFileSync('/bin/sleep', fake);
+    const { spawn } = await import('node:child_process');
+    const agent = spawn(fake, ['30'], { stdio: 'ignore' });
+    try {
+      let lines = await t.waitFor((l) => sessionRows(l).some((r) => r.includes('claude-code')), 'the agent session', 30_000);
+      expectFits(lines, 120);
+      t.keys('Left');
+      lines = await t.waitFor((l) => /PAUSED \d\d:\d\d:\d\d/.test(l[0]), 'paused view');
+      t.keys('L');
+      lines = await t.waitFor((l) => /LIVE/.test(l[0]) && !/PAUSED/.test(l[0]), 'back to live');
+      expectFits(lines, 120);
+    } finally {
+      agent.kill('SIGKILL');
+    }
   });
 });

@@ -9,7 +9,7 @@ import { displayList } from './session-list';
 import { emptyTimeline, promptRows, type Timeline, type ViewData, type ViewState } from './view-state';
 
 /** Rows per pane kept in memory for the selected session; panes page through these, widgets see only a screenful. */
-export const PANE_LIMITS: DetailLimits = { processes: 3000, files: 1000, net: 300, llmCalls: 500 };
+export const PANE_LIMITS: DetailLimits = { processes: 2000, files: 1000, net: 300, llmCalls: 500 };
 
 /** Slots in the timeline at most: one per second up to a day, coarser beyond. */
 const MAX_SLOTS = 86_400;
@@ -76,7 +76,7 @@ export class DataSource {
   /** The selected session's detail panes. */
   loadDetail(state: ViewState): void {
     const summary = this.data.list.find((s) => s.id === state.selectedSessionId) ?? null;
-    const detail = summary ? loadSessionDetail(this.store, summary, state.atNs, PANE_LIMITS) : null;
+    const detail = summary ? loadSessionDetail(this.store, summary, state.atNs, PANE_LIMITS, 0, false) : null;
     this.data = {
       ...this.data,
       detail,

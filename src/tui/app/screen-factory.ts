@@ -39,6 +39,9 @@ export function utf8Locale(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 export function createScreen(opts: ScreenOptions = {}): AppScreen {
+  // blessed turns box-drawing characters into the terminal's alternate charset (ACS) unless told UTF-8 box drawing
+  // works; on a UTF-8 locale it does, and ACS under tmux/screen shows up as letters (lqqk) in copies of the screen.
+  if (utf8Locale() && process.env['NCURSES_NO_UTF8_ACS'] === undefined) process.env['NCURSES_NO_UTF8_ACS'] = '1';
   // Loaded here so that `top --once` never pays for blessed.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const blessed = require('blessed') as typeof import('blessed');

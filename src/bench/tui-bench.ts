@@ -1,0 +1,186 @@
+/**
+ * `top` on the 1M-event fixture recording (50 sessions, 10k LLM calls; src/fixtures/generate-db.ts, cached in
+ * $TMPDIR/agentsight-fixtures): goals from issue 6.
+ * - `top --db FILE --once` wall time, as a user runs it (the built CLI in a fresh node, stdout to a pipe): median of 5.
+ * - scrubber seek: DataSource.loadAll at random moments (every query a seek makes), median and p95 of 30.
+ * - frame build + render: buildFrame + blessed setContent + screen.render into a 120x40 in-memory terminal while
+ *   the cursor walks the list and the scrubber moves; median of 300 frames.
+ * - CPU of an idle `top` and of a 16x replay: the real CLI in a tmux terminal, utime+stime from /proc over 10 s.
+ * - RSS of that process (VmHWM).
+ *
+ * Run alone: `node dist/bench/tui-bench.js`. Exported for the bench runner: runTuiBench().
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { cachedFixtureDb } from '../fixtures/generate-db';
+import { openRecording } from '../store';
+import { DataSource } from '../tui/app/data-source';
+import { buildFrame } from '../tui/app/frame';
+import { initialState } from '../tui/app/view-state';
+import { recordingSpan } from '../tui/once-report';
+import type { BenchResult } from './types';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'agentsight');
+const FIXTURE = { sessions: 50, events: 1_000_000, llmCalls: 10_000, seed: 1 };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Deterministic pseudo-random moments, so runs compare. */
+function moments(n: number, start: number, end: number): number[] {
+  let a = 12345;
+  return Array.from({ length: n }, () => {
+    a = (a * 1103515245 + 12345) % 2147483648;
+    return start + (a / 2147483648) * (end - start);
+  });
+}
+
+async function onceWall(db: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t = process.hrtime.bigint();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'top', '--db', db, '--once'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TZ: 'UTC', NO_COLOR: '1' } });
+      child.stdout.resume();
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`top --once exited ${code}`))));
+    });
+    if (i > 0) times.push(Number(process.hrtime.bigint() - t) / 1e6); // the first run warms the page cache
+  }
+  return times;
+}
+
+function seeks(db: string): number[] {
+  const store = openRecording(db);
+  try {
+    const { startNs, endNs } = recordingSpan(store.info());
+    const st = initialState(startNs, endNs, false);
+    const ds = new DataSource(store, undefined, startNs);
+    ds.loadTimeline(startNs, endNs);
+    ds.loadAll(st);
+    const out: number[] = [];
+    for (const at of moments(30, startNs, endNs)) {
+      st.atNs = at;
+      const t = performance.now();
+      ds.loadAll(st);
+      out.push(performance.now() - t);
+    }
+    return out;
+  } finally {
+    store.close();
+  }
+}
+
+function frames(db: string): number[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const blessed = require('blessed') as typeof import('blessed');
+  const output = Object.assign(new PassThrough(), { isTTY: true, columns: 120, rows: 40 });
+  output.resume();
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+  const screen = blessed.screen({ input: input as never, output: output as never, terminal: 'xterm-256color', warnings: false, fullUnicode: true, smartCSR: true });
+  const box = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%', tags: true });
+  const store = openRecording(db);
+  try {
+    const { startNs, endNs } = recordingSpan(store.info());
+    const st = initialState(startNs, endNs, false);
+    const ds = new DataSource(store, undefined, startNs);
+    ds.loadTimeline(startNs, endNs);
+    ds.loadAll(st);
+    const out: number[] = [];
+    const fo = { color: true, ascii: false, utc: true };
+    for (let i = 0; i < 300; i++) {
+      // What changes between frames without a data load: cursors and focus (seeks are measured above).
+      st.focus = (['processes', 'prompts', 'files', 'network'] as const)[i % 4];
+      st.cursor[st.focus] = i;
+      const t = performance.now();
+      const f = buildFrame(st, ds.view, 120, 40, fo);
+      box.setContent(f.tagged.join('\n'));
+      screen.render();
+      out.push(performance.now() - t);
+    }
+    return out;
+  } finally {
+    store.close();
+    screen.destroy();
+  }
+}
+
+function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+async function interactive(db: string): Promise<{ idle: number; play16: number; rss: number; hwm: number }> {
+  const name = `agentsight-bench-${process.pid}`;
+  const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8' });
+  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', `env LANG=C.UTF-8 TZ=UTC ${process.execPath} ${BIN} top --db ${db}; sleep 60`);
+  try {
+    const pane = tmux('display-message', '-p', '-t', name, '#{pane_pid}').trim();
+    const deadline = Date.now() + 20_000;
+    let pid = 0;
+    while (Date.now() < deadline) {
+      const r = spawnSync('pgrep', ['-P', pane, '-f', 'agentsight top'], { encoding: 'utf8' });
+      pid = Number(r.stdout.trim().split('\n')[0]);
+      if (pid && tmux('capture-pane', '-p', '-t', name).includes('F10')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!pid) throw new Error('top did not start');
+    const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const sample = async (ms: number) => {
+      const c0 = cpuTicks(pid);
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, ms));
+      return ((cpuTicks(pid) - c0) / hz / ((Date.now() - t0) / 1000)) * 100;
+    };
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = await sample(10_000);
+    tmux('send-keys', '-t', name, '0', '+', '+', 'Space');
+    await new Promise((r) => setTimeout(r, 1000));
+    const play16 = await sample(10_000);
+    const rss = rssKb(pid, 'VmRSS');
+    const hwm = rssKb(pid, 'VmHWM');
+    tmux('send-keys', '-t', name, 'q');
+    return { idle, play16, rss, hwm };
+  } finally {
+    spawnSync('tmux', ['kill-session', '-t', name]);
+  }
+}
+
+export async function runTuiBench(): Promise<BenchResult[]> {
+  const db = cachedFixtureDb(FIXTURE);
+  const what = `fixture ${FIXTURE.sessions} sessions, ${FIXTURE.events.toLocaleString('en')} events, ${FIXTURE.llmCalls.toLocaleString('en')} LLM calls`;
+  const res: BenchResult[] = [];
+  const once = await onceWall(db);
+  res.push({ name: 'top --db --once wall', value: round(median(once), 0), unit: 'ms', detail: `median of ${once.length} runs of the built CLI, stdout to a pipe; goal ≤ 300 ms; ${what}` });
+  const s = seeks(db);
+  res.push({ name: 'scrubber seek', value: round(median(s)), unit: 'ms', detail: `median of ${s.length} seeks (all queries of one seek), p95 ${round(pct(s, 0.95))} ms; goal ≤ 50 ms` });
+  const f = frames(db);
+  res.push({ name: 'frame build+render', value: round(median(f), 2), unit: 'ms', detail: `median of ${f.length} frames at 120x40 (buildFrame + blessed render), p95 ${round(pct(f, 0.95), 2)} ms; goal ≤ 16 ms` });
+  const i = await interactive(db);
+  res.push({ name: 'CPU idle top', value: round(i.idle, 2), unit: '% of a core', detail: 'replay paused, 10 s of utime+stime from /proc; goal ≤ 1%' });
+  res.push({ name: 'CPU replay 16x', value: round(i.play16, 2), unit: '% of a core', detail: 'playing at 16x, 10 s of utime+stime from /proc; goal ≤ 5%' });
+  res.push({ name: 'top RSS', value: Math.round(i.hwm / 1024), unit: 'MiB', detail: `peak (VmHWM) of the interactive top after idle + 16x replay; VmRSS ${Math.round(i.rss / 1024)} MiB` });
+  return res;
+}
+
+if (require.main === module) {
+  runTuiBench().then(
+    (rs) => {
+      for (const r of rs) console.log(`${r.name}: ${r.value} ${r.unit}  (${r.detail})`);
+    },
+    (err) => {
+      console.error(`tui bench failed: ${(err as Error).message}`);
+      process.exitCode = 1;
+    },
+  );
+}
