@@ -187,7 +187,8 @@ function statCacheKey(p: string): string | null {
 function sha256File(elf: ElfFile): string {
   const h = createHash('sha256');
   const chunk = 8 << 20;
-  for (let off = 0; off < elf.size; off += chunk) h.update(elf.read(off, Math.min(chunk, elf.size - off)));
+  const scratch = Buffer.allocUnsafe(chunk);
+  for (let off = 0; off < elf.size; off += chunk) h.update(elf.readInto(scratch, off, Math.min(chunk, elf.size - off)));
   return h.digest('hex');
 }
 

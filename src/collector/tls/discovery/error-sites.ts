@@ -43,11 +43,12 @@ function isReadOnlyData(seg: { type: number; flags: number }): boolean {
 export function findStringsEndingWith(elf: ElfFile, suffix: string): number[] {
   const needle = Buffer.from(suffix + '\0', 'latin1');
   const found = new Set<number>();
+  const scratch = Buffer.allocUnsafe(CHUNK + needle.length + 4096);
   for (const seg of elf.segments) {
     if (!isReadOnlyData(seg)) continue;
     for (let pos = 0; pos < seg.filesz; pos += CHUNK) {
       const len = Math.min(CHUNK + needle.length + 4096, seg.filesz - pos);
-      const buf = elf.read(seg.offset + pos, len);
+      const buf = elf.readInto(scratch, seg.offset + pos, len);
       for (let i = buf.indexOf(needle); i >= 0 && i < CHUNK; i = buf.indexOf(needle, i + 1)) {
         found.add(seg.vaddr + pos + i);
         // Walk back to the start of the C string (bounded: paths are short).
@@ -64,10 +65,11 @@ export function findStringsEndingWith(elf: ElfFile, suffix: string): number[] {
 /** Whether `needle` occurs in the file's read-only data segments (e.g. a Rust crate path in panic data). */
 export function dataContains(elf: ElfFile, needle: string): boolean {
   const n = Buffer.from(needle, 'latin1');
+  const scratch = Buffer.allocUnsafe(CHUNK + n.length);
   for (const seg of elf.segments) {
     if (!isReadOnlyData(seg)) continue;
     for (let pos = 0; pos < seg.filesz; pos += CHUNK) {
-      const buf = elf.read(seg.offset + pos, Math.min(CHUNK + n.length, seg.filesz - pos));
+      const buf = elf.readInto(scratch, seg.offset + pos, Math.min(CHUNK + n.length, seg.filesz - pos));
       if (buf.indexOf(n) >= 0) return true;
     }
   }
