@@ -1,0 +1,202 @@
+// TLS plaintext capture with real clients against a local TLS server (127.0.0.1, own certificate): every byte of a
+// 16 MiB request and a 16 MiB response is captured, in order, per connection, for each TLS stack.
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentBinaries } from '../helpers/agents';
+import { runAsync } from '../helpers/async-run';
+import { CLI, bpfAvailable } from '../helpers/bpf-env';
+
+const enabled = bpfAvailable();
+const SIZE = 16 << 20;
+let dir: string;
+let server: https.Server;
+let port: number;
+let reqFile: string;
+let reqSha: string;
+const respBody = crypto.randomBytes(SIZE);
+const respSha = crypto.createHash('sha256').update(respBody).digest('hex');
+const received: string[] = [];
+
+function sha(b: Uint8Array): string {
+  return crypto.createHash('sha256').update(b).digest('hex');
+}
+
+/** The HTTP/1.1 message bodies in one direction of a captured stream (content-length framing). */
+function bodies(stream: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let off = 0;
+  while (off < stream.length) {
+    const end = stream.indexOf('\r\n\r\n', off);
+    if (end < 0) break;
+    const head = stream.subarray(off, end).toString('latin1');
+    const m = /content-length:\s*(\d+)/i.exec(head);
+    const len = m ? Number(m[1]) : 0;
+    out.push(stream.subarray(end + 4, end + 4 + len));
+    off = end + 4 + len;
+  }
+  return out;
+}
+
+interface Captured {
+  conns: Array<{ id: number; out: Buffer; in: Buffer; lost: number }>;
+  losses: Array<{ source: string; n: number }>;
+}
+
+function captured(db: string): Captured {
+  const d = new Database(db, { readonly: true });
+  try {
+    const conns = (d.prepare('SELECT id, lost_bytes FROM tls_conns ORDER BY id').all() as Array<{ id: number; lost_bytes: number }>).map((c) => {
+      const chunks = d.prepare('SELECT dir, data FROM tls_chunks WHERE conn_id = ? ORDER BY dir, seq').all(c.id) as Array<{ dir: number; data: Buffer }>;
+      return {
+        id: c.id,
+        out: Buffer.concat(chunks.filter((x) => x.dir === 0).map((x) => x.data)),
+        in: Buffer.concat(chunks.filter((x) => x.dir === 1).map((x) => x.data)),
+        lost: c.lost_bytes,
+      };
+    });
+    const losses = d.prepare("SELECT source, SUM(count) AS n FROM losses WHERE source NOT IN ('argv:clipped', 'path:clipped') GROUP BY source").all() as Captured['losses'];
+    return { conns, losses };
+  } finally {
+    d.close();
+  }
+}
+
+async function record(name: string, cmd: string[], env: NodeJS.ProcessEnv = {}) {
+  const db = path.join(dir, `${name}.db`);
+  const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...cmd], { env: { ...process.env, ...env } });
+  return { db, ...r };
+}
+
+function expectLossless16MiB(db: string) {
+  const c = captured(db);
+  expect(c.losses).toEqual([]);
+  const withBody = c.conns.filter((x) => x.out.length > SIZE);
+  expect(withBody).toHaveLength(1);
+  const conn = withBody[0];
+  expect(conn.lost).toBe(0);
+  const reqBodies = bodies(conn.out);
+  const respBodies = bodies(conn.in);
+  expect(reqBodies.map((b) => b.length)).toContain(SIZE);
+  expect(reqBodies.map(sha)).toContain(reqSha);
+  expect(respBodies.map(sha)).toContain(respSha);
+}
+
+describe.skipIf(!enabled)('TLS plaintext capture, 16 MiB each way', () => {
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    reqFile = path.join(dir, 'req.bin');
+    const req = crypto.randomBytes(SIZE);
+    fs.writeFileSync(reqFile, req);
+    reqSha = sha(req);
+    server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (rq, rs) => {
+      const h = crypto.createHash('sha256');
+      rq.on('data', (d) => h.update(d));
+      rq.on('end', () => {
+        received.push(h.digest('hex'));
+        if (rq.url === '/small') {
+          rs.setHeader('content-type', 'application/json');
+          rs.end(JSON.stringify({ ok: true, url: rq.url }));
+          return;
+        }
+        rs.setHeader('content-type', 'application/octet-stream');
+        rs.setHeader('content-length', String(SIZE));
+        rs.end(respBody);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => {
+    server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('curl (system libssl: SSL_write/SSL_read)', async () => {
+    const out = path.join(dir, 'curl.out');
+    const r = await record('curl', ['curl', '-sk', '--http1.1', '--data-binary', `@${reqFile}`, '-o', out, `https://127.0.0.1:${port}/upload`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sha(fs.readFileSync(out))).toBe(respSha);
+    expect(r.stderr).toMatch(/TLS of .*curl: openssl in .*libssl/);
+    expectLossless16MiB(r.db);
+  });
+
+  it('python3 (libssl _ex variants)', async () => {
+    const script = `import ssl, urllib.request, hashlib
+ctx = ssl._create_unverified_context()
+body = open(${JSON.stringify(reqFile)}, 'rb').read()
+r = urllib.request.urlopen(urllib.request.Request('https://127.0.0.1:${port}/upload', data=body, method='POST'), context=ctx)
+print(hashlib.sha256(r.read()).hexdigest())`;
+    const r = await record('python', ['python3', '-c', script]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(respSha);
+    expectLossless16MiB(r.db);
+  });
+
+  it('node https (OpenSSL linked into node)', async () => {
+    const script = `const https = require('https'); const fs = require('fs'); const crypto = require('crypto');
+const body = fs.readFileSync(${JSON.stringify(reqFile)});
+const rq = https.request({ host: '127.0.0.1', port: ${port}, path: '/upload', method: 'POST', rejectUnauthorized: false, headers: { 'content-length': body.length } }, (rs) => {
+  const h = crypto.createHash('sha256'); rs.on('data', (d) => h.update(d)); rs.on('end', () => console.log(h.digest('hex')));
+});
+rq.end(body);`;
+    const r = await record('node', ['node', '-e', script]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(respSha);
+    expect(r.stderr).toMatch(/TLS of .*node: openssl in .*node/);
+    expectLossless16MiB(r.db);
+  });
+
+  it('bun fetch (BoringSSL inside the stripped bun binary)', async () => {
+    const bun = agentBinaries()['bun'];
+    expect(bun, 'bun installed from npm').toBeTruthy();
+    const script = `const body = await Bun.file(${JSON.stringify(reqFile)}).arrayBuffer();
+const r = await fetch('https://127.0.0.1:${port}/upload', { method: 'POST', body, tls: { rejectUnauthorized: false } });
+const b = new Uint8Array(await r.arrayBuffer());
+console.log(new Bun.CryptoHasher('sha256').update(b).digest('hex'));`;
+    const f = path.join(dir, 'client.mjs');
+    fs.writeFileSync(f, script);
+    const r = await record('bun', [bun, f]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(respSha);
+    expect(r.stderr).toMatch(/TLS of .*bun: boringssl/);
+    expectLossless16MiB(r.db);
+  });
+
+  it('100 concurrent connections from one process come out as 100 separate, correct streams', async () => {
+    const script = `const https = require('https');
+const agent = new https.Agent({ keepAlive: false, maxSockets: 1000 });
+let done = 0;
+for (let i = 0; i < 100; i++) {
+  const body = JSON.stringify({ conn: i, pad: 'x'.repeat(1000 + i) });
+  const rq = https.request({ host: '127.0.0.1', port: ${port}, path: '/small', method: 'POST', agent, rejectUnauthorized: false, headers: { 'content-length': Buffer.byteLength(body) } }, (rs) => {
+    rs.resume(); rs.on('end', () => { if (++done === 100) console.log('done'); });
+  });
+  rq.end(body);
+}`;
+    const r = await record('conc', ['node', '-e', script]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('done');
+    const c = captured(r.db);
+    expect(c.losses).toEqual([]);
+    const withReq = c.conns.filter((x) => x.out.includes('POST /small'));
+    expect(withReq).toHaveLength(100);
+    const seen = new Set<number>();
+    for (const conn of withReq) {
+      const reqBodies = bodies(conn.out);
+      expect(reqBodies).toHaveLength(1);
+      const j = JSON.parse(reqBodies[0].toString());
+      expect(j.pad.length).toBe(1000 + j.conn);
+      seen.add(j.conn);
+      expect(JSON.parse(bodies(conn.in)[0].toString())).toEqual({ ok: true, url: '/small' });
+    }
+    expect(seen.size).toBe(100);
+  });
+});
