@@ -32,6 +32,13 @@ export function pieces(text: string, size = 8): string[] {
   return out;
 }
 
+/** Arguments in the shape each agent's shell tool expects, so real agents actually run the command. */
+export function toolInput(name: string): Record<string, unknown> {
+  if (name === 'shell') return { command: ['bash', '-lc', TOOL_COMMAND] }; // Codex
+  if (name === 'exec_command') return { cmd: TOOL_COMMAND }; // newer Codex
+  return { command: TOOL_COMMAND }; // Claude Code Bash, Gemini CLI run_shell_command
+}
+
 function words(s: string): number {
   return s.split(/\s+/).filter(Boolean).length;
 }
@@ -91,7 +98,7 @@ export function decide(api: ApiKind, rawBody: Buffer, body: any, pathModel: stri
   if (info.toolNames.length > 0 && !info.hasToolResult) {
     const name = info.toolNames.find((n) => /^(bash|shell|run_shell_command|exec_command)$/i.test(n)) ?? info.toolNames[0]!;
     const callId = api === 'anthropic' ? `toolu_fake${String(seq).padStart(6, '0')}` : api === 'gemini' ? `${name}-${seq}` : `call_fake${String(seq).padStart(6, '0')}`;
-    return { kind: 'tool', callId, name, input: { command: TOOL_COMMAND }, text: 'I will run a command.', usage: usage(12) };
+    return { kind: 'tool', callId, name, input: toolInput(name), text: 'I will run a command.', usage: usage(12) };
   }
   const text = info.hasToolResult ? FINAL_TEXT : PLAIN_TEXT;
   return { kind: 'text', text, thinking: info.wantsThinking ? THINKING_TEXT : null, usage: usage(words(text)) };

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FINAL_TEXT, PLAIN_TEXT, THINKING_TEXT, TOOL_COMMAND } from '../../fake-llm/replies';
+import { FINAL_TEXT, PLAIN_TEXT, THINKING_TEXT, TOOL_COMMAND, toolInput } from '../../fake-llm/replies';
 import { CLAUDE_SESSION, CODEX_SESSION, SECRETS } from '../../fake-llm/scenarios';
 import { decodeFixture, FIXTURE_DIR, fixtureNames, loadFixture, newSink, type Decoded } from './fixture-util';
 
@@ -97,7 +97,7 @@ describe('LLM fixtures', () => {
     const d = decodeFixture(loadFixture('openai-chat-stream-fetch'));
     const [a] = d.calls;
     expect(a!.call).toMatchObject({ provider: 'openai-chat', streaming: true, requestModel: 'gpt-4o-mini', responseText: 'I will run a command.', stopReason: 'tool_calls', inputTokens: inTok(d, 0), outputTokens: 12, cacheReadTokens: 0, incomplete: false, systemPrompt: 'You are a coding agent. Use tools when needed.' });
-    expect(a!.toolCalls.map((t) => [t.callId, t.name, JSON.parse(t.inputJson)])).toEqual([['call_fake000001', 'shell', { command: TOOL_COMMAND }]]);
+    expect(a!.toolCalls.map((t) => [t.callId, t.name, JSON.parse(t.inputJson)])).toEqual([['call_fake000001', 'shell', toolInput('shell')]]);
   });
 
   it('OpenAI Chat over HTTP/2 with zstd (curl): the tool result is found and the text decoded', () => {
@@ -119,7 +119,7 @@ describe('LLM fixtures', () => {
     expect(d.calls).toHaveLength(2);
     const [a, b] = d.calls;
     expect(a!.call).toMatchObject({ provider: 'openai-responses', streaming: true, agent: 'codex', agentSessionId: CODEX_SESSION, stopReason: 'tool_calls', inputTokens: inTok(d, 0), outputTokens: 12, reasoningTokens: 11, incomplete: false });
-    expect(a!.toolCalls.map((t) => [t.callId, t.name, JSON.parse(t.inputJson)])).toEqual([['call_fake000001', 'shell', { command: TOOL_COMMAND }]]);
+    expect(a!.toolCalls.map((t) => [t.callId, t.name, JSON.parse(t.inputJson)])).toEqual([['call_fake000001', 'shell', toolInput('shell')]]);
     expect(b!.call).toMatchObject({ responseText: FINAL_TEXT, thinking: THINKING_TEXT, cacheReadTokens: Math.floor(inTok(d, 1) / 2), stopReason: 'completed' });
     expect(b!.toolResults.map((r) => r.callId)).toEqual(['call_fake000001']);
   });
@@ -140,6 +140,23 @@ describe('LLM fixtures', () => {
     expect(res.call).toMatchObject({ streaming: false, requestModel: 'gemini-2.5-flash', responseText: FINAL_TEXT, cacheReadTokens: Math.floor(inTok(j, 0) / 2) });
     expect(res.toolResults.map((r) => [r.callId, r.name, r.text])).toEqual([[call.toolCalls[0]!.callId, 'run_shell_command', 'Exit Code: 0']]);
     expect(PLAIN_TEXT).not.toBe(FINAL_TEXT);
+  });
+
+  it('real Codex CLI traffic (HTTP/2 over rustls): tool call in turn 1 links to its result in turn 2', () => {
+    const t1 = decodeFixture(loadFixture('codex-0.169-exec-turn1'));
+    const t2 = decodeFixture(loadFixture('codex-0.169-exec-turn2'));
+    expect([...t1.losses, ...t2.losses]).toEqual([]);
+    const a = t1.calls[0]!;
+    const b = t2.calls[0]!;
+    expect(a.call).toMatchObject({ provider: 'openai-responses', streaming: true, agent: 'codex', stopReason: 'tool_calls', outputTokens: 12, incomplete: false });
+    expect(a.call.agentSessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b.call.agentSessionId).toBe(a.call.agentSessionId);
+    expect(a.call.systemPrompt!.length).toBeGreaterThan(1000);
+    expect(a.call.inputTokens).toBe(inTok(t1, 0));
+    expect(a.toolCalls.map((t) => [t.name, JSON.parse(t.inputJson)])).toEqual([['exec_command', toolInput('exec_command')]]);
+    expect(b.toolResults.map((r) => r.callId)).toEqual([a.toolCalls[0]!.callId]);
+    expect(b.toolResults[0]!.text).toMatch(/Process exited with code 0/);
+    expect(b.call.responseText).toBe(FINAL_TEXT);
   });
 
   it('capture started mid-connection (h2 without preface): headers unknown, no guessed call, losses counted', () => {
