@@ -91,7 +91,7 @@ function frames(db: string): number[] {
     ds.loadTimeline(startNs, endNs);
     ds.loadAll(st);
     const out: number[] = [];
-    const fo = { color: true, ascii: false, utc: true };
+    const fo = { color: true, ascii: false, utc: true, plain: false };
     for (let i = 0; i < 300; i++) {
       // What changes between frames without a data load: cursors and focus (seeks are measured above).
       st.focus = (['processes', 'prompts', 'files', 'network'] as const)[i % 4];

@@ -236,3 +236,48 @@ describe('fixture generator', () => {
     rb.close();
   });
 });
+
+describe('screen factory decisions', () => {
+  it('drives 256-colour terminals as xterm-256color and detects UTF-8 locales', async () => {
+    const { blessedTerminal, utf8Locale } = await import('../../src/tui/app/screen-factory');
+    expect(blessedTerminal({ TERM: 'tmux-256color' })).toBe('xterm-256color');
+    expect(blessedTerminal({ TERM: 'screen-256color' })).toBe('xterm-256color');
+    expect(blessedTerminal({ TERM: 'xterm-kitty', COLORTERM: 'truecolor' })).toBe('xterm-256color');
+    expect(blessedTerminal({ TERM: 'screen' })).toBe('xterm');
+    expect(blessedTerminal({})).toBe('xterm');
+    expect(utf8Locale({ LANG: 'C.UTF-8' })).toBe(true);
+    expect(utf8Locale({ LANG: 'en_US.utf8' })).toBe(true);
+    expect(utf8Locale({ LANG: 'C' })).toBe(false);
+    expect(utf8Locale({ LC_ALL: 'C', LANG: 'C.UTF-8' })).toBe(false);
+  });
+});
+
+describe('views', () => {
+  it('expands the focused pane, shows help, and lays out detail views at any width', async () => {
+    const { llmCallView, processView } = await import('../../src/tui/app/detail-views');
+    const { st, ds } = loaded();
+    const env = { data: ds.view, pageRows: 10 };
+    ACTIONS.focusPrompts(st, env);
+    ACTIONS.expand(st, env);
+    let f = buildFrame(st, ds.view, 100, 30, FO).plain;
+    expect(f[1]).toContain('▸5 Prompts');
+    expect(f.join('\n')).not.toContain('2 Processes');
+    ACTIONS.help(st, env);
+    f = buildFrame(st, ds.view, 100, 30, FO).plain;
+    expect(f.join('\n')).toContain('Columns (F6 or < > to sort, I to invert)');
+    ACTIONS.back(st, env);
+    const call = ds.view.prompts[0].call;
+    const v = llmCallView(store, call.id, st.atNs, { ascii: false, utc: true })!;
+    st.details.push(v);
+    for (const w of [60, 120]) {
+      f = buildFrame(st, ds.view, w, 30, FO).plain;
+      expect(f[1]).toMatch(/LLM call \d+/);
+      for (const line of f) expect(strWidth(line)).toBe(w);
+    }
+    expect(v.render(60).length).toBeGreaterThan(v.render(120).length - 1);
+    ACTIONS.back(st, env);
+    expect(st.details).toHaveLength(0);
+    const pv = processView(store, ds.view.treeLines[0].node.proc.id, st.atNs, { ascii: true, utc: true })!;
+    expect(pv.render(80).map((l) => l.map((s) => s.t).join('')).join('\n')).toMatch(/argv +/);
+  });
+});

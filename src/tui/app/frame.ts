@@ -13,6 +13,8 @@ import { strWidth } from '../text-width';
 
 export interface FrameOptions extends LineOptions {
   utc: boolean;
+  /** Also produce the plain text of each row (tests, width checks); the render loop does not need it. */
+  plain?: boolean;
 }
 
 export interface Frame {
@@ -44,6 +46,7 @@ class Canvas {
     let plain = '';
     for (const p of parts) {
       tagged += renderLine(p.line, p.width, this.opts, p.fill);
+      if (this.opts.plain === false) continue;
       const t = plainText(p.line, p.width, this.opts);
       plain += t + ' '.repeat(Math.max(0, p.width - strWidth(t)));
     }

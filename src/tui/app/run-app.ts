@@ -38,7 +38,7 @@ export async function runApp(store: Store, opts: TopOptions & { atNs?: number })
   const st = initialState(startNs, endNs, live !== undefined, opts.atNs);
   const ascii = opts.ascii === true || (!utf8Locale() && process.env['AGENTSIGHT_FORCE_UNICODE'] !== '1');
   const color = !(opts.noColor || (process.env['NO_COLOR'] ?? '') !== '');
-  const fo: FrameOptions = { color, ascii, utc: opts.utc === true };
+  const fo: FrameOptions = { color, ascii, utc: opts.utc === true, plain: false };
   const vo: ViewOptions = { ascii, utc: opts.utc === true };
 
   const ds = new DataSource(store, live, startNs);
