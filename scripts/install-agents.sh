@@ -39,7 +39,11 @@ nm="$cache_dir/node_modules"
 # Do what the skipped postinstalls would have done locally: put the native binary over the bin/*.exe
 # placeholder, so node_modules/.bin/claude and .bin/bun run the real programs (hard link, no copy).
 place_native() { # placeholder, native
-  if [ -f "$2" ] && ! cmp -s "$1" "$2"; then ln -f "$2" "$1" 2>/dev/null || cp -f "$2" "$1"; chmod +x "$1"; fi
+  [ -f "$2" ] || return 0
+  [ "$1" -ef "$2" ] && return 0 # already the same file (hard link)
+  cmp -s "$1" "$2" && return 0
+  ln -f "$2" "$1" 2>/dev/null || cp -f "$2" "$1"
+  chmod +x "$1"
 }
 
 print_bin() { # name, candidate paths...
