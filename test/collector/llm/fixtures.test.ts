@@ -159,6 +159,26 @@ describe('LLM fixtures', () => {
     expect(b.call.responseText).toBe(FINAL_TEXT);
   });
 
+  it('real Claude Code traffic (HTTP/1.1 keep-alive, zstd): two turns on one connection', () => {
+    const d = decodeFixture(loadFixture('claude-code-2.1.197-print'));
+    expect(d.losses).toEqual([]);
+    expect(d.exchanges.map((e) => [e.protocol, e.path, e.status, e.complete])).toEqual([
+      ['http/1.1', '/v1/messages?beta=true', 200, true],
+      ['http/1.1', '/v1/messages?beta=true', 200, true],
+    ]);
+    expect(d.exchanges[0]!.respHeaders).toContainEqual(['content-encoding', 'zstd']);
+    const [a, b] = d.calls;
+    expect(a!.call).toMatchObject({ provider: 'anthropic', streaming: true, agent: 'claude-code', stopReason: 'tool_use', incomplete: false });
+    expect(a!.call.agentSessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b!.call.agentSessionId).toBe(a!.call.agentSessionId);
+    expect(a!.toolCalls.map((t) => [t.name, JSON.parse(t.inputJson)])).toEqual([['Bash', { command: TOOL_COMMAND }]]);
+    expect(b!.toolResults.map((r) => [r.callId, r.isError])).toEqual([[a!.toolCalls[0]!.callId, false]]);
+    expect(b!.call.responseText).toBe(FINAL_TEXT);
+    const x1 = inTok(d, 0);
+    expect(a!.call.inputTokens).toBe(x1 + Math.min(x1, 100));
+    expect(JSON.stringify(d.exchanges.map((e) => e.reqHeaders))).not.toContain('sk-ant-fake-cc');
+  });
+
   it('capture started mid-connection (h2 without preface): headers unknown, no guessed call, losses counted', () => {
     const f = loadFixture('anthropic-stream-h2');
     // Drop the client's first chunk (preface, SETTINGS and the first HEADERS) as if capture attached late.
