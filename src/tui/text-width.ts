@@ -49,8 +49,12 @@ export function charWidth(cp: number): number {
   return isWide(cp) ? 2 : 1;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Columns a string occupies in a terminal. */
 export function strWidth(s: string): number {
+  // Most text is printable ASCII: one column per character, no per-code-point walk.
+  if (PRINTABLE_ASCII.test(s)) return s.length;
   let w = 0;
   for (const ch of s) w += charWidth(ch.codePointAt(0)!);
   return w;
@@ -61,6 +65,7 @@ export function strWidth(s: string): number {
  * the terminal) become visible escapes; newlines and tabs become spaces.
  */
 export function clean(s: string): string {
+  if (PRINTABLE_ASCII.test(s)) return s;
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\t\n\r]+/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
