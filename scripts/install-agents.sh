@@ -2,7 +2,9 @@
 # Installs the real agent binaries that TLS discovery is tested against, from the npm registry only.
 #
 # Usage: scripts/install-agents.sh [CACHE_DIR]     (default: <repo>/.cache/agents, gitignored)
-# Prints one "name<TAB>path" line per binary found.
+#        AGENTSIGHT_AGENTS="bun codex" scripts/install-agents.sh    (a subset of: bun claude codex gemini)
+# Prints one "name<TAB>path" line per selected binary found. Idempotent: installed packages are not fetched
+# again (AGENTSIGHT_AGENTS_UPDATE=1 forces npm to update them).
 #
 # Why --ignore-scripts: the `bun` and `@anthropic-ai/claude-code` postinstall scripts copy or download the
 # native binary into bin/*.exe (the download path leaves the npm registry). The binaries are already shipped
@@ -12,7 +14,18 @@ set -eu
 
 repo_dir=$(cd "$(dirname "$0")/.." && pwd)
 cache_dir=${1:-${AGENTSIGHT_AGENTS_DIR:-$repo_dir/.cache/agents}}
-packages="bun @anthropic-ai/claude-code @openai/codex @google/gemini-cli"
+selected=${AGENTSIGHT_AGENTS:-bun claude codex gemini}
+packages=
+for a in $selected; do
+  case "$a" in
+    bun) packages="$packages bun" ;;
+    claude) packages="$packages @anthropic-ai/claude-code" ;;
+    codex) packages="$packages @openai/codex" ;;
+    gemini) packages="$packages @google/gemini-cli" ;;
+    *) echo "install-agents: unknown agent '$a' (bun claude codex gemini)" >&2; exit 2 ;;
+  esac
+done
+wants() { case " $selected " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 mkdir -p "$cache_dir"
 [ -f "$cache_dir/package.json" ] || printf '{ "name": "agentsight-agents", "private": true }\n' >"$cache_dir/package.json"
@@ -65,17 +78,20 @@ claude_native="$nm/@anthropic-ai/claude-code-linux-$npm_arch$libc_suffix/claude"
 place_native "$nm/@anthropic-ai/claude-code/bin/claude.exe" "$claude_native"
 
 status=0
-print_bin bun "$nm/@oven/bun-linux-$npm_arch$libc_suffix/bin/bun" "$nm/@oven/bun-linux-$npm_arch/bin/bun" || status=1
-print_bin claude "$nm/@anthropic-ai/claude-code-linux-$npm_arch$libc_suffix/claude" \
-  "$nm/@anthropic-ai/claude-code-linux-$npm_arch/claude" || status=1
-# Codex's platform package is an npm alias (@openai/codex-linux-x64 -> @openai/codex@<v>-linux-x64); the
-# binary sits under vendor/<target triple>/codex/codex.
-codex_bin=$(find "$nm/@openai/codex-linux-$npm_arch" -type f -name codex -path '*vendor*' 2>/dev/null | head -n 1)
-print_bin codex "$codex_bin" || status=1
-# Gemini CLI is plain JavaScript run by node: its TLS is node's OpenSSL.
-if [ -f "$nm/@google/gemini-cli/bundle/gemini.js" ]; then
-  printf 'gemini\t%s\n' "$nm/@google/gemini-cli/bundle/gemini.js"
-else
-  echo "install-agents: no gemini bundle" >&2; status=1
+if wants bun; then print_bin bun "$bun_native" || status=1; fi
+if wants claude; then print_bin claude "$claude_native" || status=1; fi
+if wants codex; then
+  # Codex's platform package is an npm alias (@openai/codex-linux-x64 -> @openai/codex@<v>-linux-x64); the
+  # binary sits under vendor/<target triple>/.../codex.
+  codex_bin=$(find "$nm/@openai/codex-linux-$npm_arch" -type f -name codex -path '*vendor*' 2>/dev/null | head -n 1)
+  print_bin codex "$codex_bin" || status=1
+fi
+if wants gemini; then
+  # Gemini CLI is plain JavaScript run by node: its TLS is node's OpenSSL.
+  if [ -f "$nm/@google/gemini-cli/bundle/gemini.js" ]; then
+    printf 'gemini\t%s\n' "$nm/@google/gemini-cli/bundle/gemini.js"
+  else
+    echo "install-agents: no gemini bundle" >&2; status=1
+  fi
 fi
 exit $status

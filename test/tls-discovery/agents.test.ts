@@ -4,8 +4,8 @@
  * while the agent talks TLS to a local server, and the argument registers must hold exactly what the
  * server received.
  *
- * bun runs whenever scripts/install-agents.sh has installed it; Claude Code and Codex (bigger, slower) need
- * AGENTSIGHT_AGENT_TESTS=1, which also lets the tests install the agents from the npm registry.
+ * bun is installed from the npm registry when missing (AGENTSIGHT_NO_INSTALL=1 prevents it); Claude Code and Codex
+ * (bigger, slower) need AGENTSIGHT_AGENT_TESTS=1, which also installs them.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -29,7 +29,7 @@ import {
 const bins = agentBinaries();
 const GDB = hasCommand('gdb');
 const OPENSSL = hasCommand('openssl');
-if (!bins.bun) loudSkip('bun is not installed: run scripts/install-agents.sh (or AGENTSIGHT_AGENT_TESTS=1) for the BoringSSL tests');
+if (!bins.bun) loudSkip('bun could not be installed (AGENTSIGHT_NO_INSTALL=1 or no npm registry): the BoringSSL tests are skipped; run scripts/install-agents.sh');
 if (!AGENT_TESTS) loudSkip('AGENTSIGHT_AGENT_TESTS is not 1: Claude Code and Codex discovery and gdb plaintext checks are skipped');
 if (!GDB) loudSkip('gdb is not installed (apt-get install -y gdb): plaintext checks at the discovered offsets are skipped');
 

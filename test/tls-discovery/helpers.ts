@@ -24,21 +24,30 @@ export function loudSkip(reason: string): void {
 }
 
 /**
- * Paths of the agent binaries from scripts/install-agents.sh. Without AGENTSIGHT_AGENT_TESTS=1 nothing is
- * downloaded: the script only runs when the packages are already in the cache dir (it then just prints).
+ * Paths of the agent binaries from scripts/install-agents.sh. bun (~40 MB from the npm registry, a few
+ * seconds) is installed when missing so the BoringSSL plaintext check runs by default; AGENTSIGHT_NO_INSTALL=1
+ * prevents that. Claude Code and Codex are only installed with AGENTSIGHT_AGENT_TESTS=1.
  */
 export function agentBinaries(): Record<string, string> {
   const dir = process.env.AGENTSIGHT_AGENTS_DIR ?? path.join(REPO, '.cache', 'agents');
-  const installed = fs.existsSync(path.join(dir, 'node_modules', 'bun', 'package.json'));
-  if (!installed && !AGENT_TESTS) return {};
+  const has = (pkg: string): boolean => fs.existsSync(path.join(dir, 'node_modules', pkg, 'package.json'));
+  const selected = AGENT_TESTS
+    ? 'bun claude codex gemini'
+    : ['bun', has('@anthropic-ai/claude-code') ? 'claude' : '', has('@openai/codex') ? 'codex' : ''].filter(Boolean).join(' ');
+  if (!AGENT_TESTS && !has('bun') && process.env.AGENTSIGHT_NO_INSTALL === '1') return {};
+  let out: string;
   try {
-    const out = execFileSync(path.join(REPO, 'scripts', 'install-agents.sh'), [dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
-    return Object.fromEntries(out.trim().split('\n').map((l) => l.split('\t') as [string, string]));
+    out = execFileSync(path.join(REPO, 'scripts', 'install-agents.sh'), [dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 600_000,
+      env: { ...process.env, AGENTSIGHT_AGENTS: selected },
+    });
   } catch (err) {
-    // Partial installs still print what they found.
-    const out = String((err as { stdout?: string }).stdout ?? '');
-    return Object.fromEntries(out.trim().split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]));
+    // Partial installs (or no network) still print what they found; the rest is skipped loudly by the tests.
+    out = String((err as { stdout?: string }).stdout ?? '');
   }
+  return Object.fromEntries(out.trim().split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]));
 }
 
 export interface TestPki {
