@@ -17,7 +17,20 @@ const SECRET_HEADERS: ReadonlySet<string> = new Set([
 
 const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set(['key', 'api_key', 'apikey', 'access_token', 'token']);
 
+type SecretListener = (value: string) => void;
+const listeners = new Set<SecretListener>();
+
+/**
+ * Be told every secret value this module redacts. The TLS layer uses it to scrub the same values out of the raw
+ * plaintext chunks it keeps, where they also appear (HPACK-encoded under HTTP/2). Returns an unsubscribe function.
+ */
+export function onSecretSeen(fn: SecretListener): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
 export function redactValue(value: string): string {
+  for (const fn of listeners) fn(value);
   const digest = createHash('sha256').update(value).digest('hex').slice(0, 8);
   return `[REDACTED len=${Buffer.byteLength(value)} sha256:${digest}]`;
 }

@@ -10,7 +10,9 @@ import type { Collector, CollectorContext, RecordHandler } from '../collector';
 import type { RecordHeader } from '../decode/process-events';
 import { LlmPipeline } from '../llm/llm-pipeline';
 import type { ProcessRow, TlsConnRow } from '../../store/types';
+import { onSecretSeen } from '../redact';
 import { LlmStoreSink } from './llm-sink';
+import { SecretScrubber } from './secret-scrubber';
 import { EV_TLS_BIND, TLS_API_AEAD, decodeTlsEvent, innerPlaintextAppData, type TlsDataEvent } from './tls-events';
 
 interface Stream {
@@ -18,6 +20,13 @@ interface Stream {
   row: TlsConnRow;
   seq: [number, number];
   tgid: number;
+  /** Per direction, the last chunk, kept back one chunk so secrets split across two chunks are scrubbed too. */
+  pending: [PendingChunk | null, PendingChunk | null];
+}
+
+interface PendingChunk {
+  tsNs: number;
+  data: Buffer;
 }
 
 /** One AEAD context (one direction of one rustls connection). */
@@ -48,6 +57,8 @@ export class TlsHandler implements RecordHandler {
   private readonly fdConns = new Map<string, FdConn>();
   private readonly dirty = new Set<Stream>();
   readonly sink: LlmStoreSink;
+  private readonly scrubber = new SecretScrubber();
+  private readonly unsubscribe: () => void;
   readonly pipeline: LlmPipeline;
   bytes = 0;
 
@@ -63,6 +74,7 @@ export class TlsHandler implements RecordHandler {
       },
     });
     this.pipeline = new LlmPipeline(this.sink);
+    this.unsubscribe = onSecretSeen((v) => this.scrubber.learn(v));
   }
 
   handle(rec: RawRecord, h: RecordHeader, ctx: CollectorContext): void {
@@ -99,7 +111,7 @@ export class TlsHandler implements RecordHandler {
       lostBytes: 0,
       lostEvents: 0,
     };
-    s = { key: `${key}@${row.id}`, row, seq: [0, 0], tgid };
+    s = { key: `${key}@${row.id}`, row, seq: [0, 0], tgid, pending: [null, null] };
     this.streams.set(key, s);
     this.byConnKey.set(s.key, s);
     return s;
@@ -114,6 +126,7 @@ export class TlsHandler implements RecordHandler {
   private deliver(s: Stream, dir: 0 | 1, tsNs: number, data: Uint8Array, lostBefore: number, ctx: CollectorContext): void {
     const store = ctx.store;
     if (lostBefore > 0) {
+      this.storeChunk(s, dir, null, store);
       // The kernel could not copy these bytes (ring full, fault): a gap the parser must see, stored as such.
       store.addTlsChunk({ id: store.nextId('tls_chunks'), connId: s.row.id, dir, seq: s.seq[dir]++, tsNs, origLen: lostBefore, data: new Uint8Array(0) });
       this.pipeline.pushChunk(s.key, { dir, tsNs, data: new Uint8Array(0), origLen: lostBefore }, this.meta(s));
@@ -122,13 +135,36 @@ export class TlsHandler implements RecordHandler {
       ctx.loss('tls:lost', 1, lostBefore, 'TLS plaintext not captured (ring full or unreadable buffer)', s.row.processId, s.row.id);
     }
     const copy = Uint8Array.prototype.slice.call(data) as Uint8Array;
-    store.addTlsChunk({ id: store.nextId('tls_chunks'), connId: s.row.id, dir, seq: s.seq[dir]++, tsNs, origLen: copy.length, data: copy });
+    // The pipeline first: decoding the headers teaches the scrubber this connection's secrets.
+    this.pipeline.pushChunk(s.key, { dir, tsNs, data: copy, origLen: copy.length }, this.meta(s));
+    this.storeChunk(s, dir, { tsNs, data: Buffer.from(copy) }, store);
     if (dir === 0) s.row.bytesOut += copy.length;
     else s.row.bytesIn += copy.length;
     s.row.lastNs = Math.max(s.row.lastNs, tsNs);
     this.bytes += copy.length;
     this.dirty.add(s);
-    this.pipeline.pushChunk(s.key, { dir, tsNs, data: copy, origLen: copy.length }, this.meta(s));
+  }
+
+  /** Store the previous chunk of this direction, scrubbed together with the new one (secrets may straddle them). */
+  private storeChunk(s: Stream, dir: 0 | 1, next: PendingChunk | null, store: CollectorContext['store']): void {
+    const prev = s.pending[dir];
+    if (prev && next) {
+      const both = Buffer.concat([prev.data, next.data]);
+      this.scrubber.scrub(both);
+      both.copy(prev.data, 0, 0, prev.data.length);
+      both.copy(next.data, 0, prev.data.length);
+    } else if (prev) {
+      this.scrubber.scrub(prev.data);
+    }
+    if (prev) {
+      store.addTlsChunk({ id: store.nextId('tls_chunks'), connId: s.row.id, dir, seq: s.seq[dir]++, tsNs: prev.tsNs, origLen: prev.data.length, data: prev.data });
+    }
+    s.pending[dir] = next;
+  }
+
+  private flushPending(s: Stream, store: CollectorContext['store']): void {
+    this.storeChunk(s, 0, null, store);
+    this.storeChunk(s, 1, null, store);
   }
 
   private meta(s: Stream) {
@@ -192,6 +228,7 @@ export class TlsHandler implements RecordHandler {
 
   private end(s: Stream, tsNs: number): void {
     this.pipeline.endConnection(s.key, tsNs);
+    this.flushPending(s, this.collector.store);
     for (const [k, v] of this.streams) if (v === s) this.streams.delete(k);
     this.dirty.add(s);
   }
@@ -215,6 +252,8 @@ export class TlsHandler implements RecordHandler {
 
   tick(ctx: CollectorContext): void {
     this.closeExited(Date.now());
+    // Chunks held back for scrubbing are stored at the latest one tick later.
+    for (const s of this.streams.values()) this.flushPending(s, ctx.store);
     for (const s of this.dirty) ctx.store.putTlsConn(s.row);
     this.dirty.clear();
   }
@@ -232,5 +271,6 @@ export class TlsHandler implements RecordHandler {
     for (const s of [...this.streams.values()]) this.end(s, now);
     this.pipeline.endAll(now);
     this.tick(ctx);
+    this.unsubscribe();
   }
 }
