@@ -59,7 +59,7 @@ function seeks(db: string): number[] {
   try {
     const { startNs, endNs } = recordingSpan(store.info());
     const st = initialState(startNs, endNs, false);
-    const ds = new DataSource(store, undefined, startNs);
+    const ds = new DataSource(store, undefined, startNs, endNs);
     ds.loadTimeline(startNs, endNs);
     ds.loadAll(st);
     const out: number[] = [];
@@ -87,7 +87,7 @@ function frames(db: string): number[] {
   try {
     const { startNs, endNs } = recordingSpan(store.info());
     const st = initialState(startNs, endNs, false);
-    const ds = new DataSource(store, undefined, startNs);
+    const ds = new DataSource(store, undefined, startNs, endNs);
     ds.loadTimeline(startNs, endNs);
     ds.loadAll(st);
     const out: number[] = [];

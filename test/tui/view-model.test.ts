@@ -281,3 +281,22 @@ describe('views', () => {
     expect(pv.render(80).map((l) => l.map((s) => s.t).join('')).join('\n')).toMatch(/argv +/);
   });
 });
+
+describe('replay row cache', () => {
+  it('answers time-bounded reads exactly like the store', async () => {
+    const { replayCache } = await import('../../src/tui/app/replay-cache');
+    const cached = replayCache(store, span.endNs);
+    const sessionId = store.sessions({ atNs: span.endNs })[0].id;
+    for (let i = 0; i <= 8; i++) {
+      const atNs = span.startNs + ((span.endNs - span.startNs) * i) / 8;
+      const q = { atNs, sessionId };
+      expect(cached.processes({ ...q, limit: 50 })).toEqual(store.processes({ ...q, limit: 50 }));
+      expect(cached.processes(q)).toEqual(store.processes(q));
+      expect(cached.llmCalls(q)).toEqual(store.llmCalls(q));
+      expect(cached.recentLlmCalls({ ...q, limit: 5 })).toEqual(store.recentLlmCalls({ ...q, limit: 5 }));
+      expect(cached.toolCalls(q)).toEqual(store.toolCalls(q));
+      expect(cached.execs({ ...q, failedOnly: true })).toEqual(store.execs({ ...q, failedOnly: true }));
+    }
+    expect(cached.info().counts).toEqual(store.info().counts);
+  });
+});

@@ -5,6 +5,7 @@
 import type { Store } from '../../store';
 import { flattenForest, loadSessionDetail, type DetailLimits } from '../session-detail';
 import type { LiveHandle } from '../types';
+import { replayCache } from './replay-cache';
 import { displayList } from './session-list';
 import { emptyTimeline, promptRows, type Timeline, type ViewData, type ViewState } from './view-state';
 
@@ -17,8 +18,11 @@ const MAX_SLOTS = 86_400;
 export class DataSource {
   timeline: Timeline;
   private data: ViewData;
+  /** Where detail panes read from: the store, or in replay the store behind a per-session row cache. */
+  private readonly detailStore: Store;
 
-  constructor(readonly store: Store, readonly live: LiveHandle | undefined, startNs: number) {
+  constructor(readonly store: Store, readonly live: LiveHandle | undefined, startNs: number, replayEndNs?: number) {
+    this.detailStore = live === undefined && replayEndNs !== undefined ? replayCache(store, replayEndNs) : store;
     this.timeline = emptyTimeline(startNs);
     this.data = {
       sessions: [], list: [], detail: null, treeLines: [], files: [], net: [], prompts: [], lossTotal: 0,
@@ -76,7 +80,7 @@ export class DataSource {
   /** The selected session's detail panes. */
   loadDetail(state: ViewState): void {
     const summary = this.data.list.find((s) => s.id === state.selectedSessionId) ?? null;
-    const detail = summary ? loadSessionDetail(this.store, summary, state.atNs, PANE_LIMITS, 0, false) : null;
+    const detail = summary ? loadSessionDetail(this.detailStore, summary, state.atNs, PANE_LIMITS, 0, false) : null;
     this.data = {
       ...this.data,
       detail,

@@ -41,7 +41,7 @@ export async function runApp(store: Store, opts: TopOptions & { atNs?: number })
   const fo: FrameOptions = { color, ascii, utc: opts.utc === true, plain: false };
   const vo: ViewOptions = { ascii, utc: opts.utc === true };
 
-  const ds = new DataSource(store, live, startNs);
+  const ds = new DataSource(store, live, startNs, live ? undefined : endNs);
   ds.loadTimeline(st.startNs, st.endNs);
   ds.loadAll(st);
 
