@@ -151,7 +151,10 @@ export class LlmCallBuilder {
     const ok = status !== null && status < 400;
     const bodyUnreadable = ok && !this.sse && this.rawSize === 0 && bodyText === '' && ex.respBody === null;
     const jsonBroken = ok && !this.sse && bodyText !== '' && bodyJson === undefined;
-    const incomplete = !ex.complete || (ok && this.codec.id !== 'unknown' && !isCount && !(state?.finished ?? false)) || jsonBroken || bodyUnreadable;
+    // A stream whose provider end marker arrived (response.completed, message_stop …) is whole even when the
+    // client closed the HTTP stream before its end (Codex drops the connection after response.completed).
+    const providerFinished = this.sse && (state?.finished ?? false);
+    const incomplete = (!ex.complete && !providerFinished) || (ok && this.codec.id !== 'unknown' && !isCount && !(state?.finished ?? false)) || jsonBroken || bodyUnreadable;
     if (incomplete && !error && ex.error) error = ex.error;
     const ident = identifyAgent(ex.reqHeaders);
     const model = state?.model ?? null;
