@@ -300,3 +300,26 @@ describe('replay row cache', () => {
     expect(cached.info().counts).toEqual(store.info().counts);
   });
 });
+
+describe('recordings without sessions', () => {
+  it('shows every process in the panes', async () => {
+    const { buildShellRecording } = await import('./helpers');
+    const file = path.join(dir, 'nosession.db');
+    buildShellRecording(file, false);
+    const s = openRecording(file);
+    try {
+      const sp = recordingSpan(s.info());
+      const st = initialState(sp.startNs, sp.endNs, false);
+      const ds = new DataSource(s, undefined, sp.startNs, sp.endNs);
+      ds.loadTimeline(sp.startNs, sp.endNs);
+      ds.loadAll(st);
+      expect(ds.view.list).toHaveLength(0);
+      expect(ds.view.treeLines.map((t) => t.node.proc.pid)).toEqual([4100, 4101, 4102, 4103, 4104]);
+      const f = buildFrame(st, ds.view, 120, 40, FO).plain.join('\n');
+      expect(f).toContain('no sessions at this time');
+      expect(f).toMatch(/4103 exit 3 /);
+    } finally {
+      s.close();
+    }
+  });
+});

@@ -80,7 +80,12 @@ export class DataSource {
   /** The selected session's detail panes. */
   loadDetail(state: ViewState): void {
     const summary = this.data.list.find((s) => s.id === state.selectedSessionId) ?? null;
-    const detail = summary ? loadSessionDetail(this.detailStore, summary, state.atNs, PANE_LIMITS, 0, false) : null;
+    // A recording without sessions (nothing grouped them) still has processes: show them all, as --once does.
+    const detail = summary
+      ? loadSessionDetail(this.detailStore, summary, state.atNs, PANE_LIMITS, 0, false)
+      : this.data.sessions.length === 0
+        ? loadSessionDetail(this.store, null, state.atNs, PANE_LIMITS, 0, false)
+        : null;
     this.data = {
       ...this.data,
       detail,
