@@ -179,6 +179,19 @@ describe('LLM fixtures', () => {
     expect(JSON.stringify(d.exchanges.map((e) => e.reqHeaders))).not.toContain('sk-ant-fake-cc');
   });
 
+  it('real Gemini CLI traffic: the functionResponse links to the streamed functionCall despite client-made ids', () => {
+    const d = decodeFixture(loadFixture('gemini-cli-0.61-turns'));
+    expect(d.losses).toEqual([]);
+    const [a, b] = d.calls;
+    expect(a!.call).toMatchObject({ provider: 'gemini', streaming: true, agent: 'gemini-cli', incomplete: false, requestModel: 'gemini-3.1-pro-preview' });
+    expect(a!.toolCalls.map((t) => [t.name, JSON.parse(t.inputJson)])).toEqual([['run_shell_command', { command: TOOL_COMMAND }]]);
+    expect(b!.toolResults.map((r) => r.callId)).toEqual([a!.toolCalls[0]!.callId]);
+    expect(b!.call.responseText).toBe(FINAL_TEXT);
+    expect(JSON.stringify(d.exchanges.map((e) => e.reqHeaders))).not.toContain('AIzaFAKEgemini');
+    const cls = decodeFixture(loadFixture('gemini-cli-0.61-classifier'));
+    expect(cls.calls[0]!.call).toMatchObject({ provider: 'gemini', streaming: false, agent: 'gemini-cli', responseText: PLAIN_TEXT });
+  });
+
   it('capture started mid-connection (h2 without preface): headers unknown, no guessed call, losses counted', () => {
     const f = loadFixture('anthropic-stream-h2');
     // Drop the client's first chunk (preface, SETTINGS and the first HEADERS) as if capture attached late.

@@ -120,7 +120,7 @@ describe('providers', () => {
     const req = { model: 'gemini-2.5-pro', project: 'p', request: { contents: [{ role: 'user', parts: [{ text: 'hi' }] }], systemInstruction: { parts: [{ text: 'S' }] } } };
     const c = run('/v1internal:streamGenerateContent?alt=sse', req, 200, 'text/event-stream', body, { headers: 'User-Agent: GeminiCLI/0.9.0 (linux; x64)\r\n' }).calls[0]!;
     expect(c.call).toMatchObject({ provider: 'gemini', requestModel: 'gemini-2.5-pro', thinking: 'thinking...', inputTokens: 100, outputTokens: 25, reasoningTokens: 20, cacheReadTokens: 40, systemPrompt: 'S', agent: 'gemini-cli', incomplete: false });
-    expect(c.toolCalls.map((t) => [t.callId, t.name])).toEqual([['fc-1', 'read_file']]);
+    expect(c.toolCalls.map((t) => [t.callId, t.name])).toEqual([['gemini:1:0:read_file', 'read_file']]);
   });
 
   it("keeps other model-looking JSON calls as 'unknown' and ignores plain API calls", () => {

@@ -3,9 +3,12 @@
  * it), :countTokens, and Code Assist's /v1internal:… (Gemini CLI with Google login), whose bodies wrap the
  * same objects in {request: …} / {response: …}.
  *
- * Gemini function calls often carry no id. The synthetic id "gemini:<turn>:<n>:<name>" names the n-th call of
- * the model turn that will sit at position <turn> of `contents`; the next request's functionResponse parts
- * after that model turn get the same ids, so calls and results link without guessing.
+ * Gemini function calls usually carry no id from the server, and clients invent their own (Gemini CLI writes
+ * "run_shell_command_<time>_0" into its history), so ids are not shared between a response and the next
+ * request. We always use a positional id, "gemini:<turn>:<n>:<name>": the n-th call of the model turn that
+ * sits at position <turn> of `contents`. The next request's functionResponse parts after that model turn are
+ * matched to those calls (by their own id when the history carries one, else by name order) and get the same
+ * positional ids, so calls and results link without guessing.
  */
 import { arr, isObj, num, obj, str, sumOrNull, tryParse, type Obj } from '../json-util';
 import { emptyState, type LlmToolCall, type ParsedRequest, type ProviderCodec, type RequestInfo, type ResponseAccumulator, type ResponseState } from '../types';
@@ -71,7 +74,7 @@ class GeminiResponse implements ResponseAccumulator {
         } else if (isObj(part.functionCall)) {
           const f = part.functionCall;
           const name = str(f.name) ?? '';
-          const id = str(f.id) ?? `gemini:${this.turn}:${this.calls.length}:${name}`;
+          const id = `gemini:${this.turn}:${this.calls.length}:${name}`;
           this.calls.push({ callId: id, name, inputJson: JSON.stringify(f.args ?? {}), tsNs });
           output = true;
         }
@@ -124,15 +127,18 @@ export const geminiCodec: ProviderCodec = {
         const fr = obj(obj(p).functionResponse);
         if (!str(fr.name)) continue;
         const name = str(fr.name)!;
-        // Pair the k-th response for a name with the k-th call of that name in the model turn.
-        const k = perName.get(name) ?? 0;
-        perName.set(name, k + 1);
-        let n = -1;
-        let seen = 0;
-        modelCalls.forEach((f, i) => {
-          if (n < 0 && f.name === name && seen++ === k) n = i;
-        });
-        const callId = str(fr.id) ?? (n >= 0 ? `gemini:${lastModel}:${n}:${name}` : `gemini:?:${name}`);
+        // Same id on both sides when the client wrote one; else the k-th response for a name pairs with the
+        // k-th call of that name in the model turn.
+        let n = str(fr.id) ? modelCalls.findIndex((f) => f.id === fr.id) : -1;
+        if (n < 0) {
+          const k = perName.get(name) ?? 0;
+          perName.set(name, k + 1);
+          let seen = 0;
+          modelCalls.forEach((f, i) => {
+            if (n < 0 && f.name === name && seen++ === k) n = i;
+          });
+        }
+        const callId = n >= 0 ? `gemini:${lastModel}:${n}:${name}` : str(fr.id) ?? `gemini:?:${name}`;
         const resp = fr.response;
         const out = obj(resp);
         const text = typeof out.output === 'string' ? out.output : resp === undefined ? null : JSON.stringify(resp);
