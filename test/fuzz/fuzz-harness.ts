@@ -24,7 +24,7 @@ export function fuzzConfig(): FuzzConfig {
   return {
     seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : (Date.now() % 2 ** 31) >>> 0,
     iterations: Number(process.env.FUZZ_ITERATIONS ?? 100_000),
-    seconds: Number(process.env.FUZZ_SECONDS ?? 20),
+    seconds: Number(process.env.FUZZ_SECONDS ?? 25),
   };
 }
 
@@ -102,6 +102,10 @@ export interface FuzzStats {
 /** Runs `one(rnd, i)` until the iteration count or the time cap; rethrows with the seed on failure. */
 export function runFuzz(name: string, cfg: FuzzConfig, one: (rnd: () => number, i: number) => void): FuzzStats {
   const rnd = mulberry32(cfg.seed);
+  // Decoders throw and catch internally on garbage (zlib, fzstd, HPACK); under vitest every stack capture goes
+  // through source maps and dominates the run. Stacks are off unless FUZZ_STACKS=1 (use it when replaying a seed).
+  const stackLimit = Error.stackTraceLimit;
+  if (!process.env.FUZZ_STACKS) Error.stackTraceLimit = 0;
   const t0 = performance.now();
   let maxInputMs = 0;
   let i = 0;
@@ -111,11 +115,13 @@ export function runFuzz(name: string, cfg: FuzzConfig, one: (rnd: () => number, 
     try {
       one(rnd, i);
     } catch (err) {
-      throw new Error(`fuzz ${name}: input ${i} failed with seed FUZZ_SEED=${cfg.seed}: ${(err as Error).stack ?? err}`);
+      Error.stackTraceLimit = stackLimit;
+      throw new Error(`fuzz ${name}: input ${i} failed with seed FUZZ_SEED=${cfg.seed} (replay with FUZZ_STACKS=1 for stacks): ${(err as Error).message}`);
     }
     const ms = performance.now() - s;
     if (ms > maxInputMs) maxInputMs = ms;
   }
+  Error.stackTraceLimit = stackLimit;
   const seconds = (performance.now() - t0) / 1000;
   process.stdout.write(`fuzz ${name}: ${i} inputs in ${seconds.toFixed(1)} s, slowest input ${maxInputMs.toFixed(1)} ms, seed ${cfg.seed}\n`);
   return { inputs: i, maxInputMs, seconds };
