@@ -205,6 +205,79 @@ export function runUnderGdb(opts: {
   });
 }
 
+/**
+ * Runs a program to completion without blocking the event loop (the test servers live in this process),
+ * stdin closed (Codex waits for stdin EOF otherwise), killed after `timeoutMs`. Resolves with stdout.
+ */
+export function runProgram(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
 export function hex(s: string | undefined): Buffer {
   return Buffer.from(s ?? '', 'hex');
+}
+
+const TRACEFS = '/sys/kernel/tracing';
+
+/** Whether kernel uprobes can be defined through tracefs here (root, tracefs mounted). */
+export function tracefsUprobesAvailable(): boolean {
+  try {
+    fs.accessSync(path.join(TRACEFS, 'uprobe_events'), fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Real kernel uprobes (the mechanism the product uses, unlike gdb breakpoints) defined through tracefs in a
+ * private trace instance: `defs` are uprobe_events lines without the event name, e.g.
+ * `p /path:0x1234 len=%dx:s32`. Runs `fn`, returns the trace lines, and always removes what it created.
+ */
+export async function withKernelUprobes(defs: Record<string, string>, fn: () => Promise<void>): Promise<string[]> {
+  const group = `agentsight_test_${process.pid}`;
+  const inst = path.join(TRACEFS, 'instances', group);
+  const events = path.join(TRACEFS, 'uprobe_events');
+  const created: string[] = [];
+  try {
+    for (const [name, def] of Object.entries(defs)) {
+      const [kind, ...rest] = def.split(' ');
+      fs.appendFileSync(events, `${kind}:${group}/${name} ${rest.join(' ')}\n`);
+      created.push(name);
+    }
+    fs.mkdirSync(inst);
+    fs.writeFileSync(path.join(inst, 'events', group, 'enable'), '1');
+    await fn();
+    return fs
+      .readFileSync(path.join(inst, 'trace'), 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0 && !l.startsWith('#'));
+  } finally {
+    try {
+      fs.writeFileSync(path.join(inst, 'events', group, 'enable'), '0');
+    } catch {
+      /* not enabled */
+    }
+    try {
+      fs.rmdirSync(inst);
+    } catch {
+      /* not created */
+    }
+    for (const name of created) {
+      try {
+        fs.appendFileSync(events, `-:${group}/${name}\n`);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
 }
