@@ -2,13 +2,14 @@
  * Decode throughput of the HTTP/SSE/LLM layer (goal: ≥ 50 MB/s of captured plaintext).
  *
  * Inputs are built here in the wire formats the fixtures show (Anthropic SSE events, HTTP/1.1 chunked,
- * HTTP/2 frames with HPACK), so the bench runs from dist/ without test files. Each figure is the best of three
+ * HTTP/2 frames with HPACK), so the bench runs from dist/ without test files. Each figure is the best of five
  * timed runs over the same bytes; MB = 10^6 bytes of plaintext pushed.
  */
 import { HttpConnectionDecoder } from '../collector/http/http-connection-decoder';
 import { huffmanEncode } from '../collector/http/hpack-decoder';
 import { LlmPipeline } from '../collector/llm/llm-pipeline';
 import { SseParser } from '../collector/llm/sse';
+import * as zlib from 'node:zlib';
 
 export interface BenchResult {
   name: string;
@@ -33,15 +34,20 @@ function anthropicSse(textDeltas: number): Buffer {
 
 const REQUEST_BODY = Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5-20250929', max_tokens: 4096, stream: true, messages: [{ role: 'user', content: 'x'.repeat(40_000) }] }));
 
-function http1Exchange(sse: Buffer): { req: Buffer; resp: Buffer } {
+function http1Exchange(sse: Buffer, gzip = false): { req: Buffer; resp: Buffer } {
   const req = Buffer.concat([
     Buffer.from(`POST /v1/messages?beta=true HTTP/1.1\r\nhost: api.anthropic.com\r\nuser-agent: claude-cli/2.0.14 (external, cli)\r\nx-api-key: sk-ant-bench\r\ncontent-type: application/json\r\ncontent-length: ${REQUEST_BODY.length}\r\n\r\n`),
     REQUEST_BODY,
   ]);
   // Chunked like a real streaming server: one chunk per ~20 events.
-  const parts: Buffer[] = [Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n')];
-  for (let i = 0; i < sse.length; i += 4096) {
-    const piece = sse.subarray(i, i + 4096);
+  const parts: Buffer[] = [Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n${gzip ? 'content-encoding: gzip\r\n' : ''}transfer-encoding: chunked\r\n\r\n`)];
+  // One gzip stream cut into 4 KB HTTP chunks, decoded as the chunks arrive.
+  const pieces: Buffer[] = [];
+  if (gzip) {
+    const all = zlib.gzipSync(sse, { level: 6 });
+    for (let i = 0; i < all.length; i += 4096) pieces.push(all.subarray(i, i + 4096));
+  } else for (let i = 0; i < sse.length; i += 4096) pieces.push(sse.subarray(i, i + 4096));
+  for (const piece of pieces) {
     parts.push(Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n'));
   }
   parts.push(Buffer.from('0\r\n\r\n'));
@@ -142,7 +148,7 @@ export async function runDecodeBench(): Promise<BenchResult[]> {
   {
     const pieces = splitInto(sse, 16384);
     let events = 0;
-    const s = timeBest(3, () => {
+    const s = timeBest(5, () => {
       const p = new SseParser(() => events++);
       for (const x of pieces) p.push(x);
       p.end();
@@ -157,7 +163,7 @@ export async function runDecodeBench(): Promise<BenchResult[]> {
     const respPieces = splitInto(resp, 16384);
     let calls = 0;
     const total = req.length + resp.length;
-    const s = timeBest(3, () => {
+    const s = timeBest(5, () => {
       const p = new LlmPipeline({ onExchange: () => undefined, onLlmCall: () => calls++, onLoss: () => undefined });
       let ts = 1;
       for (const x of reqPieces) p.pushChunk('b', { dir: 0, tsNs: ts++, data: x, origLen: x.length }, { processId: 1, sessionId: 1 });
@@ -166,6 +172,29 @@ export async function runDecodeBench(): Promise<BenchResult[]> {
     });
     if (calls === 0) throw new Error('bench: no LLM call decoded');
     results.push({ name: 'decode.llm-sse-http1', value: mb(total) / s, unit: 'MB/s', detail: `Anthropic streaming call over HTTP/1.1 chunked, ${(total / 1e6).toFixed(1)} MB, 16 KB chunks, full pipeline` });
+  }
+
+  // 2b. The same call gzip-compressed (Claude Code and Codex ask for compressed streams).
+  {
+    const { req, resp } = http1Exchange(sse, true);
+    const reqPieces = splitInto(req, 16384);
+    const respPieces = splitInto(resp, 16384);
+    let textLen = 0;
+    const total = req.length + resp.length;
+    const s = timeBest(5, () => {
+      const p = new LlmPipeline({ onExchange: () => undefined, onLlmCall: (c) => (textLen = c.responseText?.length ?? 0), onLoss: () => undefined });
+      let ts = 1;
+      for (const x of reqPieces) p.pushChunk('g', { dir: 0, tsNs: ts++, data: x, origLen: x.length }, { processId: 1, sessionId: 1 });
+      for (const x of respPieces) p.pushChunk('g', { dir: 1, tsNs: ts++, data: x, origLen: x.length }, { processId: 1, sessionId: 1 });
+      p.endConnection('g', ts);
+    });
+    if (textLen === 0) throw new Error('bench: gzip call not decoded');
+    results.push({
+      name: 'decode.llm-sse-http1-gzip',
+      value: mb(req.length + sse.length) / s,
+      unit: 'MB/s',
+      detail: `gzip'd Anthropic stream, ${(total / 1e6).toFixed(2)} MB captured = ${((req.length + sse.length) / 1e6).toFixed(1)} MB decoded; figure is decoded MB/s (captured: ${(mb(total) / s).toFixed(1)} MB/s)`,
+    });
   }
 
   // 3. HTTP/2 with 100 concurrent streams, HTTP layer only and full pipeline.
@@ -178,7 +207,7 @@ export async function runDecodeBench(): Promise<BenchResult[]> {
     const cPieces = splitInto(c, 16384);
     const sPieces = splitInto(sv, 16384);
     let exchanges = 0;
-    const sHttp = timeBest(3, () => {
+    const sHttp = timeBest(5, () => {
       const d = new HttpConnectionDecoder({ onExchange: () => exchanges++ });
       let ts = 1;
       for (const x of cPieces) d.push({ dir: 0, tsNs: ts++, data: x, origLen: x.length });
@@ -188,14 +217,14 @@ export async function runDecodeBench(): Promise<BenchResult[]> {
     if (exchanges === 0) throw new Error('bench: no h2 exchange decoded');
     results.push({ name: 'decode.h2-100-streams', value: mb(total) / sHttp, unit: 'MB/s', detail: `HTTP/2, 100 interleaved streams, ${(total / 1e6).toFixed(1)} MB, HTTP layer only` });
     let calls = 0;
-    const sFull = timeBest(3, () => {
+    const sFull = timeBest(5, () => {
       const p = new LlmPipeline({ onExchange: () => undefined, onLlmCall: () => calls++, onLoss: () => undefined });
       let ts = 1;
       for (const x of cPieces) p.pushChunk('h', { dir: 0, tsNs: ts++, data: x, origLen: x.length }, { processId: 1, sessionId: 1 });
       for (const x of sPieces) p.pushChunk('h', { dir: 1, tsNs: ts++, data: x, origLen: x.length }, { processId: 1, sessionId: 1 });
       p.endConnection('h', ts);
     });
-    results.push({ name: 'decode.llm-h2-100-streams', value: mb(total) / sFull, unit: 'MB/s', detail: `same HTTP/2 input through the full LLM pipeline (${calls / 3} calls per run)` });
+    results.push({ name: 'decode.llm-h2-100-streams', value: mb(total) / sFull, unit: 'MB/s', detail: `same HTTP/2 input through the full LLM pipeline (${calls / 5} calls per run)` });
   }
   return results;
 }
