@@ -20,6 +20,8 @@ export class LlmStoreSink implements LlmPipelineSink {
   private readonly exchangeIds = new Map<string, number>();
   /** provider call id → tool call row, to attach results that arrive in later requests. */
   private readonly toolsByCallId = new Map<string, ToolCallRow>();
+  /** Results whose tool call has not been decoded yet (calls finish in response-end order, not request order). */
+  private readonly orphanResults = new Map<string, { llmCallId: number; r: LlmToolResult }>();
   llmCalls = 0;
   tokens = 0;
   costUsd = 0;
@@ -82,13 +84,8 @@ export class LlmStoreSink implements LlmPipelineSink {
     }
     for (const r of toolResults) {
       const t = this.toolsByCallId.get(r.callId);
-      if (!t || t.resultLlmCallId !== null) continue;
-      t.resultLlmCallId = id;
-      t.resultText = r.text;
-      t.resultIsError = r.isError;
-      t.resultNs = r.tsNs;
-      store.putToolCall(t);
-      this.collector.onToolResult?.(t);
+      if (!t) this.orphanResults.set(r.callId, { llmCallId: id, r });
+      else if (t.resultLlmCallId === null) this.linkResult(t, id, r);
     }
     for (const tc of toolCalls) {
       const t: ToolCallRow = {
@@ -105,8 +102,21 @@ export class LlmStoreSink implements LlmPipelineSink {
         resultNs: null,
       };
       this.toolsByCallId.set(tc.callId, t);
-      store.putToolCall(t);
+      const orphan = this.orphanResults.get(tc.callId);
+      if (orphan) {
+        this.orphanResults.delete(tc.callId);
+        this.linkResult(t, orphan.llmCallId, orphan.r);
+      } else store.putToolCall(t);
     }
+  }
+
+  private linkResult(t: ToolCallRow, llmCallId: number, r: LlmToolResult): void {
+    t.resultLlmCallId = llmCallId;
+    t.resultText = r.text;
+    t.resultIsError = r.isError;
+    t.resultNs = r.tsNs;
+    this.collector.store.putToolCall(t);
+    this.collector.onToolResult?.(t);
   }
 
   onLoss(l: PipelineLoss): void {
