@@ -57,7 +57,8 @@ export function renderOnceText(r: OnceReport, opts: OnceTextOptions): string {
   const atEnd = r.atNs >= r.endNs;
 
   L.add(`agentsight recording ${r.info.path}`);
-  if (r.command !== null) L.add(`command: ${r.command}`);
+  // The recorded command is the root of the tree below when `record` ran it: show it once, there.
+  if (r.command !== null && !r.sessions.some((s) => s.roots.some((n) => formatArgv(n.proc.argv) === r.command))) L.add(`command: ${r.command}`);
   if (r.info.counts.sessions + r.info.counts.processes + r.info.counts.llmCalls === 0 && r.info.startNs === null) {
     L.add('empty recording: nothing was captured');
   } else {
@@ -82,7 +83,7 @@ export function renderOnceText(r: OnceReport, opts: OnceTextOptions): string {
   if (lost === 0) L.add('losses: none');
   else {
     L.add(
-      `losses: ${formatCount(lost)} lost: ` +
+      `losses: ${lost} lost: ` +
         r.lossTotals.map((l) => `${l.source} ${l.count}${l.bytes > 0 ? ` (${formatBytes(l.bytes)})` : ''}`).join(', '),
     );
   }
@@ -104,7 +105,9 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
   L.blank();
   const rule = ascii ? '=' : '═';
   if (s) {
-    const head = `${rule}${rule} session ${s.id}${dot}${s.agent ?? 'unknown agent'}${dot}${s.title} `;
+    // A session titled with its root's command line (a recorded command) needs no title: the tree shows it.
+    const titleIsRoot = d.roots.some((n) => n.proc.argv.join(' ') === s.title || formatArgv(n.proc.argv) === s.title);
+    const head = `${rule}${rule} session ${s.id}${dot}${s.agent ?? 'unknown agent'}${titleIsRoot ? '' : `${dot}${s.title}`} `;
     L.add(head + rule.repeat(Math.max(0, L.width - strWidth(clean(head)))));
     const end = s.endNs !== null && s.endNs <= d.atNs ? s.endNs : d.atNs;
     const facts = [
