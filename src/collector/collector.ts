@@ -9,6 +9,7 @@ import type { ProcessRow, SessionRow } from '../store/types';
 import { recogniseAgent, loadAgentPatterns, type AgentPattern } from './agents';
 import type { RawRecord } from './bpf-capture';
 import { decodeHeader, decodeProcessEvent, type RecordHeader } from './decode/process-events';
+import { CausalLinker } from './causal-linker';
 import { ProcessTracker } from './process-tracker';
 
 export interface CollectorContext {
@@ -51,6 +52,7 @@ export class Collector implements CollectorContext {
   private readonly patterns: AgentPattern[];
   private readonly lastKernelStats: Record<string, number> = {};
   recordSessionId: number | null = null;
+  readonly linker: CausalLinker;
   /** A process exec'd (after agent recognition): TLS probes for its binary hook in here. */
   onProcessExec?: (row: ProcessRow, isAgent: boolean) => void;
   /** A tool call's result arrived (its effects window closed): causal linking hooks in here. */
@@ -60,6 +62,8 @@ export class Collector implements CollectorContext {
 
   constructor(readonly store: SqliteStore, private readonly opts: CollectorOptions) {
     this.patterns = opts.agentPatterns ?? loadAgentPatterns();
+    this.linker = new CausalLinker(store);
+    this.onToolResult = (t) => this.linker.enqueue(t);
     this.processes = new ProcessTracker(store, opts.clockOffsetNs, {
       sessionForRoot: (row) => (opts.mode === 'record' ? this.recordSessionId : null),
       onExec: (row) => this.onExec(row),
@@ -213,11 +217,16 @@ export class Collector implements CollectorContext {
     for (const s of this.dirtySessions) this.store.putSession(s);
     this.dirtySessions.clear();
     this.store.flush();
+    // Links read the rows just committed.
+    this.linker.tick();
+    this.store.flush();
   }
 
   /** End of capture: close the record session. */
   finish(endNs: number): void {
     for (const h of this.handlers) h.finish?.(this);
+    this.tick();
+    this.linker.finish(endNs);
     if (this.recordSessionId !== null) {
       const s = this.sessions.get(this.recordSessionId);
       if (s) {
