@@ -29,12 +29,37 @@ const HOT_PATHS = 1000;
 const HOT_OPENS = 100_000;
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-function run(file: string, args: string[]): Promise<number> {
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+interface Timing {
+  /** wall ms */
+  ms: number;
+  /** user + system CPU ms of the workload and its children (null without /usr/bin/time) */
+  cpuMs: number | null;
+}
+
+/**
+ * Run a command; wall time, and its CPU time through /usr/bin/time (Node does not expose children's rusage). CPU time
+ * is far less sensitive than wall time to other work on a shared machine, so both are reported.
+ */
+function run(file: string, args: string[]): Promise<Timing> {
+  const out = path.join(os.tmpdir(), `agentsight-bench-time-${process.pid}`);
+  const [f, a] = TIME ? [TIME, ['-f', '%U %S', '-o', out, file, ...args]] : [file, args];
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const p = spawn(file, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    const p = spawn(f, a, { stdio: ['ignore', 'ignore', 'inherit'] });
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`${file} exited ${code}`))));
+    p.on('exit', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code !== 0) return reject(new Error(`${file} exited ${code}`));
+      let cpuMs: number | null = null;
+      if (TIME) {
+        const [u, s] = fs.readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+        cpuMs = (u + s) * 1000;
+        fs.rmSync(out, { force: true });
+      }
+      resolve({ ms, cpuMs });
+    });
   });
 }
 
@@ -59,6 +84,9 @@ function workloadArgs(tar: string, out: string): [string, string[]] {
 
 interface TracedRun {
   ms: number;
+  cpuMs: number | null;
+  /** CPU ms of agentsight itself (collector + poll thread) during the run */
+  selfCpuMs: number;
   /** ns spent in our BPF programs during the run (kernel.bpf_stats_enabled), null when unavailable */
   bpfNs: number | null;
   rows: number;
@@ -75,10 +103,14 @@ async function traced(dir: string, file: string, args: string[]): Promise<Traced
   const names = new Set(runner.capture.programs.filter((p) => p.attached).map((p) => p.name));
   const before = bpfRunTime(names);
   runner.capture.addSeed(process.pid);
-  let ms: number;
+  let t: Timing;
   let bpfNs: number | null = null;
+  const cpu0 = process.cpuUsage();
+  let selfCpuMs = 0;
   try {
-    ms = await run(file, args);
+    t = await run(file, args);
+    const c = process.cpuUsage(cpu0);
+    selfCpuMs = (c.user + c.system) / 1000;
     const after = bpfRunTime(names);
     if (before !== null && after !== null) bpfNs = after - before;
   } finally {
@@ -91,7 +123,7 @@ async function traced(dir: string, file: string, args: string[]): Promise<Traced
   const records = runner.collector.records;
   store.close();
   for (const s of ['', '-wal', '-shm']) fs.rmSync(db + s, { force: true });
-  return { ms, bpfNs, rows: ops.length, opens, lost, records };
+  return { ms: t.ms, cpuMs: t.cpuMs, selfCpuMs, bpfNs, rows: ops.length, opens, lost, records };
 }
 
 /**
@@ -139,14 +171,16 @@ export async function runFilesBench(): Promise<BenchResult[]> {
     const out = path.join(outRoot, 'out');
     const [file, args] = workloadArgs(tar, out);
     await run(file, args); // warm the page cache
-    const base: number[] = [];
+    const baseRuns: Timing[] = [];
     const withCapture: TracedRun[] = [];
-    const withStrace: number[] = [];
+    const straceRuns: Timing[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      base.push(await run(file, args));
+      baseRuns.push(await run(file, args));
       withCapture.push(await traced(dir, file, args));
-      if (hasStrace) withStrace.push(await run('strace', ['-f', '-e', 'trace=file,network', '-o', '/dev/null', file, ...args]));
+      if (hasStrace) straceRuns.push(await run('strace', ['-f', '-e', 'trace=file,network', '-o', '/dev/null', file, ...args]));
     }
+    const base = baseRuns.map((r) => r.ms);
+    const withStrace = straceRuns.map((r) => r.ms);
     const b = median(base);
     const t = median(withCapture.map((r) => r.ms));
     const last = withCapture[withCapture.length - 1];
@@ -156,6 +190,20 @@ export async function runFilesBench(): Promise<BenchResult[]> {
       { name: 'files.traced_ms', value: round(t), unit: 'ms', detail: `same under agentsight capture, median of ${ROUNDS}: ${withCapture.map((r) => round(r.ms)).join(', ')}; ${last.records} records per run, ${lost} lost in all runs` },
       { name: 'files.traced_ratio', value: round(t / b, 3), unit: 'x', detail: `agentsight traced / untraced wall time (goal ≤ 1.03)` },
     ];
+    if (baseRuns.every((r) => r.cpuMs !== null)) {
+      const bc = median(baseRuns.map((r) => r.cpuMs!));
+      const tc = median(withCapture.map((r) => r.cpuMs!));
+      const self = median(withCapture.map((r) => r.selfCpuMs));
+      results.push(
+        { name: 'files.untraced_cpu_ms', value: round(bc), unit: 'ms', detail: `user+sys CPU of the workload, median of ${ROUNDS}: ${baseRuns.map((r) => round(r.cpuMs!)).join(', ')}` },
+        { name: 'files.traced_cpu_ratio', value: round(tc / bc, 3), unit: 'x', detail: `workload CPU traced / untraced (BPF time is charged to the workload): ${round(tc)} / ${round(bc)} ms` },
+        { name: 'files.collector_cpu_ms', value: round(self), unit: 'ms', detail: `agentsight's own CPU (collector, poll thread, SQLite) per traced run, median; total CPU cost ${round(((tc - bc + self) / bc) * 100)}% of the workload's` },
+      );
+      if (straceRuns.every((r) => r.cpuMs !== null)) {
+        const sc = median(straceRuns.map((r) => r.cpuMs!));
+        results.push({ name: 'files.strace_cpu_ratio', value: round(sc / bc, 3), unit: 'x', detail: `workload + strace CPU / untraced workload CPU (a tracer's rusage includes its tracees): ${round(sc)} / ${round(bc)} ms` });
+      }
+    }
     const bpf = withCapture.filter((r) => r.bpfNs !== null);
     if (bpf.length > 0) {
       const perRun = median(bpf.map((r) => r.bpfNs! / 1e6));

@@ -59,7 +59,9 @@ export class Attacher {
   attachPid(pid: number): AttachResult {
     if (pid === process.pid) throw new AttachError(`-p ${pid}: that is agentsight itself`);
     if (!fs.existsSync(`/proc/${pid}/stat`)) throw new AttachError(`-p ${pid}: no such process`);
-    return this.attachTrees([pid]);
+    // a thread id names its process: trace the thread group
+    const tgid = Number(/^Tgid:\s*(\d+)/m.exec(readOr(`/proc/${pid}/status`))?.[1] ?? pid);
+    return this.attachTrees([tgid]);
   }
 
   /**
@@ -127,6 +129,14 @@ export class Attacher {
     const k = Buffer.alloc(4);
     k.writeUInt32LE(pid);
     return this.capture.host.mapLookup('shared_traced', k, 8) !== null;
+  }
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }
 

@@ -1,5 +1,5 @@
 /** Decoders for the file records (bpf/file.h). Pure functions over one record's bytes; null when malformed. */
-import { FILE_OP, FILE_WRITE, bytesToText, u64 } from '../decode/layout';
+import { FILE_OP, FILE_WRITE, bytesToText } from '../decode/layout';
 import type { RecordHeader } from '../decode/process-events';
 
 export const EV_FILE_OP = 16;
@@ -31,8 +31,8 @@ export const FILE_F = {
 
 export interface FileOpEvent {
   kind: 'op';
-  /** struct file pointer as a bigint (kernel pointers exceed 2^53), 0n when none. */
-  fileId: bigint;
+  /** struct file pointer folded to 53 bits (see fileIdAt), 0 when none. */
+  fileId: number;
   ret: number;
   op: number;
   flags: number;
@@ -52,7 +52,7 @@ export interface FileOpEvent {
 
 export interface FileWriteEvent {
   kind: 'write';
-  fileId: bigint;
+  fileId: number;
   bytes: number;
   fd: number;
   /** Set the first time the kernel sees this file (opened before capture or inherited). */
@@ -60,33 +60,58 @@ export interface FileWriteEvent {
   clipped: boolean;
 }
 
+/**
+ * Path bytes as text. Nearly every path is ASCII: decode those directly (a fatal UTF-8 TextDecoder per path cost more
+ * than the rest of the record's handling); anything else goes through bytesToText (UTF-8, or byte-exact latin1).
+ */
+export function pathText(bytes: Uint8Array): string {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return bytesToText(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/**
+ * A kernel pointer as a Map-friendly number: the low 53 bits. Slab objects live in the kernel's direct map
+ * (0xffff888000000000 + physical address), so pointers differ only in bits a 53-bit number keeps; a BigInt per record
+ * cost more than the rest of the decoding.
+ */
+export function fileIdAt(v: DataView, off: number): number {
+  return (v.getUint32(off + 4, true) & 0x1fffff) * 0x1_0000_0000 + v.getUint32(off, true);
+}
+
 export function decodeFileEvent(bytes: Uint8Array, v: DataView, h: RecordHeader): FileOpEvent | FileWriteEvent | null {
   if (h.type === EV_FILE_OP) {
     if (bytes.length < FILE_OP.size) return null;
     const f = FILE_OP.fields;
-    const lens = [f.base_len, f.path_len, f.base2_len, f.path2_len].map((x) => v.getUint16(x[0], true));
-    const total = lens.reduce((a, b) => a + b, 0);
-    if (FILE_OP.size + total > bytes.length) return null;
+    const baseLen = v.getUint16(f.base_len[0], true);
+    const pathLen = v.getUint16(f.path_len[0], true);
+    const base2Len = v.getUint16(f.base2_len[0], true);
+    const path2Len = v.getUint16(f.path2_len[0], true);
     let off = FILE_OP.size;
-    const parts = lens.map((len) => {
-      const s = len > 0 ? bytesToText(bytes.subarray(off, off + len)) : null;
+    if (off + baseLen + pathLen + base2Len + path2Len > bytes.length) return null;
+    const part = (len: number): string | null => {
+      const s = len > 0 ? pathText(bytes.subarray(off, off + len)) : null;
       off += len;
       return s;
-    });
+    };
+    const base = part(baseLen);
+    const path = part(pathLen);
+    const base2 = part(base2Len);
+    const path2 = part(path2Len);
     const op = v.getUint32(f.op[0], true);
     return {
       kind: 'op',
-      fileId: v.getBigUint64(f.file_id[0], true),
-      ret: Number(v.getBigInt64(f.ret[0], true)),
+      fileId: fileIdAt(v, f.file_id[0]),
+      // s64 result: errno values and fds fit the low word; the high word only carries the sign
+      ret: v.getInt32(f.ret[0], true),
       op,
       flags: v.getUint32(f.flags[0], true),
       mode: v.getUint32(f.mode[0], true),
       fmode: v.getUint32(f.fmode[0], true),
-      base: parts[0],
-      path: parts[1] ?? '',
-      base2: parts[2],
+      base,
+      path: path ?? '',
+      base2,
       // symlink targets and second paths; an empty string means "not given"
-      path2: parts[3] ?? (op === FOP.RENAME || op === FOP.LINK || op === FOP.SYMLINK ? '' : null),
+      path2: path2 ?? (op === FOP.RENAME || op === FOP.LINK || op === FOP.SYMLINK ? '' : null),
       resolved: (h.flags & FILE_F.RESOLVED) !== 0,
       clipped: (h.flags & (FILE_F.BASE_CLIPPED | FILE_F.PATH_CLIPPED | FILE_F.BASE2_CLIPPED | FILE_F.PATH2_CLIPPED)) !== 0,
       noBase: (h.flags & FILE_F.NO_BASE) !== 0,
@@ -100,10 +125,10 @@ export function decodeFileEvent(bytes: Uint8Array, v: DataView, h: RecordHeader)
     if (FILE_WRITE.size + len > bytes.length) return null;
     return {
       kind: 'write',
-      fileId: v.getBigUint64(f.file_id[0], true),
+      fileId: fileIdAt(v, f.file_id[0]),
       bytes: Number(v.getBigInt64(f.bytes[0], true)),
       fd: v.getInt32(f.fd[0], true),
-      path: len > 0 ? bytesToText(bytes.subarray(FILE_WRITE.size, FILE_WRITE.size + len)) : null,
+      path: len > 0 ? pathText(bytes.subarray(FILE_WRITE.size, FILE_WRITE.size + len)) : null,
       clipped: (h.flags & FILE_F.PATH_CLIPPED) !== 0,
     };
   }

@@ -14,17 +14,18 @@ import { processFor } from './process-for';
 
 /** How many struct file pointers → path we remember. The kernel's known_files LRU (65536) forgets first. */
 const MAX_KNOWN_FILES = 200_000;
-
-interface KnownFile {
-  path: string;
-  clipped: boolean;
-}
+const O_ACCMODE = 3;
 
 export class FileHandler implements RecordHandler {
   readonly types = [EV_FILE_OP, EV_FILE_WRITE] as const;
-  private readonly rows = new Map<string, FileOpRow>();
+  private readonly rows = new Map<string, Map<string, FileOpRow>>();
+  private rowTotal = 0;
   private readonly dirty = new Set<FileOpRow>();
-  private readonly files = new Map<bigint, KnownFile>();
+  /** struct file id → path, for files that can be written (read-only opens never see a write) */
+  private readonly files = new Map<number, string>();
+  private readonly clippedFiles = new Set<number>();
+  /** file records per second since the last tick (timeline), added to the store once per tick */
+  private readonly activity = new Map<number, number>();
   /** Counters for tests and the bench: records seen, rows written. */
   records = 0;
   malformed = 0;
@@ -47,7 +48,8 @@ export class FileHandler implements RecordHandler {
     const ts = ctx.unix(h.tsNs);
     if (e.kind === 'op') this.onOp(e, proc, ts);
     else this.onWrite(e, proc, ts);
-    ctx.store.addActivity(ts, { fileOps: 1 });
+    const sec = Math.floor(ts / 1e9);
+    this.activity.set(sec, (this.activity.get(sec) ?? 0) + 1);
   }
 
   private onOp(e: FileOpEvent, proc: ProcessRow, ts: number): void {
@@ -55,7 +57,7 @@ export class FileHandler implements RecordHandler {
     let path2: string | null = null;
     if (e.op === FOP.SYMLINK) path2 = e.path2; // the target text, as the process gave it
     else if (e.path2 !== null) path2 = absolutePath(e.base2, e.path2);
-    if (e.fileId !== 0n && e.ret >= 0) this.remember(e.fileId, { path, clipped: e.clipped });
+    if (e.fileId !== 0 && e.ret >= 0 && (e.op !== FOP.OPEN || (e.flags & O_ACCMODE) !== 0)) this.remember(e.fileId, path, e.clipped);
     const op = storeOp(e.op, e.flags, e.fmode, e.ret, !e.notRegular);
     const flags = e.op === FOP.OPEN ? e.flags : e.op === FOP.MKDIR || e.op === FOP.CHMOD ? e.mode : null;
     const row = this.row(proc, op, path, path2, e.ret < 0 ? e.ret : 0, ts, e.clipped);
@@ -65,33 +67,43 @@ export class FileHandler implements RecordHandler {
   }
 
   private onWrite(e: FileWriteEvent, proc: ProcessRow, ts: number): void {
-    if (e.path !== null) this.remember(e.fileId, { path: e.path, clipped: e.clipped });
-    const f = this.files.get(e.fileId);
-    if (!f) {
+    if (e.path !== null) this.remember(e.fileId, e.path, e.clipped);
+    const path = this.files.get(e.fileId);
+    if (path === undefined) {
       this.unattributedWrites++;
       this.unattributedBytes += e.bytes;
       return;
     }
-    const row = this.row(proc, 'write', f.path, null, 0, ts, f.clipped);
+    const row = this.row(proc, 'write', path, null, 0, ts, this.clippedFiles.has(e.fileId));
     row.count++;
     row.bytes += e.bytes;
   }
 
-  private remember(id: bigint, f: KnownFile): void {
-    this.files.delete(id); // re-insert: Map order is our LRU order
-    this.files.set(id, f);
-    if (this.files.size > MAX_KNOWN_FILES) this.files.delete(this.files.keys().next().value as bigint);
+  /** Oldest-first eviction (Map insertion order); the kernel's LRU re-sends a path it has forgotten first. */
+  private remember(id: number, path: string, clipped: boolean): void {
+    this.files.set(id, path);
+    if (clipped) this.clippedFiles.add(id);
+    else if (this.clippedFiles.size > 0) this.clippedFiles.delete(id);
+    if (this.files.size > MAX_KNOWN_FILES) {
+      const oldest = this.files.keys().next().value as number;
+      this.files.delete(oldest);
+      this.clippedFiles.delete(oldest);
+    }
   }
 
   private row(proc: ProcessRow, op: string, path: string, path2: string | null, result: number, ts: number, clipped: boolean): FileOpRow {
-    const key = `${proc.id}\0${op}\0${result}\0${path}\0${path2 ?? ''}`;
-    let row = this.rows.get(key);
+    // path → (process, op, result, path2) → row: the long path is hashed once, never concatenated
+    let byPath = this.rows.get(path);
+    if (!byPath) this.rows.set(path, (byPath = new Map()));
+    const key = path2 === null ? `${proc.id} ${op} ${result}` : `${proc.id} ${op} ${result}\0${path2}`;
+    let row = byPath.get(key);
     if (!row) {
       row = {
         id: -1, processId: proc.id, sessionId: proc.sessionId, op, path, path2, flags: null, result,
         count: 0, bytes: 0, firstNs: ts, lastNs: ts, pathClipped: clipped,
       };
-      this.rows.set(key, row);
+      byPath.set(key, row);
+      this.rowTotal++;
     }
     row.lastNs = ts;
     this.dirty.add(row);
@@ -99,6 +111,8 @@ export class FileHandler implements RecordHandler {
   }
 
   tick(ctx: CollectorContext): void {
+    for (const [sec, n] of this.activity) ctx.store.addActivity(sec * 1e9, { fileOps: n });
+    this.activity.clear();
     for (const row of this.dirty) {
       if (row.id < 0) row.id = ctx.store.nextId('file_ops');
       ctx.store.putFileOp(row);
@@ -120,6 +134,6 @@ export class FileHandler implements RecordHandler {
 
   /** Distinct rows so far (the bench's rows per 100k opens). */
   rowCount(): number {
-    return this.rows.size;
+    return this.rowTotal;
   }
 }

@@ -20,6 +20,12 @@ export type SockBytesReader = (sockId: bigint) => { sent: number; recv: number }
 
 const BYTES_POLL_NS = 1e9;
 const FEW_SOCKETS = 512;
+/**
+ * With many sockets live, one unchanged this long is taken as closed (closed sockets stay in the kernel's LRU until
+ * evicted, and polling 65k of them every second would cost more than the capture): bytes an idle connection moves
+ * after that are not counted.
+ */
+const IDLE_DROP_NS = 120e9;
 /** A process's unnamed connect this recent is the one a TLS SNI names (nameRecentConnection). */
 const RECENT_CONNECT_NS = 5e9;
 
@@ -28,6 +34,8 @@ interface LiveSocket {
   tgid: number;
   sent: number;
   recv: number;
+  /** Unix ns of the last change seen */
+  changedNs: number;
 }
 
 export class NetHandler implements RecordHandler {
@@ -71,7 +79,7 @@ export class NetHandler implements RecordHandler {
     ctx.store.addActivity(ts, { netEvents: 1 });
     if (e.sockId !== 0n && (e.kind === 'accept' || (e.kind === 'connect' && (e.ret === 0 || e.ret === -115)))) {
       this.settle(e.sockId, e.prevSent, e.prevRecv); // a reused socket pointer: the old socket's final counts
-      this.sockets.set(e.sockId, { row, tgid: h.tgid, sent: 0, recv: 0 });
+      this.sockets.set(e.sockId, { row, tgid: h.tgid, sent: 0, recv: 0, changedNs: ts });
     }
   }
 
@@ -139,6 +147,7 @@ export class NetHandler implements RecordHandler {
       s.row.bytesRecv += Math.max(0, recv - s.recv);
       s.sent = Math.max(s.sent, sent);
       s.recv = Math.max(s.recv, recv);
+      s.changedNs = Date.now() * 1e6;
       this.dirty.add(s.row);
     }
   }
@@ -164,6 +173,7 @@ export class NetHandler implements RecordHandler {
         this.pollSocket(id);
         // the process is gone: its sockets are closed, nothing more will be counted on them
         if (!ctx.processes.byTgid(s.tgid)) this.sockets.delete(id);
+        else if (this.sockets.size > FEW_SOCKETS && now - s.changedNs > IDLE_DROP_NS) this.sockets.delete(id);
       }
     }
     for (const row of this.dirty) {
