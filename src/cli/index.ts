@@ -61,11 +61,13 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await tui.runTop({ ...opts, noColor: process.env['NO_COLOR'] !== undefined });
     });
 
-  try {
+  // report pulls in its formatters and date-fns: load it only when it can be needed (its command or help).
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  if (first === undefined || first === 'report' || first === 'help') {
     const report = require('../report') as ReportModule;
     report.registerReportCommand(program);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+  } else {
+    program.command('report').description('summaries of recordings: run `agentsight report --help`').allowUnknownOption().helpOption(false);
   }
 
   try {
