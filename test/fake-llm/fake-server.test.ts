@@ -13,6 +13,7 @@ import { FINAL_TEXT, TOOL_COMMAND } from './replies';
 import * as S from './scenarios';
 import { startFakeLlmServer, type FakeLlmServer, type RecordedConnection } from './server';
 import { zstdCompress } from './zstd-frame';
+import { connectWs } from './ws-client';
 import { newSink } from '../collector/llm/fixture-util';
 import { LlmPipeline } from '../../src/collector/llm/llm-pipeline';
 import type { LlmCall } from '../../src/collector/llm/types';
@@ -108,6 +109,33 @@ describe('fake LLM server', () => {
     expect(JSON.parse(d.calls[0]!.call.requestJson!).instructions).toBe('You are a coding agent. Use tools when needed.');
     expect(d.exchanges[1]!.reqBody!.length).toBe(Buffer.byteLength(JSON.stringify(big)));
     expect(d.calls[1]!.call.inputTokens).toBe(Math.ceil(Buffer.byteLength(JSON.stringify(big)) / 4));
+  });
+
+  it('serves the Responses WebSocket mode (as Codex uses it), and the pipeline decodes calls from its frames', async () => {
+    for (const deflate of [false, true]) {
+      const before = srv.connections.length;
+      const ws = await connectWs(srv, '/v1/responses', S.codexHeaders(), deflate);
+      const done = (m: string): boolean => JSON.parse(m).type === 'response.completed';
+      const t1 = await ws.request(JSON.stringify({ type: 'response.create', ...(S.responsesTurn1(true) as object) }), done);
+      const call = JSON.parse(t1.find((m) => JSON.parse(m).type === 'response.output_item.done' && JSON.parse(m).item.type === 'function_call')!).item;
+      await ws.request(JSON.stringify({ type: 'response.create', ...(S.responsesTurn2(true, call.call_id) as object) }), done);
+      await ws.close();
+      const conn = srv.connections[before]!;
+      const d = decodeConnection(conn);
+      expect(d.losses).toEqual([]);
+      expect(d.exchanges).toHaveLength(1);
+      expect(d.exchanges[0]!.upgrade).toBe('websocket');
+      expect(d.calls).toHaveLength(2);
+      const [a, b] = d.calls;
+      expect(a!.call).toMatchObject({ provider: 'openai-responses', streaming: true, agent: 'codex', stopReason: 'tool_calls', incomplete: false, exchangeSeq: d.exchanges[0]!.seq });
+      expect(a!.toolCalls.map((t) => [t.callId, t.name])).toEqual([[call.call_id, 'shell']]);
+      expect(b!.toolResults.map((r) => r.callId)).toEqual([call.call_id]);
+      expect(b!.call).toMatchObject({ responseText: FINAL_TEXT, incomplete: false });
+      expect(a!.call.inputTokens).toBe(Math.ceil(Buffer.byteLength(JSON.stringify(S.responsesTurn1(true))) / 4));
+      expect(a!.call.firstTokenNs).toBeGreaterThanOrEqual(a!.call.startNs);
+      const raw = Buffer.concat(conn.chunks.filter((c) => c.dir === 1).map((c) => c.data)).toString('latin1');
+      expect(raw.includes('permessage-deflate')).toBe(deflate);
+    }
   });
 
   it('compresses per Accept-Encoding: gzip, zstd, identity', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { curl, fetchInChild, h1Session, h2Session } from './clients';
 import { saveConnectionFixture, startFakeLlmServer, type FakeLlmOptions, type FakeLlmServer } from './server';
 import * as S from './scenarios';
+import { connectWs } from './ws-client';
 
 const OUT = join(__dirname, '..', 'fixtures', 'llm');
 
@@ -75,6 +76,16 @@ async function main(): Promise<void> {
       await post('/v1beta/models/gemini-2.5-flash:generateContent', S.geminiTurn2(), { ...S.geminiHeaders(), 'accept-encoding': 'gzip' });
     });
   });
+  // OpenAI Responses over the WebSocket mode Codex prefers: plain and with permessage-deflate.
+  for (const deflate of [false, true]) {
+    await withServer(deflate ? 'openai-responses-ws-deflate' : 'openai-responses-ws', {}, `WebSocket client over node:tls; Codex headers; two response.create turns${deflate ? '; permessage-deflate' : ''}`, async (srv) => {
+      const ws = await connectWs(srv, '/v1/responses', S.codexHeaders(), deflate);
+      const done = (m: string): boolean => JSON.parse(m).type === 'response.completed';
+      await ws.request(JSON.stringify({ type: 'response.create', ...(S.responsesTurn1(true) as object) }), done);
+      await ws.request(JSON.stringify({ type: 'response.create', ...(S.responsesTurn2(true, 'call_fake000001') as object) }), done);
+      await ws.close();
+    });
+  }
   let total = 0;
   for (const f of readdirSync(OUT)) total += statSync(join(OUT, f)).size;
   process.stdout.write(`fixtures written to ${OUT}: ${readdirSync(OUT).length} files, ${total} bytes\n`);

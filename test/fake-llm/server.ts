@@ -22,6 +22,7 @@ import { decide, type ApiKind, type Reply } from './replies';
 export type { ApiKind, Reply, Usage } from './replies';
 import { render } from './render';
 import { ZstdStoredStream, zstdCompress } from './zstd-frame';
+import { acceptWebSocket } from './ws';
 
 export type Encoding = 'identity' | 'gzip' | 'br' | 'zstd';
 
@@ -307,6 +308,32 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
   // http2 creates the session synchronously inside emit('connection'): this carries the id across.
   let incomingH2Conn = 0;
   h1.on('request', (req, res) => handler(req, res, connIdOf.get(req.socket) ?? 0));
+  h1.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = req.url ?? '/';
+    const connId = connIdOf.get(socket) ?? 0;
+    if (String(req.headers.upgrade).toLowerCase() !== 'websocket' || !/\/responses(\?|$)/.test(path)) {
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    acceptWebSocket(req.headers, socket, head, (text, peer) => {
+      let msg: any;
+      try {
+        msg = JSON.parse(text);
+      } catch {
+        return;
+      }
+      if (msg?.type !== 'response.create') return;
+      const { type: _t, ...rest } = msg;
+      const body = msg.response && msg.model === undefined ? msg.response : rest;
+      const rawBody = Buffer.from(JSON.stringify(body));
+      const mySeq = ++seq;
+      const reply = opts.script?.({ api: 'openai-responses', model: String(body.model ?? 'unknown-model'), body, rawBody, seq: mySeq }) ?? decide('openai-responses', rawBody, body, null, mySeq);
+      requests.push({ connId, protocol: 'http/1.1', method: 'WS', path, headers: { ...req.headers }, body: rawBody, api: 'openai-responses', stream: true, reply, status: 101, encoding: 'identity' });
+      const out = render('openai-responses', reply, String(body.model ?? 'unknown-model'), true, mySeq, false);
+      if (out.events) for (const ev of out.events) peer.send(/^data: (.*)$/m.exec(ev)![1]!);
+      else peer.send(JSON.stringify({ type: 'error', status: out.status, error: (out.json as { error?: unknown })?.error ?? out.json }));
+    });
+  });
   h2.on('session', (session) => connIdOf.set(session, incomingH2Conn));
   h2.on('request', (req, res) => handler(req, res, (req.stream.session && connIdOf.get(req.stream.session)) ?? 0));
 

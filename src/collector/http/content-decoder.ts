@@ -49,7 +49,7 @@ class SyncZlibDecoder implements ContentDecoder {
   private rawFallbackTried = false;
   private firstBytes: Uint8Array[] | null = [];
 
-  constructor(private readonly kind: ZlibKind) {
+  constructor(private readonly kind: ZlibKind | 'raw') {
     this.flush = kind === 'br' ? zlib.constants.BROTLI_OPERATION_FLUSH : zlib.constants.Z_SYNC_FLUSH;
     this.engine = this.makeEngine(kind);
   }
@@ -268,6 +268,14 @@ function single(coding: string): ContentDecoder | null {
     default:
       return null;
   }
+}
+
+/**
+ * A raw-deflate stream decoder that keeps its window across pushes (WebSocket permessage-deflate with context
+ * takeover), or null when zlib's internals are not usable on this Node.
+ */
+export function createRawInflater(): ContentDecoder | null {
+  return zlibInternalsWork() ? new SyncZlibDecoder('raw') : null;
 }
 
 export type ContentDecoderResult =

@@ -8,6 +8,7 @@ import { BodyCollector } from './body-collector';
 import { addError, headerValue, newExchange } from './exchange';
 import { Http1MessageParser, type Framing, type Http1Head } from './http1-message-parser';
 import type { HttpDecoderEvents, HttpExchange } from './types';
+import { parseWsExtensions, WebSocketDirection, type WsMessage } from './websocket-decoder';
 
 interface Pending {
   ex: HttpExchange;
@@ -31,6 +32,8 @@ export class Http1Decoder {
   private readonly reqParser: Http1MessageParser;
   private readonly respParser: Http1MessageParser;
   private ended = false;
+  /** WebSocket decoders (client, server) after a 101 to websocket. */
+  private ws: [WebSocketDirection, WebSocketDirection] | null = null;
 
   constructor(
     private readonly events: HttpDecoderEvents,
@@ -45,6 +48,7 @@ export class Http1Decoder {
       onError: (m, ts) => this.onParseError('request', m, ts),
       onSkipped: (n, ts) => this.loss('http:desync', n, 'request bytes skipped while out of sync', ts),
       onBodyLost: (n) => this.reqCur?.reqBody?.lose(n),
+      onTunnelData: (d, ts) => this.ws?.[0].push(d, ts),
     });
     this.respParser = new Http1MessageParser('response', {
       onHead: (h, ts) => this.onResponseHead(h, ts),
@@ -53,6 +57,7 @@ export class Http1Decoder {
       onError: (m, ts) => this.onParseError('response', m, ts),
       onSkipped: (n, ts) => this.loss('http:desync', n, 'response bytes skipped while out of sync', ts),
       onBodyLost: (n) => this.respCur?.respBody?.lose(n),
+      onTunnelData: (d, ts) => this.ws?.[1].push(d, ts),
     });
     if (midStream) {
       this.reqParser.startDesynced();
@@ -64,6 +69,10 @@ export class Http1Decoder {
     if (this.ended) return;
     const p = dir === 0 ? this.reqParser : this.respParser;
     p.push(data, tsNs);
+    if (lost > 0 && this.ws) {
+      this.ws[dir].lose(lost);
+      return;
+    }
     if (lost > 0) {
       const cur = dir === 0 ? this.reqCur : this.respCur;
       if (cur) cur.damaged = true;
@@ -155,6 +164,12 @@ export class Http1Decoder {
     if (status === 101) {
       ex.upgrade = (headerValue(head.headers, 'upgrade') ?? 'unknown').toLowerCase();
       this.reqParser.enterTunnel();
+      if (ex.upgrade === 'websocket') {
+        const ext = parseWsExtensions(headerValue(head.headers, 'sec-websocket-extensions'));
+        const onMsg = (m: WsMessage): void => this.events.onWebSocketMessage?.(ex, m);
+        const onErr = (why: string, bytes: number): void => this.loss('ws:decode', bytes, why, tsNs);
+        this.ws = [new WebSocketDirection(0, ext.client, onMsg, onErr), new WebSocketDirection(1, ext.server, onMsg, onErr)];
+      }
       return { kind: 'tunnel' };
     }
     if (ex.method === 'CONNECT' && status >= 200 && status < 300) {

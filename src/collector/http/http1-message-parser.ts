@@ -32,6 +32,8 @@ export interface Http1ParserHooks {
   onSkipped(bytes: number, tsNs: number): void;
   /** Capture lost n bytes inside a body whose length is known: framing stays in sync. */
   onBodyLost(n: number): void;
+  /** Bytes after a protocol switch (101 / CONNECT), which are no longer HTTP. */
+  onTunnelData?(data: Uint8Array, tsNs: number): void;
 }
 
 type Mode = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'eof' | 'tunnel' | 'desync';
@@ -123,6 +125,7 @@ export class Http1MessageParser {
     while (off < data.length) {
       switch (this.mode as Mode) {
         case 'tunnel':
+          this.hooks.onTunnelData?.(data.subarray(off), tsNs);
           return;
         case 'desync':
           this.hooks.onSkipped(data.length - off, tsNs);

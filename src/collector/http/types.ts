@@ -1,3 +1,5 @@
+import type { WsMessage } from './websocket-decoder';
+
 /**
  * What the HTTP layer receives from the TLS capture layer and what it hands on.
  * `HttpExchange` maps onto `HttpExchangeRow` (src/store/types.ts) minus the ids the caller assigns.
@@ -69,4 +71,6 @@ export interface HttpDecoderEvents {
   /** The exchange is finished, completely or not. Called exactly once per exchange. */
   onExchange(ex: HttpExchange): void;
   onLoss?(loss: HttpLoss): void;
+  /** A complete WebSocket message on an upgraded HTTP/1.1 connection (ex is the upgrade exchange). */
+  onWebSocketMessage?(ex: HttpExchange, msg: WsMessage): void;
 }

@@ -64,6 +64,8 @@ export class LlmCallBuilder {
   private rawSize = 0;
   private currentTs = 0;
   private accError: string | null = null;
+  /** Events arrived one by one from a message transport (WebSocket) rather than as SSE bytes. */
+  private eventFed = false;
 
   constructor(
     private readonly ex: HttpExchange,
@@ -94,6 +96,14 @@ export class LlmCallBuilder {
       this.rawParts.push(data);
       this.rawSize += data.length;
     }
+  }
+
+  /** Feeds one provider event that did not come as SSE bytes (a WebSocket message). */
+  feedEvent(event: string, data: string, tsNs: number): void {
+    this.sseDecided = true;
+    this.eventFed = true;
+    this.currentTs = tsNs;
+    this.onEvent(event, data);
   }
 
   private onEvent(event: string, data: string): void {
@@ -136,7 +146,7 @@ export class LlmCallBuilder {
       this.accError ??= `provider decoder: ${(err as Error).message}`;
       state = null;
     }
-    const streaming = this.sse !== null || this.parsed.stream;
+    const streaming = this.sse !== null || this.eventFed || this.parsed.stream;
     let error: string | null = null;
     if (status !== null && status >= 400) error = `HTTP ${status}: ${errorMessage(bodyJson, bodyText)}`;
     else if (state?.error) error = state.error;
@@ -149,7 +159,7 @@ export class LlmCallBuilder {
       usage.outputTokens = 0;
     }
     const ok = status !== null && status < 400;
-    const bodyUnreadable = ok && !this.sse && this.rawSize === 0 && bodyText === '' && ex.respBody === null;
+    const bodyUnreadable = ok && !this.sse && !this.eventFed && this.rawSize === 0 && bodyText === '' && ex.respBody === null;
     const jsonBroken = ok && !this.sse && bodyText !== '' && bodyJson === undefined;
     // A stream whose provider end marker arrived (response.completed, message_stop …) is whole even when the
     // client closed the HTTP stream before its end (Codex drops the connection after response.completed).

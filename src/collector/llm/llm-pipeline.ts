@@ -18,6 +18,8 @@
  *   Assign the exchange row id here; onLlmCall for the same exchange follows right after it.
  * - onLlmCall(call, toolCalls, toolResults, meta): a model call decoded from that exchange (`call.exchangeSeq`
  *   = `exchange.seq`). toolResults are the results new in this request (link them to earlier tool calls by callId).
+ *   Calls made over a WebSocket (OpenAI Responses WebSocket mode, used by Codex) arrive later, one per
+ *   response.create, all with the exchangeSeq of the 101 upgrade exchange.
  * - onLoss({ source, count, bytes, detail, tsNs, connKey, processId }): data we could not decode or keep.
  * - onResponseHeaders / onLlmProgress (optional): live view of streaming responses as they arrive.
  *
@@ -27,6 +29,7 @@ import { HttpConnectionDecoder } from '../http/http-connection-decoder';
 import type { HttpExchange, HttpLoss } from '../http/types';
 import { startLlmCall, type LlmCallBuilder, type LlmProgress } from './llm-call-builder';
 import type { LlmCall, LlmToolCall, LlmToolResult } from './types';
+import { WsLlmTracker } from './ws-responses';
 
 export interface ConnMeta {
   processId: number | null;
@@ -71,6 +74,8 @@ interface Conn {
   decoder: HttpConnectionDecoder;
   meta: ConnMeta;
   builders: Map<number, LlmCallBuilder>;
+  ws: WsLlmTracker;
+  exMeta: () => ExchangeMeta;
 }
 
 export class LlmPipeline {
@@ -97,6 +102,14 @@ export class LlmPipeline {
     if (!c) return;
     this.conns.delete(connKey);
     c.decoder.end(tsNs);
+    const m = c.exMeta();
+    for (const r of c.ws.end(tsNs)) {
+      try {
+        this.sink.onLlmCall(r.call, r.toolCalls, r.toolResults, m);
+      } catch (err) {
+        this.safeLoss({ source: 'pipeline:sink', count: 1, bytes: 0, detail: `llm call: ${(err as Error).message}`, tsNs, connKey, processId: c.meta.processId });
+      }
+    }
   }
 
   endAll(tsNs: number): void {
@@ -143,8 +156,15 @@ export class LlmPipeline {
         });
       },
       onLoss: (l: HttpLoss) => this.safeLoss({ ...l, connKey, processId: meta.processId }),
+      onWebSocketMessage: (ex, msg) => {
+        guard('websocket message', msg.tsNs, () => {
+          const r = ws.onMessage(ex, msg);
+          if (r) this.sink.onLlmCall(r.call, r.toolCalls, r.toolResults, exMeta());
+        });
+      },
     });
-    return { decoder, meta, builders };
+    const ws = new WsLlmTracker(() => meta.host ?? null, (p) => this.sink.onLlmProgress?.(p, exMeta()));
+    return { decoder, meta, builders, ws, exMeta };
   }
 
   private safeLoss(l: PipelineLoss): void {

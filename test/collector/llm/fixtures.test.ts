@@ -192,6 +192,19 @@ describe('LLM fixtures', () => {
     expect(cls.calls[0]!.call).toMatchObject({ provider: 'gemini', streaming: false, agent: 'gemini-cli', responseText: PLAIN_TEXT });
   });
 
+  it('OpenAI Responses over WebSocket (plain and permessage-deflate): one call per response.create', () => {
+    for (const n of ['openai-responses-ws', 'openai-responses-ws-deflate']) {
+      const d = decodeFixture(loadFixture(n));
+      expect(d.losses).toEqual([]);
+      expect(d.exchanges.map((e) => [e.method, e.path, e.status, e.upgrade])).toEqual([['GET', '/v1/responses', 101, 'websocket']]);
+      const [a, b] = d.calls;
+      expect(a!.call).toMatchObject({ provider: 'openai-responses', agent: 'codex', agentSessionId: CODEX_SESSION, stopReason: 'tool_calls', incomplete: false });
+      expect(a!.toolCalls.map((t) => t.callId)).toEqual(['call_fake000001']);
+      expect(b!.call).toMatchObject({ responseText: FINAL_TEXT, thinking: THINKING_TEXT, incomplete: false });
+      expect(b!.toolResults.map((r) => r.callId)).toEqual(['call_fake000001']);
+    }
+  });
+
   it('capture started mid-connection (h2 without preface): headers unknown, no guessed call, losses counted', () => {
     const f = loadFixture('anthropic-stream-h2');
     // Drop the client's first chunk (preface, SETTINGS and the first HEADERS) as if capture attached late.
