@@ -50,7 +50,7 @@ export class HttpConnectionDecoder {
   end(tsNs: number): void {
     if (this.ended) return;
     try {
-      if (!this.inner && this.held.length > 0) this.decide(this.held[0]!, true);
+      if (!this.inner && this.held.length > 0) this.decide(true);
       this.inner?.end(tsNs);
     } catch (err) {
       this.events.onLoss?.({ source: 'http:internal', count: 1, bytes: 0, detail: `decoder error at end: ${(err as Error).message}`, tsNs });
@@ -66,7 +66,7 @@ export class HttpConnectionDecoder {
     }
     this.held.push(chunk);
     this.heldBytes += chunk.data.length;
-    if (this.heldBytes > MAX_HELD_BYTES || this.readyToDecide()) this.decide(chunk, false);
+    if (this.heldBytes > MAX_HELD_BYTES || this.readyToDecide()) this.decide(false);
   }
 
   /**
@@ -102,9 +102,8 @@ export class HttpConnectionDecoder {
     return Buffer.concat(parts).subarray(0, H2_PREFACE.length);
   }
 
-  private decide(last: PlaintextChunk, atEnd: boolean): void {
+  private decide(atEnd: boolean): void {
     const nextSeq = (): number => ++this.seq;
-    void last;
     const clientHead = this.heldHead();
     const firstDir0 = clientHead.length > 0;
     const head = firstDir0 ? clientHead : this.serverHead();

@@ -452,7 +452,7 @@ export class Http2Decoder {
   private streamFor(d: DirState, sid: number, tsNs: number): H2Stream | null {
     const s = this.streams.get(sid);
     if (s) return s.emitted ? null : s;
-    if (sid === 0 || sid <= this.closedBelow(sid)) return null;
+    if (sid === 0 || this.isClosed(sid)) return null;
     const n = this.openStream(sid, tsNs);
     if (!n) return null;
     this.markHeadersUnknown(n, tsNs);
@@ -464,10 +464,13 @@ export class Http2Decoder {
     return n;
   }
 
-  /** Streams are created in increasing id order per initiator; ids below the highest emitted one are closed. */
+  /**
+   * Highest finished stream id per initiator (index = id parity). Stream ids only grow, so frames for an id at or
+   * below it belong to a finished stream (late DATA after RST_STREAM) and must not reopen it.
+   */
   private readonly highestClosed = [0, 0];
-  private closedBelow(sid: number): number {
-    return this.highestClosed[sid % 2]! >= sid ? sid : 0;
+  private isClosed(sid: number): boolean {
+    return sid <= this.highestClosed[sid % 2]!;
   }
 
   private openStream(sid: number, tsNs: number): H2Stream | null {
