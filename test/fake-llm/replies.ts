@@ -79,8 +79,38 @@ function inspect(api: ApiKind, body: any, pathModel: string | null): Inspect {
   return { model, hasToolResult, toolNames, wantsThinking };
 }
 
+/** A minimal value matching a JSON schema (first enum value, empty strings, zeros): for JSON-mode requests. */
+export function sampleFromSchema(schema: any): unknown {
+  if (!schema || typeof schema !== 'object') return null;
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  switch (String(schema.type ?? '').toLowerCase()) {
+    case 'object': {
+      const o: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(schema.properties ?? {})) o[k] = sampleFromSchema(v);
+      return o;
+    }
+    case 'array':
+      return [];
+    case 'string':
+      return 'fake';
+    case 'number':
+    case 'integer':
+      return 1;
+    case 'boolean':
+      return false;
+    default:
+      return null;
+  }
+}
+
 export function decide(api: ApiKind, rawBody: Buffer, body: any, pathModel: string | null, seq: number): Reply {
   const info = inspect(api, body, pathModel);
+  // Gemini JSON mode (Gemini CLI's routing classifier): answer with JSON matching the requested schema.
+  const gc = (body?.request ?? body)?.generationConfig;
+  if (api === 'gemini' && gc?.responseMimeType === 'application/json' && !/error-\d{3}/.test(info.model)) {
+    const text = JSON.stringify(sampleFromSchema(gc.responseJsonSchema ?? gc.responseSchema ?? {}));
+    return { kind: 'text', text, thinking: null, usage: { input: Math.ceil(rawBody.length / 4), output: 5, cacheRead: 0, cacheWrite: 0, reasoning: 0 } };
+  }
   const m = /error-(\d{3})/.exec(info.model);
   if (m) {
     const status = Number(m[1]);
