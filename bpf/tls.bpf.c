@@ -145,7 +145,7 @@ static long emit_chunk(__u32 i, void *c)
 		return 0;
 	}
 	s->e.hdr.size = sizeof(s->e) + size;
-	if (bpf_ringbuf_output(&tls_events, s, sizeof(s->e) + size, wakeup_flags(&tls_events))) {
+	if (bpf_ringbuf_output(&tls_events, s, sizeof(s->e) + size, wakeup_flags(&tls_events, sizeof(s->e) + size))) {
 		stat_add(STAT_TLS_RB_FULL, 1);
 		add_lost(x->tgid, x->conn, n + s->e.lost_before);
 	}

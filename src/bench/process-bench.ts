@@ -26,7 +26,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function eventsPerSecond(tmp: string, events: number): Promise<BenchResult[]> {
+export async function eventsPerSecond(tmp: string, events: number): Promise<BenchResult[]> {
   const src = path.join(tmp, 'getppid.c');
   const bin = path.join(tmp, 'getppid');
   fs.writeFileSync(src, WORKLOAD_C);

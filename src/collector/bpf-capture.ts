@@ -79,7 +79,7 @@ export class BpfCapture {
     try {
       for (const group of groups) {
         if (group !== 'process' && !available.includes(group)) continue;
-        const res = host.load(bpfObjectPath(group), cfg, { ringBytes });
+        const res = loadWithRetry(() => host.load(bpfObjectPath(group), cfg, { ringBytes }));
         cap.loadedGroups.push(group);
         for (const p of res.programs) {
           // uprobes are attached per binary by the TLS layer; lazy_* programs only when a feature needs them.
@@ -133,7 +133,7 @@ export class BpfCapture {
     this.started = true;
     this.host.start(
       (ab) => {
-        const bytes = new Uint8Array(ab);
+        const bytes = Buffer.from(ab); // a Buffer view (no copy): decoders use its native string methods
         const view = new DataView(ab);
         const out: RawRecord[] = [];
         let off = 0;
@@ -173,6 +173,21 @@ export class BpfCapture {
     this.closed = true;
     this.stop();
     this.host.close();
+  }
+}
+
+/**
+ * Program loads have been seen to fail with EAGAIN while another BPF load is in progress on the machine (two
+ * captures starting together); a short retry gets through.
+ */
+function loadWithRetry<T>(load: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return load();
+    } catch (err) {
+      if (attempt >= 4 || !/Resource temporarily unavailable/.test(String((err as Error).message))) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * (attempt + 1));
+    }
   }
 }
 
