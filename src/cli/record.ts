@@ -11,6 +11,7 @@ import { CaptureRunner } from '../collector/capture-runner';
 import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
 import { createRecording } from '../store';
 import { UserError } from './fail';
+import { captureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
 import { handOver, invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv } from './privileges';
 
 export interface RecordOptions {
@@ -100,15 +101,34 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   // With -p/-c and no command, record until the targets exit, --duration passes, or a signal arrives.
   const child = command.length > 0 ? spawn(argv.file, argv.args, { stdio: 'inherit', env, argv0: argv.argv0 }) : null;
   const forward = (sig: NodeJS.Signals) => () => child?.kill(sig);
-  const onTerm = forward('SIGTERM');
+  // Our SIGTERM goes to the command; a second one (the command ignored the first) ends it for sure.
+  let terms = 0;
+  const onTerm = () => child?.kill(++terms > 1 ? 'SIGKILL' : 'SIGTERM');
   const onHup = forward('SIGHUP');
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHup);
+
+  // Live status in the terminal title (not in the agent's screen: see record-status.ts).
+  const showStatus = !opts.quiet && process.stderr.isTTY && process.env['TERM'] !== 'dumb';
+  const status = showStatus
+    ? setInterval(() => {
+        try {
+          process.stderr.write(titleEscape(statusLine(captureFigures(store), (Date.now() * 1e6 - startNs) / 1e9)));
+        } catch {
+          // a status that cannot be computed this second is skipped, never fatal
+        }
+      }, 1000)
+    : null;
+  status?.unref();
 
   const exit = child ? await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
     child.on('error', (error) => resolve({ code: null, signal: null, error }));
     child.on('exit', (code, signal) => resolve({ code, signal }));
   }) : await waitAttached(runner.collector, opts);
+  if (status) {
+    clearInterval(status);
+    process.stderr.write(titleEscape(''));
+  }
   runner.capture.removeSeed(process.pid);
   await runner.stop();
   const endNs = Date.now() * 1e6;
@@ -116,7 +136,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const exitCode = exit.error ? 127 : exit.signal ? 128 + (signalNumber(exit.signal) ?? 1) : exit.code ?? 1;
   store.putMeta('exit_code', String(exitCode));
   store.finalize();
-  const info = store.info();
+  const figures = captureFigures(store);
   const losses = store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls'));
   store.close();
   for (const f of [dbPath, dbPath + '-wal', dbPath + '-shm']) handOver(f, user);
@@ -128,11 +148,12 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const what = command[0] ?? attachTitle(opts);
   if (exit.error) console.error(`agentsight: ${what}: ${exit.error.message}`);
   if (!opts.quiet) {
-    const lost = losses.reduce((a, l) => a + l.count, 0);
+    const lost = figures.lost;
     const secs = ((endNs - startNs) / 1e9).toFixed(1);
     console.error(
-      `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s; ` +
-        `${info.counts.processes} processes, ${info.counts.fileOps} file ops, ${info.counts.llmCalls} LLM calls`,
+      `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s: ` +
+        `${figures.processes} processes, ${figures.filesChanged} files changed (${figures.fileOps} file ops), ` +
+        (figures.llmCalls === 0 ? 'no LLM calls' : `${figures.llmCalls} LLM calls, ${formatTokens(figures.tokens)} tokens, ${formatCost(figures.costUsd)}`),
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
     console.error(`agentsight: wrote ${dbPath}`);

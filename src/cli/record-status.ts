@@ -1,0 +1,54 @@
+/**
+ * What `record` tells the user about a capture: a one-line status while it runs and the closing summary. Figures
+ * come from the store (the same numbers `top` and `report` show).
+ *
+ * While the agent runs, the status goes to the terminal *title* (an OSC escape on stderr), not into the screen:
+ * agents are full-screen terminal programs, and a line drawn among their output would corrupt their display.
+ */
+import type { Store } from '../store/store';
+
+export interface CaptureFigures {
+  processes: number;
+  filesChanged: number;
+  fileOps: number;
+  llmCalls: number;
+  tokens: number;
+  costUsd: number | null;
+  lost: number;
+}
+
+export function captureFigures(store: Store): CaptureFigures {
+  const sessions = store.sessions();
+  const sum = (f: (s: (typeof sessions)[number]) => number) => sessions.reduce((a, s) => a + f(s), 0);
+  const costs = sessions.map((s) => s.costUsd).filter((c): c is number => c !== null);
+  const info = store.info();
+  return {
+    processes: info.counts.processes,
+    filesChanged: sum((s) => s.filesChanged),
+    fileOps: info.counts.fileOps,
+    llmCalls: info.counts.llmCalls,
+    tokens: sum((s) => s.inputTokens + s.outputTokens),
+    costUsd: costs.length ? costs.reduce((a, b) => a + b, 0) : null,
+    lost: store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls')).reduce((a, l) => a + l.count, 0),
+  };
+}
+
+export function formatTokens(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+}
+
+export function formatCost(c: number | null): string {
+  return c === null ? 'cost unknown' : `$${c < 1 ? c.toFixed(3) : c.toFixed(2)}`;
+}
+
+export function statusLine(f: CaptureFigures, elapsedS: number): string {
+  return (
+    `agentsight ${elapsedS.toFixed(0)}s · ${f.processes} procs · ${f.filesChanged} files changed · ${f.llmCalls} LLM calls · ` +
+    `${formatTokens(f.tokens)} tokens · ${formatCost(f.costUsd)}${f.lost ? ` · ${f.lost} LOST` : ''}`
+  );
+}
+
+/** Terminal title escape; BEL-terminated (understood by xterm, tmux, GNOME Terminal, iTerm2, kitty). */
+export function titleEscape(text: string): string {
+  return `\x1b]0;${text.replace(/[\x00-\x1f\x7f]/g, ' ')}\x07`;
+}
