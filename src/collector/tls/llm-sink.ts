@@ -6,7 +6,8 @@ import type { Collector } from '../collector';
 import type { ExchangeMeta, LlmPipelineSink, PipelineLoss } from '../llm/llm-pipeline';
 import type { LlmCall, LlmToolCall, LlmToolResult } from '../llm/types';
 import type { HttpExchange } from '../http/types';
-import type { LlmCallRow, ToolCallRow } from '../../store/types';
+import type { ToolCallRow } from '../../store/types';
+import { toHttpExchangeRow, toLlmCallRow, toToolCallRow } from '../llm/rows';
 
 export interface ConnLookup {
   /** Store id of the TLS connection behind a pipeline connection key. */
@@ -33,27 +34,7 @@ export class LlmStoreSink implements LlmPipelineSink {
     const id = store.nextId('http_exchanges');
     this.exchangeIds.set(`${meta.connKey}#${ex.seq}`, id);
     this.conns.setProtocol(meta.connKey, meta.protocol, ex.host);
-    store.putHttpExchange({
-      id,
-      connId: this.conns.connId(meta.connKey),
-      processId: meta.processId,
-      sessionId: meta.sessionId,
-      streamId: ex.streamId,
-      protocol: ex.protocol,
-      method: ex.method,
-      host: ex.host,
-      path: ex.path,
-      status: ex.status,
-      reqHeaders: JSON.stringify(ex.reqHeaders),
-      respHeaders: JSON.stringify(ex.respHeaders),
-      reqBody: ex.reqBody,
-      respBody: ex.respBody,
-      startNs: ex.startNs,
-      firstByteNs: ex.firstByteNs,
-      endNs: ex.endNs,
-      complete: ex.complete,
-      error: ex.error,
-    });
+    store.putHttpExchange(toHttpExchangeRow(ex, { id, connId: this.conns.connId(meta.connKey), processId: meta.processId, sessionId: meta.sessionId }));
   }
 
   onLlmCall(call: LlmCall, toolCalls: LlmToolCall[], toolResults: LlmToolResult[], meta: ExchangeMeta): void {
@@ -62,11 +43,8 @@ export class LlmStoreSink implements LlmPipelineSink {
     const exchangeId = this.exchangeIds.get(key) ?? null;
     this.exchangeIds.delete(key);
     const id = store.nextId('llm_calls');
-    const { agent, agentSessionId, userAgent, exchangeSeq, ...fields } = call;
-    void userAgent;
-    void exchangeSeq;
-    const row: LlmCallRow = { id, exchangeId, sessionId: meta.sessionId, processId: meta.processId, ...fields };
-    store.putLlmCall(row);
+    const { agent, agentSessionId } = call;
+    store.putLlmCall(toLlmCallRow(call, { id, exchangeId, sessionId: meta.sessionId, processId: meta.processId }));
     this.llmCalls++;
     const tokens = (call.inputTokens ?? 0) + (call.outputTokens ?? 0);
     this.tokens += tokens;
@@ -88,19 +66,7 @@ export class LlmStoreSink implements LlmPipelineSink {
       else if (t.resultLlmCallId === null) this.linkResult(t, id, r);
     }
     for (const tc of toolCalls) {
-      const t: ToolCallRow = {
-        id: store.nextId('tool_calls'),
-        llmCallId: id,
-        sessionId: meta.sessionId,
-        callId: tc.callId,
-        name: tc.name,
-        inputJson: tc.inputJson,
-        tsNs: tc.tsNs,
-        resultLlmCallId: null,
-        resultText: null,
-        resultIsError: null,
-        resultNs: null,
-      };
+      const t = toToolCallRow(tc, { id: store.nextId('tool_calls'), llmCallId: id, sessionId: meta.sessionId });
       this.toolsByCallId.set(tc.callId, t);
       const orphan = this.orphanResults.get(tc.callId);
       if (orphan) {
