@@ -18,7 +18,7 @@ const O_ACCMODE = 3;
 
 export class FileHandler implements RecordHandler {
   readonly types = [EV_FILE_OP, EV_FILE_WRITE] as const;
-  private readonly rows = new Map<string, Map<string, FileOpRow>>();
+  private readonly rows = new Map<string, FileOpRow>();
   private rowTotal = 0;
   private readonly dirty = new Set<FileOpRow>();
   /** struct file id → path, for files that can be written (read-only opens never see a write) */
@@ -92,17 +92,14 @@ export class FileHandler implements RecordHandler {
   }
 
   private row(proc: ProcessRow, op: string, path: string, path2: string | null, result: number, ts: number, clipped: boolean): FileOpRow {
-    // path → (process, op, result, path2) → row: the long path is hashed once, never concatenated
-    let byPath = this.rows.get(path);
-    if (!byPath) this.rows.set(path, (byPath = new Map()));
-    const key = path2 === null ? `${proc.id} ${op} ${result}` : `${proc.id} ${op} ${result}\0${path2}`;
-    let row = byPath.get(key);
+    const key = path2 === null ? `${proc.id} ${op} ${result}\0${path}` : `${proc.id} ${op} ${result}\0${path}\0${path2}`;
+    let row = this.rows.get(key);
     if (!row) {
       row = {
         id: -1, processId: proc.id, sessionId: proc.sessionId, op, path, path2, flags: null, result,
         count: 0, bytes: 0, firstNs: ts, lastNs: ts, pathClipped: clipped,
       };
-      byPath.set(key, row);
+      this.rows.set(key, row);
       this.rowTotal++;
     }
     row.lastNs = ts;
