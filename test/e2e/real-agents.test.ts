@@ -97,7 +97,7 @@ describe.skipIf(!enabled)('real agents under record', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('Claude Code (Bun single-file binary, BoringSSL found by discovery)', async () => {
+  it('Claude Code (Bun single-file binary, BoringSSL found by discovery)', { timeout: 300_000 }, async () => {
     const secret = 'sk-ant-e2e-' + crypto.randomBytes(12).toString('hex');
     const home = fs.mkdtempSync(path.join(dir, 'home-'));
     const r = await recordAgent('claude', [bins['claude']!, '-p', 'Write hello to /tmp/x', '--dangerously-skip-permissions'], {
@@ -112,7 +112,7 @@ describe.skipIf(!enabled)('real agents under record', () => {
     expectAgentRecording(r.db, secret, { agent: 'claude-code', provider: 'anthropic', tool: /^Bash$/, stack: 'boringssl' });
   });
 
-  it('Codex (static Rust, rustls + aws-lc AEAD, HTTP/2)', async () => {
+  it('Codex (static Rust, rustls + aws-lc AEAD, HTTP/2)', { timeout: 300_000 }, async () => {
     const secret = 'sk-openai-e2e-' + crypto.randomBytes(12).toString('hex');
     const home = fs.mkdtempSync(path.join(dir, 'codex-home-'));
     fs.writeFileSync(
@@ -130,12 +130,14 @@ describe.skipIf(!enabled)('real agents under record', () => {
     expect(q(r.db, "SELECT DISTINCT protocol FROM tls_conns WHERE stack = 'rustls-aws-lc'").map((x) => x['protocol'])).toEqual(['h2']);
   });
 
-  it('Gemini CLI (node, OpenSSL in the node binary)', async () => {
+  it('Gemini CLI (node, OpenSSL in the node binary)', { timeout: 300_000 }, async () => {
     const secret = 'gm-e2e-' + crypto.randomBytes(12).toString('hex');
     const home = fs.mkdtempSync(path.join(dir, 'gemini-home-'));
     fs.mkdirSync(path.join(home, '.gemini'));
     fs.writeFileSync(path.join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
-    const r = await recordAgent('gemini', [bins['gemini']!, '-p', 'Write hello to /tmp/x', '--yolo'], {
+    // An explicit model: otherwise the CLI first asks a flash-lite "router" for a JSON verdict the fake server does
+    // not give, and retries it with backoff for over a minute before falling back.
+    const r = await recordAgent('gemini', [bins['gemini']!, '-m', 'gemini-2.5-pro', '-p', 'Write hello to /tmp/x', '--yolo'], {
       HOME: home,
       GEMINI_API_KEY: secret,
       GOOGLE_GEMINI_BASE_URL: srv.url,
