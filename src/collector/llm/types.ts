@@ -9,6 +9,7 @@
  *   reasoningTokens is the reasoning part of it.
  */
 import type { HttpExchange } from '../http/types';
+import type { LlmCallRow } from '../../store/types';
 
 export type ProviderId = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini' | 'unknown';
 
@@ -40,32 +41,10 @@ export interface LlmToolResult {
   tsNs: number;
 }
 
-export interface LlmCall {
+/** An LLM call as decoded: the row's fields (src/store/types.ts, where each is documented) minus the ids the
+ * caller assigns, plus what the caller needs to build sessions. */
+export interface LlmCall extends Omit<LlmCallRow, 'id' | 'exchangeId' | 'sessionId' | 'processId' | 'provider'> {
   provider: ProviderId;
-  host: string | null;
-  /** Request path without the query string, e.g. /v1/messages. */
-  endpoint: string;
-  streaming: boolean;
-  requestModel: string | null;
-  responseModel: string | null;
-  systemPrompt: string | null;
-  requestJson: string | null;
-  responseJson: string | null;
-  responseText: string | null;
-  thinking: string | null;
-  stopReason: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  cacheReadTokens: number | null;
-  cacheWriteTokens: number | null;
-  reasoningTokens: number | null;
-  costUsd: number | null;
-  httpStatus: number | null;
-  error: string | null;
-  startNs: number;
-  firstTokenNs: number | null;
-  endNs: number | null;
-  incomplete: boolean;
   /** Agent that made the call ('claude-code' | 'codex' | 'gemini-cli' | …), from user-agent and headers. */
   agent: string | null;
   /** The agent's own session id (x-claude-code-session-id, Codex session_id …). */
