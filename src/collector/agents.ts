@@ -11,7 +11,7 @@ export interface AgentPattern {
   readonly agent: string;
   /** Matched against the absolute executable path. */
   readonly exe?: RegExp;
-  /** Matched against argv joined with spaces. */
+  /** Matched against argv[0] and argv[1] joined with a space (the program, or an interpreter and its script). */
   readonly argv?: RegExp;
 }
 
@@ -44,7 +44,9 @@ export function loadAgentPatterns(env: NodeJS.ProcessEnv = process.env): AgentPa
 
 /** The agent a process runs, or null. */
 export function recogniseAgent(exe: string | null, argv: readonly string[], patterns: readonly AgentPattern[]): string | null {
-  const joined = argv.join(' ');
+  // Only the program and its script: an agent's tool commands mention the agent in their arguments all the time
+  // (`bash -c 'source ~/.claude/…'`), and those shells are not agents.
+  const joined = argv.slice(0, 2).join(' ');
   for (const p of patterns) {
     if (p.exe && exe && p.exe.test(exe)) return p.agent;
     if (p.argv && p.argv.test(joined)) return p.agent;
