@@ -239,18 +239,23 @@ export class SqliteStore implements Store {
     for (const r of this.db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>) {
       meta[r.key] = r.value;
     }
-    const range = this.db
-      .prepare(
-        `SELECT MIN(s) AS s, MAX(e) AS e FROM (
-           SELECT MIN(start_ns) AS s, MAX(COALESCE(exit_ns, start_ns)) AS e FROM processes
-           UNION ALL SELECT MIN(start_ns), MAX(COALESCE(end_ns, start_ns)) FROM llm_calls
-           UNION ALL SELECT MIN(first_ns), MAX(last_ns) FROM file_ops
-           UNION ALL SELECT MIN(first_ns), MAX(last_ns) FROM net_conns
-           UNION ALL SELECT MIN(ts_ns), MAX(ts_ns) FROM losses)`,
-      )
-      .get() as { s: number | null; e: number | null };
     const metaStart = meta['start_ns'] ? Number(meta['start_ns']) : null;
     const metaEnd = meta['end_ns'] ? Number(meta['end_ns']) : null;
+    // A finished recording knows its span; only a live or interrupted one needs the scan (a full pass over the
+    // big tables: MAX(COALESCE(...)) cannot use an index).
+    const range =
+      metaStart !== null && metaEnd !== null
+        ? { s: null, e: null }
+        : (this.db
+            .prepare(
+              `SELECT MIN(s) AS s, MAX(e) AS e FROM (
+                 SELECT MIN(start_ns) AS s, MAX(COALESCE(exit_ns, start_ns)) AS e FROM processes
+                 UNION ALL SELECT MIN(start_ns), MAX(COALESCE(end_ns, start_ns)) FROM llm_calls
+                 UNION ALL SELECT MIN(first_ns), MAX(last_ns) FROM file_ops
+                 UNION ALL SELECT MIN(first_ns), MAX(last_ns) FROM net_conns
+                 UNION ALL SELECT MIN(ts_ns), MAX(ts_ns) FROM losses)`,
+            )
+            .get() as { s: number | null; e: number | null });
     return {
       path: this.path,
       schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
