@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { StoreError } from './errors';
-import { FORMAT_TAG, SCHEMA_VERSION, migrations } from './migrations';
+import { FORMAT_TAG, SCHEMA_VERSION, migrations, readableAsIs } from './migrations';
 import type {
   ActivityBucket,
   ActivityDelta,
@@ -101,9 +101,10 @@ export class SqliteStore implements Store {
       this.checkOurs(version);
       if (version < SCHEMA_VERSION) {
         if (this.readOnly) {
-          throw new StoreError('NEWER_SCHEMA', this.path, `${this.path}: recording has schema v${version}; open it read-write once to upgrade`);
-        }
-        this.migrate(version);
+          if (!readableAsIs(version)) {
+            throw new StoreError('NEWER_SCHEMA', this.path, `${this.path}: recording has schema v${version}, which this build cannot read (it reads v${SCHEMA_VERSION})`);
+          }
+        } else this.migrate(version);
       }
       if (!this.readOnly) this.db.pragma('journal_mode = WAL');
     }
@@ -141,7 +142,7 @@ export class SqliteStore implements Store {
 
   private migrate(from: number): void {
     this.db.transaction(() => {
-      for (let v = from; v < migrations.length; v++) this.db.exec(migrations[v]);
+      for (let v = from; v < migrations.length; v++) this.db.exec(migrations[v]!.sql);
       this.db.pragma(`user_version = ${migrations.length}`);
     })();
   }

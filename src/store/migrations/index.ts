@@ -1,11 +1,28 @@
 import { migration001 } from './001-initial';
 import { migration002 } from './002-file-ops-cover';
 
+export interface Migration {
+  readonly sql: string;
+  /**
+   * true when a database without this migration still answers every query correctly (an index, say): saved
+   * recordings are opened read-only and never upgraded, so readers must accept them as they are.
+   */
+  readonly readCompatible: boolean;
+}
+
 /** Numbered migrations: index i brings a database from user_version i to i + 1. Append only. */
-export const migrations: readonly string[] = [migration001, migration002];
+export const migrations: readonly Migration[] = [
+  { sql: migration001, readCompatible: false },
+  { sql: migration002, readCompatible: true },
+];
 
 /** The schema version this build writes and understands (PRAGMA user_version). */
 export const SCHEMA_VERSION = migrations.length;
+
+/** Can a database at `version` be read, as it is, by this build? */
+export function readableAsIs(version: number): boolean {
+  return version >= 1 && migrations.slice(version).every((m) => m.readCompatible);
+}
 
 /** Written to meta.format so a SQLite file from another tool is told apart from ours. */
 export const FORMAT_TAG = 'agentsight-recording';

@@ -1,0 +1,44 @@
+// Saved recordings are opened read-only and never upgraded: a recording from an older build whose missing
+// migrations are read-compatible (indexes) must still open and answer queries.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createRecording, openRecording, StoreError } from '../../src/store';
+
+function recording(): string {
+  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'schema-')), 'r.db');
+  const s = createRecording(f);
+  s.putMeta('start_ns', '1');
+  s.putProcess({
+    id: s.nextId('processes'), pid: 42, ppid: 1, parentId: null, sessionId: null, startNs: 1e18, kstartNs: 5, uid: 0, comm: 'sh',
+    exe: '/bin/sh', argv: ['sh'], argvClipped: false, cwd: '/', execNs: null, exitNs: null, exitCode: null, exitSignal: null,
+    coreDumped: false, seeded: false, peakRssKb: null,
+  });
+  s.finalize();
+  s.close();
+  return f;
+}
+
+describe('schema versions', () => {
+  it('opens a v1 recording (before the covering index) read-only', () => {
+    const f = recording();
+    const d = new Database(f);
+    d.exec('DROP INDEX file_ops_session_cover');
+    d.pragma('user_version = 1');
+    d.close();
+    const s = openRecording(f);
+    expect(s.info().schemaVersion).toBe(1);
+    expect(s.processes().map((p) => p.pid)).toEqual([42]);
+    s.close();
+  });
+
+  it('refuses version 0 (not ours) with a StoreError', () => {
+    const f = recording();
+    const d = new Database(f);
+    d.pragma('user_version = 0');
+    d.close();
+    expect(() => openRecording(f)).toThrow(StoreError);
+  });
+});
