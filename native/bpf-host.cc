@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -394,6 +396,10 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   }
 
   void PollLoop() {
+    // The poll thread only copies records out of the rings; when the JS thread is busy committing and the traced
+    // program is producing, three threads compete for two cores and the kernel rings fill while this one waits for
+    // CPU. A higher weight keeps the rings drained (backpressure moves to the 512 MiB user-space queue).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), -10);
     while (!stopping_.load()) {
       int n = ring_buffer__poll(rb_, poll_ms_);
       // With BPF_RB_NO_WAKEUP the epoll fd may not fire: consume explicitly or records sit in the ring.
