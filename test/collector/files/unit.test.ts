@@ -40,3 +40,23 @@ describe('open intents and ops', () => {
     expect(storeOp(FOP.RENAME, 0, 0, 0)).toBe('rename');
   });
 });
+
+describe('record decoding helpers', () => {
+  it('decodes ASCII paths directly and other bytes as UTF-8 or byte-exact latin1', async () => {
+    const { pathText } = await import('../../../src/collector/files/file-events');
+    expect(pathText(Buffer.from('/tmp/a b'))).toBe('/tmp/a b');
+    expect(pathText(Buffer.from('/tmp/é✓'))).toBe('/tmp/é✓');
+    expect(pathText(Uint8Array.from([0x2f, 0xff, 0x61]))).toBe('/\u00ffa');
+  });
+  it('folds kernel pointers to distinct 53-bit ids', async () => {
+    const { fileIdAt } = await import('../../../src/collector/files/file-events');
+    const v = new DataView(new ArrayBuffer(16));
+    v.setBigUint64(0, 0xffff888012345678n, true);
+    v.setBigUint64(8, 0xffff888112345678n, true);
+    const a = fileIdAt(v, 0);
+    const b = fileIdAt(v, 8);
+    expect(Number.isSafeInteger(a) && Number.isSafeInteger(b)).toBe(true);
+    expect(a).not.toBe(b);
+    expect(b - a).toBe(2 ** 32);
+  });
+});
