@@ -185,8 +185,8 @@ function loadWithRetry<T>(load: () => T): T {
     try {
       return load();
     } catch (err) {
-      if (attempt >= 4 || !/Resource temporarily unavailable/.test(String((err as Error).message))) throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * (attempt + 1));
+      if (attempt >= 10 || !/Resource temporarily unavailable/.test(String((err as Error).message))) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200 * (attempt + 1));
     }
   }
 }

@@ -38,7 +38,7 @@ export function decodeTlsEvent(bytes: Uint8Array, v: DataView, h: RecordHeader):
     const len = v.getUint32(f.len[0], true);
     if (TLS_DATA.size + len > bytes.length) return null;
     return {
-      ...h, kind: 'data', conn: ptr(v, f.conn[0]), callTsNs: u64(v, f.call_ts_ns[0]), callLen: v.getUint32(f.call_len[0], true),
+      type: h.type, flags: h.flags, size: h.size, tsNs: h.tsNs, tgid: h.tgid, tid: h.tid, kind: 'data', conn: ptr(v, f.conn[0]), callTsNs: u64(v, f.call_ts_ns[0]), callLen: v.getUint32(f.call_len[0], true),
       offset: v.getUint32(f.offset[0], true), lostBefore: v.getUint32(f.lost_before[0], true),
       dir: (v.getUint8(f.dir[0]) ? 1 : 0), api: v.getUint8(f.api[0]), data: bytes.subarray(TLS_DATA.size, TLS_DATA.size + len),
     };
@@ -46,7 +46,7 @@ export function decodeTlsEvent(bytes: Uint8Array, v: DataView, h: RecordHeader):
   if (h.type === EV_TLS_BIND) {
     if (bytes.length < TLS_BIND.size) return null;
     const f = TLS_BIND.fields;
-    return { ...h, kind: 'bind', conn: ptr(v, f.conn[0]), fd: v.getInt32(f.fd[0], true), dir: (v.getUint8(f.dir[0]) ? 1 : 0) };
+    return { type: h.type, flags: h.flags, size: h.size, tsNs: h.tsNs, tgid: h.tgid, tid: h.tid, kind: 'bind', conn: ptr(v, f.conn[0]), fd: v.getInt32(f.fd[0], true), dir: (v.getUint8(f.dir[0]) ? 1 : 0) };
   }
   return null;
 }
