@@ -84,6 +84,9 @@ export class ProcessTracker {
   onExec(e: ExecEvent): ProcessRow {
     this.events++;
     let row = this.live.get(e.tgid);
+    // A row seeded from /proc knows its start time only to the clock tick (10 ms) and from the boot clock: treat it
+    // as the same process within that resolution, then keep the kernel's exact value.
+    if (row && row.seeded && e.kstartNs && Math.abs(row.kstartNs - e.kstartNs) < 2e7) row.kstartNs = e.kstartNs;
     if (!row || (row.kstartNs && e.kstartNs && row.kstartNs !== e.kstartNs)) {
       // exec of a process whose fork we did not see (it ran before capture started)
       row = this.newRow(e.tgid, e.kstartNs, this.unix(e.kstartNs || e.tsNs), this.live.get(e.ppid), e.comm, true);
