@@ -174,6 +174,20 @@ describe.skipIf(!enabled)('record: process capture end to end', () => {
     expect(r.stderr).toMatch(/needs root/);
   });
 
+  it('warns about a command with no recognisable TLS stack, naming it and what was tried, and keeps that in the DB', () => {
+    const db = path.join(dir, 'notls.db');
+    const r = agentsight(['record', '--db', db, '--', '/usr/bin/true']);
+    expect(r.code).toBe(0);
+    const warning = r.stderr.split('\n').find((l) => l.includes('warning: no TLS plaintext will be captured from /usr/bin/true'));
+    expect(warning, r.stderr).toBeDefined();
+    expect(warning).toMatch(/boringssl|openssl|symbols/);
+    const t = query<{ status: string; detail: string; stack: string | null }>(db, "SELECT * FROM tls_targets WHERE path = '/usr/bin/true'");
+    expect(t).toHaveLength(1);
+    expect(t[0]!.status).toBe('not-found');
+    expect(t[0]!.stack).toBeNull();
+    expect(t[0]!.detail).toMatch(/openssl/);
+  });
+
   it('says "command not found" with exit 127 and leaves no recording behind', () => {
     const db = path.join(dir, 'nf.db');
     const r = agentsight(['record', '--db', db, '--', 'no-such-command-xyz']);
