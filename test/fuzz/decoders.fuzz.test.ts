@@ -101,12 +101,14 @@ describe('fuzz', () => {
   it('HTTP/1.1 decoder', () => {
     const st = runFuzz('http1', cfg, (rnd) => decoderRun(rnd, [...h1Conns, ...HAND_H1]));
     expect(st.maxInputMs).toBeLessThan(HANG_MS);
+    if (process.env.CI) expect(st.inputs).toBe(cfg.iterations);
     checkMemory();
   });
 
   it('HTTP/2 decoder (with HPACK)', () => {
     const st = runFuzz('http2', cfg, (rnd) => decoderRun(rnd, h2Conns));
     expect(st.maxInputMs).toBeLessThan(HANG_MS);
+    if (process.env.CI) expect(st.inputs).toBe(cfg.iterations);
     checkMemory();
   });
 
@@ -133,6 +135,7 @@ describe('fuzz', () => {
       if (n > b.length) throw new Error('more events than bytes');
     });
     expect(st.maxInputMs).toBeLessThan(HANG_MS);
+    if (process.env.CI) expect(st.inputs).toBe(cfg.iterations);
   });
 
   it('provider decoders on mutated response bodies', () => {
@@ -178,6 +181,7 @@ describe('fuzz', () => {
       void calls;
     });
     expect(st.maxInputMs).toBeLessThan(HANG_MS);
+    if (process.env.CI) expect(st.inputs).toBe(cfg.iterations);
     checkMemory();
   });
 });

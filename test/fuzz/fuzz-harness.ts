@@ -24,7 +24,8 @@ export function fuzzConfig(): FuzzConfig {
   return {
     seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : (Date.now() % 2 ** 31) >>> 0,
     iterations: Number(process.env.FUZZ_ITERATIONS ?? 100_000),
-    seconds: Number(process.env.FUZZ_SECONDS ?? 25),
+    // CI must reach the full count per decoder (issue 5: ≥ 100k mutated inputs each); give it room on a loaded machine.
+    seconds: Number(process.env.FUZZ_SECONDS ?? (process.env.CI ? 100 : 25)),
   };
 }
 
