@@ -9,9 +9,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { CaptureRunner } from '../collector/capture-runner';
-import { createRecording } from '../store';
+import { createRecording, openRecording } from '../store';
 import { PACKAGE_ROOT } from '../native/addon';
 import type { BenchResult } from './types';
 
@@ -53,10 +52,10 @@ export async function eventsPerSecond(tmp: string, events: number): Promise<Benc
   const t1 = process.hrtime.bigint();
   const totalNs = Number(t1 - t0);
   store.close();
-  const d = new Database(db, { readonly: true });
-  const rows = (d.prepare("SELECT COUNT(*) AS n FROM execs WHERE filename = '/bench'").get() as { n: number }).n;
-  const lost = (d.prepare("SELECT COALESCE(SUM(count), 0) AS n FROM losses WHERE source NOT LIKE '%:clipped'").get() as { n: number }).n;
-  d.close();
+  const rec = openRecording(db);
+  const rows = rec.execs({}).filter((e) => e.filename === '/bench').length;
+  const lost = rec.lossTotals().filter((l) => !l.source.endsWith(':clipped')).reduce((a, l) => a + l.count, 0);
+  rec.close();
   return [
     {
       name: 'process events, kernel → SQLite rows',

@@ -9,8 +9,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { PACKAGE_ROOT } from '../native/addon';
+import { openRecording } from '../store';
 import type { BenchResult } from './types';
 
 const SERVER = `
@@ -79,10 +79,11 @@ open(os.environ['BENCH_OUT'], 'w').write(str(time.perf_counter() - t))`;
     const db2 = path.join(tmp, 'big.db');
     execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'agentsight'), 'record', '--quiet', '--db', db2, '--', 'python3', '-c', big], { stdio: 'ignore', env: { ...process.env, BENCH_OUT: path.join(tmp, 'elapsed') } });
     const traced2 = Number(fs.readFileSync(path.join(tmp, 'elapsed'), 'utf8'));
-    const d = new Database(db2, { readonly: true });
-    const captured = (d.prepare('SELECT COALESCE(SUM(length(data)), 0) AS n FROM tls_chunks WHERE dir = 0').get() as { n: number }).n;
-    const lost = (d.prepare("SELECT COALESCE(SUM(bytes), 0) AS b, COALESCE(SUM(count), 0) AS n FROM losses WHERE source LIKE 'tls%' OR source LIKE 'ringbuf%'").get() as { b: number; n: number });
-    d.close();
+    const rec = openRecording(db2);
+    const captured = rec.tlsConns({}).reduce((a, c) => a + c.bytesOut, 0);
+    const tlsLosses = rec.lossTotals().filter((l) => l.source.startsWith('tls') || l.source.startsWith('ringbuf') || l.source === 'queue:js');
+    const lost = { n: tlsLosses.reduce((a, l) => a + l.count, 0), b: tlsLosses.reduce((a, l) => a + l.bytes, 0) };
+    rec.close();
     results.push({
       name: 'TLS capture throughput',
       value: Math.round(mb / traced2),
