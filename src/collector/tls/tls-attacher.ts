@@ -69,7 +69,10 @@ export class TlsAttacher {
     return row;
   }
 
+  /** Tell the user once per set of files (the command's files, then any new agent binary it execs). */
   private report(program: string, rows: TlsTargetRow[]): void {
+    if (rows.length > 0 && rows.every((r) => this.reported.has(r.id))) return;
+    for (const r of rows) this.reported.add(r.id);
     this.opts.onReport?.({ program, attached: rows.filter((r) => r.status === 'attached'), examined: rows });
   }
 
@@ -158,9 +161,6 @@ export class TlsAttacher {
   onExec(exe: string | null, isAgent: boolean): void {
     if (!exe || !this.enabled) return;
     const row = this.discoverAndAttach(exe, isAgent ? 'agent executable' : 'executed by a traced process', isAgent);
-    if (row && (isAgent || row.status === 'attached') && !this.reported.has(row.id)) {
-      this.reported.add(row.id);
-      this.report(exe, [row]);
-    }
+    if (row && (isAgent || row.status === 'attached')) this.report(exe, [row]);
   }
 }
