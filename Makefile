@@ -14,7 +14,7 @@ APT_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config m
 NODEDIR ?= $(shell n=$$(dirname $$(dirname $$(readlink -f $$(command -v node)))); [ -f $$n/include/node/node_api.h ] && echo $$n || echo /usr)
 export npm_config_nodedir := $(NODEDIR)
 
-.PHONY: setup deps tracefs node-deps build bpf native ts test bench clean
+.PHONY: setup deps tracefs node-deps build bpf native ts test bench clean top
 
 setup: deps tracefs node-deps build
 
@@ -64,6 +64,10 @@ test: setup
 
 bench: setup
 	node dist/bench/index.js
+
+# Live view: capture needs root; use sudo when we are not root (and run as is where sudo does not exist).
+top: setup
+	@if [ $$(id -u) -eq 0 ] || ! command -v sudo >/dev/null; then bin/agentsight top; else sudo bin/agentsight top; fi
 
 clean:
 	rm -rf $(BPF_OUT) build dist
