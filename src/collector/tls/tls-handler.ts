@@ -45,8 +45,12 @@ interface FdConn {
   ctxs: [bigint | null, bigint | null];
 }
 
-/** How long after a process exit its TLS streams stay open for records still in the TLS ring. */
-const EXIT_GRACE_MS = 1000;
+/**
+ * How long after a process exit its TLS streams stay open for records still in the TLS ring. Generous: on a loaded
+ * machine the TLS ring's consumer was seen more than a second behind the event ring (a Codex call lost its last
+ * response bytes with 1 s). `record` closes everything at the end of capture anyway, after the rings are drained.
+ */
+const EXIT_GRACE_MS = 30_000;
 
 export class TlsHandler implements RecordHandler {
   private readonly exited: Array<{ tgid: number; endNs: number; closeAfterMs: number }> = [];
