@@ -34,7 +34,7 @@ interface AeadCtx {
   fd: number | null;
   dir: 0 | 1;
   /** Plaintext of calls completed before the context was bound to a socket. */
-  queued: Array<{ tsNs: number; data: Uint8Array }>;
+  queued: Array<{ tsNs: number; data: Uint8Array; lost?: number }>;
   /** Chunks of the call being assembled (a TLS record may span two chunk records). */
   partial: { callTsNs: number; parts: Uint8Array[]; have: number; total: number } | null;
 }
@@ -137,7 +137,9 @@ export class TlsHandler implements RecordHandler {
       s.row.lostBytes += lostBefore;
       s.row.lostEvents++;
       ctx.loss('tls:lost', 1, lostBefore, 'TLS plaintext not captured (ring full or unreadable buffer)', s.row.processId, s.row.id);
+      this.dirty.add(s);
     }
+    if (data.length === 0) return; // a gap alone
     const copy = Uint8Array.prototype.slice.call(data) as Uint8Array;
     // The pipeline first: decoding the headers teaches the scrubber this connection's secrets.
     this.pipeline.pushChunk(s.key, { dir, tsNs, data: copy, origLen: copy.length }, this.meta(s));
@@ -187,9 +189,16 @@ export class TlsHandler implements RecordHandler {
       a.partial = { callTsNs: e.callTsNs, parts: [], have: 0, total: e.callLen };
     }
     const copy = Uint8Array.prototype.slice.call(e.data) as Uint8Array;
+    if (e.lostBefore > 0) {
+      // Bytes of this context were lost before this record: the stream must see the gap (never a silent desync).
+      const ts = ctx.unix(e.tsNs);
+      if (a.fd !== null) this.deliver(this.fdStream(e.tgid, a.fd, ts, ctx), a.dir, ts, new Uint8Array(0), e.lostBefore, ctx);
+      else {
+        a.queued.push({ tsNs: ts, data: new Uint8Array(0), lost: e.lostBefore });
+      }
+    }
     a.partial.parts.push(copy);
     a.partial.have += copy.length;
-    if (e.lostBefore > 0) ctx.loss('tls:lost', 1, e.lostBefore, 'TLS plaintext not captured (ring full or unreadable buffer)');
     if (a.partial.have < a.partial.total) return;
     const whole = a.partial.parts.length === 1 ? a.partial.parts[0] : Buffer.concat(a.partial.parts);
     a.partial = null;
@@ -227,7 +236,7 @@ export class TlsHandler implements RecordHandler {
     }
     fc.ctxs[dir] = conn;
     a.fd = fd;
-    for (const q of a.queued.splice(0)) this.deliver(this.fdStream(tgid, fd, q.tsNs, ctx), a.dir, q.tsNs, q.data, 0, ctx);
+    for (const q of a.queued.splice(0)) this.deliver(this.fdStream(tgid, fd, q.tsNs, ctx), a.dir, q.tsNs, q.data, q.lost ?? 0, ctx);
   }
 
   private end(s: Stream, tsNs: number): void {
@@ -269,7 +278,7 @@ export class TlsHandler implements RecordHandler {
       if (a.fd !== null || a.queued.length === 0) continue;
       const [tgid, ptr] = key.split(':');
       const s = this.stream(`${tgid}:ctx:${ptr}`, Number(tgid), `0x${ptr}`, 'rustls-aws-lc', a.queued[0].tsNs, ctx);
-      for (const q of a.queued.splice(0)) this.deliver(s, a.dir, q.tsNs, q.data, 0, ctx);
+      for (const q of a.queued.splice(0)) this.deliver(s, a.dir, q.tsNs, q.data, q.lost ?? 0, ctx);
     }
     this.closeExited(Infinity);
     for (const s of [...this.streams.values()]) this.end(s, now);
