@@ -52,6 +52,8 @@ export class BpfCapture {
   readonly clockOffsetNs: number;
   private started = false;
   private closed = false;
+  /** Records cut off at the end of a batch (should stay 0; reported as a loss if not). */
+  truncatedRecords = 0;
 
   private constructor(readonly host: NativeBpfHost, clockOffsetNs: number) {
     this.clockOffsetNs = clockOffsetNs;
@@ -140,7 +142,10 @@ export class BpfCapture {
         while (off + 8 <= bytes.length) {
           const len = view.getUint32(off, true);
           const ring = view.getUint32(off + 4, true);
-          if (off + 8 + len > bytes.length) break;
+          if (off + 8 + len > bytes.length) {
+            this.truncatedRecords++; // the native packer never does this; counted rather than assumed
+            break;
+          }
           out.push({ ring, bytes: bytes.subarray(off + 8, off + 8 + len), view: new DataView(ab, off + 8, len) });
           off += 8 + ((len + 7) & ~7);
         }

@@ -54,7 +54,7 @@ export class CaptureRunner {
   private counters(): Record<string, number> {
     const k = this.capture.kernelStats();
     const d = this.capture.deliveryStats();
-    return { ...k, 'queue:js': d.droppedRecords };
+    return { ...k, 'queue:js': d.droppedRecords, 'decode:batch-truncated': this.capture.truncatedRecords };
   }
 
   tick(): void {
