@@ -39,6 +39,13 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     }
     throw new UserError('record needs root to load BPF programs (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN): run it with sudo', 1);
   }
+  // A SIGTERM during start-up (BPF loading takes seconds) must not kill us before the recording is finalised:
+  // remember it and hand it to the command as soon as it exists.
+  let termBeforeStart = false;
+  const earlyTerm = () => {
+    termBeforeStart = true;
+  };
+  process.on('SIGTERM', earlyTerm);
   const user = invokingUser();
   const env = userEnv(user);
   const resolved = command.length > 0 ? resolveInPath(command[0], env['PATH']) : 'attach';
@@ -105,8 +112,12 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   let terms = 0;
   const onTerm = () => child?.kill(++terms > 1 ? 'SIGKILL' : 'SIGTERM');
   const onHup = forward('SIGHUP');
+  // Add before removing: with no listener left for a moment, node stops watching the signal and a SIGTERM that
+  // arrived during the synchronous start-up (not yet dispatched) would be lost.
   process.on('SIGTERM', onTerm);
+  process.off('SIGTERM', earlyTerm);
   process.on('SIGHUP', onHup);
+  if (termBeforeStart) onTerm();
 
   // Live status in the terminal title (not in the agent's screen: see record-status.ts).
   const showStatus = !opts.quiet && process.stderr.isTTY && process.env['TERM'] !== 'dumb';

@@ -65,7 +65,8 @@ describe.skipIf(!enabled)('record keeps the terminal and signals', () => {
     c.stderr.on('data', (d) => (stderr += d));
     await waitFor(() => {
       try {
-        return execFileSync('pgrep', ['-f', '^sleep 300$'], { encoding: 'utf8' }).trim().length > 0;
+        // this record's own child, not any other sleep on the machine
+        return execFileSync('pgrep', ['-P', String(c.pid), '-x', 'sleep'], { encoding: 'utf8' }).trim().length > 0;
       } catch {
         return false;
       }
