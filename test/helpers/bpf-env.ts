@@ -8,6 +8,14 @@ import path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'bin', 'agentsight');
 
+/** Why BPF tests cannot run here (null when they can), optionally requiring some probe groups' objects. */
+export function bpfUnavailableReason(groups: readonly string[] = []): string | null {
+  const base = why();
+  if (base) return base;
+  for (const g of groups) if (!fs.existsSync(path.join(ROOT, 'bpf', '.output', `${g}.bpf.o`))) return `bpf/.output/${g}.bpf.o missing (make bpf)`;
+  return null;
+}
+
 function why(): string | null {
   if (process.geteuid?.() !== 0) return 'not root';
   if (!fs.existsSync(path.join(ROOT, 'build', 'Release', 'agentsight.node'))) return 'native addon not built (make setup)';

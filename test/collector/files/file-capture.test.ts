@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FileOpRow } from '../../../src/store/types';
-import { ALL, captureCommand, describeBpf, PYTHON, tempDir } from './bpf-env';
+import { ALL, captureCommand, describeBpf, PYTHON, tempDir } from '../../helpers/capture';
 
 const N = 1000;
 

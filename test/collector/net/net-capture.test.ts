@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ALL, captureCommand, describeBpf, PYTHON, tempDir } from '../files/bpf-env';
+import { ALL, captureCommand, describeBpf, PYTHON, tempDir } from '../../helpers/capture';
 
 const CLIENT = `
 import socket, sys, struct

@@ -8,24 +8,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'vitest';
-import { CaptureRunner } from '../../../src/collector/capture-runner';
-import { createRecording } from '../../../src/store';
-import type { SqliteStore } from '../../../src/store/sqlite-store';
+import { CaptureRunner } from '../../src/collector/capture-runner';
+import { createRecording } from '../../src/store';
+import type { SqliteStore } from '../../src/store/sqlite-store';
+import { ROOT, bpfUnavailableReason } from './bpf-env';
 
-export const REPO = path.resolve(__dirname, '..', '..', '..');
+export const REPO = ROOT;
 export const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-
-function bpfMissing(groups: string[]): string | null {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (!fs.existsSync('/sys/kernel/tracing/events/syscalls')) return 'tracefs not mounted (make tracefs)';
-  if (!fs.existsSync(path.join(REPO, 'build', 'Release', 'agentsight.node'))) return 'native addon not built (make native)';
-  for (const g of groups) if (!fs.existsSync(path.join(REPO, 'bpf', '.output', `${g}.bpf.o`))) return `bpf/.output/${g}.bpf.o missing (make bpf)`;
-  return null;
-}
 
 /** describe() that runs only where BPF capture works; says why it skipped, or fails when BPF is required. */
 export function describeBpf(name: string, groups: string[], fn: () => void): void {
-  const why = bpfMissing(groups);
+  const why = bpfUnavailableReason(groups);
   if (!why) {
     describe(name, fn);
     return;
