@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 
-const SECRET_HEADERS: ReadonlySet<string> = new Set([
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
   'proxy-authorization',
   'x-api-key',
@@ -15,7 +15,7 @@ const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'set-cookie',
 ]);
 
-const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set(['key', 'api_key', 'apikey', 'access_token', 'token']);
+export const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set(['key', 'api_key', 'apikey', 'access_token', 'token']);
 
 type SecretListener = (value: string) => void;
 const listeners = new Set<SecretListener>();

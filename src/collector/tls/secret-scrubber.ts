@@ -5,9 +5,11 @@
  * how they travel under HTTP/2, and replaced by a same-length Huffman string of '0's.
  */
 import { HUFFMAN } from '../http/hpack-tables';
+import { SECRET_HEADERS, SECRET_QUERY_PARAMS } from '../redact';
 
-const HEADER_LINE = /(^|\r?\n)(authorization|proxy-authorization|x-api-key|x-goog-api-key|api-key|cookie|set-cookie)[ \t]*:[ \t]*([^\r\n]*)/gi;
-const QUERY_SECRET = /([?&](?:key|api_key|apikey|access_token|token)=)([^&\s#]+)/gi;
+// The same names the HTTP layer redacts (redact.ts), so raw chunks and decoded rows agree on what a secret is.
+const HEADER_LINE = new RegExp(`(^|\\r?\\n)(${[...SECRET_HEADERS].join('|')})[ \\t]*:[ \\t]*([^\\r\\n]*)`, 'gi');
+const QUERY_SECRET = new RegExp(`([?&](?:${[...SECRET_QUERY_PARAMS].join('|')})=)([^&\\s#]+)`, 'gi');
 /** Shorter values are not secrets worth a search, and would match by accident. */
 const MIN_SECRET = 8;
 
