@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfAvailable } from '../helpers/bpf-env';
+import { bpfAvailable, CLI } from '../helpers/bpf-env';
 import { agentsight, run } from '../helpers/run';
 
 const enabled = bpfAvailable();
@@ -39,6 +39,20 @@ function query<T>(db: string, sql: string): T[] {
   } finally {
     d.close();
   }
+}
+
+/** An unprivileged user for the sudo tests (created once on the machine, like a CI user would be). */
+const TEST_USER = 'agentsight-t';
+function testUser(): { uid: number; gid: number } {
+  if (run('id', ['-u', TEST_USER]).code !== 0) expect(run('useradd', ['-M', '-s', '/bin/sh', TEST_USER]).code).toBe(0);
+  return { uid: Number(run('id', ['-u', TEST_USER]).stdout.trim()), gid: Number(run('id', ['-g', TEST_USER]).stdout.trim()) };
+}
+
+/** The environment a plain login of the test user would have (none of our own sudo variables). */
+function userEnvOf(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, USER: TEST_USER, LOGNAME: TEST_USER };
+  for (const k of ['SUDO_UID', 'SUDO_GID', 'SUDO_USER', 'SUDO_COMMAND']) delete env[k];
+  return env;
 }
 
 describe.skipIf(!enabled)('record: process capture end to end', () => {
@@ -142,10 +156,8 @@ describe.skipIf(!enabled)('record: process capture end to end', () => {
   });
 
   it('runs the command as the invoking sudo user and gives them the recording', () => {
-    const name = 'agentsight-t';
-    if (run('id', ['-u', name]).code !== 0) expect(run('useradd', ['-M', '-s', '/bin/sh', name]).code).toBe(0);
-    const uid = Number(run('id', ['-u', name]).stdout.trim());
-    const gid = Number(run('id', ['-g', name]).stdout.trim());
+    const name = TEST_USER;
+    const { uid, gid } = testUser();
     const userDir = path.join(dir, 'user');
     fs.mkdirSync(userDir);
     fs.chownSync(userDir, uid, gid);
@@ -162,6 +174,38 @@ describe.skipIf(!enabled)('record: process capture end to end', () => {
     expect(st.mode & 0o777).toBe(0o600);
     const sh = procs(db).find((x) => x.comm === 'sh' || JSON.parse(x.argv)[0] === 'sh');
     expect(sh).toBeDefined();
+  });
+
+  it('re-executes a non-root user through the real sudo: the command runs as that user and the recording is theirs', () => {
+    // The path users take: an unprivileged `agentsight record` re-runs itself as `sudo --preserve-env …`; sudo sets
+    // SUDO_UID/SUDO_GID/SUDO_USER, and record drops back to that user for the command. make setup installs sudo.
+    const sudo = run('sh', ['-c', 'command -v sudo']).stdout.trim();
+    expect(sudo, 'sudo is not installed (make setup installs it)').not.toBe('');
+    const { uid, gid } = testUser();
+    // A throwaway rule for the test user only; removed again below. SETENV lets --preserve-env keep the environment.
+    const rule = '/etc/sudoers.d/agentsight-test';
+    fs.writeFileSync(rule, `${TEST_USER} ALL=(root) NOPASSWD:SETENV: ALL\n`, { mode: 0o440 });
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-sudo-'));
+    try {
+      fs.chownSync(userDir, uid, gid);
+      const asUser = ['--reuid', String(uid), '--regid', String(gid), '--init-groups', '--'];
+      const readable = run('setpriv', [...asUser, process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(CLI)}, 4)`]);
+      expect(readable.code, `the test user cannot read this checkout (${CLI}): ${readable.stderr}`).toBe(0);
+      const db = path.join(userDir, 's.db');
+      const r = run('setpriv', [...asUser, process.execPath, CLI, 'record', '--db', db, '--', 'sh', '-c', 'id -u; id -g'], {
+        cwd: userDir,
+        env: userEnvOf(userDir),
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n').map(Number)).toEqual([uid, gid]);
+      const st = fs.statSync(db);
+      expect(st.uid).toBe(uid);
+      expect(st.mode & 0o777).toBe(0o600);
+      expect(procs(db).some((x) => x.comm === 'id')).toBe(true);
+    } finally {
+      fs.rmSync(rule, { force: true });
+      fs.rmSync(userDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to run without root and says what it needs', () => {
