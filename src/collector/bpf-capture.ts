@@ -35,6 +35,15 @@ export interface RawRecord {
   view: DataView;
 }
 
+/**
+ * One native batch: packed records, each [u32 len][u32 ring][len bytes][pad to 8]. `view` covers the whole
+ * ArrayBuffer (bytes starts at its offset 0).
+ */
+export interface RecordBatch {
+  bytes: Buffer;
+  view: DataView;
+}
+
 export class CaptureError extends Error {}
 
 const DEFAULT_EVENT_RING = 16 << 20;
@@ -52,8 +61,6 @@ export class BpfCapture {
   readonly clockOffsetNs: number;
   private started = false;
   private closed = false;
-  /** Records cut off at the end of a batch (should stay 0; reported as a loss if not). */
-  truncatedRecords = 0;
 
   private constructor(readonly host: NativeBpfHost, clockOffsetNs: number) {
     this.clockOffsetNs = clockOffsetNs;
@@ -131,26 +138,12 @@ export class BpfCapture {
     this.host.mapDelete('shared_seeds', k);
   }
 
-  start(onRecords: (records: RawRecord[]) => void, opts?: { pollMs?: number; batchRecords?: number }): void {
+  /** Deliver every native batch as it arrives; Collector.onBatch splits it into records. */
+  start(onBatch: (batch: RecordBatch) => void, opts?: { pollMs?: number; batchRecords?: number }): void {
     this.started = true;
     this.host.start(
-      (ab) => {
-        const bytes = Buffer.from(ab); // a Buffer view (no copy): decoders use its native string methods
-        const view = new DataView(ab);
-        const out: RawRecord[] = [];
-        let off = 0;
-        while (off + 8 <= bytes.length) {
-          const len = view.getUint32(off, true);
-          const ring = view.getUint32(off + 4, true);
-          if (off + 8 + len > bytes.length) {
-            this.truncatedRecords++; // the native packer never does this; counted rather than assumed
-            break;
-          }
-          out.push({ ring, bytes: bytes.subarray(off + 8, off + 8 + len), view: new DataView(ab, off + 8, len) });
-          off += 8 + ((len + 7) & ~7);
-        }
-        onRecords(out);
-      },
+      // A Buffer view (no copy): decoders use its native string methods; one DataView serves the whole batch.
+      (ab) => onBatch({ bytes: Buffer.from(ab), view: new DataView(ab) }),
       { pollMs: opts?.pollMs ?? 10, batchRecords: opts?.batchRecords ?? 4096 },
     );
   }

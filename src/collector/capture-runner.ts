@@ -45,7 +45,7 @@ export class CaptureRunner {
       if (opts.mode === 'record' || row.sessionId !== null) tls.onExec(row.exe, isAgent);
     };
     runner = new CaptureRunner(capture, collector, tls);
-    capture.start((records) => collector.onRecords(records));
+    capture.start((batch) => collector.onBatch(batch));
     runner.timer = setInterval(() => runner!.tick(), opts.tickMs ?? 200);
     runner.timer.unref();
     return runner;
@@ -54,7 +54,7 @@ export class CaptureRunner {
   private counters(): Record<string, number> {
     const k = this.capture.kernelStats();
     const d = this.capture.deliveryStats();
-    return { ...k, 'queue:js': d.droppedRecords, 'decode:batch-truncated': this.capture.truncatedRecords };
+    return { ...k, 'queue:js': d.droppedRecords, 'decode:batch-truncated': this.collector.truncatedRecords };
   }
 
   tick(): void {

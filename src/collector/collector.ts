@@ -7,8 +7,8 @@
 import type { SqliteStore } from '../store/sqlite-store';
 import type { ProcessRow, SessionRow } from '../store/types';
 import { recogniseAgent, loadAgentPatterns, type AgentPattern } from './agents';
-import type { RawRecord } from './bpf-capture';
-import { decodeHeader, decodeProcessEvent, type RecordHeader } from './decode/process-events';
+import type { RawRecord, RecordBatch } from './bpf-capture';
+import { decodeHeader, decodeProcessEventAt, type ProcessEvent, type RecordHeader } from './decode/process-events';
 import { CausalLinker } from './causal-linker';
 import { ProcessTracker } from './process-tracker';
 
@@ -59,6 +59,8 @@ export class Collector implements CollectorContext {
   onToolResult?: (toolCall: import('../store/types').ToolCallRow) => void;
   records = 0;
   malformed = 0;
+  /** Records cut off at the end of a batch (should stay 0; reported as a loss if not). */
+  truncatedRecords = 0;
 
   constructor(readonly store: SqliteStore, private readonly opts: CollectorOptions) {
     this.patterns = opts.agentPatterns ?? loadAgentPatterns();
@@ -155,41 +157,73 @@ export class Collector implements CollectorContext {
     this.opts.onAgent?.(row.pid, row.kstartNs);
   }
 
-  /** Decode and apply one batch of records. */
-  onRecords(records: RawRecord[]): void {
-    for (const rec of records) {
+  /**
+   * Decode and apply one native batch. Process records are decoded in place (offsets into the batch); records of
+   * the other groups are handed to their handler as a RawRecord. Activity is counted per second of event time and
+   * added to the store once per run of events in the same second rather than once per event.
+   */
+  onBatch(batch: RecordBatch): void {
+    const { bytes, view } = batch;
+    const end = bytes.length;
+    let sec = -1;
+    let secTs = 0; // an event time inside `sec` (sec * 1e9 need not be exact as a double)
+    let secEvents = 0;
+    let off = 0;
+    while (off + 8 <= end) {
+      const len = view.getUint32(off, true);
+      const ring = view.getUint32(off + 4, true);
+      const at = off + 8;
+      if (at + len > end) {
+        this.truncatedRecords++; // the native packer never does this; counted rather than assumed
+        break;
+      }
+      off = at + ((len + 7) & ~7);
       this.records++;
-      if (rec.bytes.length < 24) {
+      if (len < 24) {
         this.malformed++;
         continue;
       }
-      const h = decodeHeader(rec.view);
-      if (h.type < 16) {
-        const e = decodeProcessEvent(rec.bytes, rec.view, h);
+      const type = view.getUint16(at, true);
+      if (type < 16) {
+        const e = decodeProcessEventAt(bytes, view, at, len);
         if (!e) {
           this.malformed++;
           continue;
         }
-        const ts = this.unix(h.tsNs);
-        if (e.kind === 'fork') this.processes.onFork(e);
-        else if (e.kind === 'exec') this.processes.onExec(e);
-        else {
-          const row = this.processes.onExit(e);
-          if (row) for (const x of this.handlers) x.onProcessExit?.(row, this);
-          if (row && this.opts.mode === 'system' && row.sessionId !== null) {
-            const s = this.sessions.get(row.sessionId);
-            if (s && s.rootProcessId === row.id) {
-              s.endNs = row.exitNs;
-              this.dirtySessions.add(s);
-            }
-          }
+        this.applyProcessEvent(e);
+        const ts = this.unix(e.tsNs);
+        const s = Math.floor(ts / 1e9);
+        if (s !== sec) {
+          if (secEvents > 0) this.store.addActivity(secTs, { procEvents: secEvents });
+          sec = s;
+          secTs = ts;
+          secEvents = 0;
         }
-        this.store.addActivity(ts, { procEvents: 1 });
+        secEvents++;
         continue;
       }
+      const rec: RawRecord = { ring, bytes: bytes.subarray(at, at + len), view: new DataView(view.buffer, at, len) };
+      const h = decodeHeader(rec.view);
       const handler = this.handlers.find((x) => h.type >= x.types[0] && h.type <= x.types[1]);
       if (handler) handler.handle(rec, h, this);
       else this.malformed++;
+    }
+    if (secEvents > 0) this.store.addActivity(secTs, { procEvents: secEvents });
+  }
+
+  private applyProcessEvent(e: ProcessEvent): void {
+    if (e.kind === 'fork') this.processes.onFork(e);
+    else if (e.kind === 'exec') this.processes.onExec(e);
+    else {
+      const row = this.processes.onExit(e);
+      if (row) for (const x of this.handlers) x.onProcessExit?.(row, this);
+      if (row && this.opts.mode === 'system' && row.sessionId !== null) {
+        const s = this.sessions.get(row.sessionId);
+        if (s && s.rootProcessId === row.id) {
+          s.endNs = row.exitNs;
+          this.dirtySessions.add(s);
+        }
+      }
     }
   }
 

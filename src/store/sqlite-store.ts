@@ -19,7 +19,8 @@ import type {
   Store,
   TimeQuery,
 } from './store';
-import { TABLES, decodeRow, encodeRow, type TableName, type TableSpec } from './table-specs';
+import { RowWriter, type WriteVerb } from './row-writer';
+import { TABLES, decodeRow, type TableName, type TableSpec } from './table-specs';
 import type {
   CausalLinkRow,
   ExecRow,
@@ -57,7 +58,10 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly pending: Op[] = [];
   private readonly ids = new Map<IdTable, number>();
-  private readonly inserts = new Map<string, Database.Statement>();
+  /** One writer per (verb, table), in first-use order. */
+  private readonly writers = new Map<string, RowWriter>();
+  private metaStmt: Database.Statement | null = null;
+  private activityStmt: Database.Statement | null = null;
   private readonly activityPending = new Map<number, Required<ActivityDelta>>();
   private closed = false;
 
@@ -159,24 +163,46 @@ export class SqliteStore implements Store {
     return id;
   }
 
-  private put(table: TableName, row: object, verb: 'INSERT OR REPLACE' | 'INSERT' = 'INSERT OR REPLACE'): void {
+  /**
+   * Queue one row. Full multi-row chunks are written at once inside the transaction the next flush() commits (one
+   * transaction per flush, as before; readers of other connections see nothing until then), so the rows of a
+   * commit interval are never all held on the JS heap. Rows of one table keep their order (last REPLACE wins);
+   * no table refers to another by constraint, so the order across tables does not matter.
+   */
+  private put(table: TableName, row: object, verb: WriteVerb = 'INSERT OR REPLACE'): void {
     this.assertWritable();
-    const spec = TABLES[table];
     const key = verb + table;
-    let stmt = this.inserts.get(key);
-    if (!stmt) {
-      const cols = spec.columns.map((c) => c.column);
-      stmt = this.db.prepare(`${verb} INTO ${spec.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-      this.inserts.set(key, stmt);
+    let w = this.writers.get(key);
+    if (!w) {
+      w = new RowWriter(this.db, TABLES[table], verb);
+      this.writers.set(key, w);
     }
-    const params = encodeRow(spec, row);
-    const s = stmt;
-    this.pending.push(() => s.run(params));
+    if (w.add(row)) {
+      this.begin();
+      this.guarded(() => w!.write(false));
+    }
+  }
+
+  private begin(): void {
+    if (!this.db.inTransaction) this.db.exec('BEGIN');
+  }
+
+  /** Run a write of the open transaction; on failure the whole transaction and everything queued are dropped. */
+  private guarded(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.pending.length = 0;
+      this.activityPending.clear();
+      for (const w of this.writers.values()) w.discard();
+      throw err;
+    }
   }
 
   putMeta(key: string, value: string): void {
     this.assertWritable();
-    const stmt = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    const stmt = (this.metaStmt ??= this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'));
     this.pending.push(() => stmt.run(key, value));
   }
   putSession(row: SessionRow): void { this.put('sessions', row); }
@@ -207,21 +233,26 @@ export class SqliteStore implements Store {
 
   flush(): void {
     if (this.readOnly || this.closed) return;
-    if (this.pending.length === 0 && this.activityPending.size === 0) return;
+    let queued = this.pending.length > 0 || this.activityPending.size > 0;
+    for (const w of this.writers.values()) if (w.pending > 0) queued = true;
+    if (!queued && !this.db.inTransaction) return;
     const ops = this.pending.splice(0);
     const activity = [...this.activityPending];
     this.activityPending.clear();
-    const upsert = this.db.prepare(`INSERT INTO activity (sec, proc_events, file_ops, net_events, llm_calls, tokens, errors, losses)
+    const upsert = (this.activityStmt ??= this.db.prepare(`INSERT INTO activity (sec, proc_events, file_ops, net_events, llm_calls, tokens, errors, losses)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sec) DO UPDATE SET
       proc_events = proc_events + excluded.proc_events, file_ops = file_ops + excluded.file_ops,
       net_events = net_events + excluded.net_events, llm_calls = llm_calls + excluded.llm_calls,
-      tokens = tokens + excluded.tokens, errors = errors + excluded.errors, losses = losses + excluded.losses`);
-    this.db.transaction(() => {
+      tokens = tokens + excluded.tokens, errors = errors + excluded.errors, losses = losses + excluded.losses`));
+    this.begin();
+    this.guarded(() => {
+      for (const w of this.writers.values()) w.write(true);
       for (const op of ops) op();
       for (const [sec, b] of activity) {
         upsert.run(sec, b.procEvents, b.fileOps, b.netEvents, b.llmCalls, b.tokens, b.errors, b.losses);
       }
-    })();
+      this.db.exec('COMMIT');
+    });
   }
 
   // ---------------------------------------------------------------- reading

@@ -101,23 +101,31 @@ export type TableName = keyof typeof TABLES;
 
 /** Row object → positional SQL parameters. */
 export function encodeRow(spec: TableSpec, row: object): unknown[] {
+  const out: unknown[] = [];
+  encodeInto(spec, row, out);
+  return out;
+}
+
+/** Append a row's positional SQL parameters to `out` (the multi-row write path: no array per row). */
+export function encodeInto(spec: TableSpec, row: object, out: unknown[]): void {
   const r = row as Record<string, unknown>;
-  return spec.columns.map(({ field, kind }) => {
-    const v = r[field];
-    if (v === null || v === undefined) return null;
-    switch (kind) {
-      case 'bool':
-        return v ? 1 : 0;
-      case 'json':
-        return JSON.stringify(v);
-      case 'blob':
-        return v instanceof Buffer ? v : Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength);
-      case 'int':
-        return typeof v === 'number' ? Math.round(v) : v;
-      default:
-        return v;
-    }
-  });
+  for (const { field, kind } of spec.columns) out.push(encodeValue(kind, r[field]));
+}
+
+function encodeValue(kind: ColumnKind, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (kind) {
+    case 'bool':
+      return v ? 1 : 0;
+    case 'json':
+      return JSON.stringify(v);
+    case 'blob':
+      return v instanceof Buffer ? v : Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength);
+    case 'int':
+      return typeof v === 'number' ? Math.round(v) : v;
+    default:
+      return v;
+  }
 }
 
 /** SQL row (snake_case columns) → row object. */

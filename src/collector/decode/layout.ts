@@ -158,3 +158,31 @@ export function bytesToText(bytes: Uint8Array): string {
   const b = asBuffer(bytes);
   return isUtf8(b) ? b.toString('utf8') : b.toString('latin1');
 }
+
+/**
+ * Bytes [start, end) of a batch as text, like bytesToText, without a view per field: ASCII (nearly every path, argv
+ * and comm) is valid UTF-8 and reads the same as latin1, which is the cheapest native decode.
+ */
+export function textAt(buf: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return bytesToText(buf.subarray(start, end));
+  return buf.latin1Slice(start, end);
+}
+
+/** A NUL-padded fixed char array at buf[off, off + max) (comm), as cstr does. */
+export function cstrAt(buf: Buffer, off: number, max: number): string {
+  let end = off;
+  let ascii = true;
+  for (; end < off + max; end++) {
+    const c = buf[end];
+    if (c === 0) break;
+    if (c >= 0x80) ascii = false;
+  }
+  return ascii ? buf.latin1Slice(off, end) : buf.toString('utf8', off, end);
+}
+
+declare module 'node:buffer' {
+  interface Buffer {
+    /** Node's native latin1 decode of [start, end) (what toString('latin1', …) calls after checking arguments). */
+    latin1Slice(start: number, end: number): string;
+  }
+}
