@@ -9,7 +9,9 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
@@ -86,6 +88,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
                                         InstanceMethod("stop", &BpfHost::Stop),
                                         InstanceMethod("close", &BpfHost::Close),
                                         InstanceMethod("stats", &BpfHost::Stats),
+                                        InstanceMethod("setYield", &BpfHost::SetYield),
                                     });
     exports.Set("BpfHost", fn);
     return exports;
@@ -128,6 +131,16 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   uint64_t queue_cap_bytes_ = 512ull << 20;
   std::atomic<uint64_t> dropped_batches_{0}, dropped_records_{0}, dropped_bytes_{0};
   std::atomic<uint64_t> delivered_records_{0}, delivered_batches_{0};
+  // Yielding (see UpdateYield): wanted by JS, applied by the poll thread; counters say how often the backlog
+  // forced the collector back to normal priority.
+  std::atomic<bool> yield_wanted_{false};
+  std::atomic<bool> yielding_{false};
+  std::atomic<uint64_t> yield_catchups_{0};
+  bool can_renice_ = false;
+  int base_nice_ = 0;
+  pid_t poll_tid_ = 0;
+  uint64_t yield_high_bytes_ = 64ull << 20;
+  uint64_t yield_low_bytes_ = 16ull << 20;
 
   bpf_object *FindObject(const std::string &name) {
     for (auto &o : objects_)
@@ -399,13 +412,16 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     // The poll thread only copies records out of the rings; when the JS thread is busy committing and the traced
     // program is producing, three threads compete for two cores and the kernel rings fill while this one waits for
     // CPU. A higher weight keeps the rings drained (backpressure moves to the 512 MiB user-space queue).
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), -10);
+    poll_tid_ = static_cast<pid_t>(syscall(SYS_gettid));
+    // Raising a priority needs CAP_SYS_NICE: the same privilege that lets the collector come back from yielding.
+    can_renice_ = setpriority(PRIO_PROCESS, static_cast<id_t>(poll_tid_), -10) == 0;
     while (!stopping_.load()) {
       int n = ring_buffer__poll(rb_, poll_ms_);
       // With BPF_RB_NO_WAKEUP the epoll fd may not fire: consume explicitly or records sit in the ring.
       if (n == 0) ring_buffer__consume(rb_);
       if (n < 0 && n != -EINTR) break;
       Flush();
+      UpdateYield();
     }
     ring_buffer__consume(rb_);
     Flush();
@@ -447,6 +463,53 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     }
   }
 
+  // Every thread of this process except the poll thread (the JS thread, V8's GC and compiler workers, libuv's pool)
+  // gets this nice value. Threads they create later inherit it.
+  void ApplyNice(int nice) {
+    DIR *d = opendir("/proc/self/task");
+    if (!d) return;
+    while (dirent *e = readdir(d)) {
+      pid_t tid = static_cast<pid_t>(atoi(e->d_name));
+      if (tid <= 0 || tid == poll_tid_) continue;
+      setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice);
+    }
+    closedir(d);
+  }
+
+  // The collector yields the CPU to the traced program: while yielding, every thread but this one runs at nice 19,
+  // so on a busy machine the observed workload (nice 0) gets the cores first and the collector works in the gaps;
+  // this thread keeps draining the kernel rings into the user-space queue. When the queue passes yield_high_bytes_
+  // the collector runs at normal priority until it is back under yield_low_bytes_: memory stays bounded and the
+  // queue cap (whose overflow is counted) is only reached when the collector cannot keep up even at full priority.
+  void UpdateYield() {
+    if (!can_renice_) return;
+    uint64_t q = queued_bytes_.load();
+    bool want = yield_wanted_.load();
+    bool now = yielding_.load();
+    if (now && (!want || q > yield_high_bytes_)) {
+      ApplyNice(base_nice_);
+      yielding_ = false;
+      if (want) yield_catchups_++;
+    } else if (!now && want && q < yield_low_bytes_) {
+      ApplyNice(19);
+      yielding_ = true;
+    }
+  }
+
+  // setYield(on, {highBytes, lowBytes}?): see UpdateYield. Call it after spawning the traced command: a child
+  // forked from a yielding thread would inherit nice 19.
+  Napi::Value SetYield(const Napi::CallbackInfo &info) {
+    bool on = info[0].As<Napi::Boolean>();
+    if (info.Length() > 1 && info[1].IsObject()) {
+      Napi::Object o = info[1].As<Napi::Object>();
+      if (o.Has("highBytes")) yield_high_bytes_ = uint64_t(o.Get("highBytes").As<Napi::Number>().DoubleValue());
+      if (o.Has("lowBytes")) yield_low_bytes_ = uint64_t(o.Get("lowBytes").As<Napi::Number>().DoubleValue());
+    }
+    if (on && !yield_wanted_.load()) base_nice_ = getpriority(PRIO_PROCESS, 0);
+    yield_wanted_ = on;
+    return info.Env().Undefined();
+  }
+
   Napi::Value Stats(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -456,6 +519,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     o.Set("droppedRecords", double(dropped_records_.load()));
     o.Set("droppedBytes", double(dropped_bytes_.load()));
     o.Set("queuedBytes", double(queued_bytes_.load()));
+    o.Set("yielding", yielding_.load());
+    o.Set("yieldCatchups", double(yield_catchups_.load()));
     return o;
   }
 
@@ -463,6 +528,12 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     if (!running_) return;
     stopping_ = true;
     if (poller_.joinable()) poller_.join();
+    // Whatever is still queued is applied at normal priority: the recording finishes as fast as it can.
+    yield_wanted_ = false;
+    if (yielding_.load()) {
+      ApplyNice(base_nice_);
+      yielding_ = false;
+    }
     // NonBlockingCall never blocks, so joining cannot deadlock; queued batches are still delivered.
     tsfn_.Release();
     running_ = false;

@@ -156,6 +156,16 @@ export class BpfCapture {
     return out;
   }
 
+  /**
+   * Let the traced program have the CPU first: while on, the collector's threads run at nice 19 and only the poll
+   * thread (which drains the kernel rings) keeps its priority; a backlog past 64 MiB brings the collector back to
+   * normal priority until it has caught up (native/bpf-host.cc UpdateYield). Turn it on only after the traced
+   * command is spawned: a child forked from a yielding thread would inherit nice 19.
+   */
+  yieldToWorkload(on: boolean, marks?: { highBytes?: number; lowBytes?: number }): void {
+    this.host.setYield(on, marks);
+  }
+
   deliveryStats(): DeliveryStats {
     return this.host.stats();
   }

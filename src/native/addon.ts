@@ -23,6 +23,10 @@ export interface DeliveryStats {
   droppedRecords: number;
   droppedBytes: number;
   queuedBytes: number;
+  /** The collector's threads run at nice 19 right now (see setYield). */
+  yielding: boolean;
+  /** Times the backlog passed the high mark and the collector went back to normal priority. */
+  yieldCatchups: number;
 }
 
 export interface NativeBpfHost {
@@ -41,6 +45,8 @@ export interface NativeBpfHost {
   stop(): void;
   close(): void;
   stats(): DeliveryStats;
+  /** Yield the CPU to the traced program while the backlog is small (native/bpf-host.cc UpdateYield). */
+  setYield(on: boolean, opts?: { highBytes?: number; lowBytes?: number }): void;
 }
 
 export interface NativeAddon {

@@ -49,16 +49,25 @@ export interface Captured {
  * Run one command as a traced child of this (untraced) test process, through the real capture and collector, into
  * a recording in dir. The store stays open for reading; close it when done.
  */
-export async function captureCommand(dir: string, file: string, args: string[], opts: { cwd?: string; groups?: string[] } = {}): Promise<Captured> {
+export async function captureCommand(
+  dir: string,
+  file: string,
+  args: string[],
+  opts: { cwd?: string; groups?: string[]; onRunning?: () => Promise<unknown>; yieldMarks?: { highBytes?: number; lowBytes?: number } } = {},
+): Promise<Captured> {
   const store = createRecording(path.join(dir, `capture-${Date.now()}.db`));
   const runner = CaptureRunner.start(store, { mode: 'record', title: [file, ...args].join(' '), allProcesses: false, groups: opts.groups });
   runner.capture.addSeed(process.pid);
   const child = spawn(file, args, { cwd: opts.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // as `record` does: the collector yields the CPU to the command once it is spawned
+  runner.capture.yieldToWorkload(true, opts.yieldMarks);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await opts.onRunning?.();
+  const exitCode = await exited;
   runner.capture.removeSeed(process.pid);
   await runner.stop();
   return { store, exitCode, stdout, stderr, runner };

@@ -1,0 +1,65 @@
+// The collector yields the CPU to the traced program (native/bpf-host.cc UpdateYield): its threads run at nice 19
+// while the backlog is small, the poll thread keeps its own priority, the traced command does not inherit nice 19,
+// a backlog past the high mark brings the collector back to normal priority, and stop() restores it.
+import fs from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ALL, captureCommand, describeBpf, tempDir } from '../../helpers/capture';
+
+/** nice of every thread of this process, by tid */
+function niceByThread(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const t of fs.readdirSync('/proc/self/task')) {
+    const st = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+    out.set(Number(t), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return out;
+}
+
+describeBpf('collector yields the CPU to the traced program', ['process', 'file'], () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir('as-yield-');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('runs the collector at nice 19 while the command runs, not the command, and restores it at stop', async () => {
+    const seen: Array<Map<number, number>> = [];
+    // the command reports its own nice value, then sleeps long enough for the poll thread to have applied the yield
+    const c = await captureCommand(dir, '/bin/sh', ['-c', 'cut -d" " -f19 /proc/self/stat; sleep 0.3; echo x > f'], {
+      groups: ['process', 'file'],
+      onRunning: () => new Promise((r) => setTimeout(() => r(seen.push(niceByThread())), 150)),
+    });
+    try {
+      expect(c.exitCode).toBe(0);
+      expect(c.stdout.trim()).toBe('0');
+      const during = seen[0]!;
+      // the JS thread (tid = pid) yields; the poll thread alone keeps its raised priority
+      expect(during.get(process.pid)).toBe(19);
+      expect([...during.values()].filter((n) => n === -10)).toHaveLength(1);
+      expect([...during.values()].every((n) => n === 19 || n === -10)).toBe(true);
+      const after = niceByThread();
+      expect(after.get(process.pid)).toBe(0);
+      // what the command did is all there
+      expect(c.store.fileOps(ALL).some((r) => r.op === 'create' && r.path === `${dir}/f`)).toBe(true);
+    } finally {
+      c.store.close();
+    }
+  });
+
+  it('a backlog past the high mark sends the collector back to normal priority, and nothing is lost', async () => {
+    // marks of 1 byte: the collector yields whenever its queue is empty and any queued batch is a backlog
+    const c = await captureCommand(dir, '/bin/sh', ['-c', 'for i in $(seq 300); do echo $i > g$i; done; sleep 0.1'], {
+      groups: ['process', 'file'],
+      yieldMarks: { highBytes: 1, lowBytes: 1 },
+    });
+    try {
+      expect(c.exitCode).toBe(0);
+      expect(c.runner.capture.deliveryStats().yieldCatchups).toBeGreaterThan(0);
+      const created = c.store.fileOps(ALL).filter((r) => r.op === 'create' && r.path.startsWith(`${dir}/g`));
+      expect(created).toHaveLength(300);
+      expect(c.store.lossTotals(ALL).filter((l) => !l.source.endsWith(':clipped'))).toEqual([]);
+    } finally {
+      c.store.close();
+    }
+  });
+});
