@@ -5,6 +5,22 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { StoreError } from './errors';
+import {
+  CLEAR_SUMMARIES_SQL,
+  FILE_CHANGE_COLUMNS,
+  FILE_CHANGE_GROUP,
+  FILE_CHANGE_ORDER,
+  FILE_CHANGE_SUMMARY_SQL,
+  FILE_CHANGE_WHERE,
+  NET_DEST_COLUMNS,
+  NET_DEST_GROUP,
+  NET_DEST_ORDER,
+  NET_DEST_SUMMARY_SQL,
+  SUMMARIZED_TABLES,
+  WRITE_SUMMARIES_SQL,
+  sessionAggregatesSql,
+  sessionSummarySql,
+} from './end-summaries';
 import { FORMAT_TAG, SCHEMA_VERSION, migrations, readableAsIs } from './migrations';
 import type {
   ActivityBucket,
@@ -68,11 +84,20 @@ export class SqliteStore implements Store {
   private readonly activityPending = new Map<number, Required<ActivityDelta>>();
   /** Prepared read statements by SQL text: preparing costs 20-100 µs, and --once issues the same few hundred times. */
   private readonly statements = new Map<string, Database.Statement>();
+  /** The file has the summary tables (schema v3 or later). */
+  private hasSummaryTables = false;
+  /** Writer side: summaries are present and a write to a summarized table must delete them. */
+  private summariesPresent = false;
+  /** Runs a function in one read transaction, so a summary and its validity are read from the same snapshot. */
+  private readonly inReadTx: (f: () => unknown) => unknown;
+  /** Test hook: answer every query from the rows, as a store without summaries does. */
+  ignoreSummaries = false;
   private closed = false;
 
   private constructor(readonly path: string, db: Database.Database, readOnly: boolean) {
     this.db = db;
     this.readOnly = readOnly;
+    this.inReadTx = db.transaction((f: () => unknown) => f());
   }
 
   /** Open (or create) a store. Throws StoreError with a code the CLI maps to a one-line message. */
@@ -118,6 +143,9 @@ export class SqliteStore implements Store {
       if (!this.readOnly) this.db.pragma('journal_mode = WAL');
     }
     this.db.pragma('busy_timeout = 2000');
+    const finalVersion = this.db.pragma('user_version', { simple: true }) as number;
+    this.hasSummaryTables = finalVersion >= 3;
+    if (this.hasSummaryTables && !this.readOnly) this.summariesPresent = this.stmt('SELECT 1 FROM summary_state').get() !== undefined;
     // Readers touch most pages of the big indexes on a seek. Through the default 2 MiB page cache every query
     // re-read them with pread; mapped, a fresh `top --once` on the 1M-event fixture spent half the time in sys.
     if (this.readOnly) this.db.pragma(`mmap_size = ${READER_MMAP_BYTES}`);
@@ -180,6 +208,15 @@ export class SqliteStore implements Store {
   private put(table: TableName, row: object, verb: WriteVerb = 'INSERT OR REPLACE'): void {
     this.assertWritable();
     const key = verb + table;
+    // Summaries describe the finished recording; once it changes they would be wrong, so they are deleted in the
+    // transaction that will commit the change.
+    if (this.summariesPresent && SUMMARIZED_TABLES.has(table)) {
+      this.begin();
+      this.guarded(() => {
+        for (const sql of CLEAR_SUMMARIES_SQL) this.db.prepare(sql).run();
+      });
+      this.summariesPresent = false;
+    }
     let w = this.writers.get(key);
     if (!w) {
       w = new RowWriter(this.db, TABLES[table], verb);
@@ -204,6 +241,8 @@ export class SqliteStore implements Store {
       this.pending.length = 0;
       this.activityPending.clear();
       for (const w of this.writers.values()) w.discard();
+      // The rollback may have brought back summaries this transaction had deleted.
+      this.summariesPresent = this.hasSummaryTables && this.stmt('SELECT 1 FROM summary_state').get() !== undefined;
       throw err;
     }
   }
@@ -325,36 +364,13 @@ export class SqliteStore implements Store {
 
   sessions(q: TimeQuery = {}): SessionSummary[] {
     const at = q.atNs ?? END_OF_TIME;
-    const rows = this.stmt(
-        `SELECT s.*,
-          (SELECT COUNT(*) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at) AS n_processes,
-          (SELECT COUNT(*) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at
-             AND (p.exit_ns IS NULL OR p.exit_ns > @at)) AS n_live,
-          (SELECT MAX(p.start_ns) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at) AS last_proc,
-          l.n AS n_llm, l.models, l.inp, l.outp, l.cr, l.cw, l.rs, l.cost, l.errs, l.last_llm,
-          (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns <= @at) AS n_tools,
-          (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns <= @at AND t.result_is_error = 1) AS n_tool_fail,
-          f.n AS n_files, f.changed AS n_changed, f.last_f,
-          (SELECT COUNT(*) FROM net_conns c WHERE c.session_id = s.id AND c.first_ns <= @at) AS n_net,
-          (SELECT COALESCE(SUM(x.count), 0) FROM losses x JOIN processes p ON p.id = x.process_id
-             WHERE p.session_id = s.id AND x.ts_ns <= @at) AS n_losses
-        FROM sessions s
-        LEFT JOIN (SELECT session_id, COUNT(*) AS n, GROUP_CONCAT(DISTINCT COALESCE(response_model, request_model)) AS models,
-             SUM(COALESCE(input_tokens, 0)) AS inp, SUM(COALESCE(output_tokens, 0)) AS outp,
-             SUM(COALESCE(cache_read_tokens, 0)) AS cr, SUM(COALESCE(cache_write_tokens, 0)) AS cw,
-             SUM(COALESCE(reasoning_tokens, 0)) AS rs, SUM(cost_usd) AS cost,
-             SUM(CASE WHEN (http_status >= 400) OR incomplete = 1 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errs,
-             MAX(start_ns) AS last_llm
-           FROM llm_calls WHERE start_ns <= @at GROUP BY session_id) l ON l.session_id = s.id
-        LEFT JOIN (SELECT session_id, COUNT(*) AS n,
-             SUM(CASE WHEN op IN ('create','write','truncate','rename','unlink','rmdir','mkdir','chmod','link','symlink') AND result = 0 THEN 1 ELSE 0 END) AS changed,
-             MAX(first_ns) AS last_f
-           FROM file_ops WHERE first_ns <= @at GROUP BY session_id) f ON f.session_id = s.id
-        WHERE s.start_ns <= @at
-        ${q.sessionId !== undefined ? 'AND s.id = @sid' : ''}
-        ORDER BY s.id`,
-      )
-      .all({ at, sid: q.sessionId ?? null }) as Array<Record<string, unknown>>;
+    const one = q.sessionId !== undefined;
+    const params = one ? { at, sid: q.sessionId } : { at };
+    const rows = this.fromSummaryOrRows(
+      at,
+      () => this.stmt(sessionSummarySql(one)).all(params),
+      () => this.stmt(sessionAggregatesSql(one)).all(params),
+    ) as Array<Record<string, unknown>>;
     return rows.map((r) => {
       const base = decodeRow<SessionRow>(TABLES.sessions, r);
       const num = (k: string) => (r[k] as number | null) ?? 0;
@@ -525,8 +541,22 @@ export class SqliteStore implements Store {
   finalize(): void {
     if (this.readOnly) return;
     this.flush();
+    this.writeSummaries();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.pragma('journal_mode = DELETE');
+  }
+
+  /** Summaries of the recording as it is now (see end-summaries.ts); the next write to a summarized table deletes them. */
+  private writeSummaries(): void {
+    if (!this.hasSummaryTables) return;
+    this.db.transaction(() => {
+      for (const sql of WRITE_SUMMARIES_SQL) {
+        const st = this.db.prepare(sql);
+        if (sql.includes('@at')) st.run({ at: END_OF_TIME });
+        else st.run();
+      }
+    })();
+    this.summariesPresent = true;
   }
 
   close(): void {
@@ -539,17 +569,17 @@ export class SqliteStore implements Store {
   // ---------------------------------------------------------------- reading, added for the TUI (src/tui)
 
   fileChanges(q: TimeQuery & { processId?: number } = {}): FileChange[] {
-    const where = [`first_ns <= ?`, 'result = 0', `op IN (${CHANGE_OPS})`];
-    const params: unknown[] = [q.atNs ?? END_OF_TIME];
+    const at = q.atNs ?? END_OF_TIME;
+    const where = [`first_ns <= ?`, FILE_CHANGE_WHERE];
+    const params: unknown[] = [at];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
-    return this.stmt(
-        `SELECT op, path, path2, SUM(count) AS count, SUM(bytes) AS bytes, MIN(first_ns) AS firstNs,
-           MAX(last_ns) AS lastNs, MIN(process_id) AS processId, COUNT(DISTINCT process_id) AS processes
-         FROM file_ops WHERE ${where.join(' AND ')}
-         GROUP BY op, path, path2 ORDER BY firstNs, path ${limit(q)}`,
-      )
-      .all(...params) as FileChange[];
+    const rows = () =>
+      this.stmt(`SELECT ${FILE_CHANGE_COLUMNS} FROM file_ops WHERE ${where.join(' AND ')}
+         GROUP BY ${FILE_CHANGE_GROUP} ORDER BY ${FILE_CHANGE_ORDER} ${limit(q)}`).all(...params) as FileChange[];
+    if (q.sessionId === undefined || q.processId !== undefined) return rows();
+    const sid = q.sessionId;
+    return this.fromSummaryOrRows(at, () => this.stmt(`${FILE_CHANGE_SUMMARY_SQL} ${limit(q)}`).all(sid) as FileChange[], rows);
   }
 
   fileOp(id: number): FileOpRow | null {
@@ -561,19 +591,29 @@ export class SqliteStore implements Store {
   }
 
   netDestinations(q: TimeQuery = {}): NetDestination[] {
+    const at = q.atNs ?? END_OF_TIME;
     const where = ['first_ns <= ?'];
-    const params: unknown[] = [q.atNs ?? END_OF_TIME];
+    const params: unknown[] = [at];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
-    // -115 is -EINPROGRESS: a non-blocking connect under way, not a failure.
-    return this.stmt(
-        `SELECT op, family, proto, addr, port, MAX(host) AS host, SUM(count) AS count,
-           SUM(CASE WHEN result < 0 AND result != -115 THEN count ELSE 0 END) AS failures,
-           SUM(bytes_sent) AS bytesSent, SUM(bytes_recv) AS bytesRecv, MIN(first_ns) AS firstNs, MAX(last_ns) AS lastNs,
-           COUNT(DISTINCT process_id) AS processes
-         FROM net_conns WHERE ${where.join(' AND ')}
-         GROUP BY op, family, proto, addr, port ORDER BY firstNs ${limit(q)}`,
-      )
-      .all(...params) as NetDestination[];
+    const rows = () =>
+      this.stmt(`SELECT ${NET_DEST_COLUMNS} FROM net_conns WHERE ${where.join(' AND ')}
+         GROUP BY ${NET_DEST_GROUP} ORDER BY ${NET_DEST_ORDER} ${limit(q)}`).all(...params) as NetDestination[];
+    if (q.sessionId === undefined) return rows();
+    const sid = q.sessionId;
+    return this.fromSummaryOrRows(at, () => this.stmt(`${NET_DEST_SUMMARY_SQL} ${limit(q)}`).all(sid) as NetDestination[], rows);
+  }
+
+  /**
+   * Answer from the finished recording's summaries when they exist and hold for `at`, else from the rows. Both reads
+   * happen in one transaction: a writer that changes the recording deletes the summaries in the commit that
+   * changes the rows, so a reader sees either valid summaries or none.
+   */
+  private fromSummaryOrRows<T>(at: number, fromSummary: () => T, fromRows: () => T): T {
+    if (!this.hasSummaryTables || this.ignoreSummaries) return fromRows();
+    return this.inReadTx(() => {
+      const state = this.stmt('SELECT as_of_ns FROM summary_state WHERE id = 1').get() as { as_of_ns: number } | undefined;
+      return state !== undefined && state.as_of_ns <= at ? fromSummary() : fromRows();
+    }) as T;
   }
 
   recentLlmCalls(q: TimeQuery & { limit: number }): LlmCallRow[] {
@@ -610,9 +650,6 @@ export class SqliteStore implements Store {
     return TABLES[table];
   }
 }
-
-/** File operations that change the file system (reads and plain opens do not). */
-const CHANGE_OPS = "'create','write','truncate','rename','unlink','rmdir','mkdir','chmod','link','symlink'";
 
 function limit(q: TimeQuery): string {
   return q.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';

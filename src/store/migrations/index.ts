@@ -1,5 +1,6 @@
 import { migration001 } from './001-initial';
 import { migration002 } from './002-file-ops-cover';
+import { migration003 } from './003-end-summaries';
 
 export interface Migration {
   readonly sql: string;
@@ -14,6 +15,8 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { sql: migration001, readCompatible: false },
   { sql: migration002, readCompatible: true },
+  // Without summaries every query answers from the rows, as before.
+  { sql: migration003, readCompatible: true },
 ];
 
 /** The schema version this build writes and understands (PRAGMA user_version). */

@@ -1,0 +1,113 @@
+/**
+ * The grouping queries behind sessions(), fileChanges() and netDestinations(), written once and used twice: by the
+ * readers over the rows (as of any moment), and by finalize() to fill the summary_* tables (migration 003) with the
+ * same answers for a finished recording, per session, as of its end. A summary is valid for every moment at or
+ * after summary_state.as_of_ns: the latest timestamp any of these queries filters on, so later moments select
+ * exactly the same rows. Any write to a summarized table deletes the summaries (see SqliteStore.flush()).
+ */
+
+/** File operations that change the file system (reads and plain opens do not). */
+export const CHANGE_OPS = "'create','write','truncate','rename','unlink','rmdir','mkdir','chmod','link','symlink'";
+
+/**
+ * Per-session aggregates as of @at (all sessions, or @sid). Columns after `s.*` are those of summary_sessions.
+ * Models are listed in order of first use (then name), so the text does not depend on the order SQLite visits rows in.
+ */
+export function sessionAggregatesSql(oneSession: boolean): string {
+  return `SELECT s.*,
+    (SELECT COUNT(*) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at) AS n_processes,
+    (SELECT COUNT(*) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at
+       AND (p.exit_ns IS NULL OR p.exit_ns > @at)) AS n_live,
+    (SELECT MAX(p.start_ns) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at) AS last_proc,
+    l.n AS n_llm,
+    (SELECT GROUP_CONCAT(m, ',' ORDER BY f, m) FROM (SELECT COALESCE(c.response_model, c.request_model) AS m, MIN(c.start_ns) AS f
+       FROM llm_calls c WHERE c.session_id = s.id AND c.start_ns <= @at AND COALESCE(c.response_model, c.request_model) IS NOT NULL
+       GROUP BY 1)) AS models,
+    l.inp, l.outp, l.cr, l.cw, l.rs, l.cost, l.errs, l.last_llm,
+    (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns <= @at) AS n_tools,
+    (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns <= @at AND t.result_is_error = 1) AS n_tool_fail,
+    f.n AS n_files, f.changed AS n_changed, f.last_f,
+    (SELECT COUNT(*) FROM net_conns c WHERE c.session_id = s.id AND c.first_ns <= @at) AS n_net,
+    (SELECT COALESCE(SUM(x.count), 0) FROM losses x JOIN processes p ON p.id = x.process_id
+       WHERE p.session_id = s.id AND x.ts_ns <= @at) AS n_losses
+  FROM sessions s
+  LEFT JOIN (SELECT session_id, COUNT(*) AS n,
+       SUM(COALESCE(input_tokens, 0)) AS inp, SUM(COALESCE(output_tokens, 0)) AS outp,
+       SUM(COALESCE(cache_read_tokens, 0)) AS cr, SUM(COALESCE(cache_write_tokens, 0)) AS cw,
+       SUM(COALESCE(reasoning_tokens, 0)) AS rs, SUM(cost_usd) AS cost,
+       SUM(CASE WHEN (http_status >= 400) OR incomplete = 1 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errs,
+       MAX(start_ns) AS last_llm
+     FROM llm_calls WHERE start_ns <= @at GROUP BY session_id) l ON l.session_id = s.id
+  LEFT JOIN (SELECT session_id, COUNT(*) AS n,
+       SUM(CASE WHEN op IN (${CHANGE_OPS}) AND result = 0 THEN 1 ELSE 0 END) AS changed,
+       MAX(first_ns) AS last_f
+     FROM file_ops WHERE first_ns <= @at GROUP BY session_id) f ON f.session_id = s.id
+  WHERE s.start_ns <= @at
+  ${oneSession ? 'AND s.id = @sid' : ''}
+  ORDER BY s.id`;
+}
+
+/** The aggregate columns of sessionAggregatesSql, in summary_sessions' order. */
+export const SESSION_AGGREGATES = [
+  'n_processes', 'n_live', 'last_proc', 'n_llm', 'models', 'inp', 'outp', 'cr', 'cw', 'rs', 'cost', 'errs', 'last_llm',
+  'n_tools', 'n_tool_fail', 'n_files', 'n_changed', 'last_f', 'n_net', 'n_losses',
+] as const;
+
+/** The same rows as sessionAggregatesSql, from the summary (valid when the caller checked summary_state). */
+export function sessionSummarySql(oneSession: boolean): string {
+  return `SELECT s.*, ${SESSION_AGGREGATES.map((c) => 'x.' + c).join(', ')}
+  FROM sessions s LEFT JOIN summary_sessions x ON x.session_id = s.id
+  WHERE s.start_ns <= @at ${oneSession ? 'AND s.id = @sid' : ''}
+  ORDER BY s.id`;
+}
+
+/** Successful changes grouped by (op, path, path2); the order is total so every reader lists them alike. */
+export const FILE_CHANGE_COLUMNS = `op, path, path2, SUM(count) AS count, SUM(bytes) AS bytes, MIN(first_ns) AS firstNs,
+  MAX(last_ns) AS lastNs, MIN(process_id) AS processId, COUNT(DISTINCT process_id) AS processes`;
+export const FILE_CHANGE_WHERE = `result = 0 AND op IN (${CHANGE_OPS})`;
+export const FILE_CHANGE_GROUP = 'op, path, path2';
+export const FILE_CHANGE_ORDER = 'firstNs, path, op, path2';
+export const FILE_CHANGE_SUMMARY_SQL = `SELECT op, path, path2, count, bytes, first_ns AS firstNs, last_ns AS lastNs,
+  process_id AS processId, processes FROM summary_file_changes WHERE session_id = ? ORDER BY first_ns, path, op, path2`;
+
+/** Network operations grouped by destination. -115 is -EINPROGRESS: a non-blocking connect under way, not a failure. */
+export const NET_DEST_COLUMNS = `op, family, proto, addr, port, MAX(host) AS host, SUM(count) AS count,
+  SUM(CASE WHEN result < 0 AND result != -115 THEN count ELSE 0 END) AS failures,
+  SUM(bytes_sent) AS bytesSent, SUM(bytes_recv) AS bytesRecv, MIN(first_ns) AS firstNs, MAX(last_ns) AS lastNs,
+  COUNT(DISTINCT process_id) AS processes`;
+export const NET_DEST_GROUP = 'op, family, proto, addr, port';
+export const NET_DEST_ORDER = 'firstNs, op, family, proto, addr, port';
+export const NET_DEST_SUMMARY_SQL = `SELECT op, family, proto, addr, port, host, count, failures, bytes_sent AS bytesSent,
+  bytes_recv AS bytesRecv, first_ns AS firstNs, last_ns AS lastNs, processes FROM summary_net_dests
+  WHERE session_id = ? ORDER BY first_ns, op, family, proto, addr, port`;
+
+/** Tables whose rows the summaries are computed from: a write to any of them makes the summaries stale. */
+export const SUMMARIZED_TABLES: ReadonlySet<string> = new Set(['sessions', 'processes', 'llm_calls', 'tool_calls', 'file_ops', 'net_conns', 'losses']);
+
+/**
+ * Fill the summaries as of the end (@at: a bound above every timestamp). as_of_ns is the latest timestamp the
+ * queries filter on, so a reader asking about any moment at or after it gets the rows' answer.
+ */
+export const WRITE_SUMMARIES_SQL = [
+  'DELETE FROM summary_state',
+  'DELETE FROM summary_sessions',
+  'DELETE FROM summary_file_changes',
+  'DELETE FROM summary_net_dests',
+  `INSERT INTO summary_sessions (session_id, ${SESSION_AGGREGATES.join(', ')})
+     SELECT id, ${SESSION_AGGREGATES.join(', ')} FROM (${sessionAggregatesSql(false)})`,
+  `INSERT INTO summary_file_changes (session_id, op, path, path2, count, bytes, first_ns, last_ns, process_id, processes)
+     SELECT session_id, ${FILE_CHANGE_COLUMNS} FROM file_ops
+     WHERE session_id IS NOT NULL AND first_ns <= @at AND ${FILE_CHANGE_WHERE}
+     GROUP BY session_id, ${FILE_CHANGE_GROUP}`,
+  `INSERT INTO summary_net_dests (session_id, op, family, proto, addr, port, host, count, failures, bytes_sent, bytes_recv, first_ns, last_ns, processes)
+     SELECT session_id, ${NET_DEST_COLUMNS} FROM net_conns WHERE session_id IS NOT NULL AND first_ns <= @at
+     GROUP BY session_id, ${NET_DEST_GROUP}`,
+  `INSERT INTO summary_state (id, as_of_ns) SELECT 1, COALESCE(MAX(m), 0) FROM (
+     SELECT MAX(start_ns) AS m FROM sessions
+     UNION ALL SELECT MAX(start_ns) FROM processes UNION ALL SELECT MAX(exit_ns) FROM processes
+     UNION ALL SELECT MAX(start_ns) FROM llm_calls UNION ALL SELECT MAX(ts_ns) FROM tool_calls
+     UNION ALL SELECT MAX(first_ns) FROM file_ops UNION ALL SELECT MAX(first_ns) FROM net_conns
+     UNION ALL SELECT MAX(ts_ns) FROM losses)`,
+];
+
+export const CLEAR_SUMMARIES_SQL = WRITE_SUMMARIES_SQL.slice(0, 4);

@@ -1,0 +1,189 @@
+// A finished recording keeps per-session summaries (schema v3, written by finalize()). Readers answer from them
+// when they hold for the moment asked about, and from the rows otherwise: the two answers must be identical, on
+// the 1M-event fixture, on a recording captured from real processes, and after the recording changes again.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedFixtureDb } from '../../src/fixtures/generate-db';
+import { createRecording, openRecording, SqliteStore, type Store } from '../../src/store';
+import { ALL, captureCommand, describeBpf, PYTHON, tempDir } from '../helpers/capture';
+import { writeFixtureRecording } from '../report/fixture-recording';
+
+/** The figures a summary can answer, read through the Store interface. */
+function answers(store: Store, atNs?: number, limit?: number) {
+  const sessions = store.sessions({ atNs });
+  return {
+    sessions,
+    one: sessions.length > 0 ? store.session(sessions[sessions.length - 1].id) : null,
+    files: sessions.map((s) => store.fileChanges({ atNs, sessionId: s.id, limit })),
+    net: sessions.map((s) => store.netDestinations({ atNs, sessionId: s.id, limit })),
+    info: store.info(),
+  };
+}
+
+/** Same file, once through the summaries and once from the rows only. */
+function compare(file: string, atNs?: number, limit?: number): ReturnType<typeof answers> {
+  const a = SqliteStore.open(file, 'readonly');
+  const b = SqliteStore.open(file, 'readonly');
+  b.ignoreSummaries = true;
+  try {
+    const fromSummary = answers(a, atNs, limit);
+    expect(fromSummary).toEqual(answers(b, atNs, limit));
+    return fromSummary;
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
+function asOf(file: string): number | null {
+  const d = new Database(file, { readonly: true });
+  try {
+    return (d.prepare('SELECT as_of_ns FROM summary_state').get() as { as_of_ns: number } | undefined)?.as_of_ns ?? null;
+  } finally {
+    d.close();
+  }
+}
+
+describe('end-of-recording summaries', () => {
+  it('answer exactly as the rows do on the 1M-event fixture, at and after the end, with and without limits', () => {
+    const file = cachedFixtureDb({ sessions: 50, events: 1_000_000, llmCalls: 10_000, seed: 1 });
+    const end = asOf(file);
+    expect(end).not.toBeNull();
+    const r = compare(file);
+    expect(r.sessions).toHaveLength(50);
+    expect(r.files.reduce((n, f) => n + f.length, 0)).toBeGreaterThan(1000);
+    expect(r.net.every((n) => n.length > 0)).toBe(true);
+    compare(file, end!, 13);
+    compare(file, end! + 60e9, 7);
+    // Before the end the summaries do not hold: answered from the rows (the same code path on both sides).
+    compare(file, end! - 600e9, 13);
+  });
+
+  it('are what the readers use when they hold, and are ignored when they do not', () => {
+    const dir = tempDir('agentsight-sum-');
+    const file = path.join(dir, 'r.db');
+    writeFixtureRecording(file);
+    const d = new Database(file);
+    // A summary row that differs from the rows, so the test can tell which one answered.
+    d.prepare("UPDATE summary_file_changes SET count = 999 WHERE session_id = 1").run();
+    const at = (d.prepare('SELECT as_of_ns FROM summary_state').get() as { as_of_ns: number }).as_of_ns;
+    d.close();
+    const s = openRecording(file);
+    expect(s.fileChanges({ sessionId: 1 }).map((f) => f.count)).toContain(999);
+    expect(s.fileChanges({ sessionId: 1, atNs: at }).map((f) => f.count)).toContain(999);
+    // (Unix-ns doubles resolve 256 ns: a microsecond earlier, not 1 ns.)
+    expect(s.fileChanges({ sessionId: 1, atNs: at - 1000 }).map((f) => f.count)).not.toContain(999);
+    s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are deleted by the first write to a summarized table, in the same commit, and rebuilt by finalize', () => {
+    const dir = tempDir('agentsight-sum-');
+    const file = path.join(dir, 'r.db');
+    writeFixtureRecording(file);
+    expect(asOf(file)).not.toBeNull();
+    const before = compare(file);
+
+    const w = createRecording(file, 'readwrite');
+    w.putMeta('note', 'metadata does not touch the summaries');
+    w.flush();
+    expect(asOf(file)).not.toBeNull();
+    const proc = before.sessions[0];
+    w.putFileOp({
+      id: w.nextId('file_ops'), processId: proc.rootProcessId ?? 1, sessionId: proc.id, op: 'unlink', path: '/home/dev/app/late.txt', path2: null,
+      flags: null, result: 0, count: 1, bytes: 0, firstNs: before.info.endNs! + 1e9, lastNs: before.info.endNs! + 1e9, pathClipped: false,
+    });
+    w.flush();
+    expect(asOf(file)).toBeNull();
+    // A reader of the changed recording sees the new row (from the rows: no summaries any more).
+    const r = openRecording(file);
+    expect(r.fileChanges({ sessionId: proc.id }).some((f) => f.path === '/home/dev/app/late.txt')).toBe(true);
+    expect(r.session(proc.id)!.filesChanged).toBe(proc.filesChanged + 1);
+    r.close();
+    w.finalize();
+    w.close();
+    expect(asOf(file)).not.toBeNull();
+    const after = compare(file);
+    expect(after.files[0].some((f) => f.path === '/home/dev/app/late.txt')).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a v2 recording (no summary tables) opens read-only and answers from the rows', () => {
+    const dir = tempDir('agentsight-sum-');
+    const file = path.join(dir, 'r.db');
+    writeFixtureRecording(file);
+    const expected = compare(file);
+    const d = new Database(file);
+    d.exec('DROP TABLE summary_state; DROP TABLE summary_sessions; DROP TABLE summary_file_changes; DROP TABLE summary_net_dests');
+    d.pragma('user_version = 2');
+    d.close();
+    const s = openRecording(file);
+    expect(s.info().schemaVersion).toBe(2);
+    expect(answers(s)).toEqual({ ...expected, info: { ...expected.info, schemaVersion: 2 } });
+    s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+// Children that fork, exec, create, write, rename and delete files and connect to a local server and a closed port.
+const WORK = `
+import os, socket, subprocess, sys
+work, port, closed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(os.path.join(work, 'a.txt'), 'w') as f: f.write('x' * 5000)
+os.rename(os.path.join(work, 'a.txt'), os.path.join(work, 'b.txt'))
+os.mkdir(os.path.join(work, 'd'))
+subprocess.run(['/bin/sh', '-c', 'echo hi > d/c.txt; rm d/c.txt; /bin/true'], cwd=work, check=True)
+for p in (port, port, closed):
+    s = socket.socket(); 
+    try:
+        s.connect(('127.0.0.1', p)); s.sendall(b'y' * 100)
+    except OSError:
+        pass
+    s.close()
+os.unlink(os.path.join(work, 'b.txt'))
+`;
+
+describeBpf('end-of-recording summaries of a real capture', ['process', 'file', 'net'], () => {
+  let dir: string;
+  let server: net.Server;
+  let port = 0;
+  let closed = 0;
+
+  beforeAll(async () => {
+    dir = tempDir('agentsight-sum-real-');
+    server = net.createServer((c) => c.resume());
+    port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
+    const tmp = net.createServer();
+    closed = await new Promise<number>((r) => tmp.listen(0, '127.0.0.1', () => r((tmp.address() as net.AddressInfo).port)));
+    await new Promise((r) => tmp.close(r));
+  });
+
+  afterAll(() => {
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answer exactly as the rows do', async () => {
+    const work = path.join(dir, 'work');
+    fs.mkdirSync(work);
+    const cap = await captureCommand(dir, PYTHON, ['-c', WORK, work, String(port), String(closed)]);
+    expect(cap.stderr).toBe('');
+    expect(cap.exitCode).toBe(0);
+    cap.store.finalize();
+    const file = cap.store.path;
+    const live = cap.store.sessions(ALL);
+    cap.store.close();
+    expect(asOf(file)).not.toBeNull();
+    const r = compare(file);
+    expect(r.sessions).toEqual(live);
+    expect(r.sessions).toHaveLength(1);
+    expect(r.sessions[0].processes).toBeGreaterThanOrEqual(3);
+    expect(r.files[0].map((f) => f.op)).toEqual(expect.arrayContaining(['create', 'rename', 'mkdir', 'unlink']));
+    expect(r.net[0].some((n) => n.port === port && n.count >= 2)).toBe(true);
+    expect(r.net[0].some((n) => n.port === closed && n.failures >= 1)).toBe(true);
+    compare(file, undefined, 1);
+  }, 60_000);
+});
