@@ -2,8 +2,16 @@
  * Errors users see: one line, a clear cause, a meaningful exit code — never a stack trace (unless AGENTSIGHT_DEBUG=1).
  */
 import { StoreError } from '../store/errors';
-import { CaptureError } from '../collector/bpf-capture';
-import { NativeMissingError } from '../native/addon';
+
+/**
+ * An error class of a module only if that module is loaded: an error can only be an instance of a class that exists.
+ * Importing the capture modules here cost every command (top --once included) ~13 ms of loading the native addon.
+ */
+function isInstance<M>(err: unknown, id: string, name: keyof M & string): boolean {
+  const mod = require.cache[require.resolve(id)];
+  const cls = mod ? (mod.exports as Record<string, unknown>)[name] : undefined;
+  return typeof cls === 'function' && err instanceof cls;
+}
 
 /** An error whose message is already fit for users, with the exit code to use. */
 export class UserError extends Error {
@@ -23,7 +31,8 @@ export function reportError(err: unknown): number {
     console.error(`agentsight: ${msg}`);
     return 2;
   }
-  if (err instanceof CaptureError || err instanceof NativeMissingError) {
+  if (isInstance<typeof import('../collector/bpf-capture')>(err, '../collector/bpf-capture', 'CaptureError') ||
+    isInstance<typeof import('../native/addon')>(err, '../native/addon', 'NativeMissingError')) {
     console.error(`agentsight: ${msg}`);
     return 1;
   }

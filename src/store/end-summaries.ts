@@ -81,8 +81,14 @@ export const NET_DEST_SUMMARY_SQL = `SELECT op, family, proto, addr, port, host,
   bytes_recv AS bytesRecv, first_ns AS firstNs, last_ns AS lastNs, processes FROM summary_net_dests
   WHERE session_id = ? ORDER BY first_ns, op, family, proto, addr, port`;
 
+/** Row counts of the whole recording (RecordingInfo.counts): column of summary_state, and the query for it. */
+export const COUNT_COLUMNS = ['n_sessions', 'n_processes', 'n_execs', 'n_file_ops', 'n_net_conns', 'n_llm_calls', 'n_tool_calls', 'n_losses'] as const;
+export const COUNTS_SQL = `(SELECT COUNT(*) FROM sessions), (SELECT COUNT(*) FROM processes), (SELECT COUNT(*) FROM execs),
+  (SELECT COUNT(*) FROM file_ops), (SELECT COUNT(*) FROM net_conns), (SELECT COUNT(*) FROM llm_calls),
+  (SELECT COUNT(*) FROM tool_calls), (SELECT COALESCE(SUM(count), 0) FROM losses)`;
+
 /** Tables whose rows the summaries are computed from: a write to any of them makes the summaries stale. */
-export const SUMMARIZED_TABLES: ReadonlySet<string> = new Set(['sessions', 'processes', 'llm_calls', 'tool_calls', 'file_ops', 'net_conns', 'losses']);
+export const SUMMARIZED_TABLES: ReadonlySet<string> = new Set(['sessions', 'processes', 'execs', 'llm_calls', 'tool_calls', 'file_ops', 'net_conns', 'losses']);
 
 /**
  * Fill the summaries as of the end (@at: a bound above every timestamp). as_of_ns is the latest timestamp the
@@ -102,7 +108,7 @@ export const WRITE_SUMMARIES_SQL = [
   `INSERT INTO summary_net_dests (session_id, op, family, proto, addr, port, host, count, failures, bytes_sent, bytes_recv, first_ns, last_ns, processes)
      SELECT session_id, ${NET_DEST_COLUMNS} FROM net_conns WHERE session_id IS NOT NULL AND first_ns <= @at
      GROUP BY session_id, ${NET_DEST_GROUP}`,
-  `INSERT INTO summary_state (id, as_of_ns) SELECT 1, COALESCE(MAX(m), 0) FROM (
+  `INSERT INTO summary_state (id, as_of_ns, ${COUNT_COLUMNS.join(', ')}) SELECT 1, COALESCE(MAX(m), 0), ${COUNTS_SQL} FROM (
      SELECT MAX(start_ns) AS m FROM sessions
      UNION ALL SELECT MAX(start_ns) FROM processes UNION ALL SELECT MAX(exit_ns) FROM processes
      UNION ALL SELECT MAX(start_ns) FROM llm_calls UNION ALL SELECT MAX(ts_ns) FROM tool_calls

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import { StoreError } from './errors';
 import {
   CLEAR_SUMMARIES_SQL,
+  COUNT_COLUMNS,
+  COUNTS_SQL,
   FILE_CHANGE_COLUMNS,
   FILE_CHANGE_GROUP,
   FILE_CHANGE_ORDER,
@@ -318,10 +320,6 @@ export class SqliteStore implements Store {
     return (this.stmt(sql).all(...params) as Record<string, unknown>[]).map((r) => decodeRow<T>(spec, r));
   }
 
-  private count(sql: string, params: unknown[] = []): number {
-    return (this.stmt(sql).get(...params) as { n: number | null }).n ?? 0;
-  }
-
   info(): RecordingInfo {
     const meta: Record<string, string> = {};
     for (const r of this.stmt('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>) {
@@ -349,17 +347,13 @@ export class SqliteStore implements Store {
       meta,
       startNs: minOf(range.s, metaStart),
       endNs: maxOf(range.e, metaEnd),
-      counts: {
-        sessions: this.count('SELECT COUNT(*) AS n FROM sessions'),
-        processes: this.count('SELECT COUNT(*) AS n FROM processes'),
-        execs: this.count('SELECT COUNT(*) AS n FROM execs'),
-        fileOps: this.count('SELECT COUNT(*) AS n FROM file_ops'),
-        netConns: this.count('SELECT COUNT(*) AS n FROM net_conns'),
-        llmCalls: this.count('SELECT COUNT(*) AS n FROM llm_calls'),
-        toolCalls: this.count('SELECT COUNT(*) AS n FROM tool_calls'),
-        losses: this.count('SELECT COALESCE(SUM(count), 0) AS n FROM losses'),
-      },
+      counts: this.fromSummaryOrRows(END_OF_TIME, () => this.countsFrom(`SELECT ${COUNT_COLUMNS.join(', ')} FROM summary_state WHERE id = 1`), () => this.countsFrom(`SELECT ${COUNTS_SQL}`)),
     };
+  }
+
+  private countsFrom(sql: string): RecordingInfo['counts'] {
+    const n = this.stmt(sql).raw().get() as number[];
+    return { sessions: n[0], processes: n[1], execs: n[2], fileOps: n[3], netConns: n[4], llmCalls: n[5], toolCalls: n[6], losses: n[7] };
   }
 
   sessions(q: TimeQuery = {}): SessionSummary[] {

@@ -9,7 +9,10 @@
 export const migration003 = `
 CREATE TABLE summary_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  as_of_ns INTEGER NOT NULL
+  as_of_ns INTEGER NOT NULL,
+  -- row counts of the whole recording (info()), counted once instead of by every reader
+  n_sessions INTEGER NOT NULL, n_processes INTEGER NOT NULL, n_execs INTEGER NOT NULL, n_file_ops INTEGER NOT NULL,
+  n_net_conns INTEGER NOT NULL, n_llm_calls INTEGER NOT NULL, n_tool_calls INTEGER NOT NULL, n_losses INTEGER NOT NULL
 );
 
 CREATE TABLE summary_sessions (
@@ -37,4 +40,7 @@ CREATE TABLE summary_net_dests (
   first_ns INTEGER NOT NULL, last_ns INTEGER NOT NULL, processes INTEGER NOT NULL
 );
 CREATE INDEX summary_net_dests_order ON summary_net_dests(session_id, first_ns, op, family, proto, addr, port);
+
+-- Failed execs are rare; --once lists them for every session, and without this reads every exec to find them.
+CREATE INDEX execs_failed ON execs(ts_ns) WHERE ret < 0;
 `;
