@@ -46,7 +46,7 @@ export function loadAgentPatterns(env: NodeJS.ProcessEnv = process.env): AgentPa
 export function recogniseAgent(exe: string | null, argv: readonly string[], patterns: readonly AgentPattern[]): string | null {
   // Only the program and its script: an agent's tool commands mention the agent in their arguments all the time
   // (`bash -c 'source ~/.claude/…'`), and those shells are not agents.
-  const joined = argv.slice(0, 2).join(' ');
+  const joined = argv.length > 1 ? `${argv[0]} ${argv[1]}` : (argv[0] ?? '');
   for (const p of patterns) {
     if (p.exe && exe && p.exe.test(exe)) return p.agent;
     if (p.argv && p.argv.test(joined)) return p.agent;

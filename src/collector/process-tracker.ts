@@ -93,7 +93,7 @@ export class ProcessTracker {
       row.ppid = e.ppid;
     }
     const ts = this.unix(e.tsNs);
-    this.pendingExecs.push({
+    const exec: ExecRow = {
       id: this.store.nextId('execs'),
       processId: row.id,
       tsNs: ts,
@@ -101,7 +101,11 @@ export class ProcessTracker {
       argv: e.argv,
       cwd: e.cwd,
       ret: e.failed ? e.ret : 0,
-    });
+    };
+    // Every exec row is kept unless only some processes are (system-wide mode): hand it over now rather than hold
+    // it on the JS heap until the tick (held rows outlived young-generation GC at high exec rates).
+    if (this.hooks.persist) this.pendingExecs.push(exec);
+    else this.store.addExec(exec);
     if (!e.failed) {
       row.exe = e.exe;
       row.argv = e.argv;
