@@ -450,18 +450,21 @@ export class SqliteStore implements Store {
     return this.all<LlmCallRow>('llm_calls', 'SELECT * FROM llm_calls WHERE id = ?', [id])[0] ?? null;
   }
 
-  toolCalls(q: TimeQuery & { llmCallId?: number } = {}): ToolCallRow[] {
+  toolCalls(q: TimeQuery & { llmCallId?: number; llmCallIds?: readonly number[] } = {}): ToolCallRow[] {
     const where = ['ts_ns <= ?'];
     const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
     if (q.llmCallId !== undefined) { where.push('llm_call_id = ?'); params.push(q.llmCallId); }
+    // A list travels as one JSON parameter: one statement for any length, no bound-variable limit.
+    if (q.llmCallIds !== undefined) { where.push('llm_call_id IN (SELECT value FROM json_each(?))'); params.push(JSON.stringify(q.llmCallIds)); }
     return this.all<ToolCallRow>('tool_calls', `SELECT * FROM tool_calls WHERE ${where.join(' AND ')} ORDER BY ts_ns, id ${limit(q)}`, params);
   }
 
-  causalLinks(q: { toolCallId?: number; sessionId?: number; targetKind?: string; targetId?: number } = {}): CausalLinkRow[] {
+  causalLinks(q: { toolCallId?: number; toolCallIds?: readonly number[]; sessionId?: number; targetKind?: string; targetId?: number } = {}): CausalLinkRow[] {
     const where = ['1 = 1'];
     const params: unknown[] = [];
     if (q.toolCallId !== undefined) { where.push('l.tool_call_id = ?'); params.push(q.toolCallId); }
+    if (q.toolCallIds !== undefined) { where.push('l.tool_call_id IN (SELECT value FROM json_each(?))'); params.push(JSON.stringify(q.toolCallIds)); }
     if (q.targetKind !== undefined) { where.push('l.target_kind = ?'); params.push(q.targetKind); }
     if (q.targetId !== undefined) { where.push('l.target_id = ?'); params.push(q.targetId); }
     if (q.sessionId !== undefined) { where.push('t.session_id = ?'); params.push(q.sessionId); }

@@ -223,10 +223,10 @@ export interface Store {
   llmCalls(q?: TimeQuery & { full?: boolean }): LlmCallRow[];
   /** One LLM call with its full request/response JSON. */
   llmCall(id: number): LlmCallRow | null;
-  /** Tool calls requested by q.atNs. */
-  toolCalls(q?: TimeQuery & { llmCallId?: number }): ToolCallRow[];
+  /** Tool calls requested by q.atNs (of one LLM call, or of any of several), in request order. */
+  toolCalls(q?: TimeQuery & { llmCallId?: number; llmCallIds?: readonly number[] }): ToolCallRow[];
   /** Causal links from tool calls to their effects. */
-  causalLinks(q?: { toolCallId?: number; sessionId?: number; targetKind?: string; targetId?: number }): CausalLinkRow[];
+  causalLinks(q?: { toolCallId?: number; toolCallIds?: readonly number[]; sessionId?: number; targetKind?: string; targetId?: number }): CausalLinkRow[];
   /** Individual loss records. */
   losses(q?: TimeQuery): LossRow[];
   /** Losses summed by source. */

@@ -158,7 +158,7 @@ export function loadSessionDetail(
   if (llmCalls.length > 0) {
     // Few calls shown (--once on a big recording): one indexed lookup per call beats reading the session's list.
     const perCall = sessionId === undefined || llmCalls.length * 4 < (summary?.llmCalls ?? 0);
-    const tools = perCall ? llmCalls.flatMap((c) => store.toolCalls({ atNs, llmCallId: c.id })) : store.toolCalls({ atNs, sessionId });
+    const tools = perCall ? store.toolCalls({ atNs, llmCallIds: llmCalls.map((c) => c.id) }) : store.toolCalls({ atNs, sessionId });
     for (const t of tools) {
       if (t.tsNs < firstShownNs && !shown.has(t.llmCallId)) continue;
       if (!shown.has(t.llmCallId)) continue;
@@ -168,17 +168,16 @@ export function loadSessionDetail(
     }
   }
   // What each tool call caused: point lookups per shown tool call, only when asked (--once, detail views).
-  if (withEffects) {
-    for (const list of toolCallsByCall.values()) {
-      for (const t of list) {
-        for (const link of store.causalLinks({ toolCallId: t.id })) {
-          const eff = describeEffect(store, link.targetKind, link.targetId, processById, atNs);
-          if (!eff) continue;
-          let effects = effectsByToolCall.get(t.id);
-          if (!effects) effectsByToolCall.set(t.id, (effects = []));
-          effects.push({ ...eff, method: link.method, confidence: link.confidence });
-        }
-      }
+  if (withEffects && toolCallsByCall.size > 0) {
+    // One query for the links of every tool call shown; in link order, as per-call queries returned them.
+    const ids: number[] = [];
+    for (const list of toolCallsByCall.values()) for (const t of list) ids.push(t.id);
+    for (const link of store.causalLinks({ toolCallIds: ids })) {
+      const eff = describeEffect(store, link.targetKind, link.targetId, processById, atNs);
+      if (!eff) continue;
+      let effects = effectsByToolCall.get(link.toolCallId);
+      if (!effects) effectsByToolCall.set(link.toolCallId, (effects = []));
+      effects.push({ ...eff, method: link.method, confidence: link.confidence });
     }
   }
   return {

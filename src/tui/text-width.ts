@@ -50,11 +50,19 @@ export function charWidth(cp: number): number {
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/**
+ * Printable BMP characters that are one column each and one UTF-16 unit: ASCII, Latin-1 and Latin Extended, general
+ * punctuation (… ‐ –), arrows (→ ↳) and box drawing (├ ─ ═), which is what tree lines and headers are made of.
+ * Checked against charWidth() by test/tui/text-width.test.ts. Width of such a string = its length.
+ */
+const NARROW = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2190-\u21ff\u2500-\u257f]*$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** Columns a string occupies in a terminal. */
 export function strWidth(s: string): number {
-  // Most text is printable ASCII: one column per character, no per-code-point walk.
-  if (PRINTABLE_ASCII.test(s)) return s.length;
+  // Most text is printable ASCII or other one-column characters: no per-code-point walk.
+  if (NARROW.test(s)) return s.length;
   let w = 0;
   for (const ch of s) w += charWidth(ch.codePointAt(0)!);
   return w;
@@ -65,7 +73,7 @@ export function strWidth(s: string): number {
  * the terminal) become visible escapes; newlines and tabs become spaces.
  */
 export function clean(s: string): string {
-  if (PRINTABLE_ASCII.test(s)) return s;
+  if (PRINTABLE_ASCII.test(s) || !CONTROL.test(s)) return s;
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\t\n\r]+/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
@@ -76,6 +84,7 @@ export function truncate(s: string, width: number, ellipsis = '…'): string {
   if (strWidth(s) <= width) return s;
   const ew = strWidth(ellipsis);
   if (width <= ew) return ellipsis.slice(0, width);
+  if (NARROW.test(s)) return s.slice(0, width - ew) + ellipsis;
   let out = '';
   let w = 0;
   for (const ch of s) {
@@ -93,6 +102,7 @@ export function truncateLeft(s: string, width: number, ellipsis = '…'): string
   if (strWidth(s) <= width) return s;
   const ew = strWidth(ellipsis);
   if (width <= ew) return ellipsis.slice(0, width);
+  if (NARROW.test(s)) return ellipsis + s.slice(s.length - (width - ew));
   const chars = [...s];
   let out = '';
   let w = 0;

@@ -84,8 +84,8 @@ export function replayCache(store: Store, endNs: number): Store {
             return rows.slice(Math.max(0, rows.length - q.limit));
           };
         case 'toolCalls':
-          return (q?: TimeQuery & { llmCallId?: number }) => {
-            const r = q?.llmCallId === undefined ? cached(q) : null;
+          return (q?: TimeQuery & { llmCallId?: number; llmCallIds?: readonly number[] }) => {
+            const r = q?.llmCallId === undefined && q?.llmCallIds === undefined ? cached(q) : null;
             return r ? limited(upTo(r.toolCalls, q!.atNs!, (t) => t.tsNs), q!.limit) : target.toolCalls(q);
           };
         default: {
