@@ -600,6 +600,10 @@ export class SqliteStore implements Store {
     return this.fromSummaryOrRows(at, () => this.stmt(`${NET_DEST_SUMMARY_SQL} ${limit(q)}`).all(sid) as NetDestination[], rows);
   }
 
+  readSnapshot<T>(fn: () => T): T {
+    return this.inReadTx(fn) as T;
+  }
+
   /**
    * Answer from the finished recording's summaries when they exist and hold for `at`, else from the rows. Both reads
    * happen in one transaction: a writer that changes the recording deletes the summaries in the commit that

@@ -258,6 +258,9 @@ export interface Store {
   /** Clipped prompt/response text of LLM calls started by q.atNs, newest first (for search). */
   llmCallTexts(q?: TimeQuery & { maxChars?: number }): LlmCallText[];
 
+  /** Run fn with every read in it seeing one snapshot of the recording (one read transaction: consistent, and cheaper). */
+  readSnapshot<T>(fn: () => T): T;
+
   /** Flush and close. */
   close(): void;
 }

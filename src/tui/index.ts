@@ -60,7 +60,9 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
         process.stderr.write('agentsight: --width must be at least 20\n');
         return 2;
       }
-      const report = buildOnceReport(store, atNs, undefined, info);
+      // One read transaction for the whole report: every pane shows the same commit of a recording still being
+      // written, and SQLite takes its file lock once instead of once per query (~1,400 queries on a big recording).
+      const report = store.readSnapshot(() => buildOnceReport(store, atNs, undefined, info));
       const text = opts.format === 'json' ? renderOnceJson(report) : renderOnceText(report, { width, ascii: opts.ascii, utc: opts.utc });
       await writeOut(text);
       return 0;

@@ -57,14 +57,16 @@ export class DataSource {
     this.data.timeline = tl;
   }
 
-  /** Everything as of state.atNs. */
+  /** Everything as of state.atNs, read from one snapshot (every pane shows the same commit). */
   loadAll(state: ViewState): ViewData {
-    const sessions = this.store.sessions({ atNs: state.atNs });
-    const lossTotal = this.store.lossTotals({ atNs: state.atNs }).reduce((n, l) => n + l.count, 0);
-    this.data = { ...this.data, sessions, lossTotal, liveStatus: this.live ? this.live.status() : null };
-    this.relist(state);
-    this.loadDetail(state);
-    return this.data;
+    return this.store.readSnapshot(() => {
+      const sessions = this.store.sessions({ atNs: state.atNs });
+      const lossTotal = this.store.lossTotals({ atNs: state.atNs }).reduce((n, l) => n + l.count, 0);
+      this.data = { ...this.data, sessions, lossTotal, liveStatus: this.live ? this.live.status() : null };
+      this.relist(state);
+      this.loadDetail(state);
+      return this.data;
+    });
   }
 
   /** Re-filter and re-sort the model (no query). Keeps the selected session selected when it is still listed. */
