@@ -16,8 +16,8 @@ export const ROWS_PER_STATEMENT = 64;
 export type WriteVerb = 'INSERT' | 'INSERT OR REPLACE';
 
 export class RowWriter {
-  /** Encoded parameters of the rows not yet written, row after row. */
-  private values: unknown[] = [];
+  /** Encoded parameters of the rows not yet written, row after row; sized for one full statement. */
+  private values: unknown[];
   private rows = 0;
   /** Prepared statements by row count (ROWS_PER_STATEMENT and the powers of two below it). */
   private readonly statements = new Map<number, Database.Statement>();
@@ -29,6 +29,7 @@ export class RowWriter {
     private readonly verb: WriteVerb,
   ) {
     this.width = spec.columns.length;
+    this.values = new Array<unknown>(ROWS_PER_STATEMENT * this.width);
   }
 
   /** Rows waiting. */
@@ -38,39 +39,36 @@ export class RowWriter {
 
   /** Encode one row; returns true when a full statement's worth is waiting (the caller writes it). */
   add(row: object): boolean {
-    encodeInto(this.spec, row, this.values);
+    encodeInto(this.spec, row, this.values, this.rows * this.width);
     return ++this.rows >= ROWS_PER_STATEMENT;
   }
 
   /**
-   * Write every full chunk waiting (inside the caller's transaction); the remainder stays unless `all`, when it
-   * is written with statements of decreasing power-of-two sizes (at most log2(64) = 6 more statements).
+   * Write the full chunk waiting (inside the caller's transaction), or with `all` whatever is waiting, with
+   * statements of decreasing power-of-two sizes (at most log2(64) + 1 = 7 statements).
    */
   write(all: boolean): void {
-    const w = this.width;
-    let at = 0;
-    let left = this.rows;
-    if (left === ROWS_PER_STATEMENT) {
-      // The common case: exactly one full chunk; the array itself is the parameter list.
+    if (this.rows === ROWS_PER_STATEMENT) {
+      // The common case: the array itself is the parameter list of the full statement.
       this.statement(ROWS_PER_STATEMENT).run(this.values);
-      this.values = [];
+      this.values = new Array<unknown>(ROWS_PER_STATEMENT * this.width);
       this.rows = 0;
       return;
     }
-    while (left >= ROWS_PER_STATEMENT || (all && left > 0)) {
-      let k = ROWS_PER_STATEMENT;
-      while (k > left) k >>= 1;
+    if (!all || this.rows === 0) return;
+    const w = this.width;
+    let at = 0;
+    for (let k = ROWS_PER_STATEMENT >> 1; k > 0; k >>= 1) {
+      if (this.rows - at < k) continue;
       this.statement(k).run(this.values.slice(at * w, (at + k) * w));
       at += k;
-      left -= k;
     }
-    this.values = at === this.rows ? [] : this.values.slice(at * w);
-    this.rows = left;
+    this.discard();
   }
 
-  /** Forget what is waiting (the transaction it was meant for was rolled back). */
+  /** Forget what is waiting (written, or its transaction was rolled back). */
   discard(): void {
-    this.values = [];
+    this.values.fill(undefined);
     this.rows = 0;
   }
 

@@ -101,15 +101,47 @@ export type TableName = keyof typeof TABLES;
 
 /** Row object → positional SQL parameters. */
 export function encodeRow(spec: TableSpec, row: object): unknown[] {
-  const out: unknown[] = [];
-  encodeInto(spec, row, out);
-  return out;
+  const r = row as Record<string, unknown>;
+  return spec.columns.map(({ field, kind }) => encodeValue(kind, r[field]));
 }
 
-/** Append a row's positional SQL parameters to `out` (the multi-row write path: no array per row). */
-export function encodeInto(spec: TableSpec, row: object, out: unknown[]): void {
-  const r = row as Record<string, unknown>;
-  for (const { field, kind } of spec.columns) out.push(encodeValue(kind, r[field]));
+/** Write a row's positional SQL parameters into out[at …] (the multi-row write path: no array per row). */
+export function encodeInto(spec: TableSpec, row: object, out: unknown[], at: number): void {
+  let enc = encoders.get(spec);
+  if (!enc) {
+    enc = compileEncoder(spec);
+    encoders.set(spec, enc);
+  }
+  enc(row, out, at);
+}
+
+type Encoder = (row: object, out: unknown[], at: number) => void;
+const encoders = new WeakMap<TableSpec, Encoder>();
+
+/**
+ * One straight-line function per table (field reads and conversions written out, as encodeValue does them), built
+ * from the spec: the generic loop over columns with a switch per value was ~0.7 µs of the ~3.5 µs an exec event
+ * cost at 200k events/s. Field names come from TABLES, never from data.
+ */
+function compileEncoder(spec: TableSpec): Encoder {
+  const lines = spec.columns.map(({ field, kind }, i) => {
+    const v = `r[${JSON.stringify(field)}]`;
+    const put = (expr: string) => `v = ${v}; out[at + ${i}] = v === null || v === undefined ? null : ${expr};`;
+    switch (kind) {
+      case 'bool':
+        return put('(v ? 1 : 0)');
+      case 'json':
+        return put('JSON.stringify(v)');
+      case 'int':
+        return put("(typeof v === 'number' ? Math.round(v) : v)");
+      case 'blob':
+        return put('blob(v)');
+      default:
+        return put('v');
+    }
+  });
+  const make = new Function('blob', `return function encode(r, out, at) { let v; ${lines.join(' ')} };`) as (blob: (v: unknown) => unknown) => Encoder;
+  return make((v) => encodeValue('blob', v));
 }
 
 function encodeValue(kind: ColumnKind, v: unknown): unknown {

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createRecording, openRecording, type ExecRow, type ProcessRow } from '../../src/store';
 import { ROWS_PER_STATEMENT } from '../../src/store/row-writer';
+import { TABLES, encodeInto, encodeRow } from '../../src/store/table-specs';
 
 function tmpDb(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'multirow-')), 'r.db');
@@ -101,5 +102,29 @@ describe('multi-row writes', () => {
     const r = openRecording(f);
     expect(r.execs({})).toEqual([first, after]);
     r.close();
+  });
+});
+
+describe('generated row encoders', () => {
+  it('encode every table as the per-value reference does (null, undefined, bool, json, blob, rounding)', () => {
+    const sample = (kind: string, i: number): unknown => {
+      if (i % 5 === 0) return null;
+      if (i % 7 === 0) return undefined;
+      switch (kind) {
+        case 'bool': return i % 2 === 0;
+        case 'json': return [`a${i}`, { k: i }];
+        case 'blob': return i % 2 ? Buffer.from([i, 0, 255]) : new Uint8Array([1, 2, i]).subarray(1);
+        case 'int': return i % 3 ? 1.7e18 + i * 1024 : i + 0.6;
+        case 'real': return i / 3;
+        default: return `t${i}é`;
+      }
+    };
+    for (const name of Object.keys(TABLES) as Array<keyof typeof TABLES>) {
+      const spec = TABLES[name];
+      const row = Object.fromEntries(spec.columns.map((c, i) => [c.field, sample(c.kind, i + 1)]));
+      const out: unknown[] = ['keep'];
+      encodeInto(spec, row, out, 1);
+      expect(out, name).toEqual(['keep', ...encodeRow(spec, row)]);
+    }
   });
 });
