@@ -117,3 +117,74 @@ export const WRITE_SUMMARIES_SQL = [
 ];
 
 export const CLEAR_SUMMARIES_SQL = WRITE_SUMMARIES_SQL.slice(0, 4);
+
+/** Bucket width of summary_buckets: one minute, in ns (an INTEGER literal so SQLite divides exactly). */
+export const BUCKET_NS_SQL = '60000000000';
+
+/**
+ * sessionAggregatesSql answered from the summaries for any moment @at (a seek into a finished recording): counts are
+ * the whole minutes before @at's minute from summary_buckets plus that minute's rows up to @at, counted from the
+ * rows; latest times are index lookups; models come from their first use. A row of minute m has
+ * CAST(ts AS INTEGER) / 60e9 = m, so it is either in a whole minute (ts < lo_ns <= @at) or in the partial one
+ * (lo_ns <= ts), never both. LLM tokens, costs and errors, and losses, are summed from the rows as before (few rows).
+ */
+export function sessionBucketSql(oneSession: boolean): string {
+  const full = (col: string) => `COALESCE((SELECT SUM(b.${col}) FROM summary_buckets b WHERE b.session_id = s.id AND b.bucket < k.lo), 0)`;
+  return `WITH k AS (SELECT CAST(@at AS INTEGER) / ${BUCKET_NS_SQL} AS lo, (CAST(@at AS INTEGER) / ${BUCKET_NS_SQL}) * ${BUCKET_NS_SQL} AS lo_ns)
+  SELECT s.*,
+    ${full('n_procs')} + (SELECT COUNT(*) FROM processes p WHERE p.session_id = s.id AND p.start_ns >= k.lo_ns AND p.start_ns <= @at) AS n_processes,
+    ${full('n_procs')} + (SELECT COUNT(*) FROM processes p WHERE p.session_id = s.id AND p.start_ns >= k.lo_ns AND p.start_ns <= @at)
+      - ${full('n_exited')} - (SELECT COUNT(*) FROM summary_exits e WHERE e.session_id = s.id AND e.at_ns >= k.lo_ns AND e.at_ns <= @at) AS n_live,
+    (SELECT MAX(p.start_ns) FROM processes p WHERE p.session_id = s.id AND p.start_ns <= @at) AS last_proc,
+    l.n AS n_llm,
+    (SELECT GROUP_CONCAT(m.model, ',' ORDER BY m.first_ns, m.model) FROM summary_models m WHERE m.session_id = s.id AND m.first_ns <= @at) AS models,
+    l.inp, l.outp, l.cr, l.cw, l.rs, l.cost, l.errs, l.last_llm,
+    ${full('n_tools')} + (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns >= k.lo_ns AND t.ts_ns <= @at) AS n_tools,
+    ${full('n_tool_fail')} + (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns >= k.lo_ns AND t.ts_ns <= @at AND t.result_is_error = 1) AS n_tool_fail,
+    ${full('n_files')} + (SELECT COUNT(*) FROM file_ops f WHERE f.session_id = s.id AND f.first_ns >= k.lo_ns AND f.first_ns <= @at) AS n_files,
+    ${full('n_changed')} + (SELECT COUNT(*) FROM file_ops f WHERE f.session_id = s.id AND f.first_ns >= k.lo_ns AND f.first_ns <= @at
+       AND f.op IN (${CHANGE_OPS}) AND f.result = 0) AS n_changed,
+    (SELECT MAX(f.first_ns) FROM file_ops f WHERE f.session_id = s.id AND f.first_ns <= @at) AS last_f,
+    ${full('n_net')} + (SELECT COUNT(*) FROM net_conns c WHERE c.session_id = s.id AND c.first_ns >= k.lo_ns AND c.first_ns <= @at) AS n_net,
+    (SELECT COALESCE(SUM(x.count), 0) FROM losses x JOIN processes p ON p.id = x.process_id
+       WHERE p.session_id = s.id AND x.ts_ns <= @at) AS n_losses
+  FROM sessions s CROSS JOIN k
+  LEFT JOIN (SELECT session_id, COUNT(*) AS n,
+       SUM(COALESCE(input_tokens, 0)) AS inp, SUM(COALESCE(output_tokens, 0)) AS outp,
+       SUM(COALESCE(cache_read_tokens, 0)) AS cr, SUM(COALESCE(cache_write_tokens, 0)) AS cw,
+       SUM(COALESCE(reasoning_tokens, 0)) AS rs, SUM(cost_usd) AS cost,
+       SUM(CASE WHEN (http_status >= 400) OR incomplete = 1 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errs,
+       MAX(start_ns) AS last_llm
+     FROM llm_calls WHERE start_ns <= @at GROUP BY session_id) l ON l.session_id = s.id
+  WHERE s.start_ns <= @at
+  ${oneSession ? 'AND s.id = @sid' : ''}
+  ORDER BY s.id`;
+}
+
+/** Fill the v4 per-minute summaries (after the v3 ones, in the same transaction). */
+export const WRITE_BUCKETS_SQL = [
+  'DELETE FROM summary_buckets',
+  'DELETE FROM summary_exits',
+  'DELETE FROM summary_models',
+  `INSERT INTO summary_buckets (session_id, bucket, n_procs, n_exited, n_files, n_changed, n_net, n_tools, n_tool_fail)
+     SELECT session_id, bucket, SUM(a), SUM(b), SUM(c), SUM(d), SUM(e), SUM(f), SUM(g) FROM (
+       SELECT session_id, CAST(start_ns AS INTEGER) / ${BUCKET_NS_SQL} AS bucket, 1 AS a, 0 AS b, 0 AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
+         FROM processes WHERE session_id IS NOT NULL
+       UNION ALL SELECT session_id, CAST(MAX(start_ns, exit_ns) AS INTEGER) / ${BUCKET_NS_SQL}, 0, 1, 0, 0, 0, 0, 0
+         FROM processes WHERE session_id IS NOT NULL AND exit_ns IS NOT NULL
+       UNION ALL SELECT session_id, CAST(first_ns AS INTEGER) / ${BUCKET_NS_SQL}, 0, 0, 1,
+           CASE WHEN op IN (${CHANGE_OPS}) AND result = 0 THEN 1 ELSE 0 END, 0, 0, 0
+         FROM file_ops WHERE session_id IS NOT NULL
+       UNION ALL SELECT session_id, CAST(first_ns AS INTEGER) / ${BUCKET_NS_SQL}, 0, 0, 0, 0, 1, 0, 0
+         FROM net_conns WHERE session_id IS NOT NULL
+       UNION ALL SELECT session_id, CAST(ts_ns AS INTEGER) / ${BUCKET_NS_SQL}, 0, 0, 0, 0, 0, 1, CASE WHEN result_is_error = 1 THEN 1 ELSE 0 END
+         FROM tool_calls WHERE session_id IS NOT NULL)
+     GROUP BY session_id, bucket`,
+  `INSERT INTO summary_exits (session_id, at_ns)
+     SELECT session_id, MAX(start_ns, exit_ns) FROM processes WHERE session_id IS NOT NULL AND exit_ns IS NOT NULL`,
+  `INSERT INTO summary_models (session_id, model, first_ns)
+     SELECT session_id, COALESCE(response_model, request_model) AS m, MIN(start_ns) FROM llm_calls
+     WHERE session_id IS NOT NULL AND COALESCE(response_model, request_model) IS NOT NULL GROUP BY session_id, m`,
+];
+
+export const CLEAR_BUCKETS_SQL = WRITE_BUCKETS_SQL.slice(0, 3);

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { StoreError } from './errors';
 import {
+  CLEAR_BUCKETS_SQL,
   CLEAR_SUMMARIES_SQL,
   COUNT_COLUMNS,
   COUNTS_SQL,
@@ -19,8 +20,10 @@ import {
   NET_DEST_ORDER,
   NET_DEST_SUMMARY_SQL,
   SUMMARIZED_TABLES,
+  WRITE_BUCKETS_SQL,
   WRITE_SUMMARIES_SQL,
   sessionAggregatesSql,
+  sessionBucketSql,
   sessionSummarySql,
 } from './end-summaries';
 import { FORMAT_TAG, SCHEMA_VERSION, migrations, readableAsIs } from './migrations';
@@ -86,8 +89,9 @@ export class SqliteStore implements Store {
   private readonly activityPending = new Map<number, Required<ActivityDelta>>();
   /** Prepared read statements by SQL text: preparing costs 20-100 µs, and --once issues the same few hundred times. */
   private readonly statements = new Map<string, Database.Statement>();
-  /** The file has the summary tables (schema v3 or later). */
+  /** The file has the summary tables (schema v3 or later), and the per-minute ones (v4 or later). */
   private hasSummaryTables = false;
+  private hasBucketTables = false;
   /** Writer side: summaries are present and a write to a summarized table must delete them. */
   private summariesPresent = false;
   /** Runs a function in one read transaction, so a summary and its validity are read from the same snapshot. */
@@ -147,6 +151,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 2000');
     const finalVersion = this.db.pragma('user_version', { simple: true }) as number;
     this.hasSummaryTables = finalVersion >= 3;
+    this.hasBucketTables = finalVersion >= 4;
     if (this.hasSummaryTables && !this.readOnly) this.summariesPresent = this.stmt('SELECT 1 FROM summary_state').get() !== undefined;
     // Readers touch most pages of the big indexes on a seek. Through the default 2 MiB page cache every query
     // re-read them with pread; mapped, a fresh `top --once` on the 1M-event fixture spent half the time in sys.
@@ -185,6 +190,8 @@ export class SqliteStore implements Store {
   private migrate(from: number): void {
     this.db.transaction(() => {
       for (let v = from; v < migrations.length; v++) this.db.exec(migrations[v]!.sql);
+      // v3 summaries without the v4 per-minute ones would answer seeks wrongly: drop them until the next finalize().
+      if (from === 3) for (const sql of CLEAR_SUMMARIES_SQL) this.db.prepare(sql).run();
       this.db.pragma(`user_version = ${migrations.length}`);
     })();
   }
@@ -214,9 +221,7 @@ export class SqliteStore implements Store {
     // transaction that will commit the change.
     if (this.summariesPresent && SUMMARIZED_TABLES.has(table)) {
       this.begin();
-      this.guarded(() => {
-        for (const sql of CLEAR_SUMMARIES_SQL) this.db.prepare(sql).run();
-      });
+      this.guarded(() => this.clearSummaries());
       this.summariesPresent = false;
     }
     let w = this.writers.get(key);
@@ -364,6 +369,7 @@ export class SqliteStore implements Store {
       at,
       () => this.stmt(sessionSummarySql(one)).all(params),
       () => this.stmt(sessionAggregatesSql(one)).all(params),
+      this.hasBucketTables ? () => this.stmt(sessionBucketSql(one)).all(params) : undefined,
     ) as Array<Record<string, unknown>>;
     return rows.map((r) => {
       const base = decodeRow<SessionRow>(TABLES.sessions, r);
@@ -547,7 +553,7 @@ export class SqliteStore implements Store {
   private writeSummaries(): void {
     if (!this.hasSummaryTables) return;
     this.db.transaction(() => {
-      for (const sql of WRITE_SUMMARIES_SQL) {
+      for (const sql of this.hasBucketTables ? [...WRITE_SUMMARIES_SQL, ...WRITE_BUCKETS_SQL] : WRITE_SUMMARIES_SQL) {
         const st = this.db.prepare(sql);
         if (sql.includes('@at')) st.run({ at: END_OF_TIME });
         else st.run();
@@ -609,12 +615,19 @@ export class SqliteStore implements Store {
    * happen in one transaction: a writer that changes the recording deletes the summaries in the commit that
    * changes the rows, so a reader sees either valid summaries or none.
    */
-  private fromSummaryOrRows<T>(at: number, fromSummary: () => T, fromRows: () => T): T {
+  private fromSummaryOrRows<T>(at: number, fromSummary: () => T, fromRows: () => T, beforeEnd?: () => T): T {
     if (!this.hasSummaryTables || this.ignoreSummaries) return fromRows();
     return this.inReadTx(() => {
       const state = this.stmt('SELECT as_of_ns FROM summary_state WHERE id = 1').get() as { as_of_ns: number } | undefined;
-      return state !== undefined && state.as_of_ns <= at ? fromSummary() : fromRows();
+      if (state === undefined) return fromRows();
+      if (state.as_of_ns <= at) return fromSummary();
+      return beforeEnd ? beforeEnd() : fromRows();
     }) as T;
+  }
+
+  private clearSummaries(): void {
+    for (const sql of CLEAR_SUMMARIES_SQL) this.db.prepare(sql).run();
+    if (this.hasBucketTables) for (const sql of CLEAR_BUCKETS_SQL) this.db.prepare(sql).run();
   }
 
   recentLlmCalls(q: TimeQuery & { limit: number }): LlmCallRow[] {

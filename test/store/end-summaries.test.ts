@@ -38,6 +38,13 @@ function compare(file: string, atNs?: number, limit?: number): ReturnType<typeof
   }
 }
 
+/** A read-only store that ignores summaries (the rows' answer). */
+function openRows(file: string): SqliteStore {
+  const s = SqliteStore.open(file, 'readonly');
+  s.ignoreSummaries = true;
+  return s;
+}
+
 function asOf(file: string): number | null {
   const d = new Database(file, { readonly: true });
   try {
@@ -58,8 +65,25 @@ describe('end-of-recording summaries', () => {
     expect(r.net.every((n) => n.length > 0)).toBe(true);
     compare(file, end!, 13);
     compare(file, end! + 60e9, 7);
-    // Before the end the summaries do not hold: answered from the rows (the same code path on both sides).
-    compare(file, end! - 600e9, 13);
+    // Before the end, sessions() sums per-minute summaries and counts the partial minute from the rows; the rest
+    // answers from the rows. Random moments, minute boundaries and a microsecond either side of them.
+    const info = compare(file, end! - 600e9, 13).info;
+    const start = info.startNs!;
+    let seed = 99;
+    const minute = 60e9;
+    for (let i = 0; i < 12; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      const t = start + (seed / 2147483648) * (end! - start);
+      const edge = Math.floor(t / minute) * minute;
+      for (const at of [t, edge, edge - 1000, edge + 1000]) {
+        const a = SqliteStore.open(file, 'readonly');
+        const b = SqliteStore.open(file, 'readonly');
+        b.ignoreSummaries = true;
+        expect(a.sessions({ atNs: at })).toEqual(b.sessions({ atNs: at }));
+        a.close();
+        b.close();
+      }
+    }
   });
 
   it('are what the readers use when they hold, and are ignored when they do not', () => {
@@ -77,6 +101,42 @@ describe('end-of-recording summaries', () => {
     // (Unix-ns doubles resolve 256 ns: a microsecond earlier, not 1 ns.)
     expect(s.fileChanges({ sessionId: 1, atNs: at - 1000 }).map((f) => f.count)).not.toContain(999);
     s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('per-minute counts are what sessions() before the end uses', () => {
+    const dir = tempDir('agentsight-sum-');
+    const file = path.join(dir, 'r.db');
+    writeFixtureRecording(file);
+    const before = compare(file, asOf(file)! - 1e9);
+    const d = new Database(file);
+    const b = d.prepare('SELECT bucket FROM summary_buckets WHERE session_id = 1 AND n_files > 0 ORDER BY bucket LIMIT 1').get() as { bucket: number };
+    d.prepare('UPDATE summary_buckets SET n_files = n_files + 1000 WHERE session_id = 1 AND bucket = ?').run(b.bucket);
+    d.close();
+    const s = openRecording(file);
+    const at = (b.bucket + 1) * 60e9 + 1e6;
+    if (at < asOf(file)!) expect(s.session(1)!.fileOps).toBe(before.sessions[0].fileOps);
+    expect(s.sessions({ atNs: at })[0].fileOps).toBe(openRows(file).sessions({ atNs: at })[0].fileOps + 1000);
+    s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a v3 recording (summaries without per-minute counts) answers seeks from the rows; opened to write, its summaries go', () => {
+    const dir = tempDir('agentsight-sum-');
+    const file = path.join(dir, 'r.db');
+    writeFixtureRecording(file);
+    const d = new Database(file);
+    d.exec('DROP TABLE summary_buckets; DROP TABLE summary_exits; DROP TABLE summary_models');
+    d.pragma('user_version = 3');
+    d.close();
+    const end = asOf(file)!;
+    for (const at of [end - 30e9, end - 1e9, end]) {
+      const s = openRecording(file);
+      expect(s.sessions({ atNs: at })).toEqual(openRows(file).sessions({ atNs: at }));
+      s.close();
+    }
+    createRecording(file, 'readwrite').close();
+    expect(asOf(file)).toBeNull();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -185,5 +245,8 @@ describeBpf('end-of-recording summaries of a real capture', ['process', 'file', 
     expect(r.net[0].some((n) => n.port === port && n.count >= 2)).toBe(true);
     expect(r.net[0].some((n) => n.port === closed && n.failures >= 1)).toBe(true);
     compare(file, undefined, 1);
+    // Moments during the capture (the per-minute path), a millisecond apart.
+    const { startNs, endNs } = r.info;
+    for (let at = startNs!; at <= endNs!; at += Math.max(1e6, (endNs! - startNs!) / 25)) compare(file, at);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { migration001 } from './001-initial';
 import { migration002 } from './002-file-ops-cover';
 import { migration003 } from './003-end-summaries';
+import { migration004 } from './004-summary-buckets';
 
 export interface Migration {
   readonly sql: string;
@@ -17,6 +18,7 @@ export const migrations: readonly Migration[] = [
   { sql: migration002, readCompatible: true },
   // Without summaries every query answers from the rows, as before.
   { sql: migration003, readCompatible: true },
+  { sql: migration004, readCompatible: true },
 ];
 
 /** The schema version this build writes and understands (PRAGMA user_version). */
