@@ -416,10 +416,11 @@ export class SqliteStore implements Store {
     return this.all<ProcessRow>('processes', 'SELECT * FROM processes WHERE id = ?', [id])[0] ?? null;
   }
 
-  execs(q: TimeQuery & { processId?: number; failedOnly?: boolean } = {}): ExecRow[] {
+  execs(q: TimeQuery & { processId?: number; processIds?: readonly number[]; failedOnly?: boolean } = {}): ExecRow[] {
     const where = ['e.ts_ns <= ?'];
     const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.processId !== undefined) { where.push('e.process_id = ?'); params.push(q.processId); }
+    if (q.processIds !== undefined) { where.push('e.process_id IN (SELECT value FROM json_each(?))'); params.push(JSON.stringify(q.processIds)); }
     if (q.failedOnly) where.push('e.ret < 0');
     if (q.sessionId !== undefined) { where.push('p.session_id = ?'); params.push(q.sessionId); }
     return this.all<ExecRow>('execs', `SELECT e.* FROM execs e JOIN processes p ON p.id = e.process_id WHERE ${where.join(' AND ')} ORDER BY e.ts_ns, e.id ${limit(q)}`, params);

@@ -214,7 +214,7 @@ export interface Store {
   /** One process by id. */
   process(id: number): ProcessRow | null;
   /** Exec attempts, failed ones included, of one process or of all. */
-  execs(q?: TimeQuery & { processId?: number; failedOnly?: boolean }): ExecRow[];
+  execs(q?: TimeQuery & { processId?: number; processIds?: readonly number[]; failedOnly?: boolean }): ExecRow[];
   /** Aggregated file operations first seen by q.atNs. */
   fileOps(q?: TimeQuery & { processId?: number; changesOnly?: boolean }): FileOpRow[];
   /** Network operations first seen by q.atNs. */

@@ -46,9 +46,7 @@ export function buildOnceReport(store: Store, atNs?: number, limitsIn?: DetailLi
   const at = atNs ?? endNs;
   const summaries: SessionSummary[] = store.sessions({ atNs: at }).sort((a, b) => a.startNs - b.startNs || a.id - b.id);
   const limits = limitsIn ?? onceLimits(summaries.length);
-  // Failed execs of every session in one query (they are rare; a per-session query would scan execs 50 times).
-  const failed = store.execs({ atNs: at, failedOnly: true, limit: 20_000 });
-  const sessions = summaries.map((s) => loadSessionDetail(store, s, at, limits, 0, true, failed));
+  const sessions = summaries.map((s) => loadSessionDetail(store, s, at, limits, 0, true));
   let attributed = 0;
   for (const s of summaries) attributed += s.processes;
   // Processes outside every session, as of `at`: exact from the counts at the end; counted by loading rows only

@@ -129,15 +129,15 @@ export function loadSessionDetail(
   limits: DetailLimits = ONCE_LIMITS,
   allLlmCalls = 0,
   withEffects = true,
-  /** Failed execs already read for many sessions at once (--once), instead of one query per session. */
-  failedExecs?: readonly ExecRow[],
 ): SessionDetail {
   const sessionId = summary ? summary.id : undefined;
   const q = { atNs, sessionId };
   const procs = store.processes({ ...q, limit: limits.processes + 1 });
   const omitted = procs.length > limits.processes ? (summary?.processes ?? procs.length) - limits.processes : 0;
   if (procs.length > limits.processes) procs.length = limits.processes;
-  const failed = failedExecs ?? store.execs({ ...q, failedOnly: true, limit: limits.processes * 4 });
+  // Failed execs of the processes shown (they hang under them), by process id: a handful of index lookups instead
+  // of reading every failed exec of the recording (they are spread over the whole execs table).
+  const failed = procs.length > 0 ? store.execs({ ...q, failedOnly: true, processIds: procs.map((p) => p.id) }) : [];
   const processById = new Map(procs.map((p) => [p.id, p]));
   const roots = buildProcessForest(procs, failed);
 

@@ -67,9 +67,15 @@ export function replayCache(store: Store, endNs: number): Store {
             return r ? limited(upTo(r.processes, q!.atNs!, (p) => p.startNs), q!.limit) : target.processes(q);
           };
         case 'execs':
-          return (q?: TimeQuery & { processId?: number; failedOnly?: boolean }) => {
+          return (q?: TimeQuery & { processId?: number; processIds?: readonly number[]; failedOnly?: boolean }) => {
             const r = q?.failedOnly && q.processId === undefined ? cached(q) : null;
-            return r ? limited(upTo(r.failedExecs, q!.atNs!, (e) => e.tsNs), q!.limit) : target.execs(q);
+            if (!r) return target.execs(q);
+            let rows = upTo(r.failedExecs, q!.atNs!, (e) => e.tsNs);
+            if (q!.processIds !== undefined) {
+              const ids = new Set(q!.processIds);
+              rows = rows.filter((e) => ids.has(e.processId));
+            }
+            return limited(rows, q!.limit);
           };
         case 'llmCalls':
           return (q?: TimeQuery & { full?: boolean }) => {
