@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -465,12 +466,17 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
 
   // Every thread of this process except the poll thread (the JS thread, V8's GC and compiler workers, libuv's pool)
   // gets this nice value. Threads they create later inherit it.
-  void ApplyNice(int nice) {
+  // With idle: SCHED_IDLE as well. Under SCHED_IDLE a thread never preempts a normal one on wakeup, and the
+  // scheduler counts a CPU running only such threads as idle when it places a waking task, so the traced program
+  // lands on the collector's core instead of queueing behind it (nice 19 alone still took its slices there).
+  void ApplyNice(int nice, bool idle = false) {
     DIR *d = opendir("/proc/self/task");
     if (!d) return;
+    sched_param sp{};
     while (dirent *e = readdir(d)) {
       pid_t tid = static_cast<pid_t>(atoi(e->d_name));
       if (tid <= 0 || tid == poll_tid_) continue;
+      sched_setscheduler(tid, idle ? SCHED_IDLE : SCHED_OTHER, &sp);
       setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice);
     }
     closedir(d);
@@ -491,7 +497,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       yielding_ = false;
       if (want) yield_catchups_++;
     } else if (!now && want && q < yield_low_bytes_) {
-      ApplyNice(19);
+      ApplyNice(19, true);
       yielding_ = true;
     }
   }
@@ -505,6 +511,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       if (o.Has("highBytes")) yield_high_bytes_ = uint64_t(o.Get("highBytes").As<Napi::Number>().DoubleValue());
       if (o.Has("lowBytes")) yield_low_bytes_ = uint64_t(o.Get("lowBytes").As<Napi::Number>().DoubleValue());
     }
+    // Only from the normal policy: a collector someone runs as SCHED_BATCH or real-time is left as it was.
+    if (on && sched_getscheduler(0) != SCHED_OTHER) on = false;
     if (on && !yield_wanted_.load()) base_nice_ = getpriority(PRIO_PROCESS, 0);
     yield_wanted_ = on;
     return info.Env().Undefined();

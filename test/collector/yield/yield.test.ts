@@ -1,4 +1,5 @@
 // The collector yields the CPU to the traced program (native/bpf-host.cc UpdateYield): its threads run at nice 19
+// and SCHED_IDLE
 // while the backlog is small, the poll thread keeps its own priority, the traced command does not inherit nice 19,
 // a backlog past the high mark brings the collector back to normal priority, and stop() restores it.
 import fs from 'node:fs';
@@ -7,10 +8,20 @@ import { ALL, captureCommand, describeBpf, tempDir } from '../../helpers/capture
 
 /** nice of every thread of this process, by tid */
 function niceByThread(): Map<number, number> {
+  return statField(16);
+}
+
+/** scheduling policy of every thread (0 SCHED_OTHER, 5 SCHED_IDLE), by tid */
+function policyByThread(): Map<number, number> {
+  return statField(38);
+}
+
+/** A /proc/self/task/<tid>/stat field, counted from the one after the command name (state = 0). */
+function statField(i: number): Map<number, number> {
   const out = new Map<number, number>();
   for (const t of fs.readdirSync('/proc/self/task')) {
     const st = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-    out.set(Number(t), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]));
+    out.set(Number(t), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[i]));
   }
   return out;
 }
@@ -27,7 +38,7 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
     // the command reports its own nice value, then sleeps long enough for the poll thread to have applied the yield
     const c = await captureCommand(dir, '/bin/sh', ['-c', 'cut -d" " -f19 /proc/self/stat; sleep 0.3; echo x > f'], {
       groups: ['process', 'file'],
-      onRunning: () => new Promise((r) => setTimeout(() => r(seen.push(niceByThread())), 150)),
+      onRunning: () => new Promise((r) => setTimeout(() => r(seen.push(niceByThread(), policyByThread())), 150)),
     });
     try {
       expect(c.exitCode).toBe(0);
@@ -37,8 +48,12 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
       expect(during.get(process.pid)).toBe(19);
       expect([...during.values()].filter((n) => n === -10)).toHaveLength(1);
       expect([...during.values()].every((n) => n === 19 || n === -10)).toBe(true);
-      const after = niceByThread();
-      expect(after.get(process.pid)).toBe(0);
+      // and SCHED_IDLE: a waking traced task is placed on the collector's core and never waits behind it
+      const policy = seen[1]!;
+      expect(policy.get(process.pid)).toBe(5);
+      for (const [tid, n] of during) expect(policy.get(tid)).toBe(n === -10 ? 0 : 5);
+      expect(niceByThread().get(process.pid)).toBe(0);
+      expect(policyByThread().get(process.pid)).toBe(0);
       // what the command did is all there
       expect(c.store.fileOps(ALL).some((r) => r.op === 'create' && r.path === `${dir}/f`)).toBe(true);
     } finally {
