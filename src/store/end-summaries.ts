@@ -67,6 +67,7 @@ export const FILE_CHANGE_COLUMNS = `op, path, path2, SUM(count) AS count, SUM(by
 export const FILE_CHANGE_WHERE = `result = 0 AND op IN (${CHANGE_OPS})`;
 export const FILE_CHANGE_GROUP = 'op, path, path2';
 export const FILE_CHANGE_ORDER = 'firstNs, path, op, path2';
+export const FILE_CHANGE_COUNT_SUMMARY_SQL = 'SELECT op, COUNT(*) AS count FROM summary_file_changes WHERE session_id = ? GROUP BY op ORDER BY op';
 export const FILE_CHANGE_SUMMARY_SQL = `SELECT op, path, path2, count, bytes, first_ns AS firstNs, last_ns AS lastNs,
   process_id AS processId, processes FROM summary_file_changes WHERE session_id = ? ORDER BY first_ns, path, op, path2`;
 
@@ -77,6 +78,7 @@ export const NET_DEST_COLUMNS = `op, family, proto, addr, port, MAX(host) AS hos
   COUNT(DISTINCT process_id) AS processes`;
 export const NET_DEST_GROUP = 'op, family, proto, addr, port';
 export const NET_DEST_ORDER = 'firstNs, op, family, proto, addr, port';
+export const NET_DEST_COUNT_SUMMARY_SQL = 'SELECT COUNT(*) AS n FROM summary_net_dests WHERE session_id = ?';
 export const NET_DEST_SUMMARY_SQL = `SELECT op, family, proto, addr, port, host, count, failures, bytes_sent AS bytesSent,
   bytes_recv AS bytesRecv, first_ns AS firstNs, last_ns AS lastNs, processes FROM summary_net_dests
   WHERE session_id = ? ORDER BY first_ns, op, family, proto, addr, port`;

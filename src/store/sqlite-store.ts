@@ -11,11 +11,13 @@ import {
   COUNT_COLUMNS,
   COUNTS_SQL,
   FILE_CHANGE_COLUMNS,
+  FILE_CHANGE_COUNT_SUMMARY_SQL,
   FILE_CHANGE_GROUP,
   FILE_CHANGE_ORDER,
   FILE_CHANGE_SUMMARY_SQL,
   FILE_CHANGE_WHERE,
   NET_DEST_COLUMNS,
+  NET_DEST_COUNT_SUMMARY_SQL,
   NET_DEST_GROUP,
   NET_DEST_ORDER,
   NET_DEST_SUMMARY_SQL,
@@ -586,6 +588,20 @@ export class SqliteStore implements Store {
     return this.fromSummaryOrRows(at, () => this.stmt(`${FILE_CHANGE_SUMMARY_SQL} ${limit(q)}`).all(sid) as FileChange[], rows);
   }
 
+  fileChangeCounts(q: TimeQuery & { processId?: number } = {}): Array<{ op: string; count: number }> {
+    const at = q.atNs ?? END_OF_TIME;
+    const where = [`first_ns <= ?`, FILE_CHANGE_WHERE];
+    const params: unknown[] = [at];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
+    const rows = () =>
+      this.stmt(`SELECT op, COUNT(*) AS count FROM (SELECT op FROM file_ops WHERE ${where.join(' AND ')} GROUP BY ${FILE_CHANGE_GROUP})
+         GROUP BY op ORDER BY op`).all(...params) as Array<{ op: string; count: number }>;
+    if (q.sessionId === undefined || q.processId !== undefined) return rows();
+    const sid = q.sessionId;
+    return this.fromSummaryOrRows(at, () => this.stmt(FILE_CHANGE_COUNT_SUMMARY_SQL).all(sid) as Array<{ op: string; count: number }>, rows);
+  }
+
   fileOp(id: number): FileOpRow | null {
     return this.all<FileOpRow>('file_ops', 'SELECT * FROM file_ops WHERE id = ?', [id])[0] ?? null;
   }
@@ -609,6 +625,18 @@ export class SqliteStore implements Store {
 
   readSnapshot<T>(fn: () => T): T {
     return this.inReadTx(fn) as T;
+  }
+
+  netDestinationCount(q: TimeQuery = {}): number {
+    const at = q.atNs ?? END_OF_TIME;
+    const where = ['first_ns <= ?'];
+    const params: unknown[] = [at];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    const rows = () =>
+      (this.stmt(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM net_conns WHERE ${where.join(' AND ')} GROUP BY ${NET_DEST_GROUP})`).get(...params) as { n: number }).n;
+    if (q.sessionId === undefined) return rows();
+    const sid = q.sessionId;
+    return this.fromSummaryOrRows(at, () => (this.stmt(NET_DEST_COUNT_SUMMARY_SQL).get(sid) as { n: number }).n, rows);
   }
 
   /**

@@ -247,12 +247,16 @@ export interface Store {
   // ---- reading, added for the TUI (src/tui) ----
   /** Successful file changes first seen by q.atNs, grouped by (op, path, path2), in first-seen order. */
   fileChanges(q?: TimeQuery & { processId?: number }): FileChange[];
+  /** How many distinct changes fileChanges() returns without a limit, per op (ops with none left out). */
+  fileChangeCounts(q?: TimeQuery & { processId?: number }): Array<{ op: string; count: number }>;
   /** One aggregated file operation by id. */
   fileOp(id: number): FileOpRow | null;
   /** One network operation by id. */
   netConn(id: number): NetConnRow | null;
   /** Network operations first seen by q.atNs grouped by destination, in first-seen order. */
   netDestinations(q?: TimeQuery): NetDestination[];
+  /** How many destinations netDestinations() returns without a limit. */
+  netDestinationCount(q?: TimeQuery): number;
   /** The most recent LLM calls started by q.atNs (q.limit of them), in start order, without the heavy JSON columns. */
   recentLlmCalls(q: TimeQuery & { limit: number }): LlmCallRow[];
   /** Clipped prompt/response text of LLM calls started by q.atNs, newest first (for search). */

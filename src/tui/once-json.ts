@@ -29,7 +29,10 @@ export function renderOnceJson(r: OnceReport): string {
         durationNs: processDurationNs(tl.node.proc, d.atNs),
         failedExecs: tl.node.failedExecs,
       })),
+      fileChangeCount: d.fileChangeTotal,
+      fileChangeCounts: d.fileChangeCounts,
       fileChanges: d.fileChanges,
+      networkDestinationCount: d.netDestTotal,
       network: d.netDests,
       llmCallsOmitted: d.llmCallsOmitted,
       llmCalls: d.llmCalls.map((c) => ({

@@ -143,12 +143,12 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
 
   // ---- files changed
   const byVerb = new Map<string, number>();
-  for (const f of d.fileChanges) {
-    const v = CHANGE_VERB[f.op] ?? f.op;
-    byVerb.set(v, (byVerb.get(v) ?? 0) + 1);
+  for (const c of d.fileChangeCounts) {
+    const v = CHANGE_VERB[c.op] ?? c.op;
+    byVerb.set(v, (byVerb.get(v) ?? 0) + c.count);
   }
   const verbs = ['created', 'modified', 'deleted', 'renamed'].map((v) => `${v} ${byVerb.get(v) ?? 0}`);
-  L.add(`files changed: ${d.fileChanges.length}${d.moreFileChanges ? ' listed (more not listed)' : ''} (${verbs.join(', ')})`);
+  L.add(`files changed: ${d.fileChangeTotal} (${verbs.join(', ')})`);
   for (const f of d.fileChanges) {
     const verb = (CHANGE_VERB[f.op] ?? f.op).padEnd(8);
     const who = d.processById.get(f.processId);
@@ -157,9 +157,10 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     const path = f.path2 ? `${f.path} → ${f.path2}` : f.path;
     L.add(fitMiddle(`  ${verb} `, path, tail, L.width, ascii));
   }
+  if (d.fileChangeTotal > d.fileChanges.length) L.add(`  … ${d.fileChangeTotal - d.fileChanges.length} more changes not listed`);
 
   // ---- network
-  L.add(`network: ${plural(d.netDests.length, 'destination')}${d.moreNetDests ? ' listed (more not listed)' : ''}`);
+  L.add(`network: ${plural(d.netDestTotal, 'destination')}`);
   for (const n of d.netDests) {
     const name = n.host && n.family !== 'unix' ? `${n.host} (${n.target})` : n.target;
     const procs = n.processes > 1 ? `${n.processes} processes` : '';
@@ -171,6 +172,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     ].filter(Boolean).join(' ');
     L.add(`  ${n.op} ${n.proto ?? n.family} ${name}  ${extra}`);
   }
+  if (d.netDestTotal > d.netDests.length) L.add(`  … ${d.netDestTotal - d.netDests.length} more destinations not listed`);
 
   // ---- LLM calls
   L.add(`LLM calls: ${d.llmCalls.length + d.llmCallsOmitted}${d.llmCallsOmitted > 0 ? ` (${d.llmCallsOmitted} earlier not listed)` : ''}`);

@@ -63,8 +63,13 @@ export interface SessionDetail {
   fileChanges: FileChange[];
   /** True when more changes exist than limits.files. */
   moreFileChanges: boolean;
+  /** Every change as of atNs, listed or not, per op (exact even when the list is cut). */
+  fileChangeCounts: Array<{ op: string; count: number }>;
+  fileChangeTotal: number;
   netDests: NetDest[];
   moreNetDests: boolean;
+  /** Destinations as of atNs, listed or not. */
+  netDestTotal: number;
   /** The most recent limits.llmCalls calls, in start order. */
   llmCalls: LlmCallRow[];
   llmCallsOmitted: number;
@@ -147,6 +152,16 @@ export function loadSessionDetail(
   const netDests: NetDest[] = store.netDestinations({ ...q, limit: limits.net + 1 }).map((d) => ({ ...d, target: netTarget(d) }));
   const moreNetDests = netDests.length > limits.net;
   if (moreNetDests) netDests.length = limits.net;
+  // Totals of cut lists are counted (never guessed); a list that is not cut is its own count.
+  let fileChangeCounts: Array<{ op: string; count: number }>;
+  if (moreFileChanges) fileChangeCounts = store.fileChangeCounts(q);
+  else {
+    const byOp = new Map<string, number>();
+    for (const f of fileChanges) byOp.set(f.op, (byOp.get(f.op) ?? 0) + 1);
+    fileChangeCounts = [...byOp].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([op, count]) => ({ op, count }));
+  }
+  const fileChangeTotal = fileChangeCounts.reduce((n, c) => n + c.count, 0);
+  const netDestTotal = moreNetDests ? store.netDestinationCount(q) : netDests.length;
 
   const totalCalls = summary ? summary.llmCalls : allLlmCalls;
   const llmCalls = totalCalls > limits.llmCalls ? store.recentLlmCalls({ ...q, limit: limits.llmCalls }) : store.llmCalls(q);
@@ -190,8 +205,11 @@ export function loadSessionDetail(
     processesOmitted: Math.max(0, omitted),
     fileChanges,
     moreFileChanges,
+    fileChangeCounts,
+    fileChangeTotal,
     netDests,
     moreNetDests,
+    netDestTotal,
     llmCalls,
     llmCallsOmitted: Math.max(0, totalCalls - llmCalls.length),
     toolCallsByCall,

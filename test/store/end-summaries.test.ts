@@ -19,8 +19,20 @@ function answers(store: Store, atNs?: number, limit?: number) {
     one: sessions.length > 0 ? store.session(sessions[sessions.length - 1].id) : null,
     files: sessions.map((s) => store.fileChanges({ atNs, sessionId: s.id, limit })),
     net: sessions.map((s) => store.netDestinations({ atNs, sessionId: s.id, limit })),
+    fileCounts: sessions.map((s) => store.fileChangeCounts({ atNs, sessionId: s.id })),
+    netCounts: sessions.map((s) => store.netDestinationCount({ atNs, sessionId: s.id })),
     info: store.info(),
   };
+}
+
+/** Counts agree with the unlimited lists they count. */
+function countsMatchLists(r: ReturnType<typeof answers>): void {
+  r.files.forEach((list, i) => {
+    const byOp = new Map<string, number>();
+    for (const f of list) byOp.set(f.op, (byOp.get(f.op) ?? 0) + 1);
+    expect(Object.fromEntries(r.fileCounts[i].map((c) => [c.op, c.count]))).toEqual(Object.fromEntries(byOp));
+  });
+  r.net.forEach((list, i) => expect(r.netCounts[i]).toBe(list.length));
 }
 
 /** Same file, once through the summaries and once from the rows only. */
@@ -60,6 +72,8 @@ describe('end-of-recording summaries', () => {
     const end = asOf(file);
     expect(end).not.toBeNull();
     const r = compare(file);
+    countsMatchLists(r);
+    countsMatchLists(compare(file, end! - 600e9));
     expect(r.sessions).toHaveLength(50);
     expect(r.files.reduce((n, f) => n + f.length, 0)).toBeGreaterThan(1000);
     expect(r.net.every((n) => n.length > 0)).toBe(true);
@@ -238,6 +252,7 @@ describeBpf('end-of-recording summaries of a real capture', ['process', 'file', 
     cap.store.close();
     expect(asOf(file)).not.toBeNull();
     const r = compare(file);
+    countsMatchLists(r);
     expect(r.sessions).toEqual(live);
     expect(r.sessions).toHaveLength(1);
     expect(r.sessions[0].processes).toBeGreaterThanOrEqual(3);

@@ -8,6 +8,7 @@ import { renderOnceText } from '../../src/tui/once-text';
 import { strWidth } from '../../src/tui/text-width';
 import { runTop } from '../../src/tui';
 import { buildShellRecording, MS, T0, tempDir } from './helpers';
+import { writeFixtureRecording } from '../report/fixture-recording';
 
 let dir: string;
 let plain: string;
@@ -50,6 +51,33 @@ describe('top --once text', () => {
     expect(out).toContain('TLS /opt/bunny: TLS not found');
     expect(out).toContain('files changed: 1 (created 1, modified 0, deleted 0, renamed 0)');
     expect(out).toMatch(/created +\/tmp\/a1 +mkdir +by 4101/);
+  });
+
+  it('says how many changes and destinations a cut list leaves out, counted exactly', () => {
+    const file = path.join(dir, 'cut.db');
+    writeFixtureRecording(file);
+    const store = openRecording(file);
+    try {
+      const r = buildOnceReport(store, undefined, { processes: 50, files: 1, net: 1, llmCalls: 50 });
+      const out = renderOnceText(r, { width: 160, utc: true });
+      const s = r.sessions.find((d) => d.sessionId === 1)!;
+      const changes = store.fileChanges({ sessionId: 1 });
+      const dests = store.netDestinations({ sessionId: 1 });
+      expect(changes.length).toBeGreaterThan(1);
+      expect(dests.length).toBeGreaterThan(1);
+      expect(s.fileChanges).toHaveLength(1);
+      expect(s.fileChangeTotal).toBe(changes.length);
+      expect(s.netDestTotal).toBe(dests.length);
+      expect(out).toContain(`files changed: ${changes.length} (`);
+      expect(out).toContain(`  … ${changes.length - 1} more changes not listed`);
+      expect(out).toContain(`network: ${dests.length} destinations`);
+      expect(out).toContain(`  … ${dests.length - 1} more destinations not listed`);
+      const json = JSON.parse(renderOnceJson(r)) as { sessions: Array<{ fileChangeCount: number; networkDestinationCount: number }> };
+      expect(json.sessions.map((x) => x.fileChangeCount)).toEqual(r.sessions.map((d) => d.fileChangeTotal));
+      expect(json.sessions.map((x) => x.networkDestinationCount)).toEqual(r.sessions.map((d) => d.netDestTotal));
+    } finally {
+      store.close();
+    }
   });
 
   it('shows the state as of an earlier moment', () => {

@@ -166,6 +166,19 @@ describe('frame', () => {
     expect(f[38]).toContain('┃');
     expect(f[39]).toContain('F10');
   });
+  it('says in a pane title how many rows a cut list leaves out', () => {
+    const { st, ds } = loaded();
+    const d = ds.view.detail!;
+    const files = ds.view.files.length;
+    // The list the pane got is cut to its first row; the counts stay those of the session.
+    const cut = { ...ds.view, files: ds.view.files.slice(0, 1), detail: { ...d, fileChanges: d.fileChanges.slice(0, 1) } };
+    expect(files).toBeGreaterThan(1);
+    expect(d.fileChangeTotal).toBe(files);
+    const f = buildFrame(st, cut, 160, 40, FO).plain.join('\n');
+    expect(f).toContain(`3 Files (1 1/1, ${files - 1} more not listed)`);
+    expect(buildFrame(st, ds.view, 160, 40, FO).plain.join('\n')).not.toContain('more not listed');
+  });
+
   it('escapes tag braces and replaces emoji so blessed keeps widths', () => {
     const tagged = renderLine([seg('{bold}x{/bold} ✅ 日本')], 30, { color: true, ascii: false });
     expect(tagged).toContain('{open}bold{close}');

@@ -8,7 +8,7 @@ import { COLUMNS, type Column } from './columns';
 import { tokensPerSecond } from './data-source';
 import { scrollTop } from './session-list';
 import { plainText, renderLine, seg, type Line, type LineOptions, type Style } from './styled-line';
-import { PANE_TITLES, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
+import { PANE_TITLES, notListed, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
 import { strWidth } from '../text-width';
 
 export interface FrameOptions extends LineOptions {
@@ -134,7 +134,9 @@ function paneBlock(c: Canvas, st: ViewState, data: ViewData, pane: PaneId, width
   const focused = st.focus === pane;
   const num = ['sessions', 'processes', 'files', 'network', 'prompts'].indexOf(pane) + 1;
   const cursor = Math.min(st.cursor[pane], Math.max(0, n - 1));
-  const title = `${num} ${PANE_TITLES[pane]} (${n}${pane !== 'sessions' && n > 0 ? ` ${cursor + 1}/${n}` : ''})`;
+  const more = notListed(data, pane);
+  const cut = more > 0 ? `, ${more} ${pane === 'prompts' ? 'earlier calls' : 'more'} not listed` : '';
+  const title = `${num} ${PANE_TITLES[pane]} (${n}${pane !== 'sessions' && n > 0 ? ` ${cursor + 1}/${n}` : ''}${cut})`;
   // The focus and cursor are also marked with characters, not only with inverse video (NO_COLOR, screen readers).
   const mark = opts.ascii ? '>' : '▸';
   out.push({ line: [seg(`${focused ? mark : ' '}${title} `)], width, fill: focused ? FOCUS_BAR : TITLE_BAR });

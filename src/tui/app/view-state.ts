@@ -124,6 +124,19 @@ export function rowCount(data: ViewData, pane: PaneId): number {
   }
 }
 
+/** Rows of a pane beyond what was loaded (counted, never guessed): said in the pane's title. */
+export function notListed(data: ViewData, pane: PaneId): number {
+  const d = data.detail;
+  if (!d) return 0;
+  switch (pane) {
+    case 'sessions': return 0;
+    case 'processes': return d.processesOmitted;
+    case 'files': return Math.max(0, d.fileChangeTotal - d.fileChanges.length);
+    case 'network': return Math.max(0, d.netDestTotal - d.netDests.length);
+    case 'prompts': return d.llmCallsOmitted;
+  }
+}
+
 /** Flatten LLM calls with their tool calls for the prompts pane. */
 export function promptRows(detail: SessionDetail | null): PromptRow[] {
   if (!detail) return [];
