@@ -7,7 +7,8 @@
 #include "common.bpf.h"
 #include "process.h"
 
-#define BENCH_PAYLOAD "/bench\0/\0bench\0"
+/* exe "/bench" (6 bytes), cwd "/" (1), argv "/\0bench\0" (8): the fields are back to back, without separators. */
+#define BENCH_PAYLOAD "/bench//\0bench\0"
 #define BENCH_PAYLOAD_LEN 15
 
 struct bench_record {
