@@ -41,7 +41,8 @@ class Lines {
   add(text: string): void {
     let t = clean(text);
     if (this.ascii) t = toAscii(t);
-    this.out.push(truncate(t, this.width, this.ellipsis).replace(/\s+$/, ''));
+    // trimEnd strips the same characters as /\s+$/ without the regex's backtracking over every run of spaces.
+    this.out.push(truncate(t, this.width, this.ellipsis).trimEnd());
   }
   blank(): void {
     this.out.push('');
