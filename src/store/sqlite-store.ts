@@ -404,13 +404,14 @@ export class SqliteStore implements Store {
     return this.sessions({ sessionId: id })[0] ?? null;
   }
 
-  processes(q: TimeQuery = {}): ProcessRow[] {
+  processes(q: TimeQuery & { ids?: readonly number[] } = {}): ProcessRow[] {
     const where = ['start_ns <= ?'];
     const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) {
       where.push('session_id = ?');
       params.push(q.sessionId);
     }
+    if (q.ids !== undefined) { where.push('id IN (SELECT value FROM json_each(?))'); params.push(JSON.stringify(q.ids)); }
     return this.all<ProcessRow>('processes', `SELECT * FROM processes WHERE ${where.join(' AND ')} ORDER BY start_ns, id ${limit(q)}`, params);
   }
 
@@ -428,19 +429,21 @@ export class SqliteStore implements Store {
     return this.all<ExecRow>('execs', `SELECT e.* FROM execs e JOIN processes p ON p.id = e.process_id WHERE ${where.join(' AND ')} ORDER BY e.ts_ns, e.id ${limit(q)}`, params);
   }
 
-  fileOps(q: TimeQuery & { processId?: number; changesOnly?: boolean } = {}): FileOpRow[] {
+  fileOps(q: TimeQuery & { processId?: number; changesOnly?: boolean; ids?: readonly number[] } = {}): FileOpRow[] {
     const where = ['first_ns <= ?'];
     const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    if (q.ids !== undefined) { where.push('id IN (SELECT value FROM json_each(?))'); params.push(JSON.stringify(q.ids)); }
     if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
     if (q.changesOnly) where.push("op NOT IN ('open', 'read')");
     return this.all<FileOpRow>('file_ops', `SELECT * FROM file_ops WHERE ${where.join(' AND ')} ORDER BY first_ns, id ${limit(q)}`, params);
   }
 
-  netConns(q: TimeQuery & { processId?: number } = {}): NetConnRow[] {
+  netConns(q: TimeQuery & { processId?: number; ids?: readonly number[] } = {}): NetConnRow[] {
     const where = ['first_ns <= ?'];
     const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    if (q.ids !== undefined) { where.push('id IN (SELECT value FROM json_each(?))'); params.push(JSON.stringify(q.ids)); }
     if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
     return this.all<NetConnRow>('net_conns', `SELECT * FROM net_conns WHERE ${where.join(' AND ')} ORDER BY first_ns, id ${limit(q)}`, params);
   }

@@ -210,15 +210,15 @@ export interface Store {
   /** One session by id. */
   session(id: number): SessionSummary | null;
   /** Processes (of a session) that had started by q.atNs, in start order. */
-  processes(q?: TimeQuery): ProcessRow[];
+  processes(q?: TimeQuery & { ids?: readonly number[] }): ProcessRow[];
   /** One process by id. */
   process(id: number): ProcessRow | null;
   /** Exec attempts, failed ones included, of one process or of all. */
   execs(q?: TimeQuery & { processId?: number; processIds?: readonly number[]; failedOnly?: boolean }): ExecRow[];
   /** Aggregated file operations first seen by q.atNs. */
-  fileOps(q?: TimeQuery & { processId?: number; changesOnly?: boolean }): FileOpRow[];
+  fileOps(q?: TimeQuery & { processId?: number; changesOnly?: boolean; ids?: readonly number[] }): FileOpRow[];
   /** Network operations first seen by q.atNs. */
-  netConns(q?: TimeQuery & { processId?: number }): NetConnRow[];
+  netConns(q?: TimeQuery & { processId?: number; ids?: readonly number[] }): NetConnRow[];
   /** LLM calls started by q.atNs, in start order (without the heavy JSON columns unless full). */
   llmCalls(q?: TimeQuery & { full?: boolean }): LlmCallRow[];
   /** One LLM call with its full request/response JSON. */

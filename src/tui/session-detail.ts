@@ -3,7 +3,7 @@
  * files changed, network destinations, LLM calls with their tool calls and what each tool call caused.
  * Shared by the --once printer and the TUI's detail panes; loaded on data ticks and seeks, never per frame.
  */
-import type { ExecRow, FileChange, LlmCallRow, NetDestination, ProcessRow, SessionSummary, Store, ToolCallRow } from '../store';
+import type { ExecRow, FileChange, FileOpRow, LlmCallRow, NetConnRow, NetDestination, ProcessRow, SessionSummary, Store, ToolCallRow } from '../store';
 import { formatArgv, processName } from './format';
 
 export interface ProcessNode {
@@ -187,8 +187,21 @@ export function loadSessionDetail(
     // One query for the links of every tool call shown; in link order, as per-call queries returned them.
     const ids: number[] = [];
     for (const list of toolCallsByCall.values()) for (const t of list) ids.push(t.id);
-    for (const link of store.causalLinks({ toolCallIds: ids })) {
-      const eff = describeEffect(store, link.targetKind, link.targetId, processById, atNs);
+    const links = store.causalLinks({ toolCallIds: ids });
+    // The effects' rows, one query per kind (by id; rows that started after atNs are not returned, as before).
+    const wanted = (kind: string, skip?: Map<number, unknown>) => [...new Set(links.filter((l) => l.targetKind === kind && !skip?.has(l.targetId)).map((l) => l.targetId))];
+    const byId = <R extends { id: number }>(rows: R[]) => new Map(rows.map((r) => [r.id, r]));
+    const procIds = wanted('process', processById);
+    const fileIds = wanted('file_op');
+    const netIds = wanted('net_conn');
+    const targets: EffectTargets = {
+      processes: processById,
+      otherProcesses: procIds.length > 0 ? byId(store.processes({ atNs, ids: procIds })) : new Map(),
+      fileOps: fileIds.length > 0 ? byId(store.fileOps({ atNs, ids: fileIds })) : new Map(),
+      netConns: netIds.length > 0 ? byId(store.netConns({ atNs, ids: netIds })) : new Map(),
+    };
+    for (const link of links) {
+      const eff = describeEffect(targets, link.targetKind, link.targetId, atNs);
       if (!eff) continue;
       let effects = effectsByToolCall.get(link.toolCallId);
       if (!effects) effectsByToolCall.set(link.toolCallId, (effects = []));
@@ -217,25 +230,27 @@ export function loadSessionDetail(
   };
 }
 
-function describeEffect(
-  store: Store,
-  kind: string,
-  id: number,
-  procs: Map<number, ProcessRow>,
-  atNs: number,
-): Omit<Effect, 'method' | 'confidence'> | null {
+/** Rows an effect can point at: the processes shown, and the other targets read by id. */
+interface EffectTargets {
+  processes: Map<number, ProcessRow>;
+  otherProcesses: Map<number, ProcessRow>;
+  fileOps: Map<number, FileOpRow>;
+  netConns: Map<number, NetConnRow>;
+}
+
+function describeEffect(t: EffectTargets, kind: string, id: number, atNs: number): Omit<Effect, 'method' | 'confidence'> | null {
   if (kind === 'process') {
-    const p = procs.get(id) ?? store.process(id);
+    const p = t.processes.get(id) ?? t.otherProcesses.get(id);
     if (!p || p.startNs > atNs) return null;
     return { kind, id, label: `${p.pid} ${p.argv.length > 0 ? formatArgv(p.argv) : processName(p)}` };
   }
   if (kind === 'file_op') {
-    const f = store.fileOp(id);
+    const f = t.fileOps.get(id);
     if (!f || f.firstNs > atNs) return null;
     return { kind, id, label: `${f.op} ${f.path}${f.path2 ? ' → ' + f.path2 : ''}` };
   }
   if (kind === 'net_conn') {
-    const c = store.netConn(id);
+    const c = t.netConns.get(id);
     if (!c || c.firstNs > atNs) return null;
     return { kind, id, label: `${c.op} ${c.host ?? c.addr}${c.port !== null ? ':' + c.port : ''}` };
   }
