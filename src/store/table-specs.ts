@@ -162,6 +162,40 @@ function encodeValue(kind: ColumnKind, v: unknown): unknown {
 
 /** SQL row (snake_case columns) → row object. */
 export function decodeRow<T>(spec: TableSpec, raw: Record<string, unknown>): T {
+  let dec = decoders.get(spec);
+  if (!dec) {
+    dec = compileDecoder(spec);
+    decoders.set(spec, dec);
+  }
+  return dec(raw) as T;
+}
+
+type Decoder = (raw: Record<string, unknown>) => object;
+const decoders = new WeakMap<TableSpec, Decoder>();
+
+/**
+ * One object literal per table, built from the spec (conversions as decodeRowReference does them): every row gets
+ * the same shape at once instead of 20 keyed reads and writes through a loop, ~1,500 rows per `top --once`.
+ * Field and column names come from TABLES, never from data.
+ */
+function compileDecoder(spec: TableSpec): Decoder {
+  const props = spec.columns.map(({ field, column, kind }) => {
+    const v = `r[${JSON.stringify(column)}]`;
+    const orNull = (expr: string, none = 'null') => `(${v} === null || ${v} === undefined ? ${none} : ${expr})`;
+    switch (kind) {
+      case 'bool':
+        return `${JSON.stringify(field)}: ${orNull(`${v} !== 0`)}`;
+      case 'json':
+        return `${JSON.stringify(field)}: ${orNull(`JSON.parse(${v})`, '[]')}`;
+      default:
+        return `${JSON.stringify(field)}: ${orNull(v)}`;
+    }
+  });
+  return new Function(`return function decode(r) { return { ${props.join(', ')} }; };`)() as Decoder;
+}
+
+/** The per-column reference the generated decoders are tested against. */
+export function decodeRowReference<T>(spec: TableSpec, raw: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const { field, column, kind } of spec.columns) {
     const v = raw[column];
