@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { EV, EXEC_F_ARGV_CLIPPED, PROC_EXEC, PROC_EXIT, PROC_FORK } from '../../src/collector/decode/layout';
 import { decodeHeader, decodeProcessEvent, decodeProcessEventAt } from '../../src/collector/decode/process-events';
+import { Collector } from '../../src/collector/collector';
+import { createRecording } from '../../src/store';
 
 const TS = 123_456_789_012_345;
 
@@ -127,5 +129,32 @@ describe('process records decoded in place', () => {
     const { buf: b2, view: v2, at: a2 } = batch([bad, execs[0]!.subarray(0, PROC_EXEC.size - 1)]);
     expect(decodeProcessEventAt(b2, v2, a2[0]!, bad.length)).toBeNull();
     expect(decodeProcessEventAt(b2, v2, a2[1]!, PROC_EXEC.size - 1)).toBeNull();
+  });
+});
+
+describe('batch walking', () => {
+  it('applies every record of a batch, and never throws on damaged batches: damage is counted', () => {
+    const store = createRecording(':memory:');
+    const c = new Collector(store, { clockOffsetNs: 1.7e18, mode: 'record', agentPatterns: [] });
+    const records = [execs[0]!, forkRecord(), execs[1]!, exitRecord(), execs[2]!];
+    const good = batch(records);
+    const ab = good.buf.buffer.slice(good.buf.byteOffset, good.buf.byteOffset + good.buf.length);
+    c.onBatch({ bytes: Buffer.from(ab), view: new DataView(ab) });
+    expect([c.records, c.malformed, c.truncatedRecords]).toEqual([5, 0, 0]);
+    c.tick();
+    expect(store.execs({}).map((e) => e.filename)).toEqual(['/usr/bin/git', '/opt/ünï/bin', '/t\u00e9x']);
+    // Random byte damage (lengths included) and cut-off batches: decoding stays inside each record and the batch.
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 2000; i++) {
+      const copy = new Uint8Array(ab.slice(0));
+      for (let k = 1 + Math.floor(rnd() * 8); k > 0; k--) copy[Math.floor(rnd() * copy.length)] = Math.floor(rnd() * 256);
+      const cut = rnd() < 0.3 ? copy.slice(0, Math.floor(rnd() * copy.length)) : copy;
+      const before = c.records + c.truncatedRecords;
+      expect(() => c.onBatch({ bytes: Buffer.from(cut.buffer), view: new DataView(cut.buffer) })).not.toThrow();
+      expect(c.records + c.truncatedRecords).toBeGreaterThanOrEqual(before);
+    }
+    expect(() => c.tick()).not.toThrow();
+    store.close();
   });
 });
