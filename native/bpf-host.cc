@@ -17,6 +17,7 @@
 #include <time.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -140,6 +141,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   bool can_renice_ = false;
   int base_nice_ = 0;
   pid_t poll_tid_ = 0;
+  std::atomic<int> yield_pid_{0};  // yield until this child exits (0: until setYield(false) or stop)
   uint64_t yield_high_bytes_ = 64ull << 20;
   uint64_t yield_low_bytes_ = 16ull << 20;
 
@@ -489,6 +491,14 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   // queue cap (whose overflow is counted) is only reached when the collector cannot keep up even at full priority.
   void UpdateYield() {
     if (!can_renice_) return;
+    // The traced command has exited (a zombie not yet reaped, or reaped already): nothing left to yield to, and the
+    // recording should finish at full speed. WNOWAIT leaves the reaping to libuv.
+    int pid = yield_pid_.load();
+    if (pid > 0 && yield_wanted_.load()) {
+      siginfo_t si{};
+      int r = waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT);
+      if ((r == 0 && si.si_pid == pid) || (r < 0 && errno == ECHILD)) yield_wanted_ = false;
+    }
     uint64_t q = queued_bytes_.load();
     bool want = yield_wanted_.load();
     bool now = yielding_.load();
@@ -502,14 +512,15 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     }
   }
 
-  // setYield(on, {highBytes, lowBytes}?): see UpdateYield. Call it after spawning the traced command: a child
-  // forked from a yielding thread would inherit nice 19.
+  // setYield(on, {highBytes, lowBytes, untilExitOf}?): see UpdateYield. Call it after spawning the traced command: a
+  // child forked from a yielding thread would inherit nice 19. untilExitOf: a child pid whose exit ends the yielding.
   Napi::Value SetYield(const Napi::CallbackInfo &info) {
     bool on = info[0].As<Napi::Boolean>();
     if (info.Length() > 1 && info[1].IsObject()) {
       Napi::Object o = info[1].As<Napi::Object>();
       if (o.Has("highBytes")) yield_high_bytes_ = uint64_t(o.Get("highBytes").As<Napi::Number>().DoubleValue());
       if (o.Has("lowBytes")) yield_low_bytes_ = uint64_t(o.Get("lowBytes").As<Napi::Number>().DoubleValue());
+      if (o.Has("untilExitOf")) yield_pid_ = o.Get("untilExitOf").As<Napi::Number>().Int32Value();
     }
     // Only from the normal policy: a collector someone runs as SCHED_BATCH or real-time is left as it was.
     if (on && sched_getscheduler(0) != SCHED_OTHER) on = false;

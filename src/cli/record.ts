@@ -109,7 +109,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const child = command.length > 0 ? spawn(argv.file, argv.args, { stdio: 'inherit', env, argv0: argv.argv0 }) : null;
   // From here on the recorded program gets the CPU first and the collector catches up in the gaps (after the spawn:
   // a child forked by a yielding thread would inherit its nice 19).
-  runner.capture.yieldToWorkload(true);
+  runner.capture.yieldToWorkload(true, child?.pid !== undefined ? { untilExitOf: child.pid } : undefined);
   const forward = (sig: NodeJS.Signals) => () => child?.kill(sig);
   // Our SIGTERM goes to the command; a second one (the command ignored the first) ends it for sure.
   let terms = 0;

@@ -160,10 +160,12 @@ export class BpfCapture {
    * Let the traced program have the CPU first: while on, the collector's threads run at nice 19 and only the poll
    * thread (which drains the kernel rings) keeps its priority; a backlog past 64 MiB brings the collector back to
    * normal priority until it has caught up (native/bpf-host.cc UpdateYield). Turn it on only after the traced
-   * command is spawned: a child forked from a yielding thread would inherit nice 19.
+   * command is spawned: a child forked from a yielding thread would inherit nice 19. With `untilExitOf` (a child's
+   * pid) the poll thread ends the yielding as soon as that child exits, so the recording finishes at full speed even
+   * while this thread is still waiting for CPU to handle the exit.
    */
-  yieldToWorkload(on: boolean, marks?: { highBytes?: number; lowBytes?: number }): void {
-    this.host.setYield(on, marks);
+  yieldToWorkload(on: boolean, opts?: { highBytes?: number; lowBytes?: number; untilExitOf?: number }): void {
+    this.host.setYield(on, opts);
   }
 
   deliveryStats(): DeliveryStats {

@@ -46,7 +46,7 @@ export interface NativeBpfHost {
   close(): void;
   stats(): DeliveryStats;
   /** Yield the CPU to the traced program while the backlog is small (native/bpf-host.cc UpdateYield). */
-  setYield(on: boolean, opts?: { highBytes?: number; lowBytes?: number }): void;
+  setYield(on: boolean, opts?: { highBytes?: number; lowBytes?: number; untilExitOf?: number }): void;
 }
 
 export interface NativeAddon {

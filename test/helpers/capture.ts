@@ -53,14 +53,20 @@ export async function captureCommand(
   dir: string,
   file: string,
   args: string[],
-  opts: { cwd?: string; groups?: string[]; onRunning?: () => Promise<unknown>; yieldMarks?: { highBytes?: number; lowBytes?: number } } = {},
+  opts: {
+    cwd?: string;
+    groups?: string[];
+    onRunning?: () => Promise<unknown>;
+    afterExit?: () => Promise<unknown>;
+    yieldMarks?: { highBytes?: number; lowBytes?: number };
+  } = {},
 ): Promise<Captured> {
   const store = createRecording(path.join(dir, `capture-${Date.now()}.db`));
   const runner = CaptureRunner.start(store, { mode: 'record', title: [file, ...args].join(' '), allProcesses: false, groups: opts.groups });
   runner.capture.addSeed(process.pid);
   const child = spawn(file, args, { cwd: opts.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
   // as `record` does: the collector yields the CPU to the command once it is spawned
-  runner.capture.yieldToWorkload(true, opts.yieldMarks);
+  runner.capture.yieldToWorkload(true, { ...opts.yieldMarks, untilExitOf: child.pid });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -68,6 +74,7 @@ export async function captureCommand(
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await opts.onRunning?.();
   const exitCode = await exited;
+  await opts.afterExit?.();
   runner.capture.removeSeed(process.pid);
   await runner.stop();
   return { store, exitCode, stdout, stderr, runner };

@@ -33,12 +33,17 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('runs the collector at nice 19 while the command runs, not the command, and restores it at stop', async () => {
+  it('runs the collector at nice 19 while the command runs, not the command, and ends that when the command exits', async () => {
     const seen: Array<Map<number, number>> = [];
     // the command reports its own nice value, then sleeps long enough for the poll thread to have applied the yield
     const c = await captureCommand(dir, '/bin/sh', ['-c', 'cut -d" " -f19 /proc/self/stat; sleep 0.3; echo x > f'], {
       groups: ['process', 'file'],
       onRunning: () => new Promise((r) => setTimeout(() => r(seen.push(niceByThread(), policyByThread())), 150)),
+      // the command's exit ends the yielding by itself (the poll thread sees it), before stop()
+      afterExit: async () => {
+        for (let i = 0; i < 100 && niceByThread().get(process.pid) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+        seen.push(niceByThread(), policyByThread());
+      },
     });
     try {
       expect(c.exitCode).toBe(0);
@@ -52,6 +57,8 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
       const policy = seen[1]!;
       expect(policy.get(process.pid)).toBe(5);
       for (const [tid, n] of during) expect(policy.get(tid)).toBe(n === -10 ? 0 : 5);
+      expect(seen[2]!.get(process.pid)).toBe(0);
+      expect(seen[3]!.get(process.pid)).toBe(0);
       expect(niceByThread().get(process.pid)).toBe(0);
       expect(policyByThread().get(process.pid)).toBe(0);
       // what the command did is all there
@@ -63,7 +70,7 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
 
   it('a backlog past the high mark sends the collector back to normal priority, and nothing is lost', async () => {
     // marks of 1 byte: the collector yields whenever its queue is empty and any queued batch is a backlog
-    const c = await captureCommand(dir, '/bin/sh', ['-c', 'for i in $(seq 300); do echo $i > g$i; done; sleep 0.1'], {
+    const c = await captureCommand(dir, '/bin/sh', ['-c', 'sleep 0.1; for i in $(seq 300); do echo $i > g$i; done; sleep 0.1'], {
       groups: ['process', 'file'],
       yieldMarks: { highBytes: 1, lowBytes: 1 },
     });
