@@ -36,9 +36,13 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
   it('runs the collector at nice 19 while the command runs, not the command, and ends that when the command exits', async () => {
     const seen: Array<Map<number, number>> = [];
     // the command reports its own nice value, then sleeps long enough for the poll thread to have applied the yield
-    const c = await captureCommand(dir, '/bin/sh', ['-c', 'cut -d" " -f19 /proc/self/stat; sleep 0.3; echo x > f'], {
+    const c = await captureCommand(dir, '/bin/sh', ['-c', 'cut -d" " -f19 /proc/self/stat; sleep 1; echo x > f'], {
       groups: ['process', 'file'],
-      onRunning: () => new Promise((r) => setTimeout(() => r(seen.push(niceByThread(), policyByThread())), 150)),
+      // the poll thread applies it within a poll period; a loaded machine gets up to 0.8 s
+      onRunning: async () => {
+        for (let i = 0; i < 80 && niceByThread().get(process.pid) !== 19; i++) await new Promise((r) => setTimeout(r, 10));
+        seen.push(niceByThread(), policyByThread());
+      },
       // the command's exit ends the yielding by itself (the poll thread sees it), before stop()
       afterExit: async () => {
         for (let i = 0; i < 100 && niceByThread().get(process.pid) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
