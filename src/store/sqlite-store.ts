@@ -43,7 +43,7 @@ import type {
   TimeQuery,
 } from './store';
 import { RowWriter, type WriteVerb } from './row-writer';
-import { TABLES, decodeRow, type TableName, type TableSpec } from './table-specs';
+import { TABLES, decodeRow, rawRowDecoder, type TableName, type TableSpec } from './table-specs';
 import type {
   CausalLinkRow,
   ExecRow,
@@ -91,6 +91,7 @@ export class SqliteStore implements Store {
   private readonly activityPending = new Map<number, Required<ActivityDelta>>();
   /** Prepared read statements by SQL text: preparing costs 20-100 µs, and --once issues the same few hundred times. */
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly rawStatements = new Map<string, { st: Database.Statement; decode: (row: unknown[]) => unknown }>();
   /** The file has the summary tables (schema v3 or later), and the per-minute ones (v4 or later). */
   private hasSummaryTables = false;
   private hasBucketTables = false;
@@ -322,9 +323,16 @@ export class SqliteStore implements Store {
     return st;
   }
 
+  /** Rows of one table's shape: read as arrays and decoded by position (see rawRowDecoder for why). */
   private all<T>(table: TableName, sql: string, params: unknown[] = []): T[] {
-    const spec = TABLES[table];
-    return (this.stmt(sql).all(...params) as Record<string, unknown>[]).map((r) => decodeRow<T>(spec, r));
+    let r = this.rawStatements.get(sql);
+    if (!r) {
+      // Its own statement: raw mode is a property of the statement, and this.stmt's may be read as objects.
+      const st = this.db.prepare(sql).raw(true);
+      r = { st, decode: rawRowDecoder(TABLES[table], st.columns().map((c) => c.name)) };
+      this.rawStatements.set(sql, r);
+    }
+    return (r.st.all(...params) as unknown[][]).map(r.decode as (row: unknown[]) => T);
   }
 
   info(): RecordingInfo {
