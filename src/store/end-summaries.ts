@@ -9,6 +9,15 @@
 /** File operations that change the file system (reads and plain opens do not). */
 export const CHANGE_OPS = "'create','write','truncate','rename','unlink','rmdir','mkdir','chmod','link','symlink'";
 
+/** Per-session LLM call aggregates as of @at (alias l), shared by the row query and the per-minute bucket query. */
+const LLM_AGGREGATES_JOIN = `LEFT JOIN (SELECT session_id, COUNT(*) AS n,
+       SUM(COALESCE(input_tokens, 0)) AS inp, SUM(COALESCE(output_tokens, 0)) AS outp,
+       SUM(COALESCE(cache_read_tokens, 0)) AS cr, SUM(COALESCE(cache_write_tokens, 0)) AS cw,
+       SUM(COALESCE(reasoning_tokens, 0)) AS rs, SUM(cost_usd) AS cost,
+       SUM(CASE WHEN (http_status >= 400) OR incomplete = 1 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errs,
+       MAX(start_ns) AS last_llm
+     FROM llm_calls WHERE start_ns <= @at GROUP BY session_id) l ON l.session_id = s.id`;
+
 /**
  * Per-session aggregates as of @at (all sessions, or @sid). Columns after `s.*` are those of summary_sessions.
  * Models are listed in order of first use (then name), so the text does not depend on the order SQLite visits rows in.
@@ -31,13 +40,7 @@ export function sessionAggregatesSql(oneSession: boolean): string {
     (SELECT COALESCE(SUM(x.count), 0) FROM losses x JOIN processes p ON p.id = x.process_id
        WHERE p.session_id = s.id AND x.ts_ns <= @at) AS n_losses
   FROM sessions s
-  LEFT JOIN (SELECT session_id, COUNT(*) AS n,
-       SUM(COALESCE(input_tokens, 0)) AS inp, SUM(COALESCE(output_tokens, 0)) AS outp,
-       SUM(COALESCE(cache_read_tokens, 0)) AS cr, SUM(COALESCE(cache_write_tokens, 0)) AS cw,
-       SUM(COALESCE(reasoning_tokens, 0)) AS rs, SUM(cost_usd) AS cost,
-       SUM(CASE WHEN (http_status >= 400) OR incomplete = 1 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errs,
-       MAX(start_ns) AS last_llm
-     FROM llm_calls WHERE start_ns <= @at GROUP BY session_id) l ON l.session_id = s.id
+  ${LLM_AGGREGATES_JOIN}
   LEFT JOIN (SELECT session_id, COUNT(*) AS n,
        SUM(CASE WHEN op IN (${CHANGE_OPS}) AND result = 0 THEN 1 ELSE 0 END) AS changed,
        MAX(first_ns) AS last_f
@@ -151,13 +154,7 @@ export function sessionBucketSql(oneSession: boolean): string {
     (SELECT COALESCE(SUM(x.count), 0) FROM losses x JOIN processes p ON p.id = x.process_id
        WHERE p.session_id = s.id AND x.ts_ns <= @at) AS n_losses
   FROM sessions s CROSS JOIN k
-  LEFT JOIN (SELECT session_id, COUNT(*) AS n,
-       SUM(COALESCE(input_tokens, 0)) AS inp, SUM(COALESCE(output_tokens, 0)) AS outp,
-       SUM(COALESCE(cache_read_tokens, 0)) AS cr, SUM(COALESCE(cache_write_tokens, 0)) AS cw,
-       SUM(COALESCE(reasoning_tokens, 0)) AS rs, SUM(cost_usd) AS cost,
-       SUM(CASE WHEN (http_status >= 400) OR incomplete = 1 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errs,
-       MAX(start_ns) AS last_llm
-     FROM llm_calls WHERE start_ns <= @at GROUP BY session_id) l ON l.session_id = s.id
+  ${LLM_AGGREGATES_JOIN}
   WHERE s.start_ns <= @at
   ${oneSession ? 'AND s.id = @sid' : ''}
   ORDER BY s.id`;

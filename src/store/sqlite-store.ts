@@ -587,12 +587,9 @@ export class SqliteStore implements Store {
 
   fileChanges(q: TimeQuery & { processId?: number } = {}): FileChange[] {
     const at = q.atNs ?? END_OF_TIME;
-    const where = [`first_ns <= ?`, FILE_CHANGE_WHERE];
-    const params: unknown[] = [at];
-    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
-    if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
+    const { where, params } = fileChangeFilter(at, q);
     const rows = () =>
-      this.stmt(`SELECT ${FILE_CHANGE_COLUMNS} FROM file_ops WHERE ${where.join(' AND ')}
+      this.stmt(`SELECT ${FILE_CHANGE_COLUMNS} FROM file_ops WHERE ${where}
          GROUP BY ${FILE_CHANGE_GROUP} ORDER BY ${FILE_CHANGE_ORDER} ${limit(q)}`).all(...params) as FileChange[];
     if (q.sessionId === undefined || q.processId !== undefined) return rows();
     const sid = q.sessionId;
@@ -601,12 +598,9 @@ export class SqliteStore implements Store {
 
   fileChangeCounts(q: TimeQuery & { processId?: number } = {}): Array<{ op: string; count: number }> {
     const at = q.atNs ?? END_OF_TIME;
-    const where = [`first_ns <= ?`, FILE_CHANGE_WHERE];
-    const params: unknown[] = [at];
-    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
-    if (q.processId !== undefined) { where.push('process_id = ?'); params.push(q.processId); }
+    const { where, params } = fileChangeFilter(at, q);
     const rows = () =>
-      this.stmt(`SELECT op, COUNT(*) AS count FROM (SELECT op FROM file_ops WHERE ${where.join(' AND ')} GROUP BY ${FILE_CHANGE_GROUP})
+      this.stmt(`SELECT op, COUNT(*) AS count FROM (SELECT op FROM file_ops WHERE ${where} GROUP BY ${FILE_CHANGE_GROUP})
          GROUP BY op ORDER BY op`).all(...params) as Array<{ op: string; count: number }>;
     if (q.sessionId === undefined || q.processId !== undefined) return rows();
     const sid = q.sessionId;
@@ -758,4 +752,13 @@ export function wrap(err: unknown, path: string): StoreError {
   if (code.startsWith('SQLITE_CORRUPT')) return new StoreError('CORRUPT', path, `${path}: recording is corrupt (${msg})`, err);
   if (code === 'SQLITE_CANTOPEN') return new StoreError('IO', path, `${path}: cannot open (${msg})`, err);
   return new StoreError('IO', path, `${path}: ${msg}`, err);
+}
+
+/** WHERE terms and parameters of the file-change readers (changes as of `at`, optionally of one session/process). */
+function fileChangeFilter(at: number, q: { sessionId?: number; processId?: number }): { where: string; params: unknown[] } {
+  const terms = [`first_ns <= ?`, FILE_CHANGE_WHERE];
+  const params: unknown[] = [at];
+  if (q.sessionId !== undefined) { terms.push('session_id = ?'); params.push(q.sessionId); }
+  if (q.processId !== undefined) { terms.push('process_id = ?'); params.push(q.processId); }
+  return { where: terms.join(' AND '), params };
 }
