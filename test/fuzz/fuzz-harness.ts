@@ -1,6 +1,9 @@
+import { startHangWatchdog } from './hang-watchdog';
+
 /**
  * Seeded mutation fuzzing. Each run prints its seed; set FUZZ_SEED to replay a failure exactly, FUZZ_ITERATIONS
- * to change the count (default 100 000 per decoder) and FUZZ_SECONDS to change the time cap per decoder.
+ * to change the count (default 100 000 per decoder) and FUZZ_SECONDS to change the time cap per decoder. One input
+ * running longer than FUZZ_HANG_SECONDS (default 60) kills the test process with the seed on stderr (hang-watchdog.ts).
  */
 
 export function mulberry32(seed: number): () => number {
@@ -18,6 +21,7 @@ export interface FuzzConfig {
   seed: number;
   iterations: number;
   seconds: number;
+  hangSeconds: number;
 }
 
 export function fuzzConfig(): FuzzConfig {
@@ -26,6 +30,7 @@ export function fuzzConfig(): FuzzConfig {
     iterations: Number(process.env.FUZZ_ITERATIONS ?? 100_000),
     // CI must reach the full count per decoder (issue 5: ≥ 100k mutated inputs each); give it room on a loaded machine.
     seconds: Number(process.env.FUZZ_SECONDS ?? (process.env.CI ? 100 : 25)),
+    hangSeconds: Number(process.env.FUZZ_HANG_SECONDS ?? 60),
   };
 }
 
@@ -107,22 +112,28 @@ export function runFuzz(name: string, cfg: FuzzConfig, one: (rnd: () => number, 
   // through source maps and dominates the run. Stacks are off unless FUZZ_STACKS=1 (use it when replaying a seed).
   const stackLimit = Error.stackTraceLimit;
   if (!process.env.FUZZ_STACKS) Error.stackTraceLimit = 0;
+  const watchdog = startHangWatchdog(name, cfg.seed, cfg.hangSeconds * 1000);
   const t0 = performance.now();
   let maxInputMs = 0;
   let i = 0;
-  for (; i < cfg.iterations; i++) {
-    if ((i & 255) === 0 && performance.now() - t0 > cfg.seconds * 1000) break;
-    const s = performance.now();
-    try {
-      one(rnd, i);
-    } catch (err) {
-      Error.stackTraceLimit = stackLimit;
-      throw new Error(`fuzz ${name}: input ${i} failed with seed FUZZ_SEED=${cfg.seed} (replay with FUZZ_STACKS=1 for stacks): ${(err as Error).message}`);
+  try {
+    for (; i < cfg.iterations; i++) {
+      if ((i & 255) === 0 && performance.now() - t0 > cfg.seconds * 1000) break;
+      watchdog.beat(i);
+      const s = performance.now();
+      try {
+        one(rnd, i);
+      } catch (err) {
+        Error.stackTraceLimit = stackLimit;
+        throw new Error(`fuzz ${name}: input ${i} failed with seed FUZZ_SEED=${cfg.seed} (replay with FUZZ_STACKS=1 for stacks): ${(err as Error).message}`);
+      }
+      const ms = performance.now() - s;
+      if (ms > maxInputMs) maxInputMs = ms;
     }
-    const ms = performance.now() - s;
-    if (ms > maxInputMs) maxInputMs = ms;
+  } finally {
+    watchdog.stop();
+    Error.stackTraceLimit = stackLimit;
   }
-  Error.stackTraceLimit = stackLimit;
   const seconds = (performance.now() - t0) / 1000;
   process.stdout.write(`fuzz ${name}: ${i} inputs in ${seconds.toFixed(1)} s, slowest input ${maxInputMs.toFixed(1)} ms, seed ${cfg.seed}\n`);
   return { inputs: i, maxInputMs, seconds };
