@@ -99,18 +99,23 @@ export class SqliteStore implements Store {
   private summariesPresent = false;
   /** Runs a function in one read transaction, so a summary and its validity are read from the same snapshot. */
   private readonly inReadTx: (f: () => unknown) => unknown;
-  /** Test hook: answer every query from the rows, as a store without summaries does. */
-  ignoreSummaries = false;
+  /** False: answer every query from the rows, as a store without summaries does (see OpenOptions). */
+  private readonly useSummaries: boolean;
   private closed = false;
 
-  private constructor(readonly path: string, db: Database.Database, readOnly: boolean) {
+  private constructor(readonly path: string, db: Database.Database, readOnly: boolean, useSummaries: boolean) {
     this.db = db;
     this.readOnly = readOnly;
+    this.useSummaries = useSummaries;
     this.inReadTx = db.transaction((f: () => unknown) => f());
   }
 
-  /** Open (or create) a store. Throws StoreError with a code the CLI maps to a one-line message. */
-  static open(path: string, mode: OpenMode): SqliteStore {
+  /**
+   * Open (or create) a store. Throws StoreError with a code the CLI maps to a one-line message.
+   * `useSummaries: false` answers from the rows even where a finished recording's summaries could: the summaries are
+   * a cache of those answers, and this is how they are checked against the rows.
+   */
+  static open(path: string, mode: OpenMode, opts: { useSummaries?: boolean } = {}): SqliteStore {
     if (mode !== 'create' || path === ':memory:') {
       if (path !== ':memory:') checkFile(path, mode === 'readonly');
     }
@@ -124,7 +129,7 @@ export class SqliteStore implements Store {
       throw wrap(err, path);
     }
     try {
-      const store = new SqliteStore(path, db, mode === 'readonly');
+      const store = new SqliteStore(path, db, mode === 'readonly', opts.useSummaries ?? true);
       store.prepare(mode);
       return store;
     } catch (err) {
@@ -650,7 +655,7 @@ export class SqliteStore implements Store {
    * changes the rows, so a reader sees either valid summaries or none.
    */
   private fromSummaryOrRows<T>(at: number, fromSummary: () => T, fromRows: () => T, beforeEnd?: () => T): T {
-    if (!this.hasSummaryTables || this.ignoreSummaries) return fromRows();
+    if (!this.hasSummaryTables || !this.useSummaries) return fromRows();
     return this.inReadTx(() => {
       const state = this.stmt('SELECT as_of_ns FROM summary_state WHERE id = 1').get() as { as_of_ns: number } | undefined;
       if (state === undefined) return fromRows();

@@ -38,8 +38,7 @@ function countsMatchLists(r: ReturnType<typeof answers>): void {
 /** Same file, once through the summaries and once from the rows only. */
 function compare(file: string, atNs?: number, limit?: number): ReturnType<typeof answers> {
   const a = SqliteStore.open(file, 'readonly');
-  const b = SqliteStore.open(file, 'readonly');
-  b.ignoreSummaries = true;
+  const b = SqliteStore.open(file, 'readonly', { useSummaries: false });
   try {
     const fromSummary = answers(a, atNs, limit);
     expect(fromSummary).toEqual(answers(b, atNs, limit));
@@ -52,9 +51,7 @@ function compare(file: string, atNs?: number, limit?: number): ReturnType<typeof
 
 /** A read-only store that ignores summaries (the rows' answer). */
 function openRows(file: string): SqliteStore {
-  const s = SqliteStore.open(file, 'readonly');
-  s.ignoreSummaries = true;
-  return s;
+  return SqliteStore.open(file, 'readonly', { useSummaries: false });
 }
 
 function asOf(file: string): number | null {
@@ -91,8 +88,7 @@ describe('end-of-recording summaries', () => {
       const edge = Math.floor(t / minute) * minute;
       for (const at of [t, edge, edge - 1000, edge + 1000]) {
         const a = SqliteStore.open(file, 'readonly');
-        const b = SqliteStore.open(file, 'readonly');
-        b.ignoreSummaries = true;
+        const b = SqliteStore.open(file, 'readonly', { useSummaries: false });
         expect(a.sessions({ atNs: at })).toEqual(b.sessions({ atNs: at }));
         a.close();
         b.close();
