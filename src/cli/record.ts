@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { format } from 'date-fns';
+// lightFormat: the locale-free formatter (format pulls in the en-US locale, ~0.1 s of start-up for a file name).
+import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
 import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
 import { createRecording } from '../store';
@@ -51,7 +52,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const resolved = command.length > 0 ? resolveInPath(command[0], env['PATH']) : 'attach';
   if (!resolved) throw new UserError(`${command[0]}: command not found`, 127);
 
-  const dbPath = path.resolve(opts.db ?? `agentsight-${format(new Date(), 'yyyyMMdd-HHmmss')}.db`);
+  const dbPath = path.resolve(opts.db ?? `agentsight-${lightFormat(new Date(), 'yyyyMMdd-HHmmss')}.db`);
   if (fs.existsSync(dbPath)) throw new UserError(`${dbPath} already exists; choose another --db`, 2);
   const store = createRecording(dbPath);
   handOver(dbPath, user);

@@ -5,7 +5,7 @@
  * genai-prices counts input_tokens as *all* prompt tokens with cache reads/writes as parts of it, which is
  * our LlmUsage convention (see types.ts), so the figures pass through unchanged.
  */
-import { calcPrice } from '@pydantic/genai-prices';
+import type { calcPrice as CalcPrice } from '@pydantic/genai-prices';
 import type { LlmUsage, ProviderId } from './types';
 
 const PROVIDER_IDS: Record<ProviderId, string | undefined> = {
@@ -28,6 +28,15 @@ interface FlatRates {
  * calcPrice matches the model name against the whole price list on every call (~0.2 ms). Flat-priced models get
  * their per-token rates cached; tiered or conditional ones ('direct') go through calcPrice each time.
  */
+let calcPriceFn: typeof CalcPrice | undefined;
+
+/** The price list is a 480 KB module (~0.1 s to parse): loaded at the first priced call, not at every start-up. */
+function calcPrice(...args: Parameters<typeof CalcPrice>): ReturnType<typeof CalcPrice> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  calcPriceFn ??= (require('@pydantic/genai-prices') as typeof import('@pydantic/genai-prices')).calcPrice;
+  return calcPriceFn(...args);
+}
+
 const rateCache = new Map<string, FlatRates | 'direct' | null>();
 const RATE_CACHE_MAX = 1000;
 
@@ -41,7 +50,7 @@ function price(u: Record<string, number>, model: string, provider: ProviderId): 
   }
 }
 
-type PriceResult = ReturnType<typeof calcPrice>;
+type PriceResult = ReturnType<typeof CalcPrice>;
 
 function ratesFor(provider: ProviderId, model: string): FlatRates | 'direct' | null {
   const key = `${provider}\0${model}`;
