@@ -61,7 +61,10 @@ struct {
 } tls_scratch_map SEC(".maps");
 
 /* rustls/aws-lc connection identity (see discovery README): a seal is followed on the same thread by the socket write
- * that sends it; an open is preceded on the same thread by the socket read that received it. */
+ * that sends it; an open is preceded on the same thread by the socket read that received it. A context's address is
+ * reused by malloc once its connection is dropped, and the socket's fd number by the next connect, so neither alone
+ * names a connection: every send is confirmed with its fd (the seal's plaintext is emitted before the write that tells
+ * where it goes), and closing a bound fd ends its bindings (EV_TLS_UNBIND). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -89,6 +92,23 @@ struct {
 	__type(key, struct conn_key);
 	__type(value, __s32); /* fd the ctx was last bound to: emit a bind record only when it changes */
 } ctx_fd SEC(".maps");
+
+/* Reverse of ctx_fd: the contexts bound to a socket fd, cleared (and reported) when the fd is closed. */
+struct fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct fd_ctxs {
+	__u64 ctx[2]; /* by TLS_DIR_* */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct fd_key);
+	__type(value, struct fd_ctxs);
+} fd_ctx SEC(".maps");
 
 struct emit_ctx {
 	struct tls_scratch *s;
@@ -274,20 +294,63 @@ int BPF_KPROBE(uprobe_aead_seal, void *actx)
 	return 0;
 }
 
-static __always_inline void bind_ctx(__u64 conn, __s32 fd, __u8 dir)
+static __always_inline void emit_bind(__u32 type, __u64 conn, __s32 fd, __u8 dir)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct conn_key k = { .tgid = id >> 32, .conn = conn };
-	__s32 *prev = bpf_map_lookup_elem(&ctx_fd, &k);
-	if (prev && *prev == fd)
-		return;
-	bpf_map_update_elem(&ctx_fd, &k, &fd, BPF_ANY);
 	struct tls_bind_event e = {};
-	fill_header(&e.hdr, EV_TLS_BIND, sizeof(e));
+	fill_header(&e.hdr, type, sizeof(e));
 	e.conn = conn;
 	e.fd = fd;
 	e.dir = dir;
 	emit(&tls_events, &e, sizeof(e), STAT_TLS_RB_FULL);
+}
+
+/* Record that conn now runs on fd; report it when it changed, or always (sends: see tls.h). */
+static __always_inline void bind_ctx(__u64 conn, __s32 fd, __u8 dir, __u8 always)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	struct conn_key k = { .tgid = tgid, .conn = conn };
+	__s32 *prev = bpf_map_lookup_elem(&ctx_fd, &k);
+	if (!prev || *prev != fd) {
+		bpf_map_update_elem(&ctx_fd, &k, &fd, BPF_ANY);
+		struct fd_key fk = { .tgid = tgid, .fd = fd };
+		struct fd_ctxs *fc = bpf_map_lookup_elem(&fd_ctx, &fk);
+		if (fc) {
+			fc->ctx[dir & 1] = conn;
+		} else {
+			struct fd_ctxs n = {};
+			n.ctx[dir & 1] = conn;
+			bpf_map_update_elem(&fd_ctx, &fk, &n, BPF_ANY);
+		}
+	} else if (!always) {
+		return;
+	}
+	emit_bind(EV_TLS_BIND, conn, fd, dir);
+}
+
+/* A traced process closed fd: if contexts were bound to it, forget those bindings here and in user space. */
+static __always_inline int on_fd_gone(__s32 fd)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (!is_traced(tgid))
+		return 0;
+	struct fd_key fk = { .tgid = tgid, .fd = fd };
+	struct fd_ctxs *fc = bpf_map_lookup_elem(&fd_ctx, &fk);
+	if (!fc)
+		return 0;
+#pragma unroll
+	for (int d = 0; d < 2; d++) {
+		if (!fc->ctx[d])
+			continue;
+		struct conn_key k = { .tgid = tgid, .conn = fc->ctx[d] };
+		__s32 *cur = bpf_map_lookup_elem(&ctx_fd, &k);
+		if (cur && *cur == fd)
+			bpf_map_delete_elem(&ctx_fd, &k);
+	}
+	bpf_map_delete_elem(&fd_ctx, &fk);
+	emit_bind(EV_TLS_UNBIND, 0, fd, 0);
+	return 0;
 }
 
 SEC("uprobe")
@@ -299,12 +362,12 @@ int BPF_KPROBE(uprobe_aead_open, void *actx, void *out, __u64 *out_len)
 	__u32 tid = (__u32)id;
 	__s32 *fd = bpf_map_lookup_elem(&last_read_fd, &tid);
 	if (fd)
-		bind_ctx((__u64)actx, *fd, TLS_DIR_READ);
+		bind_ctx((__u64)actx, *fd, TLS_DIR_READ, 0);
 	return save_call((__u64)actx, (__u64)out, 0, (__u64)out_len, TLS_DIR_READ, TLS_API_AEAD, 1);
 }
 
-/* The socket writes and reads that tie AEAD contexts to connections. Attached only when an aws-lc target is found
- * (programs named lazy_* are not attached at start-up). */
+/* The socket writes, reads and closes that tie AEAD contexts to connections. Attached only when an aws-lc target is
+ * found (programs named lazy_* are not attached at start-up). */
 static __always_inline int on_send(__s32 fd)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -314,7 +377,7 @@ static __always_inline int on_send(__s32 fd)
 		return 0;
 	__u64 conn = *c;
 	bpf_map_delete_elem(&seal_pending, &tid);
-	bind_ctx(conn, fd, TLS_DIR_WRITE);
+	bind_ctx(conn, fd, TLS_DIR_WRITE, 1);
 	return 0;
 }
 
@@ -326,6 +389,13 @@ SEC("tp/syscalls/sys_enter_sendto")
 int lazy_sys_enter_sendto(struct trace_event_raw_sys_enter *ctx) { return on_send((__s32)ctx->args[0]); }
 SEC("tp/syscalls/sys_enter_sendmsg")
 int lazy_sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx) { return on_send((__s32)ctx->args[0]); }
+
+SEC("tp/syscalls/sys_enter_close")
+int lazy_sys_enter_close(struct trace_event_raw_sys_enter *ctx) { return on_fd_gone((__s32)ctx->args[0]); }
+SEC("tp/syscalls/sys_enter_dup2")
+int lazy_sys_enter_dup2(struct trace_event_raw_sys_enter *ctx) { return on_fd_gone((__s32)ctx->args[1]); }
+SEC("tp/syscalls/sys_enter_dup3")
+int lazy_sys_enter_dup3(struct trace_event_raw_sys_enter *ctx) { return on_fd_gone((__s32)ctx->args[1]); }
 
 static __always_inline int on_recv_enter(__s32 fd)
 {

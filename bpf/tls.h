@@ -12,6 +12,7 @@
 
 #define EV_TLS_DATA 48
 #define EV_TLS_BIND 49
+#define EV_TLS_UNBIND 50
 
 /* Bytes per chunk record. Per-CPU scratch values are limited to 32 KiB, and 16 KiB is a TLS record's payload. */
 #define TLS_CHUNK_MAX 16384
@@ -41,7 +42,11 @@ struct tls_data_event {
 	/* char data[len]; */
 };
 
-/* EV_TLS_BIND: an AEAD context was seen sending/receiving on this socket fd (rustls: one context per direction). */
+/* EV_TLS_BIND: an AEAD context was seen sending/receiving on this socket fd (rustls: one context per direction).
+ * Sends: one per socket write that follows a seal on the same thread (the seal's plaintext waits for it in user space).
+ * Receives: when the context's fd changes (emitted at open entry, before the plaintext).
+ * EV_TLS_UNBIND (same struct, conn 0): a socket fd that contexts were bound to was closed (or replaced by dup2/dup3);
+ * those bindings no longer hold, because a context's memory and the fd number may both be reused by a new connection. */
 struct tls_bind_event {
 	struct event_header hdr;
 	__u64 conn; /* EVP_AEAD_CTX* */

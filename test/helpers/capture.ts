@@ -59,11 +59,14 @@ export async function captureCommand(
     onRunning?: () => Promise<unknown>;
     afterExit?: () => Promise<unknown>;
     yieldMarks?: { highBytes?: number; lowBytes?: number };
+    /** Runs after the capture started and before the command is spawned (e.g. to attach uprobes to it). */
+    beforeSpawn?: (runner: CaptureRunner) => void;
   } = {},
 ): Promise<Captured> {
   const store = createRecording(path.join(dir, `capture-${Date.now()}.db`));
   const runner = CaptureRunner.start(store, { mode: 'record', title: [file, ...args].join(' '), allProcesses: false, groups: opts.groups });
   runner.capture.addSeed(process.pid);
+  opts.beforeSpawn?.(runner);
   const child = spawn(file, args, { cwd: opts.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
   // as `record` does: the collector yields the CPU to the command once it is spawned
   runner.capture.yieldToWorkload(true, { ...opts.yieldMarks, untilExitOf: child.pid });

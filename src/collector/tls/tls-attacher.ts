@@ -21,11 +21,11 @@ const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
   EVP_AEAD_CTX_open: 'uprobe_aead_open',
 };
 const NO_RETURN_PROBE = new Set<ProbeKind>(['EVP_AEAD_CTX_seal']);
-/** Syscall hooks that tie AEAD contexts to sockets: only needed once an aws-lc target is attached. */
-const AEAD_SOCKET_PROGRAMS = [
+/** Syscall hooks that tie AEAD contexts to sockets (and end the ties at close): only needed once an aws-lc target is attached. */
+export const AEAD_SOCKET_PROGRAMS = [
   'lazy_sys_enter_writev', 'lazy_sys_enter_write', 'lazy_sys_enter_sendto', 'lazy_sys_enter_sendmsg',
   'lazy_sys_enter_recvfrom', 'lazy_sys_exit_recvfrom', 'lazy_sys_enter_read', 'lazy_sys_exit_read',
-  'lazy_sys_enter_recvmsg', 'lazy_sys_exit_recvmsg',
+  'lazy_sys_enter_recvmsg', 'lazy_sys_exit_recvmsg', 'lazy_sys_enter_close', 'lazy_sys_enter_dup2', 'lazy_sys_enter_dup3',
 ];
 
 /** What to tell the user about one program: where its TLS plaintext will come from, or why it will not. */

@@ -4,6 +4,8 @@ import type { RecordHeader } from '../decode/process-events';
 
 export const EV_TLS_DATA = 48;
 export const EV_TLS_BIND = 49;
+/** A socket fd that AEAD contexts were bound to was closed (tls_bind_event with conn 0). */
+export const EV_TLS_UNBIND = 50;
 export const TLS_API_SSL = 1;
 export const TLS_API_AEAD = 2;
 
@@ -21,7 +23,7 @@ export interface TlsDataEvent extends RecordHeader {
 }
 
 export interface TlsBindEvent extends RecordHeader {
-  kind: 'bind';
+  kind: 'bind' | 'unbind';
   conn: bigint;
   fd: number;
   dir: 0 | 1;
@@ -43,10 +45,10 @@ export function decodeTlsEvent(bytes: Uint8Array, v: DataView, h: RecordHeader):
       dir: (v.getUint8(f.dir[0]) ? 1 : 0), api: v.getUint8(f.api[0]), data: bytes.subarray(TLS_DATA.size, TLS_DATA.size + len),
     };
   }
-  if (h.type === EV_TLS_BIND) {
+  if (h.type === EV_TLS_BIND || h.type === EV_TLS_UNBIND) {
     if (bytes.length < TLS_BIND.size) return null;
     const f = TLS_BIND.fields;
-    return { type: h.type, flags: h.flags, size: h.size, tsNs: h.tsNs, tgid: h.tgid, tid: h.tid, kind: 'bind', conn: ptr(v, f.conn[0]), fd: v.getInt32(f.fd[0], true), dir: (v.getUint8(f.dir[0]) ? 1 : 0) };
+    return { type: h.type, flags: h.flags, size: h.size, tsNs: h.tsNs, tgid: h.tgid, tid: h.tid, kind: h.type === EV_TLS_BIND ? 'bind' : 'unbind', conn: ptr(v, f.conn[0]), fd: v.getInt32(f.fd[0], true), dir: (v.getUint8(f.dir[0]) ? 1 : 0) };
   }
   return null;
 }

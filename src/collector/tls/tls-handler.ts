@@ -13,7 +13,7 @@ import type { ProcessRow, TlsConnRow } from '../../store/types';
 import { onSecretSeen } from '../redact';
 import { LlmStoreSink } from './llm-sink';
 import { SecretScrubber } from './secret-scrubber';
-import { EV_TLS_BIND, TLS_API_AEAD, decodeTlsEvent, innerPlaintextAppData, type TlsDataEvent } from './tls-events';
+import { TLS_API_AEAD, decodeTlsEvent, innerPlaintextAppData, type TlsDataEvent } from './tls-events';
 
 interface Stream {
   key: string;
@@ -29,12 +29,16 @@ interface PendingChunk {
   data: Buffer;
 }
 
-/** One AEAD context (one direction of one rustls connection). */
+/**
+ * One AEAD context (one direction of one rustls connection). Its address names it only while its connection lives:
+ * malloc hands it to the next connection, whose socket often gets the same fd number. So sent plaintext waits here
+ * until the socket write that follows its seal names the fd (the kernel confirms every send), received plaintext is
+ * delivered to the fd its open was bound to just before, and a close of that fd unbinds the context.
+ */
 interface AeadCtx {
   fd: number | null;
-  dir: 0 | 1;
-  /** Plaintext of calls completed before the context was bound to a socket. */
-  queued: Array<{ tsNs: number; data: Uint8Array; lost?: number }>;
+  /** Plaintext (and gaps) not yet delivered: sends waiting for their write's fd, anything before a first bind. */
+  queued: Array<{ tsNs: number; dir: 0 | 1; data: Uint8Array; lost?: number }>;
   /** Chunks of the call being assembled (a TLS record may span two chunk records). */
   partial: { callTsNs: number; parts: Uint8Array[]; have: number; total: number } | null;
 }
@@ -43,6 +47,8 @@ interface AeadCtx {
 interface FdConn {
   gen: number;
   ctxs: [bigint | null, bigint | null];
+  /** Keys (this.aead) of every context bound to this fd: unbound when it is closed. */
+  bound: Set<string>;
 }
 
 /**
@@ -87,8 +93,12 @@ export class TlsHandler implements RecordHandler {
       ctx.loss('decode:malformed', 1, 0, 'TLS record');
       return;
     }
-    if (h.type === EV_TLS_BIND && e.kind === 'bind') {
+    if (e.kind === 'bind') {
       this.bind(e.tgid, e.conn, e.fd, e.dir, ctx);
+      return;
+    }
+    if (e.kind === 'unbind') {
+      this.unbind(e.tgid, e.fd, ctx.unix(e.tsNs));
       return;
     }
     if (e.kind !== 'data') return;
@@ -181,7 +191,7 @@ export class TlsHandler implements RecordHandler {
     const key = `${e.tgid}:${e.conn.toString(16)}`;
     let a = this.aead.get(key);
     if (!a) {
-      a = { fd: null, dir: e.dir, queued: [], partial: null };
+      a = { fd: null, queued: [], partial: null };
       this.aead.set(key, a);
     }
     // Reassemble one call (one TLS record, up to 16385 bytes: may span two chunk records).
@@ -189,14 +199,9 @@ export class TlsHandler implements RecordHandler {
       a.partial = { callTsNs: e.callTsNs, parts: [], have: 0, total: e.callLen };
     }
     const copy = Uint8Array.prototype.slice.call(e.data) as Uint8Array;
-    if (e.lostBefore > 0) {
-      // Bytes of this context were lost before this record: the stream must see the gap (never a silent desync).
-      const ts = ctx.unix(e.tsNs);
-      if (a.fd !== null) this.deliver(this.fdStream(e.tgid, a.fd, ts, ctx), a.dir, ts, new Uint8Array(0), e.lostBefore, ctx);
-      else {
-        a.queued.push({ tsNs: ts, data: new Uint8Array(0), lost: e.lostBefore });
-      }
-    }
+    const ts = ctx.unix(e.tsNs);
+    // Bytes of this context were lost before this record: the stream must see the gap (never a silent desync).
+    if (e.lostBefore > 0) this.aeadPush(a, e.tgid, { tsNs: ts, dir: e.dir, data: new Uint8Array(0), lost: e.lostBefore }, ctx);
     a.partial.parts.push(copy);
     a.partial.have += copy.length;
     if (a.partial.have < a.partial.total) return;
@@ -204,13 +209,28 @@ export class TlsHandler implements RecordHandler {
     a.partial = null;
     const app = innerPlaintextAppData(whole);
     if (!app || app.length === 0) return; // handshake or alert under the application key
-    const ts = ctx.unix(e.tsNs);
-    if (a.fd === null) a.queued.push({ tsNs: ts, data: app });
-    else this.deliver(this.fdStream(e.tgid, a.fd, ts, ctx), a.dir, ts, app, 0, ctx);
+    this.aeadPush(a, e.tgid, { tsNs: ts, dir: e.dir, data: app }, ctx);
+  }
+
+  /**
+   * Received plaintext goes to the fd its open was bound to (the bind record came first); sent plaintext waits for the
+   * bind record of the write that carries it, because the context may already belong to a new connection.
+   */
+  private aeadPush(a: AeadCtx, tgid: number, q: AeadCtx['queued'][number], ctx: CollectorContext): void {
+    if (q.dir === 1 && a.fd !== null && a.queued.length === 0) this.deliver(this.fdStream(tgid, a.fd, q.tsNs, ctx), 1, q.tsNs, q.data, q.lost ?? 0, ctx);
+    else a.queued.push(q);
+  }
+
+  /** Deliver what a context holds to the fd it was last bound to (or to a stream of its own when it never was). */
+  private flushAead(key: string, a: AeadCtx, ctx: CollectorContext): void {
+    if (a.queued.length === 0) return;
+    const tgid = Number(key.split(':')[0]);
+    const s = a.fd !== null ? this.fdStream(tgid, a.fd, a.queued[0].tsNs, ctx) : this.stream(`${key.replace(':', ':ctx:')}`, tgid, `0x${key.split(':')[1]}`, 'rustls-aws-lc', a.queued[0].tsNs, ctx);
+    for (const q of a.queued.splice(0)) this.deliver(s, q.dir, q.tsNs, q.data, q.lost ?? 0, ctx);
   }
 
   private fdStream(tgid: number, fd: number, tsNs: number, ctx: CollectorContext): Stream {
-    const fc = this.fdConns.get(`${tgid}:${fd}`) ?? { gen: 0, ctxs: [null, null] };
+    const fc = this.fdConns.get(`${tgid}:${fd}`) ?? { gen: 0, ctxs: [null, null], bound: new Set<string>() };
     return this.stream(`${tgid}:fd:${fd}:${fc.gen}`, tgid, `fd${fd}#${fc.gen}`, 'rustls-aws-lc', tsNs, ctx);
   }
 
@@ -218,14 +238,13 @@ export class TlsHandler implements RecordHandler {
     const key = `${tgid}:${conn.toString(16)}`;
     let a = this.aead.get(key);
     if (!a) {
-      a = { fd: null, dir, queued: [], partial: null };
+      a = { fd: null, queued: [], partial: null };
       this.aead.set(key, a);
     }
-    a.dir = dir;
     const fk = `${tgid}:${fd}`;
     let fc = this.fdConns.get(fk);
     if (!fc) {
-      fc = { gen: 0, ctxs: [null, null] };
+      fc = { gen: 0, ctxs: [null, null], bound: new Set() };
       this.fdConns.set(fk, fc);
     } else if (fc.ctxs[dir] !== null && fc.ctxs[dir] !== conn) {
       // A new context for a direction that already had one: the fd now carries a new TLS connection.
@@ -235,8 +254,30 @@ export class TlsHandler implements RecordHandler {
       fc.ctxs = [null, null];
     }
     fc.ctxs[dir] = conn;
+    if (a.fd !== null && a.fd !== fd) this.fdConns.get(`${tgid}:${a.fd}`)?.bound.delete(key);
+    fc.bound.add(key);
     a.fd = fd;
-    for (const q of a.queued.splice(0)) this.deliver(this.fdStream(tgid, fd, q.tsNs, ctx), a.dir, q.tsNs, q.data, q.lost ?? 0, ctx);
+    for (const q of a.queued.splice(0)) this.deliver(this.fdStream(tgid, fd, q.tsNs, ctx), q.dir, q.tsNs, q.data, q.lost ?? 0, ctx);
+  }
+
+  /** The socket closed: its connection is over, and the contexts bound to it may be reused by another one. */
+  private unbind(tgid: number, fd: number, tsNs: number): void {
+    const fk = `${tgid}:${fd}`;
+    const fc = this.fdConns.get(fk);
+    if (!fc) return;
+    const old = this.streams.get(`${tgid}:fd:${fd}:${fc.gen}`);
+    if (old) this.end(old, tsNs);
+    // The next connection on this fd number is a new stream (the generation keeps its name distinct).
+    fc.gen++;
+    fc.ctxs = [null, null];
+    for (const key of fc.bound) {
+      const a = this.aead.get(key);
+      if (!a || a.fd !== fd) continue;
+      // Sends still waiting for their write stay queued: their bind names the connection they belong to.
+      if (a.queued.length === 0 && a.partial === null) this.aead.delete(key);
+      else a.fd = null;
+    }
+    fc.bound.clear();
   }
 
   private end(s: Stream, tsNs: number): void {
@@ -254,17 +295,21 @@ export class TlsHandler implements RecordHandler {
     this.exited.push({ tgid: row.pid, endNs: row.exitNs ?? Date.now() * 1e6, closeAfterMs: Date.now() + EXIT_GRACE_MS });
   }
 
-  private closeExited(nowMs: number): void {
+  private closeExited(nowMs: number, ctx: CollectorContext): void {
     while (this.exited.length > 0 && (this.exited[0].closeAfterMs <= nowMs || nowMs === Infinity)) {
       const x = this.exited.shift()!;
+      for (const [k, a] of [...this.aead]) {
+        if (!k.startsWith(`${x.tgid}:`)) continue;
+        this.flushAead(k, a, ctx);
+        this.aead.delete(k);
+      }
       for (const s of [...this.streams.values()]) if (s.tgid === x.tgid) this.end(s, x.endNs);
-      for (const k of [...this.aead.keys()]) if (k.startsWith(`${x.tgid}:`)) this.aead.delete(k);
       for (const k of [...this.fdConns.keys()]) if (k.startsWith(`${x.tgid}:`)) this.fdConns.delete(k);
     }
   }
 
   tick(ctx: CollectorContext): void {
-    this.closeExited(Date.now());
+    this.closeExited(Date.now(), ctx);
     // Chunks held back for scrubbing are stored at the latest one tick later.
     for (const s of this.streams.values()) this.flushPending(s, ctx.store);
     for (const s of this.dirty) ctx.store.putTlsConn(s.row);
@@ -273,14 +318,10 @@ export class TlsHandler implements RecordHandler {
 
   finish(ctx: CollectorContext): void {
     const now = Date.now() * 1e6;
-    // Plaintext of AEAD contexts never tied to a socket: keep it as its own stream rather than drop it.
-    for (const [key, a] of this.aead) {
-      if (a.fd !== null || a.queued.length === 0) continue;
-      const [tgid, ptr] = key.split(':');
-      const s = this.stream(`${tgid}:ctx:${ptr}`, Number(tgid), `0x${ptr}`, 'rustls-aws-lc', a.queued[0].tsNs, ctx);
-      for (const q of a.queued.splice(0)) this.deliver(s, a.dir, q.tsNs, q.data, q.lost ?? 0, ctx);
-    }
-    this.closeExited(Infinity);
+    // Plaintext of AEAD contexts whose send was never confirmed goes to the fd they were last bound to; that of
+    // contexts never tied to a socket is kept as its own stream rather than dropped.
+    for (const [key, a] of this.aead) this.flushAead(key, a, ctx);
+    this.closeExited(Infinity, ctx);
     for (const s of [...this.streams.values()]) this.end(s, now);
     this.pipeline.endAll(now);
     this.tick(ctx);
