@@ -1,5 +1,6 @@
 /** `agentsight report`: what one recorded run did, on one screen. */
 import type { Store } from '../store';
+import { splitFailedExecs } from '../store/exec-search';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { bytes, duration, errnoName, int, oneLine, shellJoin, usd } from './format';
@@ -38,7 +39,7 @@ export interface ReportSummary {
     llmCalls: number; models: string[]; costUsd: number | null; toolCalls: number; failedToolCalls: number; filesChanged: number;
   }>;
   llm: { calls: number; failedCalls: number; models: ModelCount[]; usage: ReturnType<typeof totalsJson> };
-  processes: { total: number; exitedNonZero: number; failedExecs: FailedExec[] };
+  processes: { total: number; exitedNonZero: number; failedExecs: FailedExec[]; pathSearchMisses: number };
   files: { operations: number; failedOperations: number; changed: Array<{ path: string; ops: string[] }> };
   network: { destinations: Destination[] };
   tools: { calls: number; failed: number; byName: ToolCount[] };
@@ -73,7 +74,10 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
   }
 
   const processes = store.processes(WHOLE_RECORDING);
-  const failedExecs = store.execs({ ...WHOLE_RECORDING, failedOnly: true });
+  // Failed execs that were misses of a $PATH search the process then completed are counted, not listed.
+  const failedAll = store.execs({ ...WHOLE_RECORDING, failedOnly: true });
+  const execSplit = splitFailedExecs(failedAll.length > 0 ? store.execs({ ...WHOLE_RECORDING, processIds: [...new Set(failedAll.map((e) => e.processId))] }) : []);
+  const failedExecs = execSplit.failures;
   const pidOf = new Map(processes.map((p) => [p.id, p.pid]));
   const nonZero = processes.filter((p) => (p.exitCode !== null && p.exitCode !== 0) || p.exitSignal !== null);
 
@@ -159,6 +163,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
         argv: e.argv,
         error: errnoName(e.ret),
       })),
+      pathSearchMisses: execSplit.misses,
     },
     files: {
       operations: fileOps.length,
@@ -205,7 +210,8 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
   kv('Tokens', `input ${int(u.inputTokens)}  output ${int(u.outputTokens)}  cache read ${int(u.cacheReadTokens)}  cache write ${int(u.cacheWriteTokens)}  reasoning ${int(u.reasoningTokens)}  total ${int(u.totalTokens)}`);
   kv('Cost', `${usd(u.costUsd)}${u.unknownCostCalls ? p.paint('yellow', `  (${u.unknownCostCalls} call${u.unknownCostCalls === 1 ? '' : 's'} with unknown price: a lower bound)`) : ''}`);
   const pr = s.processes;
-  kv('Processes', `${int(pr.total)}   ${pr.failedExecs.length ? p.paint('red', `${pr.failedExecs.length} failed exec${pr.failedExecs.length === 1 ? '' : 's'}`) : '0 failed execs'}   ${int(pr.exitedNonZero)} exited non-zero or killed`);
+  kv('Processes', `${int(pr.total)}   ${pr.failedExecs.length ? p.paint('red', `${pr.failedExecs.length} failed exec${pr.failedExecs.length === 1 ? '' : 's'}`) : '0 failed execs'}` +
+    `${pr.pathSearchMisses ? p.paint('dim', ` (+${int(pr.pathSearchMisses)} $PATH-search misses, not listed)`) : ''}   ${int(pr.exitedNonZero)} exited non-zero or killed`);
   kv('Files', `${int(s.files.changed.length)} changed   ${int(s.files.operations)} operations   ${int(s.files.failedOperations)} failed`);
   kv('Network', `${int(s.network.destinations.length)} destination${s.network.destinations.length === 1 ? '' : 's'}`);
   kv('Tools', `${int(s.tools.calls)} calls${s.tools.failed ? p.paint('red', `, ${s.tools.failed} failed`) : ', 0 failed'}`);

@@ -17,7 +17,7 @@ import {
   processDurationNs,
 } from './format';
 import type { OnceReport } from './once-report';
-import { flattenForest, type SessionDetail } from './session-detail';
+import { flattenForest, type Effect, type SessionDetail } from './session-detail';
 import { clean, strWidth, toAscii, truncate, truncateLeft } from './text-width';
 
 export interface OnceTextOptions {
@@ -131,7 +131,8 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
   }
 
   // ---- process tree
-  L.add(`processes: ${d.processCount}`);
+  // PATH-search misses are counted here, not listed (store/exec-search.ts); real failed execs hang under their process.
+  L.add(`processes: ${d.processCount}` + (d.pathSearchMisses > 0 ? `${dot}${plural(d.pathSearchMisses, 'failed exec')} of $PATH searches not listed` : ''));
   const lines = flattenForest(d.roots, ascii);
   for (const tl of lines) {
     L.add(processLine('  ' + tl.prefix, tl.node.proc, d.atNs, L.width, ascii));
@@ -181,11 +182,39 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     L.add('  ' + llmCallLine(call, d.atNs, utc));
     for (const t of d.toolCallsByCall.get(call.id) ?? []) {
       L.add('    ' + toolCallLine(t, d.atNs, ascii));
-      for (const e of d.effectsByToolCall.get(t.id) ?? []) {
+      const effects = d.effectsByToolCall.get(t.id) ?? [];
+      for (const e of listedEffects(effects)) {
         L.add(`      ${ascii ? '->' : '→'} ${e.kind.replace('_', ' ')} ${e.label}  (${e.method}, ${Math.round(e.confidence * 100)}%)`);
       }
+      if (effects.length > EFFECTS_LISTED) L.add(`      ${ascii ? '...' : '…'} ${effects.length - EFFECTS_LISTED} more not listed (${effectCounts(effects)} in all)`);
     }
   }
+}
+
+/**
+ * Effects listed per tool call. One shell command can start hundreds of processes (a login shell sourcing pyenv):
+ * the text lists the few that say most — the surest links first (the process running the tool's own command and
+ * what it did outrank everything merely started in the call's window), then files, connections, processes, in link
+ * order — and counts the rest; --format json and the TUI's detail view keep every link.
+ */
+const EFFECTS_LISTED = 8;
+const EFFECT_RANK: Record<string, number> = { file_op: 0, net_conn: 1, process: 2 };
+
+function listedEffects(effects: readonly Effect[]): Effect[] {
+  if (effects.length <= EFFECTS_LISTED) return [...effects];
+  const rank = (e: Effect) => EFFECT_RANK[e.kind] ?? 3;
+  const order = effects.map((e, i) => ({ e, i })).sort((a, b) => b.e.confidence - a.e.confidence || rank(a.e) - rank(b.e) || a.i - b.i);
+  return order.slice(0, EFFECTS_LISTED).sort((a, b) => a.i - b.i).map((x) => x.e);
+}
+
+function effectCounts(effects: readonly Effect[]): string {
+  const n = new Map<string, number>();
+  for (const e of effects) n.set(e.kind, (n.get(e.kind) ?? 0) + 1);
+  const names: Record<string, [string, string]> = { process: ['process', 'processes'], file_op: ['file op', 'file ops'], net_conn: ['connection', 'connections'] };
+  return [...n].map(([k, c]) => {
+    const [one, many] = names[k] ?? [k.replace('_', ' '), k.replace('_', ' ') + 's'];
+    return plural(c, one, many);
+  }).join(', ');
 }
 
 /** One session's section of the --once text, as lines (the TUI's session view shows the same). */

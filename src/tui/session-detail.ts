@@ -4,12 +4,16 @@
  * Shared by the --once printer and the TUI's detail panes; loaded on data ticks and seeks, never per frame.
  */
 import type { ExecRow, FileChange, FileOpRow, LlmCallRow, NetConnRow, NetDestination, ProcessRow, SessionSummary, Store, ToolCallRow } from '../store';
+import { splitFailedExecs } from '../store/exec-search';
 import { formatArgv, processName } from './format';
 
 export interface ProcessNode {
   readonly proc: ProcessRow;
   readonly children: ProcessNode[];
+  /** Real failures (PATH-search misses are only counted: see store/exec-search.ts). */
   readonly failedExecs: ExecRow[];
+  /** Failed execs that were misses of a $PATH search the process then completed. */
+  readonly pathSearchMisses: number;
 }
 
 /** A network destination with its display form. */
@@ -56,10 +60,13 @@ export interface SessionDetail {
   sessionId: number | null;
   atNs: number;
   roots: ProcessNode[];
+  /** The processes in the tree and those of the listed file changes. */
   processById: Map<number, ProcessRow>;
   processCount: number;
   /** Processes not loaded because of limits.processes. */
   processesOmitted: number;
+  /** PATH-search misses of the processes loaded (counted, not listed). */
+  pathSearchMisses: number;
   fileChanges: FileChange[];
   /** True when more changes exist than limits.files. */
   moreFileChanges: boolean;
@@ -78,9 +85,9 @@ export interface SessionDetail {
 }
 
 /** Build a forest from processes (in start order): a process whose parent is not in the set is a root. */
-export function buildProcessForest(procs: readonly ProcessRow[], failed: readonly ExecRow[] = []): ProcessNode[] {
+export function buildProcessForest(procs: readonly ProcessRow[], failed: readonly ExecRow[] = [], misses?: ReadonlyMap<number, number>): ProcessNode[] {
   const nodes = new Map<number, ProcessNode>();
-  for (const p of procs) nodes.set(p.id, { proc: p, children: [], failedExecs: [] });
+  for (const p of procs) nodes.set(p.id, { proc: p, children: [], failedExecs: [], pathSearchMisses: misses?.get(p.id) ?? 0 });
   for (const e of failed) nodes.get(e.processId)?.failedExecs.push(e);
   const roots: ProcessNode[] = [];
   for (const p of procs) {
@@ -143,12 +150,17 @@ export function loadSessionDetail(
   // Failed execs of the processes shown (they hang under them), by process id: a handful of index lookups instead
   // of reading every failed exec of the recording (they are spread over the whole execs table).
   const failed = procs.length > 0 ? store.execs({ ...q, failedOnly: true, processIds: procs.map((p) => p.id) }) : [];
+  // Telling failures from PATH-search misses needs the successful execs, of the few processes that failed one.
+  const split = splitFailedExecs(failed.length > 0 ? store.execs({ ...q, processIds: [...new Set(failed.map((e) => e.processId))] }) : []);
   const processById = new Map(procs.map((p) => [p.id, p]));
-  const roots = buildProcessForest(procs, failed);
+  const roots = buildProcessForest(procs, split.failures, split.missesByProcess);
 
   const fileChanges = store.fileChanges({ ...q, limit: limits.files + 1 });
   const moreFileChanges = fileChanges.length > limits.files;
   if (moreFileChanges) fileChanges.length = limits.files;
+  // The process of each listed change, also when the tree's cut left it out (one lookup by id for those).
+  const unlisted = [...new Set(fileChanges.map((f) => f.processId).filter((id): id is number => id !== null && !processById.has(id)))];
+  if (unlisted.length > 0) for (const p of store.processes({ atNs, ids: unlisted })) processById.set(p.id, p);
   const netDests: NetDest[] = store.netDestinations({ ...q, limit: limits.net + 1 }).map((d) => ({ ...d, target: netTarget(d) }));
   const moreNetDests = netDests.length > limits.net;
   if (moreNetDests) netDests.length = limits.net;
@@ -216,6 +228,7 @@ export function loadSessionDetail(
     processById,
     processCount: summary ? summary.processes : procs.length,
     processesOmitted: Math.max(0, omitted),
+    pathSearchMisses: split.misses,
     fileChanges,
     moreFileChanges,
     fileChangeCounts,

@@ -104,6 +104,41 @@ describe.skipIf(!enabled)('record: process capture end to end', () => {
     expect(/^\s*[├└|`]/.test(lines[echoLine]) || indent(lines[echoLine]) > indent(lines[bashLine])).toBe(true);
   });
 
+  it('counts $PATH-search misses instead of listing them as failed execs; a command found nowhere stays a failure', () => {
+    // env(1) looks `true` up with execvp: two directories without it (two failed execve, ENOENT), then /usr/bin.
+    // `no-such-cmd-x` is found nowhere: every attempt fails, and that is a real failure.
+    const db = path.join(dir, 'search.db');
+    const miss1 = path.join(dir, 'empty1');
+    const miss2 = path.join(dir, 'empty2');
+    fs.mkdirSync(miss1);
+    fs.mkdirSync(miss2);
+    const script = `env PATH=${miss1}:${miss2}:/usr/bin:/bin true; env PATH=${miss1}:${miss2} no-such-cmd-x; exit 0`;
+    const r = agentsight(['record', '--db', db, '--', '/bin/sh', '-c', script]);
+    expect(r.code, r.stderr).toBe(0);
+    const failed = query<{ filename: string; ret: number }>(db, 'SELECT filename, ret FROM execs WHERE ret < 0 ORDER BY ts_ns, id');
+    // What the kernel saw, exactly (the table keeps every attempt).
+    expect(failed.map((f) => f.filename)).toEqual([`${miss1}/true`, `${miss2}/true`, `${miss1}/no-such-cmd-x`, `${miss2}/no-such-cmd-x`]);
+
+    const env = { ...process.env, NO_COLOR: '1', TZ: 'UTC' };
+    const once = agentsight(['top', '--db', db, '--once', '--width', '200'], { env });
+    expect(once.code, once.stderr).toBe(0);
+    expect(once.stdout).toContain('2 failed execs of $PATH searches not listed');
+    const failLines = once.stdout.split('\n').filter((l) => l.includes('exec failed'));
+    expect(failLines).toHaveLength(2);
+    expect(failLines.every((l) => l.includes('exec failed ENOENT: no-such-cmd-x'))).toBe(true);
+    const json = JSON.parse(agentsight(['top', '--db', db, '--once', '--format', 'json'], { env }).stdout) as {
+      sessions: Array<{ pathSearchMisses: number; processes: Array<{ failedExecs: unknown[]; pathSearchMisses: number }> }>;
+    };
+    const all = json.sessions.flatMap((s) => s.processes);
+    expect(json.sessions.reduce((n, s) => n + s.pathSearchMisses, 0)).toBe(2);
+    expect(all.reduce((n, p) => n + p.pathSearchMisses, 0)).toBe(2);
+    expect(all.reduce((n, p) => n + p.failedExecs.length, 0)).toBe(2);
+
+    const summary = JSON.parse(agentsight(['report', '--db', db, '--json'], { env }).stdout) as { processes: { failedExecs: Array<{ filename: string }>; pathSearchMisses: number } };
+    expect(summary.processes.pathSearchMisses).toBe(2);
+    expect(summary.processes.failedExecs.map((f) => f.filename)).toEqual([`${miss1}/no-such-cmd-x`, `${miss2}/no-such-cmd-x`]);
+  });
+
   it('finds all 2,000 processes of a shell loop with their parent, exec and exit (0 lost)', () => {
     const db = path.join(dir, 'loop.db');
     const r = agentsight(['record', '--db', db, '--', 'bash', '-c', 'for i in $(seq 2000); do /bin/true; done']);

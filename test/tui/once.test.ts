@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRecording, StoreError } from '../../src/store';
+import { createRecording, openRecording, StoreError } from '../../src/store';
 import { buildOnceReport } from '../../src/tui/once-report';
 import { renderOnceJson } from '../../src/tui/once-json';
 import { renderOnceText } from '../../src/tui/once-text';
 import { strWidth } from '../../src/tui/text-width';
 import { runTop } from '../../src/tui';
 import { buildShellRecording, MS, T0, tempDir } from './helpers';
-import { writeFixtureRecording } from '../report/fixture-recording';
+import { T0 as FIXTURE_T0, writeFixtureRecording } from '../report/fixture-recording';
 
 let dir: string;
 let plain: string;
@@ -75,6 +75,45 @@ describe('top --once text', () => {
       const json = JSON.parse(renderOnceJson(r)) as { sessions: Array<{ fileChangeCount: number; networkDestinationCount: number }> };
       expect(json.sessions.map((x) => x.fileChangeCount)).toEqual(r.sessions.map((d) => d.fileChangeTotal));
       expect(json.sessions.map((x) => x.networkDestinationCount)).toEqual(r.sessions.map((d) => d.netDestTotal));
+    } finally {
+      store.close();
+    }
+  });
+
+  it('lists the surest few effects of a tool call and counts the rest; JSON keeps them all', () => {
+    const file = path.join(dir, 'effects.db');
+    writeFixtureRecording(file);
+    // Tool call 1 ("npm test") also started 20 processes in its window (a login shell's start-up, say) and its
+    // own process wrote a file: the write (95%) must be listed before the window's processes (60%).
+    const st = createRecording(file, 'readwrite');
+    const S = 1_000_000_000;
+    for (let i = 0; i < 20; i++) {
+      st.putProcess({
+        id: 100 + i, pid: 5000 + i, ppid: 4002, parentId: 2, sessionId: 1, startNs: FIXTURE_T0 + 12 * S + (10 + i) * MS, kstartNs: 1, uid: 1000, comm: 'sh',
+        exe: '/bin/sh', argv: ['sh', '-c', `step ${i}`], argvClipped: false, cwd: '/', execNs: null, exitNs: FIXTURE_T0 + 13 * S, exitCode: 0, exitSignal: null,
+        coreDumped: false, seeded: false, peakRssKb: null,
+      });
+      st.addCausalLink({ id: 100 + i, toolCallId: 1, targetKind: 'process', targetId: 100 + i, method: 'lineage+window', confidence: 0.6 });
+    }
+    st.addCausalLink({ id: 200, toolCallId: 1, targetKind: 'file_op', targetId: 2, method: 'via-process', confidence: 0.95 });
+    st.flush();
+    st.finalize();
+    st.close();
+    const store = openRecording(file);
+    try {
+      const r = buildOnceReport(store);
+      const out = renderOnceText(r, { width: 160, utc: true });
+      const lines = out.split('\n');
+      const tool = lines.findIndex((l) => l.includes('Bash') && l.includes('npm test'));
+      const end = lines.findIndex((l, i) => i > tool && !l.startsWith('      '));
+      const effects = lines.slice(tool + 1, end);
+      expect(effects.filter((l) => l.includes('→')), out).toHaveLength(8);
+      expect(effects.some((l) => l.includes('file op write /home/dev/app/coverage/index.html  (via-process, 95%)'))).toBe(true);
+      expect(effects.some((l) => l.includes('process 4002 bash -c') && l.includes('95%'))).toBe(true);
+      expect(out).toContain('      … 14 more not listed (21 processes, 1 file op in all)');
+      const json = JSON.parse(renderOnceJson(r)) as { sessions: Array<{ llmCalls: Array<{ toolCalls: Array<{ id: number; effects: unknown[] }> }> }> };
+      const t1 = json.sessions.flatMap((x) => x.llmCalls).flatMap((c) => c.toolCalls).find((t) => t.id === 1)!;
+      expect(t1.effects).toHaveLength(22);
     } finally {
       store.close();
     }

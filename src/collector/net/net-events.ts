@@ -30,6 +30,9 @@ export interface DnsEvent {
   clipped: boolean;
 }
 
+/** Address families by number (linux/socket.h); others are stored as `af<N>`. netlink: glibc's getaddrinfo and ip(8). */
+const FAMILIES: Record<number, string> = { [AF_UNIX]: 'unix', [AF_INET]: 'inet', [AF_INET6]: 'inet6', 16: 'netlink', 17: 'packet', 40: 'vsock' };
+
 const KINDS: Record<number, NetEvent['kind']> = { 32: 'connect', 33: 'bind', 34: 'listen', 35: 'accept' };
 
 export function decodeNetEvent(bytes: Uint8Array, v: DataView, h: RecordHeader): NetEvent | DnsEvent | null {
@@ -48,7 +51,7 @@ export function decodeNetEvent(bytes: Uint8Array, v: DataView, h: RecordHeader):
   const raw = bytes.subarray(NET_ADDR_OFF, NET_ADDR_OFF + addrLen);
   const sockType = v.getUint16(f.sock_type[0], true);
   const protocol = v.getUint16(f.protocol[0], true);
-  const family = familyNum === AF_INET ? 'inet' : familyNum === AF_INET6 ? 'inet6' : familyNum === AF_UNIX ? 'unix' : `af${familyNum}`;
+  const family = FAMILIES[familyNum] ?? `af${familyNum}`;
   let addr = '';
   if (familyNum === AF_INET && addrLen >= 4) addr = ipv4(raw);
   else if (familyNum === AF_INET6 && addrLen >= 16) addr = ipv6(raw);

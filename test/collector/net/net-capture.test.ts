@@ -41,6 +41,9 @@ print(nb.connect_ex(('127.0.0.1', p4)))
 u = socket.socket(socket.AF_UNIX)
 u.connect(upath)
 talk(u, 64)
+nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+nl.bind((0, 0))
+nl.close()
 `;
 
 /** Echo half of what the client sent once it is done sending. */
@@ -115,6 +118,8 @@ describeBpf('network capture', ['process', 'net'], () => {
     expect(find('127.0.0.1', closed, -111)).toMatchObject({ family: 'inet', count: 1, bytesSent: 0 });
     expect(find('127.0.0.1', p4, -115)).toMatchObject({ family: 'inet', count: 1 });
     expect(find(upath, null, 0)).toMatchObject({ family: 'unix', proto: 'stream', count: 1, bytesSent: 64, bytesRecv: 32 });
+    // Other families are named (netlink: what getaddrinfo and ip(8) bind), not shown as a bare number.
+    expect(cap.store.netConns(ALL).filter((r) => r.op === 'bind' && r.family === 'netlink')).toHaveLength(1);
     if (dns) expect(v4?.host).toBe('api.example.test');
     else console.warn('port 53 busy: DNS naming not checked');
     // ::1 is named by /etc/hosts when the machine lists it there, else it keeps its address only

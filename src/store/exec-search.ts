@@ -1,0 +1,60 @@
+/**
+ * Which failed execs are failures, and which are misses of a $PATH search.
+ *
+ * execvp(3), env(1) and shells look a command up by trying execve in each $PATH directory in turn: every directory
+ * that lacks it is a failed execve (ENOENT, or EACCES / ENOTDIR), until one succeeds. strace shows them all, and so
+ * does the execs table (exact capture), but listed as failures they bury the real ones: a `#!/usr/bin/env bash`
+ * script on a long PATH makes ten of them per run. A failed exec is a miss when the same process later execs
+ * successfully with the same argv and a file of the same name in another place; everything else is a failure.
+ * Readers list failures and count misses, so nothing is hidden without being counted.
+ */
+import type { ExecRow } from './types';
+
+/** errno values an exec search skips past (glibc execvp: ENOENT, ENOTDIR, EACCES; the last one is kept only when no directory works). */
+const SEARCH_ERRNOS = new Set([-2 /* ENOENT */, -13 /* EACCES */, -20 /* ENOTDIR */]);
+
+export interface FailedExecSplit {
+  failures: ExecRow[];
+  /** Misses per process id. */
+  missesByProcess: Map<number, number>;
+  misses: number;
+}
+
+function baseName(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? p : p.slice(i + 1);
+}
+
+function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Split `execs` (failed and successful, any order) into real failures (in the input order) and search misses.
+ * Only successful execs of the same process are consulted, so pass every exec of the processes whose failures you list.
+ */
+export function splitFailedExecs(execs: readonly ExecRow[]): FailedExecSplit {
+  const successes = new Map<number, ExecRow[]>();
+  for (const e of execs) {
+    if (e.ret !== 0) continue;
+    let list = successes.get(e.processId);
+    if (!list) successes.set(e.processId, (list = []));
+    list.push(e);
+  }
+  const failures: ExecRow[] = [];
+  const missesByProcess = new Map<number, number>();
+  let misses = 0;
+  for (const e of execs) {
+    if (e.ret === 0) continue;
+    const name = baseName(e.filename);
+    const found = SEARCH_ERRNOS.has(e.ret) &&
+      (successes.get(e.processId) ?? []).some((s) => s.tsNs >= e.tsNs && s.filename !== e.filename && baseName(s.filename) === name && sameArgv(e.argv, s.argv));
+    if (found) {
+      missesByProcess.set(e.processId, (missesByProcess.get(e.processId) ?? 0) + 1);
+      misses++;
+    } else failures.push(e);
+  }
+  return { failures, missesByProcess, misses };
+}

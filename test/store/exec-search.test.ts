@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { splitFailedExecs } from '../../src/store/exec-search';
+import type { ExecRow } from '../../src/store';
+
+let id = 0;
+const ex = (processId: number, tsNs: number, filename: string, argv: string[], ret: number): ExecRow => ({ id: ++id, processId, tsNs, filename, argv, cwd: '/', ret });
+
+describe('failed execs: failures and $PATH-search misses', () => {
+  it('a miss is a failed exec the same process later completed with the same argv and file name elsewhere', () => {
+    const rows = [
+      ex(1, 10, '/a/bash', ['bash', 's.sh'], -2),
+      ex(1, 11, '/b/bash', ['bash', 's.sh'], -13),
+      ex(1, 12, '/usr/bin/bash', ['bash', 's.sh'], 0),
+      // a later search in the same process (the script execs another program through env)
+      ex(1, 20, '/a/tool', ['tool', '-x'], -20),
+      ex(1, 21, '/usr/bin/tool', ['tool', '-x'], 0),
+    ];
+    const s = splitFailedExecs(rows);
+    expect(s.failures).toEqual([]);
+    expect(s.misses).toBe(3);
+    expect(s.missesByProcess.get(1)).toBe(3);
+  });
+
+  it('failures stay failures: found nowhere, other errors, other argv, another process, or success before the failure', () => {
+    const rows = [
+      ex(1, 10, '/a/nope', ['nope'], -2), // never found
+      ex(2, 10, '/a/bash', ['bash'], -8), // ENOEXEC is not a search miss
+      ex(2, 11, '/usr/bin/bash', ['bash'], 0),
+      ex(3, 10, '/a/ls', ['ls', '-l'], -2), // different argv
+      ex(3, 11, '/bin/ls', ['ls'], 0),
+      ex(4, 10, '/a/cat', ['cat'], -2), // another process succeeded
+      ex(5, 11, '/bin/cat', ['cat'], 0),
+      ex(6, 12, '/a/rm', ['rm'], -2), // the success came before
+      ex(6, 11, '/bin/rm', ['rm'], 0),
+      ex(7, 10, '/x/run', ['run'], -2), // same path retried is not a search
+      ex(7, 11, '/x/run', ['run'], 0),
+    ];
+    const s = splitFailedExecs(rows);
+    expect(s.failures.map((f) => f.processId)).toEqual([1, 2, 3, 4, 6, 7]);
+    expect(s.misses).toBe(0);
+  });
+});
