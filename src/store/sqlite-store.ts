@@ -43,6 +43,7 @@ import type {
   TimeQuery,
 } from './store';
 import { RowWriter, type WriteVerb } from './row-writer';
+import { sqliteAddonPath } from './sqlite-addon';
 import { TABLES, decodeRow, rawRowDecoder, type TableName, type TableSpec } from './table-specs';
 import type {
   CausalLinkRow,
@@ -101,6 +102,11 @@ export class SqliteStore implements Store {
   private readonly inReadTx: (f: () => unknown) => unknown;
   /** False: answer every query from the rows, as a store without summaries does (see OpenOptions). */
   private readonly useSummaries: boolean;
+  /**
+   * Set while readSnapshot runs: the summary state read in it (undefined until first asked). A snapshot is one read
+   * transaction, so what it read once holds until it ends; writes happen in flush(), never inside a reader's fn.
+   */
+  private snapshot: { summaryAsOf: number | null | undefined } | null = null;
   private closed = false;
 
   private constructor(readonly path: string, db: Database.Database, readOnly: boolean, useSummaries: boolean) {
@@ -124,6 +130,7 @@ export class SqliteStore implements Store {
       db = new Database(path, {
         readonly: mode === 'readonly',
         fileMustExist: mode !== 'create',
+        nativeBinding: sqliteAddonPath(),
       });
     } catch (err) {
       throw wrap(err, path);
@@ -164,11 +171,12 @@ export class SqliteStore implements Store {
     // Readers touch most pages of the big indexes on a seek. Through the default 2 MiB page cache every query
     // re-read them with pread; mapped, a fresh `top --once` on the 1M-event fixture spent half the time in sys.
     if (this.readOnly) this.db.pragma(`mmap_size = ${READER_MMAP_BYTES}`);
-    for (const t of Object.keys(TABLES) as TableName[]) {
-      if (t === 'resource_samples') continue;
-      const max = this.db.prepare(`SELECT MAX(id) AS m FROM ${t}`).get() as { m: number | null };
-      this.ids.set(t as IdTable, (max.m ?? 0) + 1);
-    }
+    // Next ids are a writer's concern: a reader would pay 13 prepares and queries at every open for nothing.
+    if (!this.readOnly) for (const t of Object.keys(TABLES) as TableName[]) if (t !== 'resource_samples') this.ids.set(t as IdTable, this.maxId(t as IdTable) + 1);
+  }
+
+  private maxId(table: IdTable): number {
+    return (this.db.prepare(`SELECT MAX(id) AS m FROM ${table}`).get() as { m: number | null }).m ?? 0;
   }
 
   private tableCount(): number {
@@ -211,7 +219,7 @@ export class SqliteStore implements Store {
   }
 
   nextId(table: IdTable): number {
-    const id = this.ids.get(table) ?? 1;
+    const id = this.ids.get(table) ?? (this.readOnly ? this.maxId(table) + 1 : 1);
     this.ids.set(table, id + 1);
     return id;
   }
@@ -439,7 +447,10 @@ export class SqliteStore implements Store {
     if (q.processIds !== undefined) { where.push('e.process_id IN (SELECT value FROM json_each(?))'); params.push(JSON.stringify(q.processIds)); }
     if (q.failedOnly) where.push('e.ret < 0');
     if (q.sessionId !== undefined) { where.push('p.session_id = ?'); params.push(q.sessionId); }
-    return this.all<ExecRow>('execs', `SELECT e.* FROM execs e JOIN processes p ON p.id = e.process_id WHERE ${where.join(' AND ')} ORDER BY e.ts_ns, e.id ${limit(q)}`, params);
+    // With a process id list, CROSS JOIN keeps execs the outer loop: one execs_process lookup per listed process.
+    // Left to choose, SQLite walks every process of the session first (~1,000 on the fixture; 3x slower per query).
+    const join = q.processIds !== undefined ? 'CROSS JOIN' : 'JOIN';
+    return this.all<ExecRow>('execs', `SELECT e.* FROM execs e ${join} processes p ON p.id = e.process_id WHERE ${where.join(' AND ')} ORDER BY e.ts_ns, e.id ${limit(q)}`, params);
   }
 
   fileOps(q: TimeQuery & { processId?: number; changesOnly?: boolean; ids?: readonly number[] } = {}): FileOpRow[] {
@@ -634,7 +645,13 @@ export class SqliteStore implements Store {
   }
 
   readSnapshot<T>(fn: () => T): T {
-    return this.inReadTx(fn) as T;
+    if (this.snapshot !== null) return fn();
+    this.snapshot = { summaryAsOf: undefined };
+    try {
+      return this.inReadTx(fn) as T;
+    } finally {
+      this.snapshot = null;
+    }
   }
 
   netDestinationCount(q: TimeQuery = {}): number {
@@ -656,12 +673,18 @@ export class SqliteStore implements Store {
    */
   private fromSummaryOrRows<T>(at: number, fromSummary: () => T, fromRows: () => T, beforeEnd?: () => T): T {
     if (!this.hasSummaryTables || !this.useSummaries) return fromRows();
-    return this.inReadTx(() => {
-      const state = this.stmt('SELECT as_of_ns FROM summary_state WHERE id = 1').get() as { as_of_ns: number } | undefined;
-      if (state === undefined) return fromRows();
-      if (state.as_of_ns <= at) return fromSummary();
-      return beforeEnd ? beforeEnd() : fromRows();
-    }) as T;
+    const answer = (asOf: number | null): T => (asOf === null ? fromRows() : asOf <= at ? fromSummary() : beforeEnd ? beforeEnd() : fromRows());
+    // Inside readSnapshot the state cannot change until it ends: read it once, not once per query (--once asks ~150
+    // times, each a SAVEPOINT, a SELECT and a RELEASE).
+    const snap = this.snapshot;
+    if (snap !== null) return answer(snap.summaryAsOf === undefined ? (snap.summaryAsOf = this.summaryAsOf()) : snap.summaryAsOf);
+    return this.inReadTx(() => answer(this.summaryAsOf())) as T;
+  }
+
+  /** as_of_ns of the summaries, or null when there are none. */
+  private summaryAsOf(): number | null {
+    const state = this.stmt('SELECT as_of_ns FROM summary_state WHERE id = 1').get() as { as_of_ns: number } | undefined;
+    return state === undefined ? null : state.as_of_ns;
   }
 
   private clearSummaries(): void {

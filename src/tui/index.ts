@@ -5,7 +5,7 @@
 import { openRecording, type Store } from '../store';
 import { buildOnceReport, recordingSpan } from './once-report';
 import { renderOnceJson } from './once-json';
-import { renderOnceText } from './once-text';
+import { encodeLines, renderOnceLines } from './once-text';
 import { parseTimeSpec, TimeSpecError } from './time-spec';
 import type { TopOptions } from './types';
 
@@ -63,7 +63,7 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
       // One read transaction for the whole report: every pane shows the same commit of a recording still being
       // written, and SQLite takes its file lock once instead of once per query (~1,400 queries on a big recording).
       const report = store.readSnapshot(() => buildOnceReport(store, atNs, undefined, info));
-      const text = opts.format === 'json' ? renderOnceJson(report) : renderOnceText(report, { width, ascii: opts.ascii, utc: opts.utc });
+      const text = opts.format === 'json' ? renderOnceJson(report) : encodeLines(renderOnceLines(report, { width, ascii: opts.ascii, utc: opts.utc }));
       await writeOut(text);
       return 0;
     }
@@ -75,7 +75,7 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
   }
 }
 
-function writeOut(text: string): Promise<void> {
+function writeOut(text: string | Buffer): Promise<void> {
   return new Promise((resolve) => {
     process.stdout.write(text, (err) => {
       // A closed pipe (`top --once | head`) is the reader's choice, not an error of ours.

@@ -181,6 +181,34 @@ describe('end-of-recording summaries', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('hold for a whole read snapshot (read once per snapshot), and the next snapshot sees a commit made meanwhile', () => {
+    const dir = tempDir('agentsight-sum-');
+    const file = path.join(dir, 'r.db');
+    writeFixtureRecording(file);
+    const proc = compare(file).sessions[0];
+    // Opened to write, the recording is in WAL mode: a reader keeps its snapshot while the writer commits.
+    const w = createRecording(file, 'readwrite');
+    const r = openRecording(file);
+    const late = () => r.fileChanges({ sessionId: proc.id }).some((f) => f.path === '/home/dev/app/late.txt');
+    r.readSnapshot(() => {
+      expect(late()).toBe(false);
+      w.putFileOp({
+        id: w.nextId('file_ops'), processId: proc.rootProcessId ?? 1, sessionId: proc.id, op: 'unlink', path: '/home/dev/app/late.txt', path2: null,
+        flags: null, result: 0, count: 1, bytes: 0, firstNs: proc.startNs + 1e6, lastNs: proc.startNs + 1e6, pathClipped: false,
+      });
+      w.flush();
+      expect(asOf(file)).toBeNull();
+      // Still the recording as it was when the snapshot began: the summaries, read from the snapshot.
+      expect(late()).toBe(false);
+      expect(r.session(proc.id)!.filesChanged).toBe(proc.filesChanged);
+    });
+    expect(late()).toBe(true);
+    expect(r.session(proc.id)!.filesChanged).toBe(proc.filesChanged + 1);
+    r.close();
+    w.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a v2 recording (no summary tables) opens read-only and answers from the rows', () => {
     const dir = tempDir('agentsight-sum-');
     const file = path.join(dir, 'r.db');

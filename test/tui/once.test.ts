@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecording, openRecording, StoreError } from '../../src/store';
 import { buildOnceReport } from '../../src/tui/once-report';
 import { renderOnceJson } from '../../src/tui/once-json';
-import { renderOnceText } from '../../src/tui/once-text';
+import { encodeLines, renderOnceText } from '../../src/tui/once-text';
 import { strWidth } from '../../src/tui/text-width';
 import { runTop } from '../../src/tui';
 import { buildShellRecording, MS, T0, tempDir } from './helpers';
@@ -161,6 +161,39 @@ describe('top --once text', () => {
 });
 
 describe('runTop', () => {
+  it('writes exactly the text renderOnceText returns', async () => {
+    for (const [file, ascii] of [[plain, false], [withSession, false], [withSession, true]] as const) {
+      const chunks: Buffer[] = [];
+      const orig = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((s: string | Uint8Array, cb?: (err?: Error) => void) => {
+        chunks.push(Buffer.from(s));
+        cb?.();
+        return true;
+      }) as typeof process.stdout.write;
+      try {
+        expect(await runTop({ db: file, once: true, width: 100, ascii, utc: true })).toBe(0);
+      } finally {
+        process.stdout.write = orig;
+      }
+      expect(Buffer.concat(chunks).equals(Buffer.from(text(file, 100, undefined, ascii)))).toBe(true);
+    }
+  });
+
+  it('encodes lines as their joined string would be encoded, for any text', () => {
+    const cases = [
+      [],
+      [''],
+      ['plain ascii', '', 'two  spaces'],
+      ['é ü ß · …', '├─ └─ │  ═══', '中文 全角', 'emoji 🙂👍🏽 👨‍👩‍👧'],
+      ['lone high \ud800', '\udc00 lone low', 'split \ud83d', '\ude42 pair across lines'],
+      ['x'.repeat(10_000) + '→'.repeat(5000)],
+    ];
+    for (const lines of cases) {
+      const expected = Buffer.from(lines.map((l) => l + '\n').join(''));
+      expect(encodeLines(lines).equals(expected)).toBe(true);
+    }
+  });
+
   it('lets StoreError propagate for a missing recording', async () => {
     await expect(runTop({ db: path.join(dir, 'missing.db'), once: true })).rejects.toBeInstanceOf(StoreError);
   });
