@@ -1,5 +1,6 @@
 /**
- * File-capture overhead: wall time of a file-heavy workload (unpack a 20,000-file tree with tar, then delete it)
+ * File-capture overhead: wall time of two file-heavy workloads — unpack a 20,000-file tree with tar and delete it
+ * (the worst case: nothing but file syscalls), and `npm ci --offline` of a local fixture (what an agent runs) —
  * untraced, traced by agentsight (the real capture + collector, as `record` runs it), and under
  * `strace -f -e trace=file,network` (the reference users know). Rounds interleave the three modes so machine
  * noise hits them alike; medians are reported. Also: stored file_ops rows per 100k opens, for the tar workload
@@ -14,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CaptureRunner } from '../collector/capture-runner';
 import { createRecording } from '../store';
+import { npmCiFixture } from './npm-ci-fixture';
 
 export interface BenchResult {
   name: string;
@@ -206,6 +208,92 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** One workload of the bench: how to run it, and what to do before and after each run (outside the timing). */
+interface Workload {
+  /** result name prefix, e.g. `files.` */
+  prefix: string;
+  what: string;
+  /** called before every run: the command to run (fresh per-run state goes here) */
+  prepare: () => [string, string[]];
+  /** called after every run */
+  cleanup?: () => void;
+}
+
+/**
+ * Interleaved rounds of one workload — untraced, traced by agentsight, under strace — and the medians. Returns the
+ * figures and the last traced run (for the row counts).
+ */
+async function measure(dir: string, w: Workload, hasStrace: boolean): Promise<{ results: BenchResult[]; last: TracedRun }> {
+  const once = async <T>(fn: (file: string, args: string[]) => Promise<T>): Promise<T> => {
+    const [file, args] = w.prepare();
+    try {
+      return await fn(file, args);
+    } finally {
+      w.cleanup?.();
+    }
+  };
+  await once((f, a) => run(f, a)); // warm the page cache
+  const baseRuns: Timing[] = [];
+  const withCapture: TracedRun[] = [];
+  const straceRuns: Timing[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    baseRuns.push(await once((f, a) => run(f, a)));
+    withCapture.push(await once((f, a) => traced(dir, f, a)));
+    if (hasStrace) straceRuns.push(await once((f, a) => run('strace', ['-f', '-e', 'trace=file,network', '-o', '/dev/null', f, ...a])));
+  }
+  const P = w.prefix;
+  const base = baseRuns.map((r) => r.ms);
+  const withStrace = straceRuns.map((r) => r.ms);
+  const b = median(base);
+  const t = median(withCapture.map((r) => r.ms));
+  const last = withCapture[withCapture.length - 1];
+  const lost = withCapture.reduce((a, r) => a + r.lost, 0);
+  const results: BenchResult[] = [
+    { name: `${P}untraced_ms`, value: round(b), unit: 'ms', detail: `${w.what}, the workload's own wall time (wrapper shell), median of ${ROUNDS}: ${base.map(round).join(', ')}` },
+    { name: `${P}traced_ms`, value: round(t), unit: 'ms', detail: `same under agentsight capture, median of ${ROUNDS}: ${withCapture.map((r) => round(r.ms)).join(', ')}; ${last.records} records per run, ${lost} lost in all runs` },
+    { name: `${P}traced_noticed_ms`, value: round(median(withCapture.map((r) => r.noticedMs))), unit: 'ms', detail: `spawn until the recording process handled the workload's exit (its JS thread is the collector's), median: ${withCapture.map((r) => round(r.noticedMs)).join(', ')}; untraced: ${round(median(baseRuns.map((r) => r.noticedMs)))} ms` },
+    { name: `${P}drain_ms`, value: round(median(withCapture.map((r) => r.drainMs))), unit: 'ms', detail: `after the workload exits, until everything it did is committed (the collector yields while it runs), median: ${withCapture.map((r) => round(r.drainMs)).join(', ')}; backlog catch-ups at normal priority: ${withCapture.map((r) => r.catchups).join(', ')}` },
+    { name: `${P}traced_ratio`, value: round(t / b, 3), unit: 'x', detail: `agentsight traced / untraced wall time (goal ≤ 1.03); per-round ratios: ${withCapture.map((r, i) => round(r.ms / base[i], 3)).join(', ')}` },
+  ];
+  if (baseRuns.every((r) => r.cpuMs !== null)) {
+    const bc = median(baseRuns.map((r) => r.cpuMs!));
+    const tc = median(withCapture.map((r) => r.cpuMs!));
+    const self = median(withCapture.map((r) => r.selfCpuMs));
+    const selfAll = median(withCapture.map((r) => r.selfCpuDrainedMs));
+    results.push(
+      { name: `${P}untraced_cpu_ms`, value: round(bc), unit: 'ms', detail: `user+sys CPU of the workload, median of ${ROUNDS}: ${baseRuns.map((r) => round(r.cpuMs!)).join(', ')}` },
+      { name: `${P}traced_cpu_ratio`, value: round(tc / bc, 3), unit: 'x', detail: `workload CPU traced / untraced (BPF time is charged to the workload): ${round(tc)} / ${round(bc)} ms` },
+      { name: `${P}collector_cpu_ms`, value: round(self), unit: 'ms', detail: `agentsight's own CPU (collector, poll thread, SQLite) while the workload ran, median` },
+      { name: `${P}collector_cpu_drained_ms`, value: round(selfAll), unit: 'ms', detail: `agentsight's own CPU until every record was decoded and committed, median; total CPU cost ${round(((tc - bc + selfAll) / bc) * 100)}% of the workload's` },
+    );
+    if (straceRuns.every((r) => r.cpuMs !== null)) {
+      const sc = median(straceRuns.map((r) => r.cpuMs!));
+      results.push({ name: `${P}strace_cpu_ratio`, value: round(sc / bc, 3), unit: 'x', detail: `workload + strace CPU / untraced workload CPU (a tracer's rusage includes its tracees): ${round(sc)} / ${round(bc)} ms` });
+    }
+  }
+  const bpf = withCapture.filter((r) => r.bpfNs !== null);
+  if (bpf.length > 0) {
+    const perRun = median(bpf.map((r) => r.bpfNs! / 1e6));
+    results.push({
+      name: `${P}bpf_ms_per_run`,
+      value: round(perRun),
+      unit: 'ms',
+      detail: `time inside agentsight's BPF programs per traced run (kernel accounting; noise-free): ${round((perRun / b) * 100)}% of the untraced wall time, ${round((perRun * 1e6) / Math.max(1, last.records) / 1000, 2)} µs per record; per run: ${bpf.map((r) => round(r.bpfNs! / 1e6)).join(', ')}`,
+    });
+  }
+  if (hasStrace) {
+    const s = median(withStrace);
+    results.push(
+      { name: `${P}strace_ms`, value: round(s), unit: 'ms', detail: `strace -f -e trace=file,network -o /dev/null, median of ${ROUNDS}: ${withStrace.map(round).join(', ')}` },
+      { name: `${P}strace_ratio`, value: round(s / b, 3), unit: 'x', detail: 'strace / untraced wall time, same workload' },
+    );
+  }
+  return { results, last };
+}
+
+/** the bench's groups: `tar` (the worst case: nothing but file syscalls), `npm` (an install, as agents run) */
+const WORKLOADS = (process.env['AGENTSIGHT_FILES_WORKLOADS'] ?? 'tar,npm').split(',');
+
 export async function runFilesBench(): Promise<BenchResult[]> {
   if (process.getuid?.() !== 0) throw new Error('files bench needs root (BPF)');
   const hasStrace = spawnSync('strace', ['-V']).status === 0;
@@ -215,71 +303,22 @@ export async function runFilesBench(): Promise<BenchResult[]> {
   const outRoot = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/agentsight-files-bench-') : dir;
   const statsWere = setBpfStats(true);
   try {
-    const tar = makeTree(dir);
-    const out = path.join(outRoot, 'out');
-    const [file, args] = workloadArgs(tar, out);
-    await run(file, args); // warm the page cache
-    const baseRuns: Timing[] = [];
-    const withCapture: TracedRun[] = [];
-    const straceRuns: Timing[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      baseRuns.push(await run(file, args));
-      withCapture.push(await traced(dir, file, args));
-      if (hasStrace) straceRuns.push(await run('strace', ['-f', '-e', 'trace=file,network', '-o', '/dev/null', file, ...args]));
-    }
-    const base = baseRuns.map((r) => r.ms);
-    const withStrace = straceRuns.map((r) => r.ms);
-    const b = median(base);
-    const t = median(withCapture.map((r) => r.ms));
-    const last = withCapture[withCapture.length - 1];
-    const lost = withCapture.reduce((a, r) => a + r.lost, 0);
-    const results: BenchResult[] = [
-      { name: 'files.untraced_ms', value: round(b), unit: 'ms', detail: `tar -x + rm -rf of ${FILES} files, the workload's own wall time (wrapper shell), median of ${ROUNDS}: ${base.map(round).join(', ')}` },
-      { name: 'files.traced_ms', value: round(t), unit: 'ms', detail: `same under agentsight capture, median of ${ROUNDS}: ${withCapture.map((r) => round(r.ms)).join(', ')}; ${last.records} records per run, ${lost} lost in all runs` },
-      { name: 'files.traced_noticed_ms', value: round(median(withCapture.map((r) => r.noticedMs))), unit: 'ms', detail: `spawn until the recording process handled the workload's exit (its JS thread is the collector's), median: ${withCapture.map((r) => round(r.noticedMs)).join(', ')}; untraced: ${round(median(baseRuns.map((r) => r.noticedMs)))} ms` },
-      { name: 'files.drain_ms', value: round(median(withCapture.map((r) => r.drainMs))), unit: 'ms', detail: `after the workload exits, until everything it did is committed (the collector yields while it runs), median: ${withCapture.map((r) => round(r.drainMs)).join(', ')}; backlog catch-ups at normal priority: ${withCapture.map((r) => r.catchups).join(', ')}` },
-      { name: 'files.traced_ratio', value: round(t / b, 3), unit: 'x', detail: `agentsight traced / untraced wall time (goal ≤ 1.03)` },
-    ];
-    if (baseRuns.every((r) => r.cpuMs !== null)) {
-      const bc = median(baseRuns.map((r) => r.cpuMs!));
-      const tc = median(withCapture.map((r) => r.cpuMs!));
-      const self = median(withCapture.map((r) => r.selfCpuMs));
-      const selfAll = median(withCapture.map((r) => r.selfCpuDrainedMs));
-      results.push(
-        { name: 'files.untraced_cpu_ms', value: round(bc), unit: 'ms', detail: `user+sys CPU of the workload, median of ${ROUNDS}: ${baseRuns.map((r) => round(r.cpuMs!)).join(', ')}` },
-        { name: 'files.traced_cpu_ratio', value: round(tc / bc, 3), unit: 'x', detail: `workload CPU traced / untraced (BPF time is charged to the workload): ${round(tc)} / ${round(bc)} ms` },
-        { name: 'files.collector_cpu_ms', value: round(self), unit: 'ms', detail: `agentsight's own CPU (collector, poll thread, SQLite) while the workload ran, median` },
-        { name: 'files.collector_cpu_drained_ms', value: round(selfAll), unit: 'ms', detail: `agentsight's own CPU until every record was decoded and committed, median; total CPU cost ${round(((tc - bc + selfAll) / bc) * 100)}% of the workload's` },
-      );
-      if (straceRuns.every((r) => r.cpuMs !== null)) {
-        const sc = median(straceRuns.map((r) => r.cpuMs!));
-        results.push({ name: 'files.strace_cpu_ratio', value: round(sc / bc, 3), unit: 'x', detail: `workload + strace CPU / untraced workload CPU (a tracer's rusage includes its tracees): ${round(sc)} / ${round(bc)} ms` });
-      }
-    }
-    const bpf = withCapture.filter((r) => r.bpfNs !== null);
-    if (bpf.length > 0) {
-      const perRun = median(bpf.map((r) => r.bpfNs! / 1e6));
+    const results: BenchResult[] = [];
+    if (WORKLOADS.includes('tar')) {
+      const tar = makeTree(dir);
+      const out = path.join(outRoot, 'out');
+      const { results: r, last } = await measure(dir, { prefix: 'files.', what: `tar -x + rm -rf of ${FILES} files`, prepare: () => workloadArgs(tar, out) }, hasStrace);
+      results.push(...r);
       results.push({
-        name: 'files.bpf_ms_per_run',
-        value: round(perRun),
-        unit: 'ms',
-        detail: `time inside agentsight's BPF programs per traced run (kernel accounting; noise-free): ${round((perRun / b) * 100)}% of the untraced wall time, ${round((perRun * 1e6) / Math.max(1, last.records) / 1000, 2)} µs per record`,
+        name: 'files.rows_per_100k_opens.distinct',
+        value: Math.round((last.rows / Math.max(1, last.opens)) * 1e5),
+        unit: 'rows',
+        detail: `tar workload: ${last.rows} file_ops rows for ${last.opens} opens (every path distinct; each create/write/unlink is its own row)`,
       });
     }
-    if (hasStrace) {
-      const s = median(withStrace);
-      results.push(
-        { name: 'files.strace_ms', value: round(s), unit: 'ms', detail: `strace -f -e trace=file,network -o /dev/null, median of ${ROUNDS}: ${withStrace.map(round).join(', ')}` },
-        { name: 'files.strace_ratio', value: round(s / b, 3), unit: 'x', detail: 'strace / untraced wall time, same workload' },
-      );
-    }
-    results.push({
-      name: 'files.rows_per_100k_opens.distinct',
-      value: Math.round((last.rows / Math.max(1, last.opens)) * 1e5),
-      unit: 'rows',
-      detail: `tar workload: ${last.rows} file_ops rows for ${last.opens} opens (every path distinct; each create/write/unlink is its own row)`,
-    });
-    const hot = `
+    if (WORKLOADS.includes('npm')) results.push(...(await npmCi(dir, outRoot, hasStrace)));
+    if (WORKLOADS.includes('tar')) {
+      const hot = `
 import os, sys
 d = sys.argv[1]
 os.makedirs(d, exist_ok=True)
@@ -288,19 +327,65 @@ for p in paths: open(p, 'w').close()
 for i in range(${HOT_OPENS}):
     os.close(os.open(paths[i % ${HOT_PATHS}], os.O_RDONLY))
 `;
-    const h = await traced(dir, PYTHON, ['-c', hot, path.join(dir, 'hot')]);
-    results.push({
-      name: 'files.rows_per_100k_opens.hot',
-      value: Math.round((h.rows / Math.max(1, h.opens)) * 1e5),
-      unit: 'rows',
-      detail: `${HOT_OPENS} opens of ${HOT_PATHS} paths (+ interpreter start-up): ${h.rows} rows for ${h.opens} opens, ${h.lost} lost`,
-    });
+      const h = await traced(dir, PYTHON, ['-c', hot, path.join(dir, 'hot')]);
+      results.push({
+        name: 'files.rows_per_100k_opens.hot',
+        value: Math.round((h.rows / Math.max(1, h.opens)) * 1e5),
+        unit: 'rows',
+        detail: `${HOT_OPENS} opens of ${HOT_PATHS} paths (+ interpreter start-up): ${h.rows} rows for ${h.opens} opens, ${h.lost} lost`,
+      });
+    }
     return results;
   } finally {
     if (!statsWere) setBpfStats(false);
     fs.rmSync(dir, { recursive: true, force: true });
     if (outRoot !== dir) fs.rmSync(outRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * `npm ci --offline` of the local fixture (src/bench/npm-ci-fixture.ts), in tmpfs: what an agent runs. Every run starts
+ * with no node_modules and a fresh empty npm cache, so every round does the same work (unpack and write every file,
+ * fill the cache) — the removal of the previous run's node_modules is outside the timing.
+ */
+async function npmCi(dir: string, outRoot: string, hasStrace: boolean): Promise<BenchResult[]> {
+  const fixture = npmCiFixture();
+  const project = path.join(outRoot, 'npm-ci');
+  fs.cpSync(fixture.project, project, { recursive: true });
+  let cache = '';
+  const { results, last } = await measure(
+    dir,
+    {
+      prefix: 'files.npm_ci.',
+      what: `npm ci --offline of ${fixture.packages} local packages (${fixture.files} files)`,
+      prepare: () => {
+        fs.rmSync(path.join(project, 'node_modules'), { recursive: true, force: true });
+        cache = fs.mkdtempSync(path.join(outRoot, 'npm-cache-'));
+        return ['npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error', '--cache', cache, '--prefix', project]];
+      },
+      cleanup: () => {
+        const installed = countFiles(path.join(project, 'node_modules'));
+        fs.rmSync(cache, { recursive: true, force: true });
+        // a run that installed less than the fixture did not do the work being measured
+        if (installed < fixture.files) throw new Error(`npm ci installed ${installed} of ${fixture.files} files`);
+      },
+    },
+    hasStrace,
+  );
+  results.push({
+    name: 'files.npm_ci.rows_per_100k_opens',
+    value: Math.round((last.rows / Math.max(1, last.opens)) * 1e5),
+    unit: 'rows',
+    detail: `npm ci: ${last.rows} file_ops rows for ${last.opens} opens`,
+  });
+  return results;
+}
+
+function countFiles(dir: string): number {
+  let n = 0;
+  if (!fs.existsSync(dir)) return 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n++;
+  return n;
 }
 
 function round(x: number, digits = 1): number {
