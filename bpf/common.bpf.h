@@ -93,6 +93,15 @@ static __always_inline void fill_header(struct event_header *h, __u16 type, __u3
 	h->tid = (__u32)id;
 }
 
+/*
+ * A kernel pointer held as a number (read with a helper, or kept in a map value) typed again for direct loads:
+ * bpf_rdonly_cast costs nothing (the verifier turns it into a register move) and loads through the result are
+ * fault-tolerant (a bad address reads as 0), so a field costs one instruction instead of a bpf_probe_read_kernel
+ * call. Read-only: such a pointer cannot be passed to helpers that want a trusted one.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define as_btf(v, type) ((type *)bpf_rdonly_cast((void *)(v), bpf_core_type_id_kernel(type)))
+
 /* Mask helper: clang may reuse an unclamped register after a bounds check (FIELD-NOTES); this pins the mask. */
 #define BARRIER_MASK(v, mask) asm volatile("%0 &= " #mask : "+r"(v))
 

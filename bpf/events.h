@@ -43,7 +43,7 @@ enum stat_index {
 	STAT_TLS_MISSED_ENTRY = 6, /* return probe without its entry */
 	STAT_TLS_RB_FULL = 7,     /* TLS record dropped: TLS ring full */
 	STAT_FILE_AGG_FULL = 8,   /* file aggregation map full: event emitted unaggregated */
-	STAT_FILE_MISSED_ENTRY = 9, /* file syscall exit without its sys_enter (traced mid-syscall, or pending map full) */
+	STAT_FILE_MISSED_ENTRY = 9, /* no longer counted: file exits read their arguments from the saved registers */
 	STAT_NET_MISSED_ENTRY = 10, /* network syscall exit without its sys_enter */
 	STAT_DNS_CLIPPED = 11,    /* DNS answer longer than the copy limit: parsed from its first bytes */
 	STAT_MAX = 16,

@@ -2,8 +2,10 @@
 /*
  * File activity of traced processes from the syscall tracepoints (kprobes and fentry do not attach here).
  *
- * Paths: sys_enter remembers the arguments per thread; sys_exit, once the kernel has done the work, builds the
- * record. A successful open is resolved exactly: the dentry walk of the new fd's file gives the kernel's own
+ * Paths: sys_exit, once the kernel has done the work, builds the record. Only exits are traced: a syscall's
+ * arguments are still in the task's saved user registers at its exit (the kernel reads them from there and never
+ * writes them back), so no sys_enter program has to keep them — which saved the entry program (~0.25 µs) and the
+ * per-syscall entry tracepoint on every traced file syscall, and a task-storage lookup at every exit. A successful open is resolved exactly: the dentry walk of the new fd's file gives the kernel's own
  * absolute path (symlinks and `..` already resolved). Every other path goes out as the user's string plus, when it
  * is relative, the absolute path of its directory (the dirfd's file, or the cwd for AT_FDCWD) walked the same way;
  * the collector joins the two and folds `.`/`..` lexically. Doing the walk at exit matters for rename/unlink: the
@@ -44,7 +46,7 @@ struct {
 	__type(value, struct file_scratch);
 } file_scratch_map SEC(".maps");
 
-/* What sys_enter saw, by thread, for sys_exit to use. */
+/* What a file syscall was asked to do, read from its saved registers at exit. */
 struct pending_file_op {
 	__u64 ptr1;  /* user pointer: path (or open_how for openat2 in ptr2) */
 	__u64 ptr2;  /* user pointer: second path */
@@ -61,30 +63,10 @@ struct pending_file_op {
 #define PK_OPENAT2 2  /* ptr2 is a struct open_how */
 #define PK_SYMLINK 3  /* ptr1 is the target (kept raw), ptr2 relative to dirfd2 is the link created */
 
-/*
- * What sys_enter saw, per thread, for sys_exit: task-local storage rather than a hash keyed by tid. The hash cost an
- * update at every entry and a lookup plus delete at every exit (~0.3 µs of the ~1.4 µs a record cost); task storage
- * is a pointer from the task itself, and an untraced task has none, so its exits stay a NULL check.
- */
-struct file_task_state {
-	struct pending_file_op op;
-	__s32 write_fd; /* fd of a write in flight */
-	__u8 op_valid;
-	__u8 write_valid;
-	__u16 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct file_task_state);
-} file_task SEC(".maps");
-
-static __always_inline struct file_task_state *task_state(int create)
+/* The current syscall's saved user registers: its arguments, unchanged at exit (PT_REGS_PARMn_SYSCALL reads them). */
+static __always_inline struct pt_regs *syscall_regs(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	return bpf_task_storage_get(&file_task, task, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 /* struct file pointers the collector has a path for → their inode (a reused pointer has another inode) */
@@ -121,38 +103,21 @@ static __always_inline int current_traced(void)
 	return tgid != cfg.self_tgid && is_traced(tgid);
 }
 
+/* The open file of fd in task (a BTF-typed pointer for direct loads), or NULL. */
 static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 {
 	if (fd < 0)
 		return NULL;
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
+	struct fdtable *fdt = task->files->fdt;
+	if ((unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	struct file **arr = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
+	/* a variable index into a BTF-typed array is not a direct load the verifier allows: one helper call */
+	struct file **arr = fdt->fd;
+	__u64 f = 0;
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
-	return f;
-}
-
-static __always_inline int remember(__u32 op, __u32 kind, int dirfd, const void *p1, int dirfd2, const void *p2,
-				    __u32 flags, __u32 mode)
-{
-	if (!current_traced())
-		return 0;
-	struct file_task_state *t = task_state(1);
-	if (!t)
-		return 0; /* no memory for the state: the exit counts the record as a missed entry */
-	t->op.ptr1 = (__u64)p1;
-	t->op.ptr2 = (__u64)p2;
-	t->op.dirfd = dirfd;
-	t->op.dirfd2 = dirfd2;
-	t->op.op = op;
-	t->op.flags = flags;
-	t->op.mode = mode;
-	t->op.kind = kind;
-	t->op_valid = 1;
-	return 0;
+	if (!f)
+		return NULL;
+	return as_btf(f, struct file);
 }
 
 /* Append the absolute path of dirfd's file (or the cwd) at payload[*off]; returns its length. */
@@ -161,13 +126,12 @@ static __always_inline __u32 append_dir(struct file_scratch *s, __u32 *off, stru
 {
 	struct path_walk *w;
 	if (dirfd == AT_FDCWD) {
-		struct fs_struct *fs = BPF_CORE_READ(task, fs);
-		w = walk_path(__builtin_preserve_access_index(&fs->pwd));
+		w = walk_path(&task->fs->pwd);
 	} else {
 		struct file *f = fd_file(task, dirfd);
 		if (!f)
 			return 0;
-		w = walk_path(__builtin_preserve_access_index(&f->f_path));
+		w = walk_path(&f->f_path);
 	}
 	if (!w)
 		return 0;
@@ -208,16 +172,13 @@ static __always_inline int is_relative(const char *p)
 	return c != '/';
 }
 
-static __always_inline int emit_file_op(long ret)
+static __always_inline int emit_file_op(long ret, __u32 op, __u32 kind, int dirfd, __u64 ptr1, int dirfd2, __u64 ptr2,
+					__u32 flags, __u32 mode)
 {
-	struct file_task_state *t = task_state(0);
-	if (!t || !t->op_valid) {
-		if (current_traced())
-			stat_add(STAT_FILE_MISSED_ENTRY, 1);
-		return 0;
-	}
-	struct pending_file_op p = t->op;
-	t->op_valid = 0;
+	struct pending_file_op p = {
+		.ptr1 = ptr1, .ptr2 = ptr2, .dirfd = dirfd, .dirfd2 = dirfd2,
+		.op = op, .flags = flags, .mode = mode, .kind = kind,
+	};
 
 	__u32 zero = 0;
 	struct file_scratch *s = bpf_map_lookup_elem(&file_scratch_map, &zero);
@@ -256,7 +217,7 @@ static __always_inline int emit_file_op(long ret)
 
 	if (f) {
 		/* exact: the kernel's own path of the file */
-		struct path_walk *w = walk_path(__builtin_preserve_access_index(&f->f_path));
+		struct path_walk *w = walk_path(&f->f_path);
 		if (w) {
 			e->path_len = copy_walked_path(w, s->payload);
 			off = e->path_len;
@@ -265,10 +226,10 @@ static __always_inline int emit_file_op(long ret)
 				e->hdr.flags |= FILE_F_PATH_CLIPPED;
 		}
 		e->file_id = (__u64)f;
-		e->fmode = BPF_CORE_READ(f, f_mode);
+		e->fmode = f->f_mode;
 		__u64 fid = (__u64)f;
-		struct inode *inode = BPF_CORE_READ(f, f_inode);
-		if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+		struct inode *inode = f->f_inode;
+		if ((inode->i_mode & S_IFMT) != S_IFREG)
 			e->hdr.flags |= FILE_F_NOT_REG;
 		__u64 ino = (__u64)inode;
 		/*
@@ -315,207 +276,90 @@ static __always_inline int emit_file_op(long ret)
 	return 0;
 }
 
-#define ARG(i) ((void *)ctx->args[i])
-#define IARG(i) ((int)ctx->args[i])
-
-/* ---- opens ---- */
-
-SEC("tp/syscalls/sys_enter_open")
-int handle_sys_enter_open(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_OPEN, PK_PATH, AT_FDCWD, ARG(0), 0, NULL, ctx->args[1], ctx->args[2]);
-}
-
-SEC("tp/syscalls/sys_enter_creat")
-int handle_sys_enter_creat(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_OPEN, PK_PATH, AT_FDCWD, ARG(0), 0, NULL, O_CREAT | O_WRONLY | O_TRUNC, ctx->args[1]);
-}
-
-SEC("tp/syscalls/sys_enter_openat")
-int handle_sys_enter_openat(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_OPEN, PK_PATH, IARG(0), ARG(1), 0, NULL, ctx->args[2], ctx->args[3]);
-}
-
-SEC("tp/syscalls/sys_enter_openat2")
-int handle_sys_enter_openat2(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_OPEN, PK_OPENAT2, IARG(0), ARG(1), 0, ARG(2), 0, 0);
-}
-
-/* ---- path operations ---- */
-
-SEC("tp/syscalls/sys_enter_truncate")
-int handle_sys_enter_truncate(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_TRUNCATE, PK_PATH, AT_FDCWD, ARG(0), 0, NULL, 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_ftruncate")
-int handle_sys_enter_ftruncate(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_TRUNCATE, PK_FD, IARG(0), NULL, 0, NULL, 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_rename")
-int handle_sys_enter_rename(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_RENAME, PK_PATH, AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_renameat")
-int handle_sys_enter_renameat(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_RENAME, PK_PATH, IARG(0), ARG(1), IARG(2), ARG(3), 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_renameat2")
-int handle_sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_RENAME, PK_PATH, IARG(0), ARG(1), IARG(2), ARG(3), ctx->args[4], 0);
-}
-
-SEC("tp/syscalls/sys_enter_unlink")
-int handle_sys_enter_unlink(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_UNLINK, PK_PATH, AT_FDCWD, ARG(0), 0, NULL, 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_unlinkat")
-int handle_sys_enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 flags = ctx->args[2];
-	return remember(flags & AT_REMOVEDIR ? FOP_RMDIR : FOP_UNLINK, PK_PATH, IARG(0), ARG(1), 0, NULL, flags, 0);
-}
-
-SEC("tp/syscalls/sys_enter_rmdir")
-int handle_sys_enter_rmdir(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_RMDIR, PK_PATH, AT_FDCWD, ARG(0), 0, NULL, 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_mkdir")
-int handle_sys_enter_mkdir(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_MKDIR, PK_PATH, AT_FDCWD, ARG(0), 0, NULL, 0, ctx->args[1]);
-}
-
-SEC("tp/syscalls/sys_enter_mkdirat")
-int handle_sys_enter_mkdirat(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_MKDIR, PK_PATH, IARG(0), ARG(1), 0, NULL, 0, ctx->args[2]);
-}
-
-SEC("tp/syscalls/sys_enter_chmod")
-int handle_sys_enter_chmod(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_CHMOD, PK_PATH, AT_FDCWD, ARG(0), 0, NULL, 0, ctx->args[1]);
-}
-
-SEC("tp/syscalls/sys_enter_fchmod")
-int handle_sys_enter_fchmod(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_CHMOD, PK_FD, IARG(0), NULL, 0, NULL, 0, ctx->args[1]);
-}
-
-SEC("tp/syscalls/sys_enter_fchmodat")
-int handle_sys_enter_fchmodat(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_CHMOD, PK_PATH, IARG(0), ARG(1), 0, NULL, 0, ctx->args[2]);
-}
-
-SEC("tp/syscalls/sys_enter_fchmodat2")
-int handle_sys_enter_fchmodat2(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_CHMOD, PK_PATH, IARG(0), ARG(1), 0, NULL, ctx->args[3], ctx->args[2]);
-}
-
-SEC("tp/syscalls/sys_enter_link")
-int handle_sys_enter_link(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_LINK, PK_PATH, AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_linkat")
-int handle_sys_enter_linkat(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_LINK, PK_PATH, IARG(0), ARG(1), IARG(2), ARG(3), ctx->args[4], 0);
-}
-
-SEC("tp/syscalls/sys_enter_symlink")
-int handle_sys_enter_symlink(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_SYMLINK, PK_SYMLINK, 0, ARG(0), AT_FDCWD, ARG(1), 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_symlinkat")
-int handle_sys_enter_symlinkat(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember(FOP_SYMLINK, PK_SYMLINK, 0, ARG(0), IARG(1), ARG(2), 0, 0);
-}
-
-#define FILE_OP_EXIT(name)                                                   \
-	SEC("tp/syscalls/sys_exit_" #name)                                   \
-	int handle_sys_exit_##name(struct trace_event_raw_sys_exit *ctx)     \
-	{                                                                    \
-		return emit_file_op(ctx->ret);                               \
+/*
+ * One exit program per syscall: the traced check first (most file syscalls on the machine are not ours), then the
+ * arguments from the saved registers. A1..A5 are the syscall's arguments.
+ */
+#define A1 PT_REGS_PARM1_SYSCALL(regs)
+#define A2 PT_REGS_PARM2_SYSCALL(regs)
+#define A3 PT_REGS_PARM3_SYSCALL(regs)
+#define A4 PT_REGS_PARM4_SYSCALL(regs)
+#define A5 PT_REGS_PARM5_SYSCALL(regs)
+#define FILE_OP_EXIT(name, op, kind, dirfd, p1, dirfd2, p2, flags, mode)                                  \
+	SEC("tp/syscalls/sys_exit_" #name)                                                                \
+	int handle_sys_exit_##name(struct trace_event_raw_sys_exit *ctx)                                  \
+	{                                                                                                 \
+		if (!current_traced())                                                                    \
+			return 0;                                                                         \
+		struct pt_regs *regs = syscall_regs();                                                    \
+		return emit_file_op(ctx->ret, op, kind, dirfd, p1, dirfd2, p2, flags, mode);              \
 	}
 
-FILE_OP_EXIT(open)
-FILE_OP_EXIT(creat)
-FILE_OP_EXIT(openat)
-FILE_OP_EXIT(openat2)
-FILE_OP_EXIT(truncate)
-FILE_OP_EXIT(ftruncate)
-FILE_OP_EXIT(rename)
-FILE_OP_EXIT(renameat)
-FILE_OP_EXIT(renameat2)
-FILE_OP_EXIT(unlink)
-FILE_OP_EXIT(unlinkat)
-FILE_OP_EXIT(rmdir)
-FILE_OP_EXIT(mkdir)
-FILE_OP_EXIT(mkdirat)
-FILE_OP_EXIT(chmod)
-FILE_OP_EXIT(fchmod)
-FILE_OP_EXIT(fchmodat)
-FILE_OP_EXIT(fchmodat2)
-FILE_OP_EXIT(link)
-FILE_OP_EXIT(linkat)
-FILE_OP_EXIT(symlink)
-FILE_OP_EXIT(symlinkat)
+/* ---- opens ---- */
+FILE_OP_EXIT(open, FOP_OPEN, PK_PATH, AT_FDCWD, A1, 0, 0, A2, A3)
+FILE_OP_EXIT(creat, FOP_OPEN, PK_PATH, AT_FDCWD, A1, 0, 0, O_CREAT | O_WRONLY | O_TRUNC, A2)
+FILE_OP_EXIT(openat, FOP_OPEN, PK_PATH, (int)A1, A2, 0, 0, A3, A4)
+FILE_OP_EXIT(openat2, FOP_OPEN, PK_OPENAT2, (int)A1, A2, 0, A3, 0, 0)
+
+/* ---- path operations ---- */
+FILE_OP_EXIT(truncate, FOP_TRUNCATE, PK_PATH, AT_FDCWD, A1, 0, 0, 0, 0)
+FILE_OP_EXIT(ftruncate, FOP_TRUNCATE, PK_FD, (int)A1, 0, 0, 0, 0, 0)
+FILE_OP_EXIT(rename, FOP_RENAME, PK_PATH, AT_FDCWD, A1, AT_FDCWD, A2, 0, 0)
+FILE_OP_EXIT(renameat, FOP_RENAME, PK_PATH, (int)A1, A2, (int)A3, A4, 0, 0)
+FILE_OP_EXIT(renameat2, FOP_RENAME, PK_PATH, (int)A1, A2, (int)A3, A4, A5, 0)
+FILE_OP_EXIT(unlink, FOP_UNLINK, PK_PATH, AT_FDCWD, A1, 0, 0, 0, 0)
+FILE_OP_EXIT(unlinkat, (A3 & AT_REMOVEDIR) ? FOP_RMDIR : FOP_UNLINK, PK_PATH, (int)A1, A2, 0, 0, A3, 0)
+FILE_OP_EXIT(rmdir, FOP_RMDIR, PK_PATH, AT_FDCWD, A1, 0, 0, 0, 0)
+FILE_OP_EXIT(mkdir, FOP_MKDIR, PK_PATH, AT_FDCWD, A1, 0, 0, 0, A2)
+FILE_OP_EXIT(mkdirat, FOP_MKDIR, PK_PATH, (int)A1, A2, 0, 0, 0, A3)
+FILE_OP_EXIT(chmod, FOP_CHMOD, PK_PATH, AT_FDCWD, A1, 0, 0, 0, A2)
+FILE_OP_EXIT(fchmod, FOP_CHMOD, PK_FD, (int)A1, 0, 0, 0, 0, A2)
+FILE_OP_EXIT(fchmodat, FOP_CHMOD, PK_PATH, (int)A1, A2, 0, 0, 0, A3)
+FILE_OP_EXIT(fchmodat2, FOP_CHMOD, PK_PATH, (int)A1, A2, 0, 0, A4, A3)
+FILE_OP_EXIT(link, FOP_LINK, PK_PATH, AT_FDCWD, A1, AT_FDCWD, A2, 0, 0)
+FILE_OP_EXIT(linkat, FOP_LINK, PK_PATH, (int)A1, A2, (int)A3, A4, A5, 0)
+FILE_OP_EXIT(symlink, FOP_SYMLINK, PK_SYMLINK, 0, A1, AT_FDCWD, A2, 0, 0)
+FILE_OP_EXIT(symlinkat, FOP_SYMLINK, PK_SYMLINK, 0, A1, (int)A2, A3, 0, 0)
 
 /* ---- writes ---- */
 
-static __always_inline int remember_write(int fd)
-{
-	if (!current_traced())
-		return 0;
-	struct file_task_state *t = task_state(1);
-	if (t) {
-		t->write_fd = fd;
-		t->write_valid = 1;
-	}
-	return 0;
-}
-
 static __always_inline int emit_write(long ret)
 {
-	struct file_task_state *t = task_state(0);
-	if (!t || !t->write_valid)
-		return 0; /* most writes are not by traced processes; a missed entry here is only a write in flight at attach */
-	__s32 fd = t->write_fd;
-	t->write_valid = 0;
-	if (ret <= 0)
+	if (ret <= 0 || !current_traced())
 		return 0;
+	int fd = PT_REGS_PARM1_SYSCALL(syscall_regs());
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct file *f = fd_file(task, fd);
 	if (!f)
 		return 0;
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	__u16 imode = BPF_CORE_READ(inode, i_mode);
+	struct inode *inode = f->f_inode;
+	__u16 imode = inode->i_mode;
 	if ((imode & S_IFMT) != S_IFREG) /* pipes, ttys, sockets (counted by the network group) */
 		return 0;
+
+	__u64 fid = (__u64)f;
+	__u64 ino = (__u64)inode;
+	__u64 *known = bpf_map_lookup_elem(&known_files, &fid);
+	if (known && *known == ino) {
+		/*
+		 * The usual case: the collector knows this file's path, so the record is fixed-size and is written in
+		 * place in the ring (reserve/submit) instead of built in a scratch buffer and copied out.
+		 */
+		__u64 wake = wakeup_flags(&shared_events, sizeof(struct file_write_event));
+		struct file_write_event *r = bpf_ringbuf_reserve(&shared_events, sizeof(*r), 0);
+		if (!r) {
+			stat_add(STAT_RB_FULL, 1);
+			return 0;
+		}
+		fill_header(&r->hdr, EV_FILE_WRITE, sizeof(*r));
+		r->file_id = fid;
+		r->bytes = ret;
+		r->fd = fd;
+		r->path_len = 0;
+		r->_pad = 0;
+		bpf_ringbuf_submit(r, wake);
+		return 0;
+	}
 
 	__u32 zero = 0;
 	struct write_scratch *s = bpf_map_lookup_elem(&write_scratch_map, &zero);
@@ -525,24 +369,19 @@ static __always_inline int emit_write(long ret)
 	}
 	struct file_write_event *e = &s->e;
 	fill_header(&e->hdr, EV_FILE_WRITE, 0);
-	e->file_id = (__u64)f;
+	e->file_id = fid;
 	e->bytes = ret;
 	e->fd = fd;
 	e->path_len = 0;
 	e->_pad = 0;
-	__u64 fid = (__u64)f;
-	__u64 ino = (__u64)inode;
-	__u64 *known = bpf_map_lookup_elem(&known_files, &fid);
-	if (!known || *known != ino) {
-		struct path_walk *w = walk_path(__builtin_preserve_access_index(&f->f_path));
-		if (w) {
-			e->path_len = copy_walked_path(w, s->path);
-			if (w->clipped)
-				e->hdr.flags |= FILE_F_PATH_CLIPPED;
-			e->hdr.flags |= FILE_F_RESOLVED;
-		}
-		bpf_map_update_elem(&known_files, &fid, &ino, BPF_ANY);
+	struct path_walk *w = walk_path(&f->f_path);
+	if (w) {
+		e->path_len = copy_walked_path(w, s->path);
+		if (w->clipped)
+			e->hdr.flags |= FILE_F_PATH_CLIPPED;
+		e->hdr.flags |= FILE_F_RESOLVED;
 	}
+	bpf_map_update_elem(&known_files, &fid, &ino, BPF_ANY);
 	__u64 size = sizeof(*e) + e->path_len;
 	BARRIER_MASK(size, 8191);
 	if (size > sizeof(*s))
@@ -550,36 +389,6 @@ static __always_inline int emit_write(long ret)
 	e->hdr.size = size;
 	emit(&shared_events, s, size, STAT_RB_FULL);
 	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_write")
-int handle_sys_enter_write(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_write(IARG(0));
-}
-
-SEC("tp/syscalls/sys_enter_pwrite64")
-int handle_sys_enter_pwrite64(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_write(IARG(0));
-}
-
-SEC("tp/syscalls/sys_enter_writev")
-int handle_sys_enter_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_write(IARG(0));
-}
-
-SEC("tp/syscalls/sys_enter_pwritev")
-int handle_sys_enter_pwritev(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_write(IARG(0));
-}
-
-SEC("tp/syscalls/sys_enter_pwritev2")
-int handle_sys_enter_pwritev2(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_write(IARG(0));
 }
 
 #define WRITE_EXIT(name)                                                     \
