@@ -166,8 +166,9 @@ int handle_sys_enter_execveat(struct trace_event_raw_sys_enter *ctx)
 struct failed_args_ctx {
 	struct exec_scratch *s;
 	const char *const *argv;
-	__u32 off;   /* where the next argument goes in payload */
-	__u32 start; /* where argv begins in payload */
+	__u32 off;     /* where the next argument goes in payload */
+	__u32 start;   /* where argv begins in payload */
+	__u32 clipped; /* an argument was cut, or some were left out */
 };
 
 static long copy_failed_arg(__u32 i, void *c)
@@ -177,12 +178,17 @@ static long copy_failed_arg(__u32 i, void *c)
 	if (bpf_probe_read_user(&arg, sizeof(arg), &ctx->argv[i]) || !arg)
 		return 1;
 	__u32 off = ctx->off;
-	if (off > ctx->start + ARGV_MAX - FAILED_ARG_BYTES)
+	if (off > ctx->start + ARGV_MAX - FAILED_ARG_BYTES) {
+		ctx->clipped = 1;
 		return 1;
+	}
 	BARRIER_MASK(off, 16383);
 	long n = bpf_probe_read_user_str(&ctx->s->payload[off], FAILED_ARG_BYTES, arg);
 	if (n <= 0)
 		return 1;
+	/* A string that filled the buffer may have been cut (one of exactly FAILED_ARG_BYTES - 1 bytes is marked too). */
+	if (n == FAILED_ARG_BYTES)
+		ctx->clipped = 1;
 	ctx->off = off + n;
 	return 0;
 }
@@ -228,7 +234,15 @@ static __always_inline int report_failed_exec(long ret)
 		cwd_len = copy_walked_path(w, &s->payload[exe_len]);
 	}
 	struct failed_args_ctx ctx = { .s = s, .argv = args.argv, .off = exe_len + cwd_len, .start = exe_len + cwd_len };
-	bpf_loop(FAILED_ARGS_MAX, copy_failed_arg, &ctx, 0);
+	long copied = bpf_loop(FAILED_ARGS_MAX, copy_failed_arg, &ctx, 0);
+	if (copied == FAILED_ARGS_MAX) {
+		/* Every slot used: clipped when argv goes on past them. */
+		const char *more = NULL;
+		if (!bpf_probe_read_user(&more, sizeof(more), &args.argv[FAILED_ARGS_MAX]) && more)
+			ctx.clipped = 1;
+	}
+	if (ctx.clipped)
+		e->hdr.flags |= EXEC_F_ARGV_CLIPPED;
 	__u32 argv_len = ctx.off - ctx.start;
 
 	e->exe_len = exe_len;

@@ -101,6 +101,7 @@ export class ProcessTracker {
       argv: e.argv,
       cwd: e.cwd,
       ret: e.failed ? e.ret : 0,
+      argvClipped: e.argvClipped,
     };
     // Every exec row is kept unless only some processes are (system-wide mode): hand it over now rather than hold
     // it on the JS heap until the tick (held rows outlived young-generation GC at high exec rates).

@@ -120,12 +120,12 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
       sessionId: sessionOf(e.processId),
       processId: e.processId,
       pid: pidOf(e.processId),
-      what: oneLine(e.argv.length ? shellJoin(e.argv) : e.filename, 200),
+      what: oneLine(e.argv.length ? shellJoin(e.argv) + (e.argvClipped ? '…' : '') : e.filename, 200),
       result: errnoName(e.ret),
       ok: e.ret >= 0,
       count: 1,
       causedBy: causeOfProcess(e.processId),
-      detail: { filename: e.filename, argv: e.argv, cwd: e.cwd, ret: e.ret },
+      detail: { filename: e.filename, argv: e.argv, argvClipped: e.argvClipped, cwd: e.cwd, ret: e.ret },
     });
   }
   for (const f of store.fileOps(WHOLE_RECORDING)) {

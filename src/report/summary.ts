@@ -13,7 +13,7 @@ import { WHOLE_RECORDING } from './whole-recording';
 export const SUMMARY_SCHEMA_ID = 'agentsight.report.summary/1';
 
 export interface ModelCount { model: string; calls: number; failed: number }
-export interface FailedExec { tsNs: number; processId: number; pid: number | null; filename: string; argv: string[]; error: string }
+export interface FailedExec { tsNs: number; processId: number; pid: number | null; filename: string; argv: string[]; argvClipped: boolean | null; error: string }
 export interface Destination { host: string | null; addr: string; port: number | null; proto: string | null; connections: number; failed: number; bytesSent: number; bytesRecv: number }
 export interface ToolCount { name: string; calls: number; failed: number }
 export interface LossCount { source: string; count: number; bytes: number }
@@ -161,6 +161,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
         pid: pidOf.get(e.processId) ?? null,
         filename: e.filename,
         argv: e.argv,
+        argvClipped: e.argvClipped,
         error: errnoName(e.ret),
       })),
       pathSearchMisses: execSplit.misses,
@@ -255,7 +256,7 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
       { title: 'TIME', value: (r) => c.time(r.tsNs) },
       { title: 'PID', align: 'right', value: (r) => (r.pid === null ? '-' : String(r.pid)) },
       { title: 'ERROR', value: (r) => r.error, style: () => 'red' },
-      { title: 'COMMAND', value: (r) => oneLine(r.argv.length ? shellJoin(r.argv) : r.filename, 100) },
+      { title: 'COMMAND', value: (r) => oneLine(r.argv.length ? shellJoin(r.argv) + (r.argvClipped ? '…' : '') : r.filename, 100) },
     ], pr.failedExecs.slice(0, LIST_LIMIT), p).trimEnd());
     more(pr.failedExecs.length);
   }

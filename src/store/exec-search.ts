@@ -25,10 +25,22 @@ function baseName(p: string): string {
   return i < 0 ? p : p.slice(i + 1);
 }
 
-function sameArgv(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/**
+ * The same command line. A failed exec's argv is read from the caller's memory within a budget and may be clipped
+ * (argvClipped) where the successful one is whole: then it must be a prefix — arguments equal, the last one cut.
+ */
+function sameArgv(failed: ExecRow, ok: ExecRow): boolean {
+  const a = failed.argv;
+  const b = ok.argv;
+  if (!failed.argvClipped || a.length === 0) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  if (a.length > b.length) return false;
+  const last = a.length - 1;
+  for (let i = 0; i < last; i++) if (a[i] !== b[i]) return false;
+  return b[last].startsWith(a[last]);
 }
 
 /**
@@ -50,7 +62,7 @@ export function splitFailedExecs(execs: readonly ExecRow[]): FailedExecSplit {
     if (e.ret === 0) continue;
     const name = baseName(e.filename);
     const found = SEARCH_ERRNOS.has(e.ret) &&
-      (successes.get(e.processId) ?? []).some((s) => s.tsNs >= e.tsNs && s.filename !== e.filename && baseName(s.filename) === name && sameArgv(e.argv, s.argv));
+      (successes.get(e.processId) ?? []).some((s) => s.tsNs >= e.tsNs && s.filename !== e.filename && baseName(s.filename) === name && sameArgv(e, s));
     if (found) {
       missesByProcess.set(e.processId, (missesByProcess.get(e.processId) ?? 0) + 1);
       misses++;

@@ -39,7 +39,7 @@ export const TABLES = {
   ]),
   execs: spec('execs', [
     ['id', 'int'], ['processId', 'int'], ['tsNs', 'int'], ['filename', 'text'], ['argv', 'json'], ['cwd', 'text'],
-    ['ret', 'int'],
+    ['ret', 'int'], ['argvClipped', 'bool'],
   ]),
   file_ops: spec('file_ops', [
     ['id', 'int'], ['processId', 'int'], ['sessionId', 'int'], ['op', 'text'], ['path', 'text'], ['path2', 'text'],

@@ -68,6 +68,8 @@ export interface ExecRow {
   argv: string[];
   cwd: string | null;
   ret: number;
+  /** argv was cut to fit the record (failed execs: 32 arguments of 1 KiB); null in recordings before schema v5. */
+  argvClipped: boolean | null;
 }
 
 /** 'open' | 'create' | 'write' | 'truncate' | 'rename' | 'unlink' | 'rmdir' | 'mkdir' | 'chmod' | 'link' | 'symlink' | 'read' */

@@ -159,7 +159,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
   for (const tl of lines) {
     L.add(processLine('  ' + tl.prefix, tl.node.proc, d.atNs, L.width, ascii));
     for (const e of tl.node.failedExecs) {
-      L.add(`  ${tl.childPrefix}${ascii ? 'x' : '✗'} exec failed ${errnoName(e.ret)}: ${formatArgv(e.argv.length > 0 ? e.argv : [e.filename])}` +
+      L.add(`  ${tl.childPrefix}${ascii ? 'x' : '✗'} exec failed ${errnoName(e.ret)}: ${formatArgv(e.argv.length > 0 ? e.argv : [e.filename])}${e.argvClipped ? (ascii ? '...' : '…') : ''}` +
         (e.argv[0] !== e.filename ? ` (${e.filename})` : ''));
     }
   }

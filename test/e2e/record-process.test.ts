@@ -139,6 +139,34 @@ describe.skipIf(!enabled)('record: process capture end to end', () => {
     expect(summary.processes.failedExecs.map((f) => f.filename)).toEqual([`${miss1}/no-such-cmd-x`, `${miss2}/no-such-cmd-x`]);
   });
 
+  it('marks a failed exec whose argv did not fit its record as clipped, and only that one', () => {
+    // A failed exec's argv is read from the caller's memory: 32 arguments of up to 1 KiB. 40 arguments, and one
+    // argument of 3,000 bytes, must each come out marked clipped (and be a true prefix); a short one must not.
+    const db = path.join(dir, 'clip.db');
+    const nowhere = path.join(dir, 'nowhere');
+    const long = 'y'.repeat(3000);
+    const script = `env PATH=${nowhere} no-such-many $(seq 40); env PATH=${nowhere} no-such-long ${long}; env PATH=${nowhere} no-such-short a b; exit 0`;
+    const r = agentsight(['record', '--db', db, '--', '/bin/sh', '-c', script]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = query<{ filename: string; argv: string; argv_clipped: number | null }>(db, 'SELECT filename, argv, argv_clipped FROM execs WHERE ret < 0 ORDER BY ts_ns, id');
+    const by = (name: string) => rows.find((x) => x.filename.endsWith('/' + name))!;
+    const many = JSON.parse(by('no-such-many').argv) as string[];
+    expect(by('no-such-many').argv_clipped).toBe(1);
+    expect(many).toEqual(['no-such-many', ...Array.from({ length: 31 }, (_, i) => String(i + 1))]);
+    const longArgv = JSON.parse(by('no-such-long').argv) as string[];
+    expect(by('no-such-long').argv_clipped).toBe(1);
+    expect(longArgv[0]).toBe('no-such-long');
+    expect(longArgv[1].length).toBeLessThan(long.length);
+    expect(long.startsWith(longArgv[1])).toBe(true);
+    expect(by('no-such-short').argv_clipped).toBe(0);
+    expect(JSON.parse(by('no-such-short').argv)).toEqual(['no-such-short', 'a', 'b']);
+    // Successful execs carry the mark too (0 here), and the report says where a command line was cut.
+    expect(query<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM execs WHERE ret = 0 AND argv_clipped IS NOT 0')[0].n).toBe(0);
+    const once = agentsight(['top', '--db', db, '--once', '--width', '400'], { env: { ...process.env, NO_COLOR: '1' } });
+    expect(once.stdout).toMatch(/exec failed ENOENT: no-such-many 1 2 .* 31… \(/);
+    expect(once.stdout).toMatch(/exec failed ENOENT: no-such-short a b \(/);
+  });
+
   it('finds all 2,000 processes of a shell loop with their parent, exec and exit (0 lost)', () => {
     const db = path.join(dir, 'loop.db');
     const r = agentsight(['record', '--db', db, '--', 'bash', '-c', 'for i in $(seq 2000); do /bin/true; done']);

@@ -41,9 +41,9 @@ export function writeFixtureRecording(file: string, opts: { command?: string[]; 
   proc(5, 4005, 1, 1, t0 + 40 * S, 'git', ['git', 'status'], { signal: 15, ns: t0 + 41 * S });
   proc(6, 4006, null, 2, t0 + 60 * S, 'codex', ['codex', 'exec', 'add a test'], { code: 0, ns: t0 + 90 * S });
 
-  st.addExec({ id: 1, processId: 2, tsNs: t0 + 12 * S + MS, filename: '/usr/bin/bash', argv: ['bash', '-c', 'npm test'], cwd: '/home/dev/app', ret: 0 });
-  st.addExec({ id: 2, processId: 3, tsNs: t0 + 12 * S + 6 * MS, filename: '/usr/bin/node', argv: ['node', 'node_modules/.bin/vitest', 'run'], cwd: '/home/dev/app', ret: 0 });
-  st.addExec({ id: 3, processId: 4, tsNs: t0 + 30 * S + 2 * MS, filename: '/usr/local/bin/rg', argv: ['rg', 'TODO', 'src'], cwd: '/home/dev/app', ret: -2 });
+  st.addExec({ id: 1, processId: 2, tsNs: t0 + 12 * S + MS, filename: '/usr/bin/bash', argv: ['bash', '-c', 'npm test'], cwd: '/home/dev/app', ret: 0, argvClipped: false });
+  st.addExec({ id: 2, processId: 3, tsNs: t0 + 12 * S + 6 * MS, filename: '/usr/bin/node', argv: ['node', 'node_modules/.bin/vitest', 'run'], cwd: '/home/dev/app', ret: 0, argvClipped: false });
+  st.addExec({ id: 3, processId: 4, tsNs: t0 + 30 * S + 2 * MS, filename: '/usr/local/bin/rg', argv: ['rg', 'TODO', 'src'], cwd: '/home/dev/app', ret: -2, argvClipped: false });
 
   const fileOp = (id: number, processId: number, sessionId: number, op: string, p: string, result: number, firstNs: number, path2: string | null = null) =>
     st.putFileOp({ id, processId, sessionId, op, path: p, path2, flags: null, result, count: op === 'write' ? 3 : 1, bytes: op === 'write' ? 2048 : 0, firstNs, lastNs: firstNs + 10 * MS, pathClipped: false });

@@ -136,7 +136,7 @@ describe('end-of-recording summaries', () => {
     const file = path.join(dir, 'r.db');
     writeFixtureRecording(file);
     const d = new Database(file);
-    d.exec('DROP TABLE summary_buckets; DROP TABLE summary_exits; DROP TABLE summary_models');
+    d.exec('DROP TABLE summary_buckets; DROP TABLE summary_exits; DROP TABLE summary_models; ALTER TABLE execs DROP COLUMN argv_clipped');
     d.pragma('user_version = 3');
     d.close();
     const end = asOf(file)!;

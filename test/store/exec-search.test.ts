@@ -3,7 +3,7 @@ import { splitFailedExecs } from '../../src/store/exec-search';
 import type { ExecRow } from '../../src/store';
 
 let id = 0;
-const ex = (processId: number, tsNs: number, filename: string, argv: string[], ret: number): ExecRow => ({ id: ++id, processId, tsNs, filename, argv, cwd: '/', ret });
+const ex = (processId: number, tsNs: number, filename: string, argv: string[], ret: number, argvClipped = false): ExecRow => ({ id: ++id, processId, tsNs, filename, argv, cwd: '/', ret, argvClipped });
 
 describe('failed execs: failures and $PATH-search misses', () => {
   it('a miss is a failed exec the same process later completed with the same argv and file name elsewhere', () => {
@@ -19,6 +19,21 @@ describe('failed execs: failures and $PATH-search misses', () => {
     expect(s.failures).toEqual([]);
     expect(s.misses).toBe(3);
     expect(s.missesByProcess.get(1)).toBe(3);
+  });
+
+  it('a clipped failed argv matches the whole one it is a prefix of, and only when marked clipped', () => {
+    const long = 'x'.repeat(3000);
+    const rows = [
+      ex(1, 10, '/a/basename', ['basename', '-a', long.slice(0, 1023)], -2, true),
+      ex(1, 11, '/usr/bin/basename', ['basename', '-a', long, 'more'], 0),
+      ex(2, 10, '/a/basename', ['basename', '-a', long.slice(0, 1023)], -2, false), // not marked: must be equal
+      ex(2, 11, '/usr/bin/basename', ['basename', '-a', long, 'more'], 0),
+      ex(3, 10, '/a/basename', ['basename', '-b', long.slice(0, 1023)], -2, true), // differs before the cut
+      ex(3, 11, '/usr/bin/basename', ['basename', '-a', long], 0),
+    ];
+    const s = splitFailedExecs(rows);
+    expect(s.missesByProcess.get(1)).toBe(1);
+    expect(s.failures.map((f) => f.processId)).toEqual([2, 3]);
   });
 
   it('failures stay failures: found nowhere, other errors, other argv, another process, or success before the failure', () => {

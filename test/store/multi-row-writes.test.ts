@@ -24,6 +24,7 @@ function exec(id: number): ExecRow {
     argv: id % 3 === 0 ? [] : [`x${id}`, '', 'a "quoted" arg', 'ünï'],
     cwd: id % 4 === 0 ? null : `/tmp/${id}`,
     ret: id % 11 === 0 ? -2 : 0,
+    argvClipped: id % 13 === 0 ? null : id % 2 === 0,
   };
 }
 

@@ -34,6 +34,26 @@ describe('schema versions', () => {
     s.close();
   });
 
+  it('a v4 recording (execs without argv_clipped) reads the mark as unknown, and is migrated when opened to write', () => {
+    const f = recording();
+    const w = createRecording(f, 'readwrite');
+    w.addExec({ id: 1, processId: 1, tsNs: 1e18 + 1, filename: '/x/sh', argv: ['sh'], cwd: '/', ret: -2, argvClipped: true });
+    w.close();
+    const d = new Database(f);
+    d.exec('ALTER TABLE execs DROP COLUMN argv_clipped');
+    d.pragma('user_version = 4');
+    d.close();
+    const s = openRecording(f);
+    expect(s.info().schemaVersion).toBe(4);
+    expect(s.execs().map((e) => [e.filename, e.argvClipped])).toEqual([['/x/sh', null]]);
+    s.close();
+    createRecording(f, 'readwrite').close();
+    const m = openRecording(f);
+    expect(m.info().schemaVersion).toBe(5);
+    expect(m.execs().map((e) => e.argvClipped)).toEqual([null]);
+    m.close();
+  });
+
   it('refuses version 0 (not ours) with a StoreError', () => {
     const f = recording();
     const d = new Database(f);

@@ -36,7 +36,7 @@ export function buildShellRecording(file: string, withSession = false): void {
   s.putProcess(proc({ id: 3, pid: 4102, ppid: 4100, parentId: 1, argv: ['/bin/echo', 'hi'], cwd: '/tmp/a1', startNs: T0 + 20 * MS, exitNs: T0 + 22 * MS, exitCode: 0, sessionId }));
   s.putProcess(proc({ id: 4, pid: 4103, ppid: 4100, parentId: 1, argv: ['sh', '-c', 'exit 3'], cwd: '/tmp/a1', startNs: T0 + 30 * MS, exitNs: T0 + 40 * MS, exitCode: 3, sessionId }));
   s.putProcess(proc({ id: 5, pid: 4104, ppid: 4103, parentId: 4, argv: ['sleep', '100'], cwd: '/tmp/a1', startNs: T0 + 32 * MS, exitNs: T0 + 38 * MS, exitSignal: 9, sessionId }));
-  s.addExec({ id: 1, processId: 4, tsNs: T0 + 31 * MS, filename: '/usr/bin/nope', argv: ['nope', '--x'], cwd: '/tmp/a1', ret: -2 });
+  s.addExec({ id: 1, processId: 4, tsNs: T0 + 31 * MS, filename: '/usr/bin/nope', argv: ['nope', '--x'], cwd: '/tmp/a1', ret: -2, argvClipped: false });
   s.putFileOp({ id: 1, processId: 2, sessionId, op: 'mkdir', path: '/tmp/a1', path2: null, flags: 0o755, result: 0, count: 1, bytes: 0, firstNs: T0 + 11 * MS, lastNs: T0 + 11 * MS, pathClipped: false });
   s.putFileOp({ id: 2, processId: 3, sessionId, op: 'open', path: '/etc/ld.so.cache', path2: null, flags: 0, result: 0, count: 1, bytes: 0, firstNs: T0 + 21 * MS, lastNs: T0 + 21 * MS, pathClipped: false });
   s.addLoss({ id: 1, tsNs: T0 + 50 * MS, source: 'ringbuf:events', processId: null, connId: null, count: 12, bytes: 0, detail: null });

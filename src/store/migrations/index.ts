@@ -2,6 +2,7 @@ import { migration001 } from './001-initial';
 import { migration002 } from './002-file-ops-cover';
 import { migration003 } from './003-end-summaries';
 import { migration004 } from './004-summary-buckets';
+import { migration005 } from './005-exec-argv-clipped';
 
 export interface Migration {
   readonly sql: string;
@@ -19,6 +20,8 @@ export const migrations: readonly Migration[] = [
   // Without summaries every query answers from the rows, as before.
   { sql: migration003, readCompatible: true },
   { sql: migration004, readCompatible: true },
+  // Older files read the missing column as NULL: not known whether argv was clipped.
+  { sql: migration005, readCompatible: true },
 ];
 
 /** The schema version this build writes and understands (PRAGMA user_version). */

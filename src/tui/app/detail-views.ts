@@ -113,7 +113,7 @@ export function processView(store: Store, id: number, atNs: number, o: ViewOptio
   const execs = store.execs({ atNs, processId: id });
   d.heading(`Execs (${execs.length})`);
   for (const e of execs) {
-    d.line([seg(`  ${formatClockMs(e.tsNs, o.utc)} `, { fg: 'gray' }), seg(e.ret < 0 ? `failed ${errnoName(e.ret)} ` : 'ok ', e.ret < 0 ? { fg: 'red' } : undefined), seg(`${e.filename}  ${formatArgv(e.argv)}`)]);
+    d.line([seg(`  ${formatClockMs(e.tsNs, o.utc)} `, { fg: 'gray' }), seg(e.ret < 0 ? `failed ${errnoName(e.ret)} ` : 'ok ', e.ret < 0 ? { fg: 'red' } : undefined), seg(`${e.filename}  ${formatArgv(e.argv)}${e.argvClipped ? '…' : ''}`)]);
   }
   const causes = store.causalLinks({ targetKind: 'process', targetId: id });
   if (causes.length > 0) {
