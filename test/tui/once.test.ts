@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,9 @@ import { strWidth } from '../../src/tui/text-width';
 import { runTop } from '../../src/tui';
 import { buildShellRecording, MS, T0, tempDir } from './helpers';
 import { T0 as FIXTURE_T0, writeFixtureRecording } from '../report/fixture-recording';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'bin', 'agentsight');
 
 let dir: string;
 let plain: string;
@@ -177,6 +181,23 @@ describe('runTop', () => {
       }
       expect(Buffer.concat(chunks).equals(Buffer.from(text(file, 100, undefined, ascii)))).toBe(true);
     }
+  });
+
+  it('the built CLI prints it loading none of what --once does not use (blessed, fuse.js, capture, child_process)', () => {
+    // Every module costs start-up time, the one figure --once is judged by (issue 6). child_process is commander's:
+    // patches/commander+14.0.3.patch defers it to the spawn of an executable subcommand, which agentsight has none of.
+    const probe = `process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify({ builtin: process.moduleLoadList, files: Object.keys(require.cache) })));
+      process.argv = [process.argv[0], ${JSON.stringify(CLI)}, 'top', '--db', ${JSON.stringify(withSession)}, '--once', '--utc', '--width', '100'];
+      require(${JSON.stringify(CLI)});`;
+    const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', NO_COLOR: '1' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(text(withSession, 100));
+    const loaded = JSON.parse(r.stderr.slice(r.stderr.lastIndexOf('LOADED ') + 7)) as { builtin: string[]; files: string[] };
+    expect(loaded.builtin).not.toContain('NativeModule child_process');
+    const ours = loaded.files.map((f) => path.relative(ROOT, f));
+    expect(ours.filter((f) => /node_modules\/(blessed|blessed-contrib|fuse\.js|date-fns)\//.test(f))).toEqual([]);
+    expect(ours.filter((f) => /^dist\/(collector|report|native)\/|^dist\/tui\/app\//.test(f))).toEqual([]);
+    expect(ours.filter((f) => /bindings/.test(f))).toEqual([]);
   });
 
   it('encodes lines as their joined string would be encoded, for any text', () => {
