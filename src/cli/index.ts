@@ -15,6 +15,13 @@ interface ReportModule {
   registerReportCommand(program: Command): void;
 }
 
+/**
+ * Set by commands that leave nothing running once they return: the process then exits at once instead of tearing
+ * down its environment (heap, handles, addons) first, 10-15 ms of a `top --once`. stdout and stderr writes are
+ * synchronous on Linux (files, pipes and terminals alike), so nothing written is lost; 'exit' handlers still run.
+ */
+let exitWhenDone = false;
+
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command();
@@ -59,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);
       const tui = require('../tui') as TuiModule;
       exitCode = await tui.runTop({ ...opts, noColor: process.env['NO_COLOR'] !== undefined });
+      // A snapshot (--once, or stdout not a terminal) is complete here: its output was written and the store closed.
+      exitWhenDone = opts['once'] === true || !process.stdout.isTTY;
     });
 
   // report pulls in its formatters and date-fns: load it only when it can be needed (its command or help).
@@ -92,6 +101,7 @@ main(process.argv).then(
   (code) => {
     // A subcommand may have set process.exitCode itself (report): never turn its failure into success.
     process.exitCode = code || process.exitCode || 0;
+    if (exitWhenDone) process.exit();
   },
   (err) => {
     process.exitCode = reportError(err);
