@@ -64,8 +64,7 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
       // written, and SQLite takes its file lock once instead of once per query (~1,400 queries on a big recording).
       const report = store.readSnapshot(() => buildOnceReport(store, atNs, undefined, info));
       const text = opts.format === 'json' ? renderOnceJson(report) : encodeLines(renderOnceLines(report, { width, ascii: opts.ascii, utc: opts.utc }));
-      await writeOut(text);
-      return 0;
+      return await writeOut(text);
     }
     // Loaded only here: blessed costs start-up time --once must not pay.
     const { runApp } = await import('./app/run-app');
@@ -75,12 +74,18 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
   }
 }
 
-function writeOut(text: string | Buffer): Promise<void> {
+/** Write the snapshot; exit status 0, or 1 when stdout failed for another reason than a reader that went away. */
+function writeOut(text: string | Buffer): Promise<number> {
   return new Promise((resolve) => {
+    // The stream also emits the failure as an 'error' event, which unheard kills the process with a stack trace
+    // (exit 1 for `top --once | head`): the callback below reports it, this listener only hears it.
+    process.stdout.once('error', () => undefined);
     process.stdout.write(text, (err) => {
       // A closed pipe (`top --once | head`) is the reader's choice, not an error of ours.
-      if (err && (err as NodeJS.ErrnoException).code !== 'EPIPE') process.stderr.write(`agentsight: ${err.message}\n`);
-      resolve();
+      if (err && (err as NodeJS.ErrnoException).code !== 'EPIPE') {
+        process.stderr.write(`agentsight: ${err.message}\n`);
+        resolve(1);
+      } else resolve(0);
     });
   });
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,6 +198,16 @@ describe('runTop', () => {
     expect(ours.filter((f) => /node_modules\/(blessed|blessed-contrib|fuse\.js|date-fns)\//.test(f))).toEqual([]);
     expect(ours.filter((f) => /^dist\/(collector|report|native)\/|^dist\/tui\/app\//.test(f))).toEqual([]);
     expect(ours.filter((f) => /bindings/.test(f))).toEqual([]);
+  });
+
+  it('the built CLI exits 0 and quietly when its reader goes away (top --once | head)', async () => {
+    const child = spawn(process.execPath, [CLI, 'top', '--db', withSession, '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before the CLI writes: its write fails with EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
   });
 
   it('encodes lines as their joined string would be encoded, for any text', () => {
