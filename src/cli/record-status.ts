@@ -9,6 +9,7 @@ import type { Store } from '../store/store';
 
 export interface CaptureFigures {
   processes: number;
+  /** Change records: one per (process, path, operation) that succeeded, as the sessions' counts go. */
   filesChanged: number;
   fileOps: number;
   llmCalls: number;
@@ -43,7 +44,7 @@ export function formatCost(c: number | null): string {
 
 export function statusLine(f: CaptureFigures, elapsedS: number): string {
   return (
-    `agentsight ${elapsedS.toFixed(0)}s · ${f.processes} procs · ${f.filesChanged} files changed · ${f.llmCalls} LLM calls · ` +
+    `agentsight ${elapsedS.toFixed(0)}s · ${f.processes} procs · ${f.filesChanged} file changes · ${f.llmCalls} LLM calls · ` +
     `${formatTokens(f.tokens)} tokens · ${formatCost(f.costUsd)}${f.lost ? ` · ${f.lost} LOST` : ''}`
   );
 }

@@ -152,6 +152,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   store.putMeta('exit_code', String(exitCode));
   store.finalize();
   const figures = captureFigures(store);
+  // Distinct paths changed, as `report` counts "files changed" (the running status counts change records).
+  const changedPaths = new Set(store.fileChanges({}).map((f) => f.path)).size;
   const losses = store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls'));
   store.close();
   for (const f of [dbPath, dbPath + '-wal', dbPath + '-shm']) handOver(f, user);
@@ -167,7 +169,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     const secs = ((endNs - startNs) / 1e9).toFixed(1);
     console.error(
       `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s: ` +
-        `${figures.processes} processes, ${figures.filesChanged} files changed (${figures.fileOps} file ops), ` +
+        `${figures.processes} processes, ${changedPaths} files changed (${figures.fileOps} file ops), ` +
         (figures.llmCalls === 0 ? 'no LLM calls' : `${figures.llmCalls} LLM calls, ${formatTokens(figures.tokens)} tokens, ${formatCost(figures.costUsd)}`),
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);

@@ -26,7 +26,7 @@ export interface OnceTextOptions {
   utc?: boolean;
 }
 
-/** What each successful change operation means to a reader of "files changed". */
+/** What each successful change operation means to a reader of "file changes". */
 const CHANGE_VERB: Record<string, string> = {
   create: 'created', mkdir: 'created', link: 'created', symlink: 'created',
   write: 'modified', truncate: 'modified', chmod: 'modified',
@@ -172,7 +172,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     byVerb.set(v, (byVerb.get(v) ?? 0) + c.count);
   }
   const verbs = ['created', 'modified', 'deleted', 'renamed'].map((v) => `${v} ${byVerb.get(v) ?? 0}`);
-  L.add(`files changed: ${d.fileChangeTotal} (${verbs.join(', ')})`);
+  L.add(`file changes: ${d.fileChangeTotal} (${verbs.join(', ')})`);
   for (const f of d.fileChanges) {
     const verb = (CHANGE_VERB[f.op] ?? f.op).padEnd(8);
     const who = d.processById.get(f.processId);

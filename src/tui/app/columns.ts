@@ -67,7 +67,7 @@ export const COLUMNS: readonly Column[] = [
     needs: ['processes', 'liveProcesses'], sortValue: (s) => s.processes, cell: (s) => `${s.liveProcesses}/${formatCount(s.processes)}`,
   },
   {
-    id: 'files', title: 'FILES', width: 6, align: 'right', description: 'files changed', defaultDesc: true, needs: ['filesChanged'],
+    id: 'files', title: 'FILES', width: 6, align: 'right', description: 'file changes', defaultDesc: true, needs: ['filesChanged'],
     sortValue: (s) => s.filesChanged, cell: (s) => formatCount(s.filesChanged),
   },
   {
