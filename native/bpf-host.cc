@@ -20,11 +20,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdarg>
 #include <map>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -121,6 +123,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   std::map<int, uint32_t> ring_by_fd_;
   ring_buffer *rb_ = nullptr;
   std::thread poller_;
+  std::thread unlinker_;  // destroys the links after stop() (see StartUnlinking)
   std::atomic<bool> stopping_{false};
   bool running_ = false;
   Napi::ThreadSafeFunction tsfn_;
@@ -560,16 +563,58 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     current_ = nullptr;
   }
 
+  // Once the rings are no longer read, the programs' output goes nowhere: their links are destroyed on a thread of their
+  // own while JS applies the last batches and finishes the recording, and close() waits for it. Link ids stay valid
+  // (the slots are emptied, not removed), and links attached after stop() are destroyed by close().
+  void StartUnlinking() {
+    if (unlinker_.joinable()) return;
+    std::vector<bpf_link *> doomed;
+    for (auto &l : links_) {
+      if (l) doomed.push_back(l);
+      l = nullptr;
+    }
+    if (doomed.empty()) return;
+    try {
+      unlinker_ = std::thread([doomed]() mutable { DestroyLinks(doomed); });
+    } catch (const std::system_error &) {
+      DestroyLinks(doomed);
+    }
+  }
+
   Napi::Value Stop(const Napi::CallbackInfo &info) {
     StopPolling();
+    StartUnlinking();
     return info.Env().Undefined();
+  }
+
+  // Destroying a link waits for RCU grace periods in the kernel: ~16-20 ms per perf-event tracepoint or uprobe here,
+  // seconds for `record`'s ~80 tracepoints plus its TLS uprobes one after another. Grace periods that callers wait for
+  // at the same time are shared, so a few threads destroy them at once (tracepoints are still released one at a time:
+  // the kernel holds event_mutex across the wait); every one is gone before this returns.
+  static void DestroyLinks(std::vector<bpf_link *> &links) {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < links.size(); i = next++)
+        if (links[i]) bpf_link__destroy(links[i]);
+    };
+    size_t n = std::min<size_t>(32, links.size() / 2);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < n; i++) {
+      try {
+        threads.emplace_back(work);
+      } catch (const std::system_error &) {
+        break;  // no thread to be had: this one does the rest
+      }
+    }
+    work();
+    for (auto &t : threads) t.join();
+    links.clear();
   }
 
   void Cleanup() {
     StopPolling();
-    for (auto l : links_)
-      if (l) bpf_link__destroy(l);
-    links_.clear();
+    if (unlinker_.joinable()) unlinker_.join();
+    DestroyLinks(links_);
     if (rb_) ring_buffer__free(rb_);
     rb_ = nullptr;
     for (auto c : ring_ctxs_) delete c;

@@ -145,7 +145,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     process.stderr.write(titleEscape(''));
   }
   runner.capture.removeSeed(process.pid);
-  await runner.stop();
+  // The probes' links are destroyed in the background meanwhile (~20 ms of kernel waiting each, one at a time).
+  await runner.stop({ keepOpen: true });
   const endNs = Date.now() * 1e6;
   store.putMeta('end_ns', String(endNs));
   const exitCode = exit.error ? 127 : exit.signal ? 128 + (signalNumber(exit.signal) ?? 1) : exit.code ?? 1;
@@ -175,6 +176,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
     console.error(`agentsight: wrote ${dbPath}`);
   }
+  // The recording is complete and said so; waits for the kernel to finish unregistering the probes.
+  runner.close();
   return exitCode;
 }
 

@@ -62,8 +62,12 @@ export class CaptureRunner {
     this.collector.tick();
   }
 
-  /** Stop capturing; resolves once every delivered batch has been applied and committed. */
-  async stop(): Promise<void> {
+  /**
+   * Stop capturing; resolves once every delivered batch has been applied and committed. The kernel side is released
+   * too, unless keepOpen: then the probes' links are still being destroyed in the background (seconds: see
+   * native/bpf-host.cc DestroyLinks) while the caller finishes its own work, and close() waits for that.
+   */
+  async stop(opts: { keepOpen?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
@@ -74,6 +78,11 @@ export class CaptureRunner {
     }
     this.collector.recordCounters(this.counters());
     this.collector.finish(Date.now() * 1e6);
+    if (!opts.keepOpen) this.capture.close();
+  }
+
+  /** Release the kernel side (after stop({ keepOpen: true })). */
+  close(): void {
     this.capture.close();
   }
 }
