@@ -59,6 +59,11 @@ const NARROW = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2190-\u21ff\u2500-\u257f]
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
+/** True when s is only such one-column characters (so it has no control characters and its width is its length). */
+export function isNarrow(s: string): boolean {
+  return NARROW.test(s);
+}
+
 /** Columns a string occupies in a terminal. */
 export function strWidth(s: string): number {
   // Most text is printable ASCII or other one-column characters: no per-code-point walk.
