@@ -108,6 +108,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const argv = command.length === 0 ? { file: '', args: [], argv0: '' } : user.viaSudo ? wrapForUser(resolved, command, user) : { file: resolved, args: command.slice(1), argv0: command[0] };
   // With -p/-c and no command, record until the targets exit, --duration passes, or a signal arrives.
   const child = command.length > 0 ? spawn(argv.file, argv.args, { stdio: 'inherit', env, argv0: argv.argv0 }) : null;
+  // The closing line reports how long the command ran, not agentsight's own start-up and finalisation around it.
+  const spawnedMs = Date.now();
   // From here on the recorded program gets the CPU first and the collector catches up in the gaps (after the spawn:
   // a child forked by a yielding thread would inherit its nice 19).
   runner.capture.yieldToWorkload(true, child?.pid !== undefined ? { untilExitOf: child.pid } : undefined);
@@ -140,6 +142,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     child.on('error', (error) => resolve({ code: null, signal: null, error }));
     child.on('exit', (code, signal) => resolve({ code, signal }));
   }) : await waitAttached(runner.collector, opts);
+  const ranMs = Date.now() - spawnedMs;
   if (status) {
     clearInterval(status);
     process.stderr.write(titleEscape(''));
@@ -167,10 +170,10 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   if (exit.error) console.error(`agentsight: ${what}: ${exit.error.message}`);
   if (!opts.quiet) {
     const lost = figures.lost;
-    const secs = ((endNs - startNs) / 1e9).toFixed(1);
+    const secs = (ranMs / 1e3).toFixed(1);
     console.error(
       `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s: ` +
-        `${figures.processes} processes, ${changedPaths} files changed (${figures.fileOps} file ops), ` +
+        `${plural(figures.processes, 'process', 'processes')}, ${plural(changedPaths, 'file')} changed (${plural(figures.fileOps, 'file op')}), ` +
         (figures.llmCalls === 0 ? 'no LLM calls' : `${figures.llmCalls} LLM calls, ${formatTokens(figures.tokens)} tokens, ${formatCost(figures.costUsd)}`),
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
@@ -179,6 +182,10 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   // The recording is complete and said so; waits for the kernel to finish unregistering the probes.
   runner.close();
   return exitCode;
+}
+
+function plural(n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** Run as the invoking user with their supplementary groups (node's uid/gid options would drop those). */
