@@ -203,7 +203,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
       n.bytesSent + n.bytesRecv > 0 ? `sent ${formatBytes(n.bytesSent)} recv ${formatBytes(n.bytesRecv)}` : '',
       procs,
     ].filter(Boolean).join(' ');
-    L.add(`  ${n.op} ${n.proto ?? n.family} ${name}  ${extra}`);
+    L.add(`  ${[n.op, n.proto ?? n.family, name].filter(Boolean).join(' ')}  ${extra}`);
   }
   if (d.netDestTotal > d.netDests.length) L.add(`  … ${d.netDestTotal - d.netDests.length} more destinations not listed`);
 

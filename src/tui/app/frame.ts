@@ -2,7 +2,7 @@
  * Builds one frame: exactly `height` rows of exactly `width` columns, from the state and the loaded data. Pure and
  * I/O-free (the render loop calls it), and only the visible slice of every list is laid out.
  */
-import { exitStatus, formatClock, formatCost, formatCount, formatDuration, processDurationNs } from '../format';
+import { exitStatus, formatClock, formatCost, formatCount, formatBytes, formatDuration, processDurationNs } from '../format';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
 import { tokensPerSecond } from './data-source';
@@ -215,14 +215,18 @@ function paneRow(st: ViewState, data: ViewData, pane: PaneId, i: number, width: 
       const f = data.files[i];
       const verb = f.op === 'unlink' || f.op === 'rmdir' ? 'deleted' : f.op === 'rename' ? 'renamed' : f.op === 'create' || f.op === 'mkdir' ? 'created' : 'modified';
       const color: Style['fg'] = verb === 'deleted' ? 'red' : verb === 'created' ? 'green' : verb === 'renamed' ? 'magenta' : 'yellow';
-      return [seg(verb.padEnd(9), { fg: color }), seg(f.path2 ? `${f.path} → ${f.path2}` : f.path), seg(f.count > 1 ? ` ×${f.count}` : '', { fg: 'gray' })];
+      // The operation before the path (a long path is cut at the pane's edge): "modified" alone made a file's write
+      // and truncate look like the same line twice.
+      const what = `${f.op}${f.count > 1 ? ` ×${f.count}` : ''}${f.bytes > 0 ? ` ${formatBytes(f.bytes)}` : ''}`;
+      return [seg(verb.padEnd(9), { fg: color }), seg(`${what.padEnd(16)} `, { fg: 'gray' }), seg(f.path2 ? `${f.path} → ${f.path2}` : f.path)];
     }
     case 'network': {
       const d = data.net[i];
       return [
         seg(`${d.op} `, { fg: 'gray' }),
         seg(d.host && d.family !== 'unix' ? `${d.host} ` : ''),
-        seg(d.target, { fg: 'cyan' }),
+        // A socket without an address (netlink) is named by its family.
+        seg(d.target || d.family, { fg: 'cyan' }),
         seg(` ×${d.count}`),
         seg(d.failures > 0 ? ` ${d.failures} failed` : '', { fg: 'red' }),
       ];
