@@ -5,6 +5,7 @@ import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { duration, int, oneLine, usd } from './format';
 import { callFailed, callModel } from './llm-usage';
+import { messageText } from '../store/message-text';
 import { renderTable } from './table';
 import { WHOLE_RECORDING } from './whole-recording';
 
@@ -88,6 +89,9 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
   }
   if (calls.length === 0) throw new ReportError(`${store.path}: no LLM calls recorded`, EXIT_NOTHING_FOUND);
   const p = ctx.painter;
+  // The last message of each request (what the user or the tool loop just said), from the store's text index.
+  // 4,000 characters: enough that the message's JSON is whole for messageText to read, in the common case.
+  const promptOf = new Map(store.llmCallTexts({ ...WHOLE_RECORDING, maxChars: 4000 }).map((t) => [t.id, messageText(t.prompt)]));
   ctx.io.out(
     renderTable<LlmCallRow>(
       [
@@ -106,7 +110,8 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
         { title: 'COST', align: 'right', value: (c) => usd(c.costUsd) },
         { title: 'TIME', align: 'right', value: (c) => (c.endNs === null ? '-' : duration(c.endNs - c.startNs)) },
         { title: 'TOOLS', value: (c) => (toolsByCall.get(c.id) ?? []).map((t) => t.name).join(',') || '-', maxWidth: 30 },
-        { title: 'RESPONSE', value: (c) => oneLine(c.error ?? c.responseText ?? c.stopReason ?? '', 60) },
+        { title: 'PROMPT', value: (c) => oneLine(promptOf.get(c.id) ?? '', 48) },
+        { title: 'RESPONSE', value: (c) => oneLine(c.error ?? c.responseText ?? c.stopReason ?? '', 48) },
       ],
       calls,
       p,

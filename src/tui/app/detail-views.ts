@@ -6,7 +6,7 @@ import type { FileChange, Store } from '../../store';
 import { errnoName, exitStatus, formatArgv, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../format';
 import { renderSessionLines } from '../once-text';
 import type { NetDest, SessionDetail } from '../session-detail';
-import { messageText } from './search';
+import { messageText } from '../../store/message-text';
 import { seg, wrapText, type Line, type Style } from './styled-line';
 import type { DetailView } from './view-state';
 

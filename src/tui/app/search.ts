@@ -5,6 +5,7 @@
  */
 import Fuse from 'fuse.js';
 import type { Store } from '../../store';
+import { messageText } from '../../store/message-text';
 import { clean } from '../text-width';
 
 export interface SearchItem {
@@ -26,30 +27,6 @@ export interface SearchHit {
 export const MAX_ITEMS = 6000;
 /** Characters of each text that are searched. */
 const MAX_CHARS = 300;
-
-/** Readable text of a request's last message, which the store hands over as JSON (string, blocks or parts). */
-export function messageText(raw: string | null): string | null {
-  if (raw === null) return null;
-  let v: unknown = raw;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-  const texts: string[] = [];
-  const walk = (x: unknown): void => {
-    if (typeof x === 'string') texts.push(x);
-    else if (Array.isArray(x)) x.forEach(walk);
-    else if (x && typeof x === 'object') {
-      const o = x as Record<string, unknown>;
-      if (typeof o['text'] === 'string') texts.push(o['text']);
-      else if (o['content'] !== undefined) walk(o['content']);
-      else if (typeof o['output'] === 'string') texts.push(o['output']);
-    }
-  };
-  walk(v);
-  return texts.join(' ') || null;
-}
 
 export function buildCorpus(store: Store, atNsIn?: number): SearchItem[] {
   // Always pass a time: the store's default bound is below current Unix-ns timestamps.
