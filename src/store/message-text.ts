@@ -20,6 +20,10 @@ export function messageText(raw: string | null): string | null {
       if (typeof o['text'] === 'string') texts.push(o['text']);
       else if (o['content'] !== undefined) walk(o['content']);
       else if (typeof o['output'] === 'string') texts.push(o['output']);
+      // Gemini tool results: a part { functionResponse: { name, response: { output | content | … } } }.
+      else if (o['functionResponse'] !== undefined) walk(o['functionResponse']);
+      else if (o['response'] !== undefined) walk(o['response']);
+      else if (o['parts'] !== undefined) walk(o['parts']);
     }
   };
   walk(v);

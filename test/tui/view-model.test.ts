@@ -203,6 +203,10 @@ describe('search', () => {
   it('reads message text of every provider shape', () => {
     expect(messageText('[{"type":"text","text":"hello"}]')).toBe('hello');
     expect(messageText('"plain"')).toBe('plain');
+    // Tool results: Anthropic tool_result blocks, Responses function_call_output items, Gemini functionResponse parts.
+    expect(messageText('[{"type":"tool_result","tool_use_id":"t1","content":"ok done"}]')).toBe('ok done');
+    expect(messageText('{"type":"function_call_output","call_id":"c1","output":"exit 0"}')).toBe('exit 0');
+    expect(messageText('[{"functionResponse":{"name":"run_shell_command","response":{"output":"hello written"}}}]')).toBe('hello written');
     expect(messageText('[{"text":"a"},{"text":"b"}]')).toBe('a b');
     expect(messageText('not json')).toBe('not json');
   });
