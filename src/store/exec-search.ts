@@ -44,6 +44,22 @@ function sameArgv(failed: ExecRow, ok: ExecRow): boolean {
 }
 
 /**
+ * Does successful exec `ok` run what failed exec `failed` looked for, found in another place? Either the file itself
+ * (same name, same argv) or, for a script, its interpreter: the kernel's #! handling makes the exec row's file the
+ * interpreter and its argv `[interpreter, (option,) /found/script, args…]`.
+ */
+function completes(failed: ExecRow, ok: ExecRow, name: string): boolean {
+  if (ok.filename !== failed.filename && baseName(ok.filename) === name && sameArgv(failed, ok)) return true;
+  const a = failed.argv;
+  const b = ok.argv;
+  if (a.length === 0 || failed.argvClipped || b.length < a.length + 1 || b.length > a.length + 2) return false;
+  const script = b[b.length - a.length];
+  if (script === failed.filename || baseName(script) !== name || !script.startsWith('/')) return false;
+  for (let i = 1; i < a.length; i++) if (a[i] !== b[b.length - a.length + i]) return false;
+  return true;
+}
+
+/**
  * Split `execs` (failed and successful, any order) into real failures (in the input order) and search misses.
  * Only successful execs of the same process are consulted, so pass every exec of the processes whose failures you list.
  */
@@ -61,8 +77,7 @@ export function splitFailedExecs(execs: readonly ExecRow[]): FailedExecSplit {
   for (const e of execs) {
     if (e.ret === 0) continue;
     const name = baseName(e.filename);
-    const found = SEARCH_ERRNOS.has(e.ret) &&
-      (successes.get(e.processId) ?? []).some((s) => s.tsNs >= e.tsNs && s.filename !== e.filename && baseName(s.filename) === name && sameArgv(e, s));
+    const found = SEARCH_ERRNOS.has(e.ret) && (successes.get(e.processId) ?? []).some((s) => s.tsNs >= e.tsNs && completes(e, s, name));
     if (found) {
       missesByProcess.set(e.processId, (missesByProcess.get(e.processId) ?? 0) + 1);
       misses++;

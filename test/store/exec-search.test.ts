@@ -36,6 +36,26 @@ describe('failed execs: failures and $PATH-search misses', () => {
     expect(s.failures.map((f) => f.processId)).toEqual([2, 3]);
   });
 
+  it('a script found further along the PATH completes the search through its interpreter (#! rewrites the exec row)', () => {
+    const rows = [
+      ex(1, 10, '/usr/local/bin/lsb_release', ['lsb_release', '-a'], -2),
+      ex(1, 11, '/usr/sbin/lsb_release', ['lsb_release', '-a'], -2),
+      ex(1, 12, '/usr/bin/dash', ['/bin/sh', '/usr/bin/lsb_release', '-a'], 0),
+      // `#!/usr/bin/env -S python3 -u`-style: an interpreter option before the script
+      ex(2, 10, '/a/tool', ['tool', 'x'], -2),
+      ex(2, 11, '/usr/bin/python3', ['python3', '-u', '/opt/bin/tool', 'x'], 0),
+      // not the same script (other name), not the same arguments
+      ex(3, 10, '/a/tool', ['tool', 'x'], -2),
+      ex(3, 11, '/usr/bin/dash', ['/bin/sh', '/opt/bin/other', 'x'], 0),
+      ex(4, 10, '/a/tool', ['tool', 'x'], -2),
+      ex(4, 11, '/usr/bin/dash', ['/bin/sh', '/opt/bin/tool', 'y'], 0),
+    ];
+    const s = splitFailedExecs(rows);
+    expect(s.missesByProcess.get(1)).toBe(2);
+    expect(s.missesByProcess.get(2)).toBe(1);
+    expect(s.failures.map((f) => f.processId)).toEqual([3, 4]);
+  });
+
   it('failures stay failures: found nowhere, other errors, other argv, another process, or success before the failure', () => {
     const rows = [
       ex(1, 10, '/a/nope', ['nope'], -2), // never found
