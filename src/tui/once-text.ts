@@ -225,8 +225,8 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
 /**
  * Effects listed per tool call. One shell command can start hundreds of processes (a login shell sourcing pyenv):
  * the text lists the few that say most — the surest links first (the process running the tool's own command and
- * what it did outrank everything merely started in the call's window), then files, connections, processes, in link
- * order — and counts the rest; --format json and the TUI's detail view keep every link.
+ * what it did outrank everything merely started in the call's window), what succeeded before what failed, then files,
+ * connections, processes, in link order — and counts the rest; --format json and the TUI's detail view keep every link.
  */
 const EFFECTS_LISTED = 8;
 const EFFECT_RANK: Record<string, number> = { file_op: 0, net_conn: 1, process: 2 };
@@ -234,7 +234,7 @@ const EFFECT_RANK: Record<string, number> = { file_op: 0, net_conn: 1, process: 
 function listedEffects(effects: readonly Effect[]): Effect[] {
   if (effects.length <= EFFECTS_LISTED) return [...effects];
   const rank = (e: Effect) => EFFECT_RANK[e.kind] ?? 3;
-  const order = effects.map((e, i) => ({ e, i })).sort((a, b) => b.e.confidence - a.e.confidence || rank(a.e) - rank(b.e) || a.i - b.i);
+  const order = effects.map((e, i) => ({ e, i })).sort((a, b) => b.e.confidence - a.e.confidence || Number(b.e.ok) - Number(a.e.ok) || rank(a.e) - rank(b.e) || a.i - b.i);
   return order.slice(0, EFFECTS_LISTED).sort((a, b) => a.i - b.i).map((x) => x.e);
 }
 

@@ -27,6 +27,8 @@ export interface Effect {
   kind: string;
   id: number;
   label: string;
+  /** False for a file operation or connection that failed (an `mkdir -p` of an existing directory, say). */
+  ok: boolean;
   method: string;
   confidence: number;
 }
@@ -255,17 +257,17 @@ function describeEffect(t: EffectTargets, kind: string, id: number, atNs: number
   if (kind === 'process') {
     const p = t.processes.get(id) ?? t.otherProcesses.get(id);
     if (!p || p.startNs > atNs) return null;
-    return { kind, id, label: `${p.pid} ${p.argv.length > 0 ? formatArgv(p.argv) : processName(p)}` };
+    return { kind, id, label: `${p.pid} ${p.argv.length > 0 ? formatArgv(p.argv) : processName(p)}`, ok: true };
   }
   if (kind === 'file_op') {
     const f = t.fileOps.get(id);
     if (!f || f.firstNs > atNs) return null;
-    return { kind, id, label: `${f.op} ${f.path}${f.path2 ? ' → ' + f.path2 : ''}` };
+    return { kind, id, label: `${f.op} ${f.path}${f.path2 ? ' → ' + f.path2 : ''}`, ok: f.result >= 0 };
   }
   if (kind === 'net_conn') {
     const c = t.netConns.get(id);
     if (!c || c.firstNs > atNs) return null;
-    return { kind, id, label: `${c.op} ${c.host ?? c.addr}${c.port !== null ? ':' + c.port : ''}` };
+    return { kind, id, label: `${c.op} ${c.host ?? c.addr}${c.port !== null ? ':' + c.port : ''}`, ok: c.result >= 0 || c.result === -115 /* EINPROGRESS */ };
   }
-  return { kind, id, label: `${kind} #${id}` };
+  return { kind, id, label: `${kind} #${id}`, ok: true };
 }
