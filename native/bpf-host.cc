@@ -28,9 +28,11 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "../bpf/events.h"
+#include "../bpf/process.h"
 
 namespace {
 
@@ -61,6 +63,7 @@ std::string take_log() {
 struct Batch {
   std::vector<uint8_t> bytes;
   uint32_t records = 0;
+  bool new_exe = false;  // holds an exec of a file the collector has not handled yet (see UpdateYield)
 };
 
 struct LoadedObject {
@@ -93,6 +96,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
                                         InstanceMethod("close", &BpfHost::Close),
                                         InstanceMethod("stats", &BpfHost::Stats),
                                         InstanceMethod("setYield", &BpfHost::SetYield),
+                                        InstanceMethod("watchExecs", &BpfHost::WatchExecs),
+                                        InstanceMethod("knownExe", &BpfHost::KnownExe),
                                     });
     exports.Set("BpfHost", fn);
     return exports;
@@ -111,6 +116,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     memcpy(b.bytes.data() + at, hdr, 8);
     memcpy(b.bytes.data() + at + 8, data, size);
     b.records++;
+    if (watch_execs_.load() && !b.new_exe && IsNewExe(data, size)) b.new_exe = true;
     if (b.bytes.size() >= batch_bytes_ || b.records >= batch_records_) Flush();
     return 0;
   }
@@ -145,6 +151,13 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   int base_nice_ = 0;
   pid_t poll_tid_ = 0;
   std::atomic<int> yield_pid_{0};  // yield until this child exits (0: until setYield(false) or stop)
+  // Execs of files the collector has not handled yet: while a batch holding one waits for JS, the collector does not
+  // yield (see UpdateYield). known_exes_ is written by JS (knownExe) and read here, hence the mutex.
+  std::atomic<bool> watch_execs_{false};
+  std::atomic<int> new_exe_batches_{0};
+  std::atomic<uint64_t> exec_boosts_{0};
+  std::mutex known_mu_;
+  std::unordered_set<std::string> known_exes_;
   uint64_t yield_high_bytes_ = 64ull << 20;
   uint64_t yield_low_bytes_ = 16ull << 20;
 
@@ -446,21 +459,34 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       return;
     }
     queued_bytes_ += sz;
+    bool new_exe = b->new_exe;
+    if (new_exe) new_exe_batches_++;
     auto status = tsfn_.NonBlockingCall(b, [this](Napi::Env env, Napi::Function fn, Batch *batch) {
       size_t len = batch->bytes.size();
       uint32_t recs = batch->records;
+      bool ne = batch->new_exe;
       queued_bytes_ -= len;
       delivered_records_ += recs;
       delivered_batches_++;
       if (env == nullptr) {  // the function is being torn down
         delete batch;
+        if (ne) new_exe_batches_--;
         return;
       }
       Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
           env, batch->bytes.data(), len, [](Napi::Env, void *, Batch *bb) { delete bb; }, batch);
+      // Returns once JS has handled the batch, exec (and TLS probe attachment) included; even if it throws.
+      struct Done {
+        std::atomic<int> &n;
+        bool on;
+        ~Done() {
+          if (on) n--;
+        }
+      } done{new_exe_batches_, ne};
       fn.Call({ab, Napi::Number::New(env, recs)});
     });
     if (status != napi_ok) {
+      if (new_exe) new_exe_batches_--;
       queued_bytes_ -= sz;
       dropped_batches_++;
       dropped_records_ += b->records;
@@ -505,11 +531,13 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     uint64_t q = queued_bytes_.load();
     bool want = yield_wanted_.load();
     bool now = yielding_.load();
-    if (now && (!want || q > yield_high_bytes_)) {
+    bool exec_pending = new_exe_batches_.load() > 0;
+    if (now && (!want || exec_pending || q > yield_high_bytes_)) {
       ApplyNice(base_nice_);
       yielding_ = false;
-      if (want) yield_catchups_++;
-    } else if (!now && want && q < yield_low_bytes_) {
+      if (want && exec_pending) exec_boosts_++;
+      else if (want) yield_catchups_++;
+    } else if (!now && want && !exec_pending && q < yield_low_bytes_) {
       ApplyNice(19, true);
       yielding_ = true;
     }
@@ -532,6 +560,32 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     return info.Env().Undefined();
   }
 
+  // Is this record an exec of a file JS has not handled? Called on the poll thread for every record while watching.
+  bool IsNewExe(const void *data, size_t size) {
+    if (size < sizeof(proc_exec_event)) return false;
+    const proc_exec_event *e = static_cast<const proc_exec_event *>(data);
+    if (e->hdr.type != EV_PROC_EXEC || sizeof(proc_exec_event) + e->exe_len > size) return false;
+    std::string exe(reinterpret_cast<const char *>(e + 1), e->exe_len);
+    std::lock_guard<std::mutex> lock(known_mu_);
+    return known_exes_.count(exe) == 0;
+  }
+
+  // watchExecs(on): with TLS capture, a newly exec'd binary gets its uprobes from the JS thread (discovery, attach);
+  // until that has run, its first TLS calls go unseen. A yielding JS thread (SCHED_IDLE) on a busy machine may get no
+  // CPU for seconds, so a batch holding an exec of a file not yet handled suspends the yielding until JS has handled
+  // that batch (UpdateYield). Each file costs this once: knownExe() marks it handled.
+  Napi::Value WatchExecs(const Napi::CallbackInfo &info) {
+    watch_execs_ = info[0].As<Napi::Boolean>().Value();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value KnownExe(const Napi::CallbackInfo &info) {
+    std::string exe = info[0].As<Napi::String>();
+    std::lock_guard<std::mutex> lock(known_mu_);
+    if (known_exes_.size() < 65536) known_exes_.insert(exe);
+    return info.Env().Undefined();
+  }
+
   Napi::Value Stats(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -543,6 +597,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     o.Set("queuedBytes", double(queued_bytes_.load()));
     o.Set("yielding", yielding_.load());
     o.Set("yieldCatchups", double(yield_catchups_.load()));
+    o.Set("execBoosts", double(exec_boosts_.load()));
     return o;
   }
 

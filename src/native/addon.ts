@@ -27,6 +27,8 @@ export interface DeliveryStats {
   yielding: boolean;
   /** Times the backlog passed the high mark and the collector went back to normal priority. */
   yieldCatchups: number;
+  /** Times an exec of a not yet handled file sent the collector back to normal priority (see watchExecs). */
+  execBoosts: number;
 }
 
 export interface NativeBpfHost {
@@ -47,6 +49,10 @@ export interface NativeBpfHost {
   stats(): DeliveryStats;
   /** Yield the CPU to the traced program while the backlog is small (native/bpf-host.cc UpdateYield). */
   setYield(on: boolean, opts?: { highBytes?: number; lowBytes?: number; untilExitOf?: number }): void;
+  /** Suspend yielding while a batch holding an exec of a file not yet passed to knownExe() waits for JS. */
+  watchExecs(on: boolean): void;
+  /** This exec'd file has been handled (its TLS probes, if any, are attached). */
+  knownExe(path: string): void;
 }
 
 export interface NativeAddon {

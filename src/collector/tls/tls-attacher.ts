@@ -50,6 +50,9 @@ export class TlsAttacher {
     private readonly opts: { cacheDir?: string; onReport?: (r: AttachReport) => void } = {},
   ) {
     this.enabled = capture.loadedGroups.includes('tls');
+    // A binary exec'd after the capture started is probed from this thread: a yielding collector must not leave it
+    // unprobed while it makes its first TLS calls (native/bpf-host.cc WatchExecs).
+    if (this.enabled) capture.host.watchExecs(true);
   }
 
   private identity(path: string): string | null {
@@ -159,8 +162,13 @@ export class TlsAttacher {
 
   /** A traced process exec'd: attach its binary if it is new to us. */
   onExec(exe: string | null, isAgent: boolean): void {
-    if (!exe || !this.enabled) return;
-    const row = this.discoverAndAttach(exe, isAgent ? 'agent executable' : 'executed by a traced process', isAgent);
-    if (row && (isAgent || row.status === 'attached')) this.report(exe, [row]);
+    if (exe === null || !this.enabled) return;
+    try {
+      if (!exe) return;
+      const row = this.discoverAndAttach(exe, isAgent ? 'agent executable' : 'executed by a traced process', isAgent);
+      if (row && (isAgent || row.status === 'attached')) this.report(exe, [row]);
+    } finally {
+      this.capture.host.knownExe(exe);
+    }
   }
 }
