@@ -128,9 +128,13 @@ async function traced(dir: string, file: string, args: string[]): Promise<Traced
   const store = createRecording(db);
   // the file, network and process groups only: TLS probes (and their discovery work at each exec) are measured by
   // their own bench
+  const loadedBefore = new Set(bpfProgs()?.map((p) => p.id) ?? []);
   const runner = CaptureRunner.start(store, { mode: 'record', title: 'files-bench', allProcesses: false, groups: ['process', 'file', 'net'] });
   const names = new Set(runner.capture.programs.filter((p) => p.attached).map((p) => p.name));
-  const before = bpfRunTime(names);
+  // this capture's programs: those named so that were not loaded before it started (another capture running the
+  // same programs — a test, another bench — would otherwise be counted too)
+  const ours = new Set((bpfProgs() ?? []).filter((p) => p.name !== undefined && names.has(p.name) && !loadedBefore.has(p.id)).map((p) => p.id));
+  const before = bpfRunTime(ours);
   runner.capture.addSeed(process.pid);
   let t: Timing;
   let bpfNs: number | null = null;
@@ -143,7 +147,7 @@ async function traced(dir: string, file: string, args: string[]): Promise<Traced
     t = await run(file, args, (pid) => runner.capture.yieldToWorkload(true, { untilExitOf: pid }));
     const c = process.cpuUsage(cpu0);
     selfCpuMs = (c.user + c.system) / 1000;
-    const after = bpfRunTime(names);
+    const after = bpfRunTime(ours);
     if (before !== null && after !== null) bpfNs = after - before;
     const exited = process.hrtime.bigint();
     await drained(runner);
@@ -176,20 +180,30 @@ async function drained(runner: CaptureRunner): Promise<void> {
   runner.tick();
 }
 
-/**
- * Total run time of the BPF programs with these names, from the kernel's own accounting (needs
- * kernel.bpf_stats_enabled=1, which runFilesBench turns on for its duration). Another capture running the same
- * programs at the same time would be counted too: run the bench alone.
- */
-function bpfRunTime(names: Set<string>): number | null {
+interface ProgInfo {
+  id: number;
+  name?: string;
+  run_time_ns?: number;
+}
+
+function bpfProgs(): ProgInfo[] | null {
   const r = spawnSync('bpftool', ['prog', 'show', '-j'], { maxBuffer: 64 << 20 });
   if (r.status !== 0) return null;
   try {
-    const progs = JSON.parse(r.stdout.toString()) as Array<{ name?: string; run_time_ns?: number }>;
-    return progs.filter((p) => p.name && names.has(p.name)).reduce((a, p) => a + (p.run_time_ns ?? 0), 0);
+    return JSON.parse(r.stdout.toString()) as ProgInfo[];
   } catch {
     return null;
   }
+}
+
+/**
+ * Total run time of the BPF programs with these ids, from the kernel's own accounting (needs
+ * kernel.bpf_stats_enabled=1, which runFilesBench turns on for its duration).
+ */
+function bpfRunTime(ids: Set<number>): number | null {
+  const progs = bpfProgs();
+  if (progs === null) return null;
+  return progs.filter((p) => ids.has(p.id)).reduce((a, p) => a + (p.run_time_ns ?? 0), 0);
 }
 
 function setBpfStats(on: boolean): boolean {
