@@ -86,29 +86,38 @@ struct {
 	__type(value, __s32); /* fd of the last read that returned data */
 } last_read_fd SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct conn_key);
-	__type(value, __s32); /* fd the ctx was last bound to: emit a bind record only when it changes */
-} ctx_fd SEC(".maps");
-
-/* Reverse of ctx_fd: the contexts bound to a socket fd, cleared (and reported) when the fd is closed. */
+/* A socket fd's binding epoch: a new one when it is created and each time the fd is closed, so every binding made before
+ * a close is stale at once, whichever contexts (handshake, application, key update) it covered. */
 struct fd_key {
 	__u32 tgid;
 	__s32 fd;
 };
 
-struct fd_ctxs {
-	__u64 ctx[2]; /* by TLS_DIR_* */
+struct fd_state {
+	__u64 epoch; /* bpf_ktime_get_ns() when set: never repeats, even after an LRU eviction */
+	__u32 bound; /* a context was bound since the epoch began: its close is reported */
+	__u32 _pad;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct fd_key);
-	__type(value, struct fd_ctxs);
-} fd_ctx SEC(".maps");
+	__type(value, struct fd_state);
+} fd_states SEC(".maps");
+
+struct ctx_binding {
+	__s32 fd;
+	__u32 _pad;
+	__u64 epoch;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct conn_key);
+	__type(value, struct ctx_binding); /* where the ctx was last bound: a bind record is emitted when this changes */
+} ctx_fd SEC(".maps");
 
 struct emit_ctx {
 	struct tls_scratch *s;
@@ -304,31 +313,34 @@ static __always_inline void emit_bind(__u32 type, __u64 conn, __s32 fd, __u8 dir
 	emit(&tls_events, &e, sizeof(e), STAT_TLS_RB_FULL);
 }
 
-/* Record that conn now runs on fd; report it when it changed, or always (sends: see tls.h). */
+/* Record that conn now runs on fd; report it when that changed (or the fd was closed since), or always (sends: see
+ * tls.h). */
 static __always_inline void bind_ctx(__u64 conn, __s32 fd, __u8 dir, __u8 always)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	struct conn_key k = { .tgid = tgid, .conn = conn };
-	__s32 *prev = bpf_map_lookup_elem(&ctx_fd, &k);
-	if (!prev || *prev != fd) {
-		bpf_map_update_elem(&ctx_fd, &k, &fd, BPF_ANY);
-		struct fd_key fk = { .tgid = tgid, .fd = fd };
-		struct fd_ctxs *fc = bpf_map_lookup_elem(&fd_ctx, &fk);
-		if (fc) {
-			fc->ctx[dir & 1] = conn;
-		} else {
-			struct fd_ctxs n = {};
-			n.ctx[dir & 1] = conn;
-			bpf_map_update_elem(&fd_ctx, &fk, &n, BPF_ANY);
-		}
-	} else if (!always) {
-		return;
+	struct fd_key fk = { .tgid = tgid, .fd = fd };
+	struct fd_state *st = bpf_map_lookup_elem(&fd_states, &fk);
+	if (!st) {
+		struct fd_state n = { .epoch = bpf_ktime_get_ns() };
+		bpf_map_update_elem(&fd_states, &fk, &n, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&fd_states, &fk);
 	}
+	__u64 epoch = 0;
+	if (st) {
+		st->bound = 1;
+		epoch = st->epoch;
+	}
+	struct conn_key k = { .tgid = tgid, .conn = conn };
+	struct ctx_binding *prev = bpf_map_lookup_elem(&ctx_fd, &k);
+	if (prev && st && prev->fd == fd && prev->epoch == epoch && !always)
+		return;
+	struct ctx_binding b = { .fd = fd, .epoch = epoch };
+	bpf_map_update_elem(&ctx_fd, &k, &b, BPF_ANY);
 	emit_bind(EV_TLS_BIND, conn, fd, dir);
 }
 
-/* A traced process closed fd: if contexts were bound to it, forget those bindings here and in user space. */
+/* A traced process closed fd: if contexts were bound to it, every such binding is stale, here and in user space. */
 static __always_inline int on_fd_gone(__s32 fd)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -336,19 +348,11 @@ static __always_inline int on_fd_gone(__s32 fd)
 	if (!is_traced(tgid))
 		return 0;
 	struct fd_key fk = { .tgid = tgid, .fd = fd };
-	struct fd_ctxs *fc = bpf_map_lookup_elem(&fd_ctx, &fk);
-	if (!fc)
+	struct fd_state *st = bpf_map_lookup_elem(&fd_states, &fk);
+	if (!st || !st->bound)
 		return 0;
-#pragma unroll
-	for (int d = 0; d < 2; d++) {
-		if (!fc->ctx[d])
-			continue;
-		struct conn_key k = { .tgid = tgid, .conn = fc->ctx[d] };
-		__s32 *cur = bpf_map_lookup_elem(&ctx_fd, &k);
-		if (cur && *cur == fd)
-			bpf_map_delete_elem(&ctx_fd, &k);
-	}
-	bpf_map_delete_elem(&fd_ctx, &fk);
+	st->epoch = bpf_ktime_get_ns();
+	st->bound = 0;
 	emit_bind(EV_TLS_UNBIND, 0, fd, 0);
 	return 0;
 }

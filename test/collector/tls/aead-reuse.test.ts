@@ -1,7 +1,8 @@
 // rustls/aws-lc connection identity when the allocator and the kernel reuse what named the last connection: a new
 // connection on the same fd number with the same AEAD context addresses (malloc gives them back), in the same and in
-// swapped directions. Codex opens a connection per request, and its second request was seen inside the first one's
-// stream (its preface in the receive direction): one LLM call instead of two. Real uprobes on a compiled stand-in
+// swapped directions, and under the address of an earlier connection's handshake context. Codex opens a connection
+// per request, and its second request was seen inside the first one's stream (its preface in the receive direction):
+// one LLM call instead of two; later its response in a stream of its own (a stale handshake-context binding). Real uprobes on a compiled stand-in
 // (test/fixtures/tls/aead-reuse.c), real collector.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,15 +47,16 @@ describeBpf('TLS: AEAD contexts and fds reused by the next connection', ['tls'],
       // The reuse this test is about did happen (glibc's per-thread cache is last-in first-out).
       expect(c.stdout).toContain('connection 2: send ctx first send, receive ctx first receive');
       expect(c.stdout).toContain('connection 3: send ctx first receive, receive ctx first send');
+      expect(c.stdout).toContain('connection 5: send ctx first receive, receive ctx 4th handshake');
       const db = new Database(c.store.path, { readonly: true });
       const conns = db.prepare('SELECT id, conn_ptr, stack FROM tls_conns ORDER BY first_ns').all() as Array<{ id: number; conn_ptr: string; stack: string }>;
       const text = (id: number, dir: number) =>
         Buffer.concat((db.prepare('SELECT data FROM tls_chunks WHERE conn_id = ? AND dir = ? ORDER BY seq').all(id, dir) as Array<{ data: Buffer }>).map((r) => r.data)).toString();
-      expect(conns.map((x) => ({ stack: x.stack, out: text(x.id, 0), in: text(x.id, 1) }))).toEqual([1, 2, 3].map((n) => ({ stack: 'rustls-aws-lc', out: `GET /${n} HTTP/1.1\r\nhost: a\r\n\r\n`, in: `HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n${n}` })));
-      // Three connections on one fd number, told apart.
-      expect(new Set(conns.map((x) => x.conn_ptr)).size).toBe(3);
+      expect(conns.map((x) => ({ stack: x.stack, out: text(x.id, 0), in: text(x.id, 1) }))).toEqual([1, 2, 3, 4, 5].map((n) => ({ stack: 'rustls-aws-lc', out: `GET /${n} HTTP/1.1\r\nhost: a\r\n\r\n`, in: `HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n${n}` })));
+      // Five connections on one fd number, told apart.
+      expect(new Set(conns.map((x) => x.conn_ptr)).size).toBe(5);
       // Each connection's exchange decoded on its own, nothing lost or out of sync.
-      expect(db.prepare('SELECT path, status FROM http_exchanges ORDER BY start_ns').all()).toEqual([1, 2, 3].map((n) => ({ path: `/${n}`, status: 200 })));
+      expect(db.prepare('SELECT path, status FROM http_exchanges ORDER BY start_ns').all()).toEqual([1, 2, 3, 4, 5].map((n) => ({ path: `/${n}`, status: 200 })));
       expect(c.store.lossTotals()).toEqual([]);
       db.close();
     } finally {
