@@ -46,9 +46,10 @@ function moments(n: number, start: number, end: number): number[] {
 function onceRuns(db: string): Array<{ wall: number; cpu: number }> {
   const runs: Array<{ wall: number; cpu: number }> = [];
   for (let i = 0; i < 6; i++) {
-    const r = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time "$0" "$1" top --db "$2" --once > /dev/null`, process.execPath, BIN, db], {
+    // The command as a user types it (bin/agentsight through its #! line, with this node first on PATH).
+    const r = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time "$0" top --db "$1" --once > /dev/null`, BIN, db], {
       encoding: 'utf8',
-      env: { ...process.env, TZ: 'UTC', NO_COLOR: '1' },
+      env: { ...process.env, TZ: 'UTC', NO_COLOR: '1', PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? ''}` },
     });
     if (r.status !== 0) throw new Error(`top --once failed: ${r.stderr}`);
     const [real, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);

@@ -65,9 +65,10 @@ async function main(argv: string[]): Promise<number> {
     .action(async (opts: Record<string, unknown>) => {
       if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);
       const tui = require('../tui') as TuiModule;
-      exitCode = await tui.runTop({ ...opts, noColor: process.env['NO_COLOR'] !== undefined });
-      // A snapshot (--once, or stdout not a terminal) is complete here: its output was written and the store closed.
+      // A snapshot (--once, or stdout not a terminal) is complete when runTop returns: its output was written, and
+      // the process exits right after (its read-only store is left to the exit).
       exitWhenDone = opts['once'] === true || !process.stdout.isTTY;
+      exitCode = await tui.runTop({ ...opts, noColor: process.env['NO_COLOR'] !== undefined, exitAfterSnapshot: exitWhenDone });
     });
 
   // report pulls in its formatters and date-fns: load it only when it can be needed (its command or help).

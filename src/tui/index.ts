@@ -70,7 +70,7 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
     const { runApp } = await import('./app/run-app');
     return await runApp(store, { ...opts, atNs });
   } finally {
-    if (ownStore) store.close();
+    if (ownStore && !(once && opts.exitAfterSnapshot)) store.close();
   }
 }
 

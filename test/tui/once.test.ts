@@ -183,6 +183,23 @@ describe('runTop', () => {
     }
   });
 
+  it('run as a command, bin/agentsight starts top and report without NODE_EXTRA_CA_CERTS (node parses it at start-up)', () => {
+    // A bundle that cannot load makes node warn at start-up: the warning shows whether node was handed the variable.
+    const env = { ...process.env, TZ: 'UTC', NO_COLOR: '1', NODE_EXTRA_CA_CERTS: path.join(dir, 'no-such-bundle.pem'), PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };
+    const top = spawnSync(CLI, ['top', '--db', withSession, '--once', '--utc', '--width', '100'], { encoding: 'utf8', env });
+    expect(top.status, top.stderr).toBe(0);
+    expect(top.stdout).toBe(text(withSession, 100));
+    expect(top.stderr).toBe('');
+    const report = spawnSync(CLI, ['report', '--db', withSession, '--json'], { encoding: 'utf8', env });
+    expect(report.stderr).toBe('');
+    // Other commands keep it (record hands it to the command it runs): the same warning proves it reached node.
+    const version = spawnSync(CLI, ['--version'], { encoding: 'utf8', env });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(version.stderr).toMatch(/extra certs/i);
+    // And node can still run the file itself (tests, sudo re-exec): the first line is a no-op to it.
+    expect(spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' }).stdout.trim()).toBe(version.stdout.trim());
+  });
+
   it('the built CLI prints it loading none of what --once does not use (blessed, fuse.js, capture, child_process)', () => {
     // Every module costs start-up time, the one figure --once is judged by (issue 6). child_process is commander's:
     // patches/commander+14.0.3.patch defers it to the spawn of an executable subcommand, which agentsight has none of.
