@@ -1,7 +1,7 @@
 /**
  * `top` on the 1M-event fixture recording (50 sessions, 10k LLM calls; src/fixtures/generate-db.ts, cached in
  * $TMPDIR/agentsight-fixtures): goals from issue 6.
- * - `top --db FILE --once` wall time, as a user runs it (the built CLI in a fresh node, stdout to a pipe): median of 5.
+ * - `top --db FILE --once` wall time, as a user runs it (the built command, stdout to a pipe): median of 15.
  * - scrubber seek: DataSource.loadAll at random moments (every query a seek makes), median and p95 of 30.
  * - frame build + render: buildFrame + blessed setContent + screen.render into a 120x40 in-memory terminal while
  *   the cursor walks the list and the scrubber moves; median of 300 frames.
@@ -45,7 +45,7 @@ function moments(n: number, start: number, end: number): number[] {
  */
 function onceRuns(db: string): Array<{ wall: number; cpu: number }> {
   const runs: Array<{ wall: number; cpu: number }> = [];
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 16; i++) {
     // The command as a user types it (bin/agentsight through its #! line, with this node first on PATH).
     const r = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time "$0" top --db "$1" --once > /dev/null`, BIN, db], {
       encoding: 'utf8',
