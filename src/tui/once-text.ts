@@ -17,7 +17,7 @@ import {
   processDurationNs,
 } from './format';
 import type { OnceReport } from './once-report';
-import { flattenForest, type Effect, type SessionDetail } from './session-detail';
+import { flattenForest, type Effect, type ProcessNode, type SessionDetail } from './session-detail';
 import { clean, isNarrow, strWidth, toAscii, truncate, truncateLeft } from './text-width';
 
 export interface OnceTextOptions {
@@ -163,10 +163,12 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
   // ---- process tree
   // PATH-search misses are counted here, not listed (store/exec-search.ts); real failed execs hang under their process.
   L.add(`processes: ${d.processCount}` + (d.pathSearchMisses > 0 ? `${dot}${plural(d.pathSearchMisses, 'failed exec')} of $PATH searches not listed` : ''));
-  const lines = flattenForest(d.roots, ascii);
+  const { roots, folded } = foldSubshells(d.roots, d.atNs);
+  const lines = flattenForest(roots, ascii);
   for (let i = 0; i < lines.length; i++) {
     const tl = lines[i];
-    L.add(processLine('  ' + tl.prefix, tl.node.proc, d.atNs, L.width, ascii));
+    const n = folded.get(tl.node.proc.id) ?? 0;
+    L.add(processLine('  ' + tl.prefix, tl.node.proc, d.atNs, L.width, ascii, n > 0 ? `  +${plural(n, 'subshell')}` : ''));
     if (tl.node.failedExecs.length > 0) for (const e of tl.node.failedExecs) {
       L.add(`  ${tl.childPrefix}${ascii ? 'x' : '✗'} exec failed ${errnoName(e.ret)}: ${formatArgv(e.argv.length > 0 ? e.argv : [e.filename])}${e.argvClipped ? (ascii ? '...' : '…') : ''}` +
         (e.argv[0] !== e.filename ? ` (${e.filename})` : ''));
@@ -256,13 +258,56 @@ export function renderSessionLines(d: SessionDetail, width: number, o: { ascii?:
   return L.out.slice(1);
 }
 
+/**
+ * A forked copy of its parent that never exec'd, started nothing, failed nothing and exited 0: a shell's `$(…)` or
+ * pipeline stage. A login shell sourcing rc files makes dozens (half the lines of a Claude Code tree, each
+ * `[bash] exit 0 4ms`); the text counts them on their parent's line instead. JSON and the TUI's process pane list
+ * every process.
+ */
+function isQuietSubshell(n: ProcessNode, atNs: number): boolean {
+  const p = n.proc;
+  return p.argv.length === 0 && p.execNs === null && !p.seeded && n.children.length === 0 && n.failedExecs.length === 0 &&
+    n.pathSearchMisses === 0 && p.exitNs !== null && p.exitNs <= atNs && p.exitCode === 0 && p.exitSignal === null;
+}
+
+/**
+ * The forest without quiet subshells below a listed parent, and how many each parent had (by process id), folded
+ * bottom-up: a subshell whose own children were all quiet subshells is one too, and its count moves to its parent.
+ * Iterative (post-order), so a deep fork chain cannot overflow the stack.
+ */
+function foldSubshells(roots: readonly ProcessNode[], atNs: number): { roots: ProcessNode[]; folded: Map<number, number> } {
+  const folded = new Map<number, number>();
+  const out = new Map<ProcessNode, ProcessNode>();
+  const stack: Array<{ n: ProcessNode; done: boolean }> = roots.map((n) => ({ n, done: false }));
+  while (stack.length > 0) {
+    const top = stack.pop()!;
+    if (!top.done) {
+      stack.push({ n: top.n, done: true });
+      for (const c of top.n.children) stack.push({ n: c, done: false });
+      continue;
+    }
+    const n = top.n;
+    const kept: ProcessNode[] = [];
+    let quiet = 0;
+    for (const c of n.children) {
+      const f = out.get(c)!;
+      if (isQuietSubshell(f, atNs)) quiet += 1 + (folded.get(c.proc.id) ?? 0);
+      else kept.push(f);
+    }
+    if (quiet > 0) folded.set(n.proc.id, quiet);
+    const same = kept.length === n.children.length && kept.every((k, i) => k === n.children[i]);
+    out.set(n, same ? n : { ...n, children: kept });
+  }
+  return { roots: roots.map((r) => out.get(r)!), folded };
+}
+
 /** One process line; the argv gives way first, then the cwd (keeping its end), so status is never cut off. */
-function processLine(prefix: string, p: import('../store').ProcessRow, atNs: number, width: number, ascii: boolean): string {
+function processLine(prefix: string, p: import('../store').ProcessRow, atNs: number, width: number, ascii: boolean, note = ''): string {
   const ell = ascii ? '...' : '…';
   const fix = (s: string) => (ascii ? toAscii(clean(s)) : clean(s));
   const head = fix(`${prefix}${p.pid} `);
   const argv = fix(p.argv.length > 0 ? formatArgv(p.argv) + (p.argvClipped ? ell : '') : `[${p.comm}]`);
-  const status = `  ${exitStatus(p, atNs)}  ${formatDuration(processDurationNs(p, atNs))}${p.seeded ? '  (already running)' : ''}`;
+  const status = `  ${exitStatus(p, atNs)}  ${formatDuration(processDurationNs(p, atNs))}${p.seeded ? '  (already running)' : ''}${note}`;
   let cwd = p.cwd !== null ? fix(`  cwd ${p.cwd}`) : '';
   const fixed = strWidth(head) + strWidth(status);
   const room = width - fixed;

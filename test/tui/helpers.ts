@@ -22,6 +22,29 @@ function proc(p: ProcInput): ProcessRow {
 }
 
 /**
+ * A shell whose `$(…)` and pipeline subshells fork without exec: 3 that exit 0 (one with a quiet child of its own),
+ * one that exits 1, one still running at +50 ms, and one whose child runs a program.
+ */
+export function buildSubshellRecording(file: string): void {
+  const s = createRecording(file);
+  s.putMeta('start_ns', String(T0));
+  const sub = (id: number, parentId: number, startMs: number, exit: { code?: number; ms?: number } = { code: 0, ms: startMs + 2 }) =>
+    s.putProcess(proc({ id, pid: 5000 + id, ppid: 5000 + parentId, parentId, argv: [], comm: 'bash', exe: null, execNs: null, startNs: T0 + startMs * MS,
+      exitNs: exit.ms !== undefined ? T0 + exit.ms * MS : null, exitCode: exit.code ?? null }));
+  s.putProcess(proc({ id: 1, pid: 5001, argv: ['bash', 'rc.sh'], startNs: T0, exitNs: T0 + 90 * MS, exitCode: 0 }));
+  sub(2, 1, 1);
+  sub(3, 1, 2);
+  sub(4, 1, 3, { code: 0, ms: 9 });
+  sub(5, 4, 4);
+  sub(6, 1, 10, { code: 1, ms: 12 });
+  sub(7, 1, 20, {});
+  sub(8, 1, 30, { code: 0, ms: 40 });
+  s.putProcess(proc({ id: 9, pid: 5009, ppid: 5008, parentId: 8, argv: ['/usr/bin/readlink', 'x'], startNs: T0 + 31 * MS, exitNs: T0 + 33 * MS, exitCode: 0 }));
+  s.finalize();
+  s.close();
+}
+
+/**
  * What `record -- bash -c 'mkdir -p /tmp/a1 && cd /tmp/a1 && /bin/echo hi && sh -c "exit 3"; exit 7'` produces:
  * one process tree, no session rows (a plain command is not an agent), plus a failed exec, a loss and a TLS target.
  */

@@ -8,7 +8,7 @@ import { renderOnceJson } from '../../src/tui/once-json';
 import { encodeLines, renderOnceText } from '../../src/tui/once-text';
 import { strWidth } from '../../src/tui/text-width';
 import { runTop } from '../../src/tui';
-import { buildShellRecording, MS, T0, tempDir } from './helpers';
+import { buildShellRecording, buildSubshellRecording, MS, T0, tempDir } from './helpers';
 import { T0 as FIXTURE_T0, writeFixtureRecording } from '../report/fixture-recording';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -118,6 +118,33 @@ describe('top --once text', () => {
       const json = JSON.parse(renderOnceJson(r)) as { sessions: Array<{ llmCalls: Array<{ toolCalls: Array<{ id: number; effects: unknown[] }> }> }> };
       const t1 = json.sessions.flatMap((x) => x.llmCalls).flatMap((c) => c.toolCalls).find((t) => t.id === 1)!;
       expect(t1.effects).toHaveLength(22);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('counts quiet subshells (fork, no exec, exit 0, nothing below) on their parent line; JSON lists every process', () => {
+    const file = path.join(dir, 'subshells.db');
+    buildSubshellRecording(file);
+    const out = text(file, 120);
+    const lines = out.split('\n');
+    const root = lines.find((l) => /^ {2}5001 bash rc\.sh/.test(l))!;
+    // 5002, 5003, and 5004 with its quiet child 5005: four; 5006 exited 1, 5007 still runs, 5008 has a program below.
+    expect(root).toMatch(/exit 0 +90ms +\+4 subshells/);
+    for (const pid of [5002, 5003, 5004, 5005]) expect(out).not.toContain(` ${pid} `);
+    for (const pid of [5006, 5007, 5008, 5009]) expect(out).toContain(` ${pid} `);
+    expect(out).toMatch(/5006 \[bash\] +exit 1/);
+    expect(out).toContain('processes: 9');
+    const store = openRecording(file);
+    try {
+      const json = JSON.parse(renderOnceJson(buildOnceReport(store))) as { sessions: Array<{ processes: Array<{ pid: number }> }> };
+      expect(json.sessions.flatMap((x) => x.processes).map((p) => p.pid).sort()).toEqual([5001, 5002, 5003, 5004, 5005, 5006, 5007, 5008, 5009]);
+      // As of +15 ms, 5007 (started at +20) does not exist yet and 5004/5005 have exited: still four folded.
+      expect(renderOnceText(buildOnceReport(store, T0 + 15 * MS), { width: 120, utc: true })).toMatch(/5001 bash rc\.sh .*\+4 subshells/);
+      // As of +7 ms, 5004 is still running: folded are 5002, 5003 (and 5005, exited below a listed parent: +1 there).
+      const early = renderOnceText(buildOnceReport(store, T0 + 7 * MS), { width: 120, utc: true });
+      expect(early).toMatch(/5001 bash rc\.sh .*\+2 subshells/);
+      expect(early).toMatch(/5004 \[bash\] +running .*\+1 subshell/);
     } finally {
       store.close();
     }
