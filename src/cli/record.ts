@@ -174,7 +174,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     console.error(
       `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s: ` +
         `${plural(figures.processes, 'process', 'processes')}, ${plural(changedPaths, 'file')} changed (${plural(figures.fileOps, 'file op')}), ` +
-        (figures.llmCalls === 0 ? 'no LLM calls' : `${figures.llmCalls} LLM calls, ${formatTokens(figures.tokens)} tokens, ${formatCost(figures.costUsd)}`),
+        (figures.llmCalls === 0 ? 'no LLM calls' : `${plural(figures.llmCalls, 'LLM call')}, ${formatTokens(figures.tokens)} tokens, ${formatCost(figures.costUsd)}`),
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
     console.error(`agentsight: wrote ${dbPath}`);

@@ -215,7 +215,7 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
     `${pr.pathSearchMisses ? p.paint('dim', ` (+${int(pr.pathSearchMisses)} $PATH-search misses, not listed)`) : ''}   ${int(pr.exitedNonZero)} exited non-zero or killed`);
   kv('Files', `${int(s.files.changed.length)} changed   ${int(s.files.operations)} operations   ${int(s.files.failedOperations)} failed`);
   kv('Network', `${int(s.network.destinations.length)} destination${s.network.destinations.length === 1 ? '' : 's'}`);
-  kv('Tools', `${int(s.tools.calls)} calls${s.tools.failed ? p.paint('red', `, ${s.tools.failed} failed`) : ', 0 failed'}`);
+  kv('Tools', `${int(s.tools.calls)} call${s.tools.calls === 1 ? '' : 's'}${s.tools.failed ? p.paint('red', `, ${s.tools.failed} failed`) : ', 0 failed'}`);
   const lossCount = s.losses.reduce((a, l) => a + l.count, 0);
   kv('Losses', lossCount ? p.paint('yellow', s.losses.map((l) => `${l.source} ${int(l.count)}`).join(', ')) : 'none');
   kv('TLS', `${s.tls.attached} binar${s.tls.attached === 1 ? 'y' : 'ies'} hooked, ${s.tls.notFound} not found${s.tls.errors ? `, ${s.tls.errors} failed` : ''}`);
