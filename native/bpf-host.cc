@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdarg>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -160,6 +161,16 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   std::unordered_set<std::string> known_exes_;
   uint64_t yield_high_bytes_ = 64ull << 20;
   uint64_t yield_low_bytes_ = 16ull << 20;
+  // Holding (see UpdateHold): batches kept on the poll thread while the machine is busy. held_ and the CPU sample
+  // are only touched by the poll thread.
+  std::deque<Batch *> held_;
+  std::atomic<bool> holding_{false};
+  std::atomic<uint64_t> holds_{0}, held_ms_{0};
+  double hold_busy_ = 0.25;
+  uint64_t hold_max_ms_ = 30000;
+  uint64_t hold_since_ms_ = 0;
+  bool machine_busy_ = false;
+  uint64_t cpu_sample_ms_ = 0, cpu_busy_ = 0, cpu_total_ = 0, cpu_self_ = 0;
 
   bpf_object *FindObject(const std::string &name) {
     for (auto &o : objects_)
@@ -444,6 +455,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     }
     ring_buffer__consume(rb_);
     Flush();
+    Release();
   }
 
   void Flush() {
@@ -459,6 +471,29 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       return;
     }
     queued_bytes_ += sz;
+    if (holding_.load()) {
+      // An exec of a file JS has not handled must reach it now (its TLS probes), after everything before it.
+      if (!b->new_exe) {
+        held_.push_back(b);
+        return;
+      }
+      Release();
+    }
+    Deliver(b);
+  }
+
+  // Hand held batches to JS in order (poll thread).
+  void Release() {
+    holding_ = false;
+    while (!held_.empty()) {
+      Batch *h = held_.front();
+      held_.pop_front();
+      Deliver(h);
+    }
+  }
+
+  void Deliver(Batch *b) {
+    uint64_t sz = b->bytes.size();
     bool new_exe = b->new_exe;
     if (new_exe) new_exe_batches_++;
     auto status = tsfn_.NonBlockingCall(b, [this](Napi::Env env, Napi::Function fn, Batch *batch) {
@@ -541,17 +576,80 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       ApplyNice(19, true);
       yielding_ = true;
     }
+    // Only a yielding collector holds: one catching up at normal priority gets every batch.
+    UpdateHold(yielding_.load() && q <= yield_high_bytes_);
   }
 
-  // setYield(on, {highBytes, lowBytes, untilExitOf}?): see UpdateYield. Call it after spawning the traced command: a
-  // child forked from a yielding thread would inherit nice 19. untilExitOf: a child pid whose exit ends the yielding.
+  // Holding: measured on this machine kind, any CPU the collector uses while the traced program runs slows the
+  // program, even at SCHED_IDLE on the other core: a pure spin loop there made `npm ci` 14% slower, the collector's
+  // ~0.8 s of decoding and SQLite work over an 8 s run ~10%. So while yielding and the rest of the machine is busy
+  // (other processes used at least hold_busy_ of all CPUs over the last sample), batches stay in this thread's
+  // queue and JS does nothing; they go to JS, in order, once the machine is quiet (an agent waiting for its model),
+  // the traced command exits, the backlog passes the high mark (then at normal priority, see UpdateYield), a batch
+  // holds an exec JS must see at once (TLS probes), or hold_max_ms_ has passed (readers of the recording in progress
+  // see it at most that late). The queue's memory bound is unchanged.
+  void UpdateHold(bool may_hold) {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now_ms = uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
+    if (now_ms - cpu_sample_ms_ >= 200) {
+      uint64_t busy = 0, total = 0, self = 0;
+      if (ReadCpu(busy, total, self) && cpu_sample_ms_ != 0 && total > cpu_total_) {
+        double others = double(int64_t(busy - cpu_busy_) - int64_t(self - cpu_self_)) / double(total - cpu_total_);
+        machine_busy_ = others >= hold_busy_;
+      }
+      cpu_busy_ = busy;
+      cpu_total_ = total;
+      cpu_self_ = self;
+      cpu_sample_ms_ = now_ms;
+    }
+    bool hold = may_hold && hold_busy_ > 0 && machine_busy_ && (!holding_.load() || now_ms - hold_since_ms_ < hold_max_ms_);
+    if (hold && !holding_.load()) {
+      holding_ = true;
+      hold_since_ms_ = now_ms;
+      holds_++;
+    } else if (!hold && holding_.load()) {
+      held_ms_ += now_ms - hold_since_ms_;
+      Release();
+    }
+  }
+
+  // System-wide busy and total CPU ticks (/proc/stat) and this process's own (/proc/self/stat), in clock ticks.
+  static bool ReadCpu(uint64_t &busy, uint64_t &total, uint64_t &self) {
+    char buf[512];
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f) return false;
+    bool ok = fgets(buf, sizeof buf, f) != nullptr;
+    fclose(f);
+    unsigned long long v[8] = {};
+    if (!ok || sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) return false;
+    total = 0;
+    for (auto x : v) total += x;
+    busy = total - v[3] - v[4];  // minus idle and iowait
+    f = fopen("/proc/self/stat", "re");
+    if (!f) return false;
+    ok = fgets(buf, sizeof buf, f) != nullptr;
+    fclose(f);
+    const char *p = ok ? strrchr(buf, ')') : nullptr;
+    unsigned long long ut = 0, st = 0;
+    // after ") ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return false;
+    self = ut + st;
+    return true;
+  }
+
+  // setYield(on, {highBytes, lowBytes, untilExitOf, holdBusy, holdMaxMs}?): see UpdateYield and UpdateHold (holdBusy
+  // 0 turns holding off). Call it after spawning the traced command: a child forked from a yielding thread would
+  // inherit nice 19. untilExitOf: a child pid whose exit ends the yielding.
   Napi::Value SetYield(const Napi::CallbackInfo &info) {
     bool on = info[0].As<Napi::Boolean>();
     if (info.Length() > 1 && info[1].IsObject()) {
       Napi::Object o = info[1].As<Napi::Object>();
-      if (o.Has("highBytes")) yield_high_bytes_ = uint64_t(o.Get("highBytes").As<Napi::Number>().DoubleValue());
-      if (o.Has("lowBytes")) yield_low_bytes_ = uint64_t(o.Get("lowBytes").As<Napi::Number>().DoubleValue());
-      if (o.Has("untilExitOf")) yield_pid_ = o.Get("untilExitOf").As<Napi::Number>().Int32Value();
+      if (o.Get("highBytes").IsNumber()) yield_high_bytes_ = uint64_t(o.Get("highBytes").As<Napi::Number>().DoubleValue());
+      if (o.Get("lowBytes").IsNumber()) yield_low_bytes_ = uint64_t(o.Get("lowBytes").As<Napi::Number>().DoubleValue());
+      if (o.Get("untilExitOf").IsNumber()) yield_pid_ = o.Get("untilExitOf").As<Napi::Number>().Int32Value();
+      if (o.Get("holdBusy").IsNumber()) hold_busy_ = o.Get("holdBusy").As<Napi::Number>().DoubleValue();
+      if (o.Get("holdMaxMs").IsNumber()) hold_max_ms_ = uint64_t(o.Get("holdMaxMs").As<Napi::Number>().DoubleValue());
     }
     // Only from the normal policy: a collector someone runs as SCHED_BATCH or real-time is left as it was.
     if (on && sched_getscheduler(0) != SCHED_OTHER) on = false;
@@ -598,6 +696,9 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     o.Set("yielding", yielding_.load());
     o.Set("yieldCatchups", double(yield_catchups_.load()));
     o.Set("execBoosts", double(exec_boosts_.load()));
+    o.Set("holding", holding_.load());
+    o.Set("holds", double(holds_.load()));
+    o.Set("heldMs", double(held_ms_.load()));
     return o;
   }
 

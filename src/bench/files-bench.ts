@@ -114,6 +114,8 @@ interface TracedRun {
   drainMs: number;
   /** times the backlog sent the collector back to normal priority */
   catchups: number;
+  /** ms the backlog was held back from the JS thread while the machine was busy (native/bpf-host.cc UpdateHold) */
+  heldMs: number;
   /** ns spent in our BPF programs during the run (kernel.bpf_stats_enabled), null when unavailable */
   bpfNs: number | null;
   rows: number;
@@ -162,10 +164,12 @@ async function traced(dir: string, file: string, args: string[]): Promise<Traced
   const opens = ops.filter((r) => r.op === 'open' || r.op === 'create' || r.op === 'truncate').reduce((a, r) => a + r.count, 0);
   const lost = store.lossTotals({ atNs: 8e18 }).filter((l) => !l.source.endsWith(':clipped')).reduce((a, l) => a + l.count, 0);
   const records = runner.collector.records;
-  const catchups = runner.capture.deliveryStats().yieldCatchups;
+  const ds = runner.capture.deliveryStats();
+  const catchups = ds.yieldCatchups;
+  const heldMs = ds.heldMs;
   store.close();
   for (const s of ['', '-wal', '-shm']) fs.rmSync(db + s, { force: true });
-  return { ms: t.ms, noticedMs: t.noticedMs, cpuMs: t.cpuMs, selfCpuMs, selfCpuDrainedMs, drainMs, catchups, bpfNs, rows: ops.length, opens, lost, records };
+  return { ms: t.ms, noticedMs: t.noticedMs, cpuMs: t.cpuMs, selfCpuMs, selfCpuDrainedMs, drainMs, catchups, heldMs, bpfNs, rows: ops.length, opens, lost, records };
 }
 
 /**
@@ -266,7 +270,7 @@ async function measure(dir: string, w: Workload, hasStrace: boolean): Promise<{ 
     { name: `${P}untraced_ms`, value: round(b), unit: 'ms', detail: `${w.what}, the workload's own wall time (wrapper shell), median of ${ROUNDS}: ${base.map(round).join(', ')}` },
     { name: `${P}traced_ms`, value: round(t), unit: 'ms', detail: `same under agentsight capture, median of ${ROUNDS}: ${withCapture.map((r) => round(r.ms)).join(', ')}; ${last.records} records per run, ${lost} lost in all runs` },
     { name: `${P}traced_noticed_ms`, value: round(median(withCapture.map((r) => r.noticedMs))), unit: 'ms', detail: `spawn until the recording process handled the workload's exit (its JS thread is the collector's), median: ${withCapture.map((r) => round(r.noticedMs)).join(', ')}; untraced: ${round(median(baseRuns.map((r) => r.noticedMs)))} ms` },
-    { name: `${P}drain_ms`, value: round(median(withCapture.map((r) => r.drainMs))), unit: 'ms', detail: `after the workload exits, until everything it did is committed (the collector yields while it runs), median: ${withCapture.map((r) => round(r.drainMs)).join(', ')}; backlog catch-ups at normal priority: ${withCapture.map((r) => r.catchups).join(', ')}` },
+    { name: `${P}drain_ms`, value: round(median(withCapture.map((r) => r.drainMs))), unit: 'ms', detail: `after the workload exits, until everything it did is committed (the collector yields while it runs), median: ${withCapture.map((r) => round(r.drainMs)).join(', ')}; backlog catch-ups at normal priority: ${withCapture.map((r) => r.catchups).join(', ')}; ms the backlog was held back from JS while the machine was busy: ${withCapture.map((r) => round(r.heldMs)).join(', ')}` },
     { name: `${P}traced_ratio`, value: round(t / b, 3), unit: 'x', detail: `agentsight traced / untraced wall time (goal ≤ 1.03); per-round ratios: ${withCapture.map((r, i) => round(r.ms / base[i], 3)).join(', ')}` },
   ];
   if (baseRuns.every((r) => r.cpuMs !== null)) {

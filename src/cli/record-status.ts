@@ -42,10 +42,14 @@ export function formatCost(c: number | null): string {
   return c === null ? 'cost unknown' : `$${c < 1 ? c.toFixed(3) : c.toFixed(2)}`;
 }
 
-export function statusLine(f: CaptureFigures, elapsedS: number): string {
+/**
+ * held: the capture is holding its backlog while the machine is busy (native/bpf-host.cc UpdateHold), so the figures
+ * are those of the moment the hold began; they catch up once the machine is quiet or the command exits.
+ */
+export function statusLine(f: CaptureFigures, elapsedS: number, held = false): string {
   return (
     `agentsight ${elapsedS.toFixed(0)}s · ${f.processes} procs · ${f.filesChanged} file changes · ${f.llmCalls} LLM calls · ` +
-    `${formatTokens(f.tokens)} tokens · ${formatCost(f.costUsd)}${f.lost ? ` · ${f.lost} LOST` : ''}`
+    `${formatTokens(f.tokens)} tokens · ${formatCost(f.costUsd)}${f.lost ? ` · ${f.lost} LOST` : ''}${held ? ' · counting later (machine busy)' : ''}`
   );
 }
 

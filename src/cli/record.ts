@@ -12,7 +12,7 @@ import { CaptureRunner } from '../collector/capture-runner';
 import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
 import { createRecording } from '../store';
 import { UserError } from './fail';
-import { captureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
+import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
 import { handOver, invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv } from './privileges';
 
 export interface RecordOptions {
@@ -127,10 +127,15 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
 
   // Live status in the terminal title (not in the agent's screen: see record-status.ts).
   const showStatus = !opts.quiet && process.stderr.isTTY && process.env['TERM'] !== 'dumb';
+  // While the capture holds its backlog nothing reaches the store: the last figures stand, and the store is not
+  // queried (the hold is there so that agentsight takes no CPU from a busy machine).
+  let shown: CaptureFigures | null = null;
   const status = showStatus
     ? setInterval(() => {
         try {
-          process.stderr.write(titleEscape(statusLine(captureFigures(store), (Date.now() * 1e6 - startNs) / 1e9)));
+          const held = runner.capture.deliveryStats().holding;
+          if (!held || shown === null) shown = captureFigures(store);
+          process.stderr.write(titleEscape(statusLine(shown, (Date.now() * 1e6 - startNs) / 1e9, held)));
         } catch {
           // a status that cannot be computed this second is skipped, never fatal
         }

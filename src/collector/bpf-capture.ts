@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { AGENTSIGHT_CFG, STATS, STAT_MAX } from './decode/layout';
-import { BPF_OBJECT_DIR, bpfObjectPath, loadAddon, type DeliveryStats, type NativeBpfHost } from '../native/addon';
+import { BPF_OBJECT_DIR, bpfObjectPath, loadAddon, type DeliveryStats, type NativeBpfHost, type YieldOptions } from '../native/addon';
 
 export interface CaptureOptions {
   /** Emit process events for every process (system-wide `top`), not only the traced tree. */
@@ -169,9 +169,11 @@ export class BpfCapture {
    * normal priority until it has caught up (native/bpf-host.cc UpdateYield). Turn it on only after the traced
    * command is spawned: a child forked from a yielding thread would inherit nice 19. With `untilExitOf` (a child's
    * pid) the poll thread ends the yielding as soon as that child exits, so the recording finishes at full speed even
-   * while this thread is still waiting for CPU to handle the exit.
+   * while this thread is still waiting for CPU to handle the exit. While the rest of the machine is busy, batches are
+   * even held back from this thread (no decoding, no SQLite) until it is quiet or the command exits: on this machine
+   * kind any CPU the collector uses slows the traced program, SCHED_IDLE or not (native/bpf-host.cc UpdateHold).
    */
-  yieldToWorkload(on: boolean, opts?: { highBytes?: number; lowBytes?: number; untilExitOf?: number }): void {
+  yieldToWorkload(on: boolean, opts?: YieldOptions): void {
     this.host.setYield(on, opts);
   }
 

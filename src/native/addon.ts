@@ -29,6 +29,25 @@ export interface DeliveryStats {
   yieldCatchups: number;
   /** Times an exec of a not yet handled file sent the collector back to normal priority (see watchExecs). */
   execBoosts: number;
+  /** Batches are being held on the poll thread while the machine is busy (see setYield). */
+  holding: boolean;
+  /** Times holding started, and ms spent holding (periods that have ended). */
+  holds: number;
+  heldMs: number;
+}
+
+export interface YieldOptions {
+  /** Backlog bytes past which the collector catches up at normal priority, and where it yields again. */
+  highBytes?: number;
+  lowBytes?: number;
+  /** A child pid whose exit ends the yielding. */
+  untilExitOf?: number;
+  /**
+   * Hold batches (no JS work at all) while other processes use at least this share of all CPUs (default 0.25; 0: never
+   * hold), at most holdMaxMs at a time (default 30,000).
+   */
+  holdBusy?: number;
+  holdMaxMs?: number;
 }
 
 export interface NativeBpfHost {
@@ -47,8 +66,8 @@ export interface NativeBpfHost {
   stop(): void;
   close(): void;
   stats(): DeliveryStats;
-  /** Yield the CPU to the traced program while the backlog is small (native/bpf-host.cc UpdateYield). */
-  setYield(on: boolean, opts?: { highBytes?: number; lowBytes?: number; untilExitOf?: number }): void;
+  /** Yield the CPU to the traced program while the backlog is small (native/bpf-host.cc UpdateYield, UpdateHold). */
+  setYield(on: boolean, opts?: YieldOptions): void;
   /** Suspend yielding while a batch holding an exec of a file not yet passed to knownExe() waits for JS. */
   watchExecs(on: boolean): void;
   /** This exec'd file has been handled (its TLS probes, if any, are attached). */

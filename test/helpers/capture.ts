@@ -11,6 +11,7 @@ import { describe, it } from 'vitest';
 import { CaptureRunner } from '../../src/collector/capture-runner';
 import { createRecording } from '../../src/store';
 import type { SqliteStore } from '../../src/store/sqlite-store';
+import type { YieldOptions } from '../../src/native/addon';
 import { ROOT, bpfUnavailableReason } from './bpf-env';
 
 export const REPO = ROOT;
@@ -56,9 +57,11 @@ export async function captureCommand(
   opts: {
     cwd?: string;
     groups?: string[];
-    onRunning?: () => Promise<unknown>;
+    /** Runs once the command is spawned and the collector told to yield (it is given the capture). */
+    onRunning?: (runner: CaptureRunner) => Promise<unknown>;
     afterExit?: () => Promise<unknown>;
-    yieldMarks?: { highBytes?: number; lowBytes?: number };
+    /** Yielding options beyond untilExitOf (backlog marks, holding). */
+    yieldOptions?: YieldOptions;
     /** Runs after the capture started and before the command is spawned (e.g. to attach uprobes to it). */
     beforeSpawn?: (runner: CaptureRunner) => void;
   } = {},
@@ -69,13 +72,13 @@ export async function captureCommand(
   opts.beforeSpawn?.(runner);
   const child = spawn(file, args, { cwd: opts.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
   // as `record` does: the collector yields the CPU to the command once it is spawned
-  runner.capture.yieldToWorkload(true, { ...opts.yieldMarks, untilExitOf: child.pid });
+  runner.capture.yieldToWorkload(true, { ...opts.yieldOptions, untilExitOf: child.pid });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await opts.onRunning?.();
+  await opts.onRunning?.(runner);
   const exitCode = await exited;
   await opts.afterExit?.();
   runner.capture.removeSeed(process.pid);

@@ -1,8 +1,11 @@
 // The collector yields the CPU to the traced program (native/bpf-host.cc UpdateYield): its threads run at nice 19
 // and SCHED_IDLE
 // while the backlog is small, the poll thread keeps its own priority, the traced command does not inherit nice 19,
-// a backlog past the high mark brings the collector back to normal priority, and stop() restores it.
+// a backlog past the high mark brings the collector back to normal priority, and stop() restores it. While the rest
+// of the machine is busy, batches are held back from the JS thread altogether (UpdateHold) and handed over, complete
+// and in order, when the command exits.
 import fs from 'node:fs';
+import os from 'node:os';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ALL, captureCommand, describeBpf, tempDir } from '../../helpers/capture';
 
@@ -76,7 +79,7 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
     // marks of 1 byte: the collector yields whenever its queue is empty and any queued batch is a backlog
     const c = await captureCommand(dir, '/bin/sh', ['-c', 'sleep 0.1; for i in $(seq 300); do echo $i > g$i; done; sleep 0.1'], {
       groups: ['process', 'file'],
-      yieldMarks: { highBytes: 1, lowBytes: 1 },
+      yieldOptions: { highBytes: 1, lowBytes: 1 },
     });
     try {
       expect(c.exitCode).toBe(0);
@@ -84,6 +87,44 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
       const created = c.store.fileOps(ALL).filter((r) => r.op === 'create' && r.path.startsWith(`${dir}/g`));
       expect(created).toHaveLength(300);
       expect(c.store.lossTotals(ALL).filter((l) => !l.source.endsWith(':clipped'))).toEqual([]);
+    } finally {
+      c.store.close();
+    }
+  });
+
+  it('holds every batch back from JS while the machine is busy, and hands all of them over when the command exits', async () => {
+    // a spinning loop keeps one core busy (the machine is busy: CI machines have 2 cores, and the hold starts at a
+    // quarter of all CPUs), and this test's sampling runs on the other; 300 files are created while it spins
+    const cpus = os.availableParallelism();
+    const spinners = Math.max(1, Math.ceil(cpus / 2) - 1);
+    const script = `spin() { while :; do :; done; }; pids=; for i in $(seq ${spinners}); do spin & pids="$pids $!"; done; sleep 0.5; for i in $(seq 300); do echo $i > h$i; done; sleep 1.5; kill $pids`;
+    const samples: Array<{ holding: boolean; delivered: number; queued: number }> = [];
+    const c = await captureCommand(dir, '/bin/sh', ['-c', script], {
+      groups: ['process', 'file'],
+      onRunning: async (runner) => {
+        for (let t = Date.now(); Date.now() - t < 1600; ) {
+          const s = runner.capture.deliveryStats();
+          samples.push({ holding: s.holding, delivered: s.deliveredRecords, queued: s.queuedBytes });
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      },
+    });
+    try {
+      expect(c.exitCode).toBe(0);
+      const stats = c.runner.capture.deliveryStats();
+      expect(stats.holds).toBeGreaterThan(0);
+      expect(stats.holding).toBe(false);
+      // records piled up while held, and none went to JS while holding lasted
+      expect(samples.some((s) => s.holding && s.queued > 0)).toBe(true);
+      for (let i = 1; i < samples.length; i++) {
+        if (samples[i - 1]!.holding && samples[i]!.holding) expect(samples[i]!.delivered).toBe(samples[i - 1]!.delivered);
+      }
+      // and everything arrived afterwards
+      const created = c.store.fileOps(ALL).filter((r) => r.op === 'create' && r.path.startsWith(`${dir}/h`));
+      expect(created).toHaveLength(300);
+      expect(c.store.lossTotals(ALL).filter((l) => !l.source.endsWith(':clipped'))).toEqual([]);
+      const shells = c.store.processes(ALL).filter((p) => p.exitNs !== null && p.comm === 'sh');
+      expect(shells.length).toBe(1 + spinners); // the script and its spinning subshells, exits seen
     } finally {
       c.store.close();
     }
