@@ -15,6 +15,21 @@ describe('absolutePath', () => {
   it('keeps a relative path whose directory is unknown as given', () => {
     expect(absolutePath(null, 'x/../y')).toBe('x/../y');
   });
+  it('returns paths that are already normal unchanged, and folds every other one like the full walk', () => {
+    const slow = (p: string) => '/' + p.split('/').filter((s) => s !== '' && s !== '.').reduce<string[]>((o, s) => (s === '..' ? o.slice(0, -1) : [...o, s]), []).join('/');
+    const segs = ['a', '.', '..', '', '.hidden', '..b', 'b..', '...', 'x.y'];
+    let n = 0;
+    for (const a of segs) for (const b of segs) for (const c of segs) {
+      for (const p of [`/${a}/${b}/${c}`, `/${a}/${b}/${c}/`, `/${a}${b}/${c}`]) {
+        expect(normalise(p), p).toBe(slow(p));
+        n++;
+      }
+    }
+    expect(n).toBe(3 * segs.length ** 3);
+    expect(normalise('/')).toBe('/');
+    const plain = '/home/u/repo/node_modules/.bin/tsc';
+    expect(normalise(plain)).toBe(plain);
+  });
   it('handles long paths whole', () => {
     const deep = '/' + Array.from({ length: 700 }, (_, i) => `dir${i}`).join('/');
     expect(deep.length).toBeGreaterThan(4096);
