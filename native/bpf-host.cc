@@ -167,6 +167,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   std::atomic<bool> holding_{false};
   std::atomic<uint64_t> holds_{0}, held_ms_{0};
   double hold_busy_ = 0.25;
+  static constexpr uint64_t kHoldSampleMs = 100;  // 100 ms of 2 CPUs is 20 clock ticks: 5% steps
+  std::atomic<bool> yield_started_{false};
   uint64_t hold_max_ms_ = 30000;
   uint64_t hold_since_ms_ = 0;
   bool machine_busy_ = false;
@@ -583,7 +585,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   // Holding: measured on this machine kind, any CPU the collector uses while the traced program runs slows the
   // program, even at SCHED_IDLE on the other core: a pure spin loop there made `npm ci` 14% slower, the collector's
   // ~0.8 s of decoding and SQLite work over an 8 s run ~10%. So while yielding and the rest of the machine is busy
-  // (other processes used at least hold_busy_ of all CPUs over the last sample), batches stay in this thread's
+  // (other processes used at least hold_busy_ of all CPUs over the last 100 ms), batches stay in this thread's
   // queue and JS does nothing; they go to JS, in order, once the machine is quiet (an agent waiting for its model),
   // the traced command exits, the backlog passes the high mark (then at normal priority, see UpdateYield), a batch
   // holds an exec JS must see at once (TLS probes), or hold_max_ms_ has passed (readers of the recording in progress
@@ -592,7 +594,13 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t now_ms = uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-    if (now_ms - cpu_sample_ms_ >= 200) {
+    // A command that has just been spawned is taken to be busy (the tar bench's whole run is ~0.5 s): the first
+    // sample, one period later, says whether it is.
+    if (yield_started_.exchange(false)) {
+      machine_busy_ = true;
+      cpu_sample_ms_ = 0;
+    }
+    if (now_ms - cpu_sample_ms_ >= kHoldSampleMs) {
       uint64_t busy = 0, total = 0, self = 0;
       if (ReadCpu(busy, total, self) && cpu_sample_ms_ != 0 && total > cpu_total_) {
         double others = double(int64_t(busy - cpu_busy_) - int64_t(self - cpu_self_)) / double(total - cpu_total_);
@@ -653,7 +661,10 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     }
     // Only from the normal policy: a collector someone runs as SCHED_BATCH or real-time is left as it was.
     if (on && sched_getscheduler(0) != SCHED_OTHER) on = false;
-    if (on && !yield_wanted_.load()) base_nice_ = getpriority(PRIO_PROCESS, 0);
+    if (on && !yield_wanted_.load()) {
+      base_nice_ = getpriority(PRIO_PROCESS, 0);
+      yield_started_ = true;
+    }
     yield_wanted_ = on;
     return info.Env().Undefined();
   }
