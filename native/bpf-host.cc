@@ -578,8 +578,10 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       ApplyNice(19, true);
       yielding_ = true;
     }
-    // Only a yielding collector holds: one catching up at normal priority gets every batch.
-    UpdateHold(yielding_.load() && q <= yield_high_bytes_);
+    // Only a yielding collector holds: one catching up at normal priority gets every batch. Holding stops at half the
+    // high mark, so a backlog that keeps growing goes to JS at SCHED_IDLE first and reaches the high mark (a catch-up
+    // at normal priority, competing with the traced program) only if that cannot keep up either.
+    UpdateHold(yielding_.load() && q <= yield_high_bytes_ / 2);
   }
 
   // Holding: measured on this machine kind, any CPU the collector uses while the traced program runs slows the
@@ -587,7 +589,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   // ~0.8 s of decoding and SQLite work over an 8 s run ~10%. So while yielding and the rest of the machine is busy
   // (other processes used at least hold_busy_ of all CPUs over the last 100 ms), batches stay in this thread's
   // queue and JS does nothing; they go to JS, in order, once the machine is quiet (an agent waiting for its model),
-  // the traced command exits, the backlog passes the high mark (then at normal priority, see UpdateYield), a batch
+  // the traced command exits, the backlog passes half the high mark (then at SCHED_IDLE, see UpdateYield), a batch
   // holds an exec JS must see at once (TLS probes), or hold_max_ms_ has passed (readers of the recording in progress
   // see it at most that late). The queue's memory bound is unchanged.
   void UpdateHold(bool may_hold) {
