@@ -277,6 +277,21 @@ int BPF_KPROBE(uprobe_ssl_read_ex, void *ssl, void *buf, __u64 num, __u64 *readb
 	return save_call((__u64)ssl, (__u64)buf, 0, (__u64)readbytes, TLS_DIR_READ, TLS_API_SSL, 1);
 }
 
+/* SSL_free(SSL *) and SSL_clear(SSL *): the connection on this SSL* ended (see EV_TLS_FREE). */
+SEC("uprobe")
+int BPF_KPROBE(uprobe_ssl_free, void *ssl)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!ssl || !is_traced(id >> 32))
+		return 0;
+	struct tls_bind_event e = {};
+	fill_header(&e.hdr, EV_TLS_FREE, sizeof(e));
+	e.conn = (__u64)ssl;
+	e.fd = -1;
+	emit(&tls_events, &e, sizeof(e), STAT_TLS_RB_FULL);
+	return 0;
+}
+
 /* One return program serves every variant: the entry saved which one it was. */
 SEC("uretprobe")
 int BPF_KRETPROBE(uretprobe_tls_call, long ret)

@@ -13,6 +13,9 @@
 #define EV_TLS_DATA 48
 #define EV_TLS_BIND 49
 #define EV_TLS_UNBIND 50
+/* An SSL* was freed or cleared (SSL_free, SSL_clear; tls_bind_event with fd -1): its connection is over, and malloc
+ * hands the address to the next one. Emitted on the TLS ring, after every chunk of that connection. */
+#define EV_TLS_FREE 51
 
 /* Bytes per chunk record. Per-CPU scratch values are limited to 32 KiB, and 16 KiB is a TLS record's payload. */
 #define TLS_CHUNK_MAX 16384
@@ -49,7 +52,7 @@ struct tls_data_event {
  * those bindings no longer hold, because a context's memory and the fd number may both be reused by a new connection. */
 struct tls_bind_event {
 	struct event_header hdr;
-	__u64 conn; /* EVP_AEAD_CTX* */
+	__u64 conn; /* EVP_AEAD_CTX* (EV_TLS_FREE: SSL*) */
 	__s32 fd;
 	__u8 dir;
 	__u8 _pad[3];

@@ -40,7 +40,7 @@ describe('discoverTls on system OpenSSL users', () => {
     const r = discoverTls(LIBSSL!, { useCache: false });
     expect(r.stack).toBe('openssl');
     const kinds = r.probes.map((p) => p.kind).sort();
-    expect(kinds).toEqual(['SSL_do_handshake', 'SSL_read', 'SSL_read_ex', 'SSL_set_fd', 'SSL_write', 'SSL_write_ex']);
+    expect(kinds).toEqual(['SSL_clear', 'SSL_do_handshake', 'SSL_free', 'SSL_read', 'SSL_read_ex', 'SSL_set_fd', 'SSL_write', 'SSL_write_ex']);
     expect(new Set(r.probes.map((p) => p.vaddr)).size).toBe(r.probes.length);
     expect(r.buildId).toMatch(/^[0-9a-f]{40}$/);
     expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -19,8 +19,11 @@ const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
   SSL_read_ex: 'uprobe_ssl_read_ex',
   EVP_AEAD_CTX_seal: 'uprobe_aead_seal',
   EVP_AEAD_CTX_open: 'uprobe_aead_open',
+  // the end of a connection: a freed SSL*'s address is handed to the next one
+  SSL_free: 'uprobe_ssl_free',
+  SSL_clear: 'uprobe_ssl_free',
 };
-const NO_RETURN_PROBE = new Set<ProbeKind>(['EVP_AEAD_CTX_seal']);
+const NO_RETURN_PROBE = new Set<ProbeKind>(['EVP_AEAD_CTX_seal', 'SSL_free', 'SSL_clear']);
 /** Syscall hooks that tie AEAD contexts to sockets (and end the ties at close): only needed once an aws-lc target is attached. */
 export const AEAD_SOCKET_PROGRAMS = [
   'lazy_sys_enter_writev', 'lazy_sys_enter_write', 'lazy_sys_enter_sendto', 'lazy_sys_enter_sendmsg',

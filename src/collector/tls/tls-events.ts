@@ -6,6 +6,8 @@ export const EV_TLS_DATA = 48;
 export const EV_TLS_BIND = 49;
 /** A socket fd that AEAD contexts were bound to was closed (tls_bind_event with conn 0). */
 export const EV_TLS_UNBIND = 50;
+/** An SSL* was freed or cleared (SSL_free, SSL_clear): its connection is over. */
+export const EV_TLS_FREE = 51;
 export const TLS_API_SSL = 1;
 export const TLS_API_AEAD = 2;
 
@@ -23,7 +25,7 @@ export interface TlsDataEvent extends RecordHeader {
 }
 
 export interface TlsBindEvent extends RecordHeader {
-  kind: 'bind' | 'unbind';
+  kind: 'bind' | 'unbind' | 'free';
   conn: bigint;
   fd: number;
   dir: 0 | 1;
@@ -45,10 +47,10 @@ export function decodeTlsEvent(bytes: Uint8Array, v: DataView, h: RecordHeader):
       dir: (v.getUint8(f.dir[0]) ? 1 : 0), api: v.getUint8(f.api[0]), data: bytes.subarray(TLS_DATA.size, TLS_DATA.size + len),
     };
   }
-  if (h.type === EV_TLS_BIND || h.type === EV_TLS_UNBIND) {
+  if (h.type === EV_TLS_BIND || h.type === EV_TLS_UNBIND || h.type === EV_TLS_FREE) {
     if (bytes.length < TLS_BIND.size) return null;
     const f = TLS_BIND.fields;
-    return { type: h.type, flags: h.flags, size: h.size, tsNs: h.tsNs, tgid: h.tgid, tid: h.tid, kind: h.type === EV_TLS_BIND ? 'bind' : 'unbind', conn: ptr(v, f.conn[0]), fd: v.getInt32(f.fd[0], true), dir: (v.getUint8(f.dir[0]) ? 1 : 0) };
+    return { type: h.type, flags: h.flags, size: h.size, tsNs: h.tsNs, tgid: h.tgid, tid: h.tid, kind: h.type === EV_TLS_BIND ? 'bind' : h.type === EV_TLS_FREE ? 'free' : 'unbind', conn: ptr(v, f.conn[0]), fd: v.getInt32(f.fd[0], true), dir: (v.getUint8(f.dir[0]) ? 1 : 0) };
   }
   return null;
 }

@@ -10,7 +10,7 @@ import { checkSymbolEntry } from './verify';
 /** Data functions first: at least one write and one read function must be present to call it found. */
 const DATA_KINDS: readonly ProbeKind[] = ['SSL_write', 'SSL_read', 'SSL_write_ex', 'SSL_read_ex'];
 /** Connection identity helpers, probed when present. */
-const IDENTITY_KINDS: readonly ProbeKind[] = ['SSL_do_handshake', 'SSL_set_fd'];
+const IDENTITY_KINDS: readonly ProbeKind[] = ['SSL_do_handshake', 'SSL_set_fd', 'SSL_free', 'SSL_clear'];
 
 export function detectOpenSslSymbols(elf: ElfFile, eh: EhFrameIndex | null): DetectorResult {
   const notes: string[] = [];
@@ -37,10 +37,16 @@ export function detectOpenSslSymbols(elf: ElfFile, eh: EhFrameIndex | null): Det
     const why = probes.length === 0 ? 'no defined SSL_write/SSL_read symbols' : `incomplete: missing ${missing.join(', ')}`;
     return { stack: null, probes: [], notes: [...notes, `openssl: ${why}`] };
   }
-  // Two names at one address would double-report every byte.
+  // Two data names at one address would double-report every byte; an identity helper at a data function's address
+  // (or another helper's) is dropped instead.
   const byAddr = new Map<number, string>();
-  for (const p of probes) {
+  for (const p of [...probes]) {
     const other = byAddr.get(p.vaddr);
+    if (other && IDENTITY_KINDS.includes(p.kind)) {
+      probes.splice(probes.indexOf(p), 1);
+      notes.push(`openssl: ${p.kind} shares address 0x${p.vaddr.toString(16)} with ${other}: not probed`);
+      continue;
+    }
     if (other) return { stack: null, probes: [], notes: [...notes, `openssl: ${other} and ${p.kind} share address 0x${p.vaddr.toString(16)}`] };
     byAddr.set(p.vaddr, p.kind);
   }

@@ -21,7 +21,7 @@ import { cacheKey, defaultTlsCacheDir, readCache, writeCache } from './tls-cache
 import { TlsDiscovery, TlsProbe, TlsStack } from './types';
 
 /** Bump when detection logic changes so cached results of older logic are recomputed. */
-export const DISCOVERY_VERSION = 2;
+export const DISCOVERY_VERSION = 3; // 3: SSL_free/SSL_clear
 
 export interface DiscoverOptions {
   /** Cache directory; default defaultTlsCacheDir(). */

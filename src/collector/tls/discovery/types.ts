@@ -5,6 +5,7 @@
  * - SSL_write / SSL_read: (SSL *ssl, void *buf, int num) → int (bytes, ≤0 on error/retry).
  * - SSL_write_ex / SSL_read_ex: (SSL *ssl, void *buf, size_t num, size_t *processed) → int (1 ok).
  * - SSL_do_handshake (SSL *ssl), SSL_set_fd (SSL *ssl, int fd): connection identity helpers.
+ * - SSL_free (SSL *ssl), SSL_clear (SSL *ssl): the connection on ssl ended; malloc reuses the address.
  * - EVP_AEAD_CTX_seal / EVP_AEAD_CTX_open: aws-lc AEAD, see docs in detect-aws-lc.ts for the ABI.
  */
 export type ProbeKind =
@@ -14,6 +15,8 @@ export type ProbeKind =
   | 'SSL_read_ex'
   | 'SSL_do_handshake'
   | 'SSL_set_fd'
+  | 'SSL_free'
+  | 'SSL_clear'
   | 'EVP_AEAD_CTX_seal'
   | 'EVP_AEAD_CTX_open';
 
