@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -95,6 +96,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
                                         InstanceMethod("start", &BpfHost::Start),
                                         InstanceMethod("stop", &BpfHost::Stop),
                                         InstanceMethod("close", &BpfHost::Close),
+                                        InstanceMethod("handOff", &BpfHost::HandOff),
                                         InstanceMethod("stats", &BpfHost::Stats),
                                         InstanceMethod("setYield", &BpfHost::SetYield),
                                         InstanceMethod("watchExecs", &BpfHost::WatchExecs),
@@ -131,6 +133,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   ring_buffer *rb_ = nullptr;
   std::thread poller_;
   std::thread unlinker_;  // destroys the links after stop() (see StartUnlinking)
+  bool handed_off_ = false;  // see HandOff
   std::atomic<bool> stopping_{false};
   bool running_ = false;
   Napi::ThreadSafeFunction tsfn_;
@@ -750,9 +753,10 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     }
   }
 
+  // stop(unlink = true): stop reading the rings; with unlink, start destroying the links in the background.
   Napi::Value Stop(const Napi::CallbackInfo &info) {
     StopPolling();
-    StartUnlinking();
+    if (info.Length() == 0 || !info[0].IsBoolean() || info[0].As<Napi::Boolean>().Value()) StartUnlinking();
     return info.Env().Undefined();
   }
 
@@ -781,6 +785,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   }
 
   void Cleanup() {
+    if (handed_off_) return;  // the fds are closed and libbpf's structures abandoned: see HandOff
     StopPolling();
     if (unlinker_.joinable()) unlinker_.join();
     DestroyLinks(links_);
@@ -797,6 +802,68 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   Napi::Value Close(const Napi::CallbackInfo &info) {
     Cleanup();
     return info.Env().Undefined();
+  }
+
+  // handOff(): release the kernel side without waiting for it, for a process about to exit. Destroying ~80 tracepoint
+  // links waits for an RCU grace period each (serialized by the kernel's event_mutex): `record` sat 1.7 s after its
+  // summary before the shell got its prompt back. Here a forked child takes a copy of every link, program and map fd
+  // and waits for this process to exit (a pipe only this process writes); this process then closes its own copies,
+  // which are no longer the last references and cost nothing, and the child's exit does the slow teardown unwatched.
+  // The probes stay attached for that second or two, feeding rings no one reads. The child runs only async-signal-
+  // safe calls (this process has other threads). libbpf's structures are abandoned, not freed: their fds are closed.
+  // Returns false (after a normal, waiting close) when there is no child to be had.
+  Napi::Value HandOff(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (handed_off_) return Napi::Boolean::New(env, true);
+    StopPolling();
+    if (unlinker_.joinable()) unlinker_.join();
+    std::vector<int> keep;
+    for (auto *l : links_)
+      if (l && bpf_link__fd(l) >= 0) keep.push_back(bpf_link__fd(l));
+    for (auto &o : objects_) {
+      bpf_program *p;
+      bpf_object__for_each_program(p, o.obj) if (bpf_program__fd(p) >= 0) keep.push_back(bpf_program__fd(p));
+      bpf_map *m;
+      bpf_object__for_each_map(m, o.obj) if (bpf_map__fd(m) >= 0) keep.push_back(bpf_map__fd(m));
+    }
+    int pfd[2];
+    if (keep.empty() || pipe2(pfd, O_CLOEXEC) != 0) {
+      Cleanup();
+      return Napi::Boolean::New(env, false);
+    }
+    keep.push_back(pfd[0]);
+    std::sort(keep.begin(), keep.end());
+    keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+    pid_t pid = fork();
+    if (pid == 0) {
+      setsid();  // no terminal signals; not in the caller's process group
+      unsigned int from = 0;
+      for (int fd : keep) {
+        if (unsigned(fd) > from) syscall(SYS_close_range, from, unsigned(fd) - 1, 0u);
+        from = unsigned(fd) + 1;
+      }
+      syscall(SYS_close_range, from, ~0u, 0u);
+      char c;
+      while (read(pfd[0], &c, 1) < 0 && errno == EINTR) {
+      }
+      _exit(0);
+    }
+    close(pfd[0]);
+    if (pid < 0) {
+      close(pfd[1]);
+      Cleanup();
+      return Napi::Boolean::New(env, false);
+    }
+    // pfd[1] stays open (close-on-exec) until this process exits: that is the child's signal.
+    if (rb_) ring_buffer__free(rb_);
+    rb_ = nullptr;
+    for (int fd : keep)
+      if (fd != pfd[0]) close(fd);
+    links_.clear();
+    objects_.clear();
+    shared_fds_.clear();
+    handed_off_ = true;
+    return Napi::Boolean::New(env, true);
   }
 };
 

@@ -153,8 +153,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     process.stderr.write(titleEscape(''));
   }
   runner.capture.removeSeed(process.pid);
-  // The probes' links are destroyed in the background meanwhile (~20 ms of kernel waiting each, one at a time).
-  await runner.stop({ keepOpen: true });
+  // The probes stay attached (and unread) until the end: then a child process takes over their slow release.
+  await runner.stop({ keepOpen: true, handOff: true });
   const endNs = Date.now() * 1e6;
   store.putMeta('end_ns', String(endNs));
   const exitCode = exit.error ? 127 : exit.signal ? 128 + (signalNumber(exit.signal) ?? 1) : exit.code ?? 1;
@@ -184,8 +184,9 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
     console.error(`agentsight: wrote ${dbPath}`);
   }
-  // The recording is complete and said so; waits for the kernel to finish unregistering the probes.
-  runner.close();
+  // The recording is complete and said so. Unregistering the probes takes the kernel ~1.7 s of waiting (a grace
+  // period per tracepoint): a child process does it after we exit, so the shell gets its prompt back now.
+  runner.close({ handOff: true });
   return exitCode;
 }
 

@@ -181,9 +181,12 @@ export class BpfCapture {
     return this.host.stats();
   }
 
-  /** Stop polling: every record already in the rings is delivered before this returns (queued callbacks run after). */
-  stop(): void {
-    if (this.started) this.host.stop();
+  /**
+   * Stop polling: every record already in the rings is delivered before this returns (queued callbacks run after).
+   * The links are destroyed in the background from now on, unless `unlink: false` (for handOff).
+   */
+  stop(opts: { unlink?: boolean } = {}): void {
+    if (this.started) this.host.stop(opts.unlink ?? true);
     this.started = false;
   }
 
@@ -192,6 +195,17 @@ export class BpfCapture {
     this.closed = true;
     this.stop();
     this.host.close();
+  }
+
+  /**
+   * For a process about to exit: release the kernel side without waiting for it (native/bpf-host.cc HandOff; the
+   * probes' teardown takes seconds of kernel waiting, done by a forked child after this process has gone).
+   */
+  handOff(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop({ unlink: false });
+    this.host.handOff();
   }
 }
 

@@ -65,13 +65,14 @@ export class CaptureRunner {
   /**
    * Stop capturing; resolves once every delivered batch has been applied and committed. The kernel side is released
    * too, unless keepOpen: then the probes' links are still being destroyed in the background (seconds: see
-   * native/bpf-host.cc DestroyLinks) while the caller finishes its own work, and close() waits for that.
+   * native/bpf-host.cc DestroyLinks) while the caller finishes its own work, and close() waits for that. With
+   * handOff (and keepOpen) nothing is released yet: close({ handOff: true }) leaves that to a child process.
    */
-  async stop(opts: { keepOpen?: boolean } = {}): Promise<void> {
+  async stop(opts: { keepOpen?: boolean; handOff?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    this.capture.stop();
+    this.capture.stop({ unlink: !opts.handOff });
     // Batches the poll thread queued before it stopped arrive as callbacks on this thread: let them run.
     for (let i = 0; i < 10_000 && this.capture.deliveryStats().queuedBytes > 0; i++) {
       await new Promise((r) => setImmediate(r));
@@ -81,8 +82,12 @@ export class CaptureRunner {
     if (!opts.keepOpen) this.capture.close();
   }
 
-  /** Release the kernel side (after stop({ keepOpen: true })). */
-  close(): void {
-    this.capture.close();
+  /**
+   * Release the kernel side (after stop({ keepOpen: true })). With handOff, for a process about to exit: without
+   * waiting for it (see BpfCapture.handOff).
+   */
+  close(opts: { handOff?: boolean } = {}): void {
+    if (opts.handOff) this.capture.handOff();
+    else this.capture.close();
   }
 }

@@ -63,8 +63,11 @@ export interface NativeBpfHost {
     onBatch: (batch: ArrayBuffer, records: number) => void,
     opts?: { batchBytes?: number; batchRecords?: number; pollMs?: number; queueCapBytes?: number },
   ): void;
-  stop(): void;
+  /** Stop reading the rings; with unlink (default) the links are destroyed in the background from now on. */
+  stop(unlink?: boolean): void;
   close(): void;
+  /** Release the kernel side without waiting for it (a forked child does the teardown): before process exit. */
+  handOff(): boolean;
   stats(): DeliveryStats;
   /** Yield the CPU to the traced program while the backlog is small (native/bpf-host.cc UpdateYield, UpdateHold). */
   setYield(on: boolean, opts?: YieldOptions): void;
