@@ -31,6 +31,11 @@ export interface LiveOptions {
   /** Where to keep the live recording; default a private temporary file removed at stop. */
   db?: string;
   pollMs?: number;
+  /**
+   * The process exits after stop(): leave the probes' slow release to a child process (BpfCapture.handOff) instead of
+   * waiting ~1.7 s for it. Not for a process that lives on: the child holds the probes until this process exits.
+   */
+  exitAfterStop?: boolean;
 }
 
 function bootTimeNs(): number {
@@ -113,11 +118,13 @@ export async function startLiveCapture(opts: LiveOptions = {}): Promise<LiveHand
     path: dbPath,
     async stop() {
       if (poller) clearInterval(poller);
-      if (runner) await runner.stop();
+      const handOff = opts.exitAfterStop === true;
+      if (runner) await runner.stop({ keepOpen: handOff, handOff });
       store.putMeta('end_ns', String(Date.now() * 1e6));
       if (keep) store.finalize();
       store.close();
       if (!keep) fs.rmSync(path.dirname(dbPath), { recursive: true, force: true });
+      if (runner && handOff) runner.close({ handOff: true });
     },
     status() {
       const c = runner?.collector ?? fallback;

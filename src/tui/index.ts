@@ -25,7 +25,8 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
     // Loading the BPF programs and seeding from /proc takes seconds: say so before the screen appears.
     if (process.stderr.isTTY) process.stderr.write('agentsight: starting live capture …\n');
     const { startLiveCapture } = await import('../collector/live');
-    const live = await startLiveCapture();
+    // The command exits when the view does: quitting should not wait for the kernel to release the probes.
+    const live = await startLiveCapture({ exitAfterStop: true });
     opts = { ...opts, store: live.store, live };
     if (once) {
       try {
