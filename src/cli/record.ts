@@ -14,6 +14,7 @@ import { createRecording } from '../store';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
 import { handOver, invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv } from './privileges';
+import { plural } from '../tui/format';
 
 export interface RecordOptions {
   db?: string;
@@ -188,10 +189,6 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   // period per tracepoint): a child process does it after we exit, so the shell gets its prompt back now.
   runner.close({ handOff: true });
   return exitCode;
-}
-
-function plural(n: number, one: string, many = one + 's'): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** Run as the invoking user with their supplementary groups (node's uid/gid options would drop those). */

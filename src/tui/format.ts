@@ -70,6 +70,11 @@ export function formatDateTime(ns: number, utc = false): string {
 }
 
 /** 950, 12.3k, 4.56M. */
+/** `1 file`, `2 files`; `many` for irregular plurals. */
+export function plural(n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '-';
   const a = Math.abs(n);

@@ -14,6 +14,7 @@ import {
   formatCount,
   formatDateTime,
   formatDuration,
+  plural,
   processDurationNs,
 } from './format';
 import type { OnceReport } from './once-report';
@@ -361,8 +362,4 @@ function compactJson(json: string): string {
   } catch {
     return json;
   }
-}
-
-function plural(n: number, one: string, many = one + 's'): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
