@@ -120,19 +120,9 @@ static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 	return as_btf(f, struct file);
 }
 
-/* Append the absolute path of dirfd's file (or the cwd) at payload[*off]; returns its length. */
-static __always_inline __u32 append_dir(struct file_scratch *s, __u32 *off, struct task_struct *task, int dirfd,
-					__u16 clipped_flag)
+/* Append a walked path at payload[*off]; returns its length (0 when the walk failed). */
+static __always_inline __u32 append_walked(struct file_scratch *s, __u32 *off, struct path_walk *w, __u16 clipped_flag)
 {
-	struct path_walk *w;
-	if (dirfd == AT_FDCWD) {
-		w = walk_path(&task->fs->pwd);
-	} else {
-		struct file *f = fd_file(task, dirfd);
-		if (!f)
-			return 0;
-		w = walk_path(&f->f_path);
-	}
 	if (!w)
 		return 0;
 	__u32 o = *off;
@@ -142,6 +132,18 @@ static __always_inline __u32 append_dir(struct file_scratch *s, __u32 *off, stru
 		s->e.hdr.flags |= clipped_flag;
 	*off = o + len;
 	return len;
+}
+
+/* Append the absolute path of dirfd's file (or the cwd) at payload[*off]; returns its length. */
+static __always_inline __u32 append_dir(struct file_scratch *s, __u32 *off, struct task_struct *task, int dirfd,
+					__u16 clipped_flag)
+{
+	if (dirfd == AT_FDCWD)
+		return append_walked(s, off, walk_path(&task->fs->pwd), clipped_flag);
+	struct file *f = fd_file(task, dirfd);
+	if (!f)
+		return 0;
+	return append_walked(s, off, walk_path(&f->f_path), clipped_flag);
 }
 
 /* Append the user string at payload[*off]; returns its length without the NUL. */
@@ -163,13 +165,103 @@ static __always_inline __u32 append_user(struct file_scratch *s, __u32 *off, con
 	return len;
 }
 
-/* A relative user path needs its directory; an absolute one does not. Empty paths (AT_EMPTY_PATH) are the dir. */
-static __always_inline int is_relative(const char *p)
+/*
+ * Paths through the fd links of /proc: "/proc/self/fd/N", "/proc/thread-self/fd/N" and "/proc/<own pid or tid>/fd/N",
+ * alone or followed by "/rest". The kernel resolves them to fd N's file, which is still open at the syscall's exit
+ * (the collector, later, could not know), so the path goes out as that file's walked path plus "rest". Another
+ * process's /proc/PID/fd is left as given: its task cannot be looked up from a syscall tracepoint
+ * (bpf_task_from_pid is not available to this program type). Returns N and sets *skip to the offset of "rest", or
+ * returns -1. A bare link (no "rest") names fd N's file only for operations that follow a final symlink (`follow`);
+ * unlink or rename of "/proc/self/fd/N" act on the link itself.
+ */
+#define HEAD_BYTES 64
+#define H(i) head[(i) & (HEAD_BYTES - 1)]
+
+static __always_inline int proc_fd_path(const char *head, int follow, __u32 *skip)
 {
-	char c = 0;
-	if (!p || bpf_probe_read_user(&c, 1, p))
-		return 0;
-	return c != '/';
+	if (H(0) != '/' || H(1) != 'p' || H(2) != 'r' || H(3) != 'o' || H(4) != 'c' || H(5) != '/')
+		return -1;
+	__u32 i = 6;
+	if (H(6) == 's' && H(7) == 'e' && H(8) == 'l' && H(9) == 'f' && H(10) == '/') {
+		i = 11;
+	} else if (H(6) == 't' && H(7) == 'h' && H(8) == 'r' && H(9) == 'e' && H(10) == 'a' && H(11) == 'd' &&
+		   H(12) == '-' && H(13) == 's' && H(14) == 'e' && H(15) == 'l' && H(16) == 'f' && H(17) == '/') {
+		i = 18;
+	} else {
+		__u32 pid = 0;
+#pragma unroll
+		for (int k = 0; k < 8; k++) {
+			char c = H(i);
+			if (c < '0' || c > '9')
+				break;
+			pid = pid * 10 + (c - '0');
+			i++;
+		}
+		if (i == 6 || H(i) != '/')
+			return -1;
+		__u64 id = bpf_get_current_pid_tgid();
+		if (pid != (__u32)(id >> 32) && pid != (__u32)id)
+			return -1;
+		i++;
+	}
+	if (H(i) != 'f' || H(i + 1) != 'd' || H(i + 2) != '/')
+		return -1;
+	i += 3;
+	__u32 start = i;
+	int fd = 0;
+#pragma unroll
+	for (int k = 0; k < 10; k++) {
+		char c = H(i);
+		if (c < '0' || c > '9')
+			break;
+		fd = fd * 10 + (c - '0');
+		i++;
+	}
+	if (i == start || fd < 0)
+		return -1;
+	char c = H(i);
+	if (c == '/')
+		*skip = i + 1;
+	else if (c == 0 && follow)
+		*skip = i;
+	else
+		return -1;
+	return fd;
+}
+
+/*
+ * Append a path the process passed (ptr) at payload[*off]: the base (*base_len bytes: the directory of a relative
+ * path, or the file behind a /proc fd link) then the string (*path_len bytes). One read of the string's head decides
+ * both whether it is relative and whether it goes through /proc/.../fd/N.
+ */
+static __always_inline void append_named(struct file_scratch *s, __u32 *off, struct task_struct *task, int dirfd,
+					 __u64 ptr, int follow, __u16 *base_len, __u16 *path_len, __u16 base_clipped,
+					 __u16 path_clipped, __u16 no_base)
+{
+	const char *p = (const char *)ptr;
+	char head[HEAD_BYTES] = {};
+	*base_len = 0;
+	*path_len = 0;
+	if (!p || bpf_probe_read_user_str(head, sizeof(head), p) <= 0)
+		return;
+	__u32 skip = 0;
+	int fd = proc_fd_path(head, follow, &skip);
+	if (fd >= 0) {
+		struct file *f = fd_file(task, fd);
+		__u32 len = f ? append_walked(s, off, walk_path(&f->f_path), base_clipped) : 0;
+		if (len) {
+			*base_len = len;
+			*path_len = append_user(s, off, p + skip, path_clipped);
+			return;
+		}
+	}
+	/* A relative path needs its directory; an absolute one does not. An empty one (AT_EMPTY_PATH) is the dir. */
+	if (head[0] != '/') {
+		*base_len = append_dir(s, off, task, dirfd, base_clipped);
+		if (!*base_len)
+			s->e.hdr.flags |= no_base;
+	}
+	*path_len = append_user(s, off, p, path_clipped);
 }
 
 static __always_inline int emit_file_op(long ret, __u32 op, __u32 kind, int dirfd, __u64 ptr1, int dirfd2, __u64 ptr2,
@@ -243,28 +335,17 @@ static __always_inline int emit_file_op(long ret, __u32 op, __u32 kind, int dirf
 		}
 	} else if (p.kind == PK_SYMLINK) {
 		/* path = the link created (relative to dirfd2), path2 = the target text as given */
-		const char *link = (const char *)p.ptr2;
-		if (is_relative(link)) {
-			e->base_len = append_dir(s, &off, task, p.dirfd2, FILE_F_BASE_CLIPPED);
-			if (!e->base_len)
-				e->hdr.flags |= FILE_F_NO_BASE;
-		}
-		e->path_len = append_user(s, &off, link, FILE_F_PATH_CLIPPED);
+		append_named(s, &off, task, p.dirfd2, p.ptr2, 0, &e->base_len, &e->path_len, FILE_F_BASE_CLIPPED,
+			     FILE_F_PATH_CLIPPED, FILE_F_NO_BASE);
 		e->path2_len = append_user(s, &off, (const char *)p.ptr1, FILE_F_PATH2_CLIPPED);
 	} else if (p.kind != PK_FD) {
-		const char *p1 = (const char *)p.ptr1;
-		if (is_relative(p1)) {
-			e->base_len = append_dir(s, &off, task, p.dirfd, FILE_F_BASE_CLIPPED);
-			if (!e->base_len)
-				e->hdr.flags |= FILE_F_NO_BASE;
-		}
-		e->path_len = append_user(s, &off, p1, FILE_F_PATH_CLIPPED);
-		if (p.ptr2 && p.kind == PK_PATH) {
-			const char *p2 = (const char *)p.ptr2;
-			if (is_relative(p2))
-				e->base2_len = append_dir(s, &off, task, p.dirfd2, FILE_F_BASE2_CLIPPED);
-			e->path2_len = append_user(s, &off, p2, FILE_F_PATH2_CLIPPED);
-		}
+		/* opens (failed ones reach here), truncate, chmod and linkat's source follow a final /proc fd link */
+		int follow = p.op == FOP_OPEN || p.op == FOP_TRUNCATE || p.op == FOP_CHMOD || p.op == FOP_LINK;
+		append_named(s, &off, task, p.dirfd, p.ptr1, follow, &e->base_len, &e->path_len, FILE_F_BASE_CLIPPED,
+			     FILE_F_PATH_CLIPPED, FILE_F_NO_BASE);
+		if (p.ptr2 && p.kind == PK_PATH)
+			append_named(s, &off, task, p.dirfd2, p.ptr2, 0, &e->base2_len, &e->path2_len,
+				     FILE_F_BASE2_CLIPPED, FILE_F_PATH2_CLIPPED, 0);
 	}
 
 	__u64 size = sizeof(*e) + off;
@@ -323,14 +404,10 @@ FILE_OP_EXIT(symlinkat, FOP_SYMLINK, PK_SYMLINK, 0, A1, (int)A2, A3, 0, 0)
 
 /* ---- writes ---- */
 
-static __always_inline int emit_write(long ret)
+/* One write record for file f (a regular file; anything else is ignored): bytes > 0 reached it by `how`. */
+static __always_inline int emit_write(struct file *f, __s64 bytes, int fd, __u8 how, __u8 mode)
 {
-	if (ret <= 0 || !current_traced())
-		return 0;
-	int fd = PT_REGS_PARM1_SYSCALL(syscall_regs());
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
-	struct file *f = fd_file(task, fd);
-	if (!f)
+	if (!f || bytes <= 0)
 		return 0;
 	struct inode *inode = f->f_inode;
 	__u16 imode = inode->i_mode;
@@ -353,10 +430,11 @@ static __always_inline int emit_write(long ret)
 		}
 		fill_header(&r->hdr, EV_FILE_WRITE, sizeof(*r));
 		r->file_id = fid;
-		r->bytes = ret;
+		r->bytes = bytes;
 		r->fd = fd;
 		r->path_len = 0;
-		r->_pad = 0;
+		r->how = how;
+		r->mode = mode;
 		bpf_ringbuf_submit(r, wake);
 		return 0;
 	}
@@ -370,10 +448,11 @@ static __always_inline int emit_write(long ret)
 	struct file_write_event *e = &s->e;
 	fill_header(&e->hdr, EV_FILE_WRITE, 0);
 	e->file_id = fid;
-	e->bytes = ret;
+	e->bytes = bytes;
 	e->fd = fd;
 	e->path_len = 0;
-	e->_pad = 0;
+	e->how = how;
+	e->mode = mode;
 	struct path_walk *w = walk_path(&f->f_path);
 	if (w) {
 		e->path_len = copy_walked_path(w, s->path);
@@ -391,18 +470,137 @@ static __always_inline int emit_write(long ret)
 	return 0;
 }
 
-#define WRITE_EXIT(name)                                                     \
-	SEC("tp/syscalls/sys_exit_" #name)                                   \
-	int handle_sys_exit_##name(struct trace_event_raw_sys_exit *ctx)     \
-	{                                                                    \
-		return emit_write(ctx->ret);                                 \
+/*
+ * Every syscall that puts bytes into a file, from its exit: the fd written (an argument) and how many bytes (the
+ * result, or for fallocate the length argument). copy_file_range/splice write to their third argument, sendfile to
+ * its first; a splice or sendfile into a pipe or socket is not a file write (emit_write drops non-regular files).
+ */
+#define WRITE_EXIT(name, out_fd, nbytes, how, mode)                                        \
+	SEC("tp/syscalls/sys_exit_" #name)                                                 \
+	int handle_sys_exit_##name(struct trace_event_raw_sys_exit *ctx)                   \
+	{                                                                                  \
+		long ret = ctx->ret;                                                       \
+		if (ret < 0 || !current_traced())                                          \
+			return 0;                                                          \
+		struct pt_regs *regs = syscall_regs();                                     \
+		int fd = (int)(out_fd);                                                    \
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf(); \
+		return emit_write(fd_file(task, fd), (nbytes), fd, how, (mode));           \
 	}
 
-WRITE_EXIT(write)
-WRITE_EXIT(pwrite64)
-WRITE_EXIT(writev)
-WRITE_EXIT(pwritev)
-WRITE_EXIT(pwritev2)
+WRITE_EXIT(write, A1, ret, FW_WRITE, 0)
+WRITE_EXIT(pwrite64, A1, ret, FW_WRITE, 0)
+WRITE_EXIT(writev, A1, ret, FW_WRITE, 0)
+WRITE_EXIT(pwritev, A1, ret, FW_WRITE, 0)
+WRITE_EXIT(pwritev2, A1, ret, FW_WRITE, 0)
+WRITE_EXIT(copy_file_range, A3, ret, FW_COPY_FILE_RANGE, 0)
+WRITE_EXIT(sendfile64, A1, ret, FW_SENDFILE, 0)
+WRITE_EXIT(splice, A3, ret, FW_SPLICE, 0)
+/* fallocate(fd, mode, offset, len) returns 0: the record carries the range's length and the mode */
+WRITE_EXIT(fallocate, A1, (__s64)A4, FW_FALLOCATE, (__u8)A2)
+
+/* ---- io_uring ---- */
+
+/*
+ * io_uring requests do not pass through the syscall tracepoints: a write is issued inline by io_uring_enter, by an
+ * io-wq worker or by the SQPOLL thread. Those threads belong to the ring owner's process (same tgid), and CQEs are
+ * posted from task context, so `current` at io_uring_complete is the traced process. The request (struct io_kiocb)
+ * holds its file (req->file, also for fixed files) and, at the start of the request, its per-opcode command
+ * (struct io_open, struct io_sync …: each begins with the file pointer). Writes, splices into files, fallocate and
+ * opens are recorded like their syscalls; requests that change files and carry their path only in a struct filename
+ * that is freed before completion (renameat, unlinkat, mkdirat, symlinkat, linkat), ftruncate, xattrs, opens into
+ * fixed-file slots and failed opens are counted per process (EV_FILE_UNTRACED → loss `io_uring:untraced`).
+ */
+static __always_inline int uring_changes_files(__u8 op)
+{
+	switch (op) {
+	case IORING_OP_WRITEV:
+	case IORING_OP_WRITE_FIXED:
+	case IORING_OP_WRITE:
+	case IORING_OP_WRITEV_FIXED:
+	case IORING_OP_SPLICE:
+	case IORING_OP_FALLOCATE:
+	case IORING_OP_OPENAT:
+	case IORING_OP_OPENAT2:
+	case IORING_OP_RENAMEAT:
+	case IORING_OP_UNLINKAT:
+	case IORING_OP_MKDIRAT:
+	case IORING_OP_SYMLINKAT:
+	case IORING_OP_LINKAT:
+	case IORING_OP_FSETXATTR:
+	case IORING_OP_SETXATTR:
+	case IORING_OP_FTRUNCATE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static __always_inline int emit_untraced(__u8 opcode, __s32 res, __u8 at_submit)
+{
+	__u64 wake = wakeup_flags(&shared_events, sizeof(struct file_untraced_event));
+	struct file_untraced_event *r = bpf_ringbuf_reserve(&shared_events, sizeof(*r), 0);
+	if (!r) {
+		stat_add(STAT_RB_FULL, 1);
+		return 0;
+	}
+	fill_header(&r->hdr, EV_FILE_UNTRACED, sizeof(*r));
+	r->res = res;
+	r->opcode = opcode;
+	r->at_submit = at_submit;
+	r->_pad = 0;
+	bpf_ringbuf_submit(r, wake);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req_ptr, struct io_uring_cqe *cqe)
+{
+	/* auxiliary CQEs (multishot, msg_ring) come without a request */
+	if (!req_ptr || !current_traced())
+		return 0;
+	struct io_kiocb *req = as_btf(req_ptr, struct io_kiocb);
+	__u8 op = req->opcode;
+	if (!uring_changes_files(op))
+		return 0;
+	__s32 res = cqe->res;
+	switch (op) {
+	case IORING_OP_WRITEV:
+	case IORING_OP_WRITE_FIXED:
+	case IORING_OP_WRITE:
+	case IORING_OP_WRITEV_FIXED:
+	case IORING_OP_SPLICE:
+		return emit_write(req->file, res, -1, FW_IO_URING, 0);
+	case IORING_OP_FALLOCATE: {
+		struct io_sync *sync = as_btf(req, struct io_sync);
+		if (res == 0)
+			return emit_write(req->file, sync->len, -1, FW_FALLOCATE, (__u8)sync->mode);
+		return 0;
+	}
+	case IORING_OP_OPENAT:
+	case IORING_OP_OPENAT2: {
+		struct io_open *open = as_btf(req, struct io_open);
+		/* a failed open changed nothing but names a path we cannot read any more: counted, as is a fixed slot */
+		if (res < 0 || open->file_slot)
+			return emit_untraced(op, res, 0);
+		return emit_file_op(res, FOP_OPEN, PK_FD, AT_FDCWD, 0, 0, 0, open->how.flags, open->how.mode);
+	}
+	default:
+		return emit_untraced(op, res, 0);
+	}
+}
+
+/* A request that asked not to post its CQE on success (IOSQE_CQE_SKIP_SUCCESS) is never seen at completion. */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
+{
+	if (!(req->flags & REQ_F_CQE_SKIP) || !current_traced())
+		return 0;
+	__u8 op = req->opcode;
+	if (!uring_changes_files(op))
+		return 0;
+	return emit_untraced(op, 0, 1);
+}
 
 /* ---- record -c COMM ---- */
 

@@ -10,6 +10,7 @@
 
 #define EV_FILE_OP 16    /* a path operation: open, truncate, rename, unlink, rmdir, mkdir, chmod, link, symlink */
 #define EV_FILE_WRITE 17 /* one successful write-family syscall on a regular file */
+#define EV_FILE_UNTRACED 18 /* an io_uring request that changes files but whose path or size we cannot see */
 
 /* file_op_event.op */
 enum file_op {
@@ -54,19 +55,43 @@ struct file_op_event {
 	/* char payload[base_len + path_len + base2_len + path2_len]; */
 };
 
+/* file_write_event.how: which way the bytes reached the file */
+enum file_write_how {
+	FW_WRITE = 0,           /* write, pwrite64, writev, pwritev, pwritev2 */
+	FW_COPY_FILE_RANGE = 1, /* copy_file_range into the file (coreutils cp, cat > f) */
+	FW_SENDFILE = 2,        /* sendfile into the file */
+	FW_SPLICE = 3,          /* splice from a pipe into the file */
+	FW_FALLOCATE = 4,       /* fallocate: bytes = the range's length, mode = its mode (FALLOC_FL_*) */
+	FW_IO_URING = 5,        /* an io_uring WRITE/WRITEV/WRITE_FIXED/WRITEV_FIXED/SPLICE completion */
+};
+
 /*
- * EV_FILE_WRITE: write/pwrite64/writev/pwritev/pwritev2 on a regular file. path_len > 0 only the first time the
- * kernel sees this file_id (a file opened before capture, or by an untraced process and inherited); the collector
- * otherwise knows file_id from the EV_FILE_OP that opened it.
+ * EV_FILE_WRITE: one successful write-path syscall (or io_uring completion) on a regular file, see enum
+ * file_write_how. path_len > 0 only the first time the kernel sees this file_id (a file opened before capture, or by
+ * an untraced process and inherited); the collector otherwise knows file_id from the EV_FILE_OP that opened it.
  */
 struct file_write_event {
 	struct event_header hdr;
 	__u64 file_id;
-	__s64 bytes;   /* bytes written (> 0) */
-	__s32 fd;
+	__s64 bytes;   /* bytes written (> 0); for FW_FALLOCATE the length of the range */
+	__s32 fd;      /* -1 for io_uring (the request's file, which may be a fixed file) */
 	__u16 path_len;
-	__u16 _pad;
+	__u8 how;      /* enum file_write_how */
+	__u8 mode;     /* FW_FALLOCATE: fallocate mode bits, else 0 */
 	/* char path[path_len]; */
+};
+
+/*
+ * EV_FILE_UNTRACED: an io_uring request of a traced process that can change files but is not recorded as a file
+ * operation (rename/unlink/mkdir/symlink/link/ftruncate/xattr requests, opens into fixed-file slots, failed opens,
+ * and any file write whose completion is not posted: IOSQE_CQE_SKIP_SUCCESS). Counted per process as a loss.
+ */
+struct file_untraced_event {
+	struct event_header hdr;
+	__s32 res;    /* the request's result (CQE res), 0 when seen at submission */
+	__u8 opcode;  /* IORING_OP_* */
+	__u8 at_submit; /* 1: seen at submission (its completion will not be posted) */
+	__u16 _pad;
 };
 
 /* Comm filter for `record -c COMM` (key: comm NUL-padded to 16 bytes) */

@@ -60,7 +60,13 @@ export const FILE_OP: StructLayout = {
 export const FILE_WRITE: StructLayout = {
   cName: 'file_write_event',
   size: 48,
-  fields: { file_id: [24, 'u64'], bytes: [32, 'u64'], fd: [40, 's32'], path_len: [44, 'u16'] },
+  fields: { file_id: [24, 'u64'], bytes: [32, 'u64'], fd: [40, 's32'], path_len: [44, 'u16'], how: [46, 'u8'], mode: [47, 'u8'] },
+};
+
+export const FILE_UNTRACED: StructLayout = {
+  cName: 'file_untraced_event',
+  size: 32,
+  fields: { res: [24, 's32'], opcode: [28, 'u8'], at_submit: [29, 'u8'] },
 };
 
 /** addr (u8[108]) starts at 56, right after _pad. */
@@ -103,6 +109,7 @@ export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayo
   { header: 'process.h', layout: PROC_EXIT },
   { header: 'file.h', layout: FILE_OP },
   { header: 'file.h', layout: FILE_WRITE },
+  { header: 'file.h', layout: FILE_UNTRACED },
   { header: 'net.h', layout: NET_EVENT },
   { header: 'net.h', layout: NET_DNS },
   { header: 'tls.h', layout: TLS_DATA },

@@ -1,9 +1,27 @@
 /** Decoders for the file records (bpf/file.h). Pure functions over one record's bytes; null when malformed. */
-import { FILE_OP, FILE_WRITE, bytesToText } from '../decode/layout';
+import { FILE_OP, FILE_UNTRACED, FILE_WRITE, bytesToText } from '../decode/layout';
 import type { RecordHeader } from '../decode/process-events';
 
 export const EV_FILE_OP = 16;
 export const EV_FILE_WRITE = 17;
+export const EV_FILE_UNTRACED = 18;
+
+/** enum file_write_how: which way the bytes reached the file */
+export const FW = {
+  WRITE: 0,
+  COPY_FILE_RANGE: 1,
+  SENDFILE: 2,
+  SPLICE: 3,
+  FALLOCATE: 4,
+  IO_URING: 5,
+} as const;
+
+/** IORING_OP_* names of the io_uring requests that can change files (bpf/file.bpf.c uring_changes_files). */
+export const IORING_OP_NAMES: Readonly<Record<number, string>> = {
+  2: 'writev', 5: 'write_fixed', 17: 'fallocate', 18: 'openat', 23: 'write', 28: 'openat2', 30: 'splice',
+  35: 'renameat', 36: 'unlinkat', 37: 'mkdirat', 38: 'symlinkat', 39: 'linkat', 41: 'fsetxattr', 42: 'setxattr',
+  55: 'ftruncate', 61: 'writev_fixed',
+};
 
 /** enum file_op */
 export const FOP = {
@@ -58,6 +76,19 @@ export interface FileWriteEvent {
   /** Set the first time the kernel sees this file (opened before capture or inherited). */
   path: string | null;
   clipped: boolean;
+  /** FW: write family, copy_file_range, sendfile, splice, fallocate (bytes = the range) or io_uring */
+  how: number;
+  /** fallocate mode bits (FALLOC_FL_*), else 0 */
+  mode: number;
+}
+
+/** An io_uring request that can change files but is not recorded as a file operation (counted as a loss). */
+export interface FileUntracedEvent {
+  kind: 'untraced';
+  opcode: number;
+  res: number;
+  /** Seen at submission: its completion is not posted (IOSQE_CQE_SKIP_SUCCESS). */
+  atSubmit: boolean;
 }
 
 /**
@@ -78,7 +109,7 @@ export function fileIdAt(v: DataView, off: number): number {
   return (v.getUint32(off + 4, true) & 0x1fffff) * 0x1_0000_0000 + v.getUint32(off, true);
 }
 
-export function decodeFileEvent(bytes: Uint8Array, v: DataView, h: RecordHeader): FileOpEvent | FileWriteEvent | null {
+export function decodeFileEvent(bytes: Uint8Array, v: DataView, h: RecordHeader): FileOpEvent | FileWriteEvent | FileUntracedEvent | null {
   if (h.type === EV_FILE_OP) {
     if (bytes.length < FILE_OP.size) return null;
     const f = FILE_OP.fields;
@@ -130,7 +161,14 @@ export function decodeFileEvent(bytes: Uint8Array, v: DataView, h: RecordHeader)
       fd: v.getInt32(f.fd[0], true),
       path: len > 0 ? pathText(bytes.subarray(FILE_WRITE.size, FILE_WRITE.size + len)) : null,
       clipped: (h.flags & FILE_F.PATH_CLIPPED) !== 0,
+      how: v.getUint8(f.how[0]),
+      mode: v.getUint8(f.mode[0]),
     };
+  }
+  if (h.type === EV_FILE_UNTRACED) {
+    if (bytes.length < FILE_UNTRACED.size) return null;
+    const f = FILE_UNTRACED.fields;
+    return { kind: 'untraced', opcode: v.getUint8(f.opcode[0]), res: v.getInt32(f.res[0], true), atSubmit: v.getUint8(f.at_submit[0]) !== 0 };
   }
   return null;
 }

@@ -8,7 +8,10 @@ import type { RawRecord } from '../bpf-capture';
 import type { RecordHeader } from '../decode/process-events';
 import type { FileOpRow, ProcessRow } from '../../store/types';
 import { absolutePath } from './absolute-path';
-import { decodeFileEvent, EV_FILE_OP, EV_FILE_WRITE, FOP, type FileOpEvent, type FileWriteEvent } from './file-events';
+import {
+  decodeFileEvent, EV_FILE_OP, EV_FILE_UNTRACED, EV_FILE_WRITE, FOP, FW, IORING_OP_NAMES, type FileOpEvent, type FileUntracedEvent,
+  type FileWriteEvent,
+} from './file-events';
 import { storeOp } from './file-ops';
 import { processFor } from './process-for';
 
@@ -17,7 +20,7 @@ const MAX_KNOWN_FILES = 200_000;
 const O_ACCMODE = 3;
 
 export class FileHandler implements RecordHandler {
-  readonly types = [EV_FILE_OP, EV_FILE_WRITE] as const;
+  readonly types = [EV_FILE_OP, EV_FILE_UNTRACED] as const; // first and last record type
   private readonly rows = new Map<string, FileOpRow>();
   private rowTotal = 0;
   private readonly dirty = new Set<FileOpRow>();
@@ -32,6 +35,8 @@ export class FileHandler implements RecordHandler {
   private unattributedWrites = 0;
   private unattributedBytes = 0;
   private unknownProcess = 0;
+  /** io_uring requests not recorded as file operations since the last tick, per process: opcode name → count */
+  private readonly untraced = new Map<number, Map<string, number>>();
 
   handle(rec: RawRecord, h: RecordHeader, ctx: CollectorContext): void {
     this.records++;
@@ -47,7 +52,8 @@ export class FileHandler implements RecordHandler {
     }
     const ts = ctx.unix(h.tsNs);
     if (e.kind === 'op') this.onOp(e, proc, ts);
-    else this.onWrite(e, proc, ts);
+    else if (e.kind === 'write') this.onWrite(e, proc, ts);
+    else this.onUntraced(e, proc);
     const sec = Math.floor(ts / 1e9);
     this.activity.set(sec, (this.activity.get(sec) ?? 0) + 1);
   }
@@ -74,9 +80,20 @@ export class FileHandler implements RecordHandler {
       this.unattributedBytes += e.bytes;
       return;
     }
-    const row = this.row(proc, 'write', path, null, 0, ts, this.clippedFiles.has(e.fileId));
+    // fallocate reserves (or punches, zeroes) a range without writing data: its own row, so a preallocation
+    // followed by the writes is not counted twice as bytes written; flags keep the union of its modes
+    const fallocate = e.how === FW.FALLOCATE;
+    const row = this.row(proc, fallocate ? 'fallocate' : 'write', path, null, 0, ts, this.clippedFiles.has(e.fileId));
     row.count++;
     row.bytes += e.bytes;
+    if (fallocate) row.flags = (row.flags ?? 0) | e.mode;
+  }
+
+  private onUntraced(e: FileUntracedEvent, proc: ProcessRow): void {
+    let ops = this.untraced.get(proc.id);
+    if (!ops) this.untraced.set(proc.id, (ops = new Map()));
+    const name = `${IORING_OP_NAMES[e.opcode] ?? `op ${e.opcode}`}${e.atSubmit ? ' (no completion posted)' : e.opcode === 18 || e.opcode === 28 ? (e.res < 0 ? ' (failed)' : ' (fixed slot)') : ''}`;
+    ops.set(name, (ops.get(name) ?? 0) + 1);
   }
 
   /** Oldest-first eviction (Map insertion order); the kernel's LRU re-sends a path it has forgotten first. */
@@ -119,6 +136,13 @@ export class FileHandler implements RecordHandler {
       ctx.loss('file:unattributed-write', this.unattributedWrites, this.unattributedBytes, 'write to a file whose path was not seen');
       this.unattributedWrites = this.unattributedBytes = 0;
     }
+    for (const [processId, ops] of this.untraced) {
+      let n = 0;
+      for (const c of ops.values()) n += c;
+      const detail = [...ops].map(([op, c]) => `${op} ×${c}`).join(', ');
+      ctx.loss('io_uring:untraced', n, 0, `io_uring requests not recorded as file operations: ${detail}`, processId);
+    }
+    this.untraced.clear();
     if (this.unknownProcess > 0) {
       ctx.loss('file:unknown-process', this.unknownProcess, 0, 'file record of a process missing from the process model');
       this.unknownProcess = 0;
