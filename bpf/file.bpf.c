@@ -499,6 +499,68 @@ WRITE_EXIT(splice, A3, ret, FW_SPLICE, 0)
 /* fallocate(fd, mode, offset, len) returns 0: the record carries the range's length and the mode */
 WRITE_EXIT(fallocate, A1, (__s64)A4, FW_FALLOCATE, (__u8)A2)
 
+/*
+ * Reflink copies: `cp` (coreutils >= 9 defaults to --reflink=auto) clones on btrfs/xfs with ioctl(dst, FICLONE, src)
+ * and writes nothing. The cheap tests first: most ioctls on the machine are not ours and not clones.
+ */
+#define FICLONE 0x40049409
+#define FICLONERANGE 0x4020940d
+
+struct clone_range { /* struct file_clone_range */
+	__s64 src_fd;
+	__u64 src_offset;
+	__u64 src_length; /* 0: to the end of the source */
+	__u64 dest_offset;
+};
+
+SEC("tp/syscalls/sys_exit_ioctl")
+int handle_sys_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret != 0)
+		return 0;
+	struct pt_regs *regs = syscall_regs();
+	__u32 cmd = A2;
+	if ((cmd != FICLONE && cmd != FICLONERANGE) || !current_traced())
+		return 0;
+	int fd = (int)A1;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct file *f = fd_file(task, fd);
+	if (!f)
+		return 0;
+	/* after a whole-file clone the destination is the source's size */
+	__s64 bytes = f->f_inode->i_size;
+	if (cmd == FICLONERANGE) {
+		struct clone_range r = {};
+		bpf_probe_read_user(&r, sizeof(r), (void *)A3);
+		bytes = r.src_length ? (__s64)r.src_length : bytes - (__s64)r.dest_offset;
+	}
+	return emit_write(f, bytes, fd, FW_CLONE, 0);
+}
+
+/*
+ * Stores through a shared writable mapping reach the file with no syscall (linkers such as lld write their output this
+ * way): the mapping itself is recorded, with its length. Cheap tests first: nearly every mmap on the machine is
+ * private or read-only. A file with no name left (memfd, unlinked) is skipped: no path can show its changes.
+ */
+#define PROT_WRITE 0x2
+#define MAP_SHARED 0x01
+
+SEC("tp/syscalls/sys_exit_mmap")
+int handle_sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	if ((unsigned long)ctx->ret >= (unsigned long)-4095) /* -errno */
+		return 0;
+	struct pt_regs *regs = syscall_regs();
+	if (!(A3 & PROT_WRITE) || !(A4 & MAP_SHARED) || !current_traced())
+		return 0;
+	int fd = (int)A5;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct file *f = fd_file(task, fd);
+	if (!f || !f->f_inode->i_nlink)
+		return 0;
+	return emit_write(f, (__s64)A2, fd, FW_MMAP, 0);
+}
+
 /* ---- io_uring ---- */
 
 /*

@@ -63,6 +63,9 @@ enum file_write_how {
 	FW_SPLICE = 3,          /* splice from a pipe into the file */
 	FW_FALLOCATE = 4,       /* fallocate: bytes = the range's length, mode = its mode (FALLOC_FL_*) */
 	FW_IO_URING = 5,        /* an io_uring WRITE/WRITEV/WRITE_FIXED/WRITEV_FIXED/SPLICE completion */
+	FW_CLONE = 6,           /* ioctl FICLONE/FICLONERANGE (reflink copy, cp on btrfs/xfs): bytes = the range cloned */
+	FW_MMAP = 7,            /* a shared writable mmap of the file: bytes = the length mapped (what is stored through
+				 * it is not seen) */
 };
 
 /*

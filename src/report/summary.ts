@@ -48,7 +48,7 @@ export interface ReportSummary {
 }
 
 /** File operations that change the file system (the rest only read or open). */
-export const CHANGING_FILE_OPS: ReadonlySet<string> = new Set(['create', 'write', 'fallocate', 'truncate', 'rename', 'unlink', 'rmdir', 'mkdir', 'chmod', 'link', 'symlink']);
+export const CHANGING_FILE_OPS: ReadonlySet<string> = new Set(['create', 'write', 'fallocate', 'mmap', 'truncate', 'rename', 'unlink', 'rmdir', 'mkdir', 'chmod', 'link', 'symlink']);
 
 export function isChangingFileOp(op: string, result: number): boolean {
   return result === 0 && CHANGING_FILE_OPS.has(op);

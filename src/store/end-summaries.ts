@@ -7,7 +7,7 @@
  */
 
 /** File operations that change the file system (reads and plain opens do not). */
-export const CHANGE_OPS = "'create','write','fallocate','truncate','rename','unlink','rmdir','mkdir','chmod','link','symlink'";
+export const CHANGE_OPS = "'create','write','fallocate','mmap','truncate','rename','unlink','rmdir','mkdir','chmod','link','symlink'";
 
 /** Per-session LLM call aggregates as of @at (alias l), shared by the row query and the per-minute bucket query. */
 const LLM_AGGREGATES_JOIN = `LEFT JOIN (SELECT session_id, COUNT(*) AS n,

@@ -118,7 +118,7 @@ export interface TimeQuery {
 
 /** Successful changes to one path by one kind of operation, summed (for "files changed" summaries). */
 export interface FileChange {
-  /** 'create' | 'write' | 'fallocate' | 'truncate' | 'rename' | 'unlink' | 'rmdir' | 'mkdir' | 'chmod' | 'link' | 'symlink' */
+  /** 'create' | 'write' | 'fallocate' | 'mmap' | 'truncate' | 'rename' | 'unlink' | 'rmdir' | 'mkdir' | 'chmod' | 'link' | 'symlink' */
   op: string;
   path: string;
   path2: string | null;

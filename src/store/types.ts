@@ -72,7 +72,7 @@ export interface ExecRow {
   argvClipped: boolean | null;
 }
 
-/** 'open' | 'create' | 'write' | 'fallocate' | 'truncate' | 'rename' | 'unlink' | 'rmdir' | 'mkdir' | 'chmod' | 'link' | 'symlink' | 'read' */
+/** 'open' | 'create' | 'write' | 'fallocate' | 'mmap' | 'truncate' | 'rename' | 'unlink' | 'rmdir' | 'mkdir' | 'chmod' | 'link' | 'symlink' | 'read' */
 export type FileOpKind = string;
 
 /** Aggregated file operation: one row per distinct (process, op, path, path2, result). */

@@ -30,7 +30,7 @@ export interface OnceTextOptions {
 /** What each successful change operation means to a reader of "file changes". */
 const CHANGE_VERB: Record<string, string> = {
   create: 'created', mkdir: 'created', link: 'created', symlink: 'created',
-  write: 'modified', truncate: 'modified', chmod: 'modified', fallocate: 'modified',
+  write: 'modified', truncate: 'modified', chmod: 'modified', fallocate: 'modified', mmap: 'modified',
   unlink: 'deleted', rmdir: 'deleted',
   rename: 'renamed',
 };

@@ -14,6 +14,8 @@ export const FW = {
   SPLICE: 3,
   FALLOCATE: 4,
   IO_URING: 5,
+  CLONE: 6,
+  MMAP: 7,
 } as const;
 
 /** IORING_OP_* names of the io_uring requests that can change files (bpf/file.bpf.c uring_changes_files). */
@@ -76,7 +78,8 @@ export interface FileWriteEvent {
   /** Set the first time the kernel sees this file (opened before capture or inherited). */
   path: string | null;
   clipped: boolean;
-  /** FW: write family, copy_file_range, sendfile, splice, fallocate (bytes = the range) or io_uring */
+  /** FW: write family, copy_file_range, sendfile, splice, fallocate (bytes = the range), io_uring, a reflink clone
+   *  or a shared writable mmap (bytes = the length mapped) */
   how: number;
   /** fallocate mode bits (FALLOC_FL_*), else 0 */
   mode: number;

@@ -80,13 +80,14 @@ export class FileHandler implements RecordHandler {
       this.unattributedBytes += e.bytes;
       return;
     }
-    // fallocate reserves (or punches, zeroes) a range without writing data: its own row, so a preallocation
-    // followed by the writes is not counted twice as bytes written; flags keep the union of its modes
-    const fallocate = e.how === FW.FALLOCATE;
-    const row = this.row(proc, fallocate ? 'fallocate' : 'write', path, null, 0, ts, this.clippedFiles.has(e.fileId));
+    // fallocate reserves (or punches, zeroes) a range without writing data, and a shared writable mmap may be
+    // written through without a syscall: their own rows (bytes = the range), so neither is counted as bytes written;
+    // fallocate's flags keep the union of its modes
+    const op = e.how === FW.FALLOCATE ? 'fallocate' : e.how === FW.MMAP ? 'mmap' : 'write';
+    const row = this.row(proc, op, path, null, 0, ts, this.clippedFiles.has(e.fileId));
     row.count++;
     row.bytes += e.bytes;
-    if (fallocate) row.flags = (row.flags ?? 0) | e.mode;
+    if (e.how === FW.FALLOCATE) row.flags = (row.flags ?? 0) | e.mode;
   }
 
   private onUntraced(e: FileUntracedEvent, proc: ProcessRow): void {

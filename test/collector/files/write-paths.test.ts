@@ -1,7 +1,7 @@
 /**
  * Every way bytes reach a file, through the real CLI (`record`, then `report audit --json`, `report`, `top --once`):
- * copy_file_range (cp, cat >), sendfile, splice, pwritev2, fallocate and io_uring are recorded like write, with
- * their bytes; io_uring requests we cannot record are losses that every reader shows; paths given through
+ * copy_file_range (cp, cat >), reflink clones (cp on xfs), sendfile, splice, pwritev2, fallocate and io_uring are
+ * recorded like write, with their bytes; io_uring requests we cannot record are losses that every reader shows; paths given through
  * /proc/self/fd/N, /proc/thread-self/fd/N and /proc/PID/fd/N come out as the file's real path.
  */
 import { spawnSync } from 'node:child_process';
@@ -66,7 +66,30 @@ while n < ${MIB}:
     expect(bytesOf(files, 'write', src)).toBe(0);
   });
 
-  it('splice from a pipe, pwritev2 and fallocate are recorded with their sizes', () => {
+  it('cp on a reflink filesystem (xfs: ioctl FICLONE, no write at all) shows the bytes it copied', () => {
+    // a 320 MiB sparse xfs image on a loop device (xfsprogs is in the Makefile's APT_PACKAGES)
+    const img = path.join(dir, 'xfs.img');
+    const mnt = path.join(dir, 'xfs');
+    fs.mkdirSync(mnt);
+    fs.writeFileSync(img, '');
+    fs.truncateSync(img, 320 * MIB);
+    const mkfs = spawnSync('mkfs.xfs', ['-q', img], { encoding: 'utf8' });
+    expect(mkfs.status, `mkfs.xfs: ${mkfs.error?.message ?? mkfs.stderr}`).toBe(0);
+    const mount = spawnSync('mount', ['-o', 'loop', img, mnt], { encoding: 'utf8' });
+    expect(mount.status, `mount -o loop: ${mount.stderr}`).toBe(0);
+    try {
+      fs.writeFileSync(`${mnt}/src`, Buffer.alloc(MIB, 3));
+      const { files } = recordAndAudit(dir, 'reflink', ['sh', '-c', `cp ${mnt}/src ${mnt}/by-clone && cp --reflink=always ${mnt}/src ${mnt}/by-clone2`]);
+      for (const dst of ['by-clone', 'by-clone2']) {
+        expect(files.some((f) => f.op === 'create' && f.path === `${mnt}/${dst}`), dst).toBe(true);
+        expect(bytesOf(files, 'write', `${mnt}/${dst}`), dst).toBe(MIB);
+      }
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+
+  it('splice from a pipe, pwritev2, fallocate and shared writable mmaps are recorded with their sizes', () => {
     const script = `import os, sys
 d = sys.argv[1]
 r, w = os.pipe()
@@ -81,6 +104,17 @@ g = os.open(d + '/by-pwritev', os.O_WRONLY | os.O_CREAT, 0o644)
 assert os.pwritev(g, [b'a' * 1000, b'b' * 234], 0, os.RWF_DSYNC) == 1234
 h = os.open(d + '/by-posix-fallocate', os.O_WRONLY | os.O_CREAT, 0o644)
 os.posix_fallocate(h, 0, 200000)
+import mmap
+m = os.open(d + '/by-mmap', os.O_RDWR | os.O_CREAT, 0o644)
+os.ftruncate(m, 65536)
+with mmap.mmap(m, 65536) as mm:
+    mm[0:5] = b'hello'
+with mmap.mmap(m, 4096, flags=mmap.MAP_PRIVATE) as mm:
+    mm[0:5] = b'never'
+mfd = os.memfd_create('scratch')
+os.ftruncate(mfd, 4096)
+with mmap.mmap(mfd, 4096) as mm:
+    mm[0:1] = b'x'
 `;
     const cmd = `${PYTHON} -c "$1" ${dir} && fallocate -l 1048576 ${dir}/by-fallocate && fallocate --keep-size -o 4096 -l 8192 ${dir}/by-fallocate`;
     const { files } = recordAndAudit(dir, 'others', ['sh', '-c', cmd, 'sh', script]);
@@ -92,6 +126,8 @@ os.posix_fallocate(h, 0, 200000)
     expect(files.filter((f) => f.op === 'fallocate' && f.path === `${dir}/by-fallocate`).map((f) => f.flags).sort()).toEqual([0, 1]);
     // an allocation is not data written
     expect(bytesOf(files, 'write', `${dir}/by-fallocate`)).toBe(0);
+    // a shared writable mapping is its own op with the length mapped; a private one and a memfd's are not changes
+    expect(files.filter((f) => f.op === 'mmap').map((f) => `${f.path} ${f.bytes}`)).toEqual([`${dir}/by-mmap 65536`]);
   });
 
   it('io_uring: writes, writev and fallocate are recorded; unlinkat and a CQE-less write are losses every reader shows', () => {
