@@ -404,6 +404,22 @@ FILE_OP_EXIT(symlinkat, FOP_SYMLINK, PK_SYMLINK, 0, A1, (int)A2, A3, 0, 0)
 
 /* ---- writes ---- */
 
+/*
+ * A fixed-size record reserved in the ring and filled in place (reserve/submit) instead of built in a scratch buffer
+ * and copied out; its header is filled. NULL, counted, when the ring is full. Submit with *wake.
+ */
+static __always_inline void *reserve_fixed(__u32 size, __u16 type, __u64 *wake)
+{
+	*wake = wakeup_flags(&shared_events, size);
+	struct event_header *h = bpf_ringbuf_reserve(&shared_events, size, 0);
+	if (!h) {
+		stat_add(STAT_RB_FULL, 1);
+		return NULL;
+	}
+	fill_header(h, type, size);
+	return h;
+}
+
 /* One write record for file f (a regular file; anything else is ignored): bytes > 0 reached it by `how`. */
 static __always_inline int emit_write(struct file *f, __s64 bytes, int fd, __u8 how, __u8 mode)
 {
@@ -422,13 +438,10 @@ static __always_inline int emit_write(struct file *f, __s64 bytes, int fd, __u8 
 		 * The usual case: the collector knows this file's path, so the record is fixed-size and is written in
 		 * place in the ring (reserve/submit) instead of built in a scratch buffer and copied out.
 		 */
-		__u64 wake = wakeup_flags(&shared_events, sizeof(struct file_write_event));
-		struct file_write_event *r = bpf_ringbuf_reserve(&shared_events, sizeof(*r), 0);
-		if (!r) {
-			stat_add(STAT_RB_FULL, 1);
+		__u64 wake;
+		struct file_write_event *r = reserve_fixed(sizeof(*r), EV_FILE_WRITE, &wake);
+		if (!r)
 			return 0;
-		}
-		fill_header(&r->hdr, EV_FILE_WRITE, sizeof(*r));
 		r->file_id = fid;
 		r->bytes = bytes;
 		r->fd = fd;
@@ -600,13 +613,10 @@ static __always_inline int uring_changes_files(__u8 op)
 
 static __always_inline int emit_untraced(__u8 opcode, __s32 res, __u8 at_submit)
 {
-	__u64 wake = wakeup_flags(&shared_events, sizeof(struct file_untraced_event));
-	struct file_untraced_event *r = bpf_ringbuf_reserve(&shared_events, sizeof(*r), 0);
-	if (!r) {
-		stat_add(STAT_RB_FULL, 1);
+	__u64 wake;
+	struct file_untraced_event *r = reserve_fixed(sizeof(*r), EV_FILE_UNTRACED, &wake);
+	if (!r)
 		return 0;
-	}
-	fill_header(&r->hdr, EV_FILE_UNTRACED, sizeof(*r));
 	r->res = res;
 	r->opcode = opcode;
 	r->at_submit = at_submit;

@@ -171,6 +171,9 @@ os.close(os.open(f'/proc/self/fd/{d}/name', os.O_WRONLY | os.O_CREAT, 0o644))
 os.rename(f'/proc/{os.getpid()}/fd/{d}/name', f'/proc/thread-self/fd/{d}/renamed')
 f = os.open(f'/proc/self/fd/{d}/renamed', os.O_WRONLY)
 os.truncate(f'/proc/self/fd/{f}', 0)
+# an open of the bare link is the file itself (the open's walk); writes through it belong to the real path
+g = os.open(f'/proc/self/fd/{f}', os.O_WRONLY | os.O_APPEND)
+os.write(g, b'abc')
 os.mkdir(f'/proc/self/fd/{d}/sub')
 os.rmdir(f'/proc/self/fd/{d}/sub')
 try:
@@ -189,7 +192,9 @@ os.unlink(f'/proc/self/fd/{d}/renamed')
       'truncate renamed 0',
       'unlink missing -2',
       'unlink renamed 0',
+      'write renamed 0',
     ]);
+    expect(files.find((f) => f.op === 'write')?.bytes).toBe(3);
     expect(files.filter((f) => f.path.startsWith('/proc/') || f.path2?.startsWith('/proc/'))).toEqual([]);
   });
 });
