@@ -61,6 +61,15 @@ const DEFAULT_WAKEUP = 64 << 10;
 /** Probe groups in load order: `process` first because it creates the shared_* maps the others reuse. */
 const GROUP_ORDER = ['process', 'file', 'net', 'tls'];
 
+/**
+ * Programs a group can do without: typed tracepoints of optional kernel features (a kernel without io_uring has no
+ * io_uring_complete to attach to, and cannot run io_uring either). When a group fails to load, it is loaded again
+ * without these; they then show as not attached, with the first load's error.
+ */
+const OPTIONAL_PROGRAMS: Readonly<Record<string, readonly string[]>> = {
+  file: ['handle_io_uring_complete', 'handle_io_uring_submit_req'],
+};
+
 export class BpfCapture {
   readonly programs: ProgramStatus[] = [];
   readonly loadedGroups: string[] = [];
@@ -95,12 +104,26 @@ export class BpfCapture {
     try {
       for (const group of groups) {
         if (group !== 'process' && !available.includes(group)) continue;
-        const res = loadWithRetry(() => host.load(bpfObjectPath(group), cfg, { ringBytes }));
+        const optional = OPTIONAL_PROGRAMS[group] ?? [];
+        let firstError: string | null = null;
+        const res = (() => {
+          try {
+            return loadWithRetry(() => host.load(bpfObjectPath(group), cfg, { ringBytes }));
+          } catch (err) {
+            if (optional.length === 0) throw err;
+            firstError = oneLine(err);
+            return loadWithRetry(() => host.load(bpfObjectPath(group), cfg, { ringBytes, disable: [...optional] }));
+          }
+        })();
         cap.loadedGroups.push(group);
         for (const p of res.programs) {
           // uprobes are attached per binary by the TLS layer; lazy_* programs only when a feature needs them.
           if (p.section.startsWith('uprobe') || p.section.startsWith('uretprobe') || p.name.startsWith('lazy_')) {
             cap.programs.push({ object: group, name: p.name, section: p.section, attached: false });
+            continue;
+          }
+          if (firstError !== null && optional.includes(p.name)) {
+            cap.programs.push({ object: group, name: p.name, section: p.section, attached: false, error: `not loaded: ${firstError}` });
             continue;
           }
           try {
