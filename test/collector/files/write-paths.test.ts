@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeBpf, PYTHON, REPO, tempDir } from '../../helpers/capture';
+import { openRecording } from '../../../src/store';
+import { ALL, describeBpf, PYTHON, REPO, tempDir } from '../../helpers/capture';
 import { agentsight } from '../../helpers/run';
 
 const MIB = 1 << 20;
@@ -160,6 +161,36 @@ with mmap.mmap(mfd, 4096) as mm:
 c = sqlite3.connect(sys.argv[1])
 for r in c.execute("select count, process_id is not null, detail from losses where source = 'io_uring:untraced'"): print(*r, sep='|')`, db], { encoding: 'utf8' });
     expect(sql.stdout.trim()).toBe('2|1|io_uring requests not recorded as file operations: unlinkat ×1, write (no completion posted) ×1');
+  });
+
+  it("node with libuv's io_uring (UV_USE_IO_URING=1, an SQPOLL ring): writes recorded, path operations never silent", () => {
+    const work = path.join(dir, 'libuv');
+    fs.mkdirSync(work);
+    const script = `const fs = require('fs/promises');
+(async () => {
+  await fs.writeFile('${work}/a.txt', 'x'.repeat(1000));
+  await fs.rename('${work}/a.txt', '${work}/b.txt');
+  await fs.unlink('${work}/b.txt');
+  const h = await fs.open('${work}/c.txt', 'w');
+  await h.write(Buffer.alloc(5000));
+  await h.close();
+})();`;
+    const db = path.join(dir, 'libuv.db');
+    const rec = agentsight(['record', '-q', '--db', db, '--', process.execPath, '-e', script], { env: { ...process.env, UV_USE_IO_URING: '1' } });
+    expect(rec.code, rec.stderr).toBe(0);
+    const audit = agentsight(['report', 'audit', '--json', '--db', db]);
+    const files = (JSON.parse(audit.stdout) as { events: AuditFile[] }).events.filter((e) => e.kind === 'file').map((e) => e.detail);
+    expect(bytesOf(files, 'write', `${work}/a.txt`)).toBe(1000);
+    expect(bytesOf(files, 'write', `${work}/c.txt`)).toBe(5000);
+    expect(files.some((f) => f.op === 'create' && f.path === `${work}/c.txt`)).toBe(true);
+    // a rename and an unlink through the ring are either rows or losses of the node process that name them
+    const store = openRecording(db);
+    const losses = store.losses(ALL).filter((l) => l.source === 'io_uring:untraced' && l.processId !== null).map((l) => l.detail ?? '').join(' ');
+    store.close();
+    for (const [op, name] of [['rename', 'renameat'], ['unlink', 'unlinkat']]) {
+      const row = files.some((f) => f.op === op && f.path === `${work}/${op === 'rename' ? 'a' : 'b'}.txt`);
+      expect(row || losses.includes(`${name} ×1`), op).toBe(true);
+    }
   });
 
   it('paths through /proc/self/fd/N, /proc/thread-self/fd/N and /proc/PID/fd/N are stored as the real path', () => {
