@@ -264,7 +264,7 @@ static __always_inline void append_named(struct file_scratch *s, __u32 *off, str
 	*path_len = append_user(s, off, p, path_clipped);
 }
 
-static __always_inline int emit_file_op(long ret, __u32 op, __u32 kind, int dirfd, __u64 ptr1, int dirfd2, __u64 ptr2,
+static __always_inline int emit_file_op(__u64 uring_req, long ret, __u32 op, __u32 kind, int dirfd, __u64 ptr1, int dirfd2, __u64 ptr2,
 					__u32 flags, __u32 mode)
 {
 	struct pending_file_op p = {
@@ -280,8 +280,10 @@ static __always_inline int emit_file_op(long ret, __u32 op, __u32 kind, int dirf
 	}
 	struct file_op_event *e = &s->e;
 	fill_header(&e->hdr, EV_FILE_OP, 0);
-	e->file_id = 0;
+	e->file_id = uring_req; /* an io_uring request seen at submission: the key its result comes back with */
 	e->ret = ret;
+	if (uring_req)
+		e->hdr.flags |= FILE_F_URING_PENDING;
 	e->op = p.op;
 	e->flags = p.flags;
 	e->mode = p.mode;
@@ -373,7 +375,7 @@ static __always_inline int emit_file_op(long ret, __u32 op, __u32 kind, int dirf
 		if (!current_traced())                                                                    \
 			return 0;                                                                         \
 		struct pt_regs *regs = syscall_regs();                                                    \
-		return emit_file_op(ctx->ret, op, kind, dirfd, p1, dirfd2, p2, flags, mode);              \
+		return emit_file_op(0, ctx->ret, op, kind, dirfd, p1, dirfd2, p2, flags, mode);           \
 	}
 
 /* ---- opens ---- */
@@ -582,9 +584,9 @@ int handle_sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
  * posted from task context, so `current` at io_uring_complete is the traced process. The request (struct io_kiocb)
  * holds its file (req->file, also for fixed files) and, at the start of the request, its per-opcode command
  * (struct io_open, struct io_sync …: each begins with the file pointer). Writes, splices into files, fallocate and
- * opens are recorded like their syscalls; requests that change files and carry their path only in a struct filename
- * that is freed before completion (renameat, unlinkat, mkdirat, symlinkat, linkat), ftruncate, xattrs, opens into
- * fixed-file slots and failed opens are counted per process (EV_FILE_UNTRACED → loss `io_uring:untraced`).
+ * opens are recorded like their syscalls at completion; path operations at submission (uring_path_op). Ftruncate,
+ * xattrs, opens into fixed-file slots, failed opens and file requests that post no completion are counted per
+ * process (EV_FILE_UNTRACED → loss `io_uring:untraced`).
  */
 static __always_inline int uring_changes_files(__u8 op)
 {
@@ -655,23 +657,74 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req_ptr, 
 		/* a failed open changed nothing but names a path we cannot read any more: counted, as is a fixed slot */
 		if (res < 0 || open->file_slot)
 			return emit_untraced(op, res, 0);
-		return emit_file_op(res, FOP_OPEN, PK_FD, AT_FDCWD, 0, 0, 0, open->how.flags, open->how.mode);
+		return emit_file_op(0, res, FOP_OPEN, PK_FD, AT_FDCWD, 0, 0, 0, open->how.flags, open->how.mode);
+	}
+	case IORING_OP_RENAMEAT:
+	case IORING_OP_UNLINKAT:
+	case IORING_OP_MKDIRAT:
+	case IORING_OP_SYMLINKAT:
+	case IORING_OP_LINKAT: {
+		/* the operation itself went out at submission (uring_path_op): its result, keyed by the request */
+		__u64 wake;
+		struct file_uring_done_event *r = reserve_fixed(sizeof(*r), EV_FILE_URING_DONE, &wake);
+		if (!r)
+			return 0;
+		r->req = (__u64)req_ptr;
+		r->res = res;
+		r->_pad = 0;
+		bpf_ringbuf_submit(r, wake);
+		return 0;
 	}
 	default:
 		return emit_untraced(op, res, 0);
 	}
 }
 
-/* A request that asked not to post its CQE on success (IOSQE_CQE_SKIP_SUCCESS) is never seen at completion. */
+/*
+ * Path operations through io_uring (renameat, unlinkat, mkdirat, symlinkat, linkat) are recorded at submission,
+ * where prep has just copied their names (struct filename, which keeps the user pointer it copied from; the string
+ * is resident and the submitter — the process or its SQPOLL thread — shares the process's memory, cwd and fds): the
+ * same record as the syscall's, built by the same code, flagged pending and keyed by the request. By completion the
+ * names are freed; io_uring_complete sends only the result (EV_FILE_URING_DONE) and the collector pairs the two.
+ */
+static __always_inline int uring_path_op(struct io_kiocb *req, __u8 op)
+{
+	__u64 id = (__u64)req;
+	if (op == IORING_OP_RENAMEAT) {
+		struct io_rename *r = as_btf(req, struct io_rename);
+		return emit_file_op(id, 0, FOP_RENAME, PK_PATH, r->old_dfd, (__u64)r->oldpath->uptr, r->new_dfd,
+				    (__u64)r->newpath->uptr, r->flags, 0);
+	}
+	if (op == IORING_OP_UNLINKAT) {
+		struct io_unlink *u = as_btf(req, struct io_unlink);
+		return emit_file_op(id, 0, (u->flags & AT_REMOVEDIR) ? FOP_RMDIR : FOP_UNLINK, PK_PATH, u->dfd,
+				    (__u64)u->filename->uptr, 0, 0, u->flags, 0);
+	}
+	if (op == IORING_OP_MKDIRAT) {
+		struct io_mkdir *m = as_btf(req, struct io_mkdir);
+		return emit_file_op(id, 0, FOP_MKDIR, PK_PATH, m->dfd, (__u64)m->filename->uptr, 0, 0, 0, m->mode);
+	}
+	struct io_link *l = as_btf(req, struct io_link);
+	if (op == IORING_OP_SYMLINKAT) /* oldpath is the target text, newpath (relative to new_dfd) the link */
+		return emit_file_op(id, 0, FOP_SYMLINK, PK_SYMLINK, 0, (__u64)l->oldpath->uptr, l->new_dfd,
+				    (__u64)l->newpath->uptr, 0, 0);
+	return emit_file_op(id, 0, FOP_LINK, PK_PATH, l->old_dfd, (__u64)l->oldpath->uptr, l->new_dfd,
+			    (__u64)l->newpath->uptr, l->flags, 0);
+}
+
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 {
-	if (!(req->flags & REQ_F_CQE_SKIP) || !current_traced())
-		return 0;
 	__u8 op = req->opcode;
-	if (!uring_changes_files(op))
+	int path_op = op == IORING_OP_RENAMEAT || op == IORING_OP_UNLINKAT || op == IORING_OP_MKDIRAT ||
+		      op == IORING_OP_SYMLINKAT || op == IORING_OP_LINKAT;
+	int skip = (req->flags & REQ_F_CQE_SKIP) != 0;
+	if ((!path_op && !skip) || !current_traced())
 		return 0;
-	return emit_untraced(op, 0, 1);
+	/* a request that asked not to post its CQE on success (IOSQE_CQE_SKIP_SUCCESS) is never seen at completion */
+	if (skip)
+		return uring_changes_files(op) ? emit_untraced(op, 0, 1) : 0;
+	return uring_path_op(req, op);
 }
 
 /* ---- record -c COMM ---- */

@@ -11,6 +11,7 @@
 #define EV_FILE_OP 16    /* a path operation: open, truncate, rename, unlink, rmdir, mkdir, chmod, link, symlink */
 #define EV_FILE_WRITE 17 /* one successful write-family syscall on a regular file */
 #define EV_FILE_UNTRACED 18 /* an io_uring request that changes files but whose path or size we cannot see */
+#define EV_FILE_URING_DONE 19 /* the result of an io_uring path operation sent at submission (FILE_F_URING_PENDING) */
 
 /* file_op_event.op */
 enum file_op {
@@ -33,6 +34,8 @@ enum file_op {
 #define FILE_F_PATH2_CLIPPED 0x10
 #define FILE_F_NO_BASE 0x20      /* relative path but its directory could not be walked (bad dirfd) */
 #define FILE_F_NOT_REG 0x40      /* the opened file is not a regular file (device, directory, fifo): O_TRUNC did nothing */
+#define FILE_F_URING_PENDING 0x80 /* an io_uring request seen at submission: ret is not known yet, file_id is the
+				   * request; its EV_FILE_URING_DONE (same tgid and request) carries the result */
 
 /*
  * EV_FILE_OP. Header followed by payload: base (base_len bytes), path (path_len), base2 (base2_len), path2
@@ -95,6 +98,14 @@ struct file_untraced_event {
 	__u8 opcode;  /* IORING_OP_* */
 	__u8 at_submit; /* 1: seen at submission (its completion will not be posted) */
 	__u16 _pad;
+};
+
+/* EV_FILE_URING_DONE: the completion of an io_uring path operation whose EV_FILE_OP went out at submission. */
+struct file_uring_done_event {
+	struct event_header hdr;
+	__u64 req;   /* the request (struct io_kiocb pointer): file_id of its EV_FILE_OP */
+	__s32 res;   /* the CQE's result: 0 or -errno */
+	__u32 _pad;
 };
 
 /* Comm filter for `record -c COMM` (key: comm NUL-padded to 16 bytes) */

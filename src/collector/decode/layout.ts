@@ -69,6 +69,12 @@ export const FILE_UNTRACED: StructLayout = {
   fields: { res: [24, 's32'], opcode: [28, 'u8'], at_submit: [29, 'u8'] },
 };
 
+export const FILE_URING_DONE: StructLayout = {
+  cName: 'file_uring_done_event',
+  size: 40,
+  fields: { req: [24, 'u64'], res: [32, 's32'] },
+};
+
 /** addr (u8[108]) starts at 56, right after _pad. */
 export const NET_EVENT: StructLayout = {
   cName: 'net_event',
@@ -110,6 +116,7 @@ export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayo
   { header: 'file.h', layout: FILE_OP },
   { header: 'file.h', layout: FILE_WRITE },
   { header: 'file.h', layout: FILE_UNTRACED },
+  { header: 'file.h', layout: FILE_URING_DONE },
   { header: 'net.h', layout: NET_EVENT },
   { header: 'net.h', layout: NET_DNS },
   { header: 'tls.h', layout: TLS_DATA },

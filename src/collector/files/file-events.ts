@@ -1,10 +1,11 @@
 /** Decoders for the file records (bpf/file.h). Pure functions over one record's bytes; null when malformed. */
-import { FILE_OP, FILE_UNTRACED, FILE_WRITE, bytesToText } from '../decode/layout';
+import { FILE_OP, FILE_UNTRACED, FILE_URING_DONE, FILE_WRITE, bytesToText } from '../decode/layout';
 import type { RecordHeader } from '../decode/process-events';
 
 export const EV_FILE_OP = 16;
 export const EV_FILE_WRITE = 17;
 export const EV_FILE_UNTRACED = 18;
+export const EV_FILE_URING_DONE = 19;
 
 /** enum file_write_how: which way the bytes reached the file */
 export const FW = {
@@ -47,6 +48,7 @@ export const FILE_F = {
   PATH2_CLIPPED: 0x10,
   NO_BASE: 0x20,
   NOT_REG: 0x40,
+  URING_PENDING: 0x80,
 } as const;
 
 export interface FileOpEvent {
@@ -68,6 +70,8 @@ export interface FileOpEvent {
   noBase: boolean;
   /** The opened file is not a regular file (O_TRUNC on /dev/null truncates nothing). */
   notRegular: boolean;
+  /** An io_uring request seen at submission: ret comes later in a FileUringDoneEvent for the request in fileId. */
+  uringPending: boolean;
 }
 
 export interface FileWriteEvent {
@@ -83,6 +87,13 @@ export interface FileWriteEvent {
   how: number;
   /** fallocate mode bits (FALLOC_FL_*), else 0 */
   mode: number;
+}
+
+/** The result of an io_uring path operation whose FileOpEvent (uringPending, fileId = req) came at submission. */
+export interface FileUringDoneEvent {
+  kind: 'uring-done';
+  req: number;
+  res: number;
 }
 
 /** An io_uring request that can change files but is not recorded as a file operation (counted as a loss). */
@@ -112,7 +123,9 @@ export function fileIdAt(v: DataView, off: number): number {
   return (v.getUint32(off + 4, true) & 0x1fffff) * 0x1_0000_0000 + v.getUint32(off, true);
 }
 
-export function decodeFileEvent(bytes: Uint8Array, v: DataView, h: RecordHeader): FileOpEvent | FileWriteEvent | FileUntracedEvent | null {
+export function decodeFileEvent(
+  bytes: Uint8Array, v: DataView, h: RecordHeader,
+): FileOpEvent | FileWriteEvent | FileUntracedEvent | FileUringDoneEvent | null {
   if (h.type === EV_FILE_OP) {
     if (bytes.length < FILE_OP.size) return null;
     const f = FILE_OP.fields;
@@ -150,6 +163,7 @@ export function decodeFileEvent(bytes: Uint8Array, v: DataView, h: RecordHeader)
       clipped: (h.flags & (FILE_F.BASE_CLIPPED | FILE_F.PATH_CLIPPED | FILE_F.BASE2_CLIPPED | FILE_F.PATH2_CLIPPED)) !== 0,
       noBase: (h.flags & FILE_F.NO_BASE) !== 0,
       notRegular: (h.flags & FILE_F.NOT_REG) !== 0,
+      uringPending: (h.flags & FILE_F.URING_PENDING) !== 0,
     };
   }
   if (h.type === EV_FILE_WRITE) {
@@ -172,6 +186,11 @@ export function decodeFileEvent(bytes: Uint8Array, v: DataView, h: RecordHeader)
     if (bytes.length < FILE_UNTRACED.size) return null;
     const f = FILE_UNTRACED.fields;
     return { kind: 'untraced', opcode: v.getUint8(f.opcode[0]), res: v.getInt32(f.res[0], true), atSubmit: v.getUint8(f.at_submit[0]) !== 0 };
+  }
+  if (h.type === EV_FILE_URING_DONE) {
+    if (bytes.length < FILE_URING_DONE.size) return null;
+    const f = FILE_URING_DONE.fields;
+    return { kind: 'uring-done', req: fileIdAt(v, f.req[0]), res: v.getInt32(f.res[0], true) };
   }
   return null;
 }

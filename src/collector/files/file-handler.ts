@@ -9,7 +9,7 @@ import type { RecordHeader } from '../decode/process-events';
 import type { FileOpRow, ProcessRow } from '../../store/types';
 import { absolutePath } from './absolute-path';
 import {
-  decodeFileEvent, EV_FILE_OP, EV_FILE_UNTRACED, EV_FILE_WRITE, FOP, FW, IORING_OP_NAMES, type FileOpEvent, type FileUntracedEvent,
+  decodeFileEvent, EV_FILE_OP, EV_FILE_URING_DONE, EV_FILE_WRITE, FOP, FW, IORING_OP_NAMES, type FileOpEvent, type FileUntracedEvent,
   type FileWriteEvent,
 } from './file-events';
 import { storeOp } from './file-ops';
@@ -20,7 +20,7 @@ const MAX_KNOWN_FILES = 200_000;
 const O_ACCMODE = 3;
 
 export class FileHandler implements RecordHandler {
-  readonly types = [EV_FILE_OP, EV_FILE_UNTRACED] as const; // first and last record type
+  readonly types = [EV_FILE_OP, EV_FILE_URING_DONE] as const; // first and last record type
   private readonly rows = new Map<string, FileOpRow>();
   private rowTotal = 0;
   private readonly dirty = new Set<FileOpRow>();
@@ -37,6 +37,8 @@ export class FileHandler implements RecordHandler {
   private unknownProcess = 0;
   /** io_uring requests not recorded as file operations since the last tick, per process: opcode name → count */
   private readonly untraced = new Map<number, Map<string, number>>();
+  /** io_uring path operations seen at submission, waiting for their result: tgid → request → (event, process, time) */
+  private readonly pending = new Map<number, Map<number, { e: FileOpEvent; proc: ProcessRow; ts: number }>>();
 
   handle(rec: RawRecord, h: RecordHeader, ctx: CollectorContext): void {
     this.records++;
@@ -51,8 +53,11 @@ export class FileHandler implements RecordHandler {
       return;
     }
     const ts = ctx.unix(h.tsNs);
-    if (e.kind === 'op') this.onOp(e, proc, ts);
-    else if (e.kind === 'write') this.onWrite(e, proc, ts);
+    if (e.kind === 'op') {
+      if (e.uringPending) this.hold(h.tgid, e, proc, ts);
+      else this.onOp(e, proc, ts);
+    } else if (e.kind === 'write') this.onWrite(e, proc, ts);
+    else if (e.kind === 'uring-done') this.onUringDone(h.tgid, e.req, e.res);
     else this.onUntraced(e, proc);
     const sec = Math.floor(ts / 1e9);
     this.activity.set(sec, (this.activity.get(sec) ?? 0) + 1);
@@ -90,11 +95,48 @@ export class FileHandler implements RecordHandler {
     if (e.how === FW.FALLOCATE) row.flags = (row.flags ?? 0) | e.mode;
   }
 
-  private onUntraced(e: FileUntracedEvent, proc: ProcessRow): void {
-    let ops = this.untraced.get(proc.id);
-    if (!ops) this.untraced.set(proc.id, (ops = new Map()));
-    const name = `${IORING_OP_NAMES[e.opcode] ?? `op ${e.opcode}`}${e.atSubmit ? ' (no completion posted)' : e.opcode === 18 || e.opcode === 28 ? (e.res < 0 ? ' (failed)' : ' (fixed slot)') : ''}`;
+  /** An io_uring path operation seen at submission waits for its completion's result. */
+  private hold(tgid: number, e: FileOpEvent, proc: ProcessRow, ts: number): void {
+    let reqs = this.pending.get(tgid);
+    if (!reqs) this.pending.set(tgid, (reqs = new Map()));
+    reqs.set(e.fileId, { e, proc, ts });
+  }
+
+  /** The operation keeps its submission time and path, and takes the completion's result. */
+  private onUringDone(tgid: number, req: number, res: number): void {
+    const reqs = this.pending.get(tgid);
+    const p = reqs?.get(req);
+    if (!p) return; // its submission record was lost (counted by the ring's loss counter)
+    reqs!.delete(req);
+    this.onOp({ ...p.e, ret: res, fileId: 0, uringPending: false }, p.proc, p.ts);
+  }
+
+  /** Requests of a process that ended (or of the capture) before their completion came: counted, not guessed. */
+  private dropPending(tgid: number): void {
+    const reqs = this.pending.get(tgid);
+    if (!reqs) return;
+    for (const { e, proc } of reqs.values()) this.countUntraced(proc.id, `${storeOp(e.op, e.flags, e.fmode, 0)} (no completion seen)`);
+    this.pending.delete(tgid);
+  }
+
+  onProcessExit(row: ProcessRow): void {
+    this.dropPending(row.pid);
+  }
+
+  finish(ctx: CollectorContext): void {
+    for (const tgid of [...this.pending.keys()]) this.dropPending(tgid);
+    this.tick(ctx);
+  }
+
+  private countUntraced(processId: number, name: string): void {
+    let ops = this.untraced.get(processId);
+    if (!ops) this.untraced.set(processId, (ops = new Map()));
     ops.set(name, (ops.get(name) ?? 0) + 1);
+  }
+
+  private onUntraced(e: FileUntracedEvent, proc: ProcessRow): void {
+    const name = `${IORING_OP_NAMES[e.opcode] ?? `op ${e.opcode}`}${e.atSubmit ? ' (no completion posted)' : e.opcode === 18 || e.opcode === 28 ? (e.res < 0 ? ' (failed)' : ' (fixed slot)') : ''}`;
+    this.countUntraced(proc.id, name);
   }
 
   /** Oldest-first eviction (Map insertion order); the kernel's LRU re-sends a path it has forgotten first. */
