@@ -177,48 +177,49 @@ static __always_inline __u32 append_user(struct file_scratch *s, __u32 *off, con
 #define HEAD_BYTES 64
 #define H(i) head[(i) & (HEAD_BYTES - 1)]
 
+/* The decimal number at head[*i] (at most 10 digits), advancing *i past it; the number of digits read. */
+static __always_inline __u32 parse_decimal(const char *head, __u32 *i, __u64 *value)
+{
+	__u32 start = *i, j = *i;
+	__u64 v = 0;
+#pragma unroll
+	for (int k = 0; k < 10; k++) {
+		char c = H(j);
+		if (c < '0' || c > '9')
+			break;
+		v = v * 10 + (c - '0');
+		j++;
+	}
+	*i = j;
+	*value = v;
+	return j - start;
+}
+
 static __always_inline int proc_fd_path(const char *head, int follow, __u32 *skip)
 {
 	if (H(0) != '/' || H(1) != 'p' || H(2) != 'r' || H(3) != 'o' || H(4) != 'c' || H(5) != '/')
 		return -1;
 	__u32 i = 6;
+	__u64 n = 0;
 	if (H(6) == 's' && H(7) == 'e' && H(8) == 'l' && H(9) == 'f' && H(10) == '/') {
 		i = 11;
 	} else if (H(6) == 't' && H(7) == 'h' && H(8) == 'r' && H(9) == 'e' && H(10) == 'a' && H(11) == 'd' &&
 		   H(12) == '-' && H(13) == 's' && H(14) == 'e' && H(15) == 'l' && H(16) == 'f' && H(17) == '/') {
 		i = 18;
 	} else {
-		__u32 pid = 0;
-#pragma unroll
-		for (int k = 0; k < 8; k++) {
-			char c = H(i);
-			if (c < '0' || c > '9')
-				break;
-			pid = pid * 10 + (c - '0');
-			i++;
-		}
-		if (i == 6 || H(i) != '/')
+		if (!parse_decimal(head, &i, &n) || H(i) != '/')
 			return -1;
 		__u64 id = bpf_get_current_pid_tgid();
-		if (pid != (__u32)(id >> 32) && pid != (__u32)id)
+		if (n != (id >> 32) && n != (__u32)id)
 			return -1;
 		i++;
 	}
 	if (H(i) != 'f' || H(i + 1) != 'd' || H(i + 2) != '/')
 		return -1;
 	i += 3;
-	__u32 start = i;
-	int fd = 0;
-#pragma unroll
-	for (int k = 0; k < 10; k++) {
-		char c = H(i);
-		if (c < '0' || c > '9')
-			break;
-		fd = fd * 10 + (c - '0');
-		i++;
-	}
-	if (i == start || fd < 0)
+	if (!parse_decimal(head, &i, &n) || n > 0x7fffffff)
 		return -1;
+	int fd = n;
 	char c = H(i);
 	if (c == '/')
 		*skip = i + 1;
