@@ -60,12 +60,15 @@ function redactIfValue(v: string): string {
   return v === '' || isRedacted(v) ? v : redactValue(v);
 }
 
-const HEADER_NAMES = [...SECRET_HEADERS].join('|');
 /**
- * A secret header: at the start of an argument (curl's `-H` value, httpie's `Authorization:…`), or after `-H` /
- * `--header` in a command string. The value runs to the end of the argument or its closing quote.
+ * A header argument: at the start of an argument (curl's `-H` value, httpie's `Authorization:…`), or after `-H` /
+ * `--header` in a command string. Secret when its name is in SECRET_HEADERS or says secret (`PRIVATE-TOKEN`,
+ * `X-Auth-Token`). The value runs to the end of the argument or its closing quote.
  */
-const HEADER = new RegExp(`(^\\s*|-H\\s*['"]?|--header[=\\s]\\s*['"]?)(${HEADER_NAMES})(\\s*:\\s*)([^'"\\r\\n]*)`, 'gi');
+const HEADER = /(^\s*|-H\s*['"]?|--header[=\s]\s*['"]?)([A-Za-z][A-Za-z0-9-]*)(\s*:\s*)([^'"\r\n]*)/g;
+function isSecretHeaderName(name: string): boolean {
+  return SECRET_HEADERS.has(name.toLowerCase()) || isSecretName(name);
+}
 /** `--name value`, `--name=value`, `-name value`, at the start or after a blank or a quote; the value follows. */
 const FLAG = /(?<=^|[\s'"])(--?[A-Za-z][A-Za-z0-9_.-]*)(=|\s+)/g;
 /** `NAME=value` (shell assignments, env(1) arguments, `make` variables); the value follows. */
@@ -151,7 +154,7 @@ export function redactCommandText(text: string): string {
   // Most arguments (paths, words) hold none of what the rules look for: one cheap test each, exec rates are high.
   if (!MAYBE_SECRET.test(text) && !SHAPE_STARTS.test(text)) return text;
   let s = text;
-  if (/:/.test(s)) s = s.replace(HEADER, (_m, pre: string, name: string, sep: string, v: string) => `${pre}${name}${sep}${redactIfValue(v)}`);
+  if (s.includes(':')) s = s.replace(HEADER, (m, pre: string, name: string, sep: string, v: string) => (isSecretHeaderName(name) ? `${pre}${name}${sep}${redactIfValue(v)}` : m));
   if (s.includes('-')) s = redactNamedValues(s, FLAG, true);
   if (s.includes('=')) s = redactNamedValues(s, ASSIGNMENT, false);
   if (s.includes('"')) s = s.replace(JSON_FIELD, (m, name: string, sep: string, v: string) => (isSecretName(name) ? `"${name}"${sep}"${redactIfValue(v)}"` : m));
@@ -162,7 +165,8 @@ export function redactCommandText(text: string): string {
     });
   }
   if (SHAPE_STARTS.test(s)) s = s.replace(SHAPES, (m) => redactValue(m));
-  if (/bearer/i.test(s)) s = s.replace(BEARER, (_m, pre: string, v: string) => `${pre}${redactIfValue(v)}`);
+  // A credential is random: a digit or a long run. Prose ("Bearer authentication") keeps its word.
+  if (/bearer/i.test(s)) s = s.replace(BEARER, (m, pre: string, v: string) => (/[0-9]/.test(v) || v.length >= 24 ? `${pre}${redactIfValue(v)}` : m));
   return s;
 }
 

@@ -64,6 +64,8 @@ describe('command-line redaction', () => {
     expectGone(['curl', '-H', `Cookie: session=${t}`], t);
     expectGone(['wget', `--header=Authorization: Basic ${t}`], t);
     expectGone(['http', 'GET', 'example.com', `x-goog-api-key:${t}`], t);
+    expectGone(['curl', '--header', `PRIVATE-TOKEN: ${t}`], t);
+    expectGone(['curl', '-H', `X-Auth-Token:${t}`], t);
     expectGone(['python3', '-c', `requests.get(u, headers={"Authorization": "Bearer ${t}"})`], t);
     expectGone(['sh', '-c', `curl -sS -H 'Authorization: Bearer ${t}' https://api.example.com/v1`], t);
     // The header value in an argument gets the fingerprint the HTTP layer gives the same header on the wire.
@@ -112,6 +114,8 @@ describe('command-line redaction', () => {
       ['docker', 'run', '-u', '1000:1000', 'img'],
       ['ls', '-la', '/tmp/api-key-rotation'],
       ['echo', 'Bearer', 'tokens', 'are', 'short'],
+      ['git', 'commit', '-m', 'Use Bearer authentication for the proxy', '-m', 'Content-Type: application/json'],
+      ['curl', '-H', 'Accept: text/event-stream', '-H', 'anthropic-version: 2023-06-01'],
     ];
     for (const argv of plain) expect(redactArgv(argv), argv.join(' ')).toEqual(argv);
     expect(isSecretName('--token-limit')).toBe(false);

@@ -39,6 +39,7 @@ const S = {
   jwt: `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: rnd(12), iat: 1700000000 })}.${rnd(43)}`,
   failedExec: `sk-ant-api03-${rnd(60)}`,
   seeded: `ghs_${rnd(36)}`,
+  liveTop: `sk-ant-api03-${rnd(70)}`,
 };
 type Name = keyof typeof S;
 
@@ -126,7 +127,8 @@ describe.skipIf(!enabled)('record: secrets on command lines never reach disk or 
     // The recorded command line itself carries secrets as well: meta.command, sessions.title, the root's argv.
     const command = ['sh', '-c', script, 'agent', '--api-key', S.apiKeyFlag, `--token=${S.tokenEq}`, `--password`, S.password];
     // The failing case is caught: every value is in what we hand to record.
-    expect(leaks({ argv: [...command].join('\0') }, (Object.keys(S) as Name[]).filter((n) => n !== 'seeded'))).toHaveLength(Object.keys(S).length - 1);
+    const inThisRun = (Object.keys(S) as Name[]).filter((n) => n !== 'seeded' && n !== 'liveTop');
+    expect(leaks({ argv: [...command].join('\0') }, inThisRun)).toHaveLength(inThisRun.length);
 
     const rec = runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...command], { cwd: dir });
     const wal = `${db}-wal`;
@@ -183,5 +185,25 @@ describe.skipIf(!enabled)('record: secrets on command lines never reach disk or 
     const files: Record<string, Buffer> = {};
     for (const f of fs.readdirSync(dir).filter((n) => n.startsWith('attach.db'))) files[f] = fs.readFileSync(path.join(dir, f));
     expect(leaks({ ...files, 'record stderr': r.stderr, ...readerOutputs(db) }, ['seeded'])).toEqual([]);
+  });
+
+  it('live top --once: an agent already running, read from /proc, shows no secret (text and json)', async () => {
+    const go = path.join(dir, 'go-top');
+    // Named claude (argv[0]) so live top recognises it as an agent and shows its process tree.
+    const agent = spawn('bash', ['-c', `exec -a claude sh -c 'while [ ! -e ${go} ]; do sleep 0.1; done' claude --api-key ${S.liveTop} -p hi`], { stdio: 'ignore' });
+    kids.push(agent);
+    await until(() => fs.readFileSync(`/proc/${agent.pid}/cmdline`, 'latin1').startsWith('claude\0'), 'the agent running');
+    try {
+      const text = await runAsync(process.execPath, [CLI, 'top', '--once', '--width', '400'], { cwd: dir });
+      const json = await runAsync(process.execPath, [CLI, 'top', '--once', '--format', 'json'], { cwd: dir });
+      expect(text.code).toBe(0);
+      expect(json.code).toBe(0);
+      // It is there, redacted: the search below looks where the value would be.
+      expect(json.stdout).toContain(`${agent.pid}`);
+      expect(text.stdout).toMatch(/--api-key '?\[REDACTED len=\d+ hmac:[0-9a-f]{8}\]/);
+      expect(leaks({ 'top --once': text.stdout + text.stderr, 'top --once --format json': json.stdout + json.stderr }, ['liveTop'])).toEqual([]);
+    } finally {
+      fs.writeFileSync(go, '');
+    }
   });
 });
