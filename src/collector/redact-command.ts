@@ -39,6 +39,21 @@ const NOT_SECRET_LAST_WORDS: ReadonlySet<string> = new Set([
  * `ANTHROPIC_API_KEY`, `apiKey`, `--token`, `DB_PASSWORD` and `--client-secret` are. `--no-…` flags take no value.
  */
 export function isSecretName(name: string): boolean {
+  // Every secret word holds one of these; most flags and variables hold none (one test, no split).
+  if (!SECRET_WORD_PARTS.test(name)) return false;
+  let known = nameCache.get(name);
+  if (known === undefined) {
+    if (nameCache.size >= 4096) nameCache.clear(); // flag names repeat; a bound keeps odd inputs from growing it
+    known = classifyName(name);
+    nameCache.set(name, known);
+  }
+  return known;
+}
+
+const SECRET_WORD_PARTS = /key|token|secret|pass|credential|auth|cookie|pat/i;
+const nameCache = new Map<string, boolean>();
+
+function classifyName(name: string): boolean {
   const bare = name.replace(/^-+/, '');
   if (bare === '' || /^no[-_]/i.test(bare)) return false;
   const words = bare
@@ -75,8 +90,8 @@ const FLAG = /(?<=^|[\s'"])(--?[A-Za-z][A-Za-z0-9_.-]*)(=|\s+)/g;
 const ASSIGNMENT = /(?<=^|[\s'"(;&|`])([A-Za-z_][A-Za-z0-9_.]*)(=)/g;
 /** `"password": "…"` in JSON given on a command line (`curl -d '{"api_key":"…"}'`). */
 const JSON_FIELD = /"([A-Za-z_][A-Za-z0-9_.-]*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
-/** A word that may be a URL or a request target with a query. */
-const URL_WORD = /[^\s'"<>]*(?:\?|:\/\/)[^\s'"<>]*/g;
+/** A word (a URL or request target when it holds `?` or `://`; tested per word, a pattern would backtrack). */
+const WORD = /[^\s'"<>]+/g;
 /** The password of `scheme://user:password@host`. */
 const USERINFO = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/@:?#]*:)([^\s/@?#]+)(@)/;
 
@@ -97,8 +112,11 @@ const KEY_SHAPES: readonly RegExp[] = [
 ];
 /** Cheap test before SHAPES: every shape starts with one of these. */
 const SHAPE_STARTS = /sk-|gh[pousr]_|github_pat_|glpat-|npm_|hf_|AIza|xox[abposre]-|A(?:KIA|SIA|BIA|CCA|3T)|eyJ/;
-/** Something every rule but the key shapes needs: a flag's dash, `=`, `:`, a query, a JSON string, `Bearer`. */
-const MAYBE_SECRET = /[-=:?"]|bearer/i;
+/**
+ * What every rule but the key shapes needs inside one string: a blank (`--flag value`, `Bearer x`), `=`, `:` (headers,
+ * URLs), `?` or `"` (JSON). A lone `--flag` has its value in the next argument, which redactArgv handles.
+ */
+const MAYBE_SECRET = /[\s=:?"]/;
 const SHAPES = new RegExp(`(?<![A-Za-z0-9])(?:${KEY_SHAPES.map((r) => r.source).join('|')})`, 'g');
 const BEARER = /(\bbearer\s+)([A-Za-z0-9._~+/=-]{8,})/gi;
 /** The start of a key shape cut off at the end of a clipped argv (only its first characters were read). */
@@ -159,7 +177,8 @@ export function redactCommandText(text: string): string {
   if (s.includes('=')) s = redactNamedValues(s, ASSIGNMENT, false);
   if (s.includes('"')) s = s.replace(JSON_FIELD, (m, name: string, sep: string, v: string) => (isSecretName(name) ? `"${name}"${sep}"${redactIfValue(v)}"` : m));
   if (s.includes('?') || s.includes('://')) {
-    s = s.replace(URL_WORD, (w) => {
+    s = s.replace(WORD, (w) => {
+      if (!w.includes('?') && !w.includes('://')) return w;
       const u = w.replace(USERINFO, (_m, head: string, pw: string, at: string) => `${head}${redactIfValue(pw)}${at}`);
       return u.includes('?') ? redactUrl(u) : u;
     });
