@@ -98,8 +98,9 @@ const USERINFO = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/@:?#]*:)([^\s/@?#]+)(@)/;
 /** Key shapes, after gitleaks' rules; each must stand at a word start (`task-…` is not `sk-…`). */
 const KEY_SHAPES: readonly RegExp[] = [
   /sk-ant-[A-Za-z0-9_-]{16,}/,
-  // OpenAI keys (sk-…, sk-proj-…) are random base62: a digit keeps kebab-case words like sk-learn-… out.
-  /sk-(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{20,}/,
+  // OpenAI keys (sk-…, sk-proj-…) are random base62: a digit keeps kebab-case words like sk-learn-… out. The digit
+  // is looked for within a key's length (≤ 256), so a long run of `sk-sk-…` costs linear time, not quadratic.
+  /sk-(?=[A-Za-z0-9_-]{0,256}[0-9])[A-Za-z0-9_-]{20,}/,
   /gh[pousr]_[A-Za-z0-9]{20,}/,
   /github_pat_[A-Za-z0-9_]{20,}/,
   /glpat-[A-Za-z0-9_-]{20,}/,
