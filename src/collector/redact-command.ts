@@ -30,7 +30,7 @@ const SECRET_LAST_WORDS: ReadonlySet<string> = new Set(['AUTH', 'COOKIE', 'COOKI
 const NOT_SECRET_LAST_WORDS: ReadonlySet<string> = new Set([
   'FILE', 'FILES', 'PATH', 'DIR', 'LIMIT', 'LIMITS', 'COUNT', 'SIZE', 'LEN', 'LENGTH', 'MAX', 'MIN', 'ID', 'IDS',
   'NAME', 'TYPE', 'URL', 'URI', 'ENDPOINT', 'HOST', 'PORT', 'TTL', 'TIMEOUT', 'HEADER', 'ENV', 'VAR', 'FORMAT',
-  'BUDGET', 'FIELD', 'COMMAND', 'CMD', 'HELPER', 'STORE', 'PROMPT', 'MODE',
+  'BUDGET', 'FIELD', 'COMMAND', 'CMD', 'HELPER', 'STORE', 'PROMPT', 'MODE', 'STDIN', 'FD',
 ]);
 
 /**

@@ -110,6 +110,7 @@ describe('command-line redaction', () => {
       ['gh', 'auth', 'status', '--show-token'],
       ['mysql', '--password', '--host', 'db'],
       ['ssh-keygen', '-t', 'ed25519', '-f', '/home/u/.ssh/id_ed25519'],
+      ['docker', 'login', '--password-stdin', 'registry.example.com'],
       ['curl', 'https://example.com/search?q=tokens&page=2', '-o', 'out.html'],
       ['docker', 'run', '-u', '1000:1000', 'img'],
       ['ls', '-la', '/tmp/api-key-rotation'],
