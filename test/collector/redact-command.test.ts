@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isSecretName, redactArgv, redactCommandText } from '../../src/collector/redact-command';
-import { redactValue } from '../../src/collector/redact';
+import { onSecretSeen, redactValue } from '../../src/collector/redact';
+import { SecretScrubber } from '../../src/collector/tls/secret-scrubber';
 
 const rnd = (n: number, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789') =>
   [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join('');
@@ -139,5 +140,19 @@ describe('command-line redaction', () => {
     const cut = KEYS.anthropic.slice(0, 12);
     expect(redactArgv(['x', cut])).toEqual(['x', cut]); // too short to be a key when whole
     expect(redactArgv(['x', `--x=${cut}`], true)).toEqual(['x', `--x=${redactValue(cut)}`]);
+  });
+
+  it('hands what it redacts to the TLS scrubber, which then masks it in raw chunks', () => {
+    const scrubber = new SecretScrubber();
+    const off = onSecretSeen((v) => scrubber.learn(v));
+    try {
+      redactArgv(['claude', '--api-key', KEYS.anthropic]);
+      // The key later sent in a request body (not a header the scrubber would know by name).
+      const chunk = Buffer.from(`POST /v1/messages HTTP/1.1\r\n\r\n{"note":"${KEYS.anthropic}"}`, 'latin1');
+      expect(scrubber.scrub(chunk)).toBeGreaterThan(0);
+      expect(chunk.toString('latin1')).not.toContain(KEYS.anthropic);
+    } finally {
+      off();
+    }
   });
 });
