@@ -6,12 +6,11 @@
  * confirm a guessed password or cookie (a plain hash could be checked against every guess).
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { REDACTED_PREFIX } from '../store/types';
 
 /** Per process, so per recording; never written anywhere. */
 const FINGERPRINT_KEY = randomBytes(32);
 
-/** How every redacted value starts, so a redacted value is never redacted again. */
-export const REDACTED_PREFIX = '[REDACTED';
 
 export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'authorization',

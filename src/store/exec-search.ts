@@ -8,8 +8,7 @@
  * successfully with the same argv and a file of the same name in another place; everything else is a failure.
  * Readers list failures and count misses, so nothing is hidden without being counted.
  */
-import { REDACTED_PREFIX } from '../collector/redact';
-import type { ExecRow } from './types';
+import { REDACTED_PREFIX, type ExecRow } from './types';
 
 /** errno values an exec search skips past (glibc execvp: ENOENT, ENOTDIR, EACCES; the last one is kept only when no directory works). */
 const SEARCH_ERRNOS = new Set([-2 /* ENOENT */, -13 /* EACCES */, -20 /* ENOTDIR */]);
