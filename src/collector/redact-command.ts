@@ -76,18 +76,22 @@ function redactIfValue(v: string): string {
 }
 
 /**
- * A header argument: at the start of an argument (curl's `-H` value, httpie's `Authorization:…`), or after `-H` /
- * `--header` in a command string. Secret when its name is in SECRET_HEADERS or says secret (`PRIVATE-TOKEN`,
+ * A header argument: at the start of an argument (curl's `-H` value, httpie's `Authorization:…`), after `-H` /
+ * `--header` in a command string, or as the value of a setting (`git -c http.extraheader="AUTHORIZATION: basic …"`,
+ * as CI checkouts run it). Secret when its name is in SECRET_HEADERS or says secret (`PRIVATE-TOKEN`,
  * `X-Auth-Token`). The value runs to the end of the argument or its closing quote.
  */
-const HEADER = /(^\s*|-H\s*['"]?|--header[=\s]\s*['"]?)([A-Za-z][A-Za-z0-9-]*)(\s*:\s*)([^'"\r\n]*)/g;
+const HEADER = /(^\s*|-H\s*['"]?|--header[=\s]\s*['"]?|=['"]?)([A-Za-z][A-Za-z0-9-]*)(\s*:\s*)([^'"\r\n]*)/g;
 function isSecretHeaderName(name: string): boolean {
   return SECRET_HEADERS.has(name.toLowerCase()) || isSecretName(name);
 }
 /** `--name value`, `--name=value`, `-name value`, at the start or after a blank or a quote; the value follows. */
 const FLAG = /(?<=^|[\s'"])(--?[A-Za-z][A-Za-z0-9_.-]*)(=|\s+)/g;
-/** `NAME=value` (shell assignments, env(1) arguments, `make` variables); the value follows. */
-const ASSIGNMENT = /(?<=^|[\s'"(;&|`])([A-Za-z_][A-Za-z0-9_.]*)(=)/g;
+/**
+ * `NAME=value` (shell assignments, env(1) arguments, `make` variables), also inside a setting's value
+ * (`--from-literal=password=…`, helm's `--set a=1,auth.password=…`, npm's `//host/:_authToken=…`); the value follows.
+ */
+const ASSIGNMENT = /(?<=^|[\s'"(;&|`=:,])([A-Za-z_][A-Za-z0-9_.]*)(=)/g;
 /** `"password": "…"` in JSON given on a command line (`curl -d '{"api_key":"…"}'`). */
 const JSON_FIELD = /"([A-Za-z_][A-Za-z0-9_.-]*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
 /** A word (a URL or request target when it holds `?` or `://`; tested per word, a pattern would backtrack). */
@@ -119,7 +123,7 @@ const SHAPE_STARTS = /sk-|gh[pousr]_|github_pat_|glpat-|npm_|hf_|AIza|xox[abposr
  */
 const MAYBE_SECRET = /[\s=:?"]/;
 const SHAPES = new RegExp(`(?<![A-Za-z0-9])(?:${KEY_SHAPES.map((r) => r.source).join('|')})`, 'g');
-const BEARER = /(\bbearer\s+)([A-Za-z0-9._~+/=-]{8,})/gi;
+const BEARER = /(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})/gi;
 /** The start of a key shape cut off at the end of a clipped argv (only its first characters were read). */
 const SHAPE_PREFIX_AT_END = /(?<![A-Za-z0-9])(?:sk-|gh[pousr]_|github_pat_|glpat-|npm_|hf_|AIza|xox[abposre]-|AKIA|ASIA|eyJ)[A-Za-z0-9_.-]*$/;
 
@@ -186,7 +190,7 @@ export function redactCommandText(text: string): string {
   }
   if (SHAPE_STARTS.test(s)) s = s.replace(SHAPES, (m) => redactValue(m));
   // A credential is random: a digit or a long run. Prose ("Bearer authentication") keeps its word.
-  if (/bearer/i.test(s)) s = s.replace(BEARER, (m, pre: string, v: string) => (/[0-9]/.test(v) || v.length >= 24 ? `${pre}${redactIfValue(v)}` : m));
+  if (/bearer|basic/i.test(s)) s = s.replace(BEARER, (m, pre: string, v: string) => (/[0-9]/.test(v) || v.length >= 24 ? `${pre}${redactIfValue(v)}` : m));
   return s;
 }
 

@@ -23,7 +23,8 @@ function proc(id: number, argv: string[], startNs: number): ProcessRow {
 
 describe('causal linker with redacted command lines', () => {
   it('links a command carrying secrets to its process by command, comparing redacted forms', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'linker-')), 'r.db');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linker-'));
+    const file = path.join(dir, 'r.db');
     const store = createRecording(file);
     const key = `sk-ant-api03-${'k7'.repeat(30)}`;
     const command = `curl --api-key ${key} -H x-trace:1 https://api.example.com/v1?key=AIza${'Q9'.repeat(18)}`;
@@ -48,5 +49,6 @@ describe('causal linker with redacted command lines', () => {
     const links = store.causalLinks({ toolCallId: 1 }).filter((l) => l.targetKind === 'process');
     expect(links.map((l) => [l.targetId, l.method])).toEqual([[1, 'lineage+window+command'], [2, 'lineage+window']]);
     store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

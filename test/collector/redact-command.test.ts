@@ -67,6 +67,8 @@ describe('command-line redaction', () => {
     expectGone(['http', 'GET', 'example.com', `x-goog-api-key:${t}`], t);
     expectGone(['curl', '--header', `PRIVATE-TOKEN: ${t}`], t);
     expectGone(['curl', '-H', `X-Auth-Token:${t}`], t);
+    expectGone(['git', '-c', `http.https://github.com/.extraheader=AUTHORIZATION: basic ${t}`, 'fetch'], t);
+    expectGone(['sh', '-c', `curl -u x -H "Proxy-Authorization: Basic ${t}" u`], t);
     expectGone(['python3', '-c', `requests.get(u, headers={"Authorization": "Bearer ${t}"})`], t);
     expectGone(['sh', '-c', `curl -sS -H 'Authorization: Bearer ${t}' https://api.example.com/v1`], t);
     // The header value in an argument gets the fingerprint the HTTP layer gives the same header on the wire.
@@ -80,6 +82,10 @@ describe('command-line redaction', () => {
       expectGone(['sh', '-c', `${name}=${v} make deploy`], v);
       expectGone(['sh', '-c', `export ${name}="${v}"; run`], v);
     }
+    // Inside a setting's value: kubectl, helm, npm.
+    expectGone(['kubectl', 'create', 'secret', 'generic', 'db', `--from-literal=password=${v}`], v);
+    expectGone(['helm', 'install', 'x', '--set', `image.tag=1,auth.password=${v}`], v);
+    expectGone(['npm', 'config', 'set', `//registry.example.com/:_authToken=${v}`], v);
   });
 
   it('redacts URL query secrets and URL passwords', () => {
@@ -118,6 +124,10 @@ describe('command-line redaction', () => {
       ['echo', 'Bearer', 'tokens', 'are', 'short'],
       ['git', 'commit', '-m', 'Use Bearer authentication for the proxy', '-m', 'Content-Type: application/json'],
       ['curl', '-H', 'Accept: text/event-stream', '-H', 'anthropic-version: 2023-06-01'],
+      ['git', 'log', '--pretty=format:%H %s', '-c', 'core.editor=vim', '--author=me'],
+      ['sed', '-i', 's/key=old/key=new/', 'f'],
+      ['helm', 'install', 'x', '--set', 'image.tag=1,replicas=2'],
+      ['echo', 'Basic authentication is off'],
     ];
     for (const argv of plain) expect(redactArgv(argv), argv.join(' ')).toEqual(argv);
     expect(isSecretName('--token-limit')).toBe(false);
