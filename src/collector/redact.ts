@@ -11,7 +11,6 @@ import { REDACTED_PREFIX } from '../store/types';
 /** Per process, so per recording; never written anywhere. */
 const FINGERPRINT_KEY = randomBytes(32);
 
-
 export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
   'proxy-authorization',
