@@ -10,6 +10,7 @@ import path from 'node:path';
 import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
 import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
+import { redactArgv } from '../collector/redact-command';
 import { createRecording } from '../store';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
@@ -58,7 +59,9 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const store = createRecording(dbPath);
   handOver(dbPath, user);
   const startNs = Date.now() * 1e6;
-  store.putMeta('command', JSON.stringify(command));
+  // Stored and shown redacted (meta, session title, closing line); the command itself runs with what was typed.
+  const shownCommand = redactArgv(command);
+  store.putMeta('command', JSON.stringify(shownCommand));
   store.putMeta('start_ns', String(startNs));
   store.putMeta('hostname', os.hostname());
   store.putMeta('kernel', os.release());
@@ -72,7 +75,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   try {
     runner = CaptureRunner.start(store, {
       mode: 'record',
-      title: command.length > 0 ? command.join(' ') : attachTitle(opts),
+      title: command.length > 0 ? shownCommand.join(' ') : attachTitle(opts),
       allProcesses: false,
       eventRingBytes: opts.ringBytes,
       onTlsReport: opts.quiet ? undefined : (r) => console.error(`agentsight: ${describeTlsReport(r)}`),
@@ -172,7 +175,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   process.off('SIGTERM', onTerm);
   process.off('SIGHUP', onHup);
 
-  const what = command[0] ?? attachTitle(opts);
+  const what = shownCommand[0] ?? attachTitle(opts);
   if (exit.error) console.error(`agentsight: ${what}: ${exit.error.message}`);
   if (!opts.quiet) {
     const lost = figures.lost;

@@ -9,6 +9,7 @@
  */
 import type { Store } from '../store/store';
 import type { CausalLinkRow, ProcessRow, ToolCallRow } from '../store/types';
+import { redactCommandText } from './redact-command';
 
 /** Processes can start a little before the tool-call record's timestamp (stream time vs. process time). */
 const WINDOW_SLACK_NS = 50e6;
@@ -53,7 +54,9 @@ export class CausalLinker {
       return false;
     };
     const input = t.inputJson;
-    const commandText = extractCommand(input);
+    // Stored argv is redacted (redact-command.ts) while the tool input may hold the secret: compare redacted forms.
+    const raw = extractCommand(input);
+    const commandText = raw === null ? null : redactCommandText(raw);
     const scale = openEndNs !== null ? 0.8 : 1;
     const add = (kind: string, id: number, method: string, confidence: number) => {
       const row: CausalLinkRow = { id: this.store.nextId('causal_links'), toolCallId: t.id, targetKind: kind, targetId: id, method, confidence: round(confidence * scale) };

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import type { Store } from '../store/store';
 import type { ExecRow, ProcessRow } from '../store/types';
 import { decodeWaitStatus, type ExecEvent, type ExitEvent, type ForkEvent } from './decode/process-events';
+import { redactArgv } from './redact-command';
 
 export interface ProcessTrackerHooks {
   /** Session for a process that has no parent in the model (the root of a traced tree). */
@@ -93,12 +94,14 @@ export class ProcessTracker {
       row.ppid = e.ppid;
     }
     const ts = this.unix(e.tsNs);
+    // Secrets typed on a command line never reach the store (nor the in-memory row readers of a live capture see).
+    const argv = redactArgv(e.argv, e.argvClipped);
     const exec: ExecRow = {
       id: this.store.nextId('execs'),
       processId: row.id,
       tsNs: ts,
       filename: e.exe,
-      argv: e.argv,
+      argv,
       cwd: e.cwd,
       ret: e.failed ? e.ret : 0,
       argvClipped: e.argvClipped,
@@ -109,7 +112,7 @@ export class ProcessTracker {
     else this.store.addExec(exec);
     if (!e.failed) {
       row.exe = e.exe;
-      row.argv = e.argv;
+      row.argv = argv;
       row.argvClipped = e.argvClipped;
       row.cwd = e.cwd;
       row.comm = e.comm;
@@ -213,7 +216,7 @@ function readProc(pid: number): ProcInfo | null {
       }
     };
     const argvRaw = safe(() => fs.readFileSync(`/proc/${pid}/cmdline`));
-    const argv = argvRaw ? argvRaw.toString('utf8').split('\0').filter((s, i, a) => i < a.length - 1 || s !== '') : [];
+    const argv = argvRaw ? redactArgv(argvRaw.toString('utf8').split('\0').filter((s, i, a) => i < a.length - 1 || s !== '')) : [];
     const status = safe(() => fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     const uidLine = status?.split('\n').find((l) => l.startsWith('Uid:'));
     return {

@@ -1,9 +1,15 @@
 /**
  * Secret redaction for headers and URLs. Everything the HTTP decoder emits passes through here, so no
- * credential reaches the store. A redacted value keeps its length and 8 hex digits of its sha256 so two
- * different keys (or the same key reused) can still be told apart without revealing either.
+ * credential reaches the store (command lines go through redact-command.ts, which ends here too). A redacted value
+ * keeps its length and 8 hex digits of an HMAC-SHA256 under a key drawn at random when this process starts and kept
+ * only in memory: within one recording the same key used twice looks the same, but nobody holding the file can
+ * confirm a guessed password or cookie (a plain hash could be checked against every guess).
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { REDACTED_PREFIX } from '../store/types';
+
+/** Per process, so per recording; never written anywhere. */
+const FINGERPRINT_KEY = randomBytes(32);
 
 export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
@@ -15,7 +21,10 @@ export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'set-cookie',
 ]);
 
-export const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set(['key', 'api_key', 'apikey', 'access_token', 'token']);
+export const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set([
+  'key', 'api_key', 'apikey', 'access_token', 'token', 'auth_token', 'refresh_token', 'id_token',
+  'password', 'passwd', 'secret', 'client_secret', 'sig', 'signature', 'x-amz-signature', 'x-amz-security-token',
+]);
 
 type SecretListener = (value: string) => void;
 const listeners = new Set<SecretListener>();
@@ -31,8 +40,13 @@ export function onSecretSeen(fn: SecretListener): () => void {
 
 export function redactValue(value: string): string {
   for (const fn of listeners) fn(value);
-  const digest = createHash('sha256').update(value).digest('hex').slice(0, 8);
-  return `[REDACTED len=${Buffer.byteLength(value)} sha256:${digest}]`;
+  const digest = createHmac('sha256', FINGERPRINT_KEY).update(value).digest('hex').slice(0, 8);
+  return `${REDACTED_PREFIX} len=${Buffer.byteLength(value)} hmac:${digest}]`;
+}
+
+/** Already redacted (or starts like it): left as it is, so redacting twice changes nothing. */
+export function isRedacted(value: string): boolean {
+  return value.startsWith(REDACTED_PREFIX);
 }
 
 export function isSecretHeader(name: string): boolean {
@@ -70,8 +84,9 @@ export function redactUrl(url: string): string {
     } catch {
       // Malformed escapes: compare the raw name.
     }
-    if (!SECRET_QUERY_PARAMS.has(decoded.toLowerCase())) return part;
-    return `${name}=${redactValue(part.slice(eq + 1))}`;
+    const value = part.slice(eq + 1);
+    if (!SECRET_QUERY_PARAMS.has(decoded.toLowerCase()) || value === '' || isRedacted(value)) return part;
+    return `${name}=${redactValue(value)}`;
   });
   return `${url.slice(0, q + 1)}${parts.join('&')}${tail}`;
 }

@@ -8,7 +8,7 @@
  * successfully with the same argv and a file of the same name in another place; everything else is a failure.
  * Readers list failures and count misses, so nothing is hidden without being counted.
  */
-import type { ExecRow } from './types';
+import { REDACTED_PREFIX, type ExecRow } from './types';
 
 /** errno values an exec search skips past (glibc execvp: ENOENT, ENOTDIR, EACCES; the last one is kept only when no directory works). */
 const SEARCH_ERRNOS = new Set([-2 /* ENOENT */, -13 /* EACCES */, -20 /* ENOTDIR */]);
@@ -40,7 +40,9 @@ function sameArgv(failed: ExecRow, ok: ExecRow): boolean {
   if (a.length > b.length) return false;
   const last = a.length - 1;
   for (let i = 0; i < last; i++) if (a[i] !== b[i]) return false;
-  return b[last].startsWith(a[last]);
+  // A secret cut short redacts differently from the whole one: compare what comes before the redaction.
+  const cut = a[last].indexOf(REDACTED_PREFIX);
+  return b[last].startsWith(cut < 0 ? a[last] : a[last].slice(0, cut));
 }
 
 /**

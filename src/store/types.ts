@@ -59,6 +59,12 @@ export interface ProcessRow {
   peakRssKb: number | null;
 }
 
+/**
+ * How a redacted value starts in any stored text (`[REDACTED len=N hmac:xxxxxxxx]`, docs/schema.md), so readers can
+ * tell one without loading the collector's redaction (src/collector/redact.ts writes it).
+ */
+export const REDACTED_PREFIX = '[REDACTED';
+
 /** Every exec attempt, failed ones included (ret < 0 is -errno). */
 export interface ExecRow {
   id: number;

@@ -150,6 +150,24 @@ describe('report --local, more inputs', () => {
     expect(v.total).toMatchObject({ calls: 2, costUsd: 0.25, unknownCostCalls: 1 });
   });
 
+  it('text from the agents\' files is printed through the command-line redaction (a key in a project path)', async () => {
+    const home = tempDir();
+    const dir = path.join(home, '.claude', 'projects', '-w');
+    fs.mkdirSync(dir, { recursive: true });
+    const key = `sk-ant-api03-${'x9'.repeat(30)}`;
+    const cwd = `/work/run-ANTHROPIC_API_KEY=${key}`;
+    const rec = { type: 'assistant', sessionId: 's1', cwd, timestamp: '2026-03-14T10:00:00.000Z', requestId: 'req_a', message: { id: 'msg_a', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 100, output_tokens: 10 } } };
+    fs.writeFileSync(path.join(dir, 's1.jsonl'), JSON.stringify(rec) + '\n');
+    expect(fs.readFileSync(path.join(dir, 's1.jsonl'), 'utf8')).toContain(key);
+    for (const args of [['--group-by', 'project'], ['--json']]) {
+      const r = await runReport(['--local', '--home', home, ...args], { cwd: home });
+      expect(r.code).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(key);
+    }
+    const v = parse((await runReport(['--local', '--json', '--home', home], { cwd: home })).stdout);
+    expect(v.projects[0].project).toMatch(/^\/work\/run-ANTHROPIC_API_KEY=\[REDACTED len=73 hmac:[0-9a-f]{8}\]$/);
+  });
+
   it('options of --local are refused elsewhere, and --local is refused on subcommands', async () => {
     const d = tempDir();
     expect((await runReport(['token', '--local'], { cwd: d })).stderr).toMatch(/--local works with `report` alone/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { redactArgv } from '../../src/collector/redact-command';
 import { splitFailedExecs } from '../../src/store/exec-search';
 import type { ExecRow } from '../../src/store';
 
@@ -34,6 +35,18 @@ describe('failed execs: failures and $PATH-search misses', () => {
     const s = splitFailedExecs(rows);
     expect(s.missesByProcess.get(1)).toBe(1);
     expect(s.failures.map((f) => f.processId)).toEqual([2, 3]);
+  });
+
+  it('a clipped failed argv whose cut-off secret was redacted still matches the whole, redacted one', () => {
+    const key = `ghp_${'a1'.repeat(18)}`;
+    const rows = [
+      ex(1, 10, '/a/tool', redactArgv(['tool', '-v', `--opt=${key.slice(0, 9)}`], true), -2, true),
+      ex(1, 11, '/usr/bin/tool', redactArgv(['tool', '-v', `--opt=${key}`, 'more']), 0),
+    ];
+    expect(rows[0]!.argv[2]).not.toContain(key.slice(0, 9));
+    const s = splitFailedExecs(rows);
+    expect(s.misses).toBe(1);
+    expect(s.failures).toEqual([]);
   });
 
   it('a script found further along the PATH completes the search through its interpreter (#! rewrites the exec row)', () => {

@@ -4,6 +4,7 @@
  * shown, and one bad file never hides the others.
  */
 import { costUsd } from '../../collector/llm/cost';
+import { redactCommandText } from '../../collector/redact-command';
 import type { ReportContext } from '../context';
 import { writeJson } from '../context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from '../errors';
@@ -85,6 +86,7 @@ export function runLocal(opts: LocalOptions, ctx: ReportContext): number {
   const sources = readLocalSources(home, ctx.io.env, agents);
 
   for (const s of sources) {
+    s.stats.problems = s.stats.problems.map((p) => ({ ...p, file: redactCommandText(p.file), message: redactCommandText(p.message) }));
     for (const p of s.stats.problems) ctx.io.err(`agentsight: note: ${p.file}: ${p.message}\n`);
   }
 
@@ -94,7 +96,15 @@ export function runLocal(opts: LocalOptions, ctx: ReportContext): number {
       const day = ctx.clock.day(e.tsMs);
       if ((since && day < since) || (until && day > until)) continue;
       // Our offline price table first (one source for every agent), the agent's own figure for models it lacks.
-      entries.push({ ...e, costUsd: costUsd(e.provider, e.model, e.usage) ?? e.recordedCostUsd ?? null });
+      // Text from the agents' files is printed through the same redaction as a recording's command lines (a project
+      // named after a directory, a session id, a model name could hold a key as well as argv could).
+      entries.push({
+        ...e,
+        project: redactCommandText(e.project),
+        sessionId: redactCommandText(e.sessionId),
+        model: e.model === null ? null : redactCommandText(e.model),
+        costUsd: costUsd(e.provider, e.model, e.usage) ?? e.recordedCostUsd ?? null,
+      });
     }
   }
   entries.sort((a, b) => a.tsMs - b.tsMs);

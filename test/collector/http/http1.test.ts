@@ -22,7 +22,7 @@ describe('HTTP/1.1 decoder', () => {
     expect(ex.startNs).toBe(10);
     expect(ex.firstByteNs).toBe(20);
     const key = ex.reqHeaders.find(([n]) => n === 'x-api-key')![1];
-    expect(key).toMatch(/^\[REDACTED len=13 sha256:[0-9a-f]{8}\]$/);
+    expect(key).toMatch(/^\[REDACTED len=13 hmac:[0-9a-f]{8}\]$/);
     expect(JSON.stringify(ex)).not.toContain('sk-ant-secret');
   });
 
@@ -172,7 +172,7 @@ describe('HTTP/1.1 decoder', () => {
     const c = collect();
     c.decoder.push(chunk(0, 'GET /v1beta/models?key=AIzaSECRET&alt=sse HTTP/1.1\r\nHost: h\r\n\r\n'));
     c.decoder.push(chunk(1, RESP));
-    expect(c.exchanges[0]!.path).toMatch(/^\/v1beta\/models\?key=\[REDACTED len=10 sha256:[0-9a-f]{8}\]&alt=sse$/);
+    expect(c.exchanges[0]!.path).toMatch(/^\/v1beta\/models\?key=\[REDACTED len=10 hmac:[0-9a-f]{8}\]&alt=sse$/);
   });
 
   it('emits unanswered requests as incomplete on close', () => {

@@ -35,7 +35,7 @@ describe('HTTP/2 decoder', () => {
     expect([ex.method, ex.host, ex.path, ex.status, ex.streamId, ex.complete]).toEqual(['POST', 'api.openai.com', '/v1/responses', 200, 1, true]);
     expect(text(ex.reqBody)).toBe('{"a":1}');
     expect(text(ex.respBody)).toBe('data: x\n\n');
-    expect(ex.reqHeaders.find(([n]) => n === 'authorization')![1]).toMatch(/^\[REDACTED len=20 sha256:/);
+    expect(ex.reqHeaders.find(([n]) => n === 'authorization')![1]).toMatch(/^\[REDACTED len=20 hmac:/);
     expect(ex.firstByteNs).toBe(4);
     expect(ex.endNs).toBe(5);
     expect(c.progress.map((p) => p.tsNs)).toEqual([4]);

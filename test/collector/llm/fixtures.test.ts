@@ -132,7 +132,7 @@ describe('LLM fixtures', () => {
 
   it('Gemini: streaming functionCall and a later functionResponse link by synthetic id; key= is redacted', () => {
     const s = decodeFixture(loadFixture('gemini-stream-curl-h2'));
-    expect(s.exchanges[0]!.path).toMatch(/key=\[REDACTED len=16 sha256:[0-9a-f]{8}\]/);
+    expect(s.exchanges[0]!.path).toMatch(/key=\[REDACTED len=16 hmac:[0-9a-f]{8}\]/);
     const call = s.calls[0]!;
     expect(call.call).toMatchObject({ provider: 'gemini', streaming: true, requestModel: 'gemini-2.5-pro', responseText: 'I will run a command.', stopReason: 'STOP', inputTokens: inTok(s, 0), outputTokens: 12, agent: 'gemini-cli' });
     const j = decodeFixture(loadFixture('gemini-json-h1-gzip'));
