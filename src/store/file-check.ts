@@ -85,8 +85,8 @@ export function inspectFile(path: string, writable: boolean): FileFacts {
 }
 
 /** After SQLite opened the file and it proved to be a recording: its structure, as deep as the size allows. */
-export function checkStructure(db: Database.Database, path: string, facts: FileFacts): void {
-  if (facts.size <= QUICK_CHECK_MAX_BYTES) {
+export function checkStructure(db: Database.Database, path: string, facts: FileFacts, quickCheckMax = QUICK_CHECK_MAX_BYTES): void {
+  if (facts.size <= quickCheckMax) {
     let first: string;
     try {
       first = String((db.prepare('PRAGMA quick_check(1)').raw().get() as unknown[])[0]);
