@@ -89,6 +89,10 @@ function openCreated(file: string, fd: number, owner: FileOwner | undefined): Sq
       // closing a store whose first write failed can fail again; the first error is the one to report
     }
     removeCreated(file, fd);
+    // SQLite reports some writes into a full file system as plain I/O errors (the -shm's mapping, say).
+    if (!(err instanceof StoreError && err.code !== 'IO') && nearlyFull(path.dirname(file))) {
+      throw new StoreError('NO_SPACE', file, `${file}: no space left on device`, err);
+    }
     throw err instanceof StoreError ? err : ioError(file, err);
   } finally {
     fs.closeSync(fd);
@@ -104,6 +108,16 @@ function removeCreated(file: string, fd: number): void {
   for (const s of SIDECARS) {
     const st = lstatOrNull(file + s);
     if (st?.isFile() && st.uid === mine.uid) fs.rmSync(file + s, { force: true });
+  }
+}
+
+/** Less room left than a new recording needs to start (its first pages, -wal and -shm: ~100 KiB). */
+function nearlyFull(dir: string): boolean {
+  try {
+    const st = fs.statfsSync(dir);
+    return st.bavail * st.bsize < 256 * 1024;
+  } catch {
+    return false;
   }
 }
 

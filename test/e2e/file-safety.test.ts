@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrivateRecording, StoreError } from '../../src/store';
 import { bpfAvailable, CLI } from '../helpers/bpf-env';
 import { agentsight, run, type RunResult } from '../helpers/run';
 
@@ -92,6 +93,52 @@ describe.skipIf(!enabled)('record: private files, no links, no collisions', () =
       rec.kill('SIGKILL');
       const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
       if (pid > 0) run('kill', ['-9', String(pid)]);
+    }
+  });
+
+  it('every file SQLite makes beside a created recording (-wal, -shm, -journal) is the owner\'s and 0600, whatever the umask', () => {
+    const { uid, gid } = testUser();
+    const old = process.umask(0o277);
+    try {
+      const { store, path: db } = createPrivateRecording(path.join(dir, 'umask.db'), { owner: { uid, gid } });
+      store.putMeta('k', 'v');
+      store.flush();
+      const modes = (names: string[]) => names.map((n) => { const st = fs.lstatSync(db + n); return [n, st.mode & 0o777, st.uid, st.gid]; });
+      expect(modes(['', '-wal', '-shm'])).toEqual([['', 0o600, uid, gid], ['-wal', 0o600, uid, gid], ['-shm', 0o600, uid, gid]]);
+      store.finalize();
+      store.close();
+      // A finished recording is in rollback-journal mode: a write transaction held open shows its -journal.
+      const d = new Database(db);
+      d.exec("BEGIN IMMEDIATE; INSERT INTO meta (key, value) VALUES ('x', 'y')");
+      expect(modes(['-journal'])).toEqual([['-journal', 0o600, uid, gid]]);
+      d.exec('ROLLBACK');
+      d.close();
+      expect(listing(dir).filter((n) => n.startsWith('umask.db'))).toEqual(['umask.db']);
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  it('a full file system at creation: StoreError NO_SPACE, nothing left behind', () => {
+    const mnt = path.join(dir, 'full');
+    fs.mkdirSync(mnt);
+    expect(run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).code).toBe(0);
+    try {
+      for (const leave of [0, 16]) {
+        fs.rmSync(path.join(mnt, 'fill'), { force: true });
+        run('dd', ['if=/dev/zero', `of=${path.join(mnt, 'fill')}`, 'bs=4k', `count=${16 - leave / 4}`]);
+        let err: unknown;
+        try {
+          createPrivateRecording(path.join(mnt, 'r.db'));
+        } catch (e) {
+          err = e;
+        }
+        expect(err, `${leave} KiB left`).toBeInstanceOf(StoreError);
+        expect((err as StoreError).code).toBe('NO_SPACE');
+        expect(listing(mnt)).toEqual(['fill']);
+      }
+    } finally {
+      run('umount', [mnt]);
     }
   });
 
