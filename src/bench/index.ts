@@ -16,6 +16,7 @@ const GROUPS: Group[] = [
   { name: 'TLS capture', module: './tls-bench', fn: 'runTlsBench' },
   { name: 'HTTP/SSE decode', module: './decode-bench', fn: 'runDecodeBench' },
   { name: 'TUI', module: './tui-bench', fn: 'runTuiBench' },
+  { name: 'open checks', module: './open-check-bench', fn: 'runOpenCheckBench' },
 ];
 
 async function main(): Promise<void> {
