@@ -27,7 +27,15 @@ export interface FileFacts {
   usable: number;
   /** The -wal beside the file is part of it (a recording being written, or one whose recorder died). */
   liveWal: boolean;
+  /**
+   * In WAL mode with no -wal beside it (closed without finalize): the file alone is the whole database, but SQLite
+   * would create an empty -wal and a -shm beside it to read it, even read-only. Readers open walFreeImage instead.
+   */
+  walWithoutLog: boolean;
 }
+
+/** Largest file a reader copies into memory rather than let SQLite create a -wal and -shm beside it. */
+export const WAL_IMAGE_MAX_BYTES = 256 << 20;
 
 /** The one message of a damaged recording. */
 export function damaged(path: string, detail: string, cause?: unknown): StoreError {
@@ -68,7 +76,8 @@ export function inspectFile(path: string, writable: boolean): FileFacts {
     if (head[18] < 1 || head[18] > 2 || head[19] < 1 || head[19] > 2) throw damaged(path, `bad header: file format ${head[18]}/${head[19]}`);
     const usable = pageSize - head[20];
     if (usable < 480) throw damaged(path, `bad header: ${head[20]} reserved bytes per page`);
-    const liveWal = (head[18] === 2 || head[19] === 2) && exists(`${path}-wal`);
+    const wal = head[18] === 2 || head[19] === 2;
+    const liveWal = wal && exists(`${path}-wal`);
     // With a live -wal the file alone is not the database: its size and page count are the WAL's to complete.
     if (!liveWal) {
       if (st.size % pageSize !== 0) throw damaged(path, `truncated: ${st.size} bytes is not a whole number of ${pageSize}-byte pages`);
@@ -78,10 +87,21 @@ export function inspectFile(path: string, writable: boolean): FileFacts {
         throw damaged(path, `truncated: ${st.size} of ${pages * pageSize} bytes`);
       }
     }
-    return { size: st.size, pageSize, usable, liveWal };
+    return { size: st.size, pageSize, usable, liveWal, walWithoutLog: wal && !liveWal };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * The file's bytes marked as a rollback-journal database (header bytes 18 and 19), for SQLite to read from memory:
+ * a WAL-mode file without its -wal holds every committed page, and reading it this way leaves the directory as it was.
+ */
+export function walFreeImage(path: string): Buffer {
+  const image = fs.readFileSync(path);
+  image[18] = 1;
+  image[19] = 1;
+  return image;
 }
 
 /** After SQLite opened the file and it proved to be a recording: its structure, as deep as the size allows. */

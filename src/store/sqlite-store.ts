@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { StoreError } from './errors';
-import { checkStructure, damaged, inspectFile } from './file-check';
+import { checkStructure, damaged, inspectFile, WAL_IMAGE_MAX_BYTES, walFreeImage } from './file-check';
 import {
   CLEAR_BUCKETS_SQL,
   CLEAR_SUMMARIES_SQL,
@@ -123,7 +123,9 @@ export class SqliteStore implements Store {
     const facts = mode !== 'create' && path !== ':memory:' ? inspectFile(path, mode === 'readwrite') : null;
     let db: Database.Database;
     try {
-      db = new Database(path, {
+      // Read-only, a WAL-mode file without its -wal is read from memory: SQLite would create a -wal and -shm beside it.
+      const image = facts?.walWithoutLog && mode === 'readonly' && facts.size <= WAL_IMAGE_MAX_BYTES ? walFreeImage(path) : null;
+      db = new Database(image ?? path, {
         readonly: mode === 'readonly',
         fileMustExist: mode !== 'create',
         nativeBinding: sqliteAddonPath(),

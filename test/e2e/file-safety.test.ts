@@ -354,6 +354,23 @@ describe.skipIf(!enabled)('one verdict for a damaged recording, from every reade
     }
   });
 
+  it('a WAL-mode recording without its -wal (closed without finalize) reads in every reader and nothing appears beside it', () => {
+    const d = path.join(cdir, 'wal-no-log');
+    fs.mkdirSync(d);
+    const f = path.join(d, 'agentsight-wal.db');
+    const b = fs.readFileSync(base);
+    b[18] = 2; // the header of a database left in WAL mode: its pages are all in the file once SQLite removed the -wal
+    b[19] = 2;
+    fs.writeFileSync(f, b);
+    const before = sha(f);
+    for (const reader of READERS.filter((r) => !r.tty)) {
+      const r = runReader(reader, f);
+      expect(r.code, `${reader.name}: ${r.stderr}`).toBeLessThan(2);
+      expect(listing(d), reader.name).toEqual(['agentsight-wal.db']);
+    }
+    expect(sha(f)).toBe(before);
+  }, 600_000);
+
   it.each(CASES)('%s: the same line naming it from every reader, exit 2, no hang, the file unchanged', (name) => {
     const failures: string[] = [];
     for (const c of corpus.filter((x) => x.name.startsWith(name))) {
