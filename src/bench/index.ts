@@ -17,6 +17,7 @@ const GROUPS: Group[] = [
   { name: 'HTTP/SSE decode', module: './decode-bench', fn: 'runDecodeBench' },
   { name: 'TUI', module: './tui-bench', fn: 'runTuiBench' },
   { name: 'command-line redaction', module: './redact-bench', fn: 'runRedactBench' },
+  { name: 'open checks', module: './open-check-bench', fn: 'runOpenCheckBench' },
 ];
 
 async function main(): Promise<void> {

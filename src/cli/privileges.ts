@@ -93,12 +93,42 @@ export function signalNumber(sig: NodeJS.Signals): number | null {
   return typeof n === 'number' ? n : null;
 }
 
-/** Give a file we created as root to the invoking user, private (recordings hold prompts and code). */
-export function handOver(file: string, user: InvokingUser): void {
+/**
+ * Why `file` (a resolved command) cannot be executed by `user`, with the shell's exit status for it (127 not found,
+ * 126 found but not runnable), or null when it can. Checked before a recording is created, so a command that can
+ * never start leaves no recording behind. Under sudo the permission bits are read for the invoking user, not root.
+ */
+export function whyNotExecutable(file: string, user: InvokingUser): { reason: string; status: 126 | 127 } | null {
+  let st: fs.Stats;
   try {
-    fs.chmodSync(file, 0o600);
-    if (isRoot()) fs.chownSync(file, user.uid, user.gid);
+    st = fs.statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { reason: 'no such file or directory', status: 127 };
+    return { reason: (err as Error).message.replace(/^[A-Z]+: /, '').replace(/, stat '.*'$/, ''), status: 126 };
+  }
+  if (st.isDirectory()) return { reason: 'is a directory', status: 126 };
+  if (!st.isFile()) return { reason: 'not a regular file', status: 126 };
+  if (!executableBy(st, user)) return { reason: 'permission denied (not executable)', status: 126 };
+  return null;
+}
+
+/** execve's permission rule: root needs any x bit; anyone else the owner's, group's or others' bit that applies. */
+function executableBy(st: fs.Stats, user: InvokingUser): boolean {
+  if (user.uid === 0) return (st.mode & 0o111) !== 0;
+  if (st.uid === user.uid) return (st.mode & 0o100) !== 0;
+  const group = (st.mode & 0o010) !== 0;
+  const other = (st.mode & 0o001) !== 0;
+  // Group membership matters only when the two bits differ (then it costs a look-up of the user's groups).
+  if (group === other) return other;
+  const inGroup = st.gid === user.gid || (user.viaSudo ? groupsOf(user.uid) : process.getgroups?.() ?? []).includes(st.gid);
+  return inGroup ? group : other;
+}
+
+function groupsOf(uid: number): number[] {
+  try {
+    return execFileSync('id', ['-G', String(uid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
   } catch {
-    // the file may already be gone (-wal/-shm after checkpoint)
+    return [];
   }
 }

@@ -11,10 +11,10 @@ import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
 import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
 import { redactArgv } from '../collector/redact-command';
-import { createRecording } from '../store';
+import { createPrivateRecording, SIDECARS } from '../store';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
-import { handOver, invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv } from './privileges';
+import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
 import { plural } from '../tui/format';
 
 export interface RecordOptions {
@@ -52,12 +52,17 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const user = invokingUser();
   const env = userEnv(user);
   const resolved = command.length > 0 ? resolveInPath(command[0], env['PATH']) : 'attach';
-  if (!resolved) throw new UserError(`${command[0]}: command not found`, 127);
+  if (!resolved) throw new UserError(`${command[0]}: ${command[0].includes('/') ? 'no such file or directory' : 'command not found'}`, 127);
+  // Like a shell (126/127), and before a recording exists: a command that can never start leaves none behind.
+  const unrunnable = command.length > 0 ? whyNotExecutable(resolved, user) : null;
+  if (unrunnable) throw new UserError(`${command[0]}: ${unrunnable.reason}`, unrunnable.status);
 
-  const dbPath = path.resolve(opts.db ?? `agentsight-${lightFormat(new Date(), 'yyyyMMdd-HHmmss')}.db`);
-  if (fs.existsSync(dbPath)) throw new UserError(`${dbPath} already exists; choose another --db`, 2);
-  const store = createRecording(dbPath);
-  handOver(dbPath, user);
+  // The user's and 0600 from its first byte, never through a link; a default name already taken (another record
+  // started in the same second) moves on to NAME-2.db.
+  const { store, path: dbPath } = createPrivateRecording(opts.db ?? `agentsight-${lightFormat(new Date(), 'yyyyMMdd-HHmmss')}.db`, {
+    owner: user,
+    unique: opts.db === undefined,
+  });
   const startNs = Date.now() * 1e6;
   // Stored and shown redacted (meta, session title, closing line); the command itself runs with what was typed.
   const shownCommand = redactArgv(command);
@@ -161,7 +166,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   await runner.stop({ keepOpen: true, handOff: true });
   const endNs = Date.now() * 1e6;
   store.putMeta('end_ns', String(endNs));
-  const exitCode = exit.error ? 127 : exit.signal ? 128 + (signalNumber(exit.signal) ?? 1) : exit.code ?? 1;
+  const exitCode = exit.error ? ((exit.error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126) : exit.signal ? 128 + (signalNumber(exit.signal) ?? 1) : exit.code ?? 1;
   store.putMeta('exit_code', String(exitCode));
   store.finalize();
   const figures = captureFigures(store);
@@ -169,15 +174,16 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const changedPaths = new Set(store.fileChanges({}).map((f) => f.path)).size;
   const losses = store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls'));
   store.close();
-  for (const f of [dbPath, dbPath + '-wal', dbPath + '-shm']) handOver(f, user);
+  // The command never started (spawn failed after the checks above): there is nothing to keep.
+  if (exit.error) for (const s of ['', ...SIDECARS]) fs.rmSync(dbPath + s, { force: true });
   process.off('SIGINT', ignore);
   process.off('SIGQUIT', ignore);
   process.off('SIGTERM', onTerm);
   process.off('SIGHUP', onHup);
 
   const what = shownCommand[0] ?? attachTitle(opts);
-  if (exit.error) console.error(`agentsight: ${what}: ${exit.error.message}`);
-  if (!opts.quiet) {
+  if (exit.error) console.error(`agentsight: ${what}: ${exitCode === 127 ? 'no such file or directory' : `cannot execute (${(exit.error as NodeJS.ErrnoException).code ?? exit.error.message})`}`);
+  if (!opts.quiet && !exit.error) {
     const lost = figures.lost;
     const secs = (ranMs / 1e3).toFixed(1);
     console.error(

@@ -33,7 +33,8 @@ export function listRecordingFiles(dir: string): RecordingFile[] {
     if (!RECORDING_NAME.test(name)) continue;
     const p = path.join(dir, name);
     try {
-      const st = fs.statSync(p);
+      // lstat: a link is not followed (it could point anywhere), as --db never follows one.
+      const st = fs.lstatSync(p);
       if (st.isFile()) out.push({ path: p, name, mtimeMs: st.mtimeMs, size: st.size });
     } catch {
       // Vanished between readdir and stat (a recording being renamed): not a recording to list.
@@ -45,10 +46,8 @@ export function listRecordingFiles(dir: string): RecordingFile[] {
 /** The path a report reads: --db as given, or the newest recording in dir. */
 export function resolveRecordingPath(db: string | undefined, dir: string): string {
   if (db) {
-    const file = path.resolve(dir, db);
-    // Checked here because opening a directory read-only succeeds on Linux and only the first read fails.
-    if (isDirectory(file)) throw new ReportError(`${file}: is a directory, not a recording (pass the .db file, or --dir for report list)`);
-    return file;
+    // What it is (a directory, a link, a FIFO, damaged) is the store's to say, in the words every reader uses.
+    return path.resolve(dir, db);
   }
   const files = listRecordingFiles(dir);
   if (files.length === 0) {
@@ -80,13 +79,5 @@ export function withRecording<T>(file: string, fn: (store: Store) => T): T {
     } catch {
       // Closing a read-only handle of a damaged file can fail too; the first error is the one to report.
     }
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }

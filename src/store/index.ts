@@ -6,6 +6,7 @@ export * from './store';
 export * from './types';
 export { StoreError } from './errors';
 export { SqliteStore } from './sqlite-store';
+export { createPrivateRecording, SIDECARS, type FileOwner } from './private-file';
 
 /** Open a recording for reading (saved DBs are never modified by readers). */
 export function openRecording(path: string): Store {

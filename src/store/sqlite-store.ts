@@ -3,8 +3,8 @@
  * buffered writes in one transaction per flush(); saved recordings open read-only with fileMustExist.
  */
 import Database from 'better-sqlite3';
-import fs from 'node:fs';
 import { StoreError } from './errors';
+import { checkStructure, damaged, inspectFile, WAL_IMAGE_MAX_BYTES, walFreeImage } from './file-check';
 import {
   CLEAR_BUCKETS_SQL,
   CLEAR_SUMMARIES_SQL,
@@ -64,8 +64,6 @@ import type {
 
 export type OpenMode = 'create' | 'readonly' | 'readwrite';
 
-const SQLITE_MAGIC = 'SQLite format 3\0';
-
 /**
  * "No time limit" for `atNs` filters. Not Number.MAX_SAFE_INTEGER: Unix-epoch ns (~1.8e18) are far above it, so
  * `ts <= MAX_SAFE_INTEGER` would select nothing. SQLite compares this REAL with INTEGER columns numerically.
@@ -122,12 +120,12 @@ export class SqliteStore implements Store {
    * a cache of those answers, and this is how they are checked against the rows.
    */
   static open(path: string, mode: OpenMode, opts: { useSummaries?: boolean } = {}): SqliteStore {
-    if (mode !== 'create' || path === ':memory:') {
-      if (path !== ':memory:') checkFile(path, mode === 'readonly');
-    }
+    const facts = mode !== 'create' && path !== ':memory:' ? inspectFile(path, mode === 'readwrite') : null;
     let db: Database.Database;
     try {
-      db = new Database(path, {
+      // Read-only, a WAL-mode file without its -wal is read from memory: SQLite would create a -wal and -shm beside it.
+      const image = facts?.walWithoutLog && mode === 'readonly' && facts.size <= WAL_IMAGE_MAX_BYTES ? walFreeImage(path) : null;
+      db = new Database(image ?? path, {
         readonly: mode === 'readonly',
         fileMustExist: mode !== 'create',
         nativeBinding: sqliteAddonPath(),
@@ -138,6 +136,7 @@ export class SqliteStore implements Store {
     try {
       const store = new SqliteStore(path, db, mode === 'readonly', opts.useSummaries ?? true);
       store.prepare(mode);
+      if (facts && mode === 'readonly') checkStructure(db, path, facts);
       return store;
     } catch (err) {
       db.close();
@@ -743,29 +742,6 @@ function maxOf(a: number | null, b: number | null): number | null {
   return Math.max(a, b);
 }
 
-function checkFile(path: string, readOnly: boolean): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, readOnly ? 'r' : 'r+');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new StoreError('NOT_FOUND', path, `${path}: no such file`);
-    if (code === 'EISDIR') throw new StoreError('NOT_SQLITE', path, `${path}: is a directory, not a recording`);
-    throw new StoreError('IO', path, `${path}: ${(err as Error).message}`, err);
-  }
-  try {
-    if (fs.fstatSync(fd).isDirectory()) throw new StoreError('NOT_SQLITE', path, `${path}: is a directory, not a recording`);
-    const head = Buffer.alloc(16);
-    const n = fs.readSync(fd, head, 0, 16, 0);
-    if (n === 0) throw new StoreError('NOT_SQLITE', path, `${path}: empty file, not a recording`);
-    if (n < 16 || head.toString('latin1') !== SQLITE_MAGIC) {
-      throw new StoreError('NOT_SQLITE', path, `${path}: not a SQLite database (not an agentsight recording)`);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function isCorruption(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
   return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
@@ -777,7 +753,8 @@ export function wrap(err: unknown, path: string): StoreError {
   const code = (err as { code?: string }).code ?? '';
   const msg = (err as Error).message ?? String(err);
   if (code === 'SQLITE_NOTADB') return new StoreError('NOT_SQLITE', path, `${path}: not a SQLite database (not an agentsight recording)`, err);
-  if (code.startsWith('SQLITE_CORRUPT')) return new StoreError('CORRUPT', path, `${path}: recording is corrupt (${msg})`, err);
+  if (code.startsWith('SQLITE_CORRUPT')) return damaged(path, msg.split('\n')[0], err);
+  if (code === 'SQLITE_FULL') return new StoreError('NO_SPACE', path, `${path}: no space left on device (${msg})`, err);
   if (code === 'SQLITE_CANTOPEN') return new StoreError('IO', path, `${path}: cannot open (${msg})`, err);
   return new StoreError('IO', path, `${path}: ${msg}`, err);
 }
@@ -789,4 +766,33 @@ function fileChangeFilter(at: number, q: { sessionId?: number; processId?: numbe
   if (q.sessionId !== undefined) { terms.push('session_id = ?'); params.push(q.sessionId); }
   if (q.processId !== undefined) { terms.push('process_id = ?'); params.push(q.processId); }
   return { where: terms.join(' AND '), params };
+}
+
+/**
+ * What a read hits after the open checks (a damaged leaf page of a large file, say) ends the same way as what they
+ * find: a StoreError naming the file, from every method of a read-only store, so no reader prints a stack trace,
+ * a bare SQLite message or a partial answer with exit 0. Errors that are not SQLite's (bugs) pass unchanged; a
+ * writer's errors are left to the writer (record handles a full disk itself).
+ */
+function readError(err: unknown, path: string): unknown {
+  if (err instanceof StoreError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  if (isCorruption(err)) return damaged(path, ((err as Error).message ?? code).split('\n')[0], err);
+  return code.startsWith('SQLITE_') ? wrap(err, path) : err;
+}
+
+for (const name of Object.getOwnPropertyNames(SqliteStore.prototype)) {
+  const d = Object.getOwnPropertyDescriptor(SqliteStore.prototype, name)!;
+  if (name === 'constructor' || typeof d.value !== 'function') continue;
+  const method = d.value as (...args: unknown[]) => unknown;
+  Object.defineProperty(SqliteStore.prototype, name, {
+    ...d,
+    value: function (this: SqliteStore, ...args: unknown[]) {
+      try {
+        return method.apply(this, args);
+      } catch (err) {
+        throw this.readOnly ? readError(err, this.path) : err;
+      }
+    },
+  });
 }

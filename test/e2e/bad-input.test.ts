@@ -68,7 +68,7 @@ describe('bad recordings', () => {
     const buf = fs.readFileSync(f);
     for (let i = 100; i < buf.length; i++) buf[i] = (i * 7919) & 0xff;
     fs.writeFileSync(f, buf);
-    expectOneLineError(agentsight(['top', '--db', f, '--once']), /corrupt|malformed|not a SQLite|not an agentsight/);
+    expectOneLineError(agentsight(['top', '--db', f, '--once']), /damaged|corrupt|malformed|not a SQLite|not an agentsight/);
   });
 
   it('a truncated recording', () => {
@@ -79,7 +79,7 @@ describe('bad recordings', () => {
     s.close();
     const buf = fs.readFileSync(f);
     fs.writeFileSync(f, buf.subarray(0, Math.floor(buf.length / 3)));
-    expectOneLineError(agentsight(['top', '--db', f, '--once']), /corrupt|malformed|truncated|not an agentsight/);
+    expectOneLineError(agentsight(['top', '--db', f, '--once']), /damaged|corrupt|malformed|truncated|not an agentsight/);
   });
 
   it('unknown option', () => {

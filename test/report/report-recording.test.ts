@@ -127,7 +127,7 @@ describe('report list', () => {
     expect(notes).toHaveLength(3);
     expect(r.stderr).toMatch(/agentsight-foreign\.db: SQLite database, but not an agentsight recording/);
     expect(r.stderr).toMatch(/agentsight-notes\.db: not a SQLite database/);
-    expect(r.stderr).toMatch(/agentsight-truncated\.db: .*(corrupt|truncated|malformed)/);
+    expect(r.stderr).toMatch(/agentsight-truncated\.db: .*(damaged|corrupt|truncated|malformed)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
 
     const j = await runReport(['list', '--json'], { cwd: d });
@@ -315,7 +315,7 @@ describe('bad input', () => {
       const r = await runReport(['--db', f], { cwd: d });
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(new RegExp(`^agentsight: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*(corrupt|truncated|malformed|not a SQLite)`));
+      expect(r.stderr).toMatch(new RegExp(`^agentsight: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*(damaged|corrupt|truncated|malformed|not a SQLite)`));
     }
   });
 

@@ -3,6 +3,7 @@
  * throttled render loop that only builds frames from loaded data. Live and replay run the same loop; live adds a
  * one-second tick that moves the end of time (and follows it unless the user paused on the scrubber).
  */
+import { StoreError } from '../../store/errors';
 import type { Store } from '../../store';
 import { recordingSpan } from '../once-report';
 import { parseTimeSpec, TimeSpecError } from '../time-spec';
@@ -265,6 +266,8 @@ export async function runApp(store: Store, opts: TopOptions & { atNs?: number })
     };
     const fail = (err: unknown) => {
       const msg = err instanceof Error ? err.message : String(err);
+      // A damaged page met while browsing: the same line as any reader's at open (the file named), exit 2.
+      if (err instanceof StoreError) return shutdown(2, `agentsight: ${msg}\n`);
       shutdown(1, `agentsight: internal error in top: ${msg}\n`);
     };
     const onUncaught = (err: unknown) => fail(err);
