@@ -17,10 +17,12 @@ import { loadAddon } from '../../native/addon';
  */
 export const DEFAULT_HOLD_MIN_BYTES = 4 << 20;
 /*
- * How long a process may stay held: discovery of an unseen 300 MB binary takes ~0.3-1 s here, more on a busy machine.
- * Past this the guard continues it (its first TLS calls may then go unseen: counted as tls:before-attach).
+ * How long a process may stay held: discovery of an unseen 300 MB binary takes 0.35-0.6 s on a quiet machine, but
+ * 2-5.5 s was measured for Codex here at load average ~20 (six engineers on 2 cores), and 5 s let one go early.
+ * Past this the guard continues it (its first TLS calls may then go unseen: counted as tls:before-attach); a
+ * collector that is hung or stopped delays the traced program by at most this much.
  */
-export const DEFAULT_HOLD_TIMEOUT_MS = 5000;
+export const DEFAULT_HOLD_TIMEOUT_MS = 10_000;
 
 /** process.h exec_hold_ctl_index */
 const CTL = { minBytes: 0, notHeld: 1, timeouts: 2, orphaned: 3 } as const;
