@@ -39,6 +39,80 @@ struct {
 	__type(value, struct exec_args);
 } pending_execs SEC(".maps");
 
+/* Exec hold (process.h): the knob and counters, the files already probed in this capture, the processes stopped. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EXEC_HOLD_CTL_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_hold_ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct exec_file_key);
+	__type(value, __u8);
+} exec_handled SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct exec_hold);
+} exec_held SEC(".maps");
+
+#define SIGCONT_NR 18
+#define SIGSTOP_NR 19
+
+static __always_inline void ctl_add(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&exec_hold_ctl, &idx);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+/*
+ * Stop a traced process at the exec of a file the collector has not probed yet, so that it cannot make a TLS call
+ * before the probes are in: the signal is queued now and takes effect on the way back to user space, before the new
+ * image's first instruction (FIELD-NOTES). Returns 1 when stopped (exec_held then holds the entry the collector and
+ * the guard continue it from). Not held, and counted: a process in another process group than its parent (a job-
+ * control shell waits with WUNTRACED and would report the job as stopped; agentsight's own child is the exception),
+ * a ptraced one (its tracer would see the stop).
+ */
+static __always_inline int hold_exec(struct task_struct *p, struct linux_binprm *bprm, __u32 tgid)
+{
+	__u32 k = EXEC_HOLD_MIN_BYTES;
+	__u64 *min = bpf_map_lookup_elem(&exec_hold_ctl, &k);
+	if (!min || *min == 0 || !is_traced(tgid))
+		return 0;
+	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
+	if (BPF_CORE_READ(inode, i_size) < (__s64)*min)
+		return 0;
+	struct exec_hold h = {};
+	h.file.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	h.file.ino = BPF_CORE_READ(inode, i_ino);
+	if (bpf_map_lookup_elem(&exec_handled, &h.file))
+		return 0;
+	struct task_struct *parent = BPF_CORE_READ(p, real_parent);
+	int other_group = BPF_CORE_READ(p, signal, pids[PIDTYPE_PGID]) != BPF_CORE_READ(parent, signal, pids[PIDTYPE_PGID]);
+	if ((other_group && BPF_CORE_READ(parent, tgid) != cfg.self_tgid) || BPF_CORE_READ(p, ptrace)) {
+		ctl_add(EXEC_HOLD_NOT_HELD);
+		return 0;
+	}
+	h.ts_ns = bpf_ktime_get_ns();
+	h.kstart_ns = task_kstart(p);
+	if (bpf_map_update_elem(&exec_held, &tgid, &h, BPF_ANY)) {
+		ctl_add(EXEC_HOLD_NOT_HELD);
+		return 0;
+	}
+	if (bpf_send_signal(SIGSTOP_NR)) {
+		bpf_map_delete_elem(&exec_held, &tgid);
+		ctl_add(EXEC_HOLD_NOT_HELD);
+		return 0;
+	}
+	return 1;
+}
+
 static __always_inline int wanted(__u32 tgid)
 {
 	if (tgid == cfg.self_tgid)
@@ -136,7 +210,20 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *p, pid_t old_pid, st
 	if (size > sizeof(*s))
 		size = sizeof(*s);
 	e->hdr.size = size;
-	emit(&shared_events, s, size, STAT_RB_FULL);
+	if (!hold_exec(p, bprm, tgid)) {
+		emit(&shared_events, s, size, STAT_RB_FULL);
+		return 0;
+	}
+	/* Held: the collector must see this exec now (it is what continues the process), so wake it. A record that does
+	 * not reach it would leave the process stopped until the guard's bound: continue it at once instead (a SIGCONT
+	 * queued before the stop took effect cancels it) and count the exec as not held. */
+	e->hdr.flags |= EXEC_F_HELD;
+	if (bpf_ringbuf_output(&shared_events, s, size, BPF_RB_FORCE_WAKEUP)) {
+		stat_add(STAT_RB_FULL, 1);
+		bpf_send_signal(SIGCONT_NR);
+		bpf_map_delete_elem(&exec_held, &tgid);
+		ctl_add(EXEC_HOLD_NOT_HELD);
+	}
 	return 0;
 }
 
@@ -277,8 +364,11 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *p)
 		return 0;
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	int traced = is_traced(tgid);
-	if (traced)
+	if (traced) {
 		bpf_map_delete_elem(&shared_traced, &tgid);
+		/* killed while held: nothing to continue, and the tgid may be reused */
+		bpf_map_delete_elem(&exec_held, &tgid);
+	}
 	else if (!cfg.all_processes || tgid == cfg.self_tgid)
 		return 0;
 

@@ -15,6 +15,34 @@
 #define EXEC_F_ARGV_CLIPPED 0x1
 #define EXEC_F_EXE_CLIPPED 0x2
 #define EXEC_F_CWD_CLIPPED 0x4
+#define EXEC_F_HELD 0x8 /* the process was stopped at this exec until its TLS probes are attached (exec_held) */
+
+/*
+ * Exec hold (bpf/process.bpf.c, native/exec-guard.h, src/collector/tls/exec-hold.ts): a traced process that execs a
+ * file not yet handled in this capture, big enough to hold a TLS stack, is stopped (SIGSTOP) before its first user
+ * instruction and continued by the collector once the file's probes are attached, or by the guard process.
+ */
+/* exec_hold_ctl: array of __u64, the runtime knob and counters */
+enum exec_hold_ctl_index {
+	EXEC_HOLD_MIN_BYTES = 0,  /* files at least this big are held; 0 = hold nothing (collector gone or no TLS) */
+	EXEC_HOLD_NOT_HELD = 1,   /* execs of unhandled big files not held: job control (another process group), ptrace, failure */
+	EXEC_HOLD_TIMEOUTS = 2,   /* held past the guard's bound and continued by it (written by the guard) */
+	EXEC_HOLD_ORPHANED = 3,   /* continued by the guard because the collector went away (written by the guard) */
+	EXEC_HOLD_CTL_MAX = 4,
+};
+
+/* exec_handled key: a file by its kernel identity (inode->i_sb->s_dev in the kernel's encoding, inode->i_ino). */
+struct exec_file_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+/* exec_held value, keyed by tgid: one entry per process stopped and not yet continued. */
+struct exec_hold {
+	__u64 ts_ns;     /* bpf_ktime_get_ns() at the stop */
+	__u64 kstart_ns; /* identity of the process with its tgid */
+	struct exec_file_key file;
+};
 
 /* EV_PROC_FORK: a new process (not a thread) was created. header.tgid = the child. */
 struct proc_fork_event {

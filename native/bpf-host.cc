@@ -35,6 +35,7 @@
 
 #include "../bpf/events.h"
 #include "../bpf/process.h"
+#include "exec-guard.h"
 
 namespace {
 
@@ -101,6 +102,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
                                         InstanceMethod("setYield", &BpfHost::SetYield),
                                         InstanceMethod("watchExecs", &BpfHost::WatchExecs),
                                         InstanceMethod("knownExe", &BpfHost::KnownExe),
+                                        InstanceMethod("execHold", &BpfHost::ExecHold),
+                                        InstanceMethod("execHoldStop", &BpfHost::ExecHoldStop),
                                     });
     exports.Set("BpfHost", fn);
     return exports;
@@ -162,6 +165,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   std::atomic<uint64_t> exec_boosts_{0};
   std::mutex known_mu_;
   std::unordered_set<std::string> known_exes_;
+  int guard_fd_ = -1;  // write end of the exec guard's pipe (see exec-guard.h)
   uint64_t yield_high_bytes_ = 64ull << 20;
   uint64_t yield_low_bytes_ = 16ull << 20;
   // Holding (see UpdateHold): batches kept on the poll thread while the machine is busy. held_ and the CPU sample
@@ -679,6 +683,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     if (size < sizeof(proc_exec_event)) return false;
     const proc_exec_event *e = static_cast<const proc_exec_event *>(data);
     if (e->hdr.type != EV_PROC_EXEC || sizeof(proc_exec_event) + e->exe_len > size) return false;
+    if (e->hdr.flags & EXEC_F_HELD) return true;  // stopped until JS has attached its probes
     std::string exe(reinterpret_cast<const char *>(e + 1), e->exe_len);
     std::lock_guard<std::mutex> lock(known_mu_);
     return known_exes_.count(exe) == 0;
@@ -698,6 +703,47 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     std::lock_guard<std::mutex> lock(known_mu_);
     if (known_exes_.size() < 65536) known_exes_.insert(exe);
     return info.Env().Undefined();
+  }
+
+  int MapFdOr(const char *name) {
+    bpf_map *m = FindMap(name);
+    return m ? bpf_map__fd(m) : -1;
+  }
+
+  void SetHoldMinBytes(uint64_t v) {
+    int ctl = MapFdOr("exec_hold_ctl");
+    uint32_t k = EXEC_HOLD_MIN_BYTES;
+    if (ctl >= 0) bpf_map_update_elem(ctl, &k, &v, BPF_ANY);
+  }
+
+  // execHold(minBytes, timeoutMs) -> bool: hold traced processes at the exec of an unhandled file of at least minBytes
+  // (bpf/process.bpf.c hold_exec). Only once the guard runs: without it a stopped process could outlive us stopped.
+  Napi::Value ExecHold(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    uint64_t min_bytes = uint64_t(info[0].As<Napi::Number>().DoubleValue());
+    uint64_t timeout_ms = uint64_t(info[1].As<Napi::Number>().DoubleValue());
+    int held = MapFdOr("exec_held"), ctl = MapFdOr("exec_hold_ctl");
+    if (held < 0 || ctl < 0) return Napi::Boolean::New(env, false);
+    if (guard_fd_ < 0) guard_fd_ = exec_guard::Start(held, ctl, timeout_ms);
+    if (guard_fd_ < 0) return Napi::Boolean::New(env, false);
+    SetHoldMinBytes(min_bytes);
+    return Napi::Boolean::New(env, true);
+  }
+
+  // execHoldStop() -> number: hold nothing more and continue every process still held (the capture is ending).
+  Napi::Value ExecHoldStop(const Napi::CallbackInfo &info) {
+    SetHoldMinBytes(0);
+    int held = MapFdOr("exec_held");
+    uint64_t n = held >= 0 ? exec_guard::Sweep(held, 0) : 0;
+    return Napi::Number::New(info.Env(), double(n));
+  }
+
+  // The guard continues whatever is still held and exits once its pipe closes.
+  void EndGuard() {
+    if (guard_fd_ < 0) return;
+    SetHoldMinBytes(0);
+    close(guard_fd_);
+    guard_fd_ = -1;
   }
 
   Napi::Value Stats(const Napi::CallbackInfo &info) {
@@ -786,6 +832,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
 
   void Cleanup() {
     if (handed_off_) return;  // the fds are closed and libbpf's structures abandoned: see HandOff
+    EndGuard();
     StopPolling();
     if (unlinker_.joinable()) unlinker_.join();
     DestroyLinks(links_);
@@ -815,6 +862,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   Napi::Value HandOff(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (handed_off_) return Napi::Boolean::New(env, true);
+    EndGuard();  // the probes outlive this process in the child: they must hold nothing
     StopPolling();
     if (unlinker_.joinable()) unlinker_.join();
     std::vector<int> keep;

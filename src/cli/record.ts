@@ -9,13 +9,14 @@ import path from 'node:path';
 // lightFormat: the locale-free formatter (format pulls in the en-US locale, ~0.1 s of start-up for a file name).
 import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
+import { DEFAULT_HOLD_TIMEOUT_MS } from '../collector/tls/exec-hold';
 import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
 import { redactArgv } from '../collector/redact-command';
 import { createPrivateRecording, SIDECARS } from '../store';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
-import { plural } from '../tui/format';
+import { formatDuration, plural } from '../tui/format';
 
 export interface RecordOptions {
   db?: string;
@@ -173,6 +174,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   // Distinct paths changed, as `report` counts "files changed" (the running status counts change records).
   const changedPaths = new Set(store.fileChanges({}).map((f) => f.path)).size;
   const losses = store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls'));
+  const hold = execHoldLine(store.info().meta['exec_hold']);
   store.close();
   // The command never started (spawn failed after the checks above): there is nothing to keep.
   if (exit.error) for (const s of ['', ...SIDECARS]) fs.rmSync(dbPath + s, { force: true });
@@ -192,12 +194,24 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
         (figures.llmCalls === 0 ? 'no LLM calls' : `${plural(figures.llmCalls, 'LLM call')}, ${formatTokens(figures.tokens)} tokens, ${formatCost(figures.costUsd)}`),
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
+    if (hold) console.error(`agentsight: ${hold}`);
     console.error(`agentsight: wrote ${dbPath}`);
   }
   // The recording is complete and said so. Unregistering the probes takes the kernel ~1.7 s of waiting (a grace
   // period per tracepoint): a child process does it after we exit, so the shell gets its prompt back now.
   runner.close({ handOff: true });
   return exitCode;
+}
+
+/** What the exec hold did (meta exec_hold, docs/architecture.md), for the closing lines; null when it did nothing. */
+function execHoldLine(json: string | undefined): string | null {
+  if (!json) return null;
+  const h = JSON.parse(json) as { held: number; totalMs: number; maxMs: number; notHeld: number; timeouts: number };
+  if (h.held === 0 && h.notHeld === 0 && h.timeouts === 0) return null;
+  const parts = [`held ${plural(h.held, 'new binary', 'new binaries')} at exec until their TLS probes were in (total ${formatDuration(h.totalMs * 1e6)}, max ${formatDuration(h.maxMs * 1e6)})`];
+  if (h.timeouts > 0) parts.push(`${h.timeouts} let go after ${DEFAULT_HOLD_TIMEOUT_MS / 1000} s`);
+  if (h.notHeld > 0) parts.push(`${h.notHeld} not held (another process group)`);
+  return parts.join('; ');
 }
 
 /** Run as the invoking user with their supplementary groups (node's uid/gid options would drop those). */

@@ -6,7 +6,10 @@ import type { SqliteStore } from '../store/sqlite-store';
 import { BpfCapture, type CaptureOptions } from './bpf-capture';
 import { Collector, type CollectorOptions, type RecordHandler } from './collector';
 import { defaultHandlers } from './handlers';
+import { DEFAULT_HOLD_TIMEOUT_MS } from './tls/exec-hold';
 import { TlsAttacher, type AttachReport } from './tls/tls-attacher';
+
+const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
 export interface RunnerOptions extends CaptureOptions {
   mode: CollectorOptions['mode'];
@@ -42,7 +45,7 @@ export class CaptureRunner {
     const tls = new TlsAttacher(capture, collector, { cacheDir: opts.tlsCacheDir, onReport: opts.onTlsReport });
     // New binaries of traced processes get their TLS probes as they appear (system mode: agent families only).
     collector.onProcessExec = (row, isAgent) => {
-      if (opts.mode === 'record' || row.sessionId !== null) tls.onExec(row.exe, isAgent);
+      tls.onExec(row, isAgent, opts.mode === 'record' || row.sessionId !== null);
     };
     runner = new CaptureRunner(capture, collector, tls);
     capture.start((batch) => collector.onBatch(batch));
@@ -78,8 +81,21 @@ export class CaptureRunner {
       await new Promise((r) => setImmediate(r));
     }
     this.collector.recordCounters(this.counters());
+    this.recordExecHold();
     this.collector.finish(Date.now() * 1e6);
     if (!opts.keepOpen) this.capture.close();
+  }
+
+  /**
+   * What the exec hold did (meta exec_hold), and the processes it let go before their probes were in (losses). Execs
+   * not held (notHeld: another process group, ptrace) are a risk, not a loss: most such programs make no TLS call, and
+   * a TLS connection without plaintext is what counts as the loss.
+   */
+  private recordExecHold(): void {
+    const f = this.tls.finish();
+    if (!f) return;
+    this.collector.store.putMeta('exec_hold', JSON.stringify({ ...f, totalMs: round1(f.totalMs), maxMs: round1(f.maxMs) }));
+    this.collector.loss('tls:before-attach', f.timeouts, 0, `held past ${DEFAULT_HOLD_TIMEOUT_MS / 1000} s at exec: continued before its TLS probes were attached`);
   }
 
   /**

@@ -75,6 +75,13 @@ export interface NativeBpfHost {
   watchExecs(on: boolean): void;
   /** This exec'd file has been handled (its TLS probes, if any, are attached). */
   knownExe(path: string): void;
+  /**
+   * Hold traced processes at the exec of a file not yet in exec_handled of at least minBytes, until released (JS) or
+   * timeoutMs has passed (the guard process, native/exec-guard.h). false: no hold (no guard could be started).
+   */
+  execHold(minBytes: number, timeoutMs: number): boolean;
+  /** Hold nothing more and continue every process still held; returns how many. */
+  execHoldStop(): number;
 }
 
 export interface NativeAddon {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentBinaries } from '../helpers/agents';
+import { agentBinaries, bunVersions } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
 import { CLI, bpfAvailable } from '../helpers/bpf-env';
 
@@ -168,6 +168,39 @@ console.log(new Bun.CryptoHasher('sha256').update(b).digest('hex'));`;
     expect(r.stdout.trim()).toBe(respSha);
     expect(r.stderr).toMatch(/TLS of .*bun: boringssl/);
     expectLossless16MiB(r.db);
+  });
+
+  // Every Bun minor from 1.1 to 1.4 (last patch, from npm), as the runtime and as a `bun build --compile` program,
+  // each with an empty discovery cache: the compiled program is started by sh, so it is a binary first seen at its
+  // exec (held until its probes are in), the way an agent's native build is started by its npm wrapper.
+  describe('bun releases: 16 MiB each way, byte-exact, runtime and compiled, first seen', () => {
+    const minors = ['1.1', '1.2', '1.3', '1.4'];
+    for (const minor of minors) {
+      it(`bun ${minor}.x`, async () => {
+        const versions = bunVersions();
+        const version = Object.keys(versions).find((v) => v.startsWith(`${minor}.`));
+        expect(version, `a ${minor}.x release installed`).toBeTruthy();
+        const bun = versions[version!];
+        const client = path.join(dir, `client-${version}.mjs`);
+        fs.writeFileSync(client, `const body = await Bun.file(${JSON.stringify(reqFile)}).arrayBuffer();
+const r = await fetch('https://127.0.0.1:${port}/upload', { method: 'POST', body, tls: { rejectUnauthorized: false } });
+const b = new Uint8Array(await r.arrayBuffer());
+console.log(new Bun.CryptoHasher('sha256').update(b).digest('hex'));`);
+        const compiled = path.join(dir, `client-${version}`);
+        execFileSync(bun, ['build', '--compile', client, '--outfile', compiled], { cwd: dir, stdio: 'ignore', timeout: 120_000 });
+        for (const [name, cmd] of [
+          [`bun-${version}`, [bun, client]],
+          [`bun-${version}-compiled`, ['sh', '-c', `${compiled}`]],
+        ] as const) {
+          const cache = fs.mkdtempSync(path.join(dir, 'tls-cache-'));
+          const r = await record(name, [...cmd], { AGENTSIGHT_TLS_CACHE_DIR: cache });
+          expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+          expect(r.stdout.trim(), name).toBe(respSha);
+          expect(r.stderr, name).toMatch(/TLS of .*: boringssl/);
+          expectLossless16MiB(r.db);
+        }
+      }, 600_000);
+    }
   });
 
   // One connection after another, each closed before the next: malloc hands the freed SSL*'s address to the next

@@ -43,7 +43,7 @@ describe('discoverTls on system OpenSSL users', () => {
     expect(kinds).toEqual(['SSL_clear', 'SSL_do_handshake', 'SSL_free', 'SSL_read', 'SSL_read_ex', 'SSL_set_fd', 'SSL_write', 'SSL_write_ex']);
     expect(new Set(r.probes.map((p) => p.vaddr)).size).toBe(r.probes.length);
     expect(r.buildId).toMatch(/^[0-9a-f]{40}$/);
-    expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.fingerprint).toBeNull(); // the build-id identifies it: nothing is hashed
     expectConsistentProbes(LIBSSL!, r.probes);
   });
 
@@ -129,16 +129,54 @@ describe('discovery cache', () => {
     const cacheDir = tmpDir();
     const first = discoverTls(LIBSSL!, { cacheDir });
     expect(first.cached).toBe(false);
-    const files = fs.readdirSync(cacheDir);
-    expect(files).toEqual([`build-id-${first.buildId}.json`]);
+    const files = fs.readdirSync(cacheDir).sort();
+    expect(files[0]).toBe(`build-id-${first.buildId}.json`);
+    expect(files[1]).toMatch(/^stat-\d+-\d+-\d+-\d+\.json$/);
     const second = discoverTls(LIBSSL!, { cacheDir });
     expect(second.cached).toBe(true);
+    expect(second.detail).toMatch(/cache: stat identity$/);
     expect(second.probes).toEqual(first.probes);
-    expect(second.sha256).toBe(first.sha256);
-    fs.writeFileSync(path.join(cacheDir, files[0]), '{not json');
+    for (const f of files) fs.writeFileSync(path.join(cacheDir, f), '{not json');
     const third = discoverTls(LIBSSL!, { cacheDir });
     expect(third.cached).toBe(false);
     expect(third.probes).toEqual(first.probes);
+  });
+
+  it('a cached entry whose probe bytes do not match the file is not used (a copy edited in place, another build)', () => {
+    const cacheDir = tmpDir();
+    const copy = path.join(tmpDir(), 'node');
+    fs.copyFileSync(NODE, copy);
+    const first = discoverTls(copy, { cacheDir });
+    expect(first.stack).toBe('openssl');
+    // Same build-id, same size and inode: only the bytes at one probe differ (mtime kept, so the stat key matches too).
+    const st = fs.statSync(copy);
+    const w = first.probes.find((p) => p.kind === 'SSL_write')!;
+    const fd = fs.openSync(copy, 'r+');
+    fs.writeSync(fd, Buffer.from([0xcc]), 0, 1, w.fileOffset + 1);
+    fs.closeSync(fd);
+    fs.utimesSync(copy, st.atime, st.mtime);
+    const second = discoverTls(copy, { cacheDir });
+    expect(second.cached).toBe(false);
+  });
+
+  it('a file without a build-id is keyed by its fingerprint: a copy (new inode) is a hit, a changed build a miss', () => {
+    const cacheDir = tmpDir();
+    const dir = tmpDir();
+    const a = path.join(dir, 'a');
+    // strip the build-id note from a copy of node: the fingerprint path, as for Codex's static-pie
+    execFileSync('objcopy', ['--remove-section=.note.gnu.build-id', NODE, a]);
+    const first = discoverTls(a, { cacheDir });
+    expect(first.buildId).toBeNull();
+    expect(first.fingerprint).toMatch(/^[0-9a-f]{40}$/);
+    expect(first.stack).toBe('openssl');
+    const b = path.join(dir, 'b');
+    fs.copyFileSync(a, b);
+    const second = discoverTls(b, { cacheDir });
+    expect(second.cached).toBe(true);
+    expect(second.detail).toMatch(/cache: fingerprint$/);
+    const c = path.join(dir, 'c');
+    execFileSync('objcopy', ['--add-section', '.note.extra=/etc/hostname', a, c]);
+    expect(discoverTls(c, { cacheDir }).cached).toBe(false);
   });
 
   it('default cache dir: the invoking user\'s ~/.cache under sudo, overridable', () => {

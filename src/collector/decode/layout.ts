@@ -40,6 +40,13 @@ export const PROC_EXIT: StructLayout = {
   fields: { kstart_ns: [24, 'u64'], exit_code: [32, 'u32'], maxrss_kb: [40, 'u64'], comm: [48, 'comm'] },
 };
 
+/** exec_held map values (bpf/process.h): read by src/collector/tls/exec-hold.ts. */
+export const EXEC_HOLD: StructLayout = {
+  cName: 'exec_hold',
+  size: 32,
+  fields: { ts_ns: [0, 'u64'], kstart_ns: [8, 'u64'], 'file.dev': [16, 'u64'], 'file.ino': [24, 'u64'] },
+};
+
 export const AGENTSIGHT_CFG: StructLayout = {
   cName: 'agentsight_cfg',
   size: 16,
@@ -113,6 +120,7 @@ export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayo
   { header: 'process.h', layout: PROC_FORK },
   { header: 'process.h', layout: PROC_EXEC },
   { header: 'process.h', layout: PROC_EXIT },
+  { header: 'process.h', layout: EXEC_HOLD },
   { header: 'file.h', layout: FILE_OP },
   { header: 'file.h', layout: FILE_WRITE },
   { header: 'file.h', layout: FILE_UNTRACED },
@@ -149,6 +157,8 @@ export const STATS = [
 export const STAT_MAX = 16;
 
 export const EXEC_F_ARGV_CLIPPED = 0x1;
+/** The process was stopped at this exec until its TLS probes were attached (bpf/process.h). */
+export const EXEC_F_HELD = 0x8;
 
 /** Little-endian readers over a DataView. u64 values (ns since boot, sizes) stay below 2^53. */
 export function u64(v: DataView, off: number): number {

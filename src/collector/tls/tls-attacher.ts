@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import type { BpfCapture } from '../bpf-capture';
 import type { Collector } from '../collector';
-import type { TlsTargetRow } from '../../store/types';
+import type { ProcessRow, TlsTargetRow } from '../../store/types';
+import { ExecHold, type ExecHoldFigures } from './exec-hold';
 import { discoverTls, resolveCommand, type ProbeKind, type TlsDiscovery } from './discovery';
 import { readLdSoCache } from './discovery/ld-cache';
 
@@ -46,16 +47,21 @@ export class TlsAttacher {
   private socketProgramsAttached = false;
   private readonly reported = new Set<number>();
   readonly enabled: boolean;
+  /** Stops a traced process at the exec of a binary not yet probed, until its probes are in (exec-hold.ts). */
+  private readonly hold: ExecHold | null;
 
   constructor(
     private readonly capture: BpfCapture,
     private readonly collector: Collector,
-    private readonly opts: { cacheDir?: string; onReport?: (r: AttachReport) => void } = {},
+    private readonly opts: { cacheDir?: string; onReport?: (r: AttachReport) => void; holdExecs?: boolean } = {},
   ) {
     this.enabled = capture.loadedGroups.includes('tls');
     // A binary exec'd after the capture started is probed from this thread: a yielding collector must not leave it
     // unprobed while it makes its first TLS calls (native/bpf-host.cc WatchExecs).
     if (this.enabled) capture.host.watchExecs(true);
+    // AGENTSIGHT_EXEC_HOLD=0 turns the hold off (benchmarks compare with it; a last resort should it misbehave).
+    const holdWanted = opts.holdExecs ?? process.env.AGENTSIGHT_EXEC_HOLD !== '0';
+    this.hold = this.enabled && holdWanted ? new ExecHold(capture.host) : null;
   }
 
   private identity(path: string): string | null {
@@ -92,7 +98,7 @@ export class TlsAttacher {
     try {
       d = discoverTls(path, { cacheDir: this.opts.cacheDir });
     } catch (err) {
-      d = { path, buildId: null, sha256: '', stack: null, probes: [], unprobed: [], detail: `discovery failed: ${(err as Error).message}`, elapsedMs: 0, cached: false, discoveryVersion: 0 };
+      d = { path, buildId: null, sha256: '', fingerprint: null, stack: null, probes: [], unprobed: [], detail: `discovery failed: ${(err as Error).message}`, elapsedMs: 0, cached: false, discoveryVersion: 0 };
     }
     const placed: Array<{ name: string; kind: string; offset: number; error?: string }> = [];
     for (const p of d.probes) {
@@ -122,6 +128,7 @@ export class TlsAttacher {
       tsNs: Date.now() * 1e6,
     };
     this.seen.set(id, row);
+    this.hold?.markHandled(d.path);
     if (notable || d.stack !== null || d.unprobed.length > 0) this.collector.store.putTlsTarget(row);
     return row;
   }
@@ -163,15 +170,29 @@ export class TlsAttacher {
     }
   }
 
-  /** A traced process exec'd: attach its binary if it is new to us. */
-  onExec(exe: string | null, isAgent: boolean): void {
-    if (exe === null || !this.enabled) return;
+  /**
+   * A traced process exec'd: attach its binary if it is new to us, then continue the process if the kernel held it
+   * for that (whatever discovery found, or failed to find). probe false: only continue it (not ours to probe).
+   */
+  onExec(p: Pick<ProcessRow, 'exe' | 'pid' | 'kstartNs'>, isAgent: boolean, probe = true): void {
+    const exe = p.exe;
     try {
-      if (!exe) return;
-      const row = this.discoverAndAttach(exe, isAgent ? 'agent executable' : 'executed by a traced process', isAgent);
-      if (row && (isAgent || row.status === 'attached')) this.report(exe, [row]);
+      if (exe === null || !exe || !this.enabled || !probe) return;
+      try {
+        const row = this.discoverAndAttach(exe, isAgent ? 'agent executable' : 'executed by a traced process', isAgent);
+        if (row && (isAgent || row.status === 'attached')) this.report(exe, [row]);
+      } finally {
+        this.capture.host.knownExe(exe);
+      }
     } finally {
-      this.capture.host.knownExe(exe);
+      this.hold?.release(p.pid, p.kstartNs);
     }
+  }
+
+  /** End of capture: hold no more execs, continue any still held; what the hold did, for the recording. */
+  finish(): ExecHoldFigures | null {
+    if (!this.hold?.enabled) return null;
+    this.hold.stop();
+    return this.hold.figures();
   }
 }

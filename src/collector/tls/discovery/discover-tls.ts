@@ -6,7 +6,8 @@
  * anything ambiguous is reported as not found with the reason, never guessed.
  *
  * Synchronous: it reads with fs.readSync and takes ~0.1–3 s on a cold 300 MB binary. A live collector should
- * call it off the event loop's critical path (or in a worker); results are cached by build-id.
+ * call it off the event loop's critical path (or in a worker); results are cached by stat identity, build-id or
+ * fingerprint (a traced process execing an unseen binary waits for this: see exec-hold.ts).
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -21,7 +22,7 @@ import { cacheKey, defaultTlsCacheDir, readCache, writeCache } from './tls-cache
 import { TlsDiscovery, TlsProbe, TlsStack } from './types';
 
 /** Bump when detection logic changes so cached results of older logic are recomputed. */
-export const DISCOVERY_VERSION = 3; // 3: SSL_free/SSL_clear
+export const DISCOVERY_VERSION = 4; // 3: SSL_free/SSL_clear; 4: probe bytes, fingerprint instead of sha256
 
 export interface DiscoverOptions {
   /** Cache directory; default defaultTlsCacheDir(). */
@@ -61,33 +62,44 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
     elf = ElfFile.open(resolved);
   } catch (err) {
     const why = err instanceof ElfError ? err.message : `cannot open: ${(err as Error).message}`;
-    return failed(resolved, null, safeSha256(resolved), why, t0);
+    return failed(resolved, null, '', why, t0);
   }
   try {
+    // A known file costs a stat and a small JSON read: the stat identity (device, inode, size, mtime) is tried first,
+    // then the build-id (another copy of the same build), then, for files without one, a fingerprint of the parts
+    // that identify a build (see buildFingerprint). Nothing hashes the whole file: that was 0.3-2 s for a 100-300 MB
+    // agent binary, while its process waited at exec for the probes. Every hit is checked against the file's bytes at
+    // each probe offset (verifyProbeBytes), so an entry that does not describe this file is recomputed, not used.
+    const statKey = statCacheKey(resolved);
+    const served = (hit: TlsDiscovery | null, how: string): TlsDiscovery | null => {
+      if (!hit || !verifyProbeBytes(elf, hit.probes)) return null;
+      return { ...hit, path: resolved, cached: true, elapsedMs: performance.now() - t0, detail: `${hit.detail}\ncache: ${how}` };
+    };
+    if (useCache && statKey) {
+      const hit = served(readCache(cacheDir, statKey, DISCOVERY_VERSION), 'stat identity');
+      if (hit) return hit;
+    }
     const buildId = elf.buildId();
     if (useCache && buildId) {
-      const hit = readCache(cacheDir, cacheKey(buildId, null)!, DISCOVERY_VERSION);
-      if (hit && hit.buildId === buildId) return { ...hit, path: resolved, cached: true, elapsedMs: performance.now() - t0 };
-    }
-    // Without a build-id (Codex's static-pie has none) hashing 300 MB costs ~0.5 s per run, so a stat-based
-    // alias (device, inode, size, mtime) points at the sha256 entry; any change to the file misses it.
-    const statKey = statCacheKey(resolved);
-    if (useCache && !buildId && statKey) {
-      const hit = readCache(cacheDir, statKey, DISCOVERY_VERSION);
-      if (hit && hit.buildId === null) return { ...hit, path: resolved, cached: true, elapsedMs: performance.now() - t0 };
-    }
-    const sha256 = sha256File(elf);
-    lap('sha256');
-    if (useCache && !buildId) {
-      const hit = readCache(cacheDir, cacheKey(null, sha256)!, DISCOVERY_VERSION);
-      if (hit && hit.sha256 === sha256) {
+      const hit = served(readCache(cacheDir, cacheKey(buildId, null)!, DISCOVERY_VERSION), 'build-id');
+      if (hit && hit.buildId === buildId) {
         if (statKey) writeCache(cacheDir, statKey, hit);
-        return { ...hit, path: resolved, cached: true, elapsedMs: performance.now() - t0 };
+        return hit;
       }
     }
+    const fingerprint = buildId ? null : buildFingerprint(elf);
+    if (fingerprint) lap('fingerprint');
+    if (useCache && fingerprint) {
+      const hit = served(readCache(cacheDir, fingerprintKey(fingerprint), DISCOVERY_VERSION), 'fingerprint');
+      if (hit && hit.fingerprint === fingerprint) {
+        if (statKey) writeCache(cacheDir, statKey, hit);
+        return hit;
+      }
+    }
+    const sha256 = '';
 
     lines.unshift(
-      `file: ${resolved} (${(elf.size / 1e6).toFixed(1)} MB, ${elf.isPie ? 'PIE/shared' : 'non-PIE'}, machine ${elf.machine}, build-id ${buildId ?? 'none'})`,
+      `file: ${resolved} (${(elf.size / 1e6).toFixed(1)} MB, ${elf.isPie ? 'PIE/shared' : 'non-PIE'}, machine ${elf.machine}, build-id ${buildId ?? `none, fingerprint ${fingerprint}`})`,
     );
     const eh = EhFrameIndex.load(elf);
     lines.push(eh ? `eh_frame_hdr: ${eh.count} function starts` : 'eh_frame_hdr: none (function starts from int3 padding + call sites)');
@@ -136,18 +148,19 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
       path: resolved,
       buildId,
       sha256,
+      fingerprint,
       stack,
-      probes,
+      probes: probes.map((p) => ({ ...p, bytes: probeBytes(elf, p.fileOffset) })),
       unprobed: other.found,
       detail: lines.join('\n'),
       elapsedMs,
       cached: false,
       discoveryVersion: DISCOVERY_VERSION,
     };
-    if (useCache) {
-      const key = cacheKey(buildId, sha256)!;
+    const key = buildId ? cacheKey(buildId, null) : fingerprint ? fingerprintKey(fingerprint) : null;
+    if (useCache && key) {
       const err = writeCache(cacheDir, key, result);
-      if (!err && !buildId && statKey) writeCache(cacheDir, statKey, result);
+      if (!err && statKey) writeCache(cacheDir, statKey, result);
       if (err) return { ...result, detail: `${result.detail}\ncache: not written (${err})` };
     }
     return result;
@@ -165,6 +178,7 @@ function failed(p: string, buildId: string | null, sha256: string, detail: strin
     path: p,
     buildId,
     sha256,
+    fingerprint: null,
     stack: null,
     probes: [],
     unprobed: [],
@@ -184,27 +198,53 @@ function statCacheKey(p: string): string | null {
   }
 }
 
-function sha256File(elf: ElfFile): string {
-  const h = createHash('sha256');
-  const chunk = 8 << 20;
-  const scratch = Buffer.allocUnsafe(chunk);
-  for (let off = 0; off < elf.size; off += chunk) h.update(elf.readInto(scratch, off, Math.min(chunk, elf.size - off)));
-  return h.digest('hex');
+/** Bytes compared at each probe offset when a cached result is used: a few instructions of the probed function. */
+const PROBE_BYTES = 16;
+
+function probeBytes(elf: ElfFile, offset: number): string {
+  return elf.read(offset, PROBE_BYTES).toString('hex');
 }
 
-/** sha256 of a non-ELF file, streamed (a script can be big too); '' when unreadable. */
-function safeSha256(p: string): string {
+/** Every probe of a cached result still finds the bytes it was placed on (entries of older versions have none). */
+function verifyProbeBytes(elf: ElfFile, probes: readonly TlsProbe[]): boolean {
   try {
-    const fd = fs.openSync(p, 'r');
-    try {
-      const h = createHash('sha256');
-      const buf = Buffer.alloc(8 << 20);
-      for (let n = fs.readSync(fd, buf, 0, buf.length, null); n > 0; n = fs.readSync(fd, buf, 0, buf.length, null)) h.update(buf.subarray(0, n));
-      return h.digest('hex');
-    } finally {
-      fs.closeSync(fd);
-    }
+    return probes.every((p) => p.bytes !== undefined && p.fileOffset + PROBE_BYTES <= elf.size && probeBytes(elf, p.fileOffset) === p.bytes);
   } catch {
-    return '';
+    return false;
   }
 }
+
+function fingerprintKey(fp: string): string {
+  return `fingerprint-${fp}`;
+}
+
+/*
+ * What identifies a build without a build-id (Codex's static-pie has none), read in ~5 ms instead of hashing 300 MB:
+ * the size; the ELF, program and section headers (any change of code or data size moves them); the .eh_frame_hdr
+ * table (every function's start: any code change moves it); and 64 KiB at 64 evenly spaced offsets. Two builds
+ * that agree on all of it and differ elsewhere are still caught: a cached result is used only when the bytes at
+ * every probe offset are the ones it was found on (verifyProbeBytes).
+ */
+const SAMPLES = 64;
+const SAMPLE_BYTES = 64 << 10;
+const EH_FRAME_HDR_MAX = 16 << 20;
+
+export function buildFingerprint(elf: ElfFile): string {
+  const h = createHash('sha256');
+  h.update(`size ${elf.size}\n`);
+  const head = Math.min(elf.size, 64 << 10);
+  h.update(elf.read(0, head));
+  const shoff = elf.read(0x28, 8).readBigUInt64LE(0);
+  const shSize = 64 * elf.sections.length;
+  if (shoff > 0n && Number(shoff) + shSize <= elf.size) h.update(elf.read(Number(shoff), shSize));
+  const eh = elf.section('.eh_frame_hdr');
+  if (eh && eh.size > 0 && eh.size <= EH_FRAME_HDR_MAX && eh.offset + eh.size <= elf.size) h.update(elf.read(eh.offset, eh.size));
+  const scratch = Buffer.allocUnsafe(SAMPLE_BYTES);
+  for (let i = 0; i < SAMPLES; i++) {
+    const off = Math.floor(((elf.size - SAMPLE_BYTES) * i) / (SAMPLES - 1));
+    if (off < 0) break;
+    h.update(elf.readInto(scratch, off, Math.min(SAMPLE_BYTES, elf.size - off)));
+  }
+  return h.digest('hex').slice(0, 40);
+}
+

@@ -29,6 +29,8 @@ export interface TlsProbe {
   readonly fileOffset: number;
   /** How the location was established, e.g. 'dynsym', 'error-site+eh_frame'. */
   readonly method: string;
+  /** Hex of the file's first bytes at fileOffset when found: a cached result is used only if they still match. */
+  readonly bytes?: string;
 }
 
 export type TlsStack = 'openssl' | 'boringssl' | 'rustls-aws-lc';
@@ -46,7 +48,10 @@ export interface DetectorResult {
 export interface TlsDiscovery {
   readonly path: string;
   readonly buildId: string | null;
+  /** No longer computed (hashing 300 MB cost up to 2 s at exec): always ''. Kept for the cache format and old rows. */
   readonly sha256: string;
+  /** For files without a build-id: what identifies the build (discover-tls.ts buildFingerprint); else null. */
+  readonly fingerprint: string | null;
   readonly stack: TlsStack | null;
   readonly probes: TlsProbe[];
   /** Stacks present in the file that have no probes; empty when none. */

@@ -25,10 +25,11 @@ export function checkFunctionEntry(elf: ElfFile, eh: EhFrameIndex | null, fn: Fu
     const callNote = calls ? `${direct} direct call site(s)` : 'call sites not counted';
     return { ok: true, why: `${hex}: .eh_frame function start, prologue ${bytes.subarray(0, 4).toString('hex')}, ${callNote}` };
   }
-  // No unwind info: the int3-padding boundary is only trusted when code elsewhere calls exactly this address.
-  if (direct === 0) return { ok: false, why: `${hex}: int3-padding boundary without any direct call to it` };
+  // No unwind info: a boundary from the code's layout is only trusted when code elsewhere calls exactly this address.
+  const how = fn.source === 'int3-padding' ? 'int3-padded boundary' : 'boundary after a terminating instruction';
+  if (direct === 0) return { ok: false, why: `${hex}: ${how} without any direct call to it` };
   if (eh && eh.functionContaining(fn.start)) return { ok: false, why: `${hex}: inside an .eh_frame-described function` };
-  return { ok: true, why: `${hex}: int3-padded boundary, prologue ${bytes.subarray(0, 4).toString('hex')}, ${direct} direct call site(s)` };
+  return { ok: true, why: `${hex}: ${how}, prologue ${bytes.subarray(0, 4).toString('hex')}, ${direct} direct call site(s)` };
 }
 
 /** Checks a symbol-table function address. */
