@@ -9,7 +9,8 @@
  * - a URL: secret query parameters (redactUrl) and the password of `scheme://user:password@host`;
  * - a known key shape anywhere in an argument: `sk-ant-…`, `sk-…`, `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_…`,
  *   `github_pat_…`, `glpat-…`, `npm_…`, `hf_…`, `AIza…`, `xoxb-`/`xoxa-`/`xoxp-…`, `AKIA…`/`ASIA…`, JWTs
- *   (`eyJ….….…`), and the credential after `Bearer`.
+ *   (`eyJ….….…`), Stripe, Groq, xAI, Perplexity, Replicate, Google OAuth, SendGrid and DigitalOcean tokens, PEM
+ *   private keys, and the credential after `Bearer` or `Basic`.
  *
  * An argv keeps one element per element (readers search $PATH and match command lines on it), and redaction is
  * deterministic within a process and idempotent, so comparing redacted forms on both sides still matches (the causal
@@ -114,9 +115,20 @@ const KEY_SHAPES: readonly RegExp[] = [
   /xox[abposre]-[0-9A-Za-z-]{10,}/,
   /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16,}/,
   /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/,
+  // Other providers an agent may be given a key for, and common service tokens.
+  /(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/, // Stripe secret and restricted keys
+  /gsk_[A-Za-z0-9]{40,}/, // Groq
+  /xai-[A-Za-z0-9]{40,}/, // xAI
+  /pplx-[A-Za-z0-9]{40,}/, // Perplexity
+  /r8_[A-Za-z0-9]{30,}/, // Replicate
+  /ya29\.[A-Za-z0-9_-]{20,}/, // Google OAuth access token
+  /SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/, // SendGrid
+  /do[por]_v1_[a-f0-9]{64}/, // DigitalOcean
+  // A PEM private key pasted into an argument (`--key "$(cat key.pem)"`): all of it, to its END line or the end.
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/,
 ];
 /** Cheap test before SHAPES: every shape starts with one of these. */
-const SHAPE_STARTS = /sk-|gh[pousr]_|github_pat_|glpat-|npm_|hf_|AIza|xox[abposre]-|A(?:KIA|SIA|BIA|CCA|3T)|eyJ/;
+const SHAPE_STARTS = /sk-|gh[pousr]_|github_pat_|glpat-|npm_|hf_|AIza|xox[abposre]-|A(?:KIA|SIA|BIA|CCA|3T)|eyJ|[sr]k_(?:live|test)_|gsk_|xai-|pplx-|r8_|ya29\.|SG\.|do[por]_v1_|-----BEGIN /;
 /**
  * What every rule but the key shapes needs inside one string: a blank (`--flag value`, `Bearer x`), `=`, `:` (headers,
  * URLs), `?` or `"` (JSON). A lone `--flag` has its value in the next argument, which redactArgv handles.
@@ -125,7 +137,7 @@ const MAYBE_SECRET = /[\s=:?"]/;
 const SHAPES = new RegExp(`(?<![A-Za-z0-9])(?:${KEY_SHAPES.map((r) => r.source).join('|')})`, 'g');
 const BEARER = /(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})/gi;
 /** The start of a key shape cut off at the end of a clipped argv (only its first characters were read). */
-const SHAPE_PREFIX_AT_END = /(?<![A-Za-z0-9])(?:sk-|gh[pousr]_|github_pat_|glpat-|npm_|hf_|AIza|xox[abposre]-|AKIA|ASIA|eyJ)[A-Za-z0-9_.-]*$/;
+const SHAPE_PREFIX_AT_END = /(?<![A-Za-z0-9])(?:sk-|gh[pousr]_|github_pat_|glpat-|npm_|hf_|AIza|xox[abposre]-|AKIA|ASIA|eyJ|[sr]k_(?:live|test)_|gsk_|xai-|pplx-|r8_|ya29\.|SG\.|do[por]_v1_)[A-Za-z0-9_.-]*$|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*$/;
 
 /**
  * Redact the value after each match of `re` (group 1 the name, group 2 the separator) whose name says secret. The

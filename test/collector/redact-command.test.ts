@@ -27,6 +27,14 @@ const KEYS = {
   aws: `AKIA${rnd(16, UPPER)}`,
   jwt: `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: rnd(10), iat: 1700000000 })}.${rnd(43)}`,
   gitlab: `glpat-${rnd(20)}`,
+  stripe: `sk_live_${rnd(24)}`,
+  groq: `gsk_${rnd(52)}`,
+  xai: `xai-${rnd(80)}`,
+  perplexity: `pplx-${rnd(48)}`,
+  replicate: `r8_${rnd(37)}`,
+  googleOauth: `ya29.${rnd(60)}`,
+  sendgrid: `SG.${rnd(22)}.${rnd(43)}`,
+  digitalocean: `dop_v1_${rnd(64, '0123456789abcdef')}`,
 };
 
 /** The secret is gone from the output and the argument count is kept. */
@@ -47,6 +55,15 @@ describe('command-line redaction', () => {
       expectGone(['echo', `prefix:${key},suffix`], key);
       expectGone(['sh', '-c', `curl -d "${key}" https://example.com`], key);
     }
+  });
+
+  it('redacts a PEM private key given in an argument, whole', () => {
+    const body = rnd(64);
+    const pem = `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n${rnd(40)}\n-----END OPENSSH PRIVATE KEY-----`;
+    expect(redactArgv(['ssh-add', '-', pem])).toEqual(['ssh-add', '-', redactValue(pem)]);
+    expectGone(['tool', `--data=prefix ${pem} suffix`], body);
+    // Cut off by a clipped argv: everything from BEGIN on.
+    expect(redactArgv(['x', pem.slice(0, 60)], true)[1]).not.toContain(body.slice(0, 20));
   });
 
   it('redacts the value of secret flags, as --flag value and --flag=value, keeping the flag', () => {
