@@ -21,6 +21,9 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 const HEADER_BYTES = 100;
 
 export interface FileFacts {
+  /** Which file was checked: the name must still be it once SQLite has opened it. */
+  dev: number;
+  ino: number;
   size: number;
   /** What a full check would read: the file, and its live -wal. */
   checkBytes: number;
@@ -90,7 +93,7 @@ export function inspectFile(path: string, writable: boolean): FileFacts {
         throw damaged(path, `truncated: ${st.size} of ${pages * pageSize} bytes`);
       }
     }
-    return { size: st.size, checkBytes: st.size + (walBytes ?? 0), pageSize, usable, liveWal, walWithoutLog: wal && !liveWal };
+    return { dev: st.dev, ino: st.ino, size: st.size, checkBytes: st.size + (walBytes ?? 0), pageSize, usable, liveWal, walWithoutLog: wal && !liveWal };
   } finally {
     fs.closeSync(fd);
   }
@@ -105,6 +108,19 @@ export function walFreeImage(path: string): Buffer {
   image[18] = 1;
   image[19] = 1;
   return image;
+}
+
+/** SQLite opens the name again (resolving links): it must still be the regular file inspectFile checked. */
+export function checkSameFile(path: string, facts: FileFacts): void {
+  let st: fs.Stats | null = null;
+  try {
+    st = fs.lstatSync(path);
+  } catch {
+    // gone: the same verdict as a replaced file
+  }
+  if (!st || !st.isFile() || st.ino !== facts.ino || st.dev !== facts.dev) {
+    throw new StoreError('IO', path, `${path}: replaced while being opened; not reading it`);
+  }
 }
 
 /** After SQLite opened the file and it proved to be a recording: its structure, as deep as the size allows. */
