@@ -21,7 +21,12 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 const HEADER_BYTES = 100;
 
 export interface FileFacts {
+  /** Which file was checked: the name must still be it once SQLite has opened it. */
+  dev: number;
+  ino: number;
   size: number;
+  /** What a full check would read: the file, and its live -wal. */
+  checkBytes: number;
   pageSize: number;
   /** Bytes of each page SQLite may use (page size minus the reserved bytes at its end). */
   usable: number;
@@ -77,7 +82,8 @@ export function inspectFile(path: string, writable: boolean): FileFacts {
     const usable = pageSize - head[20];
     if (usable < 480) throw damaged(path, `bad header: ${head[20]} reserved bytes per page`);
     const wal = head[18] === 2 || head[19] === 2;
-    const liveWal = wal && exists(`${path}-wal`);
+    const walBytes = wal ? sizeOrNull(`${path}-wal`) : null;
+    const liveWal = walBytes !== null;
     // With a live -wal the file alone is not the database: its size and page count are the WAL's to complete.
     if (!liveWal) {
       if (st.size % pageSize !== 0) throw damaged(path, `truncated: ${st.size} bytes is not a whole number of ${pageSize}-byte pages`);
@@ -87,7 +93,7 @@ export function inspectFile(path: string, writable: boolean): FileFacts {
         throw damaged(path, `truncated: ${st.size} of ${pages * pageSize} bytes`);
       }
     }
-    return { size: st.size, pageSize, usable, liveWal, walWithoutLog: wal && !liveWal };
+    return { dev: st.dev, ino: st.ino, size: st.size, checkBytes: st.size + (walBytes ?? 0), pageSize, usable, liveWal, walWithoutLog: wal && !liveWal };
   } finally {
     fs.closeSync(fd);
   }
@@ -104,9 +110,22 @@ export function walFreeImage(path: string): Buffer {
   return image;
 }
 
+/** SQLite opens the name again (resolving links): it must still be the regular file inspectFile checked. */
+export function checkSameFile(path: string, facts: FileFacts): void {
+  let st: fs.Stats | null = null;
+  try {
+    st = fs.lstatSync(path);
+  } catch {
+    // gone: the same verdict as a replaced file
+  }
+  if (!st || !st.isFile() || st.ino !== facts.ino || st.dev !== facts.dev) {
+    throw new StoreError('IO', path, `${path}: replaced while being opened; not reading it`);
+  }
+}
+
 /** After SQLite opened the file and it proved to be a recording: its structure, as deep as the size allows. */
 export function checkStructure(db: Database.Database, path: string, facts: FileFacts, quickCheckMax = QUICK_CHECK_MAX_BYTES): void {
-  if (facts.size <= quickCheckMax) {
+  if (facts.checkBytes <= quickCheckMax) {
     let first: string;
     try {
       first = String((db.prepare('PRAGMA quick_check(1)').raw().get() as unknown[])[0]);
@@ -197,12 +216,11 @@ class SkeletonWalker {
   }
 }
 
-function exists(file: string): boolean {
+function sizeOrNull(file: string): number | null {
   try {
-    fs.lstatSync(file);
-    return true;
+    return fs.lstatSync(file).size;
   } catch {
-    return false;
+    return null;
   }
 }
 

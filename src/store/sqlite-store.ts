@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { StoreError } from './errors';
-import { checkStructure, damaged, inspectFile, WAL_IMAGE_MAX_BYTES, walFreeImage } from './file-check';
+import { checkSameFile, checkStructure, damaged, inspectFile, WAL_IMAGE_MAX_BYTES, walFreeImage } from './file-check';
 import {
   CLEAR_BUCKETS_SQL,
   CLEAR_SUMMARIES_SQL,
@@ -135,6 +135,7 @@ export class SqliteStore implements Store {
     }
     try {
       const store = new SqliteStore(path, db, mode === 'readonly', opts.useSummaries ?? true);
+      if (facts) checkSameFile(path, facts);
       store.prepare(mode);
       if (facts && mode === 'readonly') checkStructure(db, path, facts);
       return store;
