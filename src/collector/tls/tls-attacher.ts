@@ -10,6 +10,7 @@ import type { Collector } from '../collector';
 import type { TlsTargetRow } from '../../store/types';
 import { discoverTls, resolveCommand, type ProbeKind, type TlsDiscovery } from './discovery';
 import { readLdSoCache } from './discovery/ld-cache';
+import { tlsCoverage } from './tls-coverage';
 
 /** BPF entry program per probe kind (bpf/tls.bpf.c); every kind but seal also gets the shared return probe. */
 const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
@@ -122,6 +123,7 @@ export class TlsAttacher {
       tsNs: Date.now() * 1e6,
     };
     this.seen.set(id, row);
+    tlsCoverage(this.collector)?.noteTarget({ row, unprobed: d.unprobed });
     if (notable || d.stack !== null || d.unprobed.length > 0) this.collector.store.putTlsTarget(row);
     return row;
   }
