@@ -14,7 +14,7 @@ import { createRecording } from '../store';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
 import { handOver, invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv } from './privileges';
-import { plural } from '../tui/format';
+import { completenessText, notDecryptedLines, plural } from '../tui/format';
 
 export interface RecordOptions {
   db?: string;
@@ -165,6 +165,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   // Distinct paths changed, as `report` counts "files changed" (the running status counts change records).
   const changedPaths = new Set(store.fileChanges({}).map((f) => f.path)).size;
   const losses = store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls'));
+  const completeness = store.completeness();
   store.close();
   for (const f of [dbPath, dbPath + '-wal', dbPath + '-shm']) handOver(f, user);
   process.off('SIGINT', ignore);
@@ -183,6 +184,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
         (figures.llmCalls === 0 ? 'no LLM calls' : `${plural(figures.llmCalls, 'LLM call')}, ${formatTokens(figures.tokens)} tokens, ${formatCost(figures.costUsd)}`),
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
+    console.error(`agentsight: completeness: ${completenessText(completeness)}`);
+    for (const l of notDecryptedLines(completeness)) console.error(`agentsight:   ${l}`);
     console.error(`agentsight: wrote ${dbPath}`);
   }
   // The recording is complete and said so. Unregistering the probes takes the kernel ~1.7 s of waiting (a grace
