@@ -140,6 +140,7 @@ describe.skipIf(!enabled)('TLS capture completeness (real clients, local HTTPS m
     const rj = JSON.parse(await cli(['report', '--db', r.db, '--json']));
     expect(rj.completeness).toMatchObject({ llmCalls: 30, tokens, tlsDecrypted: 30, complete: true });
     expect(rj.llm.calls).toBe(30);
+    expect(rj.llm.failedCalls).toBe(0); // curl closes an HTTP/2 connection once it has content-length bytes
     expect(rj.sessions.map((s: { llmCalls: number }) => s.llmCalls)).toEqual([30]);
     const once = await cli(['top', '--db', r.db, '--once', '--width', '400']);
     expect(once).toContain(`completeness: ${line}`);
