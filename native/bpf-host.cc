@@ -130,6 +130,12 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
         side_ = new Batch();
       }
     }
+    if (payload) {
+      // A round holds at most kSideCapBytes of payload: a negative return ends this consume (libbpf has already
+      // advanced past the record copied here), the event ring is drained, and the rest waits for the next round.
+      side_bytes_ += size;
+      if (side_bytes_ >= kSideCapBytes) return -1;
+    }
     return 0;
   }
 
@@ -145,6 +151,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   // Payload records of the current round, delivered after the event records drained after them (DrainOrdered).
   Batch *side_ = nullptr;
   std::vector<Batch *> side_full_;
+  size_t side_bytes_ = 0;
+  static constexpr size_t kSideCapBytes = 16u << 20;
   std::thread poller_;
   std::thread unlinker_;  // destroys the links after stop() (see StartUnlinking)
   bool handed_off_ = false;  // see HandOff
@@ -503,6 +511,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       Enqueue(side_);
       side_ = new Batch();
     }
+    side_bytes_ = 0;
   }
 
   void Flush() {
