@@ -15,7 +15,7 @@ import { createRecording, type SqliteStore } from '../../../src/store';
 
 const BASE = 5_000_000_000;
 let ts = BASE;
-let dir: string;
+const dirs: string[] = [];
 
 function header(b: Buffer, type: number, size: number, tgid: number): void {
   b.writeUInt16LE(type, 0);
@@ -118,8 +118,9 @@ const REQUEST = `POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nconten
 const REPLY = JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [{ type: 'text', text: 'hello' }], stop_reason: 'end_turn', usage: { input_tokens: 20, output_tokens: 7 } });
 const RESPONSE = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${REPLY.length}\r\n\r\n${REPLY}`;
 
-function collector(): { c: Collector; store: SqliteStore } {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-process-'));
+function collector(): { c: Collector; store: SqliteStore; cov: TlsCoverage } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-process-'));
+  dirs.push(dir);
   const store = createRecording(path.join(dir, 'r.db'));
   const c = new Collector(store, { clockOffsetNs: 0, mode: 'record', title: 'test', agentPatterns: [] });
   const cov = new TlsCoverage();
@@ -127,11 +128,11 @@ function collector(): { c: Collector; store: SqliteStore } {
   c.addHandler(new NetHandler(null, { hostsFile: null }));
   c.addHandler(new TlsHandler(c));
   c.addHandler(cov);
-  return { c, store };
+  return { c, store, cov };
 }
 
 afterEach(() => {
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
 describe('TLS records and their process', () => {
@@ -176,5 +177,28 @@ describe('TLS records and their process', () => {
     expect(v.tlsNotDecrypted).toEqual([{ reason: 'tls:unknown-stack', connections: 1, bytes: 0 }]);
     expect(v.tlsNotDecryptedConnections).toHaveLength(1);
     store.close();
+  });
+
+  it('names why: probes attached after the connection started, or a stack recognised but not probed', () => {
+    const { c, store, cov } = collector();
+    const exe = fs.realpathSync('/bin/true');
+    const target = (status: string, tsNs: number) => ({ id: 1, path: exe, buildId: null, sha256: null, stack: 'openssl', status, detail: '', probes: '[]', tsNs });
+    // probed, but only after this connection's hello (whose time is ~BASE ns: the unix clock offset is 0 here)
+    cov.noteTarget({ row: target('attached', BASE * 10), unprobed: [] });
+    c.onBatch(batch([[0, fork(901, BASE)], [0, exec(901, BASE, exe)], [0, connect(901, 0x3000n)], [0, hello(901, 0x3000n)], [0, exit(901, BASE)]]));
+    c.finish(Date.now() * 1e6);
+    expect(store.losses().map((l) => [l.source, l.detail?.replace(/.*not decrypted: /, '')])).toEqual([
+      ['tls:before-attach', expect.stringMatching(new RegExp(`^probes in ${exe} attached \\d+ ms after the connection started$`))],
+    ]);
+    store.close();
+
+    const second = collector();
+    second.cov.noteTarget({ row: target('not-found', 0), unprobed: ['gnutls', 'go-crypto-tls'] });
+    second.c.onBatch(batch([[0, fork(902, BASE)], [0, exec(902, BASE, exe)], [0, connect(902, 0x4000n)], [0, hello(902, 0x4000n)]]));
+    second.c.finish(Date.now() * 1e6);
+    expect(second.store.losses().map((l) => [l.source, l.detail?.replace(/.*not decrypted: /, '')])).toEqual([
+      ['tls:not-probed', `GnuTLS, Go crypto/tls in ${exe} is not probed`],
+    ]);
+    second.store.close();
   });
 });
