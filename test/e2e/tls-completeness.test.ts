@@ -106,6 +106,13 @@ describe.skipIf(!enabled)('TLS capture completeness (real clients, local HTTPS m
     await expectNotDecrypted(r.db, r.stderr, /Go crypto\/tls in \S*goclient is not probed/);
   });
 
+  it('a failed handshake (curl without the CA) is no loss: no request was sent, nothing to decrypt', async () => {
+    const r = await record('badcert', ['curl', '-s', '-d', BODY, `${srv.url}/v1/messages`]);
+    expect(r.code).toBe(60); // certificate problem
+    expect(tlsLosses(r.db)).toEqual([]);
+    expect(r.stderr).toContain('completeness: complete: 0 of 0 TLS connections decrypted; 0 LLM calls, 0 tokens; nothing lost');
+  });
+
   it('30 short curl runs (HTTP/2, HTTP/1.1): 30 connections, each with its process and its LLM call; the same calls and tokens everywhere', async () => {
     const curl = (v: string) => `curl -s --cacert ${srv.caCertPath} ${v} -H 'content-type: application/json' -H 'x-api-key: x' -d '${BODY}' ${srv.url}/v1/messages >/dev/null`;
     const script = `i=0; while [ $i -lt 15 ]; do ${curl('--http2')} || exit 1; ${curl('--http1.1')} || exit 1; i=$((i+1)); done`;

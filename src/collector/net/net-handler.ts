@@ -70,7 +70,7 @@ export class NetHandler implements RecordHandler {
       return;
     }
     if (e.kind === 'tls-hello') {
-      this.tlsHello(e.sockId, h, ctx);
+      this.tlsHello(e.sockId, e.len, h, ctx);
       return;
     }
     const proc = processFor(ctx, h.tgid);
@@ -89,7 +89,7 @@ export class NetHandler implements RecordHandler {
   }
 
   /** A socket's first send was a TLS ClientHello: the TLS coverage checks that its plaintext was captured. */
-  private tlsHello(sockId: bigint, h: RecordHeader, ctx: CollectorContext): void {
+  private tlsHello(sockId: bigint, helloLen: number, h: RecordHeader, ctx: CollectorContext): void {
     const s = this.sockets.get(sockId);
     const cov = tlsCoverage(ctx);
     if (!s || !cov || s.tgid !== h.tgid) return; // sent by another process than the one that connected: not ours to judge
@@ -97,7 +97,7 @@ export class NetHandler implements RecordHandler {
     if (!proc) return;
     const row = s.row;
     cov.noteSocket(
-      { processId: proc.id, tgid: h.tgid, helloNs: ctx.unix(h.tsNs), addr: row.addr, port: row.port, host: () => row.host, bytes: () => ({ sent: s.sent, recv: s.recv }) },
+      { processId: proc.id, tgid: h.tgid, helloNs: ctx.unix(h.tsNs), helloLen, addr: row.addr, port: row.port, host: () => row.host, bytes: () => ({ sent: s.sent, recv: s.recv }) },
       proc.exe,
     );
   }

@@ -19,6 +19,12 @@ import { discoverTls, resolveCommand } from './discovery';
 import type { UnprobedStack } from './discovery';
 
 const EXIT_JUDGE_MS = 35_000;
+/**
+ * A connection that sent less than this after its ClientHello carried no request: a failed handshake's alert is
+ * 7-31 bytes, a TLS 1.3 handshake's ChangeCipherSpec + Finished + close_notify ~83, and any application record adds at
+ * least 22 more. Such a connection had no plaintext to capture and is not a loss.
+ */
+const NO_REQUEST_BYTES = 100;
 
 /** What TLS discovery decided about one file, as the coverage needs it (fed by TlsAttacher). */
 export interface TargetFacts {
@@ -31,6 +37,8 @@ export interface TlsSocket {
   processId: number;
   tgid: number;
   helloNs: number;
+  /** Bytes of the first send (the ClientHello). */
+  helloLen: number;
   addr: string;
   port: number | null;
   host: () => string | null;
@@ -60,7 +68,7 @@ export class TlsCoverage implements RecordHandler {
   private readonly filesOfExe = new Map<string, string[]>();
   private final = false;
   /** TLS connections judged so far: with plaintext, and without (by reason). */
-  readonly judged = { captured: 0, lost: new Map<string, number>() };
+  readonly judged = { captured: 0, handshakeOnly: 0, lost: new Map<string, number>() };
 
   handle(): void {
     // no records of its own
@@ -120,8 +128,12 @@ export class TlsCoverage implements RecordHandler {
       this.judged.captured++;
     }
     for (const s of unmatched) {
-      const why = this.reason(p, s);
       const b = s.bytes();
+      if (b.sent - s.helloLen < NO_REQUEST_BYTES) {
+        this.judged.handshakeOnly++;
+        continue;
+      }
+      const why = this.reason(p, s);
       const host = s.host();
       const to = `${host ?? s.addr}${s.port !== null ? `:${s.port}` : ''}`;
       ctx.loss(why.source, 1, b.sent + b.recv, `TLS connection to ${to} (${b.sent} bytes sent, ${b.recv} received) not decrypted: ${why.detail}`, processId, null);

@@ -125,7 +125,8 @@ function collector(): { c: Collector; store: SqliteStore; cov: TlsCoverage } {
   const c = new Collector(store, { clockOffsetNs: 0, mode: 'record', title: 'test', agentPatterns: [] });
   const cov = new TlsCoverage();
   registerTlsCoverage(c, cov);
-  c.addHandler(new NetHandler(null, { hostsFile: null }));
+  // every socket sent 2,000 bytes and received 3,000 (more than a handshake: it carried a request)
+  c.addHandler(new NetHandler(() => ({ sent: 2000, recv: 3000 }), { hostsFile: null }));
   c.addHandler(new TlsHandler(c));
   c.addHandler(cov);
   return { c, store, cov };
@@ -174,7 +175,7 @@ describe('TLS records and their process', () => {
     const v = store.completeness();
     expect(v.complete).toBe(false);
     expect(v.tlsDecrypted).toBe(1);
-    expect(v.tlsNotDecrypted).toEqual([{ reason: 'tls:unknown-stack', connections: 1, bytes: 0 }]);
+    expect(v.tlsNotDecrypted).toEqual([{ reason: 'tls:unknown-stack', connections: 1, bytes: 5000 }]);
     expect(v.tlsNotDecryptedConnections).toHaveLength(1);
     store.close();
   });
