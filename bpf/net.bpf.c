@@ -334,6 +334,49 @@ int handle_sys_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
 
 /* ---- bytes per socket ---- */
 
+/*
+ * The user buffer of the send in progress, from the syscall's saved registers (the tracepoint has no message):
+ * write/sendto pass it directly, writev/sendmsg through their first iovec. 0 for other paths (io_uring, sendmmsg,
+ * splice) and other architectures: such a socket is simply not recognised as TLS.
+ */
+static __always_inline __u64 send_buffer(void)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	__u64 a2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	__u64 iov = 0, base = 0;
+	if (nr == 1 /* write */ || nr == 44 /* sendto */)
+		return a2;
+	if (nr == 20 /* writev */)
+		iov = a2;
+	else if (nr == 46 /* sendmsg: struct user_msghdr { name; namelen; iov; … } */)
+		bpf_probe_read_user(&iov, 8, (void *)(a2 + 16));
+	if (iov)
+		bpf_probe_read_user(&base, 8, (void *)iov);
+	return base;
+#else
+	return 0;
+#endif
+}
+
+/* First send of a connected socket: a TLS handshake record (16 03 0x) carrying a ClientHello (type 1) is reported. */
+static __always_inline void check_tls_hello(struct sock *sk, int len)
+{
+	__u64 buf = send_buffer();
+	__u8 b[6] = {};
+	if (!buf || len < 6 || bpf_probe_read_user(b, sizeof(b), (void *)buf))
+		return;
+	if (b[0] != 0x16 || b[1] != 3 || b[2] > 4 || b[5] != 1)
+		return;
+	struct net_tls_event e = {};
+	fill_header(&e.hdr, EV_NET_TLS_HELLO, sizeof(e));
+	e.sock_id = (__u64)sk;
+	e.len = len;
+	e.version = (b[1] << 8) | b[2];
+	emit(&shared_events, &e, sizeof(e), STAT_RB_FULL);
+}
+
 static __always_inline int count_bytes(struct sock *sk, int ret, int sent)
 {
 	if (ret <= 0 || !current_traced())
@@ -342,10 +385,13 @@ static __always_inline int count_bytes(struct sock *sk, int ret, int sent)
 	struct sock_bytes *b = bpf_map_lookup_elem(&sock_bytes, &key);
 	if (!b)
 		return 0;
-	if (sent)
-		__sync_fetch_and_add(&b->sent, ret);
-	else
+	if (sent) {
+		/* only the socket's first send is looked at: one read of six user bytes per connection */
+		if (__sync_fetch_and_add(&b->sent, ret) == 0)
+			check_tls_hello(sk, ret);
+	} else {
 		__sync_fetch_and_add(&b->recv, ret);
+	}
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #define EV_NET_LISTEN 34  /* listen(2) returned; address = the socket's local address */
 #define EV_NET_ACCEPT 35  /* accept/accept4 returned a connection; address = the peer */
 #define EV_NET_DNS 36     /* a UDP datagram from port 53 received by a traced process (a DNS answer) */
+#define EV_NET_TLS_HELLO 37 /* the first bytes a traced process sent on a connected socket were a TLS ClientHello */
 
 #define NET_ADDR_MAX 108 /* sizeof(sun_path) */
 #define DNS_COPY_MAX 1536 /* bytes of a DNS answer copied; longer ones are parsed from these (STAT_DNS_CLIPPED) */
@@ -48,6 +49,19 @@ struct net_dns_event {
 	__u32 len;
 	__u32 orig_len;
 	/* __u8 data[len]; */
+};
+
+/*
+ * EV_NET_TLS_HELLO: sent once per socket, at its first send, when those bytes are a TLS handshake record holding a
+ * ClientHello (16 03 0x .. .. 01). The collector compares such sockets with the TLS plaintext it captured: a TLS
+ * connection without plaintext is a loss (tls:not-probed, tls:before-attach, tls:unknown-stack).
+ */
+struct net_tls_event {
+	struct event_header hdr;
+	__u64 sock_id;  /* struct sock pointer, as in the connect record */
+	__u32 len;      /* bytes of that first send */
+	__u16 version;  /* record-layer version of the hello (0x0301 for TLS 1.0-1.3 ClientHellos) */
+	__u16 _pad;
 };
 
 /* Value of the sock_bytes map (key: struct sock pointer), read by the collector with a map lookup per tick. */

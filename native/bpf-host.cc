@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -79,6 +80,7 @@ class BpfHost;
 struct RingCtx {
   BpfHost *host;
   uint32_t ring;
+  bool payload;  // a payload ring (TLS): its records are delivered after the event ring's (see DrainOrdered)
 };
 
 class BpfHost : public Napi::ObjectWrap<BpfHost> {
@@ -113,8 +115,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   ~BpfHost() override { Cleanup(); }
 
   // Called on the poll thread for every record.
-  int OnRecord(uint32_t ring, void *data, size_t size) {
-    Batch &b = *current_;
+  int OnRecord(uint32_t ring, bool payload, void *data, size_t size) {
+    Batch &b = payload ? *side_ : *current_;
     size_t at = b.bytes.size();
     size_t padded = (size + 7) & ~size_t(7);
     b.bytes.resize(at + 8 + padded);
@@ -123,7 +125,20 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     memcpy(b.bytes.data() + at + 8, data, size);
     b.records++;
     if (watch_execs_.load() && !b.new_exe && IsNewExe(data, size)) b.new_exe = true;
-    if (b.bytes.size() >= batch_bytes_ || b.records >= batch_records_) Flush();
+    if (b.bytes.size() >= batch_bytes_ || b.records >= batch_records_) {
+      if (!payload) {
+        Flush();
+      } else {
+        side_full_.push_back(side_);
+        side_ = new Batch();
+      }
+    }
+    if (payload) {
+      // A round holds at most kSideCapBytes of payload: a negative return ends this consume (libbpf has already
+      // advanced past the record copied here), the event ring is drained, and the rest waits for the next round.
+      side_bytes_ += size;
+      if (side_bytes_ >= kSideCapBytes) return -1;
+    }
     return 0;
   }
 
@@ -133,7 +148,14 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   std::vector<bpf_link *> links_;
   std::vector<RingCtx *> ring_ctxs_;
   std::map<int, uint32_t> ring_by_fd_;
-  ring_buffer *rb_ = nullptr;
+  ring_buffer *rb_ = nullptr;          // the event ring (process, file, network records)
+  ring_buffer *rb_payload_ = nullptr;  // payload rings (TLS plaintext)
+  int epfd_ = -1;                      // waits on both
+  // Payload records of the current round, delivered after the event records drained after them (DrainOrdered).
+  Batch *side_ = nullptr;
+  std::vector<Batch *> side_full_;
+  size_t side_bytes_ = 0;
+  static constexpr size_t kSideCapBytes = 16u << 20;
   std::thread poller_;
   std::thread unlinker_;  // destroys the links after stop() (see StartUnlinking)
   bool handed_off_ = false;  // see HandOff
@@ -423,24 +445,35 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
         if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF) continue;
         int fd = bpf_map__fd(m);
         if (fd < 0 || ring_by_fd_.count(fd)) continue;  // a shared ring is consumed once
-        RingCtx *ctx = new RingCtx{this, ring};
+        bool payload = std::string(bpf_map__name(m)) != "shared_events";
+        RingCtx *ctx = new RingCtx{this, ring, payload};
         ring_ctxs_.push_back(ctx);
         auto fn = [](void *c, void *data, size_t size) -> int {
           RingCtx *rc = static_cast<RingCtx *>(c);
-          return rc->host->OnRecord(rc->ring, data, size);
+          return rc->host->OnRecord(rc->ring, rc->payload, data, size);
         };
-        int err = rb_ ? ring_buffer__add(rb_, fd, fn, ctx) : 0;
-        if (!rb_) {
-          rb_ = ring_buffer__new(fd, fn, ctx, nullptr);
-          if (!rb_) err = -errno;
+        ring_buffer *&mgr = payload ? rb_payload_ : rb_;
+        int err = mgr ? ring_buffer__add(mgr, fd, fn, ctx) : 0;
+        if (!mgr) {
+          mgr = ring_buffer__new(fd, fn, ctx, nullptr);
+          if (!mgr) err = -errno;
         }
         if (err) throw Napi::Error::New(env, std::string("cannot consume ring ") + bpf_map__name(m));
         ring_by_fd_[fd] = ring++;
       }
     }
     if (!rb_) throw Napi::Error::New(env, "no ring buffers loaded");
+    epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ < 0) throw Napi::Error::New(env, "epoll_create1 failed");
+    for (ring_buffer *mgr : {rb_, rb_payload_}) {
+      if (!mgr) continue;
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      if (epoll_ctl(epfd_, EPOLL_CTL_ADD, ring_buffer__epoll_fd(mgr), &ev) < 0) throw Napi::Error::New(env, "epoll_ctl failed");
+    }
     tsfn_ = Napi::ThreadSafeFunction::New(env, cb, "agentsight-ring", 0, 1);
     current_ = new Batch();
+    side_ = new Batch();
     stopping_ = false;
     running_ = true;
     poller_ = std::thread([this] { PollLoop(); });
@@ -455,22 +488,44 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     // Raising a priority needs CAP_SYS_NICE: the same privilege that lets the collector come back from yielding.
     can_renice_ = setpriority(PRIO_PROCESS, static_cast<id_t>(poll_tid_), -10) == 0;
     while (!stopping_.load()) {
-      int n = ring_buffer__poll(rb_, poll_ms_);
-      // With BPF_RB_NO_WAKEUP the epoll fd may not fire: consume explicitly or records sit in the ring.
-      if (n == 0) ring_buffer__consume(rb_);
-      if (n < 0 && n != -EINTR) break;
-      Flush();
+      epoll_event evs[2];
+      int n = epoll_wait(epfd_, evs, 2, poll_ms_);
+      if (n < 0 && errno != EINTR) break;
+      // With BPF_RB_NO_WAKEUP the epoll fd may not fire: every round consumes every ring, or records sit in them.
+      DrainOrdered();
       UpdateYield();
     }
+    DrainOrdered();
+    Release();
+  }
+
+  // A TLS record must never reach JS before the fork and exec records of its process (it would have no process:
+  // short-lived HTTPS clients lost theirs), but the rings are independent and the event ring, woken only every
+  // 64 KiB, was consumed later than the TLS ring. So the payload rings are read first, into side batches, then the
+  // event ring: every event record committed before a payload record just read (a fork or exec happens before the
+  // process's TLS calls) is in the ring by then, and is delivered first. Exits may thereby precede their process's
+  // last TLS records; the collector keeps exited processes findable (ProcessTracker.forRecord).
+  void DrainOrdered() {
+    if (rb_payload_) ring_buffer__consume(rb_payload_);
     ring_buffer__consume(rb_);
     Flush();
-    Release();
+    for (Batch *b : side_full_) Enqueue(b);
+    side_full_.clear();
+    if (side_->records > 0) {
+      Enqueue(side_);
+      side_ = new Batch();
+    }
+    side_bytes_ = 0;
   }
 
   void Flush() {
     Batch *b = current_;
     if (b->records == 0) return;
     current_ = new Batch();
+    Enqueue(b);
+  }
+
+  void Enqueue(Batch *b) {
     uint64_t sz = b->bytes.size();
     if (queued_bytes_.load() + sz > queue_cap_bytes_) {
       dropped_batches_++;
@@ -779,6 +834,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     running_ = false;
     delete current_;
     current_ = nullptr;
+    delete side_;
+    side_ = nullptr;
   }
 
   // Once the rings are no longer read, the programs' output goes nowhere: their links are destroyed on a thread of their
@@ -838,6 +895,10 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     DestroyLinks(links_);
     if (rb_) ring_buffer__free(rb_);
     rb_ = nullptr;
+    if (rb_payload_) ring_buffer__free(rb_payload_);
+    rb_payload_ = nullptr;
+    if (epfd_ >= 0) close(epfd_);
+    epfd_ = -1;
     for (auto c : ring_ctxs_) delete c;
     ring_ctxs_.clear();
     ring_by_fd_.clear();
@@ -905,6 +966,10 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     // pfd[1] stays open (close-on-exec) until this process exits: that is the child's signal.
     if (rb_) ring_buffer__free(rb_);
     rb_ = nullptr;
+    if (rb_payload_) ring_buffer__free(rb_payload_);
+    rb_payload_ = nullptr;
+    if (epfd_ >= 0) close(epfd_);
+    epfd_ = -1;
     for (int fd : keep)
       if (fd != pfd[0]) close(fd);
     links_.clear();

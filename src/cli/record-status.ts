@@ -23,12 +23,14 @@ export function captureFigures(store: Store): CaptureFigures {
   const sum = (f: (s: (typeof sessions)[number]) => number) => sessions.reduce((a, s) => a + f(s), 0);
   const costs = sessions.map((s) => s.costUsd).filter((c): c is number => c !== null);
   const info = store.info();
+  // Calls and tokens from the query report and top use (calls of no session count too).
+  const c = store.completeness();
   return {
     processes: info.counts.processes,
     filesChanged: sum((s) => s.filesChanged),
     fileOps: info.counts.fileOps,
-    llmCalls: info.counts.llmCalls,
-    tokens: sum((s) => s.inputTokens + s.outputTokens),
+    llmCalls: c.llmCalls,
+    tokens: c.tokens,
     costUsd: costs.length ? costs.reduce((a, b) => a + b, 0) : null,
     lost: store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls')).reduce((a, l) => a + l.count, 0),
   };

@@ -16,7 +16,7 @@ import { createPrivateRecording, SIDECARS } from '../store';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
-import { formatDuration, plural } from '../tui/format';
+import { completenessText, formatDuration, notDecryptedLines, plural } from '../tui/format';
 
 export interface RecordOptions {
   db?: string;
@@ -175,6 +175,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const changedPaths = new Set(store.fileChanges({}).map((f) => f.path)).size;
   const losses = store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls'));
   const hold = execHoldLine(store.info().meta['exec_hold']);
+  const completeness = store.completeness();
   store.close();
   // The command never started (spawn failed after the checks above): there is nothing to keep.
   if (exit.error) for (const s of ['', ...SIDECARS]) fs.rmSync(dbPath + s, { force: true });
@@ -195,6 +196,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
     if (hold) console.error(`agentsight: ${hold}`);
+    console.error(`agentsight: completeness: ${completenessText(completeness)}`);
+    for (const l of notDecryptedLines(completeness)) console.error(`agentsight:   ${l}`);
     console.error(`agentsight: wrote ${dbPath}`);
   }
   // The recording is complete and said so. Unregistering the probes takes the kernel ~1.7 s of waiting (a grace

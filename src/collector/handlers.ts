@@ -8,8 +8,17 @@ import { fileHandlers } from './files';
 import { netHandlers } from './net';
 import { resourceHandlers } from './resources';
 import { TlsHandler } from './tls/tls-handler';
+import { TlsCoverage, registerTlsCoverage } from './tls/tls-coverage';
 
 export function defaultHandlers(capture: BpfCapture, collector: Collector): RecordHandler[] {
   const tls = capture.loadedGroups.includes('tls') ? [new TlsHandler(collector)] : [];
-  return [...fileHandlers(capture), ...netHandlers(capture, collector), ...resourceHandlers(collector), ...tls];
+  // TLS connections without plaintext are found from the network group's ClientHello records; last, so it judges
+  // after the network handler's tick has polled the sockets' byte counters.
+  const coverage: RecordHandler[] = [];
+  if (capture.loadedGroups.includes('net')) {
+    const c = new TlsCoverage();
+    registerTlsCoverage(collector, c);
+    coverage.push(c);
+  }
+  return [...fileHandlers(capture), ...netHandlers(capture, collector), ...resourceHandlers(collector), ...tls, ...coverage];
 }

@@ -18,8 +18,17 @@ export interface ProcessTrackerHooks {
   persist?(row: ProcessRow): boolean;
 }
 
+/**
+ * How long an exited process stays findable by forRecord: as long as the TLS handler keeps an exited process's
+ * streams open (EXIT_GRACE_MS), plus a margin; at most EXITED_KEEP_MAX of them (a fork bomb must not grow memory).
+ */
+const EXITED_KEEP_MS = 40_000;
+const EXITED_KEEP_MAX = 65_536;
+
 export class ProcessTracker {
   private readonly live = new Map<number, ProcessRow>();
+  /** Exited processes by tgid, for records that arrive after the exit (see forRecord), oldest first. */
+  private readonly exited = new Map<number, { row: ProcessRow; atMs: number }>();
   private readonly dirty = new Set<ProcessRow>();
   private readonly pendingExecs: ExecRow[] = [];
   /** Rows already written, when only some are (system-wide mode). */
@@ -34,6 +43,15 @@ export class ProcessTracker {
 
   byTgid(tgid: number): ProcessRow | undefined {
     return this.live.get(tgid);
+  }
+
+  /**
+   * The process of a record from another ring (TLS): the live process, or one that exited in the last
+   * EXITED_KEEP_MS. Records of the TLS ring are delivered after the event records drained with them
+   * (native/bpf-host.cc DrainOrdered), so a short-lived client's exit can be decoded before its last TLS records.
+   */
+  forRecord(tgid: number): ProcessRow | undefined {
+    return this.live.get(tgid) ?? this.exited.get(tgid)?.row;
   }
 
   liveCount(): number {
@@ -138,8 +156,19 @@ export class ProcessTracker {
     row.peakRssKb = e.maxRssKb || null;
     if (!row.execNs) row.comm = e.comm;
     this.live.delete(e.tgid);
+    this.rememberExited(row);
     this.dirty.add(row);
     return row;
+  }
+
+  private rememberExited(row: ProcessRow): void {
+    const now = Date.now();
+    this.exited.delete(row.pid);
+    this.exited.set(row.pid, { row, atMs: now });
+    for (const [tgid, x] of this.exited) {
+      if (now - x.atMs < EXITED_KEEP_MS && this.exited.size <= EXITED_KEEP_MAX) break;
+      this.exited.delete(tgid);
+    }
   }
 
   /** A process that vanished without an exit record (the /proc poller of capture without BPF). */

@@ -79,6 +79,7 @@ export function buildSnapshot(store: Store, ctx: ReportContext, now: Date = new 
     causalLinks: store.causalLinks(),
     losses: store.losses(WHOLE_RECORDING),
     lossTotals: store.lossTotals(WHOLE_RECORDING),
+    completeness: store.completeness(WHOLE_RECORDING),
   };
 }
 

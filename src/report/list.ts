@@ -3,6 +3,7 @@ import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_BAD_INPUT, EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { duration, int, oneLine, usd } from './format';
+import type { Completeness } from '../store';
 import { callTokens } from './llm-usage';
 import { recordingFacts } from './recording-facts';
 import { listRecordingFiles, withRecording } from './recordings';
@@ -22,6 +23,7 @@ interface ListedRecording {
   command: string | null;
   agents: string[];
   usage: ReturnType<typeof totalsJson>;
+  completeness: Completeness;
   totals: UsageTotals;
 }
 
@@ -46,6 +48,7 @@ export function runList(ctx: ReportContext): number {
             command: facts.command,
             agents: facts.agents,
             usage: totalsJson(totals),
+            completeness: store.completeness(WHOLE_RECORDING),
             totals,
           };
         }),

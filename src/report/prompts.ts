@@ -84,6 +84,8 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
       schema: PROMPTS_SCHEMA_ID,
       recording: store.path,
       calls: calls.map((c) => promptJson(c, toolsByCall.get(c.id) ?? [], ctx)),
+      // whether calls may be missing (TLS that was not decrypted, losses)
+      completeness: store.completeness(WHOLE_RECORDING),
     });
     return calls.length ? EXIT_OK : EXIT_NOTHING_FOUND;
   }

@@ -1,5 +1,6 @@
 /** `agentsight report`: what one recorded run did, on one screen. */
-import type { Store } from '../store';
+import type { Completeness, Store } from '../store';
+import { completenessText, notDecryptedLines } from '../tui/format';
 import { splitFailedExecs } from '../store/exec-search';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
@@ -44,6 +45,8 @@ export interface ReportSummary {
   network: { destinations: Destination[] };
   tools: { calls: number; failed: number; byName: ToolCount[] };
   losses: LossCount[];
+  /** What was captured and what could not be, and why (Store.completeness). */
+  completeness: Completeness;
   tls: { attached: number; notFound: number; errors: number; targets: TlsTargetInfo[] };
 }
 
@@ -180,6 +183,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
       byName: [...tools].sort((a, b) => b[1].calls - a[1].calls).map(([name, v]) => ({ name, calls: v.calls, failed: v.failed })),
     },
     losses: store.lossTotals(WHOLE_RECORDING).map((l) => ({ source: l.source, count: l.count, bytes: l.bytes })),
+    completeness: store.completeness(WHOLE_RECORDING),
     tls: {
       attached: targets.filter((t) => t.status === 'attached').length,
       notFound: targets.filter((t) => t.status === 'not-found').length,
@@ -218,6 +222,8 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
   kv('Tools', `${int(s.tools.calls)} call${s.tools.calls === 1 ? '' : 's'}${s.tools.failed ? p.paint('red', `, ${s.tools.failed} failed`) : ', 0 failed'}`);
   const lossCount = s.losses.reduce((a, l) => a + l.count, 0);
   kv('Losses', lossCount ? p.paint('yellow', s.losses.map((l) => `${l.source} ${int(l.count)}`).join(', ')) : 'none');
+  kv('Capture', s.completeness.complete ? completenessText(s.completeness) : p.paint('yellow', completenessText(s.completeness)));
+  for (const l of notDecryptedLines(s.completeness)) out.push(`${' '.repeat(12)}${l}`);
   kv('TLS', `${s.tls.attached} binar${s.tls.attached === 1 ? 'y' : 'ies'} hooked, ${s.tls.notFound} not found${s.tls.errors ? `, ${s.tls.errors} failed` : ''}`);
 
   const section = (title: string) => {

@@ -60,6 +60,7 @@ export function runToken(store: Store, groupBy: TokenGroup, ctx: ReportContext):
       groupBy,
       rows: rows.map((r) => ({ key: r.key, ...totalsJson(r) })),
       total: totalsJson(total),
+      completeness: store.completeness(WHOLE_RECORDING),
     });
     return rows.length ? EXIT_OK : EXIT_NOTHING_FOUND;
   }

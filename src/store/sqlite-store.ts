@@ -29,6 +29,7 @@ import {
   sessionSummarySql,
 } from './end-summaries';
 import { FORMAT_TAG, SCHEMA_VERSION, migrations, readableAsIs } from './migrations';
+import { COMPLETENESS_CONNECTIONS, TLS_NOT_DECRYPTED_SOURCES } from './store';
 import type {
   ActivityBucket,
   ActivityDelta,
@@ -37,6 +38,7 @@ import type {
   LlmCallText,
   NetDestination,
   LossTotal,
+  Completeness,
   RecordingInfo,
   SessionSummary,
   Store,
@@ -514,6 +516,37 @@ export class SqliteStore implements Store {
   lossTotals(q: TimeQuery = {}): LossTotal[] {
     return this.stmt('SELECT source, SUM(count) AS count, SUM(bytes) AS bytes FROM losses WHERE ts_ns <= ? GROUP BY source ORDER BY source')
       .all(q.atNs ?? END_OF_TIME) as LossTotal[];
+  }
+
+  completeness(q: TimeQuery = {}): Completeness {
+    const at = q.atNs ?? END_OF_TIME;
+    const one = q.sessionId !== undefined;
+    const llm = this.stmt(`SELECT COUNT(*) AS n, COALESCE(SUM(input_tokens), 0) + COALESCE(SUM(output_tokens), 0) AS tokens FROM llm_calls WHERE start_ns <= ?${one ? ' AND session_id = ?' : ''}`)
+      .get(...(one ? [at, q.sessionId] : [at])) as { n: number; tokens: number };
+    const tls = this.stmt(`SELECT COUNT(*) AS n FROM tls_conns WHERE first_ns <= ?${one ? ' AND session_id = ?' : ''}`)
+      .get(...(one ? [at, q.sessionId] : [at])) as { n: number };
+    const losses = this.stmt(
+      'SELECT source, SUM(count) AS count, SUM(bytes) AS bytes FROM losses WHERE ts_ns <= ?' +
+        (one ? ' AND (process_id IS NULL OR process_id IN (SELECT id FROM processes WHERE session_id = ?))' : '') +
+        ' GROUP BY source ORDER BY source',
+    ).all(...(one ? [at, q.sessionId] : [at])) as LossTotal[];
+    const tlsNotDecryptedConnections = this.stmt(
+      `SELECT source AS reason, process_id AS processId, bytes, detail FROM losses WHERE ts_ns <= ? AND source IN (${TLS_NOT_DECRYPTED_SOURCES.map(() => '?').join(', ')})` +
+        (one ? ' AND process_id IN (SELECT id FROM processes WHERE session_id = ?)' : '') +
+        ` ORDER BY ts_ns, id LIMIT ${COMPLETENESS_CONNECTIONS}`,
+    ).all(...[at, ...TLS_NOT_DECRYPTED_SOURCES, ...(one ? [q.sessionId] : [])]) as Completeness['tlsNotDecryptedConnections'];
+    const tlsNotDecrypted = losses.filter((l) => TLS_NOT_DECRYPTED_SOURCES.includes(l.source)).map((l) => ({ reason: l.source, connections: l.count, bytes: l.bytes }));
+    // Clipped argv, paths and DNS answers are kept (marked on the row); clipped TLS plaintext is lost.
+    const lost = losses.filter((l) => !TLS_NOT_DECRYPTED_SOURCES.includes(l.source) && (!l.source.endsWith(':clipped') || l.source.startsWith('tls')));
+    return {
+      llmCalls: llm.n,
+      tokens: llm.tokens,
+      tlsDecrypted: tls.n,
+      tlsNotDecrypted,
+      tlsNotDecryptedConnections,
+      lost,
+      complete: tlsNotDecrypted.length === 0 && lost.length === 0,
+    };
   }
 
   tlsTargets(): TlsTargetRow[] {

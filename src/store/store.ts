@@ -109,6 +109,40 @@ export interface LossTotal {
   bytes: number;
 }
 
+/** Loss sources of TLS connections seen on the wire (a ClientHello) whose plaintext was not captured. */
+export const TLS_NOT_DECRYPTED_SOURCES: readonly string[] = ['tls:not-probed', 'tls:before-attach', 'tls:unknown-stack'];
+
+/** TLS connections whose plaintext was not captured, for one reason (a TLS_NOT_DECRYPTED_SOURCES source). */
+export interface TlsNotDecrypted {
+  reason: string;
+  connections: number;
+  /** Bytes the connections carried on the wire, both directions. */
+  bytes: number;
+}
+
+/**
+ * The completeness verdict of a session or a recording: what was captured, what could not be and why. Every
+ * surface prints it with completenessText (src/tui/format.ts) and shows the same call and token counts.
+ */
+export interface Completeness {
+  llmCalls: number;
+  /** Input + output tokens of those calls (the sessions' convention: input counts cached prompt tokens too). */
+  tokens: number;
+  /** TLS connections whose plaintext was captured. */
+  tlsDecrypted: number;
+  /** TLS connections whose plaintext was not, by reason. */
+  tlsNotDecrypted: TlsNotDecrypted[];
+  /** The first COMPLETENESS_CONNECTIONS of those connections, each named (address, bytes, why) in `detail`. */
+  tlsNotDecryptedConnections: Array<{ reason: string; processId: number | null; bytes: number; detail: string | null }>;
+  /** Every other loss, by source; data kept but clipped (argv, paths, DNS answers) is not a loss. */
+  lost: LossTotal[];
+  /** Nothing above was lost: the only case where a surface may say so. */
+  complete: boolean;
+}
+
+/** How many not-decrypted TLS connections a completeness verdict names one by one (all are counted). */
+export const COMPLETENESS_CONNECTIONS = 50;
+
 export interface TimeQuery {
   /** State as of this Unix-ns time (rows started at or before it). */
   atNs?: number;
@@ -231,6 +265,11 @@ export interface Store {
   losses(q?: TimeQuery): LossRow[];
   /** Losses summed by source. */
   lossTotals(q?: TimeQuery): LossTotal[];
+  /**
+   * Completeness verdict as of q.atNs: of session q.sessionId (its processes' losses plus those of no process), or of
+   * the whole recording. The one source of the call, token and loss figures record, top and report print.
+   */
+  completeness(q?: TimeQuery): Completeness;
   /** What TLS discovery found per binary. */
   tlsTargets(): TlsTargetRow[];
   /** TLS connections. */

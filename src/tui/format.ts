@@ -1,6 +1,6 @@
 /** Pure formatters for figures shown by `top` (TUI and --once): durations, clock times, tokens, costs, statuses. */
 import os from 'node:os';
-import type { ProcessRow } from '../store';
+import type { Completeness, ProcessRow } from '../store';
 
 const ERRNO_NAMES = new Map<number, string>();
 for (const [name, num] of Object.entries(os.constants.errno)) if (!ERRNO_NAMES.has(num)) ERRNO_NAMES.set(num, name);
@@ -133,4 +133,40 @@ export function processName(p: ProcessRow): string {
   const a0 = p.argv[0];
   if (a0) return a0.slice(a0.lastIndexOf('/') + 1) || p.comm;
   return p.comm;
+}
+
+/**
+ * A completeness verdict in one line, the same on every surface (record's summary, top, --once, report):
+ * `complete: 30 of 30 TLS connections decrypted; 30 LLM calls, 1410 tokens; nothing lost` or
+ * `INCOMPLETE: 0 of 1 TLS connection decrypted; 0 LLM calls, 0 tokens; not decrypted: tls:not-probed 1 (2.8KiB)`.
+ * Counts are exact integers so surfaces can be compared figure by figure.
+ */
+export function completenessText(c: Completeness): string {
+  const notDecrypted = c.tlsNotDecrypted.reduce((n, x) => n + x.connections, 0);
+  const parts = [
+    `${c.tlsDecrypted} of ${plural(c.tlsDecrypted + notDecrypted, 'TLS connection')} decrypted`,
+    `${plural(c.llmCalls, 'LLM call')}, ${plural(c.tokens, 'token')}`,
+  ];
+  if (c.tlsNotDecrypted.length > 0) {
+    parts.push(`not decrypted: ${c.tlsNotDecrypted.map((x) => `${x.reason} ${x.connections} (${formatBytes(x.bytes)})`).join(', ')}`);
+  }
+  if (c.lost.length > 0) parts.push(`lost: ${c.lost.map((l) => `${l.source} ${l.count}${l.bytes > 0 ? ` (${formatBytes(l.bytes)})` : ''}`).join(', ')}`);
+  else if (c.complete) parts.push('nothing lost');
+  return `${c.complete ? 'complete' : 'INCOMPLETE'}: ${parts.join('; ')}`;
+}
+
+/** The completeness verdict in a few words, for the TUI header: `complete`, `INCOMPLETE: 1 TLS not decrypted, 3 lost`. */
+export function completenessBadge(c: Completeness): string {
+  if (c.complete) return 'complete';
+  const notDecrypted = c.tlsNotDecrypted.reduce((n, x) => n + x.connections, 0);
+  const lost = c.lost.reduce((n, l) => n + l.count, 0);
+  return `INCOMPLETE: ${[notDecrypted > 0 ? `${notDecrypted} TLS not decrypted` : '', lost > 0 ? `${formatCount(lost)} lost` : ''].filter(Boolean).join(', ')}`;
+}
+
+/** One line per not-decrypted TLS connection a verdict names (`tls:not-probed: TLS connection to … not decrypted: …`). */
+export function notDecryptedLines(c: Completeness): string[] {
+  const named = c.tlsNotDecryptedConnections.map((x) => `${x.reason}: ${x.detail ?? `${formatBytes(x.bytes)} not decrypted`}`);
+  const total = c.tlsNotDecrypted.reduce((n, x) => n + x.connections, 0);
+  if (total > named.length) named.push(`… and ${total - named.length} more`);
+  return named;
 }

@@ -16,10 +16,12 @@ export function renderOnceJson(r: OnceReport): string {
       counts: r.info.counts,
     },
     losses: r.lossTotals,
+    completeness: r.completeness,
     tlsTargets: r.tlsTargets.map((t) => ({ path: t.path, stack: t.stack, status: t.status, detail: t.detail })),
     unattributedProcesses: r.unattributedProcesses,
     sessions: r.sessions.map((d) => ({
       summary: d.summary,
+      completeness: d.completeness,
       processCount: d.processCount,
       processesOmitted: d.processesOmitted,
       pathSearchMisses: d.pathSearchMisses,

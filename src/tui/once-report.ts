@@ -2,7 +2,7 @@
  * The data behind `top --once`: the recording header and every session's detail as of one moment. Text and JSON
  * printers both read this, so they always agree.
  */
-import type { LossTotal, RecordingInfo, SessionSummary, Store, TlsTargetRow } from '../store';
+import type { Completeness, LossTotal, RecordingInfo, SessionSummary, Store, TlsTargetRow } from '../store';
 import { loadSessionDetail, onceLimits, type DetailLimits, type SessionDetail } from './session-detail';
 
 export interface OnceReport {
@@ -13,6 +13,8 @@ export interface OnceReport {
   endNs: number;
   atNs: number;
   lossTotals: LossTotal[];
+  /** The whole recording's completeness verdict as of atNs. */
+  completeness: Completeness;
   tlsTargets: TlsTargetRow[];
   sessions: SessionDetail[];
   /** Processes that belong to no session (counted even when not listed); null when not counted. */
@@ -67,6 +69,7 @@ export function buildOnceReport(store: Store, atNs?: number, limitsIn?: DetailLi
     endNs,
     atNs: at,
     lossTotals: store.lossTotals({ atNs: at }),
+    completeness: store.completeness({ atNs: at }),
     tlsTargets: store.tlsTargets().filter((t) => t.tsNs <= at),
     sessions,
     unattributedProcesses: unattributed,

@@ -4,7 +4,9 @@
  */
 import type { LlmCallRow, ToolCallRow } from '../store';
 import {
+  completenessText,
   errnoName,
+  notDecryptedLines,
   exitStatus,
   formatArgv,
   formatBytes,
@@ -101,6 +103,8 @@ export function renderOnceLines(r: OnceReport, opts: OnceTextOptions): string[] 
         r.lossTotals.map((l) => `${l.source} ${l.count}${l.bytes > 0 ? ` (${formatBytes(l.bytes)})` : ''}`).join(', '),
     );
   }
+  L.add(`completeness: ${completenessText(r.completeness)}`);
+  for (const l of notDecryptedLines(r.completeness)) L.add(`  ${l}`);
   if (r.tlsTargets.length === 0) L.add('TLS: no binaries examined');
   else {
     for (const t of r.tlsTargets) {
@@ -160,6 +164,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     const head = `${rule}${rule} all processes (no sessions recorded) `;
     L.add(head + rule.repeat(Math.max(0, L.width - strWidth(head))));
   }
+  L.add(`completeness: ${completenessText(d.completeness)}`);
 
   // ---- process tree
   // PATH-search misses are counted here, not listed (store/exec-search.ts); real failed execs hang under their process.

@@ -3,7 +3,7 @@
  * files changed, network destinations, LLM calls with their tool calls and what each tool call caused.
  * Shared by the --once printer and the TUI's detail panes; loaded on data ticks and seeks, never per frame.
  */
-import type { ExecRow, FileChange, FileOpRow, LlmCallRow, NetConnRow, NetDestination, ProcessRow, SessionSummary, Store, ToolCallRow } from '../store';
+import type { Completeness, ExecRow, FileChange, FileOpRow, LlmCallRow, NetConnRow, NetDestination, ProcessRow, SessionSummary, Store, ToolCallRow } from '../store';
 import { splitFailedExecs } from '../store/exec-search';
 import { formatArgv, processName } from './format';
 
@@ -84,6 +84,8 @@ export interface SessionDetail {
   llmCallsOmitted: number;
   toolCallsByCall: Map<number, ToolCallRow[]>;
   effectsByToolCall: Map<number, Effect[]>;
+  /** What was captured of this session and what could not be (the whole recording for the no-session group). */
+  completeness: Completeness;
 }
 
 /** Build a forest from processes (in start order): a process whose parent is not in the set is a root. */
@@ -225,6 +227,7 @@ export function loadSessionDetail(
   return {
     summary,
     sessionId: summary ? summary.id : null,
+    completeness: store.completeness(summary ? { atNs, sessionId: summary.id } : { atNs }),
     atNs,
     roots,
     processById,

@@ -73,6 +73,9 @@ function expectAgentRecording(db: string, secret: string, opts: { agent: string;
   const mine = modelRequests.filter((r) => captured.has(sha(r.body)));
   expect(mine.length).toBe(modelCalls.length);
 
+  // Every TLS connection the agent opened was decrypted (none named as a tls:* loss by the completeness check).
+  expect(q(db, "SELECT source, detail FROM losses WHERE source IN ('tls:not-probed', 'tls:before-attach', 'tls:unknown-stack')")).toEqual([]);
+
   const tools = q(db, 'SELECT * FROM tool_calls');
   const tool = tools.find((t) => opts.tool.test(String(t['name'])))!;
   expect(tool, JSON.stringify(tools)).toBeDefined();

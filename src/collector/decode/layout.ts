@@ -98,6 +98,12 @@ export const NET_DNS: StructLayout = {
   fields: { len: [24, 'u32'], orig_len: [28, 'u32'] },
 };
 
+export const NET_TLS: StructLayout = {
+  cName: 'net_tls_event',
+  size: 40,
+  fields: { sock_id: [24, 'u64'], len: [32, 'u32'], version: [36, 'u16'] },
+};
+
 export const TLS_DATA: StructLayout = {
   cName: 'tls_data_event',
   size: 64,
@@ -127,6 +133,7 @@ export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayo
   { header: 'file.h', layout: FILE_URING_DONE },
   { header: 'net.h', layout: NET_EVENT },
   { header: 'net.h', layout: NET_DNS },
+  { header: 'net.h', layout: NET_TLS },
   { header: 'tls.h', layout: TLS_DATA },
   { header: 'tls.h', layout: TLS_BIND },
 ];

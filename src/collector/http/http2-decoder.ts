@@ -49,6 +49,9 @@ interface H2Stream {
   reqEnded: boolean;
   respEnded: boolean;
   respHeadersSeen: boolean;
+  /** The response's content-length (null when absent) and the DATA payload bytes received so far. */
+  respLength: number | null;
+  respData: number;
   emitted: boolean;
   damaged: boolean;
 }
@@ -185,6 +188,14 @@ export class Http2Decoder {
     if (this.ended) return;
     this.ended = true;
     for (const s of [...this.streams.values()]) {
+      // A client may close once it has content-length bytes, before the END_STREAM frame (curl does): that response
+      // is whole.
+      if (s.reqEnded && s.respHeadersSeen && !s.damaged && s.respLength !== null && s.respData === s.respLength) {
+        s.respEnded = true;
+        s.ex.responseDone = true;
+        this.emit(s, tsNs);
+        continue;
+      }
       s.damaged = true;
       addError(s.ex, 'connection closed before stream end');
       this.emit(s, tsNs);
@@ -260,6 +271,7 @@ export class Http2Decoder {
           if (s.ex.firstByteNs === null) s.ex.firstByteNs = tsNs;
           if (!s.respBody) s.respBody = this.respCollector(s, null);
           s.respBody.push(data.subarray(off, off + take), tsNs);
+          s.respData += take;
         }
       }
     }
@@ -421,6 +433,8 @@ export class Http2Decoder {
         if (status >= 100 && status < 200 && !endStream) return; // informational; the final HEADERS follows
         ex.status = Number.isFinite(status) && status > 0 ? status : null;
         ex.respHeaders = redactHeaders(headers);
+        const len = headerValue(headers, 'content-length');
+        s.respLength = len !== undefined && len !== null && /^\d+$/.test(len) ? Number(len) : null;
         s.respBody = this.respCollector(s, headerValue(headers, 'content-encoding'));
       } else {
         this.markHeadersUnknown(s, tsNs);
@@ -486,6 +500,8 @@ export class Http2Decoder {
       reqEnded: false,
       respEnded: false,
       respHeadersSeen: false,
+      respLength: null,
+      respData: 0,
       emitted: false,
       damaged: false,
     };

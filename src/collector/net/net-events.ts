@@ -1,8 +1,8 @@
 /** Decoders for the network records (bpf/net.h). Pure functions over one record's bytes; null when malformed. */
-import { NET_DNS, NET_EVENT, bytesToText } from '../decode/layout';
+import { NET_DNS, NET_EVENT, NET_TLS, bytesToText } from '../decode/layout';
 import type { RecordHeader } from '../decode/process-events';
 
-export const EV_NET = { CONNECT: 32, BIND: 33, LISTEN: 34, ACCEPT: 35, DNS: 36 } as const;
+export const EV_NET = { CONNECT: 32, BIND: 33, LISTEN: 34, ACCEPT: 35, DNS: 36, TLS_HELLO: 37 } as const;
 const NET_ADDR_OFF = 56;
 const NET_ADDR_MAX = 108;
 export const AF_UNIX = 1;
@@ -35,7 +35,21 @@ const FAMILIES: Record<number, string> = { [AF_UNIX]: 'unix', [AF_INET]: 'inet',
 
 const KINDS: Record<number, NetEvent['kind']> = { 32: 'connect', 33: 'bind', 34: 'listen', 35: 'accept' };
 
-export function decodeNetEvent(bytes: Uint8Array, v: DataView, h: RecordHeader): NetEvent | DnsEvent | null {
+/** The first bytes a process sent on a connected socket were a TLS ClientHello (bpf/net.h net_tls_event). */
+export interface TlsHelloEvent {
+  kind: 'tls-hello';
+  sockId: bigint;
+  /** Bytes of that first send. */
+  len: number;
+  version: number;
+}
+
+export function decodeNetEvent(bytes: Uint8Array, v: DataView, h: RecordHeader): NetEvent | DnsEvent | TlsHelloEvent | null {
+  if (h.type === EV_NET.TLS_HELLO) {
+    if (bytes.length < NET_TLS.size) return null;
+    const f = NET_TLS.fields;
+    return { kind: 'tls-hello', sockId: v.getBigUint64(f.sock_id[0], true), len: v.getUint32(f.len[0], true), version: v.getUint16(f.version[0], true) };
+  }
   if (h.type === EV_NET.DNS) {
     if (bytes.length < NET_DNS.size) return null;
     const len = v.getUint32(NET_DNS.fields.len[0], true);

@@ -14,6 +14,7 @@ import { processFor } from '../files/process-for';
 import { parseDnsAnswers } from './dns';
 import { HostNames, stripMapped, type HostSource } from './host-names';
 import { EV_NET, decodeNetEvent, type NetEvent } from './net-events';
+import { tlsCoverage } from '../tls/tls-coverage';
 
 /** Reads the kernel's byte counters of one socket; null when the socket is no longer in the map. */
 export type SockBytesReader = (sockId: bigint) => { sent: number; recv: number } | null;
@@ -39,7 +40,7 @@ interface LiveSocket {
 }
 
 export class NetHandler implements RecordHandler {
-  readonly types = [EV_NET.CONNECT, EV_NET.DNS] as const;
+  readonly types = [EV_NET.CONNECT, EV_NET.TLS_HELLO] as const;
   readonly hosts = new HostNames();
   private readonly rows = new Map<string, NetConnRow>();
   private readonly byAddr = new Map<string, Set<NetConnRow>>();
@@ -68,6 +69,10 @@ export class NetHandler implements RecordHandler {
       }
       return;
     }
+    if (e.kind === 'tls-hello') {
+      this.tlsHello(e.sockId, e.len, h, ctx);
+      return;
+    }
     const proc = processFor(ctx, h.tgid);
     if (!proc) {
       this.unknownProcess++;
@@ -81,6 +86,20 @@ export class NetHandler implements RecordHandler {
       this.settle(e.sockId, e.prevSent, e.prevRecv); // a reused socket pointer: the old socket's final counts
       this.sockets.set(e.sockId, { row, tgid: h.tgid, sent: 0, recv: 0, changedNs: ts });
     }
+  }
+
+  /** A socket's first send was a TLS ClientHello: the TLS coverage checks that its plaintext was captured. */
+  private tlsHello(sockId: bigint, helloLen: number, h: RecordHeader, ctx: CollectorContext): void {
+    const s = this.sockets.get(sockId);
+    const cov = tlsCoverage(ctx);
+    if (!s || !cov || s.tgid !== h.tgid) return; // sent by another process than the one that connected: not ours to judge
+    const proc = ctx.processes.forRecord(h.tgid);
+    if (!proc) return;
+    const row = s.row;
+    cov.noteSocket(
+      { processId: proc.id, tgid: h.tgid, helloNs: ctx.unix(h.tsNs), helloLen, addr: row.addr, port: row.port, host: () => row.host, bytes: () => ({ sent: s.sent, recv: s.recv }) },
+      proc.exe,
+    );
   }
 
   private row(proc: ProcessRow, e: NetEvent, ts: number): NetConnRow {

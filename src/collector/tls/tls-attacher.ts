@@ -11,6 +11,7 @@ import type { ProcessRow, TlsTargetRow } from '../../store/types';
 import { ExecHold, type ExecHoldFigures } from './exec-hold';
 import { discoverTls, resolveCommand, type ProbeKind, type TlsDiscovery } from './discovery';
 import { readLdSoCache } from './discovery/ld-cache';
+import { tlsCoverage } from './tls-coverage';
 
 /** BPF entry program per probe kind (bpf/tls.bpf.c); every kind but seal also gets the shared return probe. */
 const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
@@ -129,6 +130,7 @@ export class TlsAttacher {
     };
     this.seen.set(id, row);
     this.hold?.markHandled(d.path);
+    tlsCoverage(this.collector)?.noteTarget({ row, unprobed: d.unprobed });
     if (notable || d.stack !== null || d.unprobed.length > 0) this.collector.store.putTlsTarget(row);
     return row;
   }

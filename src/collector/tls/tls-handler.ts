@@ -14,6 +14,7 @@ import type { ProcessRow, TlsConnRow } from '../../store/types';
 import { onSecretSeen } from '../redact';
 import { LlmStoreSink } from './llm-sink';
 import { SecretScrubber } from './secret-scrubber';
+import { tlsCoverage } from './tls-coverage';
 import { TLS_API_AEAD, decodeTlsEvent, innerPlaintextAppData, type TlsDataEvent } from './tls-events';
 
 interface Stream {
@@ -115,7 +116,7 @@ export class TlsHandler implements RecordHandler {
   private stream(key: string, tgid: number, connPtr: string, stack: string, tsNs: number, ctx: CollectorContext): Stream {
     let s = this.streams.get(key);
     if (s) return s;
-    const proc = ctx.processes.byTgid(tgid);
+    const proc = ctx.processes.forRecord(tgid);
     const row: TlsConnRow = {
       id: ctx.store.nextId('tls_conns'),
       processId: proc?.id ?? null,
@@ -132,6 +133,7 @@ export class TlsHandler implements RecordHandler {
       lostEvents: 0,
     };
     s = { key: `${key}@${row.id}`, row, seq: [0, 0], tgid, pending: [null, null] };
+    if (proc) tlsCoverage(this.collector)?.noteStream(proc.id, tgid, tsNs, proc.exe);
     this.streams.set(key, s);
     this.byConnKey.set(s.key, s);
     return s;

@@ -25,7 +25,7 @@ export class DataSource {
     this.detailStore = live === undefined && replayEndNs !== undefined ? replayCache(store, replayEndNs) : store;
     this.timeline = emptyTimeline(startNs);
     this.data = {
-      sessions: [], list: [], detail: null, treeLines: [], files: [], net: [], prompts: [], lossTotal: 0,
+      sessions: [], list: [], detail: null, treeLines: [], files: [], net: [], prompts: [], lossTotal: 0, completeness: null,
       timeline: this.timeline, liveStatus: null,
     };
   }
@@ -62,7 +62,8 @@ export class DataSource {
     return this.store.readSnapshot(() => {
       const sessions = this.store.sessions({ atNs: state.atNs });
       const lossTotal = this.store.lossTotals({ atNs: state.atNs }).reduce((n, l) => n + l.count, 0);
-      this.data = { ...this.data, sessions, lossTotal, liveStatus: this.live ? this.live.status() : null };
+      const completeness = this.store.completeness({ atNs: state.atNs });
+      this.data = { ...this.data, sessions, lossTotal, completeness, liveStatus: this.live ? this.live.status() : null };
       this.relist(state);
       this.loadDetail(state);
       return this.data;

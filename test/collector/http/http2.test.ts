@@ -41,6 +41,21 @@ describe('HTTP/2 decoder', () => {
     expect(c.progress.map((p) => p.tsNs)).toEqual([4]);
   });
 
+  it('a connection closed once content-length bytes arrived, before END_STREAM (curl does), is a whole response; one byte short is not', () => {
+    const LEN_H: Array<[string, string]> = [[':status', '200'], ['content-type', 'application/json'], ['content-length', '7']];
+    for (const [body, complete] of [['{"b":2}', true], ['{"b":2', false]] as const) {
+      const c = collect();
+      start(c);
+      c.decoder.push(chunk(0, Buffer.concat([headers(1, hpack(REQ_H), END_HEADERS), data(1, '{"a":1}', END_STREAM)]), 3));
+      c.decoder.push(chunk(1, Buffer.concat([headers(1, hpack(LEN_H), END_HEADERS), data(1, body, 0)]), 4));
+      c.decoder.end(5);
+      expect(c.exchanges).toHaveLength(1);
+      expect(c.exchanges[0]!.complete).toBe(complete);
+      expect(c.exchanges[0]!.error).toBe(complete ? null : 'connection closed before stream end');
+      expect(text(c.exchanges[0]!.respBody)).toBe(body);
+    }
+  });
+
   it('reuses the dynamic table across requests (indexed fields refer to earlier inserts)', () => {
     const c = collect();
     start(c);

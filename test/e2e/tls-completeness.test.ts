@@ -1,0 +1,195 @@
+// Capture completeness with real clients against the local fake provider (test/fake-llm): TLS that agentsight cannot
+// decrypt (wget's GnuTLS, a Go net/http client) is named as a loss with its reason and bytes by the recording,
+// `report` and `top --once` — never "Losses none"; and 30 short curl runs (HTTP/2 and HTTP/1.1) give 30 connections,
+// each with its process and its LLM call, counted the same by record's summary, report and top --once.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAsync } from '../helpers/async-run';
+import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
+
+const enabled = bpfAvailable();
+const BODY = JSON.stringify({ model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+let dir: string;
+let srv: FakeLlmServer;
+
+async function record(name: string, cmd: string[]) {
+  const db = path.join(dir, `${name}.db`);
+  const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...cmd], { env: { ...process.env, ...srv.env } });
+  return { db, ...r };
+}
+
+async function cli(args: string[]) {
+  const r = await runAsync(process.execPath, [CLI, ...args]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+interface Loss { source: string; count: number; bytes: number; process_id: number | null; detail: string }
+
+function tlsLosses(db: string): Loss[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare("SELECT source, count, bytes, process_id, detail FROM losses WHERE source LIKE 'tls:%'").all() as Loss[];
+  } finally {
+    d.close();
+  }
+}
+
+/** The connection is a loss `tls:not-probed` with its bytes in the recording, report (text, JSON) and top --once (text, JSON). */
+async function expectNotDecrypted(db: string, recordStderr: string, stack: RegExp) {
+  const losses = tlsLosses(db);
+  expect(losses).toHaveLength(1);
+  const l = losses[0];
+  expect(l.source).toBe('tls:not-probed');
+  expect(l.count).toBe(1);
+  expect(l.process_id).not.toBeNull();
+  expect(l.bytes).toBeGreaterThan(1000); // handshake and request out, certificate and response in
+  expect(l.detail).toMatch(new RegExp(`TLS connection to \\S+:${srv.port} \\(\\d+ bytes sent, \\d+ received\\) not decrypted: `));
+  expect(l.detail).toMatch(stack);
+  const bytes = new RegExp(`\\(${Math.floor(l.bytes / 1024)}(\\.\\d)?KiB\\)`);
+
+  expect(recordStderr).toMatch(/completeness: INCOMPLETE: 0 of 1 TLS connection decrypted/);
+  expect(recordStderr).toContain(l.detail);
+
+  const report = await cli(['report', '--db', db]);
+  expect(report).not.toMatch(/Losses\s+none/);
+  expect(report).toMatch(/Losses\s+tls:not-probed 1/);
+  expect(report).toMatch(/Capture\s+INCOMPLETE: .*not decrypted: tls:not-probed 1 /);
+  expect(report).toMatch(bytes);
+  expect(report).toContain(l.detail);
+  const rj = JSON.parse(await cli(['report', '--db', db, '--json']));
+  expect(rj.completeness.complete).toBe(false);
+  expect(rj.completeness.tlsNotDecrypted).toEqual([{ reason: 'tls:not-probed', connections: 1, bytes: l.bytes }]);
+  expect(rj.completeness.tlsNotDecryptedConnections[0].detail).toBe(l.detail);
+
+  const once = await cli(['top', '--db', db, '--once', '--width', '400']);
+  expect(once).not.toMatch(/losses: none/);
+  expect(once).toMatch(/completeness: INCOMPLETE: .*not decrypted: tls:not-probed 1 /);
+  expect(once).toContain(`tls:not-probed: ${l.detail}`);
+  const oj = JSON.parse(await cli(['top', '--db', db, '--once', '--format', 'json']));
+  expect(oj.completeness.tlsNotDecrypted).toEqual([{ reason: 'tls:not-probed', connections: 1, bytes: l.bytes }]);
+  expect(oj.sessions[0].completeness.tlsNotDecrypted).toEqual([{ reason: 'tls:not-probed', connections: 1, bytes: l.bytes }]);
+}
+
+describe.skipIf(!enabled)('TLS capture completeness (real clients, local HTTPS model endpoint)', () => {
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-tls-complete-'));
+    srv = await startFakeLlmServer({ encoding: 'identity', eventDelayMs: 0 });
+  });
+  afterAll(async () => {
+    await srv?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('wget (GnuTLS): the connection is a tls:not-probed loss with its bytes', async () => {
+    const r = await record('wget', ['wget', '-q', '-O', '-', `--ca-certificate=${srv.caCertPath}`, '--header', 'content-type: application/json', `--post-data=${BODY}`, `${srv.url}/v1/messages`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"output_tokens":7');
+    await expectNotDecrypted(r.db, r.stderr, /GnuTLS in \S*libgnutls\S* is not probed/);
+  });
+
+  it('a Go net/http client (Go crypto/tls): the connection is a tls:not-probed loss with its bytes', async () => {
+    const src = path.join(dir, 'goclient');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'go.mod'), 'module goclient\n\ngo 1.19\n');
+    fs.writeFileSync(path.join(src, 'main.go'), GO_CLIENT);
+    // stdlib only, offline; `go` comes from the Makefile's golang-go
+    execFileSync('go', ['build', '-o', 'goclient', '.'], { cwd: src, env: { ...process.env, GOCACHE: path.join(os.tmpdir(), 'agentsight-test-gocache'), GOPROXY: 'off', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' }, stdio: 'pipe' });
+    const r = await record('go', [path.join(src, 'goclient'), srv.url, srv.caCertPath, BODY]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^200 /);
+    await expectNotDecrypted(r.db, r.stderr, /Go crypto\/tls in \S*goclient is not probed/);
+  });
+
+  it('a failed handshake (curl without the CA) is no loss: no request was sent, nothing to decrypt', async () => {
+    const r = await record('badcert', ['curl', '-s', '-d', BODY, `${srv.url}/v1/messages`]);
+    expect(r.code).toBe(60); // certificate problem
+    expect(tlsLosses(r.db)).toEqual([]);
+    expect(r.stderr).toContain('completeness: complete: 0 of 0 TLS connections decrypted; 0 LLM calls, 0 tokens; nothing lost');
+  });
+
+  it('30 short curl runs (HTTP/2, HTTP/1.1): 30 connections, each with its process and its LLM call; the same calls and tokens everywhere', async () => {
+    const curl = (v: string) => `curl -s --cacert ${srv.caCertPath} ${v} -H 'content-type: application/json' -H 'x-api-key: x' -d '${BODY}' ${srv.url}/v1/messages >/dev/null`;
+    const script = `i=0; while [ $i -lt 15 ]; do ${curl('--http2')} || exit 1; ${curl('--http1.1')} || exit 1; i=$((i+1)); done`;
+    const before = srv.requests.length;
+    const r = await record('curl30', ['sh', '-c', script]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(srv.requests.length - before).toBe(30);
+
+    const d = new Database(r.db, { readonly: true });
+    const conns = d.prepare('SELECT c.id, c.process_id AS processId, c.session_id AS sessionId, p.comm FROM tls_conns c LEFT JOIN processes p ON p.id = c.process_id').all() as Array<{ id: number; processId: number | null; sessionId: number | null; comm: string | null }>;
+    const calls = d.prepare('SELECT process_id AS processId, session_id AS sessionId, input_tokens + output_tokens AS tokens FROM llm_calls').all() as Array<{ processId: number | null; sessionId: number | null; tokens: number }>;
+    const curls = d.prepare("SELECT id FROM processes WHERE comm = 'curl'").all() as Array<{ id: number }>;
+    d.close();
+    expect(curls).toHaveLength(30);
+    expect(conns).toHaveLength(30);
+    expect(conns.filter((c) => c.processId === null || c.sessionId === null)).toEqual([]);
+    expect(conns.every((c) => c.comm === 'curl')).toBe(true);
+    expect(new Set(conns.map((c) => c.processId)).size).toBe(30); // one connection per curl process
+    expect(calls).toHaveLength(30);
+    expect(calls.filter((c) => c.processId === null || c.sessionId === null)).toEqual([]);
+    expect(new Set(calls.map((c) => c.processId)).size).toBe(30);
+    const tokens = calls.reduce((n, c) => n + c.tokens, 0);
+    expect(tlsLosses(r.db)).toEqual([]);
+
+    // The same figures on every surface.
+    const line = `complete: 30 of 30 TLS connections decrypted; 30 LLM calls, ${tokens} tokens; nothing lost`;
+    expect(r.stderr).toContain(`completeness: ${line}`);
+    expect(r.stderr).toMatch(/, 30 LLM calls, /);
+    const report = await cli(['report', '--db', r.db]);
+    expect(report).toMatch(new RegExp(`Capture\\s+${line}`));
+    expect(report).toMatch(/LLM calls\s+30\b/);
+    const rj = JSON.parse(await cli(['report', '--db', r.db, '--json']));
+    expect(rj.completeness).toMatchObject({ llmCalls: 30, tokens, tlsDecrypted: 30, complete: true });
+    expect(rj.llm.calls).toBe(30);
+    expect(rj.llm.failedCalls).toBe(0); // curl closes an HTTP/2 connection once it has content-length bytes
+    expect(rj.sessions.map((s: { llmCalls: number }) => s.llmCalls)).toEqual([30]);
+    const once = await cli(['top', '--db', r.db, '--once', '--width', '400']);
+    expect(once).toContain(`completeness: ${line}`);
+    expect(once).toMatch(/· 30 LLM calls ·/);
+    const oj = JSON.parse(await cli(['top', '--db', r.db, '--once', '--format', 'json']));
+    expect(oj.completeness).toMatchObject({ llmCalls: 30, tokens, tlsDecrypted: 30, complete: true });
+    expect(oj.sessions).toHaveLength(1);
+    expect(oj.sessions[0].completeness).toMatchObject({ llmCalls: 30, tokens, tlsDecrypted: 30, complete: true });
+    expect(oj.sessions[0].summary.llmCalls).toBe(30);
+    expect(oj.sessions[0].summary.inputTokens + oj.sessions[0].summary.outputTokens).toBe(tokens);
+  });
+});
+
+const GO_CLIENT = `package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+)
+
+// usage: goclient URL CA_FILE BODY — POSTs BODY to URL/v1/messages, prints the status and the body length.
+func main() {
+	pem, err := os.ReadFile(os.Args[2])
+	if err != nil {
+		panic(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	req, _ := http.NewRequest("POST", os.Args[1]+"/v1/messages", strings.NewReader(os.Args[3]))
+	req.Header.Set("content-type", "application/json")
+	req.Header.Set("x-api-key", "x")
+	resp, err := c.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.Status, len(b))
+}
+`;
