@@ -166,14 +166,20 @@ static __always_inline __u32 append_user(struct file_scratch *s, __u32 *off, con
 }
 
 /*
- * Paths through the fd links of /proc: "/proc/self/fd/N", "/proc/thread-self/fd/N" and "/proc/<own pid or tid>/fd/N",
- * alone or followed by "/rest". The kernel resolves them to fd N's file, which is still open at the syscall's exit
- * (the collector, later, could not know), so the path goes out as that file's walked path plus "rest". Another
- * process's /proc/PID/fd is left as given: its task cannot be looked up from a syscall tracepoint
- * (bpf_task_from_pid is not available to this program type). Returns N and sets *skip to the offset of "rest", or
- * returns -1. A bare link (no "rest") names fd N's file only for operations that follow a final symlink (`follow`);
- * unlink or rename of "/proc/self/fd/N" act on the link itself.
+ * Paths through the fd links of /proc: "/proc/self/fd/N", "/proc/thread-self/fd/N" and "/proc/PID/fd/N", alone or
+ * followed by "/rest". The kernel resolves them to fd N's file, which is still open at the syscall's exit (the
+ * collector, later, could not know), so the path goes out as that file's walked path plus "rest"; another process's
+ * fd table is reached with bpf_task_from_pid. Returns N and sets h->skip to the offset of "rest" (h->pid to PID when
+ * it is not the caller's own), or returns -1. A bare link (no "rest") names fd N's file only for operations that
+ * follow a final symlink (`follow`); unlink or rename of "/proc/self/fd/N" act on the link itself.
  */
+/* kfuncs (6.2+; absent ones are compiled out by bpf_ksym_exists) */
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+#ifndef bpf_ksym_exists /* libbpf < 1.2 */
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
+
 #define HEAD_BYTES 64
 #define H(i) head[(i) & (HEAD_BYTES - 1)]
 
@@ -182,6 +188,8 @@ struct path_head {
 	char b[HEAD_BYTES];
 	__u32 follow; /* in: the operation follows a final symlink */
 	__u32 skip;   /* out: offset of "rest" */
+	__u32 pid;    /* out: the process of /proc/PID/fd/N when it is not the caller's own, else 0 */
+	__u32 _pad;
 };
 
 /*
@@ -233,7 +241,7 @@ __noinline int proc_fd_path(struct path_head *h)
 			return -1;
 		__u64 id = bpf_get_current_pid_tgid();
 		if (VALUE(n) != (id >> 32) && VALUE(n) != (__u32)id)
-			return -1;
+			h->pid = VALUE(n);
 		i++;
 	}
 	if (H(i) != 'f' || H(i + 1) != 'd' || H(i + 2) != '/')
@@ -252,6 +260,23 @@ __noinline int proc_fd_path(struct path_head *h)
 	else
 		return -1;
 	return fd;
+}
+
+/*
+ * Append the walked path of fd N of process pid at payload[*off]; its length, 0 when there is no such file. A global
+ * function: holding a task reference inside every path program's inlined code cost the verifier seconds.
+ */
+__noinline __u32 append_other_fd(struct file_scratch *s, __u32 *off, __u32 pid, int fd, __u16 clipped_flag)
+{
+	if (!s || !off || !bpf_ksym_exists(bpf_task_from_pid))
+		return 0;
+	struct task_struct *t = bpf_task_from_pid(pid);
+	if (!t)
+		return 0;
+	struct file *f = fd_file(t, fd);
+	__u32 len = f ? append_walked(s, off, walk_path(&f->f_path), clipped_flag) : 0;
+	bpf_task_release(t);
+	return len;
 }
 
 /*
@@ -277,7 +302,14 @@ static __always_inline void append_named(struct file_scratch *s, __u32 *off, str
 	 */
 	int fd = proc_fd_path(&head);
 	int relative = head.b[0] != '/';
-	if (fd >= 0 && fd_file(task, fd)) {
+	if (fd >= 0 && head.pid) {
+		/* another process's /proc/PID/fd/N: a base walked from its fd table, the rest as given */
+		*base_len = append_other_fd(s, off, head.pid, fd, base_clipped);
+		if (*base_len) {
+			p += head.skip;
+			relative = 0;
+		}
+	} else if (fd >= 0 && fd_file(task, fd)) {
 		dirfd = fd;
 		p += head.skip;
 		relative = 1;
