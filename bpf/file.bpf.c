@@ -166,68 +166,117 @@ static __always_inline __u32 append_user(struct file_scratch *s, __u32 *off, con
 }
 
 /*
- * Paths through the fd links of /proc: "/proc/self/fd/N", "/proc/thread-self/fd/N" and "/proc/<own pid or tid>/fd/N",
- * alone or followed by "/rest". The kernel resolves them to fd N's file, which is still open at the syscall's exit
- * (the collector, later, could not know), so the path goes out as that file's walked path plus "rest". Another
- * process's /proc/PID/fd is left as given: its task cannot be looked up from a syscall tracepoint
- * (bpf_task_from_pid is not available to this program type). Returns N and sets *skip to the offset of "rest", or
- * returns -1. A bare link (no "rest") names fd N's file only for operations that follow a final symlink (`follow`);
- * unlink or rename of "/proc/self/fd/N" act on the link itself.
+ * Paths through the fd links of /proc: "/proc/self/fd/N", "/proc/thread-self/fd/N" and "/proc/PID/fd/N", alone or
+ * followed by "/rest". The kernel resolves them to fd N's file, which is still open at the syscall's exit (the
+ * collector, later, could not know), so the path goes out as that file's walked path plus "rest"; another process's
+ * fd table is reached with bpf_task_from_pid. Returns N and sets h->skip to the offset of "rest" (h->pid to PID when
+ * it is not the caller's own), or returns -1. A bare link (no "rest") names fd N's file only for operations that
+ * follow a final symlink (`follow`); unlink or rename of "/proc/self/fd/N" act on the link itself.
  */
+/* kfuncs (6.2+; absent ones are compiled out by bpf_ksym_exists) */
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+#ifndef bpf_ksym_exists /* libbpf < 1.2 */
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
+
 #define HEAD_BYTES 64
 #define H(i) head[(i) & (HEAD_BYTES - 1)]
 
-/* The decimal number at head[*i] (at most 10 digits), advancing *i past it; the number of digits read. */
-static __always_inline __u32 parse_decimal(const char *head, __u32 *i, __u64 *value)
+/* The head of a path string and what proc_fd_path makes of it. */
+struct path_head {
+	char b[HEAD_BYTES];
+	__u32 follow; /* in: the operation follows a final symlink */
+	__u32 skip;   /* out: offset of "rest" */
+	__u32 pid;    /* out: the process of /proc/PID/fd/N when it is not the caller's own, else 0 */
+	__u32 _pad;
+};
+
+/*
+ * The decimal number at h->b[i] (at most 10 digits): (digits << 40) | value. A global function too: its loop's exits,
+ * explored inside every caller's paths, were most of the verifier's work.
+ */
+__noinline long parse_decimal(struct path_head *h, __u32 i)
 {
-	__u32 start = *i, j = *i;
-	__u64 v = 0;
-#pragma unroll
+	if (!h)
+		return 0;
+	__u64 v = 0, n = 0;
 	for (int k = 0; k < 10; k++) {
-		char c = H(j);
+		char c = h->b[(i + k) & (HEAD_BYTES - 1)];
 		if (c < '0' || c > '9')
 			break;
 		v = v * 10 + (c - '0');
-		j++;
+		n++;
 	}
-	*i = j;
-	*value = v;
-	return j - start;
+	return (long)(n << 40 | v);
 }
 
-static __always_inline int proc_fd_path(const char *head, int follow, __u32 *skip)
+#define DIGITS(r) ((__u64)(r) >> 40)
+#define VALUE(r) ((__u64)(r) & ((1ULL << 40) - 1))
+
+/*
+ * A global (not inlined) function: the verifier checks it once, on its own, instead of once per path of every caller —
+ * inlined, its branches multiplied every path operation's verification (a rename took 4x longer to load, the
+ * io_uring submit program seconds).
+ */
+__noinline int proc_fd_path(struct path_head *h)
 {
+	if (!h)
+		return -1;
+	const char *head = h->b;
+	int follow = h->follow;
 	if (H(0) != '/' || H(1) != 'p' || H(2) != 'r' || H(3) != 'o' || H(4) != 'c' || H(5) != '/')
 		return -1;
 	__u32 i = 6;
-	__u64 n = 0;
+	long n = 0;
 	if (H(6) == 's' && H(7) == 'e' && H(8) == 'l' && H(9) == 'f' && H(10) == '/') {
 		i = 11;
 	} else if (H(6) == 't' && H(7) == 'h' && H(8) == 'r' && H(9) == 'e' && H(10) == 'a' && H(11) == 'd' &&
 		   H(12) == '-' && H(13) == 's' && H(14) == 'e' && H(15) == 'l' && H(16) == 'f' && H(17) == '/') {
 		i = 18;
 	} else {
-		if (!parse_decimal(head, &i, &n) || H(i) != '/')
+		n = parse_decimal(h, i);
+		i += DIGITS(n);
+		if (!DIGITS(n) || H(i) != '/')
 			return -1;
 		__u64 id = bpf_get_current_pid_tgid();
-		if (n != (id >> 32) && n != (__u32)id)
-			return -1;
+		if (VALUE(n) != (id >> 32) && VALUE(n) != (__u32)id)
+			h->pid = VALUE(n);
 		i++;
 	}
 	if (H(i) != 'f' || H(i + 1) != 'd' || H(i + 2) != '/')
 		return -1;
 	i += 3;
-	if (!parse_decimal(head, &i, &n) || n > 0x7fffffff)
+	n = parse_decimal(h, i);
+	i += DIGITS(n);
+	if (!DIGITS(n) || VALUE(n) > 0x7fffffff)
 		return -1;
-	int fd = n;
+	int fd = VALUE(n);
 	char c = H(i);
 	if (c == '/')
-		*skip = i + 1;
+		h->skip = i + 1;
 	else if (c == 0 && follow)
-		*skip = i;
+		h->skip = i;
 	else
 		return -1;
 	return fd;
+}
+
+/*
+ * Append the walked path of fd N of process pid at payload[*off]; its length, 0 when there is no such file. A global
+ * function: holding a task reference inside every path program's inlined code cost the verifier seconds.
+ */
+__noinline __u32 append_other_fd(struct file_scratch *s, __u32 *off, __u32 pid, int fd, __u16 clipped_flag)
+{
+	if (!s || !off || !bpf_ksym_exists(bpf_task_from_pid))
+		return 0;
+	struct task_struct *t = bpf_task_from_pid(pid);
+	if (!t)
+		return 0;
+	struct file *f = fd_file(t, fd);
+	__u32 len = f ? append_walked(s, off, walk_path(&f->f_path), clipped_flag) : 0;
+	bpf_task_release(t);
+	return len;
 }
 
 /*
@@ -240,24 +289,32 @@ static __always_inline void append_named(struct file_scratch *s, __u32 *off, str
 					 __u16 path_clipped, __u16 no_base)
 {
 	const char *p = (const char *)ptr;
-	char head[HEAD_BYTES] = {};
+	struct path_head head = {};
 	*base_len = 0;
 	*path_len = 0;
-	if (!p || bpf_probe_read_user_str(head, sizeof(head), p) <= 0)
+	if (!p || bpf_probe_read_user_str(head.b, sizeof(head.b), p) <= 0)
 		return;
-	__u32 skip = 0;
-	int fd = proc_fd_path(head, follow, &skip);
-	if (fd >= 0) {
-		struct file *f = fd_file(task, fd);
-		__u32 len = f ? append_walked(s, off, walk_path(&f->f_path), base_clipped) : 0;
-		if (len) {
-			*base_len = len;
-			*path_len = append_user(s, off, p + skip, path_clipped);
-			return;
+	head.follow = follow;
+	/*
+	 * A /proc fd link whose fd is open is a path relative to that fd's file: the rest of the string (maybe empty)
+	 * goes the dirfd way. One walk site and one string copy per path keep the verifier's work (and the object's
+	 * load time) close to what it was before this parse.
+	 */
+	int fd = proc_fd_path(&head);
+	int relative = head.b[0] != '/';
+	if (fd >= 0 && head.pid) {
+		/* another process's /proc/PID/fd/N: a base walked from its fd table, the rest as given */
+		*base_len = append_other_fd(s, off, head.pid, fd, base_clipped);
+		if (*base_len) {
+			p += head.skip;
+			relative = 0;
 		}
+	} else if (fd >= 0 && fd_file(task, fd)) {
+		dirfd = fd;
+		p += head.skip;
+		relative = 1;
 	}
-	/* A relative path needs its directory; an absolute one does not. An empty one (AT_EMPTY_PATH) is the dir. */
-	if (head[0] != '/') {
+	if (relative) {
 		*base_len = append_dir(s, off, task, dirfd, base_clipped);
 		if (!*base_len)
 			s->e.hdr.flags |= no_base;
@@ -690,27 +747,39 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req_ptr, 
  */
 static __always_inline int uring_path_op(struct io_kiocb *req, __u8 op)
 {
-	__u64 id = (__u64)req;
-	if (op == IORING_OP_RENAMEAT) {
-		struct io_rename *r = as_btf(req, struct io_rename);
-		return emit_file_op(id, 0, FOP_RENAME, PK_PATH, r->old_dfd, (__u64)r->oldpath->uptr, r->new_dfd,
-				    (__u64)r->newpath->uptr, r->flags, 0);
-	}
-	if (op == IORING_OP_UNLINKAT) {
-		struct io_unlink *u = as_btf(req, struct io_unlink);
-		return emit_file_op(id, 0, (u->flags & AT_REMOVEDIR) ? FOP_RMDIR : FOP_UNLINK, PK_PATH, u->dfd,
-				    (__u64)u->filename->uptr, 0, 0, u->flags, 0);
-	}
-	if (op == IORING_OP_MKDIRAT) {
-		struct io_mkdir *m = as_btf(req, struct io_mkdir);
-		return emit_file_op(id, 0, FOP_MKDIR, PK_PATH, m->dfd, (__u64)m->filename->uptr, 0, 0, 0, m->mode);
-	}
+	/* the arguments first, one emit_file_op after: five inlined copies of it took the verifier 8 s */
+	struct io_rename *r = as_btf(req, struct io_rename); /* renameat; linkat and symlinkat share its layout */
 	struct io_link *l = as_btf(req, struct io_link);
-	if (op == IORING_OP_SYMLINKAT) /* oldpath is the target text, newpath (relative to new_dfd) the link */
-		return emit_file_op(id, 0, FOP_SYMLINK, PK_SYMLINK, 0, (__u64)l->oldpath->uptr, l->new_dfd,
-				    (__u64)l->newpath->uptr, 0, 0);
-	return emit_file_op(id, 0, FOP_LINK, PK_PATH, l->old_dfd, (__u64)l->oldpath->uptr, l->new_dfd,
-			    (__u64)l->newpath->uptr, l->flags, 0);
+	__u32 fop = FOP_RENAME, kind = PK_PATH, flags = 0, mode = 0;
+	int dirfd = 0, dirfd2 = 0;
+	__u64 p1 = 0, p2 = 0;
+	if (op == IORING_OP_RENAMEAT || op == IORING_OP_LINKAT) {
+		fop = op == IORING_OP_RENAMEAT ? FOP_RENAME : FOP_LINK;
+		dirfd = r->old_dfd;
+		p1 = (__u64)r->oldpath->uptr;
+		dirfd2 = r->new_dfd;
+		p2 = (__u64)r->newpath->uptr;
+		flags = r->flags;
+	} else if (op == IORING_OP_SYMLINKAT) { /* oldpath is the target text, newpath (relative to new_dfd) the link */
+		fop = FOP_SYMLINK;
+		kind = PK_SYMLINK;
+		p1 = (__u64)l->oldpath->uptr;
+		dirfd2 = l->new_dfd;
+		p2 = (__u64)l->newpath->uptr;
+	} else if (op == IORING_OP_UNLINKAT) {
+		struct io_unlink *u = as_btf(req, struct io_unlink);
+		flags = u->flags;
+		fop = (flags & AT_REMOVEDIR) ? FOP_RMDIR : FOP_UNLINK;
+		dirfd = u->dfd;
+		p1 = (__u64)u->filename->uptr;
+	} else {
+		struct io_mkdir *m = as_btf(req, struct io_mkdir);
+		fop = FOP_MKDIR;
+		dirfd = m->dfd;
+		p1 = (__u64)m->filename->uptr;
+		mode = m->mode;
+	}
+	return emit_file_op((__u64)req, 0, fop, kind, dirfd, p1, dirfd2, p2, flags, mode);
 }
 
 SEC("tp_btf/io_uring_submit_req")

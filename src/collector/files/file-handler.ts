@@ -123,9 +123,9 @@ export class FileHandler implements RecordHandler {
     this.dropPending(row.pid);
   }
 
-  finish(ctx: CollectorContext): void {
+  /** The collector's tick after this stores what the dropped requests count as. */
+  finish(): void {
     for (const tgid of [...this.pending.keys()]) this.dropPending(tgid);
-    this.tick(ctx);
   }
 
   private countUntraced(processId: number, name: string): void {

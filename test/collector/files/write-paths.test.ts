@@ -223,17 +223,27 @@ try:
 except FileNotFoundError:
     pass
 os.unlink(f'/proc/self/fd/{d}/renamed')
+# another process's fd: /proc/PID/fd of a child holding the directory open
+import subprocess
+child = subprocess.Popen([sys.executable, '-c', 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY); print(fd, flush=True); sys.stdin.read()', sys.argv[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+cfd = int(child.stdout.readline())
+os.close(os.open(f'/proc/{child.pid}/fd/{cfd}/theirs', os.O_WRONLY | os.O_CREAT, 0o644))
+os.unlink(f'/proc/{child.pid}/fd/{cfd}/theirs')
+child.stdin.close()
+child.wait()
 `;
     const { files } = recordAndAudit(dir, 'procfd', [PYTHON, '-c', script, work]);
     const ops = files.filter((f) => f.path.startsWith(work)).map((f) => `${f.op} ${path.relative(work, f.path)}${f.path2 ? ` ${path.relative(work, f.path2)}` : ''} ${f.result}`);
     expect(ops.sort()).toEqual([
       'create name 0',
+      'create theirs 0',
       'mkdir sub 0',
       'rename name renamed 0',
       'rmdir sub 0',
       'truncate renamed 0',
       'unlink missing -2',
       'unlink renamed 0',
+      'unlink theirs 0',
       'write renamed 0',
     ]);
     expect(files.find((f) => f.op === 'write')?.bytes).toBe(3);
