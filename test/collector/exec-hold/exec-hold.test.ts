@@ -97,6 +97,29 @@ describeBpf('exec hold: no TLS call before its probes, and nobody left stopped',
     }
   });
 
+  it('once the collector picks the exec up, the bound counts again from then; held time counts from the stop', async () => {
+    const cap = BpfCapture.open({ allProcesses: false, groups: ['process'] });
+    const hold = new ExecHold(cap.host, { minBytes: 1 << 20, timeoutMs: 3000 });
+    try {
+      cap.addSeed(process.pid);
+      const child = spawn(freshBig('node-e'), ['-e', '0'], { stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      expect(await until(() => state(child.pid!) === 'T', 10_000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 2000));
+      hold.renew(child.pid!);
+      // past the first bound (3 s from the stop), well before the renewed one (3 s from the renewal)
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(state(child.pid!)).toBe('T');
+      const ms = hold.release(child.pid!);
+      expect(ms).toBeGreaterThanOrEqual(3500);
+      expect(await exited).toBe(0);
+      expect(hold.figures()).toMatchObject({ held: 1, timeouts: 0 });
+    } finally {
+      hold.stop();
+      cap.close();
+    }
+  });
+
   it('kill -9 of the collector while it holds a process: the guard continues it', async () => {
     const script = path.join(REPO, 'test', 'collector', 'exec-hold', 'hold-child.js');
     const coll = spawn(process.execPath, [script, '600000', freshBig('node-d'), '-e', 'setTimeout(() => 0, 10)'], {
