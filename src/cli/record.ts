@@ -226,7 +226,7 @@ export function describeTlsReport(r: import('../collector/tls/tls-attacher').Att
       .join('; ')}`;
   }
   const tried = r.examined
-    .map((t) => `${t.path}: ${t.detail.split('\n').filter((l) => l && !l.startsWith('time:') && !l.startsWith('file:')).slice(-2).join(', ')}`)
+    .map((t) => `${t.path}: ${t.detail.split('\n').filter((l) => l && !/^(time|file|cache):/.test(l)).slice(-2).join(', ')}`)
     .join('; ');
   return `warning: no TLS plaintext will be captured from ${r.program}: no supported TLS stack found (${tried || 'nothing to examine'})`;
 }
