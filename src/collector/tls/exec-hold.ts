@@ -119,8 +119,9 @@ export class ExecHold {
     const tsNs = this.stoppedAt.get(tgid) ?? v.readBigUInt64LE(f.ts_ns[0]);
     this.stoppedAt.delete(tgid);
     const kstart = Number(v.readBigUInt64LE(f.kstart_ns[0]));
-    // Another process under a reused pid: leave the entry for its own exec record (or the guard).
-    if (kstartNs && kstart && kstartNs !== kstart) return null;
+    // Another process under a reused pid: leave the entry for its own exec record (or the guard). Within a clock tick
+    // it is the same process (a row seeded from /proc knows its start to 10 ms: process-tracker.ts).
+    if (kstartNs && kstart && Math.abs(kstartNs - kstart) >= 2e7) return null;
     this.markKey(v.readBigUInt64LE(f['file.dev'][0]), v.readBigUInt64LE(f['file.ino'][0]));
     // Whoever deletes the entry continues the process: if the guard took it first, it has sent the SIGCONT.
     if (!this.host.mapDelete('exec_held', k)) return null;
