@@ -211,7 +211,7 @@ function execHoldLine(json: string | undefined): string | null {
   if (!json) return null;
   const h = JSON.parse(json) as { held: number; totalMs: number; maxMs: number; notHeld: number; timeouts: number };
   if (h.held === 0 && h.notHeld === 0 && h.timeouts === 0) return null;
-  const parts = [`held ${plural(h.held, 'new binary', 'new binaries')} at exec until their TLS probes were in (total ${formatDuration(h.totalMs * 1e6)}, max ${formatDuration(h.maxMs * 1e6)})`];
+  const parts = [`held ${plural(h.held, 'new binary', 'new binaries')} at exec until the TLS probes were in (total ${formatDuration(h.totalMs * 1e6)}, max ${formatDuration(h.maxMs * 1e6)})`];
   if (h.timeouts > 0) parts.push(`${h.timeouts} let go after ${DEFAULT_HOLD_TIMEOUT_MS / 1000} s`);
   if (h.notHeld > 0) parts.push(`${h.notHeld} not held (another process group)`);
   return parts.join('; ');
@@ -238,7 +238,7 @@ export function describeTlsReport(r: import('../collector/tls/tls-attacher').Att
       .join('; ')}`;
   }
   const tried = r.examined
-    .map((t) => `${t.path}: ${t.detail.split('\n').filter((l) => l && !l.startsWith('time:') && !l.startsWith('file:')).slice(-2).join(', ')}`)
+    .map((t) => `${t.path}: ${t.detail.split('\n').filter((l) => l && !/^(time|file|cache):/.test(l)).slice(-2).join(', ')}`)
     .join('; ');
   return `warning: no TLS plaintext will be captured from ${r.program}: no supported TLS stack found (${tried || 'nothing to examine'})`;
 }

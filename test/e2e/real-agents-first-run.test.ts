@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
+import { agentLaunch } from '../helpers/agent-launch';
 import { agentBinaries } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
 import { CLI, bpfAvailable } from '../helpers/bpf-env';
@@ -22,58 +23,24 @@ let srv: FakeLlmServer;
 let dir: string;
 let bins: Record<string, string>;
 
-interface Agent {
-  argv: () => string[];
-  env: (home: string, secret: string) => NodeJS.ProcessEnv;
-}
-
-const AGENTS: Record<string, Agent> = {
-  claude: {
-    argv: () => [bins['claude']!, '-p', 'Write hello to /tmp/x', '--dangerously-skip-permissions'],
-    env: (home, secret) => ({ HOME: home, ANTHROPIC_BASE_URL: srv.url, ANTHROPIC_API_KEY: secret, NODE_EXTRA_CA_CERTS: srv.caCertPath, IS_SANDBOX: '1' }),
-  },
-  codex: {
-    // the npm package's entry point, as a user runs it: node spawns the native binary
-    argv: () => [codexWrapper(), 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', 'Write hello to /tmp/x'],
-    env: (home, secret) => {
-      fs.writeFileSync(
-        path.join(home, 'config.toml'),
-        `model = "gpt-5-codex"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\nbase_url = "${srv.url}/v1"\nwire_api = "responses"\nenv_key = "FAKE_OPENAI_KEY"\n`,
-      );
-      return { CODEX_HOME: home, FAKE_OPENAI_KEY: secret, SSL_CERT_FILE: srv.caBundlePath };
-    },
-  },
-  gemini: {
-    argv: () => [bins['gemini']!, '-m', 'gemini-2.5-pro', '-p', 'Write hello to /tmp/x', '--yolo'],
-    env: (home, secret) => {
-      fs.mkdirSync(path.join(home, '.gemini'));
-      fs.writeFileSync(path.join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
-      return { HOME: home, GEMINI_API_KEY: secret, GOOGLE_GEMINI_BASE_URL: srv.url, GEMINI_CLI_TRUST_WORKSPACE: 'true', NODE_EXTRA_CA_CERTS: srv.caCertPath };
-    },
-  },
-};
-
-/** @openai/codex's bin/codex.js, next to the native binary install-agents.sh found. */
-function codexWrapper(): string {
-  const nm = bins['codex']!.slice(0, bins['codex']!.lastIndexOf('/node_modules/') + '/node_modules/'.length);
-  return path.join(nm, '@openai', 'codex', 'bin', 'codex.js');
-}
+const AGENTS = ['claude', 'codex', 'gemini'] as const;
 
 /** One record run with an empty discovery cache; returns answered (server) and captured (report) token pairs. */
-async function firstRun(name: string, busy: boolean) {
-  const agent = AGENTS[name]!;
+async function firstRun(name: (typeof AGENTS)[number], busy: boolean) {
   const home = fs.mkdtempSync(path.join(dir, `${name}-home-`));
   const work = fs.mkdtempSync(path.join(dir, `${name}-work-`));
   const cache = fs.mkdtempSync(path.join(dir, `${name}-tls-cache-`));
   const db = path.join(dir, `${name}-${crypto.randomBytes(4).toString('hex')}.db`);
   const secret = 'sk-e2e-' + crypto.randomBytes(12).toString('hex');
+  // Codex through its npm wrapper, as a user runs it: node spawns the native binary
+  const agent = agentLaunch(name, bins, srv, home, secret, { codexEntry: 'npm' });
   const before = srv.requests.length;
   let spinner: ChildProcess | null = null;
   if (busy) spinner = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
   try {
-    const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...agent.argv()], {
+    const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...agent.argv], {
       cwd: work,
-      env: { ...process.env, ...agent.env(home, secret), AGENTSIGHT_TLS_CACHE_DIR: cache },
+      env: { ...process.env, ...agent.env, AGENTSIGHT_TLS_CACHE_DIR: cache },
     }, 600_000);
     expect(r.code, `${name}: ${r.stderr}${r.stdout}`).toBe(0);
     expect(fs.readdirSync(cache).length, 'discovery started from an empty cache and filled it').toBeGreaterThan(0);
@@ -135,7 +102,7 @@ describe.skipIf(!enabled)('real agents, first run of an unseen build (empty disc
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const name of Object.keys(AGENTS)) {
+  for (const name of AGENTS) {
     for (const busy of [false, true]) {
       it(`${name}: every answered model call captured with its tokens, ${RUNS} runs${busy ? ', one core busy' : ''}`, { timeout: 1_800_000 }, async () => {
         const report: string[] = [];

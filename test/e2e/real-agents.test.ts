@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
+import { agentLaunch } from '../helpers/agent-launch';
 import { agentBinaries } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
 import { CLI, bpfAvailable } from '../helpers/bpf-env';
@@ -103,13 +104,8 @@ describe.skipIf(!enabled)('real agents under record', () => {
   it('Claude Code (Bun single-file binary, BoringSSL found by discovery)', { timeout: 300_000 }, async () => {
     const secret = 'sk-ant-e2e-' + crypto.randomBytes(12).toString('hex');
     const home = fs.mkdtempSync(path.join(dir, 'home-'));
-    const r = await recordAgent('claude', [bins['claude']!, '-p', 'Write hello to /tmp/x', '--dangerously-skip-permissions'], {
-      HOME: home,
-      ANTHROPIC_BASE_URL: srv.url,
-      ANTHROPIC_API_KEY: secret,
-      NODE_EXTRA_CA_CERTS: srv.caCertPath,
-      IS_SANDBOX: '1',
-    });
+    const a = agentLaunch('claude', bins, srv, home, secret);
+    const r = await recordAgent('claude', a.argv, a.env);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stderr).toMatch(/TLS of .*claude.*: boringssl/);
     expectAgentRecording(r.db, secret, { agent: 'claude-code', provider: 'anthropic', tool: /^Bash$/, stack: 'boringssl' });
@@ -118,15 +114,8 @@ describe.skipIf(!enabled)('real agents under record', () => {
   it('Codex (static Rust, rustls + aws-lc AEAD, HTTP/2)', { timeout: 300_000 }, async () => {
     const secret = 'sk-openai-e2e-' + crypto.randomBytes(12).toString('hex');
     const home = fs.mkdtempSync(path.join(dir, 'codex-home-'));
-    fs.writeFileSync(
-      path.join(home, 'config.toml'),
-      `model = "gpt-5-codex"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\nbase_url = "${srv.url}/v1"\nwire_api = "responses"\nenv_key = "FAKE_OPENAI_KEY"\n`,
-    );
-    const r = await recordAgent('codex', [bins['codex']!, 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', 'Write hello to /tmp/x'], {
-      CODEX_HOME: home,
-      FAKE_OPENAI_KEY: secret,
-      SSL_CERT_FILE: srv.caBundlePath,
-    });
+    const a = agentLaunch('codex', bins, srv, home, secret);
+    const r = await recordAgent('codex', a.argv, a.env);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stderr).toMatch(/TLS of .*codex.*: rustls-aws-lc/);
     expectAgentRecording(r.db, secret, { agent: 'codex', provider: 'openai-responses', tool: /exec_command|shell/, stack: 'rustls-aws-lc' });
@@ -136,17 +125,8 @@ describe.skipIf(!enabled)('real agents under record', () => {
   it('Gemini CLI (node, OpenSSL in the node binary)', { timeout: 300_000 }, async () => {
     const secret = 'gm-e2e-' + crypto.randomBytes(12).toString('hex');
     const home = fs.mkdtempSync(path.join(dir, 'gemini-home-'));
-    fs.mkdirSync(path.join(home, '.gemini'));
-    fs.writeFileSync(path.join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
-    // An explicit model: otherwise the CLI first asks a flash-lite "router" for a JSON verdict the fake server does
-    // not give, and retries it with backoff for over a minute before falling back.
-    const r = await recordAgent('gemini', [bins['gemini']!, '-m', 'gemini-2.5-pro', '-p', 'Write hello to /tmp/x', '--yolo'], {
-      HOME: home,
-      GEMINI_API_KEY: secret,
-      GOOGLE_GEMINI_BASE_URL: srv.url,
-      GEMINI_CLI_TRUST_WORKSPACE: 'true',
-      NODE_EXTRA_CA_CERTS: srv.caCertPath,
-    });
+    const a = agentLaunch('gemini', bins, srv, home, secret);
+    const r = await recordAgent('gemini', a.argv, a.env);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expectAgentRecording(r.db, secret, { agent: 'gemini-cli', provider: 'gemini', tool: /run_shell_command/, stack: 'openssl' });
   });

@@ -47,6 +47,8 @@ export class ExecHold {
   private maxMs = 0;
   private atStop = 0;
   private stopped = false;
+  /** When each renewed process was stopped (exec_held then holds the renewal time). */
+  private readonly stoppedAt = new Map<number, bigint>();
   private readonly monotonicNs = loadAddon().monotonicNs;
 
   constructor(private readonly host: NativeBpfHost, opts: { minBytes?: number; timeoutMs?: number } = {}) {
@@ -83,6 +85,26 @@ export class ExecHold {
   }
 
   /**
+   * The collector has picked up this held exec and is about to run discovery: the guard's bound starts again from
+   * now, so a collector that got its batch late on a busy machine still gets the whole bound for the analysis. Once
+   * only (the entry's time is what is renewed), so a process is held at most twice the bound.
+   */
+  renew(tgid: number): void {
+    if (!this.enabled) return;
+    const k = Buffer.alloc(4);
+    k.writeUInt32LE(tgid);
+    const v = this.host.mapLookup('exec_held', k, EXEC_HOLD.size);
+    if (!v) return;
+    this.stoppedAt.set(tgid, v.readBigUInt64LE(EXEC_HOLD.fields.ts_ns[0]));
+    v.writeBigUInt64LE(this.monotonicNs(), EXEC_HOLD.fields.ts_ns[0]);
+    try {
+      this.host.mapUpdate('exec_held', k, v);
+    } catch {
+      /* the guard took it meanwhile */
+    }
+  }
+
+  /**
    * Continue this process if we hold it (its file's probes are attached, or discovery gave up): returns the ms it was
    * held, or null when it was not held by us (or the guard already continued it). Only processes in exec_held are
    * signalled, so one stopped by someone else is left alone.
@@ -94,10 +116,12 @@ export class ExecHold {
     const f = EXEC_HOLD.fields;
     const v = this.host.mapLookup('exec_held', k, EXEC_HOLD.size);
     if (!v) return null;
-    const tsNs = v.readBigUInt64LE(f.ts_ns[0]);
+    const tsNs = this.stoppedAt.get(tgid) ?? v.readBigUInt64LE(f.ts_ns[0]);
+    this.stoppedAt.delete(tgid);
     const kstart = Number(v.readBigUInt64LE(f.kstart_ns[0]));
-    // Another process under a reused pid: leave the entry for its own exec record (or the guard).
-    if (kstartNs && kstart && kstartNs !== kstart) return null;
+    // Another process under a reused pid: leave the entry for its own exec record (or the guard). Within a clock tick
+    // it is the same process (a row seeded from /proc knows its start to 10 ms: process-tracker.ts).
+    if (kstartNs && kstart && Math.abs(kstartNs - kstart) >= 2e7) return null;
     this.markKey(v.readBigUInt64LE(f['file.dev'][0]), v.readBigUInt64LE(f['file.ino'][0]));
     // Whoever deletes the entry continues the process: if the guard took it first, it has sent the SIGCONT.
     if (!this.host.mapDelete('exec_held', k)) return null;

@@ -180,6 +180,7 @@ export class TlsAttacher {
     const exe = p.exe;
     try {
       if (exe === null || !exe || !this.enabled || !probe) return;
+      this.hold?.renew(p.pid);
       try {
         const row = this.discoverAndAttach(exe, isAgent ? 'agent executable' : 'executed by a traced process', isAgent);
         if (row && (isAgent || row.status === 'attached')) this.report(exe, [row]);

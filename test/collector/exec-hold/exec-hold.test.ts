@@ -63,6 +63,25 @@ describeBpf('exec hold: no TLS call before its probes, and nobody left stopped',
     }
   });
 
+  it('a job-control shell (bash with set -m) sees no stop: its job is not held, and that is counted', async () => {
+    const cache = tempDir('as-hold-cache-');
+    const prev = process.env.AGENTSIGHT_TLS_CACHE_DIR;
+    process.env.AGENTSIGHT_TLS_CACHE_DIR = cache;
+    try {
+      // With job control bash waits with WUNTRACED and would report a stopped job ("Stopped", status 148).
+      const c = await captureCommand(dir, 'bash', ['-c', `set -m; ${freshBig('node-j')} -e 'console.log(1)'; echo rc=$?`], { groups: ['process', 'tls'] });
+      expect(c.exitCode, c.stderr).toBe(0);
+      expect(c.stdout).toBe('1\nrc=0\n');
+      expect(c.stderr).not.toMatch(/Stopped/);
+      expect(JSON.parse(c.store.info().meta['exec_hold'] ?? 'null')).toMatchObject({ held: 0, notHeld: 1 });
+      c.store.close();
+    } finally {
+      if (prev === undefined) delete process.env.AGENTSIGHT_TLS_CACHE_DIR;
+      else process.env.AGENTSIGHT_TLS_CACHE_DIR = prev;
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
   it('a process in another process group (a job-control shell would see the stop) is not held, and counted', async () => {
     const cap = BpfCapture.open({ allProcesses: false, groups: ['process'] });
     const hold = new ExecHold(cap.host, { minBytes: 1 << 20, timeoutMs: 60_000 });
@@ -91,6 +110,29 @@ describeBpf('exec hold: no TLS call before its probes, and nobody left stopped',
       expect(await until(() => state(child.pid!) === 'T', 10_000)).toBe(true);
       expect(await exited).toBe(0);
       expect(hold.figures().timeouts).toBe(1);
+    } finally {
+      hold.stop();
+      cap.close();
+    }
+  });
+
+  it('once the collector picks the exec up, the bound counts again from then; held time counts from the stop', async () => {
+    const cap = BpfCapture.open({ allProcesses: false, groups: ['process'] });
+    const hold = new ExecHold(cap.host, { minBytes: 1 << 20, timeoutMs: 3000 });
+    try {
+      cap.addSeed(process.pid);
+      const child = spawn(freshBig('node-e'), ['-e', '0'], { stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      expect(await until(() => state(child.pid!) === 'T', 10_000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 2000));
+      hold.renew(child.pid!);
+      // past the first bound (3 s from the stop), well before the renewed one (3 s from the renewal)
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(state(child.pid!)).toBe('T');
+      const ms = hold.release(child.pid!);
+      expect(ms).toBeGreaterThanOrEqual(3500);
+      expect(await exited).toBe(0);
+      expect(hold.figures()).toMatchObject({ held: 1, timeouts: 0 });
     } finally {
       hold.stop();
       cap.close();
