@@ -76,7 +76,9 @@ describe.skipIf(!enabled)('record: process capture end to end', () => {
     expect(bash).toBeDefined();
     expect(bash.exit_code).toBe(7);
     expect(bash.parent_id).toBeNull();
-    const mkdir = p.find((x) => x.comm === 'mkdir')!;
+    // bash -c reads ~/.bashrc when its stdin is a socket (its remote-shell rule): a root .bashrc that runs pyenv
+    // adds mkdir processes of its own, so pick ours by its argument.
+    const mkdir = p.find((x) => x.comm === 'mkdir' && x.argv.includes(work))!;
     expect(JSON.parse(mkdir.argv)).toEqual(['mkdir', '-p', work]);
     expect(mkdir.parent_id).toBe(bash.id);
     const echo = p.find((x) => x.comm === 'echo')!;
