@@ -19,3 +19,12 @@ export class StoreError extends Error {
     this.name = 'StoreError';
   }
 }
+
+/**
+ * An error of SQLite itself (better-sqlite3's SqliteError: disk full, I/O error, file removed under us …) rather than
+ * a bug of ours: the store cannot write, and the recording has failed — not the recorded command.
+ */
+export function isSqliteFailure(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}

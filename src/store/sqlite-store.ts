@@ -42,6 +42,7 @@ import type {
   Store,
   TimeQuery,
 } from './store';
+import { recordingStateOf, type RecordingState } from './recording-state';
 import { RowWriter, type WriteVerb } from './row-writer';
 import { sqliteAddonPath } from './sqlite-addon';
 import { TABLES, decodeRow, rawRowDecoder, type TableName, type TableSpec } from './table-specs';
@@ -379,6 +380,12 @@ export class SqliteStore implements Store {
     };
   }
 
+  recordingState(): RecordingState {
+    const meta: Record<string, string> = {};
+    for (const r of this.stmt('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>) meta[r.key] = r.value;
+    return recordingStateOf(meta);
+  }
+
   private countsFrom(sql: string): RecordingInfo['counts'] {
     const n = this.stmt(sql).raw().get() as number[];
     return { sessions: n[0], processes: n[1], execs: n[2], fileOps: n[3], netConns: n[4], llmCalls: n[5], toolCalls: n[6], losses: n[7] };
@@ -568,6 +575,33 @@ export class SqliteStore implements Store {
       b.losses += r['losses'];
     }
     return out;
+  }
+
+  /**
+   * Drop every write queued and not committed, and roll back an open transaction: after a failed write, before the
+   * few rows that say so are written.
+   */
+  abandonPending(): void {
+    if (this.readOnly || this.closed) return;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.pending.length = 0;
+    this.activityPending.clear();
+    for (const w of this.writers.values()) w.discard();
+  }
+
+  /**
+   * After the store failed: checkpoint and leave WAL mode if the space allows, without writing summaries (a
+   * cache; they would need room). Returns false when the file had to stay in WAL mode (readers still read it).
+   */
+  finalizeAfterFailure(): boolean {
+    if (this.readOnly || this.closed) return false;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.pragma('journal_mode = DELETE');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Make the file self-contained (no -wal/-shm beside it) so it can be copied and opened read-only. */

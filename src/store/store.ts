@@ -21,6 +21,9 @@ import type {
   TlsTargetRow,
   ToolCallRow,
 } from './types';
+import type { RecordingState } from './recording-state';
+
+export type { RecordingState } from './recording-state';
 
 export type IdTable =
   | 'sessions'
@@ -205,6 +208,8 @@ export interface Store {
   // ---- reading (TUI, report, web, exporters) ----
   /** Recording metadata, time range and row counts. */
   info(): RecordingInfo;
+  /** Finished, still being recorded, or ended without its end (recorder gone, store failed) and where it stops. */
+  recordingState(): RecordingState;
   /** Sessions with aggregates as of q.atNs, newest activity first. */
   sessions(q?: TimeQuery): SessionSummary[];
   /** One session by id. */
