@@ -167,10 +167,18 @@ export class CaptureRunner {
     try {
       this.store.abandonPending();
       this.collector.recordCounters(this.counters());
-      this.collector.loss(STORE_FAILED_LOSS, this.unstoredRecords, 0, `${failure.code}: ${failure.message}`);
-      this.store.putMeta(META_STORE_FAILED, `${failure.code}: ${failure.message}`);
+      // At the failure's time (the timeline shows where the recording stopped holding what happened).
+      const detail = `${failure.code}: ${failure.message}`;
+      if (this.unstoredRecords > 0) {
+        this.store.addLoss({ id: this.store.nextId('losses'), tsNs: failure.atNs, source: STORE_FAILED_LOSS, processId: null, connId: null, count: this.unstoredRecords, bytes: 0, detail });
+        this.store.addActivity(failure.atNs, { losses: this.unstoredRecords });
+      }
+      this.store.putMeta(META_STORE_FAILED, detail);
       this.store.putMeta(META_STORE_FAILED_NS, String(failure.atNs));
-      for (const [k, v] of Object.entries(meta)) this.store.putMeta(k, v);
+      // The loss rows just made are part of the recording: its end is not before them.
+      const end = { ...meta };
+      if (end['end_ns'] !== undefined) end['end_ns'] = String(Math.max(Number(end['end_ns']), Date.now() * 1e6));
+      for (const [k, v] of Object.entries(end)) this.store.putMeta(k, v);
       this.store.flush();
     } catch {
       try {

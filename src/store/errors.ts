@@ -6,7 +6,9 @@ export type StoreErrorCode =
   | 'NOT_AN_AGENTSIGHT_DB'
   | 'NEWER_SCHEMA'
   | 'READ_ONLY'
-  | 'IO';
+  | 'IO'
+  /** The file being written was removed or replaced (a writer's error: SQLite would go on writing to nothing). */
+  | 'REMOVED';
 
 export class StoreError extends Error {
   constructor(
@@ -26,5 +28,5 @@ export class StoreError extends Error {
  */
 export function isSqliteFailure(err: unknown): err is Error & { code: string } {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_');
+  return typeof code === 'string' && (code.startsWith('SQLITE_') || (err instanceof StoreError && code === 'REMOVED'));
 }

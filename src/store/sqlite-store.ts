@@ -109,6 +109,8 @@ export class SqliteStore implements Store {
    */
   private snapshot: { summaryAsOf: number | null | undefined } | null = null;
   private closed = false;
+  /** Writer: (device, inode) of the file and of its WAL, to notice them removed or replaced (see checkStillThere). */
+  private fileIds: { db: string | null; wal: string | null } | null = null;
 
   private constructor(readonly path: string, db: Database.Database, readOnly: boolean, useSummaries: boolean) {
     this.db = db;
@@ -307,6 +309,7 @@ export class SqliteStore implements Store {
     let queued = this.pending.length > 0 || this.activityPending.size > 0;
     for (const w of this.writers.values()) if (w.pending > 0) queued = true;
     if (!queued && !this.db.inTransaction) return;
+    this.checkStillThere();
     const ops = this.pending.splice(0);
     const activity = [...this.activityPending];
     this.activityPending.clear();
@@ -324,6 +327,36 @@ export class SqliteStore implements Store {
       }
       this.db.exec('COMMIT');
     });
+  }
+
+  /**
+   * SQLite goes on writing to a file (or WAL) that was unlinked, and nothing would reach the disk: compare the paths'
+   * (device, inode) with the ones we write before each commit (two stat calls) and fail like a write error would.
+   */
+  private checkStillThere(): void {
+    if (this.path === ':memory:') return;
+    const id = (p: string): string | null => {
+      try {
+        const st = fs.statSync(p, { bigint: true });
+        return `${st.dev}:${st.ino}`;
+      } catch {
+        return null;
+      }
+    };
+    const now = { db: id(this.path), wal: id(`${this.path}-wal`) };
+    const was = this.fileIds;
+    if (was === null) {
+      this.fileIds = now;
+      return;
+    }
+    if (was.wal === null && now.wal !== null) was.wal = now.wal; // the WAL appears with the first commit
+    if (now.db !== was.db || (was.wal !== null && now.wal !== was.wal && this.journalIsWal())) {
+      throw new StoreError('REMOVED', this.path, 'the recording file was removed or replaced');
+    }
+  }
+
+  private journalIsWal(): boolean {
+    return String(this.db.pragma('journal_mode', { simple: true })) === 'wal';
   }
 
   // ---------------------------------------------------------------- reading

@@ -1,6 +1,6 @@
 /** Pure formatters for figures shown by `top` (TUI and --once): durations, clock times, tokens, costs, statuses. */
 import os from 'node:os';
-import type { ProcessRow } from '../store';
+import type { ProcessRow, RecordingState } from '../store';
 
 const ERRNO_NAMES = new Map<number, string>();
 for (const [name, num] of Object.entries(os.constants.errno)) if (!ERRNO_NAMES.has(num)) ERRNO_NAMES.set(num, name);
@@ -133,4 +133,16 @@ export function processName(p: ProcessRow): string {
   const a0 = p.argv[0];
   if (a0) return a0.slice(a0.lastIndexOf('/') + 1) || p.comm;
   return p.comm;
+}
+
+/**
+ * How a recording ended, for every reader's header ("Recording: " + this): null when there is nothing to say
+ * (finished normally, or written by a build that did not store its recorder). Store.recordingState() decides.
+ */
+export function recordingStateText(s: RecordingState, startNs: number | null, utc = false): string | null {
+  const at = (ns: number | null) => (ns === null ? 'at an unknown time' : `at ${formatClock(ns, utc)}${startNs !== null ? ` (+${formatDuration(ns - startNs)})` : ''}`);
+  if (s.state === 'incomplete' && s.reason === 'store-failed') return `incomplete — the store failed ${at(s.stoppedAtNs)}: ${s.detail ?? 'write error'}`;
+  if (s.state === 'incomplete') return `incomplete — recorder stopped ${at(s.stoppedAtNs)} without finishing (killed or crashed)`;
+  if (s.state === 'recording') return `in progress — last committed ${at(s.stoppedAtNs)}`;
+  return null;
 }

@@ -26,7 +26,7 @@ export class DataSource {
     this.timeline = emptyTimeline(startNs);
     this.data = {
       sessions: [], list: [], detail: null, treeLines: [], files: [], net: [], prompts: [], lossTotal: 0,
-      timeline: this.timeline, liveStatus: null,
+      timeline: this.timeline, liveStatus: null, recordingState: null,
     };
   }
 
@@ -62,7 +62,9 @@ export class DataSource {
     return this.store.readSnapshot(() => {
       const sessions = this.store.sessions({ atNs: state.atNs });
       const lossTotal = this.store.lossTotals({ atNs: state.atNs }).reduce((n, l) => n + l.count, 0);
-      this.data = { ...this.data, sessions, lossTotal, liveStatus: this.live ? this.live.status() : null };
+      // A live capture is this process's own: nothing to say about how it ended.
+      const recordingState = this.live ? null : this.store.recordingState();
+      this.data = { ...this.data, sessions, lossTotal, liveStatus: this.live ? this.live.status() : null, recordingState };
       this.relist(state);
       this.loadDetail(state);
       return this.data;
