@@ -113,8 +113,10 @@ export class CaptureRunner {
   }
 
   tick(): void {
-    if (this.storeFailure || this.stopped) return;
-    this.commit();
+    if (this.stopped) return;
+    // After a failure nothing is committed, and nothing waits to be: the age bound has nothing to hurry.
+    if (this.storeFailure) this.capture.committed();
+    else this.commit();
   }
 
   private commit(): void {
