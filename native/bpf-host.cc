@@ -174,7 +174,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   double hold_busy_ = 0.25;
   static constexpr uint64_t kHoldSampleMs = 100;  // 100 ms of 2 CPUs is 20 clock ticks: 5% steps
   std::atomic<bool> yield_started_{false};
-  uint64_t hold_max_ms_ = 300;  // the oldest held batch's age at most (see UpdateDurability)
+  uint64_t hold_max_ms_ = 250;  // the oldest held batch's age at most (see UpdateDurability)
   uint64_t hold_since_ms_ = 0;
   bool machine_busy_ = false;
   // Durability (see UpdateDurability): batches flushed but not yet committed by JS, oldest first, as (seq, ms of
@@ -184,8 +184,10 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   uint64_t next_seq_ = 1;
   std::atomic<uint64_t> applied_seq_{0}, committed_seq_{0};
   uint64_t oldest_uncommitted_ms_ = 0;  // age of the oldest uncommitted batch, this loop (0: none)
-  uint64_t durable_ms_ = 500;           // past this age the collector stops yielding (see UpdateDurability)
+  uint64_t durable_ms_ = 400;           // past this age the collector stops yielding (see UpdateDurability)
   bool age_boosted_ = false;
+  bool urgent_ = false;  // running above the workload to commit (see UpdateYield)
+  std::atomic<uint64_t> urgent_boosts_{0};
   std::atomic<uint64_t> age_boosts_{0}, max_uncommitted_ms_{0};
   uint64_t cpu_sample_ms_ = 0, cpu_busy_ = 0, cpu_total_ = 0, cpu_self_ = 0;
 
@@ -587,6 +589,19 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     }
     uint64_t q = queued_bytes_.load();
     bool want = yield_wanted_.load();
+    // Normal priority was not enough (a producer as fast as tar on a loaded machine): past 8/5 of durable_ms_ the
+    // collector runs above the workload (nice -10, like the poll thread) until it has committed — the bound wins over
+    // the workload's speed then (see UpdateDurability). Only while yielding is wanted (record), never for `top`.
+    bool urgent = want && oldest_uncommitted_ms_ >= durable_ms_ * 8 / 5;
+    if (urgent && !urgent_) {
+      ApplyNice(std::max(-20, base_nice_ - 10));
+      urgent_ = true;
+      yielding_ = false;
+      urgent_boosts_++;
+    } else if (urgent_ && (!age_boosted_ || !want)) {
+      ApplyNice(base_nice_);
+      urgent_ = false;
+    }
     bool now = yielding_.load();
     bool exec_pending = new_exe_batches_.load() > 0;
     if (now && (!want || exec_pending || q > yield_high_bytes_ || age_boosted_)) {
@@ -764,6 +779,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     o.Set("holds", double(holds_.load()));
     o.Set("heldMs", double(held_ms_.load()));
     o.Set("ageBoosts", double(age_boosts_.load()));
+    o.Set("urgentBoosts", double(urgent_boosts_.load()));
     o.Set("maxUncommittedMs", double(max_uncommitted_ms_.load()));
     return o;
   }
@@ -774,9 +790,10 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     if (poller_.joinable()) poller_.join();
     // Whatever is still queued is applied at normal priority: the recording finishes as fast as it can.
     yield_wanted_ = false;
-    if (yielding_.load()) {
+    if (yielding_.load() || urgent_) {
       ApplyNice(base_nice_);
       yielding_ = false;
+      urgent_ = false;
     }
     // NonBlockingCall never blocks, so joining cannot deadlock; queued batches are still delivered.
     tsfn_.Release();

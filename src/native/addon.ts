@@ -36,6 +36,8 @@ export interface DeliveryStats {
   heldMs: number;
   /** Times the oldest uncommitted batch reached durableMs and the collector stopped yielding to commit it. */
   ageBoosts: number;
+  /** Times normal priority was not enough and the collector ran above the workload (nice -10) to commit. */
+  urgentBoosts: number;
   /** The largest age, in ms, the oldest uncommitted batch reached (what a kill -9 at the worst moment loses). */
   maxUncommittedMs: number;
 }
@@ -48,11 +50,11 @@ export interface YieldOptions {
   untilExitOf?: number;
   /**
    * Hold batches (no JS work at all) while other processes use at least this share of all CPUs (default 0.25; 0: never
-   * hold), while the oldest uncommitted batch is younger than holdMaxMs (default 300).
+   * hold), while the oldest uncommitted batch is younger than holdMaxMs (default 250).
    */
   holdBusy?: number;
   holdMaxMs?: number;
-  /** Age of the oldest uncommitted batch at which the collector stops yielding until it has committed (default 500). */
+  /** Age of the oldest uncommitted batch at which the collector stops yielding until it has committed (default 400; at 8/5 of it the collector runs above the workload). */
   durableMs?: number;
 }
 
