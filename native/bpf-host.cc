@@ -68,6 +68,7 @@ struct Batch {
   std::vector<uint8_t> bytes;
   uint32_t records = 0;
   bool new_exe = false;  // holds an exec of a file the collector has not handled yet (see UpdateYield)
+  uint64_t seq = 0;       // delivery order, for the commit age bound (see UpdateDurability)
 };
 
 struct LoadedObject {
@@ -106,6 +107,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
                                         InstanceMethod("knownExe", &BpfHost::KnownExe),
                                         InstanceMethod("execHold", &BpfHost::ExecHold),
                                         InstanceMethod("execHoldStop", &BpfHost::ExecHoldStop),
+                                        InstanceMethod("committed", &BpfHost::Committed),
                                     });
     exports.Set("BpfHost", fn);
     return exports;
@@ -198,9 +200,21 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   double hold_busy_ = 0.25;
   static constexpr uint64_t kHoldSampleMs = 100;  // 100 ms of 2 CPUs is 20 clock ticks: 5% steps
   std::atomic<bool> yield_started_{false};
-  uint64_t hold_max_ms_ = 30000;
+  uint64_t hold_max_ms_ = 250;  // the oldest held batch's age at most (see UpdateDurability)
   uint64_t hold_since_ms_ = 0;
   bool machine_busy_ = false;
+  // Durability (see UpdateDurability): batches flushed but not yet committed by JS, oldest first, as (seq, ms of
+  // flush); only the poll thread touches the deque. JS stores the seq of each batch it has applied and, after a
+  // commit, declares everything applied so far committed.
+  std::deque<std::pair<uint64_t, uint64_t>> uncommitted_;
+  uint64_t next_seq_ = 1;
+  std::atomic<uint64_t> applied_seq_{0}, committed_seq_{0};
+  uint64_t oldest_uncommitted_ms_ = 0;  // age of the oldest uncommitted batch, this loop (0: none)
+  uint64_t durable_ms_ = 400;           // past this age the collector stops yielding (see UpdateDurability)
+  bool age_boosted_ = false;
+  bool urgent_ = false;  // running above the workload to commit (see UpdateYield)
+  std::atomic<uint64_t> urgent_boosts_{0};
+  std::atomic<uint64_t> age_boosts_{0}, max_uncommitted_ms_{0};
   uint64_t cpu_sample_ms_ = 0, cpu_busy_ = 0, cpu_total_ = 0, cpu_self_ = 0;
 
   bpf_object *FindObject(const std::string &name) {
@@ -493,6 +507,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       if (n < 0 && errno != EINTR) break;
       // With BPF_RB_NO_WAKEUP the epoll fd may not fire: every round consumes every ring, or records sit in them.
       DrainOrdered();
+      UpdateDurability();
       UpdateYield();
     }
     DrainOrdered();
@@ -535,6 +550,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       return;
     }
     queued_bytes_ += sz;
+    b->seq = next_seq_++;
+    uncommitted_.emplace_back(b->seq, NowMs());
     if (holding_.load()) {
       // An exec of a file JS has not handled must reach it now (its TLS probes), after everything before it.
       if (!b->new_exe) {
@@ -582,7 +599,9 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
           if (on) n--;
         }
       } done{new_exe_batches_, ne};
+      uint64_t seq = batch->seq;  // the ArrayBuffer owns the batch from here: it may be freed during the call
       fn.Call({ab, Napi::Number::New(env, recs)});
+      applied_seq_ = seq;
     });
     if (status != napi_ok) {
       if (new_exe) new_exe_batches_--;
@@ -629,14 +648,28 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     }
     uint64_t q = queued_bytes_.load();
     bool want = yield_wanted_.load();
+    // Normal priority was not enough (a producer as fast as tar on a loaded machine): past 8/5 of durable_ms_ the
+    // collector runs above the workload (nice -10, like the poll thread) until it has committed — the bound wins over
+    // the workload's speed then (see UpdateDurability). Only while yielding is wanted (record), never for `top`.
+    bool urgent = want && oldest_uncommitted_ms_ >= durable_ms_ * 8 / 5;
+    if (urgent && !urgent_) {
+      ApplyNice(std::max(-20, base_nice_ - 10));
+      urgent_ = true;
+      yielding_ = false;
+      urgent_boosts_++;
+    } else if (urgent_ && (!age_boosted_ || !want)) {
+      ApplyNice(base_nice_);
+      urgent_ = false;
+    }
     bool now = yielding_.load();
     bool exec_pending = new_exe_batches_.load() > 0;
-    if (now && (!want || exec_pending || q > yield_high_bytes_)) {
+    if (now && (!want || exec_pending || q > yield_high_bytes_ || age_boosted_)) {
       ApplyNice(base_nice_);
       yielding_ = false;
       if (want && exec_pending) exec_boosts_++;
+      else if (want && age_boosted_) age_boosts_++;
       else if (want) yield_catchups_++;
-    } else if (!now && want && !exec_pending && q < yield_low_bytes_) {
+    } else if (!now && want && !exec_pending && q < yield_low_bytes_ && !age_boosted_) {
       ApplyNice(19, true);
       yielding_ = true;
     }
@@ -655,9 +688,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   // holds an exec JS must see at once (TLS probes), or hold_max_ms_ has passed (readers of the recording in progress
   // see it at most that late). The queue's memory bound is unchanged.
   void UpdateHold(bool may_hold) {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t now_ms = uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
+    uint64_t now_ms = NowMs();
     // A command that has just been spawned is taken to be busy (the tar bench's whole run is ~0.5 s): the first
     // sample, one period later, says whether it is.
     if (yield_started_.exchange(false)) {
@@ -675,7 +706,9 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       cpu_self_ = self;
       cpu_sample_ms_ = now_ms;
     }
-    bool hold = may_hold && hold_busy_ > 0 && machine_busy_ && (!holding_.load() || now_ms - hold_since_ms_ < hold_max_ms_);
+    // The age bound: no hold while the oldest uncommitted batch (held or not) is hold_max_ms_ old; it resumes after
+    // JS has committed (UpdateDurability).
+    bool hold = may_hold && hold_busy_ > 0 && machine_busy_ && oldest_uncommitted_ms_ < hold_max_ms_;
     if (hold && !holding_.load()) {
       holding_ = true;
       hold_since_ms_ = now_ms;
@@ -684,6 +717,35 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       held_ms_ += now_ms - hold_since_ms_;
       Release();
     }
+  }
+
+  // Durability: a recording killed at any moment (kill -9, OOM) loses at most ~1 s of what reached the poll thread.
+  // What is lost is what was not committed: held here, queued for JS, applied but not yet committed. So the age of
+  // the oldest uncommitted batch is bounded: holding ends at hold_max_ms_ (UpdateHold), and at durable_ms_ the
+  // collector stops yielding (a SCHED_IDLE JS thread on a busy machine may get no CPU for seconds) until JS has
+  // committed and the oldest uncommitted batch is under 3/5 of it again. JS commits at least every 200 ms of its own
+  // time while batches arrive (CaptureRunner). The bound holds while the collector keeps up at normal priority.
+  void UpdateDurability() {
+    uint64_t done = committed_seq_.load();
+    // A capture whose JS never commits (a bench, a test) must not grow this without bound.
+    while (!uncommitted_.empty() && (uncommitted_.front().first <= done || uncommitted_.size() > 65536)) uncommitted_.pop_front();
+    uint64_t now_ms = NowMs();
+    oldest_uncommitted_ms_ = uncommitted_.empty() ? 0 : now_ms - uncommitted_.front().second;
+    if (oldest_uncommitted_ms_ > max_uncommitted_ms_.load()) max_uncommitted_ms_ = oldest_uncommitted_ms_;
+    if (!age_boosted_ && oldest_uncommitted_ms_ >= durable_ms_) age_boosted_ = true;
+    else if (age_boosted_ && oldest_uncommitted_ms_ < durable_ms_ * 3 / 5) age_boosted_ = false;
+  }
+
+  static uint64_t NowMs() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
+  }
+
+  // committed(): JS has committed everything it applied so far (call right after a successful commit).
+  Napi::Value Committed(const Napi::CallbackInfo &info) {
+    committed_seq_ = applied_seq_.load();
+    return info.Env().Undefined();
   }
 
   // System-wide busy and total CPU ticks (/proc/stat) and this process's own (/proc/self/stat), in clock ticks.
@@ -722,6 +784,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
       if (o.Get("untilExitOf").IsNumber()) yield_pid_ = o.Get("untilExitOf").As<Napi::Number>().Int32Value();
       if (o.Get("holdBusy").IsNumber()) hold_busy_ = o.Get("holdBusy").As<Napi::Number>().DoubleValue();
       if (o.Get("holdMaxMs").IsNumber()) hold_max_ms_ = uint64_t(o.Get("holdMaxMs").As<Napi::Number>().DoubleValue());
+      if (o.Get("durableMs").IsNumber()) durable_ms_ = uint64_t(o.Get("durableMs").As<Napi::Number>().DoubleValue());
     }
     // Only from the normal policy: a collector someone runs as SCHED_BATCH or real-time is left as it was.
     if (on && sched_getscheduler(0) != SCHED_OTHER) on = false;
@@ -816,6 +879,9 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     o.Set("holding", holding_.load());
     o.Set("holds", double(holds_.load()));
     o.Set("heldMs", double(held_ms_.load()));
+    o.Set("ageBoosts", double(age_boosts_.load()));
+    o.Set("urgentBoosts", double(urgent_boosts_.load()));
+    o.Set("maxUncommittedMs", double(max_uncommitted_ms_.load()));
     return o;
   }
 
@@ -825,9 +891,10 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     if (poller_.joinable()) poller_.join();
     // Whatever is still queued is applied at normal priority: the recording finishes as fast as it can.
     yield_wanted_ = false;
-    if (yielding_.load()) {
+    if (yielding_.load() || urgent_) {
       ApplyNice(base_nice_);
       yielding_ = false;
+      urgent_ = false;
     }
     // NonBlockingCall never blocks, so joining cannot deadlock; queued batches are still delivered.
     tsfn_.Release();

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CaptureRunner } from '../collector/capture-runner';
+import type { YieldOptions } from '../native/addon';
 import { createRecording } from '../store';
 import { npmCiFixture } from './npm-ci-fixture';
 
@@ -27,6 +28,14 @@ export interface BenchResult {
 const FILES = 20_000;
 const DIRS = 200;
 const ROUNDS = Number(process.env['AGENTSIGHT_BENCH_ROUNDS'] ?? 5);
+/**
+ * AGENTSIGHT_BENCH_HOLD_AB=1: each round also runs the capture as it was before the durability bound (a hold of up to
+ * 30 s, no priority boost for old uncommitted batches), so the bound's cost is measured against it in the same session.
+ */
+const HOLD_AB = process.env['AGENTSIGHT_BENCH_HOLD_AB'] === '1';
+const BEFORE_BOUND: YieldOptions = { holdMaxMs: 30_000, durableMs: 1e12 };
+/** AGENTSIGHT_BENCH_NO_STRACE=1: leave strace out (its rounds take most of the bench's time). */
+const NO_STRACE = process.env['AGENTSIGHT_BENCH_NO_STRACE'] === '1';
 const HOT_PATHS = 1000;
 const HOT_OPENS = 100_000;
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -122,10 +131,12 @@ interface TracedRun {
   opens: number;
   lost: number;
   records: number;
+  /** the largest age the oldest uncommitted batch reached (what a kill -9 at the worst moment would have lost), ms */
+  maxUncommittedMs: number;
 }
 
 /** Run one command as a traced child through the real capture; the capture's start-up is outside the timing. */
-async function traced(dir: string, file: string, args: string[]): Promise<TracedRun> {
+async function traced(dir: string, file: string, args: string[], yieldOpts: YieldOptions = {}): Promise<TracedRun> {
   const db = path.join(dir, `bench-${process.hrtime.bigint()}.db`);
   const store = createRecording(db);
   // the file, network and process groups only: TLS probes (and their discovery work at each exec) are measured by
@@ -146,7 +157,7 @@ async function traced(dir: string, file: string, args: string[]): Promise<Traced
   let drainMs = 0;
   try {
     // as `record` does: the collector yields once the command is spawned
-    t = await run(file, args, (pid) => runner.capture.yieldToWorkload(true, { untilExitOf: pid }));
+    t = await run(file, args, (pid) => runner.capture.yieldToWorkload(true, { ...yieldOpts, untilExitOf: pid }));
     const c = process.cpuUsage(cpu0);
     selfCpuMs = (c.user + c.system) / 1000;
     const after = bpfRunTime(ours);
@@ -167,9 +178,10 @@ async function traced(dir: string, file: string, args: string[]): Promise<Traced
   const ds = runner.capture.deliveryStats();
   const catchups = ds.yieldCatchups;
   const heldMs = ds.heldMs;
+  const maxUncommittedMs = ds.maxUncommittedMs;
   store.close();
   for (const s of ['', '-wal', '-shm']) fs.rmSync(db + s, { force: true });
-  return { ms: t.ms, noticedMs: t.noticedMs, cpuMs: t.cpuMs, selfCpuMs, selfCpuDrainedMs, drainMs, catchups, heldMs, bpfNs, rows: ops.length, opens, lost, records };
+  return { ms: t.ms, noticedMs: t.noticedMs, cpuMs: t.cpuMs, selfCpuMs, selfCpuDrainedMs, drainMs, catchups, heldMs, bpfNs, rows: ops.length, opens, lost, records, maxUncommittedMs };
 }
 
 /**
@@ -254,9 +266,11 @@ async function measure(dir: string, w: Workload, hasStrace: boolean): Promise<{ 
   const baseRuns: Timing[] = [];
   const withCapture: TracedRun[] = [];
   const straceRuns: Timing[] = [];
+  const beforeBound: TracedRun[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     baseRuns.push(await once((f, a) => run(f, a)));
     withCapture.push(await once((f, a) => traced(dir, f, a)));
+    if (HOLD_AB) beforeBound.push(await once((f, a) => traced(dir, f, a, BEFORE_BOUND)));
     if (hasStrace) straceRuns.push(await once((f, a) => run('strace', ['-f', '-e', 'trace=file,network', '-o', '/dev/null', f, ...a])));
   }
   const P = w.prefix;
@@ -272,7 +286,19 @@ async function measure(dir: string, w: Workload, hasStrace: boolean): Promise<{ 
     { name: `${P}traced_noticed_ms`, value: round(median(withCapture.map((r) => r.noticedMs))), unit: 'ms', detail: `spawn until the recording process handled the workload's exit (its JS thread is the collector's), median: ${withCapture.map((r) => round(r.noticedMs)).join(', ')}; untraced: ${round(median(baseRuns.map((r) => r.noticedMs)))} ms` },
     { name: `${P}drain_ms`, value: round(median(withCapture.map((r) => r.drainMs))), unit: 'ms', detail: `after the workload exits, until everything it did is committed (the collector yields while it runs), median: ${withCapture.map((r) => round(r.drainMs)).join(', ')}; backlog catch-ups at normal priority: ${withCapture.map((r) => r.catchups).join(', ')}; ms the backlog was held back from JS while the machine was busy: ${withCapture.map((r) => round(r.heldMs)).join(', ')}` },
     { name: `${P}traced_ratio`, value: round(t / b, 3), unit: 'x', detail: `agentsight traced / untraced wall time (goal ≤ 1.03); per-round ratios: ${withCapture.map((r, i) => round(r.ms / base[i], 3)).join(', ')}` },
+    { name: `${P}max_uncommitted_ms`, value: round(Math.max(...withCapture.map((r) => r.maxUncommittedMs))), unit: 'ms', detail: `largest age of the oldest uncommitted batch (what a kill -9 at the worst moment loses), per run: ${withCapture.map((r) => round(r.maxUncommittedMs)).join(', ')}` },
   ];
+  if (beforeBound.length > 0) {
+    const tb = median(beforeBound.map((r) => r.ms));
+    results.push(
+      { name: `${P}before_bound_ratio`, value: round(tb / b, 3), unit: 'x', detail: `traced as before the durability bound (30 s hold) / untraced wall, median ${round(tb)} ms; per round: ${beforeBound.map((r, i) => round(r.ms / base[i], 3)).join(', ')}; now / before: ${round(t / tb, 3)}` },
+      { name: `${P}before_bound_max_uncommitted_ms`, value: round(Math.max(...beforeBound.map((r) => r.maxUncommittedMs))), unit: 'ms', detail: `before the bound, per run: ${beforeBound.map((r) => round(r.maxUncommittedMs)).join(', ')}; collector CPU during the run ${round(median(beforeBound.map((r) => r.selfCpuMs)))} ms (now ${round(median(withCapture.map((r) => r.selfCpuMs)))} ms)` },
+    );
+    if (beforeBound.every((r) => r.cpuMs !== null) && baseRuns.every((r) => r.cpuMs !== null)) {
+      const bc = median(baseRuns.map((r) => r.cpuMs!));
+      results.push({ name: `${P}before_bound_cpu_ratio`, value: round(median(beforeBound.map((r) => r.cpuMs!)) / bc, 3), unit: 'x', detail: `workload CPU traced as before the bound / untraced` });
+    }
+  }
   if (baseRuns.every((r) => r.cpuMs !== null)) {
     const bc = median(baseRuns.map((r) => r.cpuMs!));
     const tc = median(withCapture.map((r) => r.cpuMs!));
@@ -314,7 +340,7 @@ const WORKLOADS = (process.env['AGENTSIGHT_FILES_WORKLOADS'] ?? 'tar,npm').split
 
 export async function runFilesBench(): Promise<BenchResult[]> {
   if (process.getuid?.() !== 0) throw new Error('files bench needs root (BPF)');
-  const hasStrace = spawnSync('strace', ['-V']).status === 0;
+  const hasStrace = !NO_STRACE && spawnSync('strace', ['-V']).status === 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentsight-files-bench-'));
   // unpack into tmpfs when there is one: no disk noise, and the syscalls themselves are cheapest there, so the
   // capture's share of the time is the largest (the harsh case)

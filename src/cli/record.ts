@@ -12,7 +12,9 @@ import { CaptureRunner } from '../collector/capture-runner';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../collector/tls/exec-hold';
 import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
 import { redactArgv } from '../collector/redact-command';
-import { createPrivateRecording, SIDECARS } from '../store';
+import { createPrivateRecording, SIDECARS, StoreError, type SqliteStore } from '../store';
+import { isSqliteFailure } from '../store/errors';
+import { SpaceReserve } from './space-reserve';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
@@ -60,22 +62,39 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
 
   // The user's and 0600 from its first byte, never through a link; a default name already taken (another record
   // started in the same second) moves on to NAME-2.db.
-  const { store, path: dbPath } = createPrivateRecording(opts.db ?? `agentsight-${lightFormat(new Date(), 'yyyyMMdd-HHmmss')}.db`, {
-    owner: user,
-    unique: opts.db === undefined,
-  });
+  const wanted = opts.db ?? `agentsight-${lightFormat(new Date(), 'yyyyMMdd-HHmmss')}.db`;
+  // Room for the end of the recording should the disk fill (space-reserve.ts); taken first, so the recording cannot
+  // take it. Without room for it the recording goes on without one.
+  const reserve = SpaceReserve.take(path.dirname(path.resolve(wanted)));
   const startNs = Date.now() * 1e6;
   // Stored and shown redacted (meta, session title, closing line); the command itself runs with what was typed.
   const shownCommand = redactArgv(command);
-  store.putMeta('command', JSON.stringify(shownCommand));
-  store.putMeta('start_ns', String(startNs));
-  store.putMeta('hostname', os.hostname());
-  store.putMeta('kernel', os.release());
-  store.putMeta('cwd', process.cwd());
-  store.putMeta('uid', String(user.uid));
-  store.putMeta('user', user.name ?? String(user.uid));
-  store.putMeta('scope', 'tree');
-  store.putMeta('agentsight_version', version());
+  let store: SqliteStore | undefined;
+  let dbPath = path.resolve(wanted);
+  try {
+    ({ store, path: dbPath } = createPrivateRecording(wanted, { owner: user, unique: opts.db === undefined }));
+    store.putMeta('command', JSON.stringify(shownCommand));
+    store.putMeta('start_ns', String(startNs));
+    store.putMeta('hostname', os.hostname());
+    store.putMeta('kernel', os.release());
+    store.putMeta('cwd', process.cwd());
+    store.putMeta('uid', String(user.uid));
+    store.putMeta('user', user.name ?? String(user.uid));
+    store.putMeta('scope', 'tree');
+    store.putMeta('agentsight_version', version());
+    // On disk before the command starts: a disk too full for the recording shows here, not mid-run.
+    store.flush();
+  } catch (err) {
+    reserve?.release();
+    const why = cannotStore(err);
+    if (why === null || command.length === 0) throw err;
+    // The disk is full (or failing): the command is what the user asked for, its recording only comes with it. It runs
+    // unrecorded, and this one line says so; nothing of the recording is left behind.
+    if (store) removeRecording(dbPath, store);
+    console.error(`agentsight: not recording: cannot write ${dbPath} (${why}); running ${command[0]} unrecorded`);
+    process.off('SIGTERM', earlyTerm);
+    return runUnrecorded(resolved, command, user, env, termBeforeStart);
+  }
 
   let runner: CaptureRunner;
   try {
@@ -85,8 +104,12 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
       allProcesses: false,
       eventRingBytes: opts.ringBytes,
       onTlsReport: opts.quiet ? undefined : (r) => console.error(`agentsight: ${describeTlsReport(r)}`),
+      // The one line about a failed recording; the command goes on with its terminal (record-faults.test.ts).
+      onStoreFailure: (f) =>
+        console.error(`agentsight: recording failed: cannot write ${dbPath} (${f.message}); ${command[0] ?? 'the capture'} keeps running, what it does from now on is counted as lost`),
     });
   } catch (err) {
+    reserve?.release();
     store.close();
     fs.rmSync(dbPath, { force: true });
     for (const s of ['-wal', '-shm']) fs.rmSync(dbPath + s, { force: true });
@@ -166,17 +189,54 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   // The probes stay attached (and unread) until the end: then a child process takes over their slow release.
   await runner.stop({ keepOpen: true, handOff: true });
   const endNs = Date.now() * 1e6;
-  store.putMeta('end_ns', String(endNs));
   const exitCode = exit.error ? ((exit.error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126) : exit.signal ? 128 + (signalNumber(exit.signal) ?? 1) : exit.code ?? 1;
-  store.putMeta('exit_code', String(exitCode));
-  store.finalize();
-  const figures = captureFigures(store);
-  // Distinct paths changed, as `report` counts "files changed" (the running status counts change records).
-  const changedPaths = new Set(store.fileChanges({}).map((f) => f.path)).size;
-  const losses = store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls'));
-  const hold = execHoldLine(store.info().meta['exec_hold']);
-  const completeness = store.completeness();
-  store.close();
+  // The reserve was only for this: the end rows (and the final checkpoint) get its room.
+  reserve?.release();
+  const end = { end_ns: String(endNs), exit_code: String(exitCode) };
+  if (!runner.storeFailure) {
+    try {
+      for (const [k, v] of Object.entries(end)) store.putMeta(k, v);
+      store.flush();
+    } catch (err) {
+      if (!isSqliteFailure(err)) throw err;
+      runner.fail(err);
+    }
+  }
+  // After a failure: the loss rows, the failure and the end, if even that fits (else the last commit stands).
+  const salvaged = runner.storeFailure ? runner.salvage(end) : false;
+  if (!runner.storeFailure) {
+    try {
+      store.finalize();
+    } catch (err) {
+      // Summaries are a cache and the checkpoint can wait for a reader: the rows and the end marker are committed.
+      if (!isSqliteFailure(err)) throw err;
+      store.finalizeAfterFailure();
+    }
+  }
+  let closing: {
+    figures: CaptureFigures;
+    changedPaths: number;
+    losses: ReturnType<SqliteStore['lossTotals']>;
+    hold: string | null;
+    completeness: ReturnType<SqliteStore['completeness']>;
+  } | null = null;
+  try {
+    closing = {
+      figures: captureFigures(store),
+      // Distinct paths changed, as `report` counts "files changed" (the running status counts change records).
+      changedPaths: new Set(store.fileChanges({}).map((f) => f.path)).size,
+      losses: store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls')),
+      hold: execHoldLine(store.info().meta['exec_hold']),
+      completeness: store.completeness(),
+    };
+  } catch {
+    // a store that failed may not even read (file removed): the summary is left out, the exit status is not
+  }
+  try {
+    store.close();
+  } catch {
+    // closing flushes nothing after a failure; an error here changes nothing on disk
+  }
   // The command never started (spawn failed after the checks above): there is nothing to keep.
   if (exit.error) for (const s of ['', ...SIDECARS]) fs.rmSync(dbPath + s, { force: true });
   process.off('SIGINT', ignore);
@@ -186,7 +246,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
 
   const what = shownCommand[0] ?? attachTitle(opts);
   if (exit.error) console.error(`agentsight: ${what}: ${exitCode === 127 ? 'no such file or directory' : `cannot execute (${(exit.error as NodeJS.ErrnoException).code ?? exit.error.message})`}`);
-  if (!opts.quiet && !exit.error) {
+  if (!opts.quiet && !exit.error && closing) {
+    const { figures, changedPaths, losses, hold, completeness } = closing;
     const lost = figures.lost;
     const secs = (ranMs / 1e3).toFixed(1);
     console.error(
@@ -198,7 +259,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     if (hold) console.error(`agentsight: ${hold}`);
     console.error(`agentsight: completeness: ${completenessText(completeness)}`);
     for (const l of notDecryptedLines(completeness)) console.error(`agentsight:   ${l}`);
-    console.error(`agentsight: wrote ${dbPath}`);
+    console.error(runner.storeFailure ? `agentsight: ${salvaged ? 'kept what was recorded before the failure in' : 'could not finish'} ${dbPath}` : `agentsight: wrote ${dbPath}`);
   }
   // The recording is complete and said so. Unregistering the probes takes the kernel ~1.7 s of waiting (a grace
   // period per tracepoint): a child process does it after we exit, so the shell gets its prompt back now.
@@ -215,6 +276,47 @@ function execHoldLine(json: string | undefined): string | null {
   if (h.timeouts > 0) parts.push(`${h.timeouts} let go after ${DEFAULT_HOLD_TIMEOUT_MS / 1000} s`);
   if (h.notHeld > 0) parts.push(`${h.notHeld} not held (another process group)`);
   return parts.join('; ');
+}
+
+/** Why the store cannot be written (disk full, I/O error), or null for any other error (those are the user's to fix). */
+function cannotStore(err: unknown): string | null {
+  const cause = err instanceof StoreError ? err.cause : err;
+  const code = String((cause as { code?: unknown } | null)?.code ?? '');
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return 'disk full';
+  if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return `I/O error: ${(cause as Error).message.split('\n')[0]}`;
+  return null;
+}
+
+/** Remove what the failed creation left (we created it: record refuses an existing --db). */
+function removeRecording(dbPath: string, store: SqliteStore | undefined): void {
+  try {
+    store?.close();
+  } catch {
+    // a store that cannot write may not close cleanly; the files go anyway
+  }
+  for (const s of ['', '-wal', '-shm', '-journal']) fs.rmSync(dbPath + s, { force: true });
+}
+
+/** The command without a recording: same user, terminal and signals as a recorded run; resolves to its exit status. */
+async function runUnrecorded(resolved: string, command: string[], user: ReturnType<typeof invokingUser>, env: NodeJS.ProcessEnv, termNow: boolean): Promise<number> {
+  const argv = user.viaSudo ? wrapForUser(resolved, command, user) : { file: resolved, args: command.slice(1), argv0: command[0] };
+  const child = spawn(argv.file, argv.args, { stdio: 'inherit', env, argv0: argv.argv0 });
+  const ignore = () => undefined;
+  let terms = 0;
+  const onTerm = () => child.kill(++terms > 1 ? 'SIGKILL' : 'SIGTERM');
+  const onHup = () => child.kill('SIGHUP');
+  process.on('SIGINT', ignore);
+  process.on('SIGQUIT', ignore);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
+  if (termNow) onTerm();
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, signal: null, error }));
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  for (const [sig, f] of [['SIGINT', ignore], ['SIGQUIT', ignore], ['SIGTERM', onTerm], ['SIGHUP', onHup]] as const) process.off(sig, f);
+  if (exit.error) console.error(`agentsight: ${command[0]}: ${exit.error.message}`);
+  return exit.error ? 127 : exit.signal ? 128 + (signalNumber(exit.signal) ?? 1) : exit.code ?? 1;
 }
 
 /** Run as the invoking user with their supplementary groups (node's uid/gid options would drop those). */

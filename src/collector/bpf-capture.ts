@@ -42,6 +42,8 @@ export interface RawRecord {
 export interface RecordBatch {
   bytes: Buffer;
   view: DataView;
+  /** Records in the batch, as counted by the native packer. */
+  records?: number;
 }
 
 export class CaptureError extends Error {}
@@ -173,7 +175,7 @@ export class BpfCapture {
     this.started = true;
     this.host.start(
       // A Buffer view (no copy): decoders use its native string methods; one DataView serves the whole batch.
-      (ab) => onBatch({ bytes: Buffer.from(ab), view: new DataView(ab) }),
+      (ab, records) => onBatch({ bytes: Buffer.from(ab), view: new DataView(ab), records }),
       { pollMs: opts?.pollMs ?? 10, batchRecords: opts?.batchRecords ?? 4096 },
     );
   }
@@ -202,6 +204,11 @@ export class BpfCapture {
 
   deliveryStats(): DeliveryStats {
     return this.host.stats();
+  }
+
+  /** Every batch applied so far is committed to the store: the age bound of native/bpf-host.cc UpdateDurability. */
+  committed(): void {
+    if (this.started) this.host.committed();
   }
 
   /**

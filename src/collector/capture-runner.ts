@@ -3,7 +3,9 @@
  * record the kernel produced is decoded, counted and committed before the recording is finalised.
  */
 import type { SqliteStore } from '../store/sqlite-store';
-import { BpfCapture, type CaptureOptions } from './bpf-capture';
+import { isSqliteFailure } from '../store/errors';
+import { META_HEARTBEAT, META_STORE_FAILED, META_STORE_FAILED_NS, recorderIdentity } from '../store/recording-state';
+import { BpfCapture, type CaptureOptions, type RecordBatch } from './bpf-capture';
 import { Collector, type CollectorOptions, type RecordHandler } from './collector';
 import { defaultHandlers } from './handlers';
 import { DEFAULT_HOLD_TIMEOUT_MS } from './tls/exec-hold';
@@ -22,13 +24,41 @@ export interface RunnerOptions extends CaptureOptions {
   onTlsReport?: (r: AttachReport) => void;
   /** TLS discovery cache directory. */
   tlsCacheDir?: string;
+  /**
+   * The store could not write (disk full, I/O error, file removed): from then on records are counted, not stored,
+   * and the capture goes on. Called once, on the collector's thread.
+   */
+  onStoreFailure?: (failure: StoreFailure) => void;
 }
+
+export interface StoreFailure {
+  /** SQLite's result code (SQLITE_FULL, SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED …) and message. */
+  code: string;
+  message: string;
+  atNs: number;
+}
+
+/** Records that could not be stored after the store failed: one loss row at the end (StoreFailure). */
+export const STORE_FAILED_LOSS = 'store:failed';
 
 export class CaptureRunner {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly tickMs: number;
+  private lastCommitMs = Date.now();
+  private lastHeartbeatMs = 0;
+  /** Collector records and native counters as of the last successful commit. */
+  private recordsAtCommit = 0;
+  private countersAtCommit: Record<string, number> = {};
+  private onStoreFailure?: (failure: StoreFailure) => void;
+  /** Set once the store has failed to write; records are then only counted (unstoredRecords). */
+  storeFailure: StoreFailure | null = null;
+  /** Records applied but rolled back by the failed commit, plus every record received after it. */
+  unstoredRecords = 0;
 
-  private constructor(readonly capture: BpfCapture, readonly collector: Collector, readonly tls: TlsAttacher) {}
+  private constructor(readonly capture: BpfCapture, readonly collector: Collector, readonly tls: TlsAttacher, private readonly store: SqliteStore, tickMs: number) {
+    this.tickMs = tickMs;
+  }
 
   static start(store: SqliteStore, opts: RunnerOptions): CaptureRunner {
     const capture = BpfCapture.open(opts);
@@ -42,14 +72,17 @@ export class CaptureRunner {
     for (const h of (opts.handlers ?? defaultHandlers)(capture, collector)) collector.addHandler(h);
     store.putMeta('capture_programs', JSON.stringify(capture.programs));
     store.putMeta('clock_offset_ns', String(capture.clockOffsetNs));
+    // Who records, so a reader can tell a recording in progress from one whose recorder is gone (recording-state.ts).
+    for (const [k, v] of Object.entries(recorderIdentity())) store.putMeta(k, v);
     const tls = new TlsAttacher(capture, collector, { cacheDir: opts.tlsCacheDir, onReport: opts.onTlsReport });
     // New binaries of traced processes get their TLS probes as they appear (system mode: agent families only).
     collector.onProcessExec = (row, isAgent) => {
       tls.onExec(row, isAgent, opts.mode === 'record' || row.sessionId !== null);
     };
-    runner = new CaptureRunner(capture, collector, tls);
-    capture.start((batch) => collector.onBatch(batch));
-    runner.timer = setInterval(() => runner!.tick(), opts.tickMs ?? 200);
+    runner = new CaptureRunner(capture, collector, tls, store, opts.tickMs ?? 200);
+    runner.onStoreFailure = opts.onStoreFailure;
+    capture.start((batch) => runner!.onBatch(batch));
+    runner.timer = setInterval(() => runner!.tick(), runner.tickMs);
     runner.timer.unref();
     return runner;
   }
@@ -60,10 +93,110 @@ export class CaptureRunner {
     return { ...k, 'queue:js': d.droppedRecords, 'decode:batch-truncated': this.collector.truncatedRecords };
   }
 
-  tick(): void {
-    this.collector.recordCounters(this.counters());
-    this.collector.tick();
+  /**
+   * Apply one batch. A commit is due every tickMs: the timer does it, and so does a batch arriving late — a busy
+   * JS thread runs queued batches back to back and its timers late, and what is not committed dies with the process
+   * (the age bound of native/bpf-host.cc UpdateDurability counts on commits while batches arrive).
+   */
+  private onBatch(batch: RecordBatch): void {
+    if (this.storeFailure) {
+      this.unstoredRecords += batch.records ?? 0;
+      this.capture.committed(); // nothing left to commit: no reason to stop yielding for it
+      return;
+    }
+    try {
+      this.collector.onBatch(batch);
+    } catch (err) {
+      if (!isSqliteFailure(err)) throw err;
+      this.fail(err);
+      this.unstoredRecords += batch.records ?? 0;
+      return;
+    }
+    if (Date.now() - this.lastCommitMs >= this.tickMs) this.tick();
   }
+
+  tick(): void {
+    if (this.stopped) return;
+    // After a failure nothing is committed, and nothing waits to be: the age bound has nothing to hurry.
+    if (this.storeFailure) this.capture.committed();
+    else this.commit();
+  }
+
+  private commit(): void {
+    const counters = this.counters();
+    const now = Date.now();
+    try {
+      this.collector.recordCounters(counters);
+      // The last commit's time, so a reader of a recording whose recorder died knows where it stops. At most once a
+      // second when nothing else changed (an idle agent would otherwise commit 5 times a second for nothing).
+      if (this.collector.records !== this.recordsAtCommit || now - this.lastHeartbeatMs >= 1000) {
+        this.store.putMeta(META_HEARTBEAT, String(now * 1e6));
+        this.lastHeartbeatMs = now;
+      }
+      this.collector.tick();
+    } catch (err) {
+      if (!isSqliteFailure(err)) throw err;
+      this.fail(err);
+      return;
+    }
+    this.lastCommitMs = now;
+    this.recordsAtCommit = this.collector.records;
+    this.countersAtCommit = counters;
+    this.capture.committed();
+  }
+
+  /** The store failed: say so once, drop what it could not take, and count from here instead of storing. */
+  fail(err: Error & { code: string }): void {
+    if (this.storeFailure) return;
+    this.storeFailure = { code: err.code, message: err.message.split('\n')[0]!, atNs: Date.now() * 1e6 };
+    this.unstoredRecords += this.collector.records - this.recordsAtCommit;
+    try {
+      this.store.abandonPending();
+    } catch {
+      // the rollback of a failed commit may fail too (file gone); nothing of it was committed either way
+    }
+    this.collector.rewindCounters(this.countersAtCommit);
+    this.capture.committed();
+    this.onStoreFailure?.(this.storeFailure);
+  }
+
+  /**
+   * After a store failure, at the end: write the little that says what happened — loss rows (the records not stored,
+   * the counters since the last commit), the failure and the given meta (end time, exit status) — in one small
+   * transaction, then leave WAL mode if there is room. Call after freeing space (see SpaceReserve). False: nothing
+   * could be written.
+   */
+  salvage(meta: Record<string, string>): boolean {
+    const failure = this.storeFailure;
+    if (!failure) return false;
+    try {
+      this.store.abandonPending();
+      this.collector.recordCounters(this.counters());
+      // At the failure's time (the timeline shows where the recording stopped holding what happened).
+      const detail = `${failure.code}: ${failure.message}`;
+      if (this.unstoredRecords > 0) {
+        this.store.addLoss({ id: this.store.nextId('losses'), tsNs: failure.atNs, source: STORE_FAILED_LOSS, processId: null, connId: null, count: this.unstoredRecords, bytes: 0, detail });
+        this.store.addActivity(failure.atNs, { losses: this.unstoredRecords });
+      }
+      this.store.putMeta(META_STORE_FAILED, detail);
+      this.store.putMeta(META_STORE_FAILED_NS, String(failure.atNs));
+      // The loss rows just made are part of the recording: its end is not before them.
+      const end = { ...meta };
+      if (end['end_ns'] !== undefined) end['end_ns'] = String(Math.max(Number(end['end_ns']), Date.now() * 1e6));
+      for (const [k, v] of Object.entries(end)) this.store.putMeta(k, v);
+      this.store.flush();
+    } catch {
+      try {
+        this.store.abandonPending();
+      } catch {
+        // nothing more to do
+      }
+      return false;
+    }
+    this.store.finalizeAfterFailure();
+    return true;
+  }
+
 
   /**
    * Stop capturing; resolves once every delivered batch has been applied and committed. The kernel side is released
@@ -80,9 +213,17 @@ export class CaptureRunner {
     for (let i = 0; i < 10_000 && this.capture.deliveryStats().queuedBytes > 0; i++) {
       await new Promise((r) => setImmediate(r));
     }
-    this.collector.recordCounters(this.counters());
-    this.recordExecHold();
-    this.collector.finish(Date.now() * 1e6);
+    if (!this.storeFailure) {
+      try {
+        this.collector.recordCounters(this.counters());
+        this.recordExecHold();
+        this.collector.finish(Date.now() * 1e6);
+        this.capture.committed();
+      } catch (err) {
+        if (!isSqliteFailure(err)) throw err;
+        this.fail(err);
+      }
+    }
     if (!opts.keepOpen) this.capture.close();
   }
 

@@ -240,6 +240,11 @@ export class Collector implements CollectorContext {
     }
   }
 
+  /** The loss rows made from counters after these values were never committed (the store failed): make them again. */
+  rewindCounters(committed: Readonly<Record<string, number>>): void {
+    for (const k of Object.keys(this.lastKernelStats)) this.lastKernelStats[k] = committed[k] ?? 0;
+  }
+
   /** Write what changed and commit. */
   tick(): void {
     if (this.malformed > 0) {

@@ -34,6 +34,12 @@ export interface DeliveryStats {
   /** Times holding started, and ms spent holding (periods that have ended). */
   holds: number;
   heldMs: number;
+  /** Times the oldest uncommitted batch reached durableMs and the collector stopped yielding to commit it. */
+  ageBoosts: number;
+  /** Times normal priority was not enough and the collector ran above the workload (nice -10) to commit. */
+  urgentBoosts: number;
+  /** The largest age, in ms, the oldest uncommitted batch reached (what a kill -9 at the worst moment loses). */
+  maxUncommittedMs: number;
 }
 
 export interface YieldOptions {
@@ -44,10 +50,12 @@ export interface YieldOptions {
   untilExitOf?: number;
   /**
    * Hold batches (no JS work at all) while other processes use at least this share of all CPUs (default 0.25; 0: never
-   * hold), at most holdMaxMs at a time (default 30,000).
+   * hold), while the oldest uncommitted batch is younger than holdMaxMs (default 250).
    */
   holdBusy?: number;
   holdMaxMs?: number;
+  /** Age of the oldest uncommitted batch at which the collector stops yielding until it has committed (default 400; at 8/5 of it the collector runs above the workload). */
+  durableMs?: number;
 }
 
 export interface NativeBpfHost {
@@ -82,6 +90,8 @@ export interface NativeBpfHost {
   execHold(minBytes: number, timeoutMs: number): boolean;
   /** Hold nothing more and continue every process still held; returns how many. */
   execHoldStop(): number;
+  /** Everything JS has applied so far is committed (call right after a successful commit: see durableMs). */
+  committed(): void;
 }
 
 export interface NativeAddon {

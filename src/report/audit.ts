@@ -211,7 +211,7 @@ function exitText(p: ProcessRow): string {
 export function runAudit(store: Store, ctx: ReportContext, opts: AuditOptions = {}): number {
   const events = auditEvents(store, ctx, opts);
   if (ctx.json) {
-    writeJson(ctx, { schema: AUDIT_SCHEMA_ID, recording: store.path, events, completeness: store.completeness(WHOLE_RECORDING) });
+    writeJson(ctx, { schema: AUDIT_SCHEMA_ID, recording: store.path, recordingState: store.recordingState(), events, completeness: store.completeness(WHOLE_RECORDING) });
     return events.length ? EXIT_OK : EXIT_NOTHING_FOUND;
   }
   if (events.length === 0) throw new ReportError(`${store.path}: nothing recorded`, EXIT_NOTHING_FOUND);

@@ -65,6 +65,7 @@ export function buildSnapshot(store: Store, ctx: ReportContext, now: Date = new 
       start: ctx.clock.iso(info.startNs),
       end: ctx.clock.iso(info.endNs),
       counts: info.counts,
+      recordingState: store.recordingState(),
     },
     sessions: store.sessions(WHOLE_RECORDING),
     processes: store.processes(WHOLE_RECORDING),

@@ -1,6 +1,6 @@
 /** `agentsight report`: what one recorded run did, on one screen. */
-import type { Completeness, Store } from '../store';
-import { completenessText, notDecryptedLines } from '../tui/format';
+import type { Completeness, RecordingState, Store } from '../store';
+import { completenessText, notDecryptedLines, recordingStateText } from '../tui/format';
 import { splitFailedExecs } from '../store/exec-search';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
@@ -34,6 +34,8 @@ export interface ReportSummary {
     end: string | null;
     durationNs: number | null;
     meta: Readonly<Record<string, string>>;
+    /** Finished, in progress, or ended without its end (Store.recordingState). */
+    recordingState: RecordingState;
   };
   sessions: Array<{
     id: number; agent: string | null; title: string; startNs: number; endNs: number | null; processes: number;
@@ -134,6 +136,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
       end: ctx.clock.iso(facts.endNs),
       durationNs: facts.durationNs,
       meta: facts.meta,
+      recordingState: store.recordingState(),
     },
     sessions: sessions.map((s) => ({
       id: s.id,
@@ -209,6 +212,8 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
   kv('Command', rec.command ?? '-');
   kv('Agent', rec.agents.length ? rec.agents.join(', ') : 'unknown');
   kv('Started', `${c.dateTime(rec.startNs)}   duration ${duration(rec.durationNs)}`);
+  const ended = recordingStateText(rec.recordingState, rec.startNs, c.utc);
+  if (ended !== null) kv('State', p.paint('yellow', ended));
   out.push('');
   const modelList = llm.models.map((m) => `${m.model} (${m.calls})`).join(', ');
   kv('LLM calls', `${int(llm.calls)}${llm.failedCalls ? p.paint('red', ` (${llm.failedCalls} failed)`) : ''}${modelList ? `   ${modelList}` : ''}`);

@@ -12,7 +12,10 @@ export type StoreErrorCode =
   | 'EXISTS'
   /** Creating or writing: the file system is full (ENOSPC, EDQUOT, SQLITE_FULL). */
   | 'NO_SPACE'
-  | 'IO';
+  | 'IO'
+
+  /** The file being written was removed or replaced (a writer's error: SQLite would go on writing to nothing). */
+  | 'REMOVED';
 
 export class StoreError extends Error {
   constructor(
@@ -24,4 +27,13 @@ export class StoreError extends Error {
     super(message);
     this.name = 'StoreError';
   }
+}
+
+/**
+ * An error of SQLite itself (better-sqlite3's SqliteError: disk full, I/O error, file removed under us …) rather than
+ * a bug of ours: the store cannot write, and the recording has failed — not the recorded command.
+ */
+export function isSqliteFailure(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_') || (err instanceof StoreError && code === 'REMOVED'));
 }

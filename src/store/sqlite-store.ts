@@ -2,6 +2,7 @@
  * SQLite backend of the Store interface (better-sqlite3). Live capture opens it read-write in WAL mode and commits
  * buffered writes in one transaction per flush(); saved recordings open read-only with fileMustExist.
  */
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors';
 import { checkSameFile, checkStructure, damaged, inspectFile, WAL_IMAGE_MAX_BYTES, walFreeImage } from './file-check';
@@ -44,6 +45,7 @@ import type {
   Store,
   TimeQuery,
 } from './store';
+import { recordingStateOf, type RecordingState } from './recording-state';
 import { RowWriter, type WriteVerb } from './row-writer';
 import { sqliteAddonPath } from './sqlite-addon';
 import { TABLES, decodeRow, rawRowDecoder, type TableName, type TableSpec } from './table-specs';
@@ -108,6 +110,8 @@ export class SqliteStore implements Store {
    */
   private snapshot: { summaryAsOf: number | null | undefined } | null = null;
   private closed = false;
+  /** Writer: (device, inode) of the file and of its WAL, to notice them removed or replaced (see checkStillThere). */
+  private fileIds: { db: string | null; wal: string | null } | null = null;
 
   private constructor(readonly path: string, db: Database.Database, readOnly: boolean, useSummaries: boolean) {
     this.db = db;
@@ -308,6 +312,7 @@ export class SqliteStore implements Store {
     let queued = this.pending.length > 0 || this.activityPending.size > 0;
     for (const w of this.writers.values()) if (w.pending > 0) queued = true;
     if (!queued && !this.db.inTransaction) return;
+    this.checkStillThere();
     const ops = this.pending.splice(0);
     const activity = [...this.activityPending];
     this.activityPending.clear();
@@ -325,6 +330,36 @@ export class SqliteStore implements Store {
       }
       this.db.exec('COMMIT');
     });
+  }
+
+  /**
+   * SQLite goes on writing to a file (or WAL) that was unlinked, and nothing would reach the disk: compare the paths'
+   * (device, inode) with the ones we write before each commit (two stat calls) and fail like a write error would.
+   */
+  private checkStillThere(): void {
+    if (this.path === ':memory:') return;
+    const id = (p: string): string | null => {
+      try {
+        const st = fs.statSync(p, { bigint: true });
+        return `${st.dev}:${st.ino}`;
+      } catch {
+        return null;
+      }
+    };
+    const now = { db: id(this.path), wal: id(`${this.path}-wal`) };
+    const was = this.fileIds;
+    if (was === null) {
+      this.fileIds = now;
+      return;
+    }
+    if (was.wal === null && now.wal !== null) was.wal = now.wal; // the WAL appears with the first commit
+    if (now.db !== was.db || (was.wal !== null && now.wal !== was.wal && this.journalIsWal())) {
+      throw new StoreError('REMOVED', this.path, 'the recording file was removed or replaced');
+    }
+  }
+
+  private journalIsWal(): boolean {
+    return String(this.db.pragma('journal_mode', { simple: true })) === 'wal';
   }
 
   // ---------------------------------------------------------------- reading
@@ -379,6 +414,12 @@ export class SqliteStore implements Store {
       endNs: maxOf(range.e, metaEnd),
       counts: this.fromSummaryOrRows(END_OF_TIME, () => this.countsFrom(`SELECT ${COUNT_COLUMNS.join(', ')} FROM summary_state WHERE id = 1`), () => this.countsFrom(`SELECT ${COUNTS_SQL}`)),
     };
+  }
+
+  recordingState(): RecordingState {
+    const meta: Record<string, string> = {};
+    for (const r of this.stmt('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>) meta[r.key] = r.value;
+    return recordingStateOf(meta);
   }
 
   private countsFrom(sql: string): RecordingInfo['counts'] {
@@ -538,6 +579,7 @@ export class SqliteStore implements Store {
     const tlsNotDecrypted = losses.filter((l) => TLS_NOT_DECRYPTED_SOURCES.includes(l.source)).map((l) => ({ reason: l.source, connections: l.count, bytes: l.bytes }));
     // Clipped argv, paths and DNS answers are kept (marked on the row); clipped TLS plaintext is lost.
     const lost = losses.filter((l) => !TLS_NOT_DECRYPTED_SOURCES.includes(l.source) && (!l.source.endsWith(':clipped') || l.source.startsWith('tls')));
+    const stoppedEarly = this.recordingState().state === 'incomplete';
     return {
       llmCalls: llm.n,
       tokens: llm.tokens,
@@ -545,7 +587,8 @@ export class SqliteStore implements Store {
       tlsNotDecrypted,
       tlsNotDecryptedConnections,
       lost,
-      complete: tlsNotDecrypted.length === 0 && lost.length === 0,
+      stoppedEarly,
+      complete: tlsNotDecrypted.length === 0 && lost.length === 0 && !stoppedEarly,
     };
   }
 
@@ -601,6 +644,33 @@ export class SqliteStore implements Store {
       b.losses += r['losses'];
     }
     return out;
+  }
+
+  /**
+   * Drop every write queued and not committed, and roll back an open transaction: after a failed write, before the
+   * few rows that say so are written.
+   */
+  abandonPending(): void {
+    if (this.readOnly || this.closed) return;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.pending.length = 0;
+    this.activityPending.clear();
+    for (const w of this.writers.values()) w.discard();
+  }
+
+  /**
+   * After the store failed: checkpoint and leave WAL mode if the space allows, without writing summaries (a
+   * cache; they would need room). Returns false when the file had to stay in WAL mode (readers still read it).
+   */
+  finalizeAfterFailure(): boolean {
+    if (this.readOnly || this.closed) return false;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.pragma('journal_mode = DELETE');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Make the file self-contained (no -wal/-shm beside it) so it can be copied and opened read-only. */

@@ -21,6 +21,9 @@ import type {
   TlsTargetRow,
   ToolCallRow,
 } from './types';
+import type { RecordingState } from './recording-state';
+
+export type { RecordingState } from './recording-state';
 
 export type IdTable =
   | 'sessions'
@@ -136,7 +139,12 @@ export interface Completeness {
   tlsNotDecryptedConnections: Array<{ reason: string; processId: number | null; bytes: number; detail: string | null }>;
   /** Every other loss, by source; data kept but clipped (argv, paths, DNS answers) is not a loss. */
   lost: LossTotal[];
-  /** Nothing above was lost: the only case where a surface may say so. */
+  /**
+   * The recording stopped before its end (recorder killed or crashed, or the store failed): what came after is
+   * missing, however complete the rest (recordingState() says when).
+   */
+  stoppedEarly: boolean;
+  /** Nothing above was lost and the recording ran to its end: the only case where a surface may say so. */
   complete: boolean;
 }
 
@@ -239,6 +247,8 @@ export interface Store {
   // ---- reading (TUI, report, web, exporters) ----
   /** Recording metadata, time range and row counts. */
   info(): RecordingInfo;
+  /** Finished, still being recorded, or ended without its end (recorder gone, store failed) and where it stops. */
+  recordingState(): RecordingState;
   /** Sessions with aggregates as of q.atNs, newest activity first. */
   sessions(q?: TimeQuery): SessionSummary[];
   /** One session by id. */

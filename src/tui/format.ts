@@ -1,6 +1,6 @@
 /** Pure formatters for figures shown by `top` (TUI and --once): durations, clock times, tokens, costs, statuses. */
 import os from 'node:os';
-import type { Completeness, ProcessRow } from '../store';
+import type { Completeness, ProcessRow, RecordingState } from '../store';
 
 const ERRNO_NAMES = new Map<number, string>();
 for (const [name, num] of Object.entries(os.constants.errno)) if (!ERRNO_NAMES.has(num)) ERRNO_NAMES.set(num, name);
@@ -150,6 +150,7 @@ export function completenessText(c: Completeness): string {
   if (c.tlsNotDecrypted.length > 0) {
     parts.push(`not decrypted: ${c.tlsNotDecrypted.map((x) => `${x.reason} ${x.connections} (${formatBytes(x.bytes)})`).join(', ')}`);
   }
+  if (c.stoppedEarly) parts.push('the recording stopped before its end');
   if (c.lost.length > 0) parts.push(`lost: ${c.lost.map((l) => `${l.source} ${l.count}${l.bytes > 0 ? ` (${formatBytes(l.bytes)})` : ''}`).join(', ')}`);
   else if (c.complete) parts.push('nothing lost');
   return `${c.complete ? 'complete' : 'INCOMPLETE'}: ${parts.join('; ')}`;
@@ -160,7 +161,7 @@ export function completenessBadge(c: Completeness): string {
   if (c.complete) return 'complete';
   const notDecrypted = c.tlsNotDecrypted.reduce((n, x) => n + x.connections, 0);
   const lost = c.lost.reduce((n, l) => n + l.count, 0);
-  return `INCOMPLETE: ${[notDecrypted > 0 ? `${notDecrypted} TLS not decrypted` : '', lost > 0 ? `${formatCount(lost)} lost` : ''].filter(Boolean).join(', ')}`;
+  return `INCOMPLETE: ${[notDecrypted > 0 ? `${notDecrypted} TLS not decrypted` : '', lost > 0 ? `${formatCount(lost)} lost` : '', c.stoppedEarly ? 'stopped early' : ''].filter(Boolean).join(', ')}`;
 }
 
 /** One line per not-decrypted TLS connection a verdict names (`tls:not-probed: TLS connection to … not decrypted: …`). */
@@ -169,4 +170,16 @@ export function notDecryptedLines(c: Completeness): string[] {
   const total = c.tlsNotDecrypted.reduce((n, x) => n + x.connections, 0);
   if (total > named.length) named.push(`… and ${total - named.length} more`);
   return named;
+}
+
+/**
+ * How a recording ended, for every reader's header ("Recording: " + this): null when there is nothing to say
+ * (finished normally, or written by a build that did not store its recorder). Store.recordingState() decides.
+ */
+export function recordingStateText(s: RecordingState, startNs: number | null, utc = false): string | null {
+  const at = (ns: number | null) => (ns === null ? 'at an unknown time' : `at ${formatClock(ns, utc)}${startNs !== null ? ` (+${formatDuration(ns - startNs)})` : ''}`);
+  if (s.state === 'incomplete' && s.reason === 'store-failed') return `incomplete — the store failed ${at(s.stoppedAtNs)}: ${s.detail ?? 'write error'}`;
+  if (s.state === 'incomplete') return `incomplete — recorder stopped ${at(s.stoppedAtNs)} without finishing (killed or crashed)`;
+  if (s.state === 'recording') return `in progress — last committed ${at(s.stoppedAtNs)}`;
+  return null;
 }

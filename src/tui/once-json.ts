@@ -14,6 +14,7 @@ export function renderOnceJson(r: OnceReport): string {
       endNs: r.endNs,
       atNs: r.atNs,
       counts: r.info.counts,
+      recordingState: r.recordingState,
     },
     losses: r.lossTotals,
     completeness: r.completeness,

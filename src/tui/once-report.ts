@@ -2,11 +2,13 @@
  * The data behind `top --once`: the recording header and every session's detail as of one moment. Text and JSON
  * printers both read this, so they always agree.
  */
-import type { Completeness, LossTotal, RecordingInfo, SessionSummary, Store, TlsTargetRow } from '../store';
+import type { Completeness, LossTotal, RecordingInfo, RecordingState, SessionSummary, Store, TlsTargetRow } from '../store';
 import { loadSessionDetail, onceLimits, type DetailLimits, type SessionDetail } from './session-detail';
 
 export interface OnceReport {
   info: RecordingInfo;
+  /** Finished, in progress, or ended without its end (Store.recordingState). */
+  recordingState: RecordingState;
   /** The recorded command line, when the recorder stored one. */
   command: string | null;
   startNs: number;
@@ -64,6 +66,7 @@ export function buildOnceReport(store: Store, atNs?: number, limitsIn?: DetailLi
   }
   return {
     info,
+    recordingState: store.recordingState(),
     command: recordedCommand(info.meta),
     startNs,
     endNs,

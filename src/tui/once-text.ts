@@ -17,6 +17,7 @@ import {
   formatDateTime,
   formatDuration,
   plural,
+  recordingStateText,
   processDurationNs,
 } from './format';
 import type { OnceReport } from './once-report';
@@ -83,6 +84,8 @@ export function renderOnceLines(r: OnceReport, opts: OnceTextOptions): string[] 
         `as of ${formatClock(r.atNs, utc)} (+${formatDuration(r.atNs - r.startNs)}${atEnd ? ', end' : ''})`,
     );
   }
+  const ended = recordingStateText(r.recordingState, r.startNs, utc);
+  if (ended !== null) L.add(`Recording: ${ended}`);
   const c = r.info.counts;
   L.add(
     [

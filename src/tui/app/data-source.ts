@@ -26,7 +26,7 @@ export class DataSource {
     this.timeline = emptyTimeline(startNs);
     this.data = {
       sessions: [], list: [], detail: null, treeLines: [], files: [], net: [], prompts: [], lossTotal: 0, completeness: null,
-      timeline: this.timeline, liveStatus: null,
+      timeline: this.timeline, liveStatus: null, recordingState: null,
     };
   }
 
@@ -63,7 +63,9 @@ export class DataSource {
       const sessions = this.store.sessions({ atNs: state.atNs });
       const lossTotal = this.store.lossTotals({ atNs: state.atNs }).reduce((n, l) => n + l.count, 0);
       const completeness = this.store.completeness({ atNs: state.atNs });
-      this.data = { ...this.data, sessions, lossTotal, completeness, liveStatus: this.live ? this.live.status() : null };
+      // A live capture is this process's own: nothing to say about how it ended.
+      const recordingState = this.live ? null : this.store.recordingState();
+      this.data = { ...this.data, sessions, lossTotal, completeness, liveStatus: this.live ? this.live.status() : null, recordingState };
       this.relist(state);
       this.loadDetail(state);
       return this.data;

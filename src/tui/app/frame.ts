@@ -2,7 +2,7 @@
  * Builds one frame: exactly `height` rows of exactly `width` columns, from the state and the loaded data. Pure and
  * I/O-free (the render loop calls it), and only the visible slice of every list is laid out.
  */
-import { completenessBadge, exitStatus, formatClock, formatCost, formatCount, formatBytes, formatDuration, processDurationNs } from '../format';
+import { completenessBadge, exitStatus, formatClock, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText } from '../format';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
 import { tokensPerSecond } from './data-source';
@@ -108,6 +108,8 @@ function headerLine(st: ViewState, data: ViewData, opts: FrameOptions): Line {
     seg(`  drops ${formatCount(drops)}`, drops > 0 ? { fg: 'red', bold: true } : undefined),
   ];
   if (data.completeness) line.push(seg(`  ${completenessBadge(data.completeness)}`, data.completeness.complete ? { fg: 'green' } : { fg: 'red', bold: true }));
+  const ended = data.recordingState ? recordingStateText(data.recordingState, st.startNs, opts.utc) : null;
+  if (ended) line.push(seg(`  Recording: ${ended}`, { fg: 'yellow', bold: true }));
   if (data.liveStatus && !data.liveStatus.bpf) line.push(seg(`  no eBPF: ${data.liveStatus.reason ?? 'limited view'}`, { fg: 'yellow' }));
   if (st.filter) line.push(seg(`  filter "${st.filter}"`, { fg: 'yellow' }));
   if (st.message) line.push(seg(`  ${st.message}`, { fg: 'gray' }));

@@ -2,7 +2,7 @@
  * The TUI's state (what the user chose: time, sort, filter, focus, selection, open views) and the data loaded for
  * it (the model rows as of the scrubber time). Live and replay share both; live just moves `endNs` and follows it.
  */
-import type { Completeness, FileChange, LlmCallRow, SessionSummary, ToolCallRow } from '../../store';
+import type { Completeness, FileChange, LlmCallRow, RecordingState, SessionSummary, ToolCallRow } from '../../store';
 import type { NetDest, SessionDetail, TreeLine } from '../session-detail';
 import type { SearchHit } from './search';
 import type { Line } from './styled-line';
@@ -82,6 +82,8 @@ export interface ViewData {
   completeness: Completeness | null;
   timeline: Timeline;
   liveStatus: { bpf: boolean; reason?: string; events: number; losses: number } | null;
+  /** How the recording ended (Store.recordingState); null for a live capture (this process's own). */
+  recordingState: RecordingState | null;
 }
 
 export function initialState(startNs: number, endNs: number, live: boolean, atNs?: number): ViewState {

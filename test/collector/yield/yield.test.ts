@@ -92,7 +92,7 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
     }
   });
 
-  it('holds every batch back from JS while the machine is busy, and hands all of them over when the command exits', async () => {
+  it('holds batches back from JS while the machine is busy, never for long, and all of them arrive', async () => {
     // a spinning loop keeps one core busy (the machine is busy: CI machines have 2 cores, and the hold starts at a
     // quarter of all CPUs), and this test's sampling runs on the other; 300 files are created while it spins
     const cpus = os.availableParallelism();
@@ -114,6 +114,8 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
       const stats = c.runner.capture.deliveryStats();
       expect(stats.holds).toBeGreaterThan(0);
       expect(stats.holding).toBe(false);
+      // never held (or left uncommitted) long: a kill -9 at any moment loses at most ~1 s (UpdateDurability)
+      expect(stats.maxUncommittedMs).toBeLessThan(1000);
       // records piled up while held, and none went to JS while holding lasted
       expect(samples.some((s) => s.holding && s.queued > 0)).toBe(true);
       for (let i = 1; i < samples.length; i++) {
