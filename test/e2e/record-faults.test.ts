@@ -94,7 +94,8 @@ describe.skipIf(!enabled)('record: the disk fills', () => {
       expect(lines[0]).toMatch(/^agentsight: recording failed: cannot write .*mid\.db \(database or disk is full\)/);
       expectNoStackTrace(r.stderr);
       // Nothing orphaned: the command is gone (record waited for it), no copy of it runs on.
-      expect(run('pgrep', ['-f', marker]).stdout.trim()).toBe('');
+      // (anchored: record's own helper processes — its exec-hold guard, its probes' hand-off — carry its command line)
+      expect(run('pgrep', ['-f', `^sh -c : ${marker}`]).stdout.trim()).toBe('');
       // Readable, marked incomplete (store failed) with its losses; only the recording is left on the file system
       // (the space reserve was an unlinked file).
       const say = readersSay(db);
