@@ -99,11 +99,13 @@ describe('stacks that are recognised but not probed', () => {
   const GO = hasCommand('go');
   if (!GO) loudSkip('go not installed (apt-get install -y golang-go): Go crypto/tls recognition is not tested');
 
-  it.runIf(!!GNUTLS)('libgnutls: named in unprobed and detail, no probes', () => {
+  it.runIf(!!GNUTLS)('libgnutls: gnutls_record_send/recv and gnutls_deinit probed by symbol, no longer "unprobed"', () => {
     const r = discoverTls(GNUTLS!, { useCache: false });
-    expect(r.stack).toBeNull();
-    expect(r.probes).toEqual([]);
-    expect(r.unprobed).toContain('gnutls');
+    expect(r.stack).toBe('gnutls');
+    expect(r.probes.map((p) => p.kind).sort()).toEqual(['gnutls_deinit', 'gnutls_record_recv', 'gnutls_record_send']);
+    for (const p of r.probes) expect(p.bytes).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(r.probes.map((p) => p.fileOffset)).size).toBe(3);
+    expect(r.unprobed).not.toContain('gnutls');
     expect(r.detail).toMatch(/gnutls_record_send\/recv defined here/);
   });
 
@@ -255,10 +257,11 @@ describe('resolveCommand', () => {
 });
 
 describe('TLS plans for the recorder', () => {
-  it.runIf(!!CURL)('curl: probes in libssl, and a warning naming GnuTLS (librtmp links it)', () => {
+  it.runIf(!!CURL)('curl: probes in libssl and in the GnuTLS librtmp links, no warning', () => {
     const plan = planTlsForCommand('curl', { PATH: '/usr/bin:/bin' }, { cacheDir: tmpDir() });
     expect(plan.discoveries.some((d) => d.stack === 'openssl' && path.basename(d.path).startsWith('libssl'))).toBe(true);
-    expect(plan.warnings.join('\n')).toMatch(/GnuTLS/);
+    expect(plan.discoveries.some((d) => d.stack === 'gnutls' && path.basename(d.path).startsWith('libgnutls'))).toBe(true);
+    expect(plan.warnings.join('\n')).not.toMatch(/GnuTLS/);
   });
 
   it('a command that is not there: one warning, no discoveries', () => {

@@ -23,8 +23,12 @@ const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
   // the end of a connection: a freed SSL*'s address is handed to the next one
   SSL_free: 'uprobe_ssl_free',
   SSL_clear: 'uprobe_ssl_free',
+  // GnuTLS: SSL_write/SSL_read's register ABI and return convention (detect-gnutls.ts); gnutls_deinit ends a session
+  gnutls_record_send: 'uprobe_ssl_write',
+  gnutls_record_recv: 'uprobe_ssl_read',
+  gnutls_deinit: 'uprobe_ssl_free',
 };
-const NO_RETURN_PROBE = new Set<ProbeKind>(['EVP_AEAD_CTX_seal', 'SSL_free', 'SSL_clear']);
+const NO_RETURN_PROBE = new Set<ProbeKind>(['EVP_AEAD_CTX_seal', 'SSL_free', 'SSL_clear', 'gnutls_deinit']);
 /** Syscall hooks that tie AEAD contexts to sockets (and end the ties at close): only needed once an aws-lc target is attached. */
 export const AEAD_SOCKET_PROGRAMS = [
   'lazy_sys_enter_writev', 'lazy_sys_enter_write', 'lazy_sys_enter_sendto', 'lazy_sys_enter_sendmsg',

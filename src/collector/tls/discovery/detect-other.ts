@@ -20,7 +20,7 @@ export function detectOtherStacks(elf: ElfFile): OtherStacks {
   elf.findFunctions(['gnutls_record_send', 'gnutls_record_recv', 'PR_Write', 'SSL_ImportFD', 'crypto/tls.(*Conn).Write', 'crypto/tls.(*Conn).Read']);
   if (elf.findFunction('gnutls_record_send') || elf.findFunction('gnutls_record_recv')) {
     found.push('gnutls');
-    notes.push('gnutls: gnutls_record_send/recv defined here (not probed)');
+    notes.push('gnutls: gnutls_record_send/recv defined here');
   }
   if (elf.findFunction('PR_Write') && elf.findFunction('SSL_ImportFD')) {
     found.push('nss');
