@@ -109,7 +109,7 @@ describe('stacks that are recognised but not probed', () => {
     expect(r.detail).toMatch(/gnutls_record_send\/recv defined here/);
   });
 
-  it.runIf(GO)('Go crypto/tls: recognised with symbols and when stripped (-s -w), through .gopclntab names', () => {
+  it.runIf(GO)('Go crypto/tls: Write/Read entries, their RETs and Close, with symbols, stripped (-s -w) and without section headers', () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'main.go'), 'package main\nimport "net/http"\nfunc main() { _, _ = http.Get("https://127.0.0.1:1/") }\n');
     fs.writeFileSync(path.join(dir, 'go.mod'), 'module tlsprobe\ngo 1.19\n');
@@ -118,11 +118,31 @@ describe('stacks that are recognised but not probed', () => {
     const env = { ...process.env, GOCACHE: goCache, GOPATH: path.join(dir, 'gopath'), GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
     execFileSync('go', ['build', '-o', 'plain', '.'], { cwd: dir, env, stdio: 'ignore' });
     execFileSync('go', ['build', '-ldflags=-s -w', '-o', 'stripped', '.'], { cwd: dir, env, stdio: 'ignore' });
-    for (const bin of ['plain', 'stripped']) {
+    // The stripped build again with its section headers gone (sstrip-like): the pclntab is found by its magic.
+    const noSections = Buffer.from(fs.readFileSync(path.join(dir, 'stripped')));
+    noSections.writeBigUInt64LE(0n, 0x28); // e_shoff
+    noSections.writeUInt16LE(0, 0x3c); // e_shnum
+    noSections.writeUInt16LE(0, 0x3e); // e_shstrndx
+    fs.writeFileSync(path.join(dir, 'no-sections'), noSections, { mode: 0o755 });
+    const found = ['plain', 'stripped', 'no-sections'].map((bin) => {
       const r = discoverTls(path.join(dir, bin), { useCache: false });
-      expect(r.stack, bin).toBeNull();
-      expect(r.unprobed, bin).toContain('go-crypto-tls');
-    }
+      expect(r.stack, `${bin}: ${r.detail}`).toBe('go');
+      expect(r.unprobed, bin).not.toContain('go-crypto-tls');
+      const kinds = r.probes.map((p) => p.kind);
+      for (const k of ['go_tls_write', 'go_tls_read', 'go_tls_close'] as const) expect(kinds.filter((x) => x === k), `${bin} ${k}`).toHaveLength(1);
+      expect(kinds.filter((x) => x === 'go_tls_write_ret').length, bin).toBeGreaterThan(0);
+      expect(kinds.filter((x) => x === 'go_tls_read_ret').length, bin).toBeGreaterThan(0);
+      // every return probe sits on a RET instruction; every entry on the register-ABI stack check against R14
+      const bytes = fs.readFileSync(path.join(dir, bin));
+      for (const p of r.probes) {
+        if (p.kind.endsWith('_ret')) expect(bytes[p.fileOffset], `${bin} ${p.symbol}`).toBe(0xc3);
+        else expect(bytes.subarray(p.fileOffset, p.fileOffset + 9).toString('hex'), `${bin} ${p.symbol}`).toMatch(/^493b6610|^4c8d6424..4d3b6610/);
+      }
+      return r.probes.map((p) => `${p.kind}@${p.fileOffset}`).sort();
+    });
+    // symbols and pclntab agree: the same places with and without symbols
+    expect(found[1]).toEqual(found[0]);
+    expect(found[2]).toEqual(found[0]);
   }, 300_000);
 });
 

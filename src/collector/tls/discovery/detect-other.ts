@@ -32,13 +32,13 @@ export function detectOtherStacks(elf: ElfFile): OtherStacks {
   const goPcln = elf.section('.gopclntab') ?? elf.section('.go.buildinfo');
   if (goTls) {
     found.push('go-crypto-tls');
-    notes.push('go: crypto/tls.(*Conn).Write/Read symbols present (Go TLS is not probed)');
+    notes.push('go: crypto/tls.(*Conn).Write/Read symbols present');
   } else if (goPcln) {
     // Stripped Go binaries keep function names in .gopclntab; the string is enough to say "Go TLS".
     const s = findStringsEndingWith(elf, 'crypto/tls.(*Conn).Write');
     if (s.length > 0) {
       found.push('go-crypto-tls');
-      notes.push('go: crypto/tls.(*Conn).Write in .gopclntab (Go TLS is not probed)');
+      notes.push('go: crypto/tls.(*Conn).Write in .gopclntab');
     } else notes.push('go: Go binary without crypto/tls');
   }
   // Rust panic locations name crate source paths (not NUL-terminated, so search raw bytes).

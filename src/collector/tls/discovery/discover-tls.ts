@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import { detectAwsLcAead } from './detect-aws-lc';
 import { detectBoringSsl } from './detect-boringssl';
 import { detectGnuTls } from './detect-gnutls';
+import { detectGoTls } from './detect-go';
 import { detectOpenSslSymbols } from './detect-openssl';
 import { detectOtherStacks } from './detect-other';
 import { EhFrameIndex } from './eh-frame';
@@ -23,7 +24,7 @@ import { cacheKey, defaultTlsCacheDir, readCache, writeCache } from './tls-cache
 import { TlsDiscovery, TlsProbe, TlsStack } from './types';
 
 /** Bump when detection logic changes so cached results of older logic are recomputed. */
-export const DISCOVERY_VERSION = 5; // 3: SSL_free/SSL_clear; 4: probe bytes, fingerprint instead of sha256; 5: gnutls
+export const DISCOVERY_VERSION = 6; // 3: SSL_free/SSL_clear; 4: probe bytes, fingerprint instead of sha256; 5: gnutls; 6: go
 
 export interface DiscoverOptions {
   /** Cache directory; default defaultTlsCacheDir(). */
@@ -137,6 +138,16 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
         probes = gnutls.probes;
       }
     }
+    // Without section headers Go is not recognised by name: look for its pclntab by magic (detect-go.ts).
+    if (!stack && (other.found.includes('go-crypto-tls') || elf.sections.length === 0)) {
+      const go = detectGoTls(elf);
+      lines.push(...go.notes);
+      lap('go');
+      if (go.stack) {
+        stack = go.stack;
+        probes = go.probes;
+      }
+    }
     if (!stack) {
       const bssl = detectBoringSsl(elf, eh, bounds);
       lines.push(...bssl.notes);
@@ -161,7 +172,7 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
       stack,
       probes: probes.map((p) => ({ ...p, bytes: probeBytes(elf, p.fileOffset) })),
       // a stack that got probes is no longer "recognised but not probed"
-      unprobed: other.found.filter((u) => u !== stack),
+      unprobed: other.found.filter((u) => !(u === stack || (u === 'go-crypto-tls' && stack === 'go'))),
       detail: lines.join('\n'),
       elapsedMs,
       cached: false,
