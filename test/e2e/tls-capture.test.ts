@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBinaries, bunVersions } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
 import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { buildGoClient, hasGo } from '../helpers/go-client';
 
 const enabled = bpfAvailable();
 const SIZE = 16 << 20;
@@ -86,57 +87,6 @@ function expectLossless16MiB(db: string) {
   expect(reqBodies.map((b) => b.length)).toContain(SIZE);
   expect(reqBodies.map(sha)).toContain(reqSha);
   expect(respBodies.map(sha)).toContain(respSha);
-}
-
-const hasGo = (() => {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-/** A Go client posting a file over HTTPS (H2=1: HTTP/2 through ALPN); prints the protocol and the reply's sha256. */
-const GO_CLIENT = `package main
-
-import (
-	"bytes"
-	"crypto/sha256"
-	"crypto/tls"
-	"encoding/hex"
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-)
-
-func main() {
-	body, err := os.ReadFile(os.Args[2])
-	if err != nil {
-		panic(err)
-	}
-	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: os.Getenv("H2") == "1"}
-	r, err := (&http.Client{Transport: tr}).Post(os.Args[1], "application/octet-stream", bytes.NewReader(body))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	h := sha256.New()
-	io.Copy(h, r.Body)
-	r.Body.Close()
-	fmt.Println(r.Proto, hex.EncodeToString(h.Sum(nil)))
-}
-`;
-
-/** Builds GO_CLIENT offline (stdlib only, GOPATH mode, no proxy), static; -s -w strips symbols and DWARF. */
-function buildGoClient(stripped: boolean): string {
-  const src = path.join(dir, 'go-client.go');
-  fs.writeFileSync(src, GO_CLIENT);
-  const out = path.join(dir, `go-client${stripped ? '-stripped' : ''}`);
-  const env = { ...process.env, GOCACHE: path.join(os.tmpdir(), 'agentsight-test-gocache'), GOPATH: path.join(dir, 'gopath'), GO111MODULE: 'off', GOPROXY: 'off', CGO_ENABLED: '0' };
-  execFileSync('go', ['build', ...(stripped ? ['-ldflags=-s -w'] : []), '-o', out, src], { env, stdio: 'pipe' });
-  return out;
 }
 
 describe.skipIf(!enabled)('TLS plaintext capture, 16 MiB each way', () => {
@@ -226,11 +176,11 @@ rq.end(body);`;
 
   // Go crypto/tls, static (CGO_ENABLED=0), with symbols and stripped (-s -w: names only in .gopclntab).
   for (const stripped of [false, true]) {
-    it.runIf(hasGo)(`Go net/http client${stripped ? ', stripped' : ''} (crypto/tls: entry + every RET, no uretprobe)`, async () => {
-      const bin = buildGoClient(stripped);
+    it.runIf(hasGo())(`Go net/http client${stripped ? ', stripped' : ''} (crypto/tls: entry + every RET, no uretprobe)`, async () => {
+      const bin = buildGoClient(dir, stripped);
       const r = await record(`go${stripped ? '-s' : ''}`, [bin, `https://127.0.0.1:${port}/upload`, reqFile]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout.trim()).toBe(`HTTP/1.1 ${respSha}`);
+      expect(r.stdout.trim()).toBe(`HTTP/1.1 200 ${respSha}`);
       expect(r.stderr).toMatch(/TLS of .*go-client.*: go/);
       expectLossless16MiB(r.db);
     });
