@@ -109,7 +109,7 @@ describe('stacks that are recognised but not probed', () => {
     expect(r.detail).toMatch(/gnutls_record_send\/recv defined here/);
   });
 
-  it.runIf(GO)('Go crypto/tls: Write/Read entries, their RETs and Close, with symbols, stripped (-s -w) and without section headers', () => {
+  it.runIf(GO)('Go crypto/tls: Write/Read entries, their RETs and Close, with symbols, stripped (-s -w), without section headers, PIE', () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'main.go'), 'package main\nimport "net/http"\nfunc main() { _, _ = http.Get("https://127.0.0.1:1/") }\n');
     fs.writeFileSync(path.join(dir, 'go.mod'), 'module tlsprobe\ngo 1.19\n');
@@ -118,13 +118,15 @@ describe('stacks that are recognised but not probed', () => {
     const env = { ...process.env, GOCACHE: goCache, GOPATH: path.join(dir, 'gopath'), GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
     execFileSync('go', ['build', '-o', 'plain', '.'], { cwd: dir, env, stdio: 'ignore' });
     execFileSync('go', ['build', '-ldflags=-s -w', '-o', 'stripped', '.'], { cwd: dir, env, stdio: 'ignore' });
+    // PIE: the pclntab is in .data.rel.ro.gopclntab, not .gopclntab
+    execFileSync('go', ['build', '-buildmode=pie', '-ldflags=-s -w', '-o', 'pie', '.'], { cwd: dir, env, stdio: 'ignore' });
     // The stripped build again with its section headers gone (sstrip-like): the pclntab is found by its magic.
     const noSections = Buffer.from(fs.readFileSync(path.join(dir, 'stripped')));
     noSections.writeBigUInt64LE(0n, 0x28); // e_shoff
     noSections.writeUInt16LE(0, 0x3c); // e_shnum
     noSections.writeUInt16LE(0, 0x3e); // e_shstrndx
     fs.writeFileSync(path.join(dir, 'no-sections'), noSections, { mode: 0o755 });
-    const found = ['plain', 'stripped', 'no-sections'].map((bin) => {
+    const found = ['plain', 'stripped', 'no-sections', 'pie'].map((bin) => {
       const r = discoverTls(path.join(dir, bin), { useCache: false });
       expect(r.stack, `${bin}: ${r.detail}`).toBe('go');
       expect(r.unprobed, bin).not.toContain('go-crypto-tls');

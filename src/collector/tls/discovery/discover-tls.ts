@@ -138,8 +138,7 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
         probes = gnutls.probes;
       }
     }
-    // Without section headers Go is not recognised by name: look for its pclntab by magic (detect-go.ts).
-    if (!stack && (other.found.includes('go-crypto-tls') || elf.sections.length === 0)) {
+    if (!stack && other.found.includes('go-crypto-tls')) {
       const go = detectGoTls(elf);
       lines.push(...go.notes);
       lap('go');

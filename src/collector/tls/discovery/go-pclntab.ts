@@ -59,10 +59,12 @@ export function readGoFuncs(elf: ElfFile, wanted: readonly string[]): GoPclntab 
 }
 
 function locate(elf: ElfFile): { buf: Buffer; where: string } | { error: string } {
-  const sec = elf.section('.gopclntab');
-  if (sec && sec.size > 64 && sec.offset + sec.size <= elf.size) return { buf: elf.read(sec.offset, sec.size), where: '.gopclntab' };
+  for (const name of ['.gopclntab', '.data.rel.ro.gopclntab']) {
+    const sec = elf.section(name); // the second in PIE builds
+    if (sec && sec.size > 64 && sec.offset + sec.size <= elf.size) return { buf: elf.read(sec.offset, sec.size), where: name };
+  }
   if (elf.sections.length > 0) return { error: 'no .gopclntab section' };
-  // Section headers removed: search the read-only segments for the header (magic, 0, 0, quantum 1, pointer size 8).
+  // Section headers removed: search the data segments for the header (magic, 0, 0, quantum 1, pointer size 8).
   const head = [Buffer.from([0xf0, 0xff, 0xff, 0xff, 0, 0, 1, 8]), Buffer.from([0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8])];
   for (const seg of elf.segments) {
     if (seg.type !== PT_LOAD || seg.flags & PF_X || seg.filesz < 64) continue;
