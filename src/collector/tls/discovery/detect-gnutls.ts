@@ -6,25 +6,14 @@
  */
 import { ElfFile } from './elf-file';
 import { EhFrameIndex } from './eh-frame';
-import { DetectorResult, ProbeKind, TlsProbe } from './types';
-import { checkSymbolEntry } from './verify';
+import { DetectorResult, ProbeKind } from './types';
+import { symbolProbes } from './verify';
 
 const KINDS: readonly ProbeKind[] = ['gnutls_record_send', 'gnutls_record_recv', 'gnutls_deinit'];
 
 export function detectGnuTls(elf: ElfFile, eh: EhFrameIndex | null): DetectorResult {
-  const notes: string[] = [];
-  const probes: TlsProbe[] = [];
   const found = elf.findFunctions(KINDS);
-  for (const kind of KINDS) {
-    const sym = found.get(kind);
-    if (!sym) continue;
-    const check = checkSymbolEntry(elf, eh, kind, sym.value);
-    if (!check.ok) {
-      notes.push(`gnutls: rejected ${check.why}`);
-      continue;
-    }
-    probes.push({ kind, symbol: sym.name, vaddr: sym.value, fileOffset: elf.vaddrToOffset(sym.value), method: sym.table });
-  }
+  const { probes, notes } = symbolProbes(elf, eh, KINDS, found, 'gnutls');
   const has = (k: ProbeKind): boolean => probes.some((p) => p.kind === k);
   if (!has('gnutls_record_send') || !has('gnutls_record_recv')) {
     if (found.size > 0 || notes.length > 0) notes.push('gnutls: gnutls_record_send and gnutls_record_recv are not both usable: not probed');
