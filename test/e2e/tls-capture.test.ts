@@ -237,7 +237,8 @@ console.log(new Bun.CryptoHasher('sha256').update(b).digest('hex'));`);
 
   // One connection after another, each closed before the next: malloc hands the freed SSL*'s address to the next
   // connection (before SSL_free was probed: node 22 streams for 30, python3 3), so a stream ends at SSL_free. Not bun:
-  // its stripped BoringSSL has no SSL_free symbol to probe (29 streams for 30 here, its allocator reuses less).
+  // its stripped BoringSSL has no SSL_free symbol to probe (29 streams for 30 here, its allocator reuses less). Go ends a
+  // stream at (*tls.Conn).Close, GnuTLS at gnutls_deinit.
   describe('30 connections one after another (the SSL* address reused) come out as 30 streams', () => {
     const clients: Record<string, (port: number) => { file: string; args: string[] }> = {
       node: (p) => ({
@@ -264,9 +265,37 @@ for n in range(30):
     s.close()
 print("done")`],
       }),
+      // Go: a *tls.Conn's memory is reused by the GC; the stream ends at (*Conn).Close
+      go: (p) => ({
+        file: buildGoClient(dir, true, `package main
+
+import (
+\t"crypto/tls"
+\t"fmt"
+\t"io"
+\t"net/http"
+\t"strings"
+)
+
+func main() {
+\tc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}}
+\tfor n := 0; n < 30; n++ {
+\t\tbody := fmt.Sprintf(\`{"conn": %d, "pad": "%s"}\`, n, strings.Repeat("x", 100+n))
+\t\tr, err := c.Post("https://127.0.0.1:${p}/small", "application/json", strings.NewReader(body))
+\t\tif err != nil {
+\t\t\tpanic(err)
+\t\t}
+\t\tio.Copy(io.Discard, r.Body)
+\t\tr.Body.Close()
+\t}
+\tfmt.Println("done")
+}
+`, 'go-sequential'),
+        args: [],
+      }),
     };
     for (const [name, client] of Object.entries(clients)) {
-      it(name, async () => {
+      it.runIf(name !== 'go' || hasGo())(name, async () => {
         const c = client(port);
         const r = await record(`sequential-${name}`, [c.file, ...c.args]);
         expect(r.code, r.stderr).toBe(0);
@@ -280,6 +309,24 @@ print("done")`],
         for (const x of withReq) expect(JSON.parse(bodies(x.in)[0].toString())).toEqual({ ok: true, url: '/small' });
       });
     }
+  });
+
+  it('wget: 30 connections one after another (gnutls_deinit ends each session) come out as 30 streams', async () => {
+    const urls = [...Array(30).keys()].map((n) => `https://127.0.0.1:${port}/small?n=${n}`);
+    const r = await record('sequential-wget', ['wget', '-q', '-O', '/dev/null', '--no-check-certificate', '--no-http-keep-alive', '--post-data', '{"pad":"x"}', ...urls]);
+    expect(r.code, r.stderr).toBe(0);
+    const got = captured(r.db);
+    expect(got.losses).toEqual([]);
+    const withReq = got.conns.filter((x) => x.out.includes('POST /small'));
+    expect(withReq.map((x) => bodies(x.out).length)).toEqual(Array(30).fill(1));
+    // each stream: its own request line and the reply naming that URL
+    const urlsSeen = withReq.map((x) => {
+      const line = x.out.toString('latin1').split('\r\n')[0];
+      const reply = JSON.parse(bodies(x.in)[0].toString()) as { url: string };
+      expect(line).toBe(`POST ${reply.url} HTTP/1.1`);
+      return reply.url;
+    });
+    expect(urlsSeen.sort()).toEqual(urls.map((u) => u.slice(u.indexOf('/small'))).sort());
   });
 
   it('100 concurrent connections from one process come out as 100 separate, correct streams', async () => {

@@ -57,11 +57,14 @@ export function hasGo(): boolean {
   }
 }
 
-/** Builds the client into dir, static (CGO_ENABLED=0); stripped: `-ldflags=-s -w` (names only in .gopclntab). */
-export function buildGoClient(dir: string, stripped: boolean): string {
-  const src = path.join(dir, 'go-client.go');
-  fs.writeFileSync(src, SOURCE);
-  const out = path.join(dir, `go-client${stripped ? '-stripped' : ''}`);
+/**
+ * Builds the client (or another stdlib-only program) into dir, static (CGO_ENABLED=0); stripped: `-ldflags=-s -w`
+ * (names only in .gopclntab).
+ */
+export function buildGoClient(dir: string, stripped: boolean, source = SOURCE, name = 'go-client'): string {
+  const src = path.join(dir, `${name}.go`);
+  fs.writeFileSync(src, source);
+  const out = path.join(dir, `${name}${stripped ? '-stripped' : ''}`);
   // GOPATH mode, no proxy: nothing is downloaded; a shared build cache makes re-runs take seconds.
   const env = { ...process.env, GOCACHE: path.join(os.tmpdir(), 'agentsight-test-gocache'), GOPATH: path.join(dir, 'gopath'), GO111MODULE: 'off', GOPROXY: 'off', CGO_ENABLED: '0' };
   execFileSync('go', ['build', ...(stripped ? ['-ldflags=-s -w'] : []), '-o', out, src], { env, stdio: 'pipe' });
