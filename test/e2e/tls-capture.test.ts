@@ -329,6 +329,55 @@ func main() {
     expect(urlsSeen.sort()).toEqual(urls.map((u) => u.slice(u.indexOf('/small'))).sort());
   });
 
+  // Goroutines migrate between threads while blocked in Read: entry and RET are paired by goroutine (R14), so 50
+  // concurrent requests on 4 threads still give each call its own result.
+  it.runIf(hasGo())('Go: 50 concurrent requests from goroutines, each request and reply intact in its connection', async () => {
+    const bin = buildGoClient(dir, false, `package main
+
+import (
+\t"crypto/tls"
+\t"fmt"
+\t"io"
+\t"net/http"
+\t"strings"
+\t"sync"
+)
+
+func main() {
+\tc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, MaxConnsPerHost: 0, MaxIdleConnsPerHost: 100}}
+\tvar wg sync.WaitGroup
+\tfor n := 0; n < 50; n++ {
+\t\twg.Add(1)
+\t\tgo func(n int) {
+\t\t\tdefer wg.Done()
+\t\t\tbody := fmt.Sprintf(\`{"conn": %d, "pad": "%s"}\`, n, strings.Repeat("x", 1000+n))
+\t\t\tr, err := c.Post("https://127.0.0.1:${port}/small", "application/json", strings.NewReader(body))
+\t\t\tif err != nil {
+\t\t\t\tpanic(err)
+\t\t\t}
+\t\t\tio.Copy(io.Discard, r.Body)
+\t\t\tr.Body.Close()
+\t\t}(n)
+\t}
+\twg.Wait()
+\tfmt.Println("done")
+}
+`, 'go-concurrent');
+    const r = await record('go-conc', [bin], { GOMAXPROCS: '4' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('done');
+    const c = captured(r.db);
+    expect(c.losses).toEqual([]);
+    const reqs = c.conns.flatMap((x) => bodies(x.out).map((b) => JSON.parse(b.toString()) as { conn: number; pad: string }));
+    expect(reqs.map((q) => q.conn).sort((a, b) => a - b)).toEqual([...Array(50).keys()]);
+    for (const q of reqs) expect(q.pad).toBe('x'.repeat(1000 + q.conn));
+    // every stream: as many replies as requests, each the server's reply
+    for (const x of c.conns.filter((y) => y.out.length > 0)) {
+      expect(bodies(x.in).length).toBe(bodies(x.out).length);
+      for (const b of bodies(x.in)) expect(JSON.parse(b.toString())).toEqual({ ok: true, url: '/small' });
+    }
+  });
+
   it('100 concurrent connections from one process come out as 100 separate, correct streams', async () => {
     const script = `const https = require('https');
 const agent = new https.Agent({ keepAlive: false, maxSockets: 1000 });
