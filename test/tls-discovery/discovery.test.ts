@@ -5,6 +5,7 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { discoverTls, listTlsFilesOfPid, planTlsForCommand, planTlsForPid, resolveCommand } from '../../src/collector/tls/discovery';
 import { ElfFile } from '../../src/collector/tls/discovery/elf-file';
+import { readGoFuncs } from '../../src/collector/tls/discovery/go-pclntab';
 import { parseMapsPaths } from '../../src/collector/tls/discovery/proc-maps';
 import { parseShebang } from '../../src/collector/tls/discovery/resolve-command';
 import { defaultTlsCacheDir } from '../../src/collector/tls/discovery/tls-cache';
@@ -146,6 +147,35 @@ describe('stacks that are recognised but not probed', () => {
     expect(found[1]).toEqual(found[0]);
     expect(found[2]).toEqual(found[0]);
   }, 300_000);
+});
+
+// Go >= 1.21 lays frames out differently (push rbp; mov rbp, rsp; sub rsp, N … add rsp, N; pop rbp; ret) and PIE
+// builds may keep the pclntab inside .data.rel.ro: real binaries of newer Go on this machine, when present, must get
+// exactly the RETs objdump sees in (*Conn).Write and Read.
+describe('Go crypto/tls in binaries of newer Go toolchains', () => {
+  const bins = ['/usr/local/bin/terraform', '/usr/local/bin/docker'].filter((p) => fs.existsSync(p));
+  if (bins.length === 0 || !hasCommand('objdump')) loudSkip('no newer Go binary (terraform, docker) or no objdump: Go >= 1.21 frames not checked');
+  for (const bin of bins) {
+    it.runIf(hasCommand('objdump'))(`${path.basename(bin)}: every RET of (*Conn).Write/Read, as objdump decodes them`, () => {
+      const r = discoverTls(bin, { useCache: false });
+      expect(r.stack, r.detail).toBe('go');
+      for (const [entryKind, retKind] of [['go_tls_write', 'go_tls_write_ret'], ['go_tls_read', 'go_tls_read_ret']] as const) {
+        const entry = r.probes.find((p) => p.kind === entryKind)!;
+        const rets = r.probes.filter((p) => p.kind === retKind).map((p) => p.vaddr);
+        // to the function's end from the pclntab, so a RET that discovery missed would show
+        const elf = ElfFile.open(bin);
+        const fn = readGoFuncs(elf, [entry.symbol!]);
+        elf.close();
+        if ('error' in fn) throw new Error(fn.error);
+        const last = fn.funcs.get(entry.symbol!)!.end;
+        expect(fn.funcs.get(entry.symbol!)!.entry).toBe(entry.vaddr);
+        const dis = execFileSync('objdump', ['-d', `--start-address=0x${entry.vaddr.toString(16)}`, `--stop-address=0x${last.toString(16)}`, bin], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        const seen = [...dis.matchAll(/^\s*([0-9a-f]+):[^\n]*\tret\b/gm)].map((m) => parseInt(m[1], 16));
+        expect(rets.length, bin).toBeGreaterThan(0);
+        expect(rets, `${bin} ${entryKind}`).toEqual(seen);
+      }
+    }, 60_000);
+  }
 });
 
 describe('discovery cache', () => {

@@ -6,7 +6,8 @@
  * the program crashes), so the result is read by uprobes on every RET of Write and Read. The RETs are found by the
  * shape of the Go compiler's frame: the prologue `sub rsp, N; mov [rsp+N-8], rbp` and, before each RET, the matching
  * epilogue `mov rbp, [rsp+N-8]; add rsp, N; ret` (10 or 16 bytes naming the same N, so a match inside another
- * instruction's bytes is not plausible). The entry must begin with the register-ABI stack check against g in R14
+ * instruction's bytes is not plausible); Go 1.21+ pushes instead: `push rbp; mov rbp, rsp; sub rsp, N` … `add rsp, N;
+ * pop rbp; ret` (6 or 9 bytes). The entry must begin with the register-ABI stack check against g in R14
  * (`cmp rsp, [r14+0x10]`, or `lea r12, [rsp-k]; cmp r12, [r14+0x10]` for big frames): that is what the BPF side keys
  * calls by, and what says arguments come in registers (RAX receiver, RBX/RCX the []byte, RAX the int result).
  */
@@ -51,7 +52,7 @@ export function detectGoTls(elf: ElfFile): DetectorResult {
     if (!frame) return fail(`${f.name} at 0x${entry.toString(16)}: no register-ABI prologue (${code.subarray(0, 12).toString('hex')})`);
     probes.push({ kind: f.kind, symbol: f.name, vaddr: entry, fileOffset: elf.vaddrToOffset(entry), method });
     if (!f.returns) continue;
-    const rets = epilogueRets(code, frame.size);
+    const rets = epilogueRets(code, frame.size, frame.pushed);
     if (rets.length === 0) return fail(`${f.name}: no RET after an epilogue for frame ${frame.size}`);
     for (const r of rets) {
       const v = entry + r;
@@ -63,7 +64,7 @@ export function detectGoTls(elf: ElfFile): DetectorResult {
 }
 
 /** The frame size N of a register-ABI Go function, from its stack check and `sub rsp, N; mov [rsp+N-8], rbp`. */
-export function goFrame(code: Buffer): { size: number } | null {
+export function goFrame(code: Buffer): { size: number; pushed: boolean } | null {
   let p = 0;
   const at = (hex: string): boolean => code.subarray(p, p + hex.length / 2).toString('hex') === hex;
   if (at('493b6610')) p += 4; // cmp rsp, [r14+0x10]
@@ -73,6 +74,13 @@ export function goFrame(code: Buffer): { size: number } | null {
   if (at('0f86')) p += 6; // jbe morestack
   else if (at('76')) p += 2;
   else return null;
+  // Go >= 1.21 (seen in 1.23): `push rbp; mov rbp, rsp; sub rsp, N`, epilogue `add rsp, N; pop rbp; ret`.
+  if (at('554889e5')) {
+    p += 4;
+    if (at('4883ec')) return { size: code[p + 3], pushed: true };
+    if (at('4881ec')) return { size: code.readUInt32LE(p + 3), pushed: true };
+    return null;
+  }
   let size: number;
   if (at('4883ec')) {
     size = code[p + 3];
@@ -85,13 +93,24 @@ export function goFrame(code: Buffer): { size: number } | null {
     want.writeUInt32LE(size - 8, 4);
     if (!code.subarray(p, p + 8).equals(want)) return null;
   } else return null;
-  return size >= 16 ? { size } : null;
+  return size >= 16 ? { size, pushed: false } : null;
 }
 
-/** Offsets of the RETs that end `mov rbp, [rsp+N-8]; add rsp, N; ret` within the function's bytes. */
-export function epilogueRets(code: Buffer, size: number): number[] {
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+}
+
+/**
+ * Offsets of the RETs that end the epilogue matching the prologue, within the function's bytes:
+ * `mov rbp, [rsp+N-8]; add rsp, N; ret`, or after `push rbp` (pushed) `add rsp, N; pop rbp; ret`.
+ */
+export function epilogueRets(code: Buffer, size: number, pushed = false): number[] {
   let pat: Buffer;
-  if (size < 0x80 && size - 8 < 0x80) pat = Buffer.from(`488b6c24${(size - 8).toString(16).padStart(2, '0')}4883c4${size.toString(16).padStart(2, '0')}c3`, 'hex');
+  if (pushed) {
+    pat = size < 0x80 ? Buffer.from(`4883c4${size.toString(16).padStart(2, '0')}5dc3`, 'hex') : Buffer.concat([Buffer.from('4881c4', 'hex'), u32(size), Buffer.from('5dc3', 'hex')]);
+  } else if (size < 0x80 && size - 8 < 0x80) pat = Buffer.from(`488b6c24${(size - 8).toString(16).padStart(2, '0')}4883c4${size.toString(16).padStart(2, '0')}c3`, 'hex');
   else {
     pat = Buffer.alloc(16);
     Buffer.from('488bac24', 'hex').copy(pat, 0);

@@ -34,7 +34,10 @@ export function readGoFuncs(elf: ElfFile, wanted: readonly string[]): GoPclntab 
   if (buf[6] !== 1 || buf[7] !== 8) return { error: `pclntab quantum ${buf[6]} pointer size ${buf[7]}: not amd64` };
   const u = (o: number): number => Number(buf.readBigUInt64LE(o));
   const nfunc = u(8);
-  const textStart = u(24);
+  // PIE builds may leave textStart to a dynamic relocation (0 in the file): runtime.text is where .text starts.
+  let textStart = u(24);
+  if (!elf.isExecutableVaddr(textStart)) textStart = elf.section('.text')?.addr ?? textStart;
+  if (!elf.isExecutableVaddr(textStart)) return { error: `pclntab text start 0x${textStart.toString(16)} is not code` };
   const funcnameOff = u(32);
   const pclnOff = u(64);
   if (nfunc <= 0 || nfunc > 10_000_000 || pclnOff + (nfunc + 1) * 8 > buf.length) return { error: 'pclntab header out of range' };
@@ -63,8 +66,8 @@ function locate(elf: ElfFile): { buf: Buffer; where: string } | { error: string 
     const sec = elf.section(name); // the second in PIE builds
     if (sec && sec.size > 64 && sec.offset + sec.size <= elf.size) return { buf: elf.read(sec.offset, sec.size), where: name };
   }
-  if (elf.sections.length > 0) return { error: 'no .gopclntab section' };
-  // Section headers removed: search the data segments for the header (magic, 0, 0, quantum 1, pointer size 8).
+  // Section headers removed, or a linker that keeps the pclntab inside .data.rel.ro (Go 1.2x PIE, e.g. docker): search
+  // the data segments for the header (magic, 0, 0, quantum 1, pointer size 8).
   const head = [Buffer.from([0xf0, 0xff, 0xff, 0xff, 0, 0, 1, 8]), Buffer.from([0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8])];
   for (const seg of elf.segments) {
     if (seg.type !== PT_LOAD || seg.flags & PF_X || seg.filesz < 64) continue;
