@@ -186,6 +186,24 @@ rq.end(body);`;
     });
   }
 
+  // A real program of a newer Go (Go >= 1.21 frames: push rbp … pop rbp; ret), stripped, where installed: terraform's
+  // module registry discovery is an HTTPS GET that trusts SSL_CERT_FILE.
+  const terraform = ['/usr/local/bin/terraform', '/usr/bin/terraform'].find((p) => fs.existsSync(p));
+  it.runIf(!!terraform)('terraform (Go 1.2x, stripped): its registry GET and the reply', async () => {
+    const work = fs.mkdtempSync(path.join(dir, 'tf-'));
+    fs.writeFileSync(path.join(work, 'main.tf'), `module "x" {\n  source = "127.0.0.1:${port}/ns/name/sys"\n}\n`);
+    const db = path.join(dir, 'terraform.db');
+    const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', terraform!, `-chdir=${work}`, 'init', '-input=false'], {
+      env: { ...process.env, SSL_CERT_FILE: path.join(dir, 'cert.pem'), HOME: work, CHECKPOINT_DISABLE: '1' },
+    });
+    // the server is no registry: init fails after the exchange
+    expect(r.stderr).toMatch(/TLS of .*terraform: go/);
+    const c = captured(db);
+    const get = c.conns.find((x) => x.out.toString('latin1').startsWith('GET /.well-known/terraform.json HTTP/1.1\r\n'));
+    expect(get, r.stderr + r.stdout).toBeTruthy();
+    expect(get!.in.toString('latin1')).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+
   it('bun fetch (BoringSSL inside the stripped bun binary)', async () => {
     const bun = agentBinaries()['bun'];
     expect(bun, 'bun installed from npm').toBeTruthy();
