@@ -292,7 +292,9 @@ import (
 \t"fmt"
 \t"io"
 \t"net/http"
+\t"runtime"
 \t"strings"
+\t"time"
 )
 
 func main() {
@@ -305,6 +307,9 @@ func main() {
 \t\t}
 \t\tio.Copy(io.Discard, r.Body)
 \t\tr.Body.Close()
+\t\t// collect the closed connection now, so its *tls.Conn's memory is free for the next one
+\t\ttime.Sleep(5 * time.Millisecond)
+\t\truntime.GC()
 \t}
 \tfmt.Println("done")
 }
