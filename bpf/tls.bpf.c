@@ -451,3 +451,84 @@ SEC("tp/syscalls/sys_enter_recvmsg")
 int lazy_sys_enter_recvmsg(struct trace_event_raw_sys_enter *ctx) { return on_recv_enter((__s32)ctx->args[0]); }
 SEC("tp/syscalls/sys_exit_recvmsg")
 int lazy_sys_exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return on_recv_exit(ctx->ret); }
+
+/*
+ * Go crypto/tls: (*Conn).Write / (*Conn).Read(c *Conn, b []byte) (n int, err error) under Go's register ABI (Go >=
+ * 1.17, amd64): c in RAX, b as RBX=ptr, RCX=len (RDI=cap); n returns in RAX. No uretprobe: it rewrites the return
+ * address on a goroutine stack that the runtime moves (and Go crashes), so user space puts a uprobe on every RET of
+ * the function instead. Entry and RET are paired by goroutine (the g pointer in R14), not by thread: a goroutine that
+ * blocks in Read resumes on whichever thread the scheduler picks.
+ */
+struct go_key {
+	__u32 tgid;
+	__u32 dir;
+	__u64 g;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct tls_call);
+} go_calls SEC(".maps");
+
+static __always_inline int go_entry(struct pt_regs *ctx, __u8 dir)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	struct go_key k = { .tgid = id >> 32, .dir = dir, .g = ctx->r14 };
+	__u64 len = ctx->cx;
+	struct tls_call c = {
+		.conn = ctx->ax, .buf = ctx->bx, .ts_ns = bpf_ktime_get_ns(), .num = len > 0xffffffff ? 0xffffffff : (__u32)len,
+		.dir = dir, .api = TLS_API_SSL,
+	};
+	bpf_map_update_elem(&go_calls, &k, &c, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int go_return(struct pt_regs *ctx, __u8 dir)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct go_key k = { .tgid = id >> 32, .dir = dir, .g = ctx->r14 };
+	struct tls_call *cp = bpf_map_lookup_elem(&go_calls, &k);
+	if (!cp) {
+		if (is_traced(id >> 32))
+			stat_add(STAT_TLS_MISSED_ENTRY, 1);
+		return 0;
+	}
+	struct tls_call c = *cp;
+	bpf_map_delete_elem(&go_calls, &k);
+	long n = (long)ctx->ax;
+	if (n <= 0)
+		return 0;
+	__u64 len = (__u64)n;
+	if (len > c.num)
+		len = c.num;
+	emit_data(c.conn, c.buf, len, c.dir, c.api, c.ts_ns);
+	return 0;
+}
+
+SEC("uprobe")
+int uprobe_go_write(struct pt_regs *ctx) { return go_entry(ctx, TLS_DIR_WRITE); }
+SEC("uprobe")
+int uprobe_go_write_ret(struct pt_regs *ctx) { return go_return(ctx, TLS_DIR_WRITE); }
+SEC("uprobe")
+int uprobe_go_read(struct pt_regs *ctx) { return go_entry(ctx, TLS_DIR_READ); }
+SEC("uprobe")
+int uprobe_go_read_ret(struct pt_regs *ctx) { return go_return(ctx, TLS_DIR_READ); }
+
+/* (*Conn).Close(c *Conn): c (RAX) ends its connection; the collector frees its memory for the next *Conn. */
+SEC("uprobe")
+int uprobe_go_close(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!ctx->ax || !is_traced(id >> 32))
+		return 0;
+	struct tls_bind_event e = {};
+	fill_header(&e.hdr, EV_TLS_FREE, sizeof(e));
+	e.conn = ctx->ax;
+	e.fd = -1;
+	emit(&tls_events, &e, sizeof(e), STAT_TLS_RB_FULL);
+	return 0;
+}

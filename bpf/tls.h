@@ -27,7 +27,7 @@
 #define TLS_DIR_READ 1  /* the process read (received) it */
 
 /* tls_data_event.api */
-#define TLS_API_SSL 1  /* SSL_read/SSL_write(_ex): OpenSSL, BoringSSL */
+#define TLS_API_SSL 1  /* SSL_read/SSL_write(_ex): OpenSSL, BoringSSL; gnutls_record_send/recv; Go (*tls.Conn).Write/Read */
 #define TLS_API_AEAD 2 /* aws-lc EVP_AEAD_CTX_seal/open: TLS 1.3 inner plaintext (content ‖ type ‖ padding) */
 
 struct tls_data_event {

@@ -336,13 +336,25 @@ function wrapForUser(resolved: string, command: string[], user: ReturnType<typeo
 export function describeTlsReport(r: import('../collector/tls/tls-attacher').AttachReport): string {
   if (r.attached.length > 0) {
     return `TLS of ${r.program}: ${r.attached
-      .map((t) => `${t.stack} in ${t.path} (${(JSON.parse(t.probes) as Array<{ name: string; error?: string }>).filter((p) => !p.error).map((p) => p.name).join(', ')})`)
+      .map((t) => `${t.stack} in ${t.path} (${probeNames((JSON.parse(t.probes) as Array<{ name: string; error?: string }>).filter((p) => !p.error).map((p) => p.name))})`)
       .join('; ')}`;
   }
   const tried = r.examined
     .map((t) => `${t.path}: ${t.detail.split('\n').filter((l) => l && !/^(time|file|cache):/.test(l)).slice(-2).join(', ')}`)
     .join('; ');
   return `warning: no TLS plaintext will be captured from ${r.program}: no supported TLS stack found (${tried || 'nothing to examine'})`;
+}
+
+/** Probe names for the one-line report; Go's per-RET probes (`F+0x3d2`) are counted after their function's name. */
+function probeNames(names: string[]): string {
+  const rets = new Map<string, number>();
+  const out: string[] = [];
+  for (const n of names) {
+    const m = /^(.*)\+0x[0-9a-f]+$/.exec(n);
+    if (m) rets.set(m[1], (rets.get(m[1]) ?? 0) + 1);
+    else out.push(n);
+  }
+  return out.map((n) => (rets.has(n) ? `${n} and its ${rets.get(n)} RETs` : n)).join(', ');
 }
 
 function version(): string {

@@ -131,7 +131,7 @@ export interface TlsTargetRow {
   path: string;
   buildId: string | null;
   sha256: string | null;
-  /** 'openssl' | 'boringssl' | 'rustls-aws-lc' | 'gnutls' | null */
+  /** 'openssl' | 'boringssl' | 'rustls-aws-lc' | 'gnutls' | 'go' | null */
   stack: string | null;
   /** 'attached' | 'not-found' | 'error' */
   status: string;

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBinaries, bunVersions } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
 import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { buildGoClient, hasGo } from '../helpers/go-client';
 
 const enabled = bpfAvailable();
 const SIZE = 16 << 20;
@@ -101,7 +102,7 @@ describe.skipIf(!enabled)('TLS plaintext capture, 16 MiB each way', () => {
       rq.on('data', (d) => h.update(d));
       rq.on('end', () => {
         received.push(h.digest('hex'));
-        if (rq.url === '/small') {
+        if (rq.url?.startsWith('/small')) {
           rs.setHeader('content-type', 'application/json');
           rs.end(JSON.stringify({ ok: true, url: rq.url }));
           return;
@@ -152,6 +153,55 @@ rq.end(body);`;
     expect(r.stdout.trim()).toBe(respSha);
     expect(r.stderr).toMatch(/TLS of .*node: openssl in .*node/);
     expectLossless16MiB(r.db);
+  });
+
+  it('wget (GnuTLS: gnutls_record_send/gnutls_record_recv)', async () => {
+    const out = path.join(dir, 'wget.out');
+    const r = await record('wget', ['wget', '-q', '--no-check-certificate', '--post-file', reqFile, '-O', out, `https://127.0.0.1:${port}/upload`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sha(fs.readFileSync(out))).toBe(respSha);
+    expect(r.stderr).toMatch(/TLS of .*wget: gnutls in .*libgnutls/);
+    expectLossless16MiB(r.db);
+  });
+
+  it('git ls-remote over HTTPS (libcurl-gnutls in git-remote-https, an exec of the traced git)', async () => {
+    const r = await record('git', ['git', '-c', 'http.sslVerify=false', 'ls-remote', `https://127.0.0.1:${port}/small`], { GIT_TERMINAL_PROMPT: '0' });
+    // the server is no git server: git fails on its reply, after a complete HTTPS exchange
+    const c = captured(r.db);
+    const get = c.conns.find((x) => x.out.toString('latin1').startsWith('GET /small/info/refs?service=git-upload-pack HTTP/1.1'));
+    expect(get, r.stderr).toBeTruthy();
+    expect(get!.in.toString('latin1')).toContain('{"ok":true,"url":"/small/info/refs?service=git-upload-pack"}');
+    expect(c.losses).toEqual([]);
+  });
+
+  // Go crypto/tls, static (CGO_ENABLED=0), with symbols and stripped (-s -w: names only in .gopclntab).
+  for (const stripped of [false, true]) {
+    it.runIf(hasGo())(`Go net/http client${stripped ? ', stripped' : ''} (crypto/tls: entry + every RET, no uretprobe)`, async () => {
+      const bin = buildGoClient(dir, stripped);
+      const r = await record(`go${stripped ? '-s' : ''}`, [bin, `https://127.0.0.1:${port}/upload`, reqFile]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(`HTTP/1.1 200 ${respSha}`);
+      expect(r.stderr).toMatch(/TLS of .*go-client.*: go/);
+      expectLossless16MiB(r.db);
+    });
+  }
+
+  // A real program of a newer Go (Go >= 1.21 frames: push rbp … pop rbp; ret), stripped, where installed: terraform's
+  // module registry discovery is an HTTPS GET that trusts SSL_CERT_FILE.
+  const terraform = ['/usr/local/bin/terraform', '/usr/bin/terraform'].find((p) => fs.existsSync(p));
+  it.runIf(!!terraform)('terraform (Go 1.2x, stripped): its registry GET and the reply', async () => {
+    const work = fs.mkdtempSync(path.join(dir, 'tf-'));
+    fs.writeFileSync(path.join(work, 'main.tf'), `module "x" {\n  source = "127.0.0.1:${port}/ns/name/sys"\n}\n`);
+    const db = path.join(dir, 'terraform.db');
+    const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', terraform!, `-chdir=${work}`, 'init', '-input=false'], {
+      env: { ...process.env, SSL_CERT_FILE: path.join(dir, 'cert.pem'), HOME: work, CHECKPOINT_DISABLE: '1' },
+    });
+    // the server is no registry: init fails after the exchange
+    expect(r.stderr).toMatch(/TLS of .*terraform: go/);
+    const c = captured(db);
+    const get = c.conns.find((x) => x.out.toString('latin1').startsWith('GET /.well-known/terraform.json HTTP/1.1\r\n'));
+    expect(get, r.stderr + r.stdout).toBeTruthy();
+    expect(get!.in.toString('latin1')).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
   });
 
   it('bun fetch (BoringSSL inside the stripped bun binary)', async () => {
@@ -207,7 +257,8 @@ console.log(new Bun.CryptoHasher('sha256').update(b).digest('hex'));`);
 
   // One connection after another, each closed before the next: malloc hands the freed SSL*'s address to the next
   // connection (before SSL_free was probed: node 22 streams for 30, python3 3), so a stream ends at SSL_free. Not bun:
-  // its stripped BoringSSL has no SSL_free symbol to probe (29 streams for 30 here, its allocator reuses less).
+  // its stripped BoringSSL has no SSL_free symbol to probe (29 streams for 30 here, its allocator reuses less). Go ends a
+  // stream at (*tls.Conn).Close, GnuTLS at gnutls_deinit.
   describe('30 connections one after another (the SSL* address reused) come out as 30 streams', () => {
     const clients: Record<string, (port: number) => { file: string; args: string[] }> = {
       node: (p) => ({
@@ -234,9 +285,42 @@ for n in range(30):
     s.close()
 print("done")`],
       }),
+      // Go: a *tls.Conn's memory is reused by the GC; the stream ends at (*Conn).Close
+      go: (p) => ({
+        file: buildGoClient(dir, true, `package main
+
+import (
+\t"crypto/tls"
+\t"fmt"
+\t"io"
+\t"net/http"
+\t"runtime"
+\t"strings"
+\t"time"
+)
+
+func main() {
+\tc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}}
+\tfor n := 0; n < 30; n++ {
+\t\tbody := fmt.Sprintf(\`{"conn": %d, "pad": "%s"}\`, n, strings.Repeat("x", 100+n))
+\t\tr, err := c.Post("https://127.0.0.1:${p}/small", "application/json", strings.NewReader(body))
+\t\tif err != nil {
+\t\t\tpanic(err)
+\t\t}
+\t\tio.Copy(io.Discard, r.Body)
+\t\tr.Body.Close()
+\t\t// collect the closed connection now, so its *tls.Conn's memory is free for the next one
+\t\ttime.Sleep(5 * time.Millisecond)
+\t\truntime.GC()
+\t}
+\tfmt.Println("done")
+}
+`, 'go-sequential'),
+        args: [],
+      }),
     };
     for (const [name, client] of Object.entries(clients)) {
-      it(name, async () => {
+      it.runIf(name !== 'go' || hasGo())(name, async () => {
         const c = client(port);
         const r = await record(`sequential-${name}`, [c.file, ...c.args]);
         expect(r.code, r.stderr).toBe(0);
@@ -249,6 +333,73 @@ print("done")`],
         expect(withReq.map((x) => JSON.parse(bodies(x.out)[0].toString()).conn).sort((a, b) => a - b)).toEqual([...Array(30).keys()]);
         for (const x of withReq) expect(JSON.parse(bodies(x.in)[0].toString())).toEqual({ ok: true, url: '/small' });
       });
+    }
+  });
+
+  it('wget: 30 connections one after another (gnutls_deinit ends each session) come out as 30 streams', async () => {
+    const urls = [...Array(30).keys()].map((n) => `https://127.0.0.1:${port}/small?n=${n}`);
+    const r = await record('sequential-wget', ['wget', '-q', '-O', '/dev/null', '--no-check-certificate', '--no-http-keep-alive', '--post-data', '{"pad":"x"}', ...urls]);
+    expect(r.code, r.stderr).toBe(0);
+    const got = captured(r.db);
+    expect(got.losses).toEqual([]);
+    const withReq = got.conns.filter((x) => x.out.includes('POST /small'));
+    expect(withReq.map((x) => bodies(x.out).length)).toEqual(Array(30).fill(1));
+    // each stream: its own request line and the reply naming that URL
+    const urlsSeen = withReq.map((x) => {
+      const line = x.out.toString('latin1').split('\r\n')[0];
+      const reply = JSON.parse(bodies(x.in)[0].toString()) as { url: string };
+      expect(line).toBe(`POST ${reply.url} HTTP/1.1`);
+      return reply.url;
+    });
+    expect(urlsSeen.sort()).toEqual(urls.map((u) => u.slice(u.indexOf('/small'))).sort());
+  });
+
+  // Goroutines migrate between threads while blocked in Read: entry and RET are paired by goroutine (R14), so 50
+  // concurrent requests on 4 threads still give each call its own result.
+  it.runIf(hasGo())('Go: 50 concurrent requests from goroutines, each request and reply intact in its connection', async () => {
+    const bin = buildGoClient(dir, false, `package main
+
+import (
+\t"crypto/tls"
+\t"fmt"
+\t"io"
+\t"net/http"
+\t"strings"
+\t"sync"
+)
+
+func main() {
+\tc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, MaxConnsPerHost: 0, MaxIdleConnsPerHost: 100}}
+\tvar wg sync.WaitGroup
+\tfor n := 0; n < 50; n++ {
+\t\twg.Add(1)
+\t\tgo func(n int) {
+\t\t\tdefer wg.Done()
+\t\t\tbody := fmt.Sprintf(\`{"conn": %d, "pad": "%s"}\`, n, strings.Repeat("x", 1000+n))
+\t\t\tr, err := c.Post("https://127.0.0.1:${port}/small", "application/json", strings.NewReader(body))
+\t\t\tif err != nil {
+\t\t\t\tpanic(err)
+\t\t\t}
+\t\t\tio.Copy(io.Discard, r.Body)
+\t\t\tr.Body.Close()
+\t\t}(n)
+\t}
+\twg.Wait()
+\tfmt.Println("done")
+}
+`, 'go-concurrent');
+    const r = await record('go-conc', [bin], { GOMAXPROCS: '4' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('done');
+    const c = captured(r.db);
+    expect(c.losses).toEqual([]);
+    const reqs = c.conns.flatMap((x) => bodies(x.out).map((b) => JSON.parse(b.toString()) as { conn: number; pad: string }));
+    expect(reqs.map((q) => q.conn).sort((a, b) => a - b)).toEqual([...Array(50).keys()]);
+    for (const q of reqs) expect(q.pad).toBe('x'.repeat(1000 + q.conn));
+    // every stream: as many replies as requests, each the server's reply
+    for (const x of c.conns.filter((y) => y.out.length > 0)) {
+      expect(bodies(x.in).length).toBe(bodies(x.out).length);
+      for (const b of bodies(x.in)) expect(JSON.parse(b.toString())).toEqual({ ok: true, url: '/small' });
     }
   });
 

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { discoverTls, listTlsFilesOfPid, planTlsForCommand, planTlsForPid, resolveCommand } from '../../src/collector/tls/discovery';
 import { ElfFile } from '../../src/collector/tls/discovery/elf-file';
+import { readGoFuncs } from '../../src/collector/tls/discovery/go-pclntab';
 import { parseMapsPaths } from '../../src/collector/tls/discovery/proc-maps';
 import { parseShebang } from '../../src/collector/tls/discovery/resolve-command';
 import { defaultTlsCacheDir } from '../../src/collector/tls/discovery/tls-cache';
@@ -99,15 +100,17 @@ describe('stacks that are recognised but not probed', () => {
   const GO = hasCommand('go');
   if (!GO) loudSkip('go not installed (apt-get install -y golang-go): Go crypto/tls recognition is not tested');
 
-  it.runIf(!!GNUTLS)('libgnutls: named in unprobed and detail, no probes', () => {
+  it.runIf(!!GNUTLS)('libgnutls: gnutls_record_send/recv and gnutls_deinit probed by symbol, no longer "unprobed"', () => {
     const r = discoverTls(GNUTLS!, { useCache: false });
-    expect(r.stack).toBeNull();
-    expect(r.probes).toEqual([]);
-    expect(r.unprobed).toContain('gnutls');
+    expect(r.stack).toBe('gnutls');
+    expect(r.probes.map((p) => p.kind).sort()).toEqual(['gnutls_deinit', 'gnutls_record_recv', 'gnutls_record_send']);
+    for (const p of r.probes) expect(p.bytes).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(r.probes.map((p) => p.fileOffset)).size).toBe(3);
+    expect(r.unprobed).not.toContain('gnutls');
     expect(r.detail).toMatch(/gnutls_record_send\/recv defined here/);
   });
 
-  it.runIf(GO)('Go crypto/tls: recognised with symbols and when stripped (-s -w), through .gopclntab names', () => {
+  it.runIf(GO)('Go crypto/tls: Write/Read entries, their RETs and Close, with symbols, stripped (-s -w), without section headers, PIE', () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'main.go'), 'package main\nimport "net/http"\nfunc main() { _, _ = http.Get("https://127.0.0.1:1/") }\n');
     fs.writeFileSync(path.join(dir, 'go.mod'), 'module tlsprobe\ngo 1.19\n');
@@ -116,12 +119,63 @@ describe('stacks that are recognised but not probed', () => {
     const env = { ...process.env, GOCACHE: goCache, GOPATH: path.join(dir, 'gopath'), GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
     execFileSync('go', ['build', '-o', 'plain', '.'], { cwd: dir, env, stdio: 'ignore' });
     execFileSync('go', ['build', '-ldflags=-s -w', '-o', 'stripped', '.'], { cwd: dir, env, stdio: 'ignore' });
-    for (const bin of ['plain', 'stripped']) {
+    // PIE: the pclntab is in .data.rel.ro.gopclntab, not .gopclntab
+    execFileSync('go', ['build', '-buildmode=pie', '-ldflags=-s -w', '-o', 'pie', '.'], { cwd: dir, env, stdio: 'ignore' });
+    // The stripped build again with its section headers gone (sstrip-like): the pclntab is found by its magic.
+    const noSections = Buffer.from(fs.readFileSync(path.join(dir, 'stripped')));
+    noSections.writeBigUInt64LE(0n, 0x28); // e_shoff
+    noSections.writeUInt16LE(0, 0x3c); // e_shnum
+    noSections.writeUInt16LE(0, 0x3e); // e_shstrndx
+    fs.writeFileSync(path.join(dir, 'no-sections'), noSections, { mode: 0o755 });
+    const found = ['plain', 'stripped', 'no-sections', 'pie'].map((bin) => {
       const r = discoverTls(path.join(dir, bin), { useCache: false });
-      expect(r.stack, bin).toBeNull();
-      expect(r.unprobed, bin).toContain('go-crypto-tls');
-    }
+      expect(r.stack, `${bin}: ${r.detail}`).toBe('go');
+      expect(r.unprobed, bin).not.toContain('go-crypto-tls');
+      const kinds = r.probes.map((p) => p.kind);
+      for (const k of ['go_tls_write', 'go_tls_read', 'go_tls_close'] as const) expect(kinds.filter((x) => x === k), `${bin} ${k}`).toHaveLength(1);
+      expect(kinds.filter((x) => x === 'go_tls_write_ret').length, bin).toBeGreaterThan(0);
+      expect(kinds.filter((x) => x === 'go_tls_read_ret').length, bin).toBeGreaterThan(0);
+      // every return probe sits on a RET instruction; every entry on the register-ABI stack check against R14
+      const bytes = fs.readFileSync(path.join(dir, bin));
+      for (const p of r.probes) {
+        if (p.kind.endsWith('_ret')) expect(bytes[p.fileOffset], `${bin} ${p.symbol}`).toBe(0xc3);
+        else expect(bytes.subarray(p.fileOffset, p.fileOffset + 9).toString('hex'), `${bin} ${p.symbol}`).toMatch(/^493b6610|^4c8d6424..4d3b6610/);
+      }
+      return r.probes.map((p) => `${p.kind}@${p.fileOffset}`).sort();
+    });
+    // symbols and pclntab agree: the same places with and without symbols
+    expect(found[1]).toEqual(found[0]);
+    expect(found[2]).toEqual(found[0]);
   }, 300_000);
+});
+
+// Go >= 1.21 lays frames out differently (push rbp; mov rbp, rsp; sub rsp, N … add rsp, N; pop rbp; ret) and PIE
+// builds may keep the pclntab inside .data.rel.ro: real binaries of newer Go on this machine, when present, must get
+// exactly the RETs objdump sees in (*Conn).Write and Read.
+describe('Go crypto/tls in binaries of newer Go toolchains', () => {
+  const bins = ['/usr/local/bin/terraform', '/usr/local/bin/docker'].filter((p) => fs.existsSync(p));
+  if (bins.length === 0 || !hasCommand('objdump')) loudSkip('no newer Go binary (terraform, docker) or no objdump: Go >= 1.21 frames not checked');
+  for (const bin of bins) {
+    it.runIf(hasCommand('objdump'))(`${path.basename(bin)}: every RET of (*Conn).Write/Read, as objdump decodes them`, () => {
+      const r = discoverTls(bin, { useCache: false });
+      expect(r.stack, r.detail).toBe('go');
+      for (const [entryKind, retKind] of [['go_tls_write', 'go_tls_write_ret'], ['go_tls_read', 'go_tls_read_ret']] as const) {
+        const entry = r.probes.find((p) => p.kind === entryKind)!;
+        const rets = r.probes.filter((p) => p.kind === retKind).map((p) => p.vaddr);
+        // to the function's end from the pclntab, so a RET that discovery missed would show
+        const elf = ElfFile.open(bin);
+        const fn = readGoFuncs(elf, [entry.symbol!]);
+        elf.close();
+        if ('error' in fn) throw new Error(fn.error);
+        const last = fn.funcs.get(entry.symbol!)!.end;
+        expect(fn.funcs.get(entry.symbol!)!.entry).toBe(entry.vaddr);
+        const dis = execFileSync('objdump', ['-d', `--start-address=0x${entry.vaddr.toString(16)}`, `--stop-address=0x${last.toString(16)}`, bin], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        const seen = [...dis.matchAll(/^\s*([0-9a-f]+):[^\n]*\tret\b/gm)].map((m) => parseInt(m[1], 16));
+        expect(rets.length, bin).toBeGreaterThan(0);
+        expect(rets, `${bin} ${entryKind}`).toEqual(seen);
+      }
+    }, 60_000);
+  }
 });
 
 describe('discovery cache', () => {
@@ -255,10 +309,11 @@ describe('resolveCommand', () => {
 });
 
 describe('TLS plans for the recorder', () => {
-  it.runIf(!!CURL)('curl: probes in libssl, and a warning naming GnuTLS (librtmp links it)', () => {
+  it.runIf(!!CURL)('curl: probes in libssl and in the GnuTLS librtmp links, no warning', () => {
     const plan = planTlsForCommand('curl', { PATH: '/usr/bin:/bin' }, { cacheDir: tmpDir() });
     expect(plan.discoveries.some((d) => d.stack === 'openssl' && path.basename(d.path).startsWith('libssl'))).toBe(true);
-    expect(plan.warnings.join('\n')).toMatch(/GnuTLS/);
+    expect(plan.discoveries.some((d) => d.stack === 'gnutls' && path.basename(d.path).startsWith('libgnutls'))).toBe(true);
+    expect(plan.warnings.join('\n')).not.toMatch(/GnuTLS/);
   });
 
   it('a command that is not there: one warning, no discoveries', () => {

@@ -24,8 +24,21 @@ const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
   // the end of a connection: a freed SSL*'s address is handed to the next one
   SSL_free: 'uprobe_ssl_free',
   SSL_clear: 'uprobe_ssl_free',
+  // GnuTLS: SSL_write/SSL_read's register ABI and return convention (detect-gnutls.ts); gnutls_deinit ends a session
+  gnutls_record_send: 'uprobe_ssl_write',
+  gnutls_record_recv: 'uprobe_ssl_read',
+  gnutls_deinit: 'uprobe_ssl_free',
+  // Go crypto/tls: entry, every RET (a uretprobe crashes Go programs: detect-go.ts), Close
+  go_tls_write: 'uprobe_go_write',
+  go_tls_write_ret: 'uprobe_go_write_ret',
+  go_tls_read: 'uprobe_go_read',
+  go_tls_read_ret: 'uprobe_go_read_ret',
+  go_tls_close: 'uprobe_go_close',
 };
-const NO_RETURN_PROBE = new Set<ProbeKind>(['EVP_AEAD_CTX_seal', 'SSL_free', 'SSL_clear']);
+const NO_RETURN_PROBE = new Set<ProbeKind>([
+  'EVP_AEAD_CTX_seal', 'SSL_free', 'SSL_clear', 'gnutls_deinit',
+  'go_tls_write', 'go_tls_write_ret', 'go_tls_read', 'go_tls_read_ret', 'go_tls_close',
+]);
 /** Syscall hooks that tie AEAD contexts to sockets (and end the ties at close): only needed once an aws-lc target is attached. */
 export const AEAD_SOCKET_PROGRAMS = [
   'lazy_sys_enter_writev', 'lazy_sys_enter_write', 'lazy_sys_enter_sendto', 'lazy_sys_enter_sendmsg',

@@ -4,8 +4,8 @@
  */
 import { ElfFile } from './elf-file';
 import { EhFrameIndex } from './eh-frame';
-import { DetectorResult, ProbeKind, TlsProbe } from './types';
-import { checkSymbolEntry } from './verify';
+import { DetectorResult, ProbeKind } from './types';
+import { symbolProbes } from './verify';
 
 /** Data functions first: at least one write and one read function must be present to call it found. */
 const DATA_KINDS: readonly ProbeKind[] = ['SSL_write', 'SSL_read', 'SSL_write_ex', 'SSL_read_ex'];
@@ -13,23 +13,8 @@ const DATA_KINDS: readonly ProbeKind[] = ['SSL_write', 'SSL_read', 'SSL_write_ex
 const IDENTITY_KINDS: readonly ProbeKind[] = ['SSL_do_handshake', 'SSL_set_fd', 'SSL_free', 'SSL_clear'];
 
 export function detectOpenSslSymbols(elf: ElfFile, eh: EhFrameIndex | null): DetectorResult {
-  const notes: string[] = [];
-  const probes: TlsProbe[] = [];
-  const missing: string[] = [];
   const found = elf.findFunctions([...DATA_KINDS, ...IDENTITY_KINDS]);
-  for (const kind of [...DATA_KINDS, ...IDENTITY_KINDS]) {
-    const sym = found.get(kind);
-    if (!sym) {
-      missing.push(kind);
-      continue;
-    }
-    const check = checkSymbolEntry(elf, eh, kind, sym.value);
-    if (!check.ok) {
-      notes.push(`openssl: rejected ${check.why}`);
-      continue;
-    }
-    probes.push({ kind, symbol: sym.name, vaddr: sym.value, fileOffset: elf.vaddrToOffset(sym.value), method: sym.table });
-  }
+  const { probes, missing, notes } = symbolProbes(elf, eh, [...DATA_KINDS, ...IDENTITY_KINDS], found, 'openssl');
   const has = (k: ProbeKind): boolean => probes.some((p) => p.kind === k);
   const canWrite = has('SSL_write') || has('SSL_write_ex');
   const canRead = has('SSL_read') || has('SSL_read_ex');

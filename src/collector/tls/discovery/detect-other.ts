@@ -4,6 +4,7 @@
  */
 import { ElfFile } from './elf-file';
 import { dataContains, findStringsEndingWith } from './error-sites';
+import { readGoFuncs } from './go-pclntab';
 import { UnprobedStack } from './types';
 
 export interface OtherStacks {
@@ -20,7 +21,7 @@ export function detectOtherStacks(elf: ElfFile): OtherStacks {
   elf.findFunctions(['gnutls_record_send', 'gnutls_record_recv', 'PR_Write', 'SSL_ImportFD', 'crypto/tls.(*Conn).Write', 'crypto/tls.(*Conn).Read']);
   if (elf.findFunction('gnutls_record_send') || elf.findFunction('gnutls_record_recv')) {
     found.push('gnutls');
-    notes.push('gnutls: gnutls_record_send/recv defined here (not probed)');
+    notes.push('gnutls: gnutls_record_send/recv defined here');
   }
   if (elf.findFunction('PR_Write') && elf.findFunction('SSL_ImportFD')) {
     found.push('nss');
@@ -29,17 +30,22 @@ export function detectOtherStacks(elf: ElfFile): OtherStacks {
   const goTls =
     elf.findFunction('crypto/tls.(*Conn).Write') ??
     elf.findFunction('crypto/tls.(*Conn).Read');
-  const goPcln = elf.section('.gopclntab') ?? elf.section('.go.buildinfo');
+  // Go markers: the pclntab section (`.data.rel.ro.gopclntab` in PIE builds), build info, build id note.
+  const goMarker = ['.gopclntab', '.data.rel.ro.gopclntab', '.go.buildinfo', '.note.go.buildid'].some((n) => elf.section(n));
   if (goTls) {
     found.push('go-crypto-tls');
-    notes.push('go: crypto/tls.(*Conn).Write/Read symbols present (Go TLS is not probed)');
-  } else if (goPcln) {
-    // Stripped Go binaries keep function names in .gopclntab; the string is enough to say "Go TLS".
-    const s = findStringsEndingWith(elf, 'crypto/tls.(*Conn).Write');
-    if (s.length > 0) {
+    notes.push('go: crypto/tls.(*Conn).Write/Read symbols present');
+  } else if (goMarker || elf.sections.length === 0) {
+    // Stripped Go binaries keep function names in the pclntab (found by its magic when section headers are gone).
+    const pcln = readGoFuncs(elf, ['crypto/tls.(*Conn).Write']);
+    if (!('error' in pcln) && pcln.funcs.size > 0) {
       found.push('go-crypto-tls');
-      notes.push('go: crypto/tls.(*Conn).Write in .gopclntab (Go TLS is not probed)');
-    } else notes.push('go: Go binary without crypto/tls');
+      notes.push(`go: crypto/tls.(*Conn).Write in the pclntab (${pcln.where})`);
+    } else if (goMarker && findStringsEndingWith(elf, 'crypto/tls.(*Conn).Write').length > 0) {
+      // a pclntab this reader does not parse (Go < 1.18): the name is still there to say "Go TLS"
+      found.push('go-crypto-tls');
+      notes.push(`go: crypto/tls.(*Conn).Write named in the data${'error' in pcln ? ` (${pcln.error})` : ''}`);
+    } else if (goMarker) notes.push('go: Go binary without crypto/tls');
   }
   // Rust panic locations name crate source paths (not NUL-terminated, so search raw bytes).
   const rustls = dataContains(elf, '/rustls-0.');

@@ -13,6 +13,8 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { detectAwsLcAead } from './detect-aws-lc';
 import { detectBoringSsl } from './detect-boringssl';
+import { detectGnuTls } from './detect-gnutls';
+import { detectGoTls } from './detect-go';
 import { detectOpenSslSymbols } from './detect-openssl';
 import { detectOtherStacks } from './detect-other';
 import { EhFrameIndex } from './eh-frame';
@@ -22,7 +24,7 @@ import { cacheKey, defaultTlsCacheDir, readCache, writeCache } from './tls-cache
 import { TlsDiscovery, TlsProbe, TlsStack } from './types';
 
 /** Bump when detection logic changes so cached results of older logic are recomputed. */
-export const DISCOVERY_VERSION = 4; // 3: SSL_free/SSL_clear; 4: probe bytes, fingerprint instead of sha256
+export const DISCOVERY_VERSION = 6; // 3: SSL_free/SSL_clear; 4: probe bytes, fingerprint instead of sha256; 5: gnutls; 6: go
 
 export interface DiscoverOptions {
   /** Cache directory; default defaultTlsCacheDir(). */
@@ -128,6 +130,23 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
       stack = ossl.stack;
       probes = ossl.probes;
     }
+    if (!stack && other.found.includes('gnutls')) {
+      const gnutls = detectGnuTls(elf, eh);
+      lines.push(...gnutls.notes);
+      if (gnutls.stack) {
+        stack = gnutls.stack;
+        probes = gnutls.probes;
+      }
+    }
+    if (!stack && other.found.includes('go-crypto-tls')) {
+      const go = detectGoTls(elf);
+      lines.push(...go.notes);
+      lap('go');
+      if (go.stack) {
+        stack = go.stack;
+        probes = go.probes;
+      }
+    }
     if (!stack) {
       const bssl = detectBoringSsl(elf, eh, bounds);
       lines.push(...bssl.notes);
@@ -151,7 +170,8 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
       fingerprint,
       stack,
       probes: probes.map((p) => ({ ...p, bytes: probeBytes(elf, p.fileOffset) })),
-      unprobed: other.found,
+      // a stack that got probes is no longer "recognised but not probed"
+      unprobed: other.found.filter((u) => !(u === stack || (u === 'go-crypto-tls' && stack === 'go'))),
       detail: lines.join('\n'),
       elapsedMs,
       cached: false,

@@ -7,6 +7,11 @@
  * - SSL_do_handshake (SSL *ssl), SSL_set_fd (SSL *ssl, int fd): connection identity helpers.
  * - SSL_free (SSL *ssl), SSL_clear (SSL *ssl): the connection on ssl ended; malloc reuses the address.
  * - EVP_AEAD_CTX_seal / EVP_AEAD_CTX_open: aws-lc AEAD, see docs in detect-aws-lc.ts for the ABI.
+ * - gnutls_record_send / gnutls_record_recv: (session, data, size_t size) → ssize_t, SSL_write/SSL_read's ABI;
+ *   gnutls_deinit (session): the connection on session ended, like SSL_free.
+ * - go_tls_write / go_tls_read: entry of crypto/tls.(*Conn).Write/Read (Go register ABI, detect-go.ts);
+ *   go_tls_write_ret / go_tls_read_ret: one uprobe per RET instruction of them (never a uretprobe on Go code);
+ *   go_tls_close: entry of (*Conn).Close, the end of the connection.
  */
 export type ProbeKind =
   | 'SSL_write'
@@ -18,7 +23,15 @@ export type ProbeKind =
   | 'SSL_free'
   | 'SSL_clear'
   | 'EVP_AEAD_CTX_seal'
-  | 'EVP_AEAD_CTX_open';
+  | 'EVP_AEAD_CTX_open'
+  | 'gnutls_record_send'
+  | 'gnutls_record_recv'
+  | 'gnutls_deinit'
+  | 'go_tls_write'
+  | 'go_tls_write_ret'
+  | 'go_tls_read'
+  | 'go_tls_read_ret'
+  | 'go_tls_close';
 
 export interface TlsProbe {
   readonly kind: ProbeKind;
@@ -33,7 +46,7 @@ export interface TlsProbe {
   readonly bytes?: string;
 }
 
-export type TlsStack = 'openssl' | 'boringssl' | 'rustls-aws-lc';
+export type TlsStack = 'openssl' | 'boringssl' | 'rustls-aws-lc' | 'gnutls' | 'go';
 
 /** Stacks we recognise but do not probe (yet); named in the warning so the user knows why there is no plaintext. */
 export type UnprobedStack = 'gnutls' | 'go-crypto-tls' | 'rustls-ring' | 'nss';

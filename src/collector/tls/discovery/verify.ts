@@ -3,9 +3,10 @@
  * wrong function) can crash or silently corrupt the traced agent, so every candidate must pass all checks;
  * a failed check makes discovery report "not found" with the reason.
  */
-import { ElfFile } from './elf-file';
+import { ElfFile, ElfSymbol } from './elf-file';
 import { EhFrameIndex } from './eh-frame';
 import { FunctionStart } from './function-bounds';
+import type { ProbeKind, TlsProbe } from './types';
 import { CallCount, looksLikePrologue } from './x86-scan';
 
 export interface Check {
@@ -40,4 +41,31 @@ export function checkSymbolEntry(elf: ElfFile, eh: EhFrameIndex | null, name: st
     return { ok: false, why: `${name} at ${hex} falls inside another .eh_frame function` };
   }
   return { ok: true, why: `${name} at ${hex}` };
+}
+
+/** Probes for the found symbols of `kinds` that pass checkSymbolEntry; the rest are named in missing or notes. */
+export function symbolProbes(
+  elf: ElfFile,
+  eh: EhFrameIndex | null,
+  kinds: readonly ProbeKind[],
+  found: Map<string, ElfSymbol>,
+  label: string,
+): { probes: TlsProbe[]; missing: ProbeKind[]; notes: string[] } {
+  const probes: TlsProbe[] = [];
+  const missing: ProbeKind[] = [];
+  const notes: string[] = [];
+  for (const kind of kinds) {
+    const sym = found.get(kind);
+    if (!sym) {
+      missing.push(kind);
+      continue;
+    }
+    const check = checkSymbolEntry(elf, eh, kind, sym.value);
+    if (!check.ok) {
+      notes.push(`${label}: rejected ${check.why}`);
+      continue;
+    }
+    probes.push({ kind, symbol: sym.name, vaddr: sym.value, fileOffset: elf.vaddrToOffset(sym.value), method: sym.table });
+  }
+  return { probes, missing, notes };
 }
