@@ -1,7 +1,9 @@
-// Capture completeness with real clients against the local fake provider (test/fake-llm): TLS that agentsight cannot
-// decrypt (wget's GnuTLS, a Go net/http client) is named as a loss with its reason and bytes by the recording,
-// `report` and `top --once` — never "Losses none"; and 30 short curl runs (HTTP/2 and HTTP/1.1) give 30 connections,
-// each with its process and its LLM call, counted the same by record's summary, report and top --once.
+// Capture completeness with real clients against the local fake provider (test/fake-llm): every TLS connection is
+// either decrypted (wget's GnuTLS and a Go net/http client, since their stacks are probed: the verdict says so) or
+// named as a loss with its reason and bytes by the recording, `report` and `top --once` — never "Losses none" (the
+// loss path is forced here by turning a stack's probes off: AGENTSIGHT_TLS_SKIP_STACKS); and 30 short curl runs
+// (HTTP/2 and HTTP/1.1) give 30 connections, each with its process and its LLM call, counted the same by record's
+// summary, report and top --once.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,13 +15,14 @@ import { CLI, bpfAvailable } from '../helpers/bpf-env';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 
 const enabled = bpfAvailable();
+const WGET = () => ['wget', '-q', '-O', '-', `--ca-certificate=${srv.caCertPath}`, '--header', 'content-type: application/json', `--post-data=${BODY}`, `${srv.url}/v1/messages`];
 const BODY = JSON.stringify({ model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
 let dir: string;
 let srv: FakeLlmServer;
 
-async function record(name: string, cmd: string[]) {
+async function record(name: string, cmd: string[], env: Record<string, string> = {}) {
   const db = path.join(dir, `${name}.db`);
-  const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...cmd], { env: { ...process.env, ...srv.env } });
+  const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...cmd], { env: { ...process.env, ...srv.env, ...env } });
   return { db, ...r };
 }
 
@@ -76,6 +79,16 @@ async function expectNotDecrypted(db: string, recordStderr: string, stack: RegEx
   expect(oj.sessions[0].completeness.tlsNotDecrypted).toEqual([{ reason: 'tls:not-probed', connections: 1, bytes: l.bytes }]);
 }
 
+/** The connection was decrypted: its LLM call is there, the verdict is complete, and no TLS loss is stored. */
+async function expectDecrypted(db: string, recordStderr: string) {
+  expect(tlsLosses(db)).toEqual([]);
+  expect(recordStderr).toMatch(/completeness: complete: 1 of 1 TLS connection decrypted; 1 LLM call, \d+ tokens; nothing lost/);
+  const rj = JSON.parse(await cli(['report', '--db', db, '--json']));
+  expect(rj.completeness).toMatchObject({ complete: true, llmCalls: 1, tlsDecrypted: 1, tlsNotDecrypted: [] });
+  const oj = JSON.parse(await cli(['top', '--db', db, '--once', '--format', 'json']));
+  expect(oj.completeness).toMatchObject({ complete: true, llmCalls: 1, tlsDecrypted: 1, tlsNotDecrypted: [] });
+}
+
 describe.skipIf(!enabled)('TLS capture completeness (real clients, local HTTPS model endpoint)', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-tls-complete-'));
@@ -86,14 +99,21 @@ describe.skipIf(!enabled)('TLS capture completeness (real clients, local HTTPS m
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('wget (GnuTLS): the connection is a tls:not-probed loss with its bytes', async () => {
-    const r = await record('wget', ['wget', '-q', '-O', '-', `--ca-certificate=${srv.caCertPath}`, '--header', 'content-type: application/json', `--post-data=${BODY}`, `${srv.url}/v1/messages`]);
+  it('wget (GnuTLS, probed): the connection is decrypted and its LLM call counted', async () => {
+    const r = await record('wget', WGET());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"output_tokens":7');
+    await expectDecrypted(r.db, r.stderr);
+  });
+
+  it('wget with its stack not probed: the connection is a tls:not-probed loss with its bytes', async () => {
+    const r = await record('wget-unprobed', WGET(), { AGENTSIGHT_TLS_SKIP_STACKS: 'gnutls' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('"output_tokens":7');
     await expectNotDecrypted(r.db, r.stderr, /GnuTLS in \S*libgnutls\S* is not probed/);
   });
 
-  it('a Go net/http client (Go crypto/tls): the connection is a tls:not-probed loss with its bytes', async () => {
+  it('a Go net/http client (Go crypto/tls, probed): the connection is decrypted and its LLM call counted', async () => {
     const src = path.join(dir, 'goclient');
     fs.mkdirSync(src);
     fs.writeFileSync(path.join(src, 'go.mod'), 'module goclient\n\ngo 1.19\n');
@@ -103,7 +123,7 @@ describe.skipIf(!enabled)('TLS capture completeness (real clients, local HTTPS m
     const r = await record('go', [path.join(src, 'goclient'), srv.url, srv.caCertPath, BODY]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^200 /);
-    await expectNotDecrypted(r.db, r.stderr, /Go crypto\/tls in \S*goclient is not probed/);
+    await expectDecrypted(r.db, r.stderr);
   });
 
   it('a failed handshake (curl without the CA) is no loss: no request was sent, nothing to decrypt', async () => {

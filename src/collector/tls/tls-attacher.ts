@@ -10,6 +10,7 @@ import type { Collector } from '../collector';
 import type { ProcessRow, TlsTargetRow } from '../../store/types';
 import { ExecHold, type ExecHoldFigures } from './exec-hold';
 import { discoverTls, resolveCommand, type ProbeKind, type TlsDiscovery } from './discovery';
+import type { TlsStack, UnprobedStack } from './discovery/types';
 import { readLdSoCache } from './discovery/ld-cache';
 import { tlsCoverage } from './tls-coverage';
 
@@ -110,7 +111,7 @@ export class TlsAttacher {
     if (prior) return prior;
     let d: TlsDiscovery;
     try {
-      d = discoverTls(path, { cacheDir: this.opts.cacheDir });
+      d = withoutSkippedStacks(discoverTls(path, { cacheDir: this.opts.cacheDir }));
     } catch (err) {
       d = { path, buildId: null, sha256: '', fingerprint: null, stack: null, probes: [], unprobed: [], detail: `discovery failed: ${(err as Error).message}`, elapsedMs: 0, cached: false, discoveryVersion: 0 };
     }
@@ -211,4 +212,19 @@ export class TlsAttacher {
     this.hold.stop();
     return this.hold.figures();
   }
+}
+
+/** The stacks that AGENTSIGHT_TLS_SKIP_STACKS turns off, as the name a not-probed loss gives them. */
+const SKIPPABLE: Partial<Record<TlsStack, UnprobedStack>> = { gnutls: 'gnutls', go: 'go-crypto-tls' };
+
+/**
+ * AGENTSIGHT_TLS_SKIP_STACKS=gnutls,go: find these stacks but do not probe them — a way out should a stack's probes
+ * misbehave on some build, and how the tests make a real client's connection a `tls:not-probed` loss. A skipped stack
+ * is reported and counted exactly like one we cannot probe.
+ */
+function withoutSkippedStacks(d: TlsDiscovery): TlsDiscovery {
+  const skip = (process.env['AGENTSIGHT_TLS_SKIP_STACKS'] ?? '').split(',').map((x) => x.trim());
+  const as = d.stack ? SKIPPABLE[d.stack] : undefined;
+  if (!d.stack || !as || !skip.includes(d.stack)) return d;
+  return { ...d, stack: null, probes: [], unprobed: [...d.unprobed, as], detail: `${d.detail}\n${d.stack}: not probed (AGENTSIGHT_TLS_SKIP_STACKS)` };
 }
