@@ -117,7 +117,16 @@ export class TlsCoverage implements RecordHandler {
 
   private judge(processId: number, p: ProcessState, ctx: CollectorContext): void {
     if (p.sockets.length === 0) return;
-    const sockets = [...p.sockets].sort((a, b) => a.helloNs - b.helloNs);
+    // A socket that sent no request has no stream to match: set it aside first, or a concurrent client (Go's
+    // Transport dials more connections than it ends up using) has its streams matched to those idle sockets by time
+    // and the busy ones reported as losses.
+    const sockets = p.sockets
+      .filter((s) => {
+        if (s.bytes().sent - s.helloLen >= NO_REQUEST_BYTES) return true;
+        this.judged.handshakeOnly++;
+        return false;
+      })
+      .sort((a, b) => a.helloNs - b.helloNs);
     const unmatched = new Set(sockets);
     for (const first of [...p.streams].sort((a, b) => a - b)) {
       let pick: TlsSocket | null = null;
@@ -129,10 +138,6 @@ export class TlsCoverage implements RecordHandler {
     }
     for (const s of unmatched) {
       const b = s.bytes();
-      if (b.sent - s.helloLen < NO_REQUEST_BYTES) {
-        this.judged.handshakeOnly++;
-        continue;
-      }
       const why = this.reason(p, s);
       const host = s.host();
       const to = `${host ?? s.addr}${s.port !== null ? `:${s.port}` : ''}`;
