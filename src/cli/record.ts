@@ -14,9 +14,9 @@ import { attachFromOptions, attachTitle, waitAttached } from '../collector/attac
 import { redactArgv } from '../collector/redact-command';
 import { createPrivateRecording, SIDECARS } from '../store';
 import { UserError } from './fail';
-import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
+import { captureFigures, type CaptureFigures, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
-import { completenessText, formatDuration, notDecryptedLines, plural } from '../tui/format';
+import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../tui/format';
 
 export interface RecordOptions {
   db?: string;
@@ -171,8 +171,6 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   store.putMeta('exit_code', String(exitCode));
   store.finalize();
   const figures = captureFigures(store);
-  // Distinct paths changed, as `report` counts "files changed" (the running status counts change records).
-  const changedPaths = new Set(store.fileChanges({}).map((f) => f.path)).size;
   const losses = store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls'));
   const hold = execHoldLine(store.info().meta['exec_hold']);
   const completeness = store.completeness();
@@ -191,8 +189,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     const secs = (ranMs / 1e3).toFixed(1);
     console.error(
       `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s: ` +
-        `${plural(figures.processes, 'process', 'processes')}, ${plural(changedPaths, 'file')} changed (${plural(figures.fileOps, 'file op')}), ` +
-        (figures.llmCalls === 0 ? 'no LLM calls' : `${plural(figures.llmCalls, 'LLM call')}, ${formatTokens(figures.tokens)} tokens, ${formatCost(figures.costUsd)}`),
+        `${plural(figures.processes, 'process', 'processes')}, ${plural(figures.filesChanged, 'file')} changed (${plural(figures.fileOps, 'file op')}), ` +
+        (figures.llmCalls === 0 ? 'no LLM calls' : `${plural(figures.llmCalls, 'LLM call')}, ${plural(figures.tokens, 'token')}, ${formatCost(figures.costUsd)}`),
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
     if (hold) console.error(`agentsight: ${hold}`);

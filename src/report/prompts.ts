@@ -1,5 +1,5 @@
 /** `agentsight report prompts`: every LLM call; with --json the full request and response bodies. */
-import type { LlmCallRow, Store, ToolCallRow } from '../store';
+import { tokenFigures, type LlmCallRow, type Store, type ToolCallRow } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
@@ -34,6 +34,9 @@ function toolJson(t: ToolCallRow): Record<string, unknown> {
   };
 }
 
+
+/** A call that reported no usage: every kind unknown, never a made-up zero. */
+const NO_USAGE = { inputTokens: null, outputTokens: null, cacheReadTokens: null, cacheWriteTokens: null, reasoningTokens: null, totalTokens: null };
 export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: ReportContext): Record<string, unknown> {
   return {
     id: c.id,
@@ -54,13 +57,8 @@ export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: Re
     error: c.error,
     incomplete: c.incomplete,
     stopReason: c.stopReason,
-    usage: {
-      inputTokens: c.inputTokens,
-      outputTokens: c.outputTokens,
-      cacheReadTokens: c.cacheReadTokens,
-      cacheWriteTokens: c.cacheWriteTokens,
-      reasoningTokens: c.reasoningTokens,
-    },
+    // The views' token kinds (docs/figures.md); null when the call reported no usage.
+    usage: c.inputTokens === null && c.outputTokens === null ? NO_USAGE : tokenFigures(c),
     costUsd: c.costUsd,
     systemPrompt: c.systemPrompt,
     responseText: c.responseText,
@@ -107,7 +105,8 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
           value: (c) => (c.httpStatus !== null && c.httpStatus >= 400 ? String(c.httpStatus) : c.error ? 'error' : c.incomplete ? 'partial' : c.httpStatus === null ? '-' : String(c.httpStatus)),
           style: (c) => (callFailed(c) ? 'red' : null),
         },
-        { title: 'IN', align: 'right', value: (c) => int(c.inputTokens) },
+        { title: 'IN', align: 'right', value: (c) => int(c.inputTokens === null ? null : tokenFigures(c).inputTokens) },
+        { title: 'CACHE', align: 'right', value: (c) => int(c.inputTokens === null ? null : tokenFigures(c).cacheReadTokens + tokenFigures(c).cacheWriteTokens) },
         { title: 'OUT', align: 'right', value: (c) => int(c.outputTokens) },
         { title: 'COST', align: 'right', value: (c) => usd(c.costUsd) },
         { title: 'TIME', align: 'right', value: (c) => (c.endNs === null ? '-' : duration(c.endNs - c.startNs)) },

@@ -46,6 +46,7 @@ import type {
 } from './store';
 import { RowWriter, type WriteVerb } from './row-writer';
 import { sqliteAddonPath } from './sqlite-addon';
+import { costFigure, tokenFigures } from './figures';
 import { TABLES, decodeRow, rawRowDecoder, type TableName, type TableSpec } from './table-specs';
 import type {
   CausalLinkRow,
@@ -80,6 +81,10 @@ const HEAVY_LLM_COLUMNS = new Set(['request_json', 'response_json']);
 
 type Op = () => void;
 
+
+/** meta key finalize() sets: its summaries count files changed as distinct paths (docs/figures.md). */
+const FILES_CHANGED_META = 'summary_files_changed';
+
 export class SqliteStore implements Store {
   readonly readOnly: boolean;
   private readonly db: Database.Database;
@@ -98,6 +103,7 @@ export class SqliteStore implements Store {
   private hasBucketTables = false;
   /** Writer side: summaries are present and a write to a summarized table must delete them. */
   private summariesPresent = false;
+  private oldChanged: boolean | undefined;
   /** Runs a function in one read transaction, so a summary and its validity are read from the same snapshot. */
   private readonly inReadTx: (f: () => unknown) => unknown;
   /** False: answer every query from the rows, as a store without summaries does (see OpenOptions). */
@@ -405,12 +411,8 @@ export class SqliteStore implements Store {
         liveProcesses: num('n_live'),
         llmCalls: num('n_llm'),
         models: r['models'] ? String(r['models']).split(',').filter(Boolean) : [],
-        inputTokens: num('inp'),
-        outputTokens: num('outp'),
-        cacheReadTokens: num('cr'),
-        cacheWriteTokens: num('cw'),
-        reasoningTokens: num('rs'),
-        costUsd: (r['cost'] as number | null) ?? null,
+        ...tokenFigures({ inputTokens: num('inp'), outputTokens: num('outp'), cacheReadTokens: num('cr'), cacheWriteTokens: num('cw'), reasoningTokens: num('rs') }),
+        costUsd: costFigure((r['cost'] as number | null) ?? null),
         toolCalls: num('n_tools'),
         failedToolCalls: num('n_tool_fail'),
         errors: num('errs'),
@@ -420,7 +422,16 @@ export class SqliteStore implements Store {
         losses: num('n_losses'),
         lastActivityNs: Math.max(base.startNs, num('last_proc'), num('last_llm'), num('last_f')),
       };
-    });
+    }).map((s) => (this.oldChangedSummaries() ? { ...s, filesChanged: this.filesChanged({ atNs: at, sessionId: s.id }) } : s));
+  }
+
+  /** A recording finalized before files changed meant distinct paths: its summaries count change records instead. */
+  private oldChangedSummaries(): boolean {
+    if (this.oldChanged === undefined) {
+      const meta = this.stmt('SELECT value FROM meta WHERE key = ?').get(FILES_CHANGED_META) as { value: string } | undefined;
+      this.oldChanged = this.hasSummaryTables && meta === undefined && this.stmt('SELECT 1 FROM summary_state').get() !== undefined;
+    }
+    return this.oldChanged;
   }
 
   session(id: number): SessionSummary | null {
@@ -516,6 +527,11 @@ export class SqliteStore implements Store {
   lossTotals(q: TimeQuery = {}): LossTotal[] {
     return this.stmt('SELECT source, SUM(count) AS count, SUM(bytes) AS bytes FROM losses WHERE ts_ns <= ? GROUP BY source ORDER BY source')
       .all(q.atNs ?? END_OF_TIME) as LossTotal[];
+  }
+
+  filesChanged(q: TimeQuery = {}): number {
+    const { where, params } = fileChangeFilter(q.atNs ?? END_OF_TIME, q);
+    return (this.stmt(`SELECT COUNT(DISTINCT path) AS n FROM file_ops WHERE ${where}`).get(...params) as { n: number }).n;
   }
 
   completeness(q: TimeQuery = {}): Completeness {
@@ -621,6 +637,8 @@ export class SqliteStore implements Store {
         if (sql.includes('@at')) st.run({ at: END_OF_TIME });
         else st.run();
       }
+      // Summaries written before "files changed" meant distinct paths hold change records in n_changed (see sessions()).
+      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(FILES_CHANGED_META, 'paths');
     })();
     this.summariesPresent = true;
   }

@@ -85,11 +85,13 @@ export interface SessionSummary extends SessionRow {
   liveProcesses: number;
   llmCalls: number;
   models: string[];
+  /** Tokens in the views' disjoint kinds (figures.ts): inputTokens excludes the cached prompt tokens. */
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  totalTokens: number;
   /** Sum of known costs; null when no call had a known cost. */
   costUsd: number | null;
   toolCalls: number;
@@ -97,6 +99,7 @@ export interface SessionSummary extends SessionRow {
   /** LLM calls with an HTTP error or an incomplete stream. */
   errors: number;
   fileOps: number;
+  /** Distinct paths a successful change operation touched (figures.ts; docs/figures.md). */
   filesChanged: number;
   netConns: number;
   losses: number;
@@ -126,7 +129,7 @@ export interface TlsNotDecrypted {
  */
 export interface Completeness {
   llmCalls: number;
-  /** Input + output tokens of those calls (the sessions' convention: input counts cached prompt tokens too). */
+  /** Every token of those calls: totalTokens of figures.ts (all prompt tokens, cached ones included, + output). */
   tokens: number;
   /** TLS connections whose plaintext was captured. */
   tlsDecrypted: number;
@@ -265,6 +268,8 @@ export interface Store {
   losses(q?: TimeQuery): LossRow[];
   /** Losses summed by source. */
   lossTotals(q?: TimeQuery): LossTotal[];
+  /** Files changed as every view counts them (figures.ts): distinct paths a successful change touched, as of q.atNs. */
+  filesChanged(q?: TimeQuery): number;
   /**
    * Completeness verdict as of q.atNs: of session q.sessionId (its processes' losses plus those of no process), or of
    * the whole recording. The one source of the call, token and loss figures record, top and report print.

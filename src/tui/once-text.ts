@@ -12,7 +12,9 @@ import {
   formatBytes,
   formatClock,
   formatClockMs,
+  formatCallTokens,
   formatCost,
+  formatTokens,
   formatCount,
   formatDateTime,
   formatDuration,
@@ -151,9 +153,8 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
       formatDuration(end - s.startNs) + (s.endNs === null || s.endNs > d.atNs ? ' (active)' : ''),
       `${plural(s.processes, 'process', 'processes')} (${s.liveProcesses} running)`,
       plural(s.llmCalls, 'LLM call'),
-      `tokens in ${formatCount(s.inputTokens)} out ${formatCount(s.outputTokens)}` +
-        (s.cacheReadTokens > 0 ? ` cache ${formatCount(s.cacheReadTokens)}` : ''),
-      s.llmCalls === 0 ? 'no cost' : formatCost(s.costUsd),
+      `tokens ${formatCount(s.totalTokens)} (${formatTokens(s)})`,
+      formatCost(s.llmCalls === 0 ? 0 : s.costUsd),
       plural(s.errors, 'error'),
       `${s.failedToolCalls}/${s.toolCalls} tool calls failed`,
       `losses ${s.losses}`,
@@ -189,7 +190,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     byVerb.set(v, (byVerb.get(v) ?? 0) + c.count);
   }
   const verbs = ['created', 'modified', 'deleted', 'renamed'].map((v) => `${v} ${byVerb.get(v) ?? 0}`);
-  L.add(`file changes: ${d.fileChangeTotal} (${verbs.join(', ')})`);
+  L.add(`files changed: ${d.filesChanged} (${plural(d.fileChangeTotal, 'change')}: ${verbs.join(', ')})`);
   for (const f of d.fileChanges) {
     const verb = (CHANGE_VERB[f.op] ?? f.op).padEnd(8);
     const who = d.processById.get(f.processId);
@@ -349,8 +350,7 @@ function llmCallLine(c: LlmCallRow, atNs: number, utc: boolean): string {
   const latency = done ? formatDuration(c.endNs! - c.startNs) : 'in progress';
   const ttft = c.firstTokenNs !== null && c.firstTokenNs <= atNs ? ` ttft ${formatDuration(c.firstTokenNs - c.startNs)}` : '';
   const tokens = done || c.inputTokens !== null
-    ? `in ${c.inputTokens === null ? '?' : formatCount(c.inputTokens)} out ${c.outputTokens === null ? '?' : formatCount(c.outputTokens)}` +
-      (c.cacheReadTokens ? ` cache ${formatCount(c.cacheReadTokens)}` : '')
+    ? formatCallTokens(c)
     : 'tokens pending';
   const status = c.error ? `error: ${c.error}` : c.httpStatus !== null && c.httpStatus >= 400 ? `HTTP ${c.httpStatus}` : c.incomplete ? 'incomplete' : c.stopReason ?? '';
   return [formatClockMs(c.startNs, utc), c.provider, model, tokens, formatCost(c.costUsd), latency + ttft, status].filter(Boolean).join('  ');

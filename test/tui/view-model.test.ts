@@ -45,15 +45,15 @@ function loaded(at?: number): { st: ViewState; ds: DataSource } {
 
 const summary = (over: Partial<SessionSummary>): SessionSummary => ({
   id: 1, agent: 'codex', externalId: null, rootProcessId: null, title: 't', startNs: 0, endNs: null, processes: 0, liveProcesses: 0,
-  llmCalls: 0, models: [], inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: null,
+  llmCalls: 0, models: [], inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, totalTokens: 0, costUsd: null,
   toolCalls: 0, failedToolCalls: 0, errors: 0, fileOps: 0, filesChanged: 0, netConns: 0, losses: 0, lastActivityNs: 0, ...over,
 });
 
 describe('session ranking', () => {
   const rows = [
-    summary({ id: 1, agent: 'codex', inputTokens: 100, errors: 2, title: 'alpha' }),
-    summary({ id: 2, agent: 'claude-code', inputTokens: 500, title: 'beta' }),
-    summary({ id: 3, agent: 'gemini-cli', inputTokens: 300, losses: 5, title: 'gamma' }),
+    summary({ id: 1, agent: 'codex', inputTokens: 100, totalTokens: 100, errors: 2, title: 'alpha' }),
+    summary({ id: 2, agent: 'claude-code', inputTokens: 500, totalTokens: 500, title: 'beta' }),
+    summary({ id: 3, agent: 'gemini-cli', inputTokens: 300, totalTokens: 300, losses: 5, title: 'gamma' }),
   ];
   it('sorts by a column in its default direction, inverts, and filters', () => {
     expect(displayList(rows, { sortBy: 'tokens', invert: false, filter: '' }, { atNs: 0 }).map((s) => s.id)).toEqual([2, 3, 1]);

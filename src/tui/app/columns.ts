@@ -42,12 +42,12 @@ export const COLUMNS: readonly Column[] = [
     sortValue: (s) => s.models.join(','), cell: (s) => s.models.join(',') || '-',
   },
   {
-    id: 'tokens', title: 'TOKENS', width: 7, align: 'right', description: 'input + output tokens so far', defaultDesc: true,
-    needs: ['inputTokens', 'outputTokens'], sortValue: (s) => s.inputTokens + s.outputTokens, cell: (s) => formatCount(s.inputTokens + s.outputTokens),
+    id: 'tokens', title: 'TOKENS', width: 7, align: 'right', description: 'all tokens so far (input, cache, output)', defaultDesc: true,
+    needs: ['totalTokens'], sortValue: (s) => s.totalTokens, cell: (s) => formatCount(s.totalTokens),
   },
   {
     id: 'cost', title: 'COST', width: 7, align: 'right', description: 'cost of known-priced calls', defaultDesc: true, needs: ['costUsd'],
-    sortValue: (s) => s.costUsd ?? -1, cell: (s) => (s.llmCalls === 0 ? '-' : formatCost(s.costUsd)),
+    sortValue: (s) => s.costUsd ?? -1, cell: (s) => formatCost(s.llmCalls === 0 ? 0 : s.costUsd),
   },
   {
     id: 'calls', title: 'CALLS', width: 5, align: 'right', description: 'LLM calls', defaultDesc: true, needs: ['llmCalls'],

@@ -3,7 +3,7 @@
  * and lays them out for whatever width the screen has when drawn.
  */
 import type { FileChange, Store } from '../../store';
-import { errnoName, exitStatus, formatArgv, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../format';
+import { errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../format';
 import { renderSessionLines } from '../once-text';
 import type { NetDest, SessionDetail } from '../session-detail';
 import { messageText } from '../../store/message-text';
@@ -76,7 +76,7 @@ export function llmCallView(store: Store, id: number, atNs: number, o: ViewOptio
     .field('provider', `${c.provider}  ${c.host ?? ''}${c.endpoint}`)
     .field('started', `${formatDateTime(c.startNs, o.utc)}${c.firstTokenNs ? `  first token after ${formatDuration(c.firstTokenNs - c.startNs)}` : ''}`)
     .field('latency', c.endNs !== null && c.endNs <= atNs ? formatDuration(c.endNs - c.startNs) : 'in progress')
-    .field('tokens', `in ${fmt(c.inputTokens)}  out ${fmt(c.outputTokens)}  cache read ${fmt(c.cacheReadTokens)}  cache write ${fmt(c.cacheWriteTokens)}  reasoning ${fmt(c.reasoningTokens)}`)
+    .field('tokens', `${formatCallTokens(c)}${c.reasoningTokens ? ` (reasoning ${fmt(c.reasoningTokens)} of out)` : ''}`)
     .field('cost', formatCost(c.costUsd))
     .field('status', [c.httpStatus !== null ? `HTTP ${c.httpStatus}` : '', c.stopReason ?? '', c.error ? `error: ${c.error}` : '', c.incomplete ? 'incomplete' : ''].filter(Boolean).join('  ') || '-',
       c.error || c.incomplete || (c.httpStatus ?? 0) >= 400 ? { fg: 'red' } : undefined);

@@ -2,7 +2,7 @@
  * Builds one frame: exactly `height` rows of exactly `width` columns, from the state and the loaded data. Pure and
  * I/O-free (the render loop calls it), and only the visible slice of every list is laid out.
  */
-import { completenessBadge, exitStatus, formatClock, formatCost, formatCount, formatBytes, formatDuration, processDurationNs } from '../format';
+import { completenessBadge, exitStatus, formatCallTokens, formatClock, formatCost, formatCount, formatBytes, formatDuration, processDurationNs } from '../format';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
 import { tokensPerSecond } from './data-source';
@@ -104,7 +104,7 @@ function headerLine(st: ViewState, data: ViewData, opts: FrameOptions): Line {
     modeBadge(st, opts),
     seg(`  sessions ${active}/${data.sessions.length}`),
     seg(`  tok/s ${formatCount(Math.round(tokensPerSecond(data.timeline, st.atNs)))}`),
-    seg(`  cost ${known ? formatCost(cost) : '-'}`),
+    seg(`  cost ${formatCost(known || data.sessions.every((s) => s.llmCalls === 0) ? cost : null)}`),
     seg(`  drops ${formatCount(drops)}`, drops > 0 ? { fg: 'red', bold: true } : undefined),
   ];
   if (data.completeness) line.push(seg(`  ${completenessBadge(data.completeness)}`, data.completeness.complete ? { fg: 'green' } : { fg: 'red', bold: true }));
@@ -244,7 +244,7 @@ function paneRow(st: ViewState, data: ViewData, pane: PaneId, i: number, width: 
       return [
         seg(formatClock(call.startNs, opts.utc) + ' ', { fg: 'gray' }),
         seg((call.responseModel ?? call.requestModel ?? '?') + ' '),
-        seg(`in ${call.inputTokens === null ? '?' : formatCount(call.inputTokens)} out ${call.outputTokens === null ? '?' : formatCount(call.outputTokens)} `),
+        seg(`${formatCallTokens(call)} `),
         seg(formatCost(call.costUsd) + ' '),
         seg(done ? formatDuration(call.endNs! - call.startNs) : 'streaming', { fg: done ? undefined : 'green' }),
         seg(bad ? ` ${call.error ?? (call.httpStatus !== null && call.httpStatus >= 400 ? `HTTP ${call.httpStatus}` : 'incomplete')}` : '', { fg: 'red' }),
