@@ -5,7 +5,6 @@ import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { duration, int, oneLine, usd } from './format';
 import { callFailed, callModel } from './llm-usage';
-import { messageText } from '../store/message-text';
 import { renderTable } from './table';
 import { WHOLE_RECORDING } from './whole-recording';
 
@@ -90,8 +89,8 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
   if (calls.length === 0) throw new ReportError(`${store.path}: no LLM calls recorded`, EXIT_NOTHING_FOUND);
   const p = ctx.painter;
   // The last message of each request (what the user or the tool loop just said), from the store's text index.
-  // 4,000 characters: enough that the message's JSON is whole for messageText to read, in the common case.
-  const promptOf = new Map(store.llmCallTexts({ ...WHOLE_RECORDING, maxChars: 4000 }).map((t) => [t.id, messageText(t.prompt)]));
+  // The last user turn's text (store/message-text.ts), from at most its last 16,000 characters.
+  const promptOf = new Map(store.llmCallTexts({ ...WHOLE_RECORDING, maxChars: 4000 }).map((t) => [t.id, t.prompt]));
   ctx.io.out(
     renderTable<LlmCallRow>(
       [

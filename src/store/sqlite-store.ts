@@ -47,6 +47,7 @@ import type {
 import { RowWriter, type WriteVerb } from './row-writer';
 import { sqliteAddonPath } from './sqlite-addon';
 import { costFigure, tokenFigures } from './figures';
+import { storedPromptText } from './message-text';
 import { TABLES, decodeRow, rawRowDecoder, type TableName, type TableSpec } from './table-specs';
 import type {
   CausalLinkRow,
@@ -758,18 +759,25 @@ export class SqliteStore implements Store {
     const where = ['start_ns <= ?'];
     const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
-    // The last request message is where the user's new prompt (or the latest tool result) sits, per provider shape.
-    return this.stmt(
-        `SELECT id, session_id AS sessionId, start_ns AS startNs,
-           CASE WHEN json_valid(request_json) THEN substr(CAST(COALESCE(
-             json_extract(request_json, '$.messages[#-1].content'),
-             json_extract(request_json, '$.input[#-1].content'),
-             json_extract(request_json, '$.input'),
-             json_extract(request_json, '$.contents[#-1].parts')) AS TEXT), 1, ${max * 4}) END AS prompt,
-           substr(response_text, 1, ${max}) AS response
-         FROM llm_calls WHERE ${where.join(' AND ')} ORDER BY start_ns DESC, id DESC ${limit(q)}`,
+    // The prompt is the last user turn (message-text.ts isUserTurn: not a system or developer message an agent
+    // appends, not an assistant turn), per provider shape; of a long one only the tail, where the user's words are.
+    const rows = this.stmt(
+        `SELECT id, sessionId, startNs, response,
+           CASE WHEN length(turn) > ${max * 4} THEN substr(turn, -${max * 4}) ELSE turn END AS prompt,
+           (json_valid(turn) AND (json_extract(turn, '$.role') = 'tool' OR json_extract(turn, '$.type') = 'function_call_output'
+             OR instr(turn, '"tool_result"') > 0 OR instr(turn, '"functionResponse"') > 0)) AS toolResult
+         FROM (SELECT id, session_id AS sessionId, start_ns AS startNs, substr(response_text, 1, ${max}) AS response,
+           CASE WHEN json_valid(request_json) THEN COALESCE(
+             (SELECT value FROM json_each(request_json, CASE WHEN json_type(request_json, '$.messages') = 'array' THEN '$.messages'
+                 WHEN json_type(request_json, '$.input') = 'array' THEN '$.input' ELSE '$.contents' END)
+               WHERE type = 'text' OR (type = 'object' AND COALESCE(json_extract(value, '$.role'), 'user') IN ('user', 'tool')
+                 AND COALESCE(json_extract(value, '$.type'), 'message') IN ('message', 'function_call_output'))
+               ORDER BY key DESC LIMIT 1),
+             CASE WHEN json_type(request_json, '$.input') = 'text' THEN json_quote(json_extract(request_json, '$.input')) END) END AS turn
+           FROM llm_calls WHERE ${where.join(' AND ')} ORDER BY start_ns DESC, id DESC ${limit(q)}) ORDER BY startNs DESC, id DESC`,
       )
-      .all(...params) as LlmCallText[];
+      .all(...params) as Array<LlmCallText & { toolResult: number | null }>;
+    return rows.map(({ toolResult, ...t }) => ({ ...t, prompt: storedPromptText(t.prompt, toolResult === 1) }));
   }
 
   /** For tests of table specs only. */

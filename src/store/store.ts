@@ -173,6 +173,7 @@ export interface LlmCallText {
   id: number;
   sessionId: number | null;
   startNs: number;
+  /** The last user turn as text (message-text.ts): the user's words, or tool results marked `[tool result]`. */
   prompt: string | null;
   response: string | null;
 }

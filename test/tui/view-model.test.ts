@@ -8,7 +8,7 @@ import { COLUMNS } from '../../src/tui/app/columns';
 import { DataSource, nextEventNs, tokensPerSecond } from '../../src/tui/app/data-source';
 import { buildFrame, type FrameOptions } from '../../src/tui/app/frame';
 import { buildCorpus, SearchIndex } from '../../src/tui/app/search';
-import { messageText } from '../../src/store/message-text';
+import { turnText } from '../../src/store/message-text';
 import { displayList, scrollTop } from '../../src/tui/app/session-list';
 import { renderLine, seg } from '../../src/tui/app/styled-line';
 import { initialState, type ViewState } from '../../src/tui/app/view-state';
@@ -200,15 +200,16 @@ describe('search', () => {
     expect(idx.query('fix the failing test').some((h) => h.item.kind === 'prompt')).toBe(true);
     expect(idx.query('x')).toEqual([]);
   });
-  it('reads message text of every provider shape', () => {
-    expect(messageText('[{"type":"text","text":"hello"}]')).toBe('hello');
-    expect(messageText('"plain"')).toBe('plain');
-    // Tool results: Anthropic tool_result blocks, Responses function_call_output items, Gemini functionResponse parts.
-    expect(messageText('[{"type":"tool_result","tool_use_id":"t1","content":"ok done"}]')).toBe('ok done');
-    expect(messageText('{"type":"function_call_output","call_id":"c1","output":"exit 0"}')).toBe('exit 0');
-    expect(messageText('[{"functionResponse":{"name":"run_shell_command","response":{"output":"hello written"}}}]')).toBe('hello written');
-    expect(messageText('[{"text":"a"},{"text":"b"}]')).toBe('a b');
-    expect(messageText('not json')).toBe('not json');
+  it('reads a user turn of every provider shape as text, tool results marked', () => {
+    expect(turnText({ role: 'user', content: [{ type: 'text', text: 'hello' }] })).toBe('hello');
+    expect(turnText('plain')).toBe('plain');
+    // Tool results: Anthropic tool_result blocks, Chat tool messages, Responses function_call_output items, Gemini functionResponse parts.
+    expect(turnText({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'ok done' }] })).toBe('[tool result] ok done');
+    expect(turnText({ role: 'tool', tool_call_id: 'c1', content: 'exit 0' })).toBe('[tool result] exit 0');
+    expect(turnText({ type: 'function_call_output', call_id: 'c1', output: 'exit 0' })).toBe('[tool result] exit 0');
+    expect(turnText({ role: 'user', parts: [{ functionResponse: { name: 'run_shell_command', response: { output: 'hello written' } } }] })).toBe('[tool result] hello written');
+    expect(turnText({ role: 'user', parts: [{ text: 'a' }, { text: 'b' }] })).toBe('a\nb');
+    expect(turnText({ role: 'user', parts: [{ text: '<session_context>\nx\n</session_context>' }] })).toBe('<session_context>\nx\n</session_context>');
   });
 });
 
