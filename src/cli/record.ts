@@ -36,6 +36,7 @@ export interface RecordOptions {
 export async function runRecord(command: string[], opts: RecordOptions, rawArgv: readonly string[]): Promise<number> {
   const attaching = (opts.pid?.length ?? 0) > 0 || opts.comm !== undefined;
   if (command.length === 0 && !attaching) throw new UserError('record: no command given (usage: agentsight record [--db FILE] [-p PID] [-c COMM] [-- CMD [ARGS…]])');
+  if (opts.duration !== undefined && command.length > 0) throw new UserError('record: --duration applies only to -p/-c without a command (a recorded command ends the recording when it exits)');
   if (!isRoot()) {
     if (process.env['AGENTSIGHT_NO_SUDO'] !== '1') {
       const code = reexecWithSudo(rawArgv);

@@ -146,7 +146,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     // A session titled with its root's command line (a recorded command) needs no title: the tree shows it.
     const titleIsRoot = d.roots.some((n) => n.proc.argv.join(' ') === s.title || formatArgv(n.proc.argv) === s.title);
     const head = `${rule}${rule} session ${s.id}${dot}${s.agent ?? 'unknown agent'}${titleIsRoot ? '' : `${dot}${s.title}`} `;
-    L.add(head + rule.repeat(Math.max(0, L.width - strWidth(clean(head)))));
+    L.add(head + rule.repeat(Math.max(0, ruleWidth(L.width) - strWidth(clean(head)))));
     const end = s.endNs !== null && s.endNs <= d.atNs ? s.endNs : d.atNs;
     const facts = [
       `started ${formatClock(s.startNs, utc)}`,
@@ -163,7 +163,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     L.add(facts.join(dot));
   } else {
     const head = `${rule}${rule} all processes (no sessions recorded) `;
-    L.add(head + rule.repeat(Math.max(0, L.width - strWidth(head))));
+    L.add(head + rule.repeat(Math.max(0, ruleWidth(L.width) - strWidth(head))));
   }
   L.add(`completeness: ${completenessText(d.completeness)}`);
 
@@ -309,6 +309,11 @@ function foldSubshells(roots: readonly ProcessNode[], atNs: number): { roots: Pr
 }
 
 /** One process line; the argv gives way first, then the cwd (keeping its end), so status is never cut off. */
+/** Section rules fill the width; with no limit (--width 0) they are as long as a classic terminal line. */
+function ruleWidth(width: number): number {
+  return Number.isFinite(width) ? width : 80;
+}
+
 function processLine(prefix: string, p: import('../store').ProcessRow, atNs: number, width: number, ascii: boolean, note = ''): string {
   const ell = ascii ? '...' : '…';
   const fix = (s: string) => (ascii ? toAscii(clean(s)) : clean(s));

@@ -111,6 +111,14 @@ describe.skipIf(!enabled)('one recording, the same figures in every view', () =>
     expect([callSum('inputTokens'), callSum('cacheReadTokens'), callSum('cacheWriteTokens'), callSum('totalTokens')]).toEqual([want.input, want.cacheRead, want.cacheWrite, want.total]);
   });
 
+  it('top --once --width 0: no limit, nothing cut', async () => {
+    const wide = await cli('top', '--once', '--db', db, '--width', '0');
+    const facts = wide.split('\n').find((l) => l.startsWith('started '))!;
+    expect(facts).toMatch(/tokens \d+ \(in .*\) · \$[\d.]+ · 0 errors · 0\/1 tool calls failed · losses 0$/);
+    const narrow = await cli('top', '--once', '--db', db, '--width', '60');
+    expect(narrow.split('\n').every((l) => [...l].length <= 60)).toBe(true);
+  });
+
   it('the TUI (tmux)', async () => {
     const t = new TmuxSession(`bin/agentsight top --db ${db} --utc`, 160, 40);
     try {
