@@ -132,6 +132,7 @@ describe.skipIf(!enabled)('one recording, the same figures in every view', () =>
       };
       expect(cell('TOKENS')).toBe(String(want.total));
       expect(cell('FILES')).toBe(String(FILES));
+      expect(row).toContain('claude-sonnet-4-5 '); // the whole model name (MODEL was 16 wide: "claude-sonnet-4-")
       expect(lines[0]).toContain(`cost ${money(costUsd)}`);
     } finally {
       t.kill();

@@ -180,6 +180,23 @@ describe('frame', () => {
     expect(buildFrame(st, ds.view, 160, 40, FO).plain.join('\n')).not.toContain('more not listed');
   });
 
+  it('shows model names whole or visibly cut, never cut into another model\'s name', () => {
+    const { st, ds } = loaded();
+    const list = [
+      summary({ id: 1, models: ['gemini-3.5-flash-lite', 'gemini-3.8-flash'], llmCalls: 2 }),
+      summary({ id: 2, models: ['claude-sonnet-4-5-20250929'], llmCalls: 1, costUsd: 1234.5 }),
+      summary({ id: 3, models: ['claude-sonnet-4-5-20250929-preview', 'a', 'b'], llmCalls: 3 }),
+    ];
+    for (const ascii of [false, true]) {
+      const f = buildFrame(st, { ...ds.view, list }, 160, 40, { ...FO, ascii }).plain.join('\n');
+      expect(f).toContain('gemini-3.5-flash-lite +1');
+      expect(f).toContain('claude-sonnet-4-5-20250929 ');
+      expect(f).toContain(ascii ? 'claude-sonnet-4-5-2025~ +2' : 'claude-sonnet-4-5-2025… +2');
+      expect(f).toContain(ascii ? '$1234.~' : '$1234.…'); // a cost too wide for its column is cut visibly
+      expect(f).not.toMatch(/gemini-3\.5-flash(?!-lite)/);
+    }
+  });
+
   it('escapes tag braces and replaces emoji so blessed keeps widths', () => {
     const tagged = renderLine([seg('{bold}x{/bold} ✅ 日本')], 30, { color: true, ascii: false });
     expect(tagged).toContain('{open}bold{close}');

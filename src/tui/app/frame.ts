@@ -9,7 +9,7 @@ import { tokensPerSecond } from './data-source';
 import { scrollTop } from './session-list';
 import { plainText, renderLine, seg, type Line, type LineOptions, type Style } from './styled-line';
 import { PANE_TITLES, notListed, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
-import { strWidth } from '../text-width';
+import { strWidth, truncate } from '../text-width';
 
 export interface FrameOptions extends LineOptions {
   utc: boolean;
@@ -163,8 +163,10 @@ function colWidths(width: number): number[] {
   return COLUMNS.map((col) => (col.width > 0 ? col.width : Math.max(8, width - fixed)));
 }
 
-function cellText(col: Column, text: string, w: number): string {
-  const t = strWidth(text) > w ? text.slice(0, Math.max(0, w)) : text;
+/** A cell at its column's width; a value too wide is cut with an ellipsis, keeping a trailing " +N" count. */
+function cellText(col: Column, text: string, w: number, ascii = false): string {
+  const more = / \+\d+$/.exec(text)?.[0] ?? '';
+  const t = strWidth(text) <= w ? text : more && w > more.length + 2 ? truncate(text.slice(0, -more.length), w - more.length, ascii ? '~' : '…') + more : truncate(text, w, ascii ? '~' : '…');
   return col.align === 'right' ? ' '.repeat(Math.max(0, w - strWidth(t))) + t : t + ' '.repeat(Math.max(0, w - strWidth(t)));
 }
 
@@ -175,7 +177,7 @@ function sessionHeader(st: ViewState, width: number, opts: FrameOptions): Line {
     const sorted = col.id === st.sortBy;
     const desc = col.defaultDesc !== st.invert;
     const mark = sorted ? (opts.ascii ? (desc ? 'v' : '^') : desc ? '▼' : '▲') : '';
-    line.push(seg(cellText(col, col.title + mark, ws[i]), sorted ? { fg: 'cyan', bold: true } : undefined));
+    line.push(seg(cellText(col, col.title + mark, ws[i], opts.ascii), sorted ? { fg: 'cyan', bold: true } : undefined));
     if (col.width > 0) line.push(seg(' '));
   });
   return line;
@@ -191,7 +193,7 @@ function paneRow(st: ViewState, data: ViewData, pane: PaneId, i: number, width: 
       COLUMNS.forEach((col, k) => {
         const style: Style | undefined = col.id === 'health' && s.errors + s.failedToolCalls + s.losses > 0 ? { fg: 'red' } : undefined;
         const text = col.cell(s, ctx);
-        line.push(seg(col.width > 0 ? cellText(col, text, ws[k]) : text, style));
+        line.push(seg(col.width > 0 ? cellText(col, text, ws[k], opts.ascii) : text, style));
         if (col.width > 0) line.push(seg(' '));
       });
       return line;
