@@ -530,6 +530,20 @@ export class SqliteStore implements Store {
       .all(q.atNs ?? END_OF_TIME) as LossTotal[];
   }
 
+  eventNs(atNs: number, dir: 1 | -1): number | null {
+    const sql = dir > 0
+      ? 'SELECT MIN(t) AS t FROM (SELECT MIN(start_ns) AS t FROM llm_calls WHERE start_ns > ? UNION ALL SELECT MIN(ts_ns) FROM losses WHERE ts_ns > ?)'
+      : 'SELECT MAX(t) AS t FROM (SELECT MAX(start_ns) AS t FROM llm_calls WHERE start_ns < ? UNION ALL SELECT MAX(ts_ns) FROM losses WHERE ts_ns < ?)';
+    return (this.stmt(sql).get(atNs, atNs) as { t: number | null }).t;
+  }
+
+  tokensEndedIn(atNs: number, windowNs: number): number {
+    return (this.stmt(
+      `SELECT COALESCE(SUM(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)), 0) AS n FROM llm_calls
+         WHERE start_ns <= ? AND end_ns > ? AND end_ns <= ?`,
+    ).get(atNs, atNs - windowNs, atNs) as { n: number }).n;
+  }
+
   filesChanged(q: TimeQuery = {}): number {
     const { where, params } = fileChangeFilter(q.atNs ?? END_OF_TIME, q);
     return (this.stmt(`SELECT COUNT(DISTINCT path) AS n FROM file_ops WHERE ${where}`).get(...params) as { n: number }).n;

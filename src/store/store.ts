@@ -269,6 +269,13 @@ export interface Store {
   losses(q?: TimeQuery): LossRow[];
   /** Losses summed by source. */
   lossTotals(q?: TimeQuery): LossTotal[];
+  /**
+   * The moment of the next (dir 1) or previous (dir -1) event after/before atNs, at full resolution: an LLM call
+   * starting, a loss. null when there is none. The TUI's `(`/`)` navigation.
+   */
+  eventNs(atNs: number, dir: 1 | -1): number | null;
+  /** Tokens (totalTokens) of the LLM calls that ended in (atNs - windowNs, atNs]: a rate with no token from later. */
+  tokensEndedIn(atNs: number, windowNs: number): number;
   /** Files changed as every view counts them (figures.ts): distinct paths a successful change touched, as of q.atNs. */
   filesChanged(q?: TimeQuery): number;
   /**

@@ -5,7 +5,6 @@
 import { completenessBadge, exitStatus, formatCallTokens, formatClock, formatCost, formatCount, formatBytes, formatDuration, processDurationNs } from '../format';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
-import { tokensPerSecond } from './data-source';
 import { scrollTop } from './session-list';
 import { plainText, renderLine, seg, type Line, type LineOptions, type Style } from './styled-line';
 import { PANE_TITLES, notListed, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
@@ -103,7 +102,7 @@ function headerLine(st: ViewState, data: ViewData, opts: FrameOptions): Line {
     seg('agentsight ', { bold: true }),
     modeBadge(st, opts),
     seg(`  sessions ${active}/${data.sessions.length}`),
-    seg(`  tok/s ${formatCount(Math.round(tokensPerSecond(data.timeline, st.atNs)))}`),
+    seg(`  tok/s ${formatCount(Math.round(data.tokensPerSecond))}`),
     seg(`  cost ${formatCost(known || data.sessions.every((s) => s.llmCalls === 0) ? cost : null)}`),
     seg(`  drops ${formatCount(drops)}`, drops > 0 ? { fg: 'red', bold: true } : undefined),
   ];
