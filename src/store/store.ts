@@ -5,6 +5,7 @@
  * Writes are buffered and committed by flush() in one transaction (the collector flushes on a short timer).
  * Time arguments (`atNs`) select the state as of that moment: rows that started at or before it.
  */
+import type { TokenFigures } from './figures';
 import type {
   CausalLinkRow,
   ExecRow,
@@ -79,19 +80,15 @@ export interface RecordingInfo {
   };
 }
 
-/** A session with the aggregates the ranking table and summaries need. */
-export interface SessionSummary extends SessionRow {
+/**
+ * A session with the aggregates the ranking table and summaries need. Tokens are in the views' disjoint kinds
+ * (figures.ts): inputTokens excludes the cached prompt tokens.
+ */
+export interface SessionSummary extends SessionRow, TokenFigures {
   processes: number;
   liveProcesses: number;
   llmCalls: number;
   models: string[];
-  /** Tokens in the views' disjoint kinds (figures.ts): inputTokens excludes the cached prompt tokens. */
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  totalTokens: number;
   /** Sum of known costs; null when no call had a known cost. */
   costUsd: number | null;
   toolCalls: number;
