@@ -134,6 +134,7 @@ describe.skipIf(!enabled)('one recording, the same figures in every view', () =>
       expect(cell('FILES')).toBe(String(FILES));
       expect(row).toContain('claude-sonnet-4-5 '); // the whole model name (MODEL was 16 wide: "claude-sonnet-4-")
       expect(lines[0]).toContain(`cost ${money(costUsd)}`);
+      expect(lines[0]).toMatch(/REPLAY \d\d:\d\d:\d\d\.\d{3} /); // a short recording's clock has milliseconds
     } finally {
       t.kill();
     }

@@ -2,7 +2,7 @@
  * Builds one frame: exactly `height` rows of exactly `width` columns, from the state and the loaded data. Pure and
  * I/O-free (the render loop calls it), and only the visible slice of every list is laid out.
  */
-import { completenessBadge, exitStatus, formatCallTokens, formatClock, formatCost, formatCount, formatBytes, formatDuration, processDurationNs } from '../format';
+import { completenessBadge, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs } from '../format';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
 import { scrollTop } from './session-list';
@@ -76,8 +76,11 @@ export function buildFrame(st: ViewState, data: ViewData, width: number, height:
   return { tagged: c.tagged, plain: c.plain };
 }
 
+/** Spans shorter than this show the moment to the millisecond: their events are often less than a second apart. */
+const MS_CLOCK_SPAN_NS = 600e9;
+
 function modeBadge(st: ViewState, opts: FrameOptions): Seg2 {
-  const t = formatClock(st.atNs, opts.utc);
+  const t = st.endNs - st.startNs < MS_CLOCK_SPAN_NS ? formatClockMs(st.atNs, opts.utc) : formatClock(st.atNs, opts.utc);
   if (st.live && st.following) return { t: ' LIVE ', s: { inverse: true, bold: true, fg: 'green' } };
   if (st.live && !st.playing) return { t: ` PAUSED ${t} `, s: { inverse: true, bold: true, fg: 'yellow' } };
   const play = st.playing ? (opts.ascii ? '>' : '►') : opts.ascii ? '||' : '❚❚';
