@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--db <file>', 'output recording (default: agentsight-YYYYMMDD-HHMMSS.db in the current directory)')
     .option('-q, --quiet', 'no status or summary on stderr')
     .option('--binary-path <path>', 'also find and probe the TLS functions of this binary (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--ring-bytes <n>', 'event ring buffer size in bytes (power of two)', (v) => parseIntArg(v, '--ring-bytes'))
+    .option('--ring-bytes <n>', `event ring buffer size in bytes (power of two, at least ${MIN_RING_BYTES})`, parseRingBytes)
     .option('-p, --pid <pid>', 'attach to a running process and its descendants (repeatable)', (v, prev: number[] = []) => [...prev, parseIntArg(v, '-p')])
     .option('-c, --comm <name>', 'attach to processes with this name, running now and started later, and their descendants')
     .option('--duration <seconds>', 'with -p/-c and no command: stop after this many seconds', (v) => parseIntArg(v, '--duration'))
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     .description('live view of agents on this machine, or replay of a recording with --db')
     .option('--db <file>', 'replay a recording instead of capturing live')
     .option('--once', 'print one plain-text snapshot and exit')
-    .option('--width <columns>', 'width of --once output', (v) => parseIntArg(v, '--width'))
+    .option('--width <columns>', 'width of --once output (0: no limit)', (v) => (v === '0' ? 0 : parseIntArg(v, '--width')))
     .option('--at <time>', 'state at this time (HH:MM:SS, ISO time, +30s from start, -10s from end)')
     .option('--format <fmt>', 'text or json (with --once)', 'text')
     .option('--ascii', 'ASCII borders and symbols only')
@@ -64,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExamples:\n  sudo agentsight top\n  agentsight top --db run.db\n  agentsight top --db run.db --once --width 100')
     .action(async (opts: Record<string, unknown>) => {
       if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);
+      // Flags that only mean something for a recording are refused in live mode, not silently ignored.
+      if (opts['db'] === undefined && opts['at'] !== undefined) throw new UserError('top: --at needs --db (a recording to show at that moment)');
       const tui = require('../tui') as TuiModule;
       // A snapshot (--once, or stdout not a terminal) is complete when runTop returns: its output was written, and
       // the process exits right after (its read-only store is left to the exit).
@@ -90,6 +92,15 @@ async function main(argv: string[]): Promise<number> {
     return reportError(err);
   }
   return exitCode;
+}
+
+/** The kernel's BPF ring buffer: a power-of-two multiple of the page size. */
+const MIN_RING_BYTES = 4096;
+
+function parseRingBytes(v: string): number {
+  const n = parseIntArg(v, '--ring-bytes');
+  if (n < MIN_RING_BYTES || (n & (n - 1)) !== 0) throw new UserError(`--ring-bytes must be a power of two of at least ${MIN_RING_BYTES}, got '${v}'`);
+  return n;
 }
 
 function parseIntArg(v: string, name: string): number {

@@ -6,10 +6,11 @@
  * agents are full-screen terminal programs, and a line drawn among their output would corrupt their display.
  */
 import type { Store } from '../store/store';
+import { formatCost, formatCount } from '../tui/format';
 
 export interface CaptureFigures {
   processes: number;
-  /** Change records: one per (process, path, operation) that succeeded, as the sessions' counts go. */
+  /** Distinct paths changed (store.filesChanged, the figure every view shows). */
   filesChanged: number;
   fileOps: number;
   llmCalls: number;
@@ -27,7 +28,7 @@ export function captureFigures(store: Store): CaptureFigures {
   const c = store.completeness();
   return {
     processes: info.counts.processes,
-    filesChanged: sum((s) => s.filesChanged),
+    filesChanged: store.filesChanged(),
     fileOps: info.counts.fileOps,
     llmCalls: c.llmCalls,
     tokens: c.tokens,
@@ -36,22 +37,14 @@ export function captureFigures(store: Store): CaptureFigures {
   };
 }
 
-export function formatTokens(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
-}
-
-export function formatCost(c: number | null): string {
-  return c === null ? 'cost unknown' : `$${c < 1 ? c.toFixed(3) : c.toFixed(2)}`;
-}
-
 /**
  * held: the capture is holding its backlog while the machine is busy (native/bpf-host.cc UpdateHold), so the figures
  * are those of the moment the hold began; they catch up once the machine is quiet or the command exits.
  */
 export function statusLine(f: CaptureFigures, elapsedS: number, held = false): string {
   return (
-    `agentsight ${elapsedS.toFixed(0)}s · ${f.processes} procs · ${f.filesChanged} file changes · ${f.llmCalls} LLM calls · ` +
-    `${formatTokens(f.tokens)} tokens · ${formatCost(f.costUsd)}${f.lost ? ` · ${f.lost} LOST` : ''}${held ? ' · counting later (machine busy)' : ''}`
+    `agentsight ${elapsedS.toFixed(0)}s · ${f.processes} procs · ${f.filesChanged} files changed · ${f.llmCalls} LLM calls · ` +
+    `${formatCount(f.tokens)} tokens · ${formatCost(f.costUsd)}${f.lost ? ` · ${f.lost} LOST` : ''}${held ? ' · counting later (machine busy)' : ''}`
   );
 }
 

@@ -16,9 +16,9 @@ import { createPrivateRecording, SIDECARS, StoreError, type SqliteStore } from '
 import { isSqliteFailure } from '../store/errors';
 import { SpaceReserve } from './space-reserve';
 import { UserError } from './fail';
-import { captureFigures, type CaptureFigures, formatCost, formatTokens, statusLine, titleEscape } from './record-status';
+import { captureFigures, type CaptureFigures, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
-import { completenessText, formatDuration, notDecryptedLines, plural } from '../tui/format';
+import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../tui/format';
 
 export interface RecordOptions {
   db?: string;
@@ -38,6 +38,7 @@ export interface RecordOptions {
 export async function runRecord(command: string[], opts: RecordOptions, rawArgv: readonly string[]): Promise<number> {
   const attaching = (opts.pid?.length ?? 0) > 0 || opts.comm !== undefined;
   if (command.length === 0 && !attaching) throw new UserError('record: no command given (usage: agentsight record [--db FILE] [-p PID] [-c COMM] [-- CMD [ARGS…]])');
+  if (opts.duration !== undefined && command.length > 0) throw new UserError('record: --duration applies only to -p/-c without a command (a recorded command ends the recording when it exits)');
   if (!isRoot()) {
     if (process.env['AGENTSIGHT_NO_SUDO'] !== '1') {
       const code = reexecWithSudo(rawArgv);
@@ -215,7 +216,6 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   }
   let closing: {
     figures: CaptureFigures;
-    changedPaths: number;
     losses: ReturnType<SqliteStore['lossTotals']>;
     hold: string | null;
     completeness: ReturnType<SqliteStore['completeness']>;
@@ -223,8 +223,6 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   try {
     closing = {
       figures: captureFigures(store),
-      // Distinct paths changed, as `report` counts "files changed" (the running status counts change records).
-      changedPaths: new Set(store.fileChanges({}).map((f) => f.path)).size,
       losses: store.lossTotals().filter((l) => !l.source.endsWith(':clipped') || l.source.startsWith('tls')),
       hold: execHoldLine(store.info().meta['exec_hold']),
       completeness: store.completeness(),
@@ -247,13 +245,13 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const what = shownCommand[0] ?? attachTitle(opts);
   if (exit.error) console.error(`agentsight: ${what}: ${exitCode === 127 ? 'no such file or directory' : `cannot execute (${(exit.error as NodeJS.ErrnoException).code ?? exit.error.message})`}`);
   if (!opts.quiet && !exit.error && closing) {
-    const { figures, changedPaths, losses, hold, completeness } = closing;
+    const { figures, losses, hold, completeness } = closing;
     const lost = figures.lost;
     const secs = (ranMs / 1e3).toFixed(1);
     console.error(
       `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s: ` +
-        `${plural(figures.processes, 'process', 'processes')}, ${plural(changedPaths, 'file')} changed (${plural(figures.fileOps, 'file op')}), ` +
-        (figures.llmCalls === 0 ? 'no LLM calls' : `${plural(figures.llmCalls, 'LLM call')}, ${formatTokens(figures.tokens)} tokens, ${formatCost(figures.costUsd)}`),
+        `${plural(figures.processes, 'process', 'processes')}, ${plural(figures.filesChanged, 'file')} changed (${plural(figures.fileOps, 'file op')}), ` +
+        (figures.llmCalls === 0 ? 'no LLM calls' : `${plural(figures.llmCalls, 'LLM call')}, ${plural(figures.tokens, 'token')}, ${formatCost(figures.costUsd)}`),
     );
     console.error(`agentsight: ${lost === 0 ? 'no events lost' : `${lost} events LOST (${losses.map((l) => `${l.source} ${l.count}`).join(', ')})`}`);
     if (hold) console.error(`agentsight: ${hold}`);

@@ -4,7 +4,7 @@
  * each effect where the store links one (store.causalLinks). A process without its own link inherits its nearest
  * linked ancestor's (a tool's `bash -c` spawns the real work); file and network operations inherit their process's.
  */
-import type { CausalLinkRow, ProcessRow, Store, ToolCallRow } from '../store';
+import { tokenFigures, type CausalLinkRow, type ProcessRow, type Store, type ToolCallRow } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
@@ -175,7 +175,7 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
       ok: !failed,
       count: 1,
       causedBy: null,
-      detail: { llmCallId: c.id, provider: c.provider, host: c.host, endpoint: c.endpoint, model: callModel(c), httpStatus: c.httpStatus, inputTokens: c.inputTokens, outputTokens: c.outputTokens, costUsd: c.costUsd, endNs: c.endNs },
+      detail: { llmCallId: c.id, provider: c.provider, host: c.host, endpoint: c.endpoint, model: callModel(c), httpStatus: c.httpStatus, ...tokenFigures(c), costUsd: c.costUsd, endNs: c.endNs },
     });
   }
   for (const t of tools.values()) {

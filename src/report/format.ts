@@ -5,6 +5,7 @@
 import { format as formatDate } from 'date-fns';
 import { UTCDate } from '@date-fns/utc';
 import { constants as osConstants } from 'node:os';
+import { formatCost } from '../tui/format';
 
 const NS_PER_MS = 1e6;
 
@@ -13,11 +14,9 @@ export function int(n: number | null | undefined): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** Dollars: cents for amounts ≥ $1, four decimals below so small calls do not all print as $0.00. */
-export function usd(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return 'n/a';
-  if (n === 0) return '$0.00';
-  return n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`;
+/** Dollars, as every view prints them (formatCost, src/tui/format.ts). */
+export function usd(n: number | null | undefined, unknownCalls = 0): string {
+  return formatCost(n, unknownCalls);
 }
 
 /** 450ms, 3.2s, 4m05s, 1h02m03s. */

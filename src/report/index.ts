@@ -82,9 +82,18 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .option('--until <date>', 'with --local: last day to include (YYYY-MM-DD)')
     .addOption(new Option('--group-by <key>', `token: ${TOKEN_GROUPS.join('|')} (default model); --local: ${LOCAL_GROUPS.join('|')} (default day, project and session)`))
     .addHelpText('after', EXAMPLES.report)
-    .action((_opts, cmd: Command) => {
+    .argument('[subcommand]')
+    .usage('[options] [command]')
+    .action((subcommand: string | undefined, _opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<ReportOptions>();
+      if (subcommand === 'help') {
+        cmd.outputHelp();
+        return;
+      }
       run(io, o, (ctx) => {
+        if (subcommand !== undefined) {
+          throw new ReportError(`report: unknown subcommand '${subcommand}' (one of ${cmd.commands.map((c) => c.name()).join(', ')}; see \`agentsight report --help\`)`);
+        }
         if (o.local) return runLocal(o, ctx);
         rejectLocalOnly(o, 'report');
         if (o.groupBy) throw new ReportError('--group-by applies to `report token` and `report --local`');
@@ -158,7 +167,8 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
   for (const cmd of [report, ...report.commands]) {
     cmd
       .configureHelp({ showGlobalOptions: true })
-      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+      // One prefix for every error line of the CLI: commander's "error: …" reads "agentsight: …" as the others do.
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s.startsWith('error: ') ? `agentsight: ${s.slice(7)}` : s) })
       // Usage errors are bad input: exit 2 (commander's default is 1, which our convention keeps for "nothing found").
       .exitOverride((err: CommanderError) => io.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
   }

@@ -78,7 +78,7 @@ export function runList(ctx: ReportContext): number {
           { title: 'DURATION', align: 'right', value: (r) => duration(r.durationNs) },
           { title: 'CALLS', align: 'right', value: (r) => int(r.totals.calls) },
           { title: 'TOKENS', align: 'right', value: (r) => int(r.totals.total) },
-          { title: 'COST', align: 'right', value: (r) => usd(r.totals.costUsd) + (r.totals.unknownCostCalls ? '+' : '') },
+          { title: 'COST', align: 'right', value: (r) => usd(r.totals.costUsd, r.totals.unknownCostCalls) },
           { title: 'FILE', value: (r) => r.name },
           { title: 'COMMAND', value: (r) => oneLine(r.command ?? '-', 60) },
         ],

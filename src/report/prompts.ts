@@ -1,11 +1,10 @@
 /** `agentsight report prompts`: every LLM call; with --json the full request and response bodies. */
-import type { LlmCallRow, Store, ToolCallRow } from '../store';
+import { tokenFigures, type LlmCallRow, type Store, type ToolCallRow } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { duration, int, oneLine, usd } from './format';
 import { callFailed, callModel } from './llm-usage';
-import { messageText } from '../store/message-text';
 import { renderTable } from './table';
 import { WHOLE_RECORDING } from './whole-recording';
 
@@ -34,6 +33,9 @@ function toolJson(t: ToolCallRow): Record<string, unknown> {
   };
 }
 
+
+/** A call that reported no usage: every kind unknown, never a made-up zero. */
+const NO_USAGE = { inputTokens: null, outputTokens: null, cacheReadTokens: null, cacheWriteTokens: null, reasoningTokens: null, totalTokens: null };
 export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: ReportContext): Record<string, unknown> {
   return {
     id: c.id,
@@ -54,13 +56,8 @@ export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: Re
     error: c.error,
     incomplete: c.incomplete,
     stopReason: c.stopReason,
-    usage: {
-      inputTokens: c.inputTokens,
-      outputTokens: c.outputTokens,
-      cacheReadTokens: c.cacheReadTokens,
-      cacheWriteTokens: c.cacheWriteTokens,
-      reasoningTokens: c.reasoningTokens,
-    },
+    // The views' token kinds (docs/figures.md); null when the call reported no usage.
+    usage: c.inputTokens === null && c.outputTokens === null ? NO_USAGE : tokenFigures(c),
     costUsd: c.costUsd,
     systemPrompt: c.systemPrompt,
     responseText: c.responseText,
@@ -92,8 +89,8 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
   if (calls.length === 0) throw new ReportError(`${store.path}: no LLM calls recorded`, EXIT_NOTHING_FOUND);
   const p = ctx.painter;
   // The last message of each request (what the user or the tool loop just said), from the store's text index.
-  // 4,000 characters: enough that the message's JSON is whole for messageText to read, in the common case.
-  const promptOf = new Map(store.llmCallTexts({ ...WHOLE_RECORDING, maxChars: 4000 }).map((t) => [t.id, messageText(t.prompt)]));
+  // The last user turn's text (store/message-text.ts), from at most its last 16,000 characters.
+  const promptOf = new Map(store.llmCallTexts({ ...WHOLE_RECORDING, maxChars: 4000 }).map((t) => [t.id, t.prompt]));
   ctx.io.out(
     renderTable<LlmCallRow>(
       [
@@ -107,7 +104,8 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
           value: (c) => (c.httpStatus !== null && c.httpStatus >= 400 ? String(c.httpStatus) : c.error ? 'error' : c.incomplete ? 'partial' : c.httpStatus === null ? '-' : String(c.httpStatus)),
           style: (c) => (callFailed(c) ? 'red' : null),
         },
-        { title: 'IN', align: 'right', value: (c) => int(c.inputTokens) },
+        { title: 'IN', align: 'right', value: (c) => int(c.inputTokens === null ? null : tokenFigures(c).inputTokens) },
+        { title: 'CACHE', align: 'right', value: (c) => int(c.inputTokens === null ? null : tokenFigures(c).cacheReadTokens + tokenFigures(c).cacheWriteTokens) },
         { title: 'OUT', align: 'right', value: (c) => int(c.outputTokens) },
         { title: 'COST', align: 'right', value: (c) => usd(c.costUsd) },
         { title: 'TIME', align: 'right', value: (c) => (c.endNs === null ? '-' : duration(c.endNs - c.startNs)) },

@@ -43,7 +43,7 @@ export interface ReportSummary {
   }>;
   llm: { calls: number; failedCalls: number; models: ModelCount[]; usage: ReturnType<typeof totalsJson> };
   processes: { total: number; exitedNonZero: number; failedExecs: FailedExec[]; pathSearchMisses: number };
-  files: { operations: number; failedOperations: number; changed: Array<{ path: string; ops: string[] }> };
+  files: { filesChanged: number; operations: number; failedOperations: number; changed: Array<{ path: string; ops: string[] }> };
   network: { destinations: Destination[] };
   tools: { calls: number; failed: number; byName: ToolCount[] };
   losses: LossCount[];
@@ -173,6 +173,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
       pathSearchMisses: execSplit.misses,
     },
     files: {
+      filesChanged: changed.size,
       operations: fileOps.length,
       failedOperations: failedFileOps,
       changed: [...changed].sort((a, b) => a[0].localeCompare(b[0])).map(([path, ops]) => ({ path, ops: [...ops].sort() })),
@@ -218,7 +219,7 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
   const modelList = llm.models.map((m) => `${m.model} (${m.calls})`).join(', ');
   kv('LLM calls', `${int(llm.calls)}${llm.failedCalls ? p.paint('red', ` (${llm.failedCalls} failed)`) : ''}${modelList ? `   ${modelList}` : ''}`);
   kv('Tokens', `input ${int(u.inputTokens)}  output ${int(u.outputTokens)}  cache read ${int(u.cacheReadTokens)}  cache write ${int(u.cacheWriteTokens)}  reasoning ${int(u.reasoningTokens)}  total ${int(u.totalTokens)}`);
-  kv('Cost', `${usd(u.costUsd)}${u.unknownCostCalls ? p.paint('yellow', `  (${u.unknownCostCalls} call${u.unknownCostCalls === 1 ? '' : 's'} with unknown price: a lower bound)`) : ''}`);
+  kv('Cost', `${usd(u.costUsd, u.unknownCostCalls ?? 0)}${u.unknownCostCalls ? p.paint('yellow', `  (${u.unknownCostCalls} call${u.unknownCostCalls === 1 ? '' : 's'} with unknown price: a lower bound)`) : ''}`);
   const pr = s.processes;
   kv('Processes', `${int(pr.total)}   ${pr.failedExecs.length ? p.paint('red', `${pr.failedExecs.length} failed exec${pr.failedExecs.length === 1 ? '' : 's'}`) : '0 failed execs'}` +
     `${pr.pathSearchMisses ? p.paint('dim', ` (+${int(pr.pathSearchMisses)} $PATH-search misses, not listed)`) : ''}   ${int(pr.exitedNonZero)} exited non-zero or killed`);

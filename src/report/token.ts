@@ -85,7 +85,7 @@ export function renderUsageTable(keyTitle: string, rows: readonly TokenRow[], fo
       { title: 'CACHE WRITE', align: 'right', value: (r) => int(r.cacheWrite) },
       { title: 'REASONING', align: 'right', value: (r) => int(r.reasoning) },
       { title: 'TOTAL', align: 'right', value: (r) => int(r.total) },
-      { title: 'COST', align: 'right', value: (r) => usd(r.costUsd) + (r.unknownCostCalls ? '+' : '') },
+      { title: 'COST', align: 'right', value: (r) => usd(r.costUsd, r.unknownCostCalls) },
     ],
     rows,
     ctx.painter,

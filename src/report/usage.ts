@@ -1,13 +1,10 @@
 /**
  * Token and cost sums, shared by the recording reports and `report --local`.
  *
- * The store keeps usage in the collector's convention (src/collector/llm/types.ts: inputTokens = every prompt token,
- * cached ones included). Reports show the kinds the way ccusage does, disjoint except reasoning: input = uncached
- * prompt tokens, cacheRead / cacheWrite = prompt tokens served from / written to the prompt cache, output = every
- * generated token (reasoning included), reasoning = the thinking part of output, shown for information and not
- * added again to the total. total = input + output + cacheRead + cacheWrite = all prompt tokens + output.
+ * Token kinds are those of every view, defined once in src/store/figures.ts (tokenFigures; docs/figures.md).
  */
 import type { LlmUsage } from '../collector/llm/types';
+import { costFigure, tokenFigures } from '../store/figures';
 
 export interface TokenCounts {
   input: number;
@@ -86,24 +83,14 @@ export function totalsJson(t: UsageTotals): Record<string, number | null> {
     cacheWriteTokens: t.cacheWrite,
     reasoningTokens: t.reasoning,
     totalTokens: t.total,
-    costUsd: t.costUsd === null ? null : round6(t.costUsd),
+    costUsd: costFigure(t.costUsd),
     unknownCostCalls: t.unknownCostCalls,
   };
 }
 
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}
 
 /** Collector usage (input includes the cached parts) → the report's disjoint kinds. */
 export function fromLlmUsage(u: LlmUsage): TokenCounts {
-  const cacheRead = u.cacheReadTokens ?? 0;
-  const cacheWrite = u.cacheWriteTokens ?? 0;
-  return {
-    input: Math.max(0, (u.inputTokens ?? 0) - cacheRead - cacheWrite),
-    output: u.outputTokens ?? 0,
-    cacheRead,
-    cacheWrite,
-    reasoning: u.reasoningTokens ?? 0,
-  };
+  const t = tokenFigures(u);
+  return { input: t.inputTokens, output: t.outputTokens, cacheRead: t.cacheReadTokens, cacheWrite: t.cacheWriteTokens, reasoning: t.reasoningTokens };
 }

@@ -42,7 +42,7 @@ export function sessionAggregatesSql(oneSession: boolean): string {
   FROM sessions s
   ${LLM_AGGREGATES_JOIN}
   LEFT JOIN (SELECT session_id, COUNT(*) AS n,
-       SUM(CASE WHEN op IN (${CHANGE_OPS}) AND result = 0 THEN 1 ELSE 0 END) AS changed,
+       COUNT(DISTINCT CASE WHEN op IN (${CHANGE_OPS}) AND result = 0 THEN path END) AS changed,
        MAX(first_ns) AS last_f
      FROM file_ops WHERE first_ns <= @at GROUP BY session_id) f ON f.session_id = s.id
   WHERE s.start_ns <= @at
@@ -131,7 +131,8 @@ export const BUCKET_NS_SQL = '60000000000';
  * the whole minutes before @at's minute from summary_buckets plus that minute's rows up to @at, counted from the
  * rows; latest times are index lookups; models come from their first use. A row of minute m has
  * CAST(ts AS INTEGER) / 60e9 = m, so it is either in a whole minute (ts < lo_ns <= @at) or in the partial one
- * (lo_ns <= ts), never both. LLM tokens, costs and errors, and losses, are summed from the rows as before (few rows).
+ * (lo_ns <= ts), never both. LLM tokens, costs and errors, and losses, are summed from the rows as before (few rows);
+ * files changed (distinct paths, not additive over minutes) are counted from the rows too.
  */
 export function sessionBucketSql(oneSession: boolean): string {
   const full = (col: string) => `COALESCE((SELECT SUM(b.${col}) FROM summary_buckets b WHERE b.session_id = s.id AND b.bucket < k.lo), 0)`;
@@ -147,7 +148,7 @@ export function sessionBucketSql(oneSession: boolean): string {
     ${full('n_tools')} + (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns >= k.lo_ns AND t.ts_ns <= @at) AS n_tools,
     ${full('n_tool_fail')} + (SELECT COUNT(*) FROM tool_calls t WHERE t.session_id = s.id AND t.ts_ns >= k.lo_ns AND t.ts_ns <= @at AND t.result_is_error = 1) AS n_tool_fail,
     ${full('n_files')} + (SELECT COUNT(*) FROM file_ops f WHERE f.session_id = s.id AND f.first_ns >= k.lo_ns AND f.first_ns <= @at) AS n_files,
-    ${full('n_changed')} + (SELECT COUNT(*) FROM file_ops f WHERE f.session_id = s.id AND f.first_ns >= k.lo_ns AND f.first_ns <= @at
+    (SELECT COUNT(DISTINCT f.path) FROM file_ops f WHERE f.session_id = s.id AND f.first_ns <= @at
        AND f.op IN (${CHANGE_OPS}) AND f.result = 0) AS n_changed,
     (SELECT MAX(f.first_ns) FROM file_ops f WHERE f.session_id = s.id AND f.first_ns <= @at) AS last_f,
     ${full('n_net')} + (SELECT COUNT(*) FROM net_conns c WHERE c.session_id = s.id AND c.first_ns >= k.lo_ns AND c.first_ns <= @at) AS n_net,

@@ -3,6 +3,7 @@ import { SqliteStore, type OpenMode } from './sqlite-store';
 import type { Store } from './store';
 
 export * from './store';
+export * from './figures';
 export * from './types';
 export { StoreError } from './errors';
 export { SqliteStore } from './sqlite-store';

@@ -48,6 +48,8 @@ import type {
 import { recordingStateOf, type RecordingState } from './recording-state';
 import { RowWriter, type WriteVerb } from './row-writer';
 import { sqliteAddonPath } from './sqlite-addon';
+import { costFigure, tokenFigures } from './figures';
+import { storedPromptText } from './message-text';
 import { TABLES, decodeRow, rawRowDecoder, type TableName, type TableSpec } from './table-specs';
 import type {
   CausalLinkRow,
@@ -82,6 +84,10 @@ const HEAVY_LLM_COLUMNS = new Set(['request_json', 'response_json']);
 
 type Op = () => void;
 
+
+/** meta key finalize() sets: its summaries count files changed as distinct paths (docs/figures.md). */
+const FILES_CHANGED_META = 'summary_files_changed';
+
 export class SqliteStore implements Store {
   readonly readOnly: boolean;
   private readonly db: Database.Database;
@@ -100,6 +106,7 @@ export class SqliteStore implements Store {
   private hasBucketTables = false;
   /** Writer side: summaries are present and a write to a summarized table must delete them. */
   private summariesPresent = false;
+  private oldChanged: boolean | undefined;
   /** Runs a function in one read transaction, so a summary and its validity are read from the same snapshot. */
   private readonly inReadTx: (f: () => unknown) => unknown;
   /** False: answer every query from the rows, as a store without summaries does (see OpenOptions). */
@@ -446,12 +453,8 @@ export class SqliteStore implements Store {
         liveProcesses: num('n_live'),
         llmCalls: num('n_llm'),
         models: r['models'] ? String(r['models']).split(',').filter(Boolean) : [],
-        inputTokens: num('inp'),
-        outputTokens: num('outp'),
-        cacheReadTokens: num('cr'),
-        cacheWriteTokens: num('cw'),
-        reasoningTokens: num('rs'),
-        costUsd: (r['cost'] as number | null) ?? null,
+        ...tokenFigures({ inputTokens: num('inp'), outputTokens: num('outp'), cacheReadTokens: num('cr'), cacheWriteTokens: num('cw'), reasoningTokens: num('rs') }),
+        costUsd: costFigure((r['cost'] as number | null) ?? null),
         toolCalls: num('n_tools'),
         failedToolCalls: num('n_tool_fail'),
         errors: num('errs'),
@@ -461,7 +464,16 @@ export class SqliteStore implements Store {
         losses: num('n_losses'),
         lastActivityNs: Math.max(base.startNs, num('last_proc'), num('last_llm'), num('last_f')),
       };
-    });
+    }).map((s) => (this.oldChangedSummaries() ? { ...s, filesChanged: this.filesChanged({ atNs: at, sessionId: s.id }) } : s));
+  }
+
+  /** A recording finalized before files changed meant distinct paths: its summaries count change records instead. */
+  private oldChangedSummaries(): boolean {
+    if (this.oldChanged === undefined) {
+      const meta = this.stmt('SELECT value FROM meta WHERE key = ?').get(FILES_CHANGED_META) as { value: string } | undefined;
+      this.oldChanged = this.hasSummaryTables && meta === undefined && this.stmt('SELECT 1 FROM summary_state').get() !== undefined;
+    }
+    return this.oldChanged;
   }
 
   session(id: number): SessionSummary | null {
@@ -557,6 +569,25 @@ export class SqliteStore implements Store {
   lossTotals(q: TimeQuery = {}): LossTotal[] {
     return this.stmt('SELECT source, SUM(count) AS count, SUM(bytes) AS bytes FROM losses WHERE ts_ns <= ? GROUP BY source ORDER BY source')
       .all(q.atNs ?? END_OF_TIME) as LossTotal[];
+  }
+
+  eventNs(atNs: number, dir: 1 | -1): number | null {
+    const sql = dir > 0
+      ? 'SELECT MIN(t) AS t FROM (SELECT MIN(start_ns) AS t FROM llm_calls WHERE start_ns > ? UNION ALL SELECT MIN(ts_ns) FROM losses WHERE ts_ns > ?)'
+      : 'SELECT MAX(t) AS t FROM (SELECT MAX(start_ns) AS t FROM llm_calls WHERE start_ns < ? UNION ALL SELECT MAX(ts_ns) FROM losses WHERE ts_ns < ?)';
+    return (this.stmt(sql).get(atNs, atNs) as { t: number | null }).t;
+  }
+
+  tokensEndedIn(atNs: number, windowNs: number): number {
+    return (this.stmt(
+      `SELECT COALESCE(SUM(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)), 0) AS n FROM llm_calls
+         WHERE start_ns <= ? AND end_ns > ? AND end_ns <= ?`,
+    ).get(atNs, atNs - windowNs, atNs) as { n: number }).n;
+  }
+
+  filesChanged(q: TimeQuery = {}): number {
+    const { where, params } = fileChangeFilter(q.atNs ?? END_OF_TIME, q);
+    return (this.stmt(`SELECT COUNT(DISTINCT path) AS n FROM file_ops WHERE ${where}`).get(...params) as { n: number }).n;
   }
 
   completeness(q: TimeQuery = {}): Completeness {
@@ -691,6 +722,8 @@ export class SqliteStore implements Store {
         if (sql.includes('@at')) st.run({ at: END_OF_TIME });
         else st.run();
       }
+      // Summaries written before "files changed" meant distinct paths hold change records in n_changed (see sessions()).
+      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(FILES_CHANGED_META, 'paths');
     })();
     this.summariesPresent = true;
   }
@@ -810,18 +843,25 @@ export class SqliteStore implements Store {
     const where = ['start_ns <= ?'];
     const params: unknown[] = [q.atNs ?? END_OF_TIME];
     if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
-    // The last request message is where the user's new prompt (or the latest tool result) sits, per provider shape.
-    return this.stmt(
-        `SELECT id, session_id AS sessionId, start_ns AS startNs,
-           CASE WHEN json_valid(request_json) THEN substr(CAST(COALESCE(
-             json_extract(request_json, '$.messages[#-1].content'),
-             json_extract(request_json, '$.input[#-1].content'),
-             json_extract(request_json, '$.input'),
-             json_extract(request_json, '$.contents[#-1].parts')) AS TEXT), 1, ${max * 4}) END AS prompt,
-           substr(response_text, 1, ${max}) AS response
-         FROM llm_calls WHERE ${where.join(' AND ')} ORDER BY start_ns DESC, id DESC ${limit(q)}`,
+    // The prompt is the last user turn (message-text.ts isUserTurn: not a system or developer message an agent
+    // appends, not an assistant turn), per provider shape; of a long one only the tail, where the user's words are.
+    const rows = this.stmt(
+        `SELECT id, sessionId, startNs, response,
+           CASE WHEN length(turn) > ${max * 4} THEN substr(turn, -${max * 4}) ELSE turn END AS prompt,
+           (json_valid(turn) AND (json_extract(turn, '$.role') = 'tool' OR json_extract(turn, '$.type') = 'function_call_output'
+             OR instr(turn, '"tool_result"') > 0 OR instr(turn, '"functionResponse"') > 0)) AS toolResult
+         FROM (SELECT id, session_id AS sessionId, start_ns AS startNs, substr(response_text, 1, ${max}) AS response,
+           CASE WHEN json_valid(request_json) THEN COALESCE(
+             (SELECT value FROM json_each(request_json, CASE WHEN json_type(request_json, '$.messages') = 'array' THEN '$.messages'
+                 WHEN json_type(request_json, '$.input') = 'array' THEN '$.input' ELSE '$.contents' END)
+               WHERE type = 'text' OR (type = 'object' AND COALESCE(json_extract(value, '$.role'), 'user') IN ('user', 'tool')
+                 AND COALESCE(json_extract(value, '$.type'), 'message') IN ('message', 'function_call_output'))
+               ORDER BY key DESC LIMIT 1),
+             CASE WHEN json_type(request_json, '$.input') = 'text' THEN json_quote(json_extract(request_json, '$.input')) END) END AS turn
+           FROM llm_calls WHERE ${where.join(' AND ')} ORDER BY start_ns DESC, id DESC ${limit(q)}) ORDER BY startNs DESC, id DESC`,
       )
-      .all(...params) as LlmCallText[];
+      .all(...params) as Array<LlmCallText & { toolResult: number | null }>;
+    return rows.map(({ toolResult, ...t }) => ({ ...t, prompt: storedPromptText(t.prompt, toolResult === 1) }));
   }
 
   /** For tests of table specs only. */

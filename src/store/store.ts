@@ -5,6 +5,7 @@
  * Writes are buffered and committed by flush() in one transaction (the collector flushes on a short timer).
  * Time arguments (`atNs`) select the state as of that moment: rows that started at or before it.
  */
+import type { TokenFigures } from './figures';
 import type {
   CausalLinkRow,
   ExecRow,
@@ -82,17 +83,15 @@ export interface RecordingInfo {
   };
 }
 
-/** A session with the aggregates the ranking table and summaries need. */
-export interface SessionSummary extends SessionRow {
+/**
+ * A session with the aggregates the ranking table and summaries need. Tokens are in the views' disjoint kinds
+ * (figures.ts): inputTokens excludes the cached prompt tokens.
+ */
+export interface SessionSummary extends SessionRow, TokenFigures {
   processes: number;
   liveProcesses: number;
   llmCalls: number;
   models: string[];
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
   /** Sum of known costs; null when no call had a known cost. */
   costUsd: number | null;
   toolCalls: number;
@@ -100,6 +99,7 @@ export interface SessionSummary extends SessionRow {
   /** LLM calls with an HTTP error or an incomplete stream. */
   errors: number;
   fileOps: number;
+  /** Distinct paths a successful change operation touched (figures.ts; docs/figures.md). */
   filesChanged: number;
   netConns: number;
   losses: number;
@@ -129,7 +129,7 @@ export interface TlsNotDecrypted {
  */
 export interface Completeness {
   llmCalls: number;
-  /** Input + output tokens of those calls (the sessions' convention: input counts cached prompt tokens too). */
+  /** Every token of those calls: totalTokens of figures.ts (all prompt tokens, cached ones included, + output). */
   tokens: number;
   /** TLS connections whose plaintext was captured. */
   tlsDecrypted: number;
@@ -178,6 +178,7 @@ export interface LlmCallText {
   id: number;
   sessionId: number | null;
   startNs: number;
+  /** The last user turn as text (message-text.ts): the user's words, or tool results marked `[tool result]`. */
   prompt: string | null;
   response: string | null;
 }
@@ -275,6 +276,15 @@ export interface Store {
   losses(q?: TimeQuery): LossRow[];
   /** Losses summed by source. */
   lossTotals(q?: TimeQuery): LossTotal[];
+  /**
+   * The moment of the next (dir 1) or previous (dir -1) event after/before atNs, at full resolution: an LLM call
+   * starting, a loss. null when there is none. The TUI's `(`/`)` navigation.
+   */
+  eventNs(atNs: number, dir: 1 | -1): number | null;
+  /** Tokens (totalTokens) of the LLM calls that ended in (atNs - windowNs, atNs]: a rate with no token from later. */
+  tokensEndedIn(atNs: number, windowNs: number): number;
+  /** Files changed as every view counts them (figures.ts): distinct paths a successful change touched, as of q.atNs. */
+  filesChanged(q?: TimeQuery): number;
   /**
    * Completeness verdict as of q.atNs: of session q.sessionId (its processes' losses plus those of no process), or of
    * the whole recording. The one source of the call, token and loss figures record, top and report print.

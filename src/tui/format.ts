@@ -1,6 +1,6 @@
 /** Pure formatters for figures shown by `top` (TUI and --once): durations, clock times, tokens, costs, statuses. */
 import os from 'node:os';
-import type { Completeness, ProcessRow, RecordingState } from '../store';
+import { tokenFigures, type Completeness, type ProcessRow, type RecordingState, type StoredUsage, type TokenFigures } from '../store';
 
 const ERRNO_NAMES = new Map<number, string>();
 for (const [name, num] of Object.entries(os.constants.errno)) if (!ERRNO_NAMES.has(num)) ERRNO_NAMES.set(num, name);
@@ -98,13 +98,30 @@ export function formatBytes(n: number): string {
   return `${v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)}${units[i]}`;
 }
 
-/** $0.0123, $1.23, $123; '?' when the cost is unknown (never a made-up zero). */
-export function formatCost(usd: number | null): string {
-  if (usd === null || !Number.isFinite(usd)) return '$?';
-  if (usd === 0) return '$0';
-  if (usd < 0.01) return `$${usd.toFixed(4)}`;
-  if (usd < 100) return `$${usd.toFixed(2)}`;
-  return `$${Math.round(usd)}`;
+/**
+ * The one cost formatter of every view (docs/figures.md): $0 for nothing spent, four decimals below $1 so small calls
+ * do not all read $0.00 ($0.0012), cents from $1 ($12.35). An unknown price prints `$?`, never a made-up zero; with
+ * `unknownCalls` > 0 a known sum is a lower bound and gets a `+` ($0.0012+).
+ */
+export function formatCost(usd: number | null | undefined, unknownCalls = 0): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '$?';
+  const text = usd === 0 ? '$0' : usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+  return unknownCalls > 0 ? `${text}+` : text;
+}
+
+/**
+ * Tokens by kind as every view prints them (docs/figures.md): `in 144 out 12 cache read 72 cache write 72`, where
+ * `in` is the uncached prompt tokens only (tokenFigures), so no token is counted twice; zero cache kinds are left out.
+ */
+export function formatTokens(t: TokenFigures): string {
+  return `in ${formatCount(t.inputTokens)} out ${formatCount(t.outputTokens)}` +
+    (t.cacheReadTokens > 0 ? ` cache read ${formatCount(t.cacheReadTokens)}` : '') +
+    (t.cacheWriteTokens > 0 ? ` cache write ${formatCount(t.cacheWriteTokens)}` : '');
+}
+
+/** A call's tokens (stored usage): formatTokens, or `tokens ?` when the call reported no usage. */
+export function formatCallTokens(c: StoredUsage): string {
+  return c.inputTokens == null && c.outputTokens == null ? 'tokens ?' : formatTokens(tokenFigures(c));
 }
 
 /** How a process ended as of atNs: 'exit 3', 'killed SIGKILL', 'killed SIGSEGV (core)', 'running'. */

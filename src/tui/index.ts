@@ -56,7 +56,8 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
       }
     }
     if (once) {
-      const width = opts.width ?? (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : PIPE_WIDTH);
+      // --width 0: no limit (lines as long as their content).
+      const width = opts.width === 0 ? Infinity : opts.width ?? (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : PIPE_WIDTH);
       if (!(width >= 20)) {
         process.stderr.write('agentsight: --width must be at least 20\n');
         return 2;

@@ -1,4 +1,5 @@
 /** JSON printer of `top --once --format json`: the same report as the text printer, as plain data. */
+import { tokenFigures } from '../store';
 import { exitStatus, processDurationNs } from './format';
 import type { OnceReport } from './once-report';
 import { flattenForest } from './session-detail';
@@ -34,6 +35,7 @@ export function renderOnceJson(r: OnceReport): string {
         failedExecs: tl.node.failedExecs,
         pathSearchMisses: tl.node.pathSearchMisses,
       })),
+      filesChanged: d.filesChanged,
       fileChangeCount: d.fileChangeTotal,
       fileChangeCounts: d.fileChangeCounts,
       fileChanges: d.fileChanges,
@@ -42,6 +44,8 @@ export function renderOnceJson(r: OnceReport): string {
       llmCallsOmitted: d.llmCallsOmitted,
       llmCalls: d.llmCalls.map((c) => ({
         ...c,
+        // Token fields in the views' kinds (docs/figures.md), not the stored convention.
+        ...(c.inputTokens === null && c.outputTokens === null ? {} : tokenFigures(c)),
         requestJson: undefined,
         responseJson: undefined,
         toolCalls: (d.toolCallsByCall.get(c.id) ?? []).map((t) => ({ ...t, effects: d.effectsByToolCall.get(t.id) ?? [] })),

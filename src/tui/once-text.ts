@@ -12,7 +12,9 @@ import {
   formatBytes,
   formatClock,
   formatClockMs,
+  formatCallTokens,
   formatCost,
+  formatTokens,
   formatCount,
   formatDateTime,
   formatDuration,
@@ -147,16 +149,15 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     // A session titled with its root's command line (a recorded command) needs no title: the tree shows it.
     const titleIsRoot = d.roots.some((n) => n.proc.argv.join(' ') === s.title || formatArgv(n.proc.argv) === s.title);
     const head = `${rule}${rule} session ${s.id}${dot}${s.agent ?? 'unknown agent'}${titleIsRoot ? '' : `${dot}${s.title}`} `;
-    L.add(head + rule.repeat(Math.max(0, L.width - strWidth(clean(head)))));
+    L.add(head + rule.repeat(Math.max(0, ruleWidth(L.width) - strWidth(clean(head)))));
     const end = s.endNs !== null && s.endNs <= d.atNs ? s.endNs : d.atNs;
     const facts = [
       `started ${formatClock(s.startNs, utc)}`,
       formatDuration(end - s.startNs) + (s.endNs === null || s.endNs > d.atNs ? ' (active)' : ''),
       `${plural(s.processes, 'process', 'processes')} (${s.liveProcesses} running)`,
       plural(s.llmCalls, 'LLM call'),
-      `tokens in ${formatCount(s.inputTokens)} out ${formatCount(s.outputTokens)}` +
-        (s.cacheReadTokens > 0 ? ` cache ${formatCount(s.cacheReadTokens)}` : ''),
-      s.llmCalls === 0 ? 'no cost' : formatCost(s.costUsd),
+      `tokens ${formatCount(s.totalTokens)} (${formatTokens(s)})`,
+      formatCost(s.llmCalls === 0 ? 0 : s.costUsd),
       plural(s.errors, 'error'),
       `${s.failedToolCalls}/${s.toolCalls} tool calls failed`,
       `losses ${s.losses}`,
@@ -165,7 +166,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     L.add(facts.join(dot));
   } else {
     const head = `${rule}${rule} all processes (no sessions recorded) `;
-    L.add(head + rule.repeat(Math.max(0, L.width - strWidth(head))));
+    L.add(head + rule.repeat(Math.max(0, ruleWidth(L.width) - strWidth(head))));
   }
   L.add(`completeness: ${completenessText(d.completeness)}`);
 
@@ -192,7 +193,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     byVerb.set(v, (byVerb.get(v) ?? 0) + c.count);
   }
   const verbs = ['created', 'modified', 'deleted', 'renamed'].map((v) => `${v} ${byVerb.get(v) ?? 0}`);
-  L.add(`file changes: ${d.fileChangeTotal} (${verbs.join(', ')})`);
+  L.add(`files changed: ${d.filesChanged} (${plural(d.fileChangeTotal, 'change')}: ${verbs.join(', ')})`);
   for (const f of d.fileChanges) {
     const verb = (CHANGE_VERB[f.op] ?? f.op).padEnd(8);
     const who = d.processById.get(f.processId);
@@ -311,6 +312,11 @@ function foldSubshells(roots: readonly ProcessNode[], atNs: number): { roots: Pr
 }
 
 /** One process line; the argv gives way first, then the cwd (keeping its end), so status is never cut off. */
+/** Section rules fill the width; with no limit (--width 0) they are as long as a classic terminal line. */
+function ruleWidth(width: number): number {
+  return Number.isFinite(width) ? width : 80;
+}
+
 function processLine(prefix: string, p: import('../store').ProcessRow, atNs: number, width: number, ascii: boolean, note = ''): string {
   const ell = ascii ? '...' : '…';
   const fix = (s: string) => (ascii ? toAscii(clean(s)) : clean(s));
@@ -352,8 +358,7 @@ function llmCallLine(c: LlmCallRow, atNs: number, utc: boolean): string {
   const latency = done ? formatDuration(c.endNs! - c.startNs) : 'in progress';
   const ttft = c.firstTokenNs !== null && c.firstTokenNs <= atNs ? ` ttft ${formatDuration(c.firstTokenNs - c.startNs)}` : '';
   const tokens = done || c.inputTokens !== null
-    ? `in ${c.inputTokens === null ? '?' : formatCount(c.inputTokens)} out ${c.outputTokens === null ? '?' : formatCount(c.outputTokens)}` +
-      (c.cacheReadTokens ? ` cache ${formatCount(c.cacheReadTokens)}` : '')
+    ? formatCallTokens(c)
     : 'tokens pending';
   const status = c.error ? `error: ${c.error}` : c.httpStatus !== null && c.httpStatus >= 400 ? `HTTP ${c.httpStatus}` : c.incomplete ? 'incomplete' : c.stopReason ?? '';
   return [formatClockMs(c.startNs, utc), c.provider, model, tokens, formatCost(c.costUsd), latency + ttft, status].filter(Boolean).join('  ');

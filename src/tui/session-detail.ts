@@ -75,6 +75,8 @@ export interface SessionDetail {
   /** Every change as of atNs, listed or not, per op (exact even when the list is cut). */
   fileChangeCounts: Array<{ op: string; count: number }>;
   fileChangeTotal: number;
+  /** Files changed as every view counts them: distinct paths (store.filesChanged). */
+  filesChanged: number;
   netDests: NetDest[];
   moreNetDests: boolean;
   /** Destinations as of atNs, listed or not. */
@@ -238,6 +240,7 @@ export function loadSessionDetail(
     moreFileChanges,
     fileChangeCounts,
     fileChangeTotal,
+    filesChanged: store.filesChanged(summary ? { atNs, sessionId: summary.id } : { atNs }),
     netDests,
     moreNetDests,
     netDestTotal,

@@ -88,3 +88,25 @@ describe('bad recordings', () => {
     expect(r.stderr).toMatch(/unknown option/);
   });
 });
+
+// Issue 22: flags that mean nothing where they are given are refused with one line, not silently accepted; every
+// error line starts "agentsight:" (report's too); `report help` is help and `report frob` names the bad subcommand.
+describe('meaningless flags and subcommands', () => {
+  it('top --at without --db', () => {
+    expectOneLineError(agentsight(['top', '--at', '+5s', '--once']), /--at needs --db/);
+  });
+  it('record --duration with a command', () => {
+    expectOneLineError(agentsight(['record', '--duration', '3', '--', 'true']), /--duration applies only to -p\/-c without a command/);
+  });
+  it('record --ring-bytes that is no ring size', () => {
+    expectOneLineError(agentsight(['record', '--ring-bytes', '1000', '--', 'true']), /--ring-bytes must be a power of two of at least 4096, got '1000'/);
+    expectOneLineError(agentsight(['record', '--ring-bytes', '6000', '--', 'true']), /power of two/);
+  });
+  it('report frob, report help, and report usage errors with the one prefix', () => {
+    expectOneLineError(agentsight(['report', 'frob']), /report: unknown subcommand 'frob' \(one of list, prompts, token, audit, export/);
+    const help = agentsight(['report', 'help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: agentsight report');
+    expectOneLineError(agentsight(['report', 'token', '--frob']), /unknown option '--frob'/);
+  });
+});

@@ -81,12 +81,12 @@ function tokens(u: ReportedUsage): string {
 }
 
 /**
- * What the recording must say for what the server sent, in the stored convention (docs/schema.md): input counts every
- * prompt token (Anthropic reports cache reads and writes apart: added back), output every billed output token
- * (Gemini reports thoughts apart: added).
+ * What the report must say for what the server sent, in the views' kinds (docs/figures.md): input = uncached prompt
+ * tokens (Anthropic reports them so; OpenAI and Gemini count the cache reads inside input: taken out), output every
+ * billed output token (Gemini reports thoughts apart: added).
  */
 function expectedTokens(api: string, u: Usage): string {
-  const input = api === 'anthropic' ? u.input + u.cacheRead + u.cacheWrite : u.input;
+  const input = api === 'anthropic' ? u.input : u.input - u.cacheRead;
   const output = api === 'gemini' ? u.output + u.reasoning : u.output;
   return tokens({ inputTokens: input, outputTokens: output, cacheReadTokens: u.cacheRead, cacheWriteTokens: api === 'anthropic' ? u.cacheWrite : 0 });
 }

@@ -8,8 +8,12 @@ describe('format', () => {
   it('numbers, money and sizes, with unknown shown as unknown', () => {
     expect(int(1234567)).toBe('1,234,567');
     expect(int(null)).toBe('-');
-    expect(usd(null)).toBe('n/a');
-    expect(usd(0)).toBe('$0.00');
+    // One cost format in every view (docs/figures.md).
+    expect(usd(null)).toBe('$?');
+    expect(usd(0)).toBe('$0');
+    expect(usd(0.0012246)).toBe('$0.0012');
+    expect(usd(0.0012246, 2)).toBe('$0.0012+');
+    expect(usd(null, 2)).toBe('$?');
     expect(usd(0.00042)).toBe('$0.0004');
     expect(usd(12.345)).toBe('$12.35');
     expect(bytes(512)).toBe('512B');

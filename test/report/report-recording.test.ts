@@ -34,7 +34,7 @@ describe('report (summary)', () => {
     expect(r.stdout).toMatch(/Agent\s+claude-code, codex/);
     expect(r.stdout).toMatch(/LLM calls\s+4 \(2 failed\)\s+claude-sonnet-4-5-20250929 \(3\), gpt-9-experimental \(1\)/);
     expect(r.stdout).toMatch(/Tokens\s+input 5,004 {2}output 1,459 {2}cache read 54,137 {2}cache write 7,285 {2}reasoning 600 {2}total 67,885/);
-    expect(r.stdout).toMatch(/Cost\s+\$0\.0700 {2}\(2 calls with unknown price: a lower bound\)/);
+    expect(r.stdout).toMatch(/Cost\s+\$0\.0700\+ {2}\(2 calls with unknown price: a lower bound\)/);
     expect(r.stdout).toMatch(/Processes\s+6 {3}1 failed exec {3}4 exited non-zero or killed/);
     expect(r.stdout).toMatch(/ENOENT\s+rg TODO src/);
     expect(r.stdout).toMatch(/Files\s+4 changed {3}6 operations {3}1 failed/);
@@ -158,10 +158,10 @@ describe('report prompts', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(5);
-    expect(lines[1]).toMatch(/^\s*1\s+14:56:55\.589\s+1\s+anthropic\s+claude-sonnet-4-5-20250929\s+200\s+24,426\s+159\s+\$0\.0200\s+3\.0s\s+Bash\s+fix the failing test\s+Let me run the tests\.$/);
+    expect(lines[1]).toMatch(/^\s*1\s+14:56:55\.589\s+1\s+anthropic\s+claude-sonnet-4-5-20250929\s+200\s+4\s+24,422\s+159\s+\$0\.0200\s+3\.0s\s+Bash\s+fix the failing test\s+Let me run the tests\.$/);
     // The prompt is the text of the request's last message (here a tool result), not its JSON.
     expect(lines[2]).toMatch(/\s+FAIL src\/sum\.test\.ts\s+The test failed because/);
-    expect(lines[3]).toMatch(/529\s+-\s+-\s+n\/a.*overloaded_error: Overloaded/);
+    expect(lines[3]).toMatch(/529\s+-\s+-\s+-\s+\$\?.*overloaded_error: Overloaded/);
     expect(lines[4]).toMatch(/openai-responses\s+gpt-9-experimental\s+partial/);
   });
 
@@ -187,7 +187,7 @@ describe('report token', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^MODEL\s+CALLS\s+INPUT\s+OUTPUT\s+CACHE READ\s+CACHE WRITE\s+REASONING\s+TOTAL\s+COST$/);
     expect(lines[1]).toMatch(/^claude-sonnet-4-5-20250929\s+3\s+1,004\s+559\s+46,137\s+7,285\s+0\s+54,985\s+\$0\.0700\+$/);
-    expect(lines[2]).toMatch(/^gpt-9-experimental\s+1\s+4,000\s+900\s+8,000\s+0\s+600\s+12,900\s+n\/a\+$/);
+    expect(lines[2]).toMatch(/^gpt-9-experimental\s+1\s+4,000\s+900\s+8,000\s+0\s+600\s+12,900\s+\$\?$/);
     expect(lines[4]).toMatch(/^TOTAL\s+4\s+5,004\s+1,459\s+54,137\s+7,285\s+600\s+67,885\s+\$0\.0700\+$/);
     expect(r.stdout).toContain('2 call(s) with unknown price');
   });
@@ -370,6 +370,6 @@ describe('as a real process', () => {
 describe('report (summary) sessions', () => {
   it('lists the sessions when there is more than one', async () => {
     const r = await runReport(['--utc'], { cwd: dir });
-    expect(r.stdout).toMatch(/Sessions\nID\s+AGENT\s+STARTED\s+PROCS\s+CALLS\s+COST\s+TOOLS\s+CHANGED\s+TITLE\n\s*1\s+claude-code\s+09:26:53\.589\s+5\s+3\s+\$0\.0700\s+2 \(1 failed\)\s+\d+\s+claude -p 'fix the failing test'\n\s*2\s+codex\s+09:27:53\.589\s+1\s+1\s+n\/a\s+0\s+1\s+codex exec\n/);
+    expect(r.stdout).toMatch(/Sessions\nID\s+AGENT\s+STARTED\s+PROCS\s+CALLS\s+COST\s+TOOLS\s+CHANGED\s+TITLE\n\s*1\s+claude-code\s+09:26:53\.589\s+5\s+3\s+\$0\.0700\s+2 \(1 failed\)\s+\d+\s+claude -p 'fix the failing test'\n\s*2\s+codex\s+09:27:53\.589\s+1\s+1\s+\$\?\s+0\s+1\s+codex exec\n/);
   });
 });

@@ -53,7 +53,7 @@ describe('top --once text', () => {
     expect(out).toContain('losses: 12 lost: ringbuf:events 12');
     expect(out).toContain('TLS /usr/bin/node: found openssl');
     expect(out).toContain('TLS /opt/bunny: TLS not found');
-    expect(out).toContain('file changes: 1 (created 1, modified 0, deleted 0, renamed 0)');
+    expect(out).toContain('files changed: 1 (1 change: created 1, modified 0, deleted 0, renamed 0)');
     expect(out).toMatch(/created +\/tmp\/a1 +mkdir +by 4101/);
   });
 
@@ -72,7 +72,8 @@ describe('top --once text', () => {
       expect(s.fileChanges).toHaveLength(1);
       expect(s.fileChangeTotal).toBe(changes.length);
       expect(s.netDestTotal).toBe(dests.length);
-      expect(out).toContain(`file changes: ${changes.length} (`);
+      expect(out).toContain(`files changed: ${new Set(changes.map((c) => c.path)).size} (${changes.length} changes: `);
+      expect(s.filesChanged).toBe(new Set(changes.map((c) => c.path)).size);
       expect(out).toContain(`  … ${changes.length - 1} more changes not listed`);
       expect(out).toContain(`network: ${dests.length} destinations`);
       expect(out).toContain(`  … ${dests.length - 1} more destinations not listed`);

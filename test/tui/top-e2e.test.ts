@@ -208,7 +208,7 @@ describe('agentsight top in a terminal', () => {
     await f.waitFor(ready, 'the first frame');
     f.keys('5', 'Enter');
     lines = await f.waitFor((l) => l.some((x) => / LLM call \d+ /.test(x)), 'LLM call view');
-    expect(lines.join('\n')).toContain('Prompt (last message of the request)');
+    expect(lines.join('\n')).toContain('Prompt (last user turn)');
     expect(lines.join('\n')).toMatch(/tokens +in /);
     expectFits(lines, 120);
     f.keys('Escape');

@@ -29,6 +29,8 @@ export interface ActionEnv {
   data: ViewData;
   /** Rows visible in the focused pane (page size). */
   pageRows: number;
+  /** The next/previous event at full resolution (DataSource.eventNs); the timeline's slots when absent. */
+  eventNs?: (atNs: number, dir: 1 | -1) => number | null;
 }
 
 export type Action = (st: ViewState, env: ActionEnv) => Reaction;
@@ -180,11 +182,11 @@ export const ACTIONS = {
   back1m: seekBy(-60 * SECOND),
   forward1m: seekBy(60 * SECOND),
   prevEvent: ((st, env) => {
-    const t = nextEventNs(env.data.timeline, st.atNs, -1);
+    const t = env.eventNs ? env.eventNs(st.atNs, -1) : nextEventNs(env.data.timeline, st.atNs, -1);
     return t === null ? ((st.message = 'no earlier event'), { render: true }) : seekTo(st, t);
   }) as Action,
   nextEvent: ((st, env) => {
-    const t = nextEventNs(env.data.timeline, st.atNs, 1);
+    const t = env.eventNs ? env.eventNs(st.atNs, 1) : nextEventNs(env.data.timeline, st.atNs, 1);
     return t === null ? ((st.message = 'no later event'), { render: true }) : seekTo(st, t);
   }) as Action,
   toStart: ((st) => seekTo(st, st.startNs)) as Action,

@@ -38,16 +38,18 @@ export const COLUMNS: readonly Column[] = [
     sortValue: (s) => s.agent ?? '', cell: (s) => s.agent ?? '?',
   },
   {
-    id: 'model', title: 'MODEL', width: 16, align: 'left', description: 'models called', defaultDesc: false, needs: ['models'],
-    sortValue: (s) => s.models.join(','), cell: (s) => s.models.join(',') || '-',
+    // The first model in full and how many others ("gemini-3.5-flash-lite +1"): a name cut to another real model's
+    // name ("gemini-3.5-flash") would mislead; a name too long for the cell is cut visibly (frame.ts cellText).
+    id: 'model', title: 'MODEL', width: 26, align: 'left', description: 'models called (first, +others)', defaultDesc: false, needs: ['models'],
+    sortValue: (s) => s.models.join(','), cell: (s) => (s.models.length === 0 ? '-' : `${s.models[0]}${s.models.length > 1 ? ` +${s.models.length - 1}` : ''}`),
   },
   {
-    id: 'tokens', title: 'TOKENS', width: 7, align: 'right', description: 'input + output tokens so far', defaultDesc: true,
-    needs: ['inputTokens', 'outputTokens'], sortValue: (s) => s.inputTokens + s.outputTokens, cell: (s) => formatCount(s.inputTokens + s.outputTokens),
+    id: 'tokens', title: 'TOKENS', width: 7, align: 'right', description: 'all tokens so far (input, cache, output)', defaultDesc: true,
+    needs: ['totalTokens'], sortValue: (s) => s.totalTokens, cell: (s) => formatCount(s.totalTokens),
   },
   {
     id: 'cost', title: 'COST', width: 7, align: 'right', description: 'cost of known-priced calls', defaultDesc: true, needs: ['costUsd'],
-    sortValue: (s) => s.costUsd ?? -1, cell: (s) => (s.llmCalls === 0 ? '-' : formatCost(s.costUsd)),
+    sortValue: (s) => s.costUsd ?? -1, cell: (s) => formatCost(s.llmCalls === 0 ? 0 : s.costUsd),
   },
   {
     id: 'calls', title: 'CALLS', width: 5, align: 'right', description: 'LLM calls', defaultDesc: true, needs: ['llmCalls'],

@@ -15,6 +15,9 @@ export const PANE_LIMITS: DetailLimits = { processes: 2000, files: 1000, net: 30
 /** Slots in the timeline at most: one per second up to a day, coarser beyond. */
 const MAX_SLOTS = 86_400;
 
+/** The window of the header's tok/s. */
+const TOKEN_RATE_S = 10;
+
 export class DataSource {
   timeline: Timeline;
   private data: ViewData;
@@ -25,7 +28,7 @@ export class DataSource {
     this.detailStore = live === undefined && replayEndNs !== undefined ? replayCache(store, replayEndNs) : store;
     this.timeline = emptyTimeline(startNs);
     this.data = {
-      sessions: [], list: [], detail: null, treeLines: [], files: [], net: [], prompts: [], lossTotal: 0, completeness: null,
+      sessions: [], list: [], detail: null, treeLines: [], files: [], net: [], prompts: [], lossTotal: 0, completeness: null, tokensPerSecond: 0,
       timeline: this.timeline, liveStatus: null, recordingState: null,
     };
   }
@@ -65,11 +68,19 @@ export class DataSource {
       const completeness = this.store.completeness({ atNs: state.atNs });
       // A live capture is this process's own: nothing to say about how it ended.
       const recordingState = this.live ? null : this.store.recordingState();
-      this.data = { ...this.data, sessions, lossTotal, completeness, liveStatus: this.live ? this.live.status() : null, recordingState };
+      // Tokens of the calls that ended in the last TOKEN_RATE_S seconds: none that come later (the timeline's
+      // one-second slots would count a whole slot's tokens at +0.75 s).
+      const tokensPerSecond = this.store.tokensEndedIn(state.atNs, TOKEN_RATE_S * 1e9) / TOKEN_RATE_S;
+      this.data = { ...this.data, sessions, lossTotal, completeness, tokensPerSecond, liveStatus: this.live ? this.live.status() : null, recordingState };
       this.relist(state);
       this.loadDetail(state);
       return this.data;
     });
+  }
+
+  /** The next/previous event at full resolution (`(`/`)`), within the view's span. */
+  eventNs(atNs: number, dir: 1 | -1): number | null {
+    return this.store.eventNs(atNs, dir);
   }
 
   /** Re-filter and re-sort the model (no query). Keeps the selected session selected when it is still listed. */
@@ -100,15 +111,6 @@ export class DataSource {
       prompts: promptRows(detail),
     };
   }
-}
-
-/** Tokens per second over the `windowS` seconds before atNs, from the timeline (no query). */
-export function tokensPerSecond(tl: Timeline, atNs: number, windowS = 10): number {
-  const end = Math.floor((atNs - tl.startNs) / tl.slotNs);
-  const slots = Math.max(1, Math.round((windowS * 1e9) / tl.slotNs));
-  let sum = 0;
-  for (let i = Math.max(0, end - slots + 1); i <= end && i < tl.tokens.length; i++) sum += tl.tokens[i];
-  return sum / (slots * (tl.slotNs / 1e9));
 }
 
 /** Next (dir 1) or previous (dir -1) moment with an LLM call, error or loss; null when there is none. */

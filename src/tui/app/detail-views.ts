@@ -3,10 +3,10 @@
  * and lays them out for whatever width the screen has when drawn.
  */
 import type { FileChange, Store } from '../../store';
-import { errnoName, exitStatus, formatArgv, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../format';
+import { errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../format';
 import { renderSessionLines } from '../once-text';
 import type { NetDest, SessionDetail } from '../session-detail';
-import { messageText } from '../../store/message-text';
+import { promptText } from '../../store/message-text';
 import { seg, wrapText, type Line, type Style } from './styled-line';
 import type { DetailView } from './view-state';
 
@@ -76,12 +76,12 @@ export function llmCallView(store: Store, id: number, atNs: number, o: ViewOptio
     .field('provider', `${c.provider}  ${c.host ?? ''}${c.endpoint}`)
     .field('started', `${formatDateTime(c.startNs, o.utc)}${c.firstTokenNs ? `  first token after ${formatDuration(c.firstTokenNs - c.startNs)}` : ''}`)
     .field('latency', c.endNs !== null && c.endNs <= atNs ? formatDuration(c.endNs - c.startNs) : 'in progress')
-    .field('tokens', `in ${fmt(c.inputTokens)}  out ${fmt(c.outputTokens)}  cache read ${fmt(c.cacheReadTokens)}  cache write ${fmt(c.cacheWriteTokens)}  reasoning ${fmt(c.reasoningTokens)}`)
+    .field('tokens', `${formatCallTokens(c)}${c.reasoningTokens ? ` (reasoning ${fmt(c.reasoningTokens)} of out)` : ''}`)
     .field('cost', formatCost(c.costUsd))
     .field('status', [c.httpStatus !== null ? `HTTP ${c.httpStatus}` : '', c.stopReason ?? '', c.error ? `error: ${c.error}` : '', c.incomplete ? 'incomplete' : ''].filter(Boolean).join('  ') || '-',
       c.error || c.incomplete || (c.httpStatus ?? 0) >= 400 ? { fg: 'red' } : undefined);
-  const prompt = lastUserText(c.requestJson);
-  d.heading('Prompt (last message of the request)').text(prompt ?? '(not captured)');
+  const prompt = promptText(c.requestJson);
+  d.heading('Prompt (last user turn)').text(prompt ?? '(not captured)');
   if (c.systemPrompt) d.heading('System prompt').text(c.systemPrompt.length > 4000 ? c.systemPrompt.slice(0, 4000) + ' …' : c.systemPrompt, 2, { fg: 'gray' });
   if (c.thinking) d.heading('Thinking').text(c.thinking, 2, { fg: 'gray' });
   d.heading('Response').text(c.responseText ?? '(no text)');
@@ -166,23 +166,6 @@ function prettyJson(s: string): string {
   } catch {
     return s;
   }
-}
-
-/** The newest user message of a request body, whatever the provider's shape. */
-function lastUserText(requestJson: string | null): string | null {
-  if (!requestJson) return null;
-  try {
-    const req = JSON.parse(requestJson) as Record<string, unknown>;
-    const list = (req['messages'] ?? req['input'] ?? req['contents']) as unknown;
-    if (typeof list === 'string') return list;
-    if (Array.isArray(list) && list.length > 0) {
-      const last = list[list.length - 1] as Record<string, unknown>;
-      return messageText(JSON.stringify(last['content'] ?? last['parts'] ?? last));
-    }
-  } catch {
-    return null;
-  }
-  return null;
 }
 
 function effectLabel(store: Store, kind: string, id: number): string {

@@ -2,14 +2,13 @@
  * Builds one frame: exactly `height` rows of exactly `width` columns, from the state and the loaded data. Pure and
  * I/O-free (the render loop calls it), and only the visible slice of every list is laid out.
  */
-import { completenessBadge, exitStatus, formatClock, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText } from '../format';
+import { completenessBadge, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText } from '../format';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
-import { tokensPerSecond } from './data-source';
 import { scrollTop } from './session-list';
 import { plainText, renderLine, seg, type Line, type LineOptions, type Style } from './styled-line';
 import { PANE_TITLES, notListed, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
-import { strWidth } from '../text-width';
+import { strWidth, truncate } from '../text-width';
 
 export interface FrameOptions extends LineOptions {
   utc: boolean;
@@ -77,8 +76,11 @@ export function buildFrame(st: ViewState, data: ViewData, width: number, height:
   return { tagged: c.tagged, plain: c.plain };
 }
 
+/** Spans shorter than this show the moment to the millisecond: their events are often less than a second apart. */
+const MS_CLOCK_SPAN_NS = 600e9;
+
 function modeBadge(st: ViewState, opts: FrameOptions): Seg2 {
-  const t = formatClock(st.atNs, opts.utc);
+  const t = st.endNs - st.startNs < MS_CLOCK_SPAN_NS ? formatClockMs(st.atNs, opts.utc) : formatClock(st.atNs, opts.utc);
   if (st.live && st.following) return { t: ' LIVE ', s: { inverse: true, bold: true, fg: 'green' } };
   if (st.live && !st.playing) return { t: ` PAUSED ${t} `, s: { inverse: true, bold: true, fg: 'yellow' } };
   const play = st.playing ? (opts.ascii ? '>' : '►') : opts.ascii ? '||' : '❚❚';
@@ -103,8 +105,8 @@ function headerLine(st: ViewState, data: ViewData, opts: FrameOptions): Line {
     seg('agentsight ', { bold: true }),
     modeBadge(st, opts),
     seg(`  sessions ${active}/${data.sessions.length}`),
-    seg(`  tok/s ${formatCount(Math.round(tokensPerSecond(data.timeline, st.atNs)))}`),
-    seg(`  cost ${known ? formatCost(cost) : '-'}`),
+    seg(`  tok/s ${formatCount(Math.round(data.tokensPerSecond))}`),
+    seg(`  cost ${formatCost(known || data.sessions.every((s) => s.llmCalls === 0) ? cost : null)}`),
     seg(`  drops ${formatCount(drops)}`, drops > 0 ? { fg: 'red', bold: true } : undefined),
   ];
   if (data.completeness) line.push(seg(`  ${completenessBadge(data.completeness)}`, data.completeness.complete ? { fg: 'green' } : { fg: 'red', bold: true }));
@@ -165,8 +167,10 @@ function colWidths(width: number): number[] {
   return COLUMNS.map((col) => (col.width > 0 ? col.width : Math.max(8, width - fixed)));
 }
 
-function cellText(col: Column, text: string, w: number): string {
-  const t = strWidth(text) > w ? text.slice(0, Math.max(0, w)) : text;
+/** A cell at its column's width; a value too wide is cut with an ellipsis, keeping a trailing " +N" count. */
+function cellText(col: Column, text: string, w: number, ascii = false): string {
+  const more = / \+\d+$/.exec(text)?.[0] ?? '';
+  const t = strWidth(text) <= w ? text : more && w > more.length + 2 ? truncate(text.slice(0, -more.length), w - more.length, ascii ? '~' : '…') + more : truncate(text, w, ascii ? '~' : '…');
   return col.align === 'right' ? ' '.repeat(Math.max(0, w - strWidth(t))) + t : t + ' '.repeat(Math.max(0, w - strWidth(t)));
 }
 
@@ -177,7 +181,7 @@ function sessionHeader(st: ViewState, width: number, opts: FrameOptions): Line {
     const sorted = col.id === st.sortBy;
     const desc = col.defaultDesc !== st.invert;
     const mark = sorted ? (opts.ascii ? (desc ? 'v' : '^') : desc ? '▼' : '▲') : '';
-    line.push(seg(cellText(col, col.title + mark, ws[i]), sorted ? { fg: 'cyan', bold: true } : undefined));
+    line.push(seg(cellText(col, col.title + mark, ws[i], opts.ascii), sorted ? { fg: 'cyan', bold: true } : undefined));
     if (col.width > 0) line.push(seg(' '));
   });
   return line;
@@ -193,7 +197,7 @@ function paneRow(st: ViewState, data: ViewData, pane: PaneId, i: number, width: 
       COLUMNS.forEach((col, k) => {
         const style: Style | undefined = col.id === 'health' && s.errors + s.failedToolCalls + s.losses > 0 ? { fg: 'red' } : undefined;
         const text = col.cell(s, ctx);
-        line.push(seg(col.width > 0 ? cellText(col, text, ws[k]) : text, style));
+        line.push(seg(col.width > 0 ? cellText(col, text, ws[k], opts.ascii) : text, style));
         if (col.width > 0) line.push(seg(' '));
       });
       return line;
@@ -246,7 +250,7 @@ function paneRow(st: ViewState, data: ViewData, pane: PaneId, i: number, width: 
       return [
         seg(formatClock(call.startNs, opts.utc) + ' ', { fg: 'gray' }),
         seg((call.responseModel ?? call.requestModel ?? '?') + ' '),
-        seg(`in ${call.inputTokens === null ? '?' : formatCount(call.inputTokens)} out ${call.outputTokens === null ? '?' : formatCount(call.outputTokens)} `),
+        seg(`${formatCallTokens(call)} `),
         seg(formatCost(call.costUsd) + ' '),
         seg(done ? formatDuration(call.endNs! - call.startNs) : 'streaming', { fg: done ? undefined : 'green' }),
         seg(bad ? ` ${call.error ?? (call.httpStatus !== null && call.httpStatus >= 400 ? `HTTP ${call.httpStatus}` : 'incomplete')}` : '', { fg: 'red' }),

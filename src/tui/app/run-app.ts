@@ -243,7 +243,7 @@ export async function runApp(store: Store, opts: TopOptions & { atNs?: number })
         const id = actionFor(full, ch);
         if (!id) return;
         st.message = null;
-        react(ACTIONS[id](st, { data: ds.view, pageRows: Math.max(1, Math.floor((screen.height as number) / 3)) }));
+        react(ACTIONS[id](st, { data: ds.view, pageRows: Math.max(1, Math.floor((screen.height as number) / 3)), eventNs: (at, dir) => ds.eventNs(at, dir) }));
       } catch (err) {
         fail(err);
       }

@@ -5,7 +5,6 @@
  */
 import Fuse from 'fuse.js';
 import type { Store } from '../../store';
-import { messageText } from '../../store/message-text';
 import { clean } from '../text-width';
 
 export interface SearchItem {
@@ -34,7 +33,7 @@ export function buildCorpus(store: Store, atNsIn?: number): SearchItem[] {
   const items: SearchItem[] = [];
   const budget = Math.floor(MAX_ITEMS / 3);
   for (const c of store.llmCallTexts({ atNs, limit: budget, maxChars: MAX_CHARS })) {
-    const prompt = messageText(c.prompt);
+    const prompt = c.prompt;
     if (prompt) items.push({ kind: 'prompt', sessionId: c.sessionId, llmCallId: c.id, toolCallId: null, tsNs: c.startNs, text: clean(prompt).slice(0, MAX_CHARS) });
     if (c.response) items.push({ kind: 'response', sessionId: c.sessionId, llmCallId: c.id, toolCallId: null, tsNs: c.startNs, text: clean(c.response).slice(0, MAX_CHARS) });
   }

@@ -80,6 +80,8 @@ export interface ViewData {
   lossTotal: number;
   /** The whole recording's completeness verdict as of atNs (header). */
   completeness: Completeness | null;
+  /** Token rate as of atNs over the last 10 s (DataSource.loadAll), from calls ended by then. */
+  tokensPerSecond: number;
   timeline: Timeline;
   liveStatus: { bpf: boolean; reason?: string; events: number; losses: number } | null;
   /** How the recording ended (Store.recordingState); null for a live capture (this process's own). */

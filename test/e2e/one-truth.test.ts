@@ -1,0 +1,142 @@
+// Issue 22, "one truth in every view": one real recording (a node client's two-turn tool-use conversation with the
+// fake provider, plus a shell that writes one file twice and another it then deletes) read through every view —
+// record's summary, `top --once` text and JSON, the TUI in tmux, `report`, `report token`, `report prompts`,
+// `report --json` — shows the same tokens (by kind, docs/figures.md), cost and files-changed figures everywhere.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
+import { runAsync } from '../helpers/async-run';
+import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { TmuxSession } from '../tui/tmux';
+
+const enabled = bpfAvailable();
+let srv: FakeLlmServer;
+let dir: string;
+let db: string;
+let recordStderr: string;
+/** What the fake provider sent, in the views' kinds: input = uncached prompt tokens. */
+const want = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
+
+async function cli(...args: string[]): Promise<string> {
+  const r = await runAsync(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+/** $0.0012: the one cost format (src/tui/format.ts formatCost). */
+const money = (usd: number) => (usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`);
+
+describe.skipIf(!enabled)('one recording, the same figures in every view', () => {
+  let costUsd = 0;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-truth-'));
+    srv = await startFakeLlmServer();
+    db = path.join(dir, 'rec.db');
+    const script = `cd ${dir} && node ${path.join(__dirname, 'two-turn-client.mjs')} && echo a > f1 && echo b >> f1 && echo c > f2 && rm f2`;
+    const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', 'sh', '-c', script], {
+      env: { ...process.env, LLM_BASE_URL: srv.url, LLM_API_KEY: 'sk-ant-one-truth-0123456789', NODE_EXTRA_CA_CERTS: srv.caCertPath },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    recordStderr = r.stderr;
+    const served = srv.requests.filter((q) => q.api === 'anthropic');
+    expect(served).toHaveLength(2);
+    for (const q of served) {
+      const u = q.reply!.usage;
+      want.input += u.input;
+      want.output += u.output + u.reasoning;
+      want.cacheRead += u.cacheRead;
+      want.cacheWrite += u.cacheWrite;
+    }
+    want.total = want.input + want.output + want.cacheRead + want.cacheWrite;
+    // A conversation with cached prompt tokens, or the test could not tell the conventions apart.
+    expect(want.cacheRead + want.cacheWrite).toBeGreaterThan(0);
+    const j = JSON.parse(await cli('report', '--db', db, '--json'));
+    costUsd = j.llm.usage.costUsd;
+    expect(costUsd).toBeGreaterThan(0);
+  }, 120_000);
+  afterAll(async () => {
+    await srv?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // /tmp/x (truncate + write), f1 (create + 2 writes), f2 (create + write + unlink): 3 files, 7 change records.
+  const FILES = 3;
+
+  it("record's summary", () => {
+    expect(recordStderr).toContain(`${FILES} files changed`);
+    expect(recordStderr).toContain(`2 LLM calls, ${want.total} tokens, ${money(costUsd)}`);
+    expect(recordStderr).toContain(`2 LLM calls, ${want.total} tokens;`); // the completeness line
+  });
+
+  it('report, report --json, report token, report prompts', async () => {
+    const text = await cli('report', '--db', db);
+    expect(text).toContain(`input ${want.input}  output ${want.output}  cache read ${want.cacheRead}  cache write ${want.cacheWrite}`);
+    expect(text).toContain(`total ${want.total}`);
+    expect(text).toMatch(new RegExp(`Cost +\\${money(costUsd)}\\n`));
+    expect(text).toMatch(new RegExp(`Files +${FILES} changed`));
+
+    const j = JSON.parse(await cli('report', '--db', db, '--json'));
+    expect(j.llm.usage).toMatchObject({ inputTokens: want.input, outputTokens: want.output, cacheReadTokens: want.cacheRead, cacheWriteTokens: want.cacheWrite, totalTokens: want.total });
+    expect(j.files.filesChanged).toBe(FILES);
+    expect(j.files.changed).toHaveLength(FILES);
+    expect(j.sessions[0].filesChanged).toBe(FILES);
+
+    const token = await cli('report', 'token', '--db', db);
+    const totalRow = token.split('\n').find((l) => l.startsWith('TOTAL '))!;
+    expect(totalRow.trim().split(/\s+/).slice(1)).toEqual(['2', String(want.input), String(want.output), String(want.cacheRead), String(want.cacheWrite), '0', String(want.total), money(costUsd)]);
+
+    const prompts = JSON.parse(await cli('report', 'prompts', '--db', db, '--json'));
+    const sum = (k: string) => prompts.calls.reduce((n: number, c: { usage: Record<string, number> }) => n + c.usage[k]!, 0);
+    expect([sum('inputTokens'), sum('outputTokens'), sum('cacheReadTokens'), sum('cacheWriteTokens'), sum('totalTokens')]).toEqual([want.input, want.output, want.cacheRead, want.cacheWrite, want.total]);
+    const promptsText = await cli('report', 'prompts', '--db', db);
+    const ins = promptsText.split('\n').slice(1).filter((l) => /^\s*\d+ /.test(l)).map((l) => Number(l.trim().split(/\s+/)[6]));
+    expect(ins.reduce((a, b) => a + b, 0)).toBe(want.input);
+  });
+
+  it('top --once text and JSON', async () => {
+    const text = await cli('top', '--once', '--db', db, '--width', '300');
+    expect(text).toContain(`tokens ${want.total} (in ${want.input} out ${want.output} cache read ${want.cacheRead} cache write ${want.cacheWrite})`);
+    expect(text).toContain(money(costUsd));
+    expect(text).toMatch(new RegExp(`files changed: ${FILES} \\(7 changes`));
+
+    const j = JSON.parse(await cli('top', '--once', '--db', db, '--format', 'json'));
+    const s = j.sessions[0];
+    expect(s.summary).toMatchObject({ inputTokens: want.input, outputTokens: want.output, cacheReadTokens: want.cacheRead, cacheWriteTokens: want.cacheWrite, totalTokens: want.total, filesChanged: FILES });
+    expect(s.summary.costUsd).toBe(costUsd);
+    expect(s.filesChanged).toBe(FILES);
+    const callSum = (k: string) => s.llmCalls.reduce((n: number, c: Record<string, number>) => n + c[k]!, 0);
+    expect([callSum('inputTokens'), callSum('cacheReadTokens'), callSum('cacheWriteTokens'), callSum('totalTokens')]).toEqual([want.input, want.cacheRead, want.cacheWrite, want.total]);
+  });
+
+  it('top --once --width 0: no limit, nothing cut', async () => {
+    const wide = await cli('top', '--once', '--db', db, '--width', '0');
+    const facts = wide.split('\n').find((l) => l.startsWith('started '))!;
+    expect(facts).toMatch(/tokens \d+ \(in .*\) · \$[\d.]+ · 0 errors · 0\/1 tool calls failed · losses 0$/);
+    const narrow = await cli('top', '--once', '--db', db, '--width', '60');
+    expect(narrow.split('\n').every((l) => [...l].length <= 60)).toBe(true);
+  });
+
+  it('the TUI (tmux)', async () => {
+    const t = new TmuxSession(`bin/agentsight top --db ${db} --utc`, 160, 40);
+    try {
+      const lines = await t.waitFor((l) => l.some((x) => x.includes('TOKENS')), 'the first frame');
+      const header = lines.find((x) => x.includes('TOKENS'))!;
+      const row = lines[lines.indexOf(header) + 1]!;
+      const cell = (title: string) => {
+        // Right-aligned columns: the value ends where its title ends.
+        const end = header.indexOf(title) + title.length;
+        return row.slice(0, end + 1).trim().split(/\s+/).pop()!.replace(/[▲▼]/g, '');
+      };
+      expect(cell('TOKENS')).toBe(String(want.total));
+      expect(cell('FILES')).toBe(String(FILES));
+      expect(row).toContain('claude-sonnet-4-5 '); // the whole model name (MODEL was 16 wide: "claude-sonnet-4-")
+      expect(lines[0]).toContain(`cost ${money(costUsd)}`);
+      expect(lines[0]).toMatch(/REPLAY \d\d:\d\d:\d\d\.\d{3} /); // a short recording's clock has milliseconds
+    } finally {
+      t.kill();
+    }
+  }, 60_000);
+});
