@@ -157,7 +157,7 @@ describe.skipIf(!enabled)('TLS capture completeness (real clients, local HTTPS m
     expect(oj.sessions).toHaveLength(1);
     expect(oj.sessions[0].completeness).toMatchObject({ llmCalls: 30, tokens, tlsDecrypted: 30, complete: true });
     expect(oj.sessions[0].summary.llmCalls).toBe(30);
-    expect(oj.sessions[0].summary.inputTokens + oj.sessions[0].summary.outputTokens).toBe(tokens);
+    expect(oj.sessions[0].summary.totalTokens).toBe(tokens);
   });
 });
 
