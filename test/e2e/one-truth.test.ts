@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { runAsync } from '../helpers/async-run';
 import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { formatCount as formatCountLike } from '../../src/tui/format';
+import { agentBinaries } from '../helpers/agents';
 import { TmuxSession } from '../tui/tmux';
 
 const enabled = bpfAvailable();
@@ -139,4 +141,92 @@ describe.skipIf(!enabled)('one recording, the same figures in every view', () =>
       t.kill();
     }
   }, 60_000);
+});
+
+/**
+ * The same for a recording of each real agent (Claude Code, Codex, Gemini CLI against the fake provider; see
+ * real-agents.test.ts): `report --json` gives the figures, every other view must show the same ones.
+ */
+const agentsEnabled = enabled && process.env['AGENTSIGHT_AGENT_TESTS'] !== '0';
+describe.skipIf(!agentsEnabled)('a real agent recording, the same figures in every view', () => {
+  let asrv: FakeLlmServer;
+  let adir: string;
+  let bins: Record<string, string>;
+  beforeAll(async () => {
+    adir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-truth-agents-'));
+    asrv = await startFakeLlmServer();
+    bins = agentBinaries();
+  });
+  afterAll(async () => {
+    await asrv?.close();
+    if (adir) fs.rmSync(adir, { recursive: true, force: true });
+  });
+
+  async function recordAgent(name: string, argv: (home: string) => string[], env: (home: string) => NodeJS.ProcessEnv): Promise<{ db: string; stderr: string }> {
+    const home = fs.mkdtempSync(path.join(adir, `${name}-home-`));
+    const work = fs.mkdtempSync(path.join(adir, `${name}-work-`));
+    const db = path.join(adir, `${name}.db`);
+    const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...argv(home)], { cwd: work, env: { ...process.env, ...env(home) } }, 600_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    return { db, stderr: r.stderr };
+  }
+
+  async function sameEverywhere(db: string, recordStderr: string): Promise<void> {
+    const rep = JSON.parse(await cli('report', '--db', db, '--json'));
+    const u = rep.llm.usage;
+    expect(u.calls).toBeGreaterThan(0);
+    const files = rep.files.filesChanged;
+    expect(recordStderr).toContain(`${files} file${files === 1 ? '' : 's'} changed`);
+    expect(recordStderr).toContain(`${u.calls} LLM call${u.calls === 1 ? '' : 's'}, ${u.totalTokens} tokens`);
+    if (u.unknownCostCalls === 0) expect(recordStderr).toContain(`tokens, ${money(u.costUsd)}`);
+
+    const token = await cli('report', 'token', '--db', db);
+    const totalRow = token.split('\n').find((l) => l.startsWith('TOTAL '))!;
+    expect(totalRow.trim().split(/\s+/).slice(1, 8)).toEqual([u.calls, u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.reasoningTokens, u.totalTokens].map((n: number) => n.toLocaleString('en-US')));
+
+    const prompts = JSON.parse(await cli('report', 'prompts', '--db', db, '--json'));
+    const sum = (k: string) => prompts.calls.reduce((n: number, c: { usage: Record<string, number | null> }) => n + (c.usage[k] ?? 0), 0);
+    expect([sum('inputTokens'), sum('outputTokens'), sum('cacheReadTokens'), sum('cacheWriteTokens'), sum('totalTokens')]).toEqual([u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.totalTokens]);
+
+    const top = JSON.parse(await cli('top', '--once', '--db', db, '--format', 'json'));
+    const ss = top.sessions.map((s: { summary: Record<string, number> }) => s.summary);
+    const ssum = (k: string) => ss.reduce((n: number, s: Record<string, number>) => n + s[k]!, 0);
+    // Calls outside any session would be in report's figures only: none are expected for a recorded agent.
+    expect([ssum('inputTokens'), ssum('outputTokens'), ssum('cacheReadTokens'), ssum('cacheWriteTokens'), ssum('totalTokens')]).toEqual([u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.totalTokens]);
+    // One recorded agent run is one session (measured: Claude Code 3 calls, 54,259 tokens, 29 files; Codex 2 calls,
+    // 20,402 tokens, 133 files; Gemini CLI 2 calls, 23,684 tokens, 17 files).
+    expect(ss).toHaveLength(1);
+    {
+      expect(ss[0].filesChanged).toBe(files);
+      expect(top.sessions[0].filesChanged).toBe(files);
+      const text = await cli('top', '--once', '--db', db, '--width', '0');
+      expect(text).toContain(`files changed: ${files} (`);
+      expect(text).toContain(`tokens ${formatCountLike(u.totalTokens)} (in ${formatCountLike(u.inputTokens)} out ${formatCountLike(u.outputTokens)}`);
+    }
+  }
+
+  it('Claude Code', { timeout: 600_000 }, async () => {
+    const r = await recordAgent('claude', () => [bins['claude']!, '-p', 'Write hello to /tmp/x', '--dangerously-skip-permissions'], (home) => ({
+      HOME: home, ANTHROPIC_BASE_URL: asrv.url, ANTHROPIC_API_KEY: 'sk-ant-truth-0123456789', NODE_EXTRA_CA_CERTS: asrv.caCertPath, IS_SANDBOX: '1',
+    }));
+    await sameEverywhere(r.db, r.stderr);
+  });
+
+  it('Codex', { timeout: 600_000 }, async () => {
+    const r = await recordAgent('codex', (home) => {
+      fs.writeFileSync(path.join(home, 'config.toml'),
+        `model = "gpt-5-codex"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\nbase_url = "${asrv.url}/v1"\nwire_api = "responses"\nenv_key = "FAKE_OPENAI_KEY"\n`);
+      return [bins['codex']!, 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', 'Write hello to /tmp/x'];
+    }, (home) => ({ CODEX_HOME: home, FAKE_OPENAI_KEY: 'sk-truth-0123456789', SSL_CERT_FILE: asrv.caBundlePath }));
+    await sameEverywhere(r.db, r.stderr);
+  });
+
+  it('Gemini CLI', { timeout: 600_000 }, async () => {
+    const r = await recordAgent('gemini', (home) => {
+      fs.mkdirSync(path.join(home, '.gemini'), { recursive: true });
+      fs.writeFileSync(path.join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
+      return [bins['gemini']!, '-m', 'gemini-2.5-pro', '-p', 'Write hello to /tmp/x', '--yolo'];
+    }, (home) => ({ HOME: home, GEMINI_API_KEY: 'gm-truth-0123456789', GOOGLE_GEMINI_BASE_URL: asrv.url, GEMINI_CLI_TRUST_WORKSPACE: 'true', NODE_EXTRA_CA_CERTS: asrv.caCertPath }));
+    await sameEverywhere(r.db, r.stderr);
+  });
 });
