@@ -87,11 +87,14 @@ describe.skipIf(!enabled)('Go crypto/tls, HTTP/2, a model call', () => {
       expect(u.input).toBe(Math.ceil(body.length / 4));
       const rep = await runAsync(process.execPath, [CLI, 'report', 'prompts', '--json', '--db', db], {}, 120_000);
       expect(rep.code, rep.stderr).toBe(0);
-      const calls = (JSON.parse(rep.stdout) as { calls: Array<{ usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number | null; cacheWriteTokens: number | null } }> }).calls;
+      const calls = (JSON.parse(rep.stdout) as { calls: Array<{ usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number | null; cacheWriteTokens: number | null; totalTokens: number } }> }).calls;
       expect(calls).toHaveLength(1);
-      expect(calls[0].usage.inputTokens).toBe(u.input + u.cacheRead + u.cacheWrite);
-      expect(calls[0].usage.outputTokens).toBe(u.output);
+      // the views' kinds (docs/figures.md): input = uncached prompt tokens, as Anthropic's own input_tokens counts them
+      expect(calls[0].usage.inputTokens).toBe(u.input);
+      expect(calls[0].usage.cacheReadTokens ?? 0).toBe(u.cacheRead);
       expect(calls[0].usage.cacheWriteTokens ?? 0).toBe(u.cacheWrite);
+      expect(calls[0].usage.outputTokens).toBe(u.output);
+      expect(calls[0].usage.totalTokens).toBe(u.input + u.cacheRead + u.cacheWrite + u.output);
     }, 300_000);
   }
 });
