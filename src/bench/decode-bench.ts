@@ -5,10 +5,10 @@
  * HTTP/2 frames with HPACK), so the bench runs from dist/ without test files. Each figure is the best of five
  * timed runs over the same bytes; MB = 10^6 bytes of plaintext pushed.
  */
-import { HttpConnectionDecoder } from '../collector/http/http-connection-decoder';
-import { huffmanEncode } from '../collector/http/hpack-decoder';
-import { LlmPipeline } from '../collector/llm/llm-pipeline';
-import { SseParser } from '../collector/llm/sse';
+import { HttpConnectionDecoder } from '../protocols/http/http-connection-decoder';
+import { huffmanEncode } from '../protocols/http/hpack-decoder';
+import { LlmPipeline } from '../protocols/llm/llm-pipeline';
+import { SseParser } from '../protocols/llm/sse';
 import * as zlib from 'node:zlib';
 
 export interface BenchResult {

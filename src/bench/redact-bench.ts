@@ -3,7 +3,7 @@
  * argvs shaped like a build's (npm, node-gyp, compilers, git, curl) and a few carrying secrets, per argv, against
  * JSON.stringify of the same argv in the same rounds (the least that storing an argv costs), min of rounds.
  */
-import { redactArgv } from '../collector/redact-command';
+import { redactArgv } from '../collector/process/redact-command';
 import type { BenchResult } from './types';
 
 const ARGVS: readonly string[][] = [

@@ -11,7 +11,7 @@ import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../collector/tls/exec-hold';
 import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
-import { redactArgv } from '../collector/redact-command';
+import { redactArgv } from '../collector/process/redact-command';
 import { createPrivateRecording, SIDECARS, StoreError, type SqliteStore } from '../store';
 import { isSqliteFailure } from '../store/errors';
 import { SpaceReserve } from './space-reserve';

@@ -9,7 +9,7 @@
  */
 import type { Store } from '../store/store';
 import type { CausalLinkRow, ProcessRow, ToolCallRow } from '../store/types';
-import { redactCommandText } from './redact-command';
+import { redactCommandText } from './process/redact-command';
 
 /** Processes can start a little before the tool-call record's timestamp (stream time vs. process time). */
 const WINDOW_SLACK_NS = 50e6;

@@ -6,11 +6,11 @@
  */
 import type { SqliteStore } from '../store/sqlite-store';
 import type { ProcessRow, SessionRow } from '../store/types';
-import { recogniseAgent, loadAgentPatterns, type AgentPattern } from './agents';
+import { recogniseAgent, loadAgentPatterns, type AgentPattern } from './process/agents';
 import type { RawRecord, RecordBatch } from './bpf-capture';
-import { decodeHeader, decodeProcessEventAt, type ProcessEvent, type RecordHeader } from './decode/process-events';
+import { decodeHeader, decodeProcessEventAt, type ProcessEvent, type RecordHeader } from './process/process-events';
 import { CausalLinker } from './causal-linker';
-import { ProcessTracker } from './process-tracker';
+import { ProcessTracker } from './process/process-tracker';
 
 export interface CollectorContext {
   readonly store: SqliteStore;

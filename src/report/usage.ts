@@ -3,7 +3,7 @@
  *
  * Token kinds are those of every view, defined once in src/store/figures.ts (tokenFigures; docs/figures.md).
  */
-import type { LlmUsage } from '../collector/llm/types';
+import type { LlmUsage } from '../protocols/llm/types';
 import { costFigure, tokenFigures } from '../store/figures';
 
 export interface TokenCounts {

@@ -2,7 +2,7 @@
  * The one definition of the figures every view shows (docs/figures.md): tokens by kind and files changed. Views
  * (TUI, `top --once`, `report`, `record`'s summary) and their JSON read these, never the stored columns directly.
  *
- * Tokens: the store keeps usage in the collector's convention (src/collector/llm/types.ts: inputTokens = every
+ * Tokens: the store keeps usage in the collector's convention (src/protocols/llm/types.ts: inputTokens = every
  * prompt token, cached ones included). Every view shows disjoint kinds instead, as ccusage does: input = uncached
  * prompt tokens, cacheRead / cacheWrite = prompt tokens served from / written to the prompt cache, output = every
  * generated token (reasoning included), reasoning = the thinking part of output (not added again).

@@ -61,7 +61,7 @@ export interface ProcessRow {
 
 /**
  * How a redacted value starts in any stored text (`[REDACTED len=N hmac:xxxxxxxx]`, docs/schema.md), so readers can
- * tell one without loading the collector's redaction (src/collector/redact.ts writes it).
+ * tell one without loading the collector's redaction (src/protocols/http/redact.ts writes it).
  */
 export const REDACTED_PREFIX = '[REDACTED';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CausalLinker } from '../../src/collector/causal-linker';
-import { redactArgv } from '../../src/collector/redact-command';
+import { redactArgv } from '../../src/collector/process/redact-command';
 import { createRecording, type ProcessRow } from '../../src/store';
 
 const T0 = 1.76e18;

@@ -14,9 +14,9 @@ import * as S from './scenarios';
 import { startFakeLlmServer, type FakeLlmServer, type RecordedConnection } from './server';
 import { zstdCompress } from './zstd-frame';
 import { connectWs } from './ws-client';
-import { newSink } from '../collector/llm/fixture-util';
-import { LlmPipeline } from '../../src/collector/llm/llm-pipeline';
-import type { LlmCall } from '../../src/collector/llm/types';
+import { newSink } from '../protocols/llm/fixture-util';
+import { LlmPipeline } from '../../src/protocols/llm/llm-pipeline';
+import type { LlmCall } from '../../src/protocols/llm/types';
 
 function decodeConnection(conn: RecordedConnection) {
   const s = newSink();

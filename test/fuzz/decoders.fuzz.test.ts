@@ -5,10 +5,10 @@
  */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { HttpConnectionDecoder } from '../../src/collector/http/http-connection-decoder';
-import { LlmPipeline } from '../../src/collector/llm/llm-pipeline';
-import { SseParser } from '../../src/collector/llm/sse';
-import { fixtureNames, loadFixture } from '../collector/llm/fixture-util';
+import { HttpConnectionDecoder } from '../../src/protocols/http/http-connection-decoder';
+import { LlmPipeline } from '../../src/protocols/llm/llm-pipeline';
+import { SseParser } from '../../src/protocols/llm/sse';
+import { fixtureNames, loadFixture } from '../protocols/llm/fixture-util';
 import { fuzzConfig, mutate, randomSplit, runFuzz } from './fuzz-harness';
 
 const cfg = fuzzConfig();

@@ -8,7 +8,7 @@ process.env.TZ = 'Pacific/Kiritimati'; // UTC+14: most responses fall on another
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { costUsd } from '../../src/collector/llm/cost';
+import { costUsd } from '../../src/protocols/llm/cost';
 import { invokingUserHome } from '../../src/report/local/home';
 import { runReport, schemaErrors, tempDir } from './helpers';
 

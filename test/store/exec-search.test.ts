@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactArgv } from '../../src/collector/redact-command';
+import { redactArgv } from '../../src/collector/process/redact-command';
 import { splitFailedExecs } from '../../src/store/exec-search';
 import type { ExecRow } from '../../src/store';
 

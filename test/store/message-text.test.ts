@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecording, openRecording, type Store } from '../../src/store';
 import { promptText, storedPromptText, TOOL_RESULT_MARK } from '../../src/store/message-text';
-import { decodeFixture, loadFixture } from '../collector/llm/fixture-util';
+import { decodeFixture, loadFixture } from '../protocols/llm/fixture-util';
 import { tempDir } from '../helpers/capture';
 
 const requests = (name: string): string[] => decodeFixture(loadFixture(name)).calls.filter((c) => c.call.endpoint !== '/v1/messages/count_tokens').map((c) => c.call.requestJson!);

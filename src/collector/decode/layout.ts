@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 
 /**
- * Byte layouts of the records in bpf/events.h and bpf/process.h, as data. test/native/layout.test.ts compiles the C
+ * Byte layouts of the records in bpf/events.h and bpf/process.h, as data. test/collector/decode/layout.test.ts compiles the C
  * headers and checks every offset and size here against them, so the two cannot drift apart silently.
  */
 export type FieldType = 'u8' | 'u16' | 'u32' | 's32' | 'u64' | 'comm';

@@ -1,6 +1,6 @@
 /** Decoders for the file records (bpf/file.h). Pure functions over one record's bytes; null when malformed. */
 import { FILE_OP, FILE_UNTRACED, FILE_URING_DONE, FILE_WRITE, bytesToText } from '../decode/layout';
-import type { RecordHeader } from '../decode/process-events';
+import type { RecordHeader } from '../process/process-events';
 
 export const EV_FILE_OP = 16;
 export const EV_FILE_WRITE = 17;

@@ -5,7 +5,7 @@
  */
 import type { CollectorContext, RecordHandler } from '../collector';
 import type { RawRecord } from '../bpf-capture';
-import type { RecordHeader } from '../decode/process-events';
+import type { RecordHeader } from '../process/process-events';
 import type { FileOpRow, ProcessRow } from '../../store/types';
 import { absolutePath } from './absolute-path';
 import {

@@ -1,6 +1,6 @@
 /** Decoders for the network records (bpf/net.h). Pure functions over one record's bytes; null when malformed. */
 import { NET_DNS, NET_EVENT, NET_TLS, bytesToText } from '../decode/layout';
-import type { RecordHeader } from '../decode/process-events';
+import type { RecordHeader } from '../process/process-events';
 
 export const EV_NET = { CONNECT: 32, BIND: 33, LISTEN: 34, ACCEPT: 35, DNS: 36, TLS_HELLO: 37 } as const;
 const NET_ADDR_OFF = 56;

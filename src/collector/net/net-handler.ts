@@ -8,7 +8,7 @@
  */
 import type { CollectorContext, RecordHandler } from '../collector';
 import type { RawRecord } from '../bpf-capture';
-import type { RecordHeader } from '../decode/process-events';
+import type { RecordHeader } from '../process/process-events';
 import type { NetConnRow, ProcessRow } from '../../store/types';
 import { processFor } from '../files/process-for';
 import { parseDnsAnswers } from './dns';

@@ -3,11 +3,11 @@
  * the agent's own session id), and tool results linked back to the tool calls that asked for them.
  */
 import type { Collector } from '../collector';
-import type { ExchangeMeta, LlmPipelineSink, PipelineLoss } from '../llm/llm-pipeline';
-import type { LlmCall, LlmToolCall, LlmToolResult } from '../llm/types';
-import type { HttpExchange } from '../http/types';
+import type { ExchangeMeta, LlmPipelineSink, PipelineLoss } from '../../protocols/llm/llm-pipeline';
+import type { LlmCall, LlmToolCall, LlmToolResult } from '../../protocols/llm/types';
+import type { HttpExchange } from '../../protocols/http/types';
 import type { ToolCallRow } from '../../store/types';
-import { toHttpExchangeRow, toLlmCallRow, toToolCallRow } from '../llm/rows';
+import { toHttpExchangeRow, toLlmCallRow, toToolCallRow } from './llm-rows';
 
 export interface ConnLookup {
   /** Store id of the TLS connection behind a pipeline connection key. */

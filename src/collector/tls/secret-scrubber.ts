@@ -4,8 +4,8 @@
  * redacted (learned through onSecretSeen) are also searched for verbatim and in their HPACK Huffman form, which is
  * how they travel under HTTP/2, and replaced by a same-length Huffman string of '0's.
  */
-import { HUFFMAN } from '../http/hpack-tables';
-import { SECRET_HEADERS, SECRET_QUERY_PARAMS } from '../redact';
+import { HUFFMAN } from '../../protocols/http/hpack-tables';
+import { SECRET_HEADERS, SECRET_QUERY_PARAMS } from '../../protocols/http/redact';
 
 // The same names the HTTP layer redacts (redact.ts), so raw chunks and decoded rows agree on what a secret is.
 const HEADER_LINE = new RegExp(`(^|\\r?\\n)(${[...SECRET_HEADERS].join('|')})[ \\t]*:[ \\t]*([^\\r\\n]*)`, 'gi');

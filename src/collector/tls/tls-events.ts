@@ -1,6 +1,6 @@
 /** Decoders for TLS records (bpf/tls.h). */
 import { TLS_BIND, TLS_DATA, u64 } from '../decode/layout';
-import type { RecordHeader } from '../decode/process-events';
+import type { RecordHeader } from '../process/process-events';
 
 export const EV_TLS_DATA = 48;
 export const EV_TLS_BIND = 49;

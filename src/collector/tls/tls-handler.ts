@@ -8,10 +8,10 @@
  */
 import type { RawRecord } from '../bpf-capture';
 import type { Collector, CollectorContext, RecordHandler } from '../collector';
-import type { RecordHeader } from '../decode/process-events';
-import { LlmPipeline } from '../llm/llm-pipeline';
+import type { RecordHeader } from '../process/process-events';
+import { LlmPipeline } from '../../protocols/llm/llm-pipeline';
 import type { ProcessRow, TlsConnRow } from '../../store/types';
-import { onSecretSeen } from '../redact';
+import { onSecretSeen } from '../../protocols/http/redact';
 import { LlmStoreSink } from './llm-sink';
 import { SecretScrubber } from './secret-scrubber';
 import { tlsCoverage } from './tls-coverage';

@@ -3,8 +3,8 @@
  * CLI) — no root and no recording needed. Per day, project, session and model; every skipped line is counted and
  * shown, and one bad file never hides the others.
  */
-import { costUsd } from '../../collector/llm/cost';
-import { redactCommandText } from '../../collector/redact-command';
+import { costUsd } from '../../protocols/llm/cost';
+import { redactCommandText } from '../../collector/process/redact-command';
 import type { ReportContext } from '../context';
 import { writeJson } from '../context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from '../errors';

@@ -1,5 +1,5 @@
 /** What the readers of the agents' own session files produce for `report --local`. */
-import type { LlmUsage, ProviderId } from '../../collector/llm/types';
+import type { LlmUsage, ProviderId } from '../../protocols/llm/types';
 
 export type LocalAgent = 'claude-code' | 'codex' | 'gemini-cli';
 
