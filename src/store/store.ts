@@ -1,6 +1,7 @@
 /**
- * The one store interface. The collector writes through it; every reader (TUI, report, web UI, exporters) reads
- * through it, so live capture and a saved recording answer the same queries. Nothing outside src/store writes SQL.
+ * The store's two interfaces. The collector writes through RecordingWriter; every reader (TUI, report, web UI,
+ * exporters) reads through RecordingReader, so live capture and a saved recording answer the same queries. Nothing
+ * outside src/store writes SQL.
  *
  * Writes are buffered and committed by flush() in one transaction (the collector flushes on a short timer).
  * Time arguments (`atNs`) select the state as of that moment: rows that started at or before it.
@@ -201,13 +202,14 @@ export interface NetDestination {
   processes: number;
 }
 
-export interface Store {
+/**
+ * The collector's side of the store: ids, buffered rows, commits, and the end of a recording. Nothing here reads
+ * back what a reader would; the collector depends on this interface only.
+ */
+export interface RecordingWriter {
   /** Path of the database file (':memory:' for an in-memory store). */
   readonly path: string;
-  /** True when opened read-only (a saved recording): write methods throw READ_ONLY. */
-  readonly readOnly: boolean;
 
-  // ---- writing (collector) ----
   /** Next free id for a table; the collector assigns ids so a batch can link rows without a round trip. */
   nextId(table: IdTable): number;
   /** Set a recording-level key (command, start time, host, capture scope …). */
@@ -244,8 +246,26 @@ export interface Store {
   addActivity(tsNs: number, delta: ActivityDelta): void;
   /** Commit everything written since the last flush in one transaction. */
   flush(): void;
+  /** Drop every write queued and not committed (after a failed commit, before the rows that say so). */
+  abandonPending(): void;
+  /** Flush, write the summaries and leave WAL mode: the file is self-contained and can be copied. */
+  finalize(): void;
+  /** After the store failed: leave WAL mode if space allows, no summaries. False when the file stays in WAL mode. */
+  finalizeAfterFailure(): boolean;
+  /** Flush and close. */
+  close(): void;
+}
 
-  // ---- reading (TUI, report, web, exporters) ----
+/**
+ * Every reader's side of the store (TUI, report, web UI, exporters): live capture and a saved recording answer the
+ * same queries. Time arguments (`atNs`) select the state as of that moment.
+ */
+export interface RecordingReader {
+  /** Path of the database file (':memory:' for an in-memory store). */
+  readonly path: string;
+  /** True when opened read-only (a saved recording). */
+  readonly readOnly: boolean;
+
   /** Recording metadata, time range and row counts. */
   info(): RecordingInfo;
   /** Finished, still being recorded, or ended without its end (recorder gone, store failed) and where it stops. */
@@ -303,7 +323,6 @@ export interface Store {
   /** Activity summed into `buckets` equal buckets over [fromNs, toNs). */
   activity(fromNs: number, toNs: number, buckets: number): ActivityBucket[];
 
-  // ---- reading, added for the TUI (src/tui) ----
   /** Successful file changes first seen by q.atNs, grouped by (op, path, path2), in first-seen order. */
   fileChanges(q?: TimeQuery & { processId?: number }): FileChange[];
   /** How many distinct changes fileChanges() returns without a limit, per op (ops with none left out). */
@@ -324,6 +343,12 @@ export interface Store {
   /** Run fn with every read in it seeing one snapshot of the recording (one read transaction: consistent, and cheaper). */
   readSnapshot<T>(fn: () => T): T;
 
-  /** Flush and close. */
+  /** Close (a reader of a live recording closes its own connection only). */
+  close(): void;
+}
+
+/** Both sides over one database: what opening a recording returns. Code should ask for the side it uses. */
+export interface Store extends RecordingWriter, RecordingReader {
+  readonly path: string;
   close(): void;
 }
