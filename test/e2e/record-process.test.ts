@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfAvailable, CLI } from '../helpers/bpf-env';
+import { asUser } from '../helpers/as-user';
 import { agentsight, run } from '../helpers/run';
 
 const enabled = bpfAvailable();
@@ -281,11 +282,9 @@ describe.skipIf(!enabled)('record: process capture end to end', () => {
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-sudo-'));
     try {
       fs.chownSync(userDir, uid, gid);
-      const asUser = ['--reuid', String(uid), '--regid', String(gid), '--init-groups', '--'];
-      const readable = run('setpriv', [...asUser, process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(CLI)}, 4)`]);
-      expect(readable.code, `the test user cannot read this checkout (${CLI}): ${readable.stderr}`).toBe(0);
+      // The checkout may sit in a 0700 home: asUser makes it readable to the test user without copying it.
       const db = path.join(userDir, 's.db');
-      const r = run('setpriv', [...asUser, process.execPath, CLI, 'record', '--db', db, '--', 'sh', '-c', 'id -u; id -g'], {
+      const r = run(...asUser(uid, gid, process.execPath, [CLI, 'record', '--db', db, '--', 'sh', '-c', 'id -u; id -g']), {
         cwd: userDir,
         env: userEnvOf(userDir),
       });
@@ -302,7 +301,7 @@ describe.skipIf(!enabled)('record: process capture end to end', () => {
   });
 
   it('refuses to run without root and says what it needs', () => {
-    const r = run('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', process.execPath, path.join(__dirname, '..', '..', 'bin', 'agentsight'), 'record', '--', 'true'], {
+    const r = run(...asUser(65534, 65534, process.execPath, [CLI, 'record', '--', 'true'], 'clear'), {
       env: { ...process.env, AGENTSIGHT_NO_SUDO: '1' },
       cwd: '/tmp',
     });
