@@ -6,7 +6,7 @@
  * agents are full-screen terminal programs, and a line drawn among their output would corrupt their display.
  */
 import type { Store } from '../store/store';
-import { formatCost, formatCount } from '../tui/format';
+import { formatCost, formatCount } from '../present';
 
 export interface CaptureFigures {
   processes: number;

@@ -18,7 +18,7 @@ import { SpaceReserve } from './space-reserve';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
-import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../tui/format';
+import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../present';
 
 export interface RecordOptions {
   db?: string;

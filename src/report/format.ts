@@ -5,7 +5,7 @@
 import { format as formatDate } from 'date-fns';
 import { UTCDate } from '@date-fns/utc';
 import { constants as osConstants } from 'node:os';
-import { formatCost } from '../tui/format';
+import { formatCost } from '../present';
 
 const NS_PER_MS = 1e6;
 
@@ -14,7 +14,7 @@ export function int(n: number | null | undefined): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** Dollars, as every view prints them (formatCost, src/tui/format.ts). */
+/** Dollars, as every view prints them (formatCost, src/present/cost.ts). */
 export function usd(n: number | null | undefined, unknownCalls = 0): string {
   return formatCost(n, unknownCalls);
 }

@@ -1,6 +1,6 @@
 /** `agentsight report`: what one recorded run did, on one screen. */
 import type { Completeness, RecordingState, Store } from '../store';
-import { completenessText, notDecryptedLines, recordingStateText } from '../tui/format';
+import { completenessText, notDecryptedLines, recordingStateText } from '../present';
 import { splitFailedExecs } from '../store/exec-search';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
