@@ -8,7 +8,7 @@ import { redactCommandText } from '../../collector/process/redact-command';
 import type { ReportContext } from '../context';
 import { writeJson } from '../context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from '../errors';
-import { oneLine } from '../format';
+import { oneLine } from '../../present';
 import { renderUsageTable, type TokenRow } from '../token';
 import { addUsage, emptyTotals, fromLlmUsage, mergeTotals, totalsJson, type UsageTotals } from '../usage';
 import { readClaudeCode } from './claude-code';
