@@ -3,7 +3,7 @@ import type { Completeness, RecordingState, Store } from '../store';
 import { splitFailedExecs } from '../store/exec-search';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
-import { completenessText, errnoName, formatArgv, formatBytes, formatCost, formatDuration, formatInt, notDecryptedLines, oneLine, recordingStateText } from '../present';
+import { completenessText, errnoName, formatArgv, formatBytes, formatCost, formatDuration, formatInt, notDecryptedLines, noun, oneLine, plural, recordingStateText } from '../present';
 import { callFailed, callModel, callTokens } from './llm-usage';
 import { recordingFacts } from './recording-facts';
 import { renderTable } from './table';
@@ -218,18 +218,18 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
   const modelList = llm.models.map((m) => `${m.model} (${m.calls})`).join(', ');
   kv('LLM calls', `${formatInt(llm.calls)}${llm.failedCalls ? p.paint('red', ` (${llm.failedCalls} failed)`) : ''}${modelList ? `   ${modelList}` : ''}`);
   kv('Tokens', `input ${formatInt(u.inputTokens)}  output ${formatInt(u.outputTokens)}  cache read ${formatInt(u.cacheReadTokens)}  cache write ${formatInt(u.cacheWriteTokens)}  reasoning ${formatInt(u.reasoningTokens)}  total ${formatInt(u.totalTokens)}`);
-  kv('Cost', `${formatCost(u.costUsd, u.unknownCostCalls ?? 0)}${u.unknownCostCalls ? p.paint('yellow', `  (${u.unknownCostCalls} call${u.unknownCostCalls === 1 ? '' : 's'} with unknown price: a lower bound)`) : ''}`);
+  kv('Cost', `${formatCost(u.costUsd, u.unknownCostCalls ?? 0)}${u.unknownCostCalls ? p.paint('yellow', `  (${plural(u.unknownCostCalls, 'call')} with unknown price: a lower bound)`) : ''}`);
   const pr = s.processes;
-  kv('Processes', `${formatInt(pr.total)}   ${pr.failedExecs.length ? p.paint('red', `${pr.failedExecs.length} failed exec${pr.failedExecs.length === 1 ? '' : 's'}`) : '0 failed execs'}` +
+  kv('Processes', `${formatInt(pr.total)}   ${pr.failedExecs.length ? p.paint('red', plural(pr.failedExecs.length, 'failed exec')) : '0 failed execs'}` +
     `${pr.pathSearchMisses ? p.paint('dim', ` (+${formatInt(pr.pathSearchMisses)} $PATH-search misses, not listed)`) : ''}   ${formatInt(pr.exitedNonZero)} exited non-zero or killed`);
   kv('Files', `${formatInt(s.files.changed.length)} changed   ${formatInt(s.files.operations)} operations   ${formatInt(s.files.failedOperations)} failed`);
-  kv('Network', `${formatInt(s.network.destinations.length)} destination${s.network.destinations.length === 1 ? '' : 's'}`);
-  kv('Tools', `${formatInt(s.tools.calls)} call${s.tools.calls === 1 ? '' : 's'}${s.tools.failed ? p.paint('red', `, ${s.tools.failed} failed`) : ', 0 failed'}`);
+  kv('Network', `${formatInt(s.network.destinations.length)} ${noun(s.network.destinations.length, 'destination')}`);
+  kv('Tools', `${formatInt(s.tools.calls)} ${noun(s.tools.calls, 'call')}${s.tools.failed ? p.paint('red', `, ${s.tools.failed} failed`) : ', 0 failed'}`);
   const lossCount = s.losses.reduce((a, l) => a + l.count, 0);
   kv('Losses', lossCount ? p.paint('yellow', s.losses.map((l) => `${l.source} ${formatInt(l.count)}`).join(', ')) : 'none');
   kv('Capture', s.completeness.complete ? completenessText(s.completeness) : p.paint('yellow', completenessText(s.completeness)));
   for (const l of notDecryptedLines(s.completeness)) out.push(`${' '.repeat(12)}${l}`);
-  kv('TLS', `${s.tls.attached} binar${s.tls.attached === 1 ? 'y' : 'ies'} hooked, ${s.tls.notFound} not found${s.tls.errors ? `, ${s.tls.errors} failed` : ''}`);
+  kv('TLS', `${plural(s.tls.attached, 'binary', 'binaries')} hooked, ${s.tls.notFound} not found${s.tls.errors ? `, ${s.tls.errors} failed` : ''}`);
 
   const section = (title: string) => {
     out.push('');

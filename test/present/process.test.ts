@@ -1,6 +1,6 @@
 /** Process names, argv quoting and exit statuses, the same in every view. */
 import { describe, expect, it } from 'vitest';
-import { exitStatus, formatArgv, plural, processDurationNs, processName } from '../../src/present';
+import { exitStatus, formatArgv, noun, plural, processDurationNs, processName } from '../../src/present';
 
 describe('processes', () => {
   it('quotes argv the way a shell user would type it', () => {
@@ -32,5 +32,7 @@ describe('processes', () => {
     expect(plural(1, 'file')).toBe('1 file');
     expect(plural(0, 'file')).toBe('0 files');
     expect(plural(2, 'process', 'processes')).toBe('2 processes');
+    expect(noun(1, 'binary', 'binaries')).toBe('binary');
+    expect(noun(3, 'binary', 'binaries')).toBe('binaries');
   });
 });
