@@ -6,7 +6,7 @@
  * agents are full-screen terminal programs, and a line drawn among their output would corrupt their display.
  */
 import type { Store } from '../store/store';
-import { formatCost, formatCount } from '../tui/format';
+import { formatCost, formatCount, formatDuration } from '../present';
 
 export interface CaptureFigures {
   processes: number;
@@ -43,7 +43,7 @@ export function captureFigures(store: Store): CaptureFigures {
  */
 export function statusLine(f: CaptureFigures, elapsedS: number, held = false): string {
   return (
-    `agentsight ${elapsedS.toFixed(0)}s · ${f.processes} procs · ${f.filesChanged} files changed · ${f.llmCalls} LLM calls · ` +
+    `agentsight ${formatDuration(elapsedS * 1e9)} · ${f.processes} procs · ${f.filesChanged} files changed · ${f.llmCalls} LLM calls · ` +
     `${formatCount(f.tokens)} tokens · ${formatCost(f.costUsd)}${f.lost ? ` · ${f.lost} LOST` : ''}${held ? ' · counting later (machine busy)' : ''}`
   );
 }

@@ -18,7 +18,7 @@ import { SpaceReserve } from './space-reserve';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
-import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../tui/format';
+import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../present';
 
 export interface RecordOptions {
   db?: string;
@@ -247,9 +247,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   if (!opts.quiet && !exit.error && closing) {
     const { figures, losses, hold, completeness } = closing;
     const lost = figures.lost;
-    const secs = (ranMs / 1e3).toFixed(1);
     console.error(
-      `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${secs}s: ` +
+      `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${formatDuration(ranMs * 1e6)}: ` +
         `${plural(figures.processes, 'process', 'processes')}, ${plural(figures.filesChanged, 'file')} changed (${plural(figures.fileOps, 'file op')}), ` +
         (figures.llmCalls === 0 ? 'no LLM calls' : `${plural(figures.llmCalls, 'LLM call')}, ${plural(figures.tokens, 'token')}, ${formatCost(figures.costUsd)}`),
     );

@@ -8,7 +8,7 @@ import { tokenFigures, type CausalLinkRow, type ProcessRow, type Store, type Too
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
-import { errnoName, int, oneLine, shellJoin } from './format';
+import { formatArgv, formatInt, oneLine, resultName } from '../present';
 import { callModel } from './llm-usage';
 import { CHANGING_FILE_OPS } from './summary';
 import { renderTable } from './table';
@@ -120,8 +120,8 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
       sessionId: sessionOf(e.processId),
       processId: e.processId,
       pid: pidOf(e.processId),
-      what: oneLine(e.argv.length ? shellJoin(e.argv) + (e.argvClipped ? '…' : '') : e.filename, 200),
-      result: errnoName(e.ret),
+      what: oneLine(e.argv.length ? formatArgv(e.argv) + (e.argvClipped ? '…' : '') : e.filename, 200),
+      result: resultName(e.ret),
       ok: e.ret >= 0,
       count: 1,
       causedBy: causeOfProcess(e.processId),
@@ -138,7 +138,7 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
       processId: f.processId,
       pid: pidOf(f.processId),
       what: `${f.op} ${f.path}${f.path2 ? ` → ${f.path2}` : ''}`,
-      result: errnoName(f.result),
+      result: resultName(f.result),
       ok: f.result >= 0,
       count: f.count,
       causedBy: viaProcess(best.get(`file_op:${f.id}`), f.processId),
@@ -155,7 +155,7 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
       pid: pidOf(n.processId),
       what: `${n.op} ${n.proto ?? n.family} ${dest}${n.host ? ` (${n.host})` : ''}`,
       // A non-blocking connect reports EINPROGRESS and completes later: not a failure.
-      result: n.result === -115 ? 'ok' : errnoName(n.result),
+      result: n.result === -115 ? 'ok' : resultName(n.result),
       ok: n.result >= 0 || n.result === -115,
       count: n.count,
       causedBy: viaProcess(best.get(`net_conn:${n.id}`), n.processId),
@@ -198,7 +198,7 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
 }
 
 function describeProcess(p: ProcessRow): string {
-  const cmd = p.argv.length ? shellJoin(p.argv) : p.exe ?? p.comm;
+  const cmd = p.argv.length ? formatArgv(p.argv) : p.exe ?? p.comm;
   return oneLine(`${cmd}${p.cwd ? `  (in ${p.cwd})` : ''}`, 200);
 }
 
@@ -222,7 +222,7 @@ export function runAudit(store: Store, ctx: ReportContext, opts: AuditOptions = 
         { title: 'KIND', value: (e) => e.kind, style: (e) => (e.kind === 'tool' ? 'cyan' : null) },
         { title: 'PID', align: 'right', value: (e) => (e.pid === null ? '-' : String(e.pid)) },
         { title: 'RESULT', value: (e) => e.result, style: (e) => (e.ok ? null : 'red') },
-        { title: 'N', align: 'right', value: (e) => int(e.count) },
+        { title: 'N', align: 'right', value: (e) => formatInt(e.count) },
         { title: 'WHAT', value: (e) => e.what, maxWidth: 90 },
         { title: 'CAUSED BY', value: (e) => (e.causedBy ? `${e.causedBy.name}#${e.causedBy.toolCallId}${e.causedBy.inherited ? ' (via parent)' : ''}` : '') },
       ],

@@ -1,6 +1,7 @@
 /** What every report command gets: where to write, how to print times and whether to colour. */
 import path from 'node:path';
-import { Clock, Painter, colorEnabled } from './format';
+import { Clock } from '../present';
+import { Painter, colorEnabled } from './format';
 import type { ReportIo } from './io';
 
 export interface CommonOptions {

@@ -2,7 +2,7 @@
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_BAD_INPUT, EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
-import { duration, int, oneLine, usd } from './format';
+import { formatCost, formatDuration, formatInt, oneLine } from '../present';
 import type { Completeness } from '../store';
 import { callTokens } from './llm-usage';
 import { recordingFacts } from './recording-facts';
@@ -75,10 +75,10 @@ export function runList(ctx: ReportContext): number {
       renderTable<ListedRecording>(
         [
           { title: 'STARTED', value: (r) => ctx.clock.dateTime(r.startNs) },
-          { title: 'DURATION', align: 'right', value: (r) => duration(r.durationNs) },
-          { title: 'CALLS', align: 'right', value: (r) => int(r.totals.calls) },
-          { title: 'TOKENS', align: 'right', value: (r) => int(r.totals.total) },
-          { title: 'COST', align: 'right', value: (r) => usd(r.totals.costUsd, r.totals.unknownCostCalls) },
+          { title: 'DURATION', align: 'right', value: (r) => formatDuration(r.durationNs) },
+          { title: 'CALLS', align: 'right', value: (r) => formatInt(r.totals.calls) },
+          { title: 'TOKENS', align: 'right', value: (r) => formatInt(r.totals.total) },
+          { title: 'COST', align: 'right', value: (r) => formatCost(r.totals.costUsd, r.totals.unknownCostCalls) },
           { title: 'FILE', value: (r) => r.name },
           { title: 'COMMAND', value: (r) => oneLine(r.command ?? '-', 60) },
         ],

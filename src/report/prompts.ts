@@ -3,7 +3,7 @@ import { tokenFigures, type LlmCallRow, type Store, type ToolCallRow } from '../
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
-import { duration, int, oneLine, usd } from './format';
+import { formatCost, formatDuration, formatInt, oneLine } from '../present';
 import { callFailed, callModel } from './llm-usage';
 import { renderTable } from './table';
 import { WHOLE_RECORDING } from './whole-recording';
@@ -104,11 +104,11 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
           value: (c) => (c.httpStatus !== null && c.httpStatus >= 400 ? String(c.httpStatus) : c.error ? 'error' : c.incomplete ? 'partial' : c.httpStatus === null ? '-' : String(c.httpStatus)),
           style: (c) => (callFailed(c) ? 'red' : null),
         },
-        { title: 'IN', align: 'right', value: (c) => int(c.inputTokens === null ? null : tokenFigures(c).inputTokens) },
-        { title: 'CACHE', align: 'right', value: (c) => int(c.inputTokens === null ? null : tokenFigures(c).cacheReadTokens + tokenFigures(c).cacheWriteTokens) },
-        { title: 'OUT', align: 'right', value: (c) => int(c.outputTokens) },
-        { title: 'COST', align: 'right', value: (c) => usd(c.costUsd) },
-        { title: 'TIME', align: 'right', value: (c) => (c.endNs === null ? '-' : duration(c.endNs - c.startNs)) },
+        { title: 'IN', align: 'right', value: (c) => formatInt(c.inputTokens === null ? null : tokenFigures(c).inputTokens) },
+        { title: 'CACHE', align: 'right', value: (c) => formatInt(c.inputTokens === null ? null : tokenFigures(c).cacheReadTokens + tokenFigures(c).cacheWriteTokens) },
+        { title: 'OUT', align: 'right', value: (c) => formatInt(c.outputTokens) },
+        { title: 'COST', align: 'right', value: (c) => formatCost(c.costUsd) },
+        { title: 'TIME', align: 'right', value: (c) => (c.endNs === null ? '-' : formatDuration(c.endNs - c.startNs)) },
         { title: 'TOOLS', value: (c) => (toolsByCall.get(c.id) ?? []).map((t) => t.name).join(',') || '-', maxWidth: 30 },
         { title: 'PROMPT', value: (c) => oneLine(promptOf.get(c.id) ?? '', 48) },
         { title: 'RESPONSE', value: (c) => oneLine(c.error ?? c.responseText ?? c.stopReason ?? '', 48) },

@@ -1,6 +1,6 @@
 /** Facts about a recording that several reports print: the command, the agents, the time span. */
 import type { RecordingInfo, SessionSummary, Store } from '../store';
-import { shellJoin } from './format';
+import { formatArgv } from '../present';
 import { WHOLE_RECORDING } from './whole-recording';
 
 export interface RecordingFacts {
@@ -24,7 +24,7 @@ export function recordedCommand(info: RecordingInfo, sessions: readonly SessionS
     if (!v) continue;
     try {
       const parsed: unknown = JSON.parse(v);
-      if (Array.isArray(parsed) && parsed.every((a) => typeof a === 'string')) return shellJoin(parsed as string[]);
+      if (Array.isArray(parsed) && parsed.every((a) => typeof a === 'string')) return formatArgv(parsed as string[]);
       if (typeof parsed === 'string') return parsed;
     } catch {
       // A plain string, not JSON.

@@ -1,10 +1,9 @@
 /** `agentsight report`: what one recorded run did, on one screen. */
 import type { Completeness, RecordingState, Store } from '../store';
-import { completenessText, notDecryptedLines, recordingStateText } from '../tui/format';
 import { splitFailedExecs } from '../store/exec-search';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
-import { bytes, duration, errnoName, int, oneLine, shellJoin, usd } from './format';
+import { completenessText, errnoName, formatArgv, formatBytes, formatCost, formatDuration, formatInt, notDecryptedLines, noun, oneLine, plural, recordingStateText } from '../present';
 import { callFailed, callModel, callTokens } from './llm-usage';
 import { recordingFacts } from './recording-facts';
 import { renderTable } from './table';
@@ -212,25 +211,25 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
   kv('Recording', `${rec.path} (schema v${rec.schemaVersion})`);
   kv('Command', rec.command ?? '-');
   kv('Agent', rec.agents.length ? rec.agents.join(', ') : 'unknown');
-  kv('Started', `${c.dateTime(rec.startNs)}   duration ${duration(rec.durationNs)}`);
+  kv('Started', `${c.dateTime(rec.startNs)}   duration ${formatDuration(rec.durationNs)}`);
   const ended = recordingStateText(rec.recordingState, rec.startNs, c.utc);
   if (ended !== null) kv('State', p.paint('yellow', ended));
   out.push('');
   const modelList = llm.models.map((m) => `${m.model} (${m.calls})`).join(', ');
-  kv('LLM calls', `${int(llm.calls)}${llm.failedCalls ? p.paint('red', ` (${llm.failedCalls} failed)`) : ''}${modelList ? `   ${modelList}` : ''}`);
-  kv('Tokens', `input ${int(u.inputTokens)}  output ${int(u.outputTokens)}  cache read ${int(u.cacheReadTokens)}  cache write ${int(u.cacheWriteTokens)}  reasoning ${int(u.reasoningTokens)}  total ${int(u.totalTokens)}`);
-  kv('Cost', `${usd(u.costUsd, u.unknownCostCalls ?? 0)}${u.unknownCostCalls ? p.paint('yellow', `  (${u.unknownCostCalls} call${u.unknownCostCalls === 1 ? '' : 's'} with unknown price: a lower bound)`) : ''}`);
+  kv('LLM calls', `${formatInt(llm.calls)}${llm.failedCalls ? p.paint('red', ` (${llm.failedCalls} failed)`) : ''}${modelList ? `   ${modelList}` : ''}`);
+  kv('Tokens', `input ${formatInt(u.inputTokens)}  output ${formatInt(u.outputTokens)}  cache read ${formatInt(u.cacheReadTokens)}  cache write ${formatInt(u.cacheWriteTokens)}  reasoning ${formatInt(u.reasoningTokens)}  total ${formatInt(u.totalTokens)}`);
+  kv('Cost', `${formatCost(u.costUsd, u.unknownCostCalls ?? 0)}${u.unknownCostCalls ? p.paint('yellow', `  (${plural(u.unknownCostCalls, 'call')} with unknown price: a lower bound)`) : ''}`);
   const pr = s.processes;
-  kv('Processes', `${int(pr.total)}   ${pr.failedExecs.length ? p.paint('red', `${pr.failedExecs.length} failed exec${pr.failedExecs.length === 1 ? '' : 's'}`) : '0 failed execs'}` +
-    `${pr.pathSearchMisses ? p.paint('dim', ` (+${int(pr.pathSearchMisses)} $PATH-search misses, not listed)`) : ''}   ${int(pr.exitedNonZero)} exited non-zero or killed`);
-  kv('Files', `${int(s.files.changed.length)} changed   ${int(s.files.operations)} operations   ${int(s.files.failedOperations)} failed`);
-  kv('Network', `${int(s.network.destinations.length)} destination${s.network.destinations.length === 1 ? '' : 's'}`);
-  kv('Tools', `${int(s.tools.calls)} call${s.tools.calls === 1 ? '' : 's'}${s.tools.failed ? p.paint('red', `, ${s.tools.failed} failed`) : ', 0 failed'}`);
+  kv('Processes', `${formatInt(pr.total)}   ${pr.failedExecs.length ? p.paint('red', plural(pr.failedExecs.length, 'failed exec')) : '0 failed execs'}` +
+    `${pr.pathSearchMisses ? p.paint('dim', ` (+${formatInt(pr.pathSearchMisses)} $PATH-search misses, not listed)`) : ''}   ${formatInt(pr.exitedNonZero)} exited non-zero or killed`);
+  kv('Files', `${formatInt(s.files.changed.length)} changed   ${formatInt(s.files.operations)} operations   ${formatInt(s.files.failedOperations)} failed`);
+  kv('Network', `${formatInt(s.network.destinations.length)} ${noun(s.network.destinations.length, 'destination')}`);
+  kv('Tools', `${formatInt(s.tools.calls)} ${noun(s.tools.calls, 'call')}${s.tools.failed ? p.paint('red', `, ${s.tools.failed} failed`) : ', 0 failed'}`);
   const lossCount = s.losses.reduce((a, l) => a + l.count, 0);
-  kv('Losses', lossCount ? p.paint('yellow', s.losses.map((l) => `${l.source} ${int(l.count)}`).join(', ')) : 'none');
+  kv('Losses', lossCount ? p.paint('yellow', s.losses.map((l) => `${l.source} ${formatInt(l.count)}`).join(', ')) : 'none');
   kv('Capture', s.completeness.complete ? completenessText(s.completeness) : p.paint('yellow', completenessText(s.completeness)));
   for (const l of notDecryptedLines(s.completeness)) out.push(`${' '.repeat(12)}${l}`);
-  kv('TLS', `${s.tls.attached} binar${s.tls.attached === 1 ? 'y' : 'ies'} hooked, ${s.tls.notFound} not found${s.tls.errors ? `, ${s.tls.errors} failed` : ''}`);
+  kv('TLS', `${plural(s.tls.attached, 'binary', 'binaries')} hooked, ${s.tls.notFound} not found${s.tls.errors ? `, ${s.tls.errors} failed` : ''}`);
 
   const section = (title: string) => {
     out.push('');
@@ -245,11 +244,11 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
       { title: 'ID', align: 'right', value: (r) => String(r.id) },
       { title: 'AGENT', value: (r) => r.agent ?? '-' },
       { title: 'STARTED', value: (r) => c.time(r.startNs) },
-      { title: 'PROCS', align: 'right', value: (r) => int(r.processes) },
-      { title: 'CALLS', align: 'right', value: (r) => int(r.llmCalls) },
-      { title: 'COST', align: 'right', value: (r) => usd(r.costUsd) },
-      { title: 'TOOLS', align: 'right', value: (r) => `${int(r.toolCalls)}${r.failedToolCalls ? ` (${r.failedToolCalls} failed)` : ''}` },
-      { title: 'CHANGED', align: 'right', value: (r) => int(r.filesChanged) },
+      { title: 'PROCS', align: 'right', value: (r) => formatInt(r.processes) },
+      { title: 'CALLS', align: 'right', value: (r) => formatInt(r.llmCalls) },
+      { title: 'COST', align: 'right', value: (r) => formatCost(r.costUsd) },
+      { title: 'TOOLS', align: 'right', value: (r) => `${formatInt(r.toolCalls)}${r.failedToolCalls ? ` (${r.failedToolCalls} failed)` : ''}` },
+      { title: 'CHANGED', align: 'right', value: (r) => formatInt(r.filesChanged) },
       { title: 'TITLE', value: (r) => oneLine(r.title, 60) },
     ], s.sessions.slice(0, LIST_LIMIT), p).trimEnd());
     more(s.sessions.length);
@@ -258,8 +257,8 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
     section('Models');
     out.push(renderTable<ModelCount>([
       { title: 'MODEL', value: (r) => r.model },
-      { title: 'CALLS', align: 'right', value: (r) => int(r.calls) },
-      { title: 'FAILED', align: 'right', value: (r) => int(r.failed), style: (r) => (r.failed ? 'red' : null) },
+      { title: 'CALLS', align: 'right', value: (r) => formatInt(r.calls) },
+      { title: 'FAILED', align: 'right', value: (r) => formatInt(r.failed), style: (r) => (r.failed ? 'red' : null) },
     ], llm.models, p).trimEnd());
   }
   if (pr.failedExecs.length) {
@@ -268,7 +267,7 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
       { title: 'TIME', value: (r) => c.time(r.tsNs) },
       { title: 'PID', align: 'right', value: (r) => (r.pid === null ? '-' : String(r.pid)) },
       { title: 'ERROR', value: (r) => r.error, style: () => 'red' },
-      { title: 'COMMAND', value: (r) => oneLine(r.argv.length ? shellJoin(r.argv) + (r.argvClipped ? '…' : '') : r.filename, 100) },
+      { title: 'COMMAND', value: (r) => oneLine(r.argv.length ? formatArgv(r.argv) + (r.argvClipped ? '…' : '') : r.filename, 100) },
     ], pr.failedExecs.slice(0, LIST_LIMIT), p).trimEnd());
     more(pr.failedExecs.length);
   }
@@ -283,10 +282,10 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
       { title: 'HOST', value: (r) => r.host ?? '-' },
       { title: 'ADDRESS', value: (r) => (r.port === null ? r.addr : r.addr.includes(':') ? `[${r.addr}]:${r.port}` : `${r.addr}:${r.port}`) },
       { title: 'PROTO', value: (r) => r.proto ?? '-' },
-      { title: 'CONNECTS', align: 'right', value: (r) => int(r.connections) },
-      { title: 'FAILED', align: 'right', value: (r) => int(r.failed), style: (r) => (r.failed ? 'red' : null) },
-      { title: 'SENT', align: 'right', value: (r) => bytes(r.bytesSent) },
-      { title: 'RECEIVED', align: 'right', value: (r) => bytes(r.bytesRecv) },
+      { title: 'CONNECTS', align: 'right', value: (r) => formatInt(r.connections) },
+      { title: 'FAILED', align: 'right', value: (r) => formatInt(r.failed), style: (r) => (r.failed ? 'red' : null) },
+      { title: 'SENT', align: 'right', value: (r) => formatBytes(r.bytesSent) },
+      { title: 'RECEIVED', align: 'right', value: (r) => formatBytes(r.bytesRecv) },
     ], s.network.destinations.slice(0, LIST_LIMIT), p).trimEnd());
     more(s.network.destinations.length);
   }
@@ -294,16 +293,16 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
     section('Tool calls');
     out.push(renderTable<ToolCount>([
       { title: 'TOOL', value: (r) => r.name },
-      { title: 'CALLS', align: 'right', value: (r) => int(r.calls) },
-      { title: 'FAILED', align: 'right', value: (r) => int(r.failed), style: (r) => (r.failed ? 'red' : null) },
+      { title: 'CALLS', align: 'right', value: (r) => formatInt(r.calls) },
+      { title: 'FAILED', align: 'right', value: (r) => formatInt(r.failed), style: (r) => (r.failed ? 'red' : null) },
     ], s.tools.byName, p).trimEnd());
   }
   if (s.losses.length) {
     section('Losses');
     out.push(renderTable<LossCount>([
       { title: 'SOURCE', value: (r) => r.source },
-      { title: 'COUNT', align: 'right', value: (r) => int(r.count) },
-      { title: 'BYTES', align: 'right', value: (r) => bytes(r.bytes) },
+      { title: 'COUNT', align: 'right', value: (r) => formatInt(r.count) },
+      { title: 'BYTES', align: 'right', value: (r) => formatBytes(r.bytes) },
     ], s.losses, p).trimEnd());
   }
   if (s.tls.targets.length) {

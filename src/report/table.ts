@@ -1,7 +1,9 @@
 /**
- * Aligned plain-text tables: columns declared as data, widths from the content, two spaces between columns,
- * numbers right-aligned. Styling is applied after padding so escape codes never disturb the alignment.
+ * Aligned plain-text tables: columns declared as data, widths from the content (terminal columns, counted by
+ * src/present like in the TUI), two spaces between columns, numbers right-aligned. Styling is applied after padding
+ * so escape codes never disturb the alignment.
  */
+import { strWidth, truncate } from '../present';
 import type { Painter, Style } from './format';
 
 export interface Column<R> {
@@ -10,53 +12,20 @@ export interface Column<R> {
   readonly value: (row: R) => string;
   /** Optional style per cell (e.g. red for failures). */
   readonly style?: (row: R) => Style | null;
-  /** Cut longer cells to this many characters. */
+  /** Cut longer cells to this many columns. */
   readonly maxWidth?: number;
 }
 
-/** Display width: counts code points, and East Asian wide characters as two columns. */
-export function displayWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    w += isWide(cp) ? 2 : 1;
-  }
-  return w;
-}
-
-function isWide(cp: number): boolean {
-  return (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1faff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  );
-}
-
 function clip(s: string, max: number | undefined): string {
-  if (max === undefined || displayWidth(s) <= max) return s;
-  let out = '';
-  let w = 0;
-  for (const ch of s) {
-    const cw = isWide(ch.codePointAt(0) ?? 0) ? 2 : 1;
-    if (w + cw > max - 1) break;
-    out += ch;
-    w += cw;
-  }
-  return out + '…';
+  return max === undefined ? s : truncate(s, max);
 }
 
 export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[], painter: Painter, footer?: R): string {
   const all = footer ? [...rows, footer] : [...rows];
   const cells = all.map((r) => columns.map((c) => clip(c.value(r).replace(/[\r\n\t]+/g, ' '), c.maxWidth)));
-  const widths = columns.map((c, i) => Math.max(displayWidth(c.title), ...cells.map((row) => displayWidth(row[i]))));
+  const widths = columns.map((c, i) => Math.max(strWidth(c.title), ...cells.map((row) => strWidth(row[i]))));
   const pad = (s: string, i: number) => {
-    const gap = ' '.repeat(widths[i] - displayWidth(s));
+    const gap = ' '.repeat(widths[i] - strWidth(s));
     return columns[i].align === 'right' ? gap + s : s + gap;
   };
   const lines: string[] = [];

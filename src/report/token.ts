@@ -3,7 +3,7 @@ import type { LlmCallRow, Store } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
-import { int, usd } from './format';
+import { formatCost, formatInt } from '../present';
 import { callModel, callTokens } from './llm-usage';
 import { renderTable } from './table';
 import { emptyTotals, groupUsage, mergeTotals, totalsJson, type UsageTotals } from './usage';
@@ -78,14 +78,14 @@ export function renderUsageTable(keyTitle: string, rows: readonly TokenRow[], fo
     [
       { title: keyTitle, value: (r) => r.key, maxWidth: 48 },
       ...extra,
-      { title: 'CALLS', align: 'right', value: (r) => int(r.calls) },
-      { title: 'INPUT', align: 'right', value: (r) => int(r.input) },
-      { title: 'OUTPUT', align: 'right', value: (r) => int(r.output) },
-      { title: 'CACHE READ', align: 'right', value: (r) => int(r.cacheRead) },
-      { title: 'CACHE WRITE', align: 'right', value: (r) => int(r.cacheWrite) },
-      { title: 'REASONING', align: 'right', value: (r) => int(r.reasoning) },
-      { title: 'TOTAL', align: 'right', value: (r) => int(r.total) },
-      { title: 'COST', align: 'right', value: (r) => usd(r.costUsd, r.unknownCostCalls) },
+      { title: 'CALLS', align: 'right', value: (r) => formatInt(r.calls) },
+      { title: 'INPUT', align: 'right', value: (r) => formatInt(r.input) },
+      { title: 'OUTPUT', align: 'right', value: (r) => formatInt(r.output) },
+      { title: 'CACHE READ', align: 'right', value: (r) => formatInt(r.cacheRead) },
+      { title: 'CACHE WRITE', align: 'right', value: (r) => formatInt(r.cacheWrite) },
+      { title: 'REASONING', align: 'right', value: (r) => formatInt(r.reasoning) },
+      { title: 'TOTAL', align: 'right', value: (r) => formatInt(r.total) },
+      { title: 'COST', align: 'right', value: (r) => formatCost(r.costUsd, r.unknownCostCalls) },
     ],
     rows,
     ctx.painter,

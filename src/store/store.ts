@@ -126,7 +126,7 @@ export interface TlsNotDecrypted {
 
 /**
  * The completeness verdict of a session or a recording: what was captured, what could not be and why. Every
- * surface prints it with completenessText (src/tui/format.ts) and shows the same call and token counts.
+ * surface prints it with completenessText (src/present/completeness.ts) and shows the same call and token counts.
  */
 export interface Completeness {
   llmCalls: number;

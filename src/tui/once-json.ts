@@ -1,6 +1,6 @@
 /** JSON printer of `top --once --format json`: the same report as the text printer, as plain data. */
 import { tokenFigures } from '../store';
-import { exitStatus, processDurationNs } from './format';
+import { exitStatus, processDurationNs } from '../present';
 import type { OnceReport } from './once-report';
 import { flattenForest } from './session-detail';
 

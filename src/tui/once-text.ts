@@ -21,10 +21,15 @@ import {
   plural,
   recordingStateText,
   processDurationNs,
-} from './format';
+  clean,
+  isNarrow,
+  strWidth,
+  toAscii,
+  truncate,
+  truncateLeft,
+} from '../present';
 import type { OnceReport } from './once-report';
 import { flattenForest, type Effect, type ProcessNode, type SessionDetail } from './session-detail';
-import { clean, isNarrow, strWidth, toAscii, truncate, truncateLeft } from './text-width';
 
 export interface OnceTextOptions {
   width: number;

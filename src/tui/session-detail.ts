@@ -5,7 +5,7 @@
  */
 import type { Completeness, ExecRow, FileChange, FileOpRow, LlmCallRow, NetConnRow, NetDestination, ProcessRow, SessionSummary, Store, ToolCallRow } from '../store';
 import { splitFailedExecs } from '../store/exec-search';
-import { formatArgv, processName } from './format';
+import { formatArgv, processName } from '../present';
 
 export interface ProcessNode {
   readonly proc: ProcessRow;

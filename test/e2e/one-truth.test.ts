@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { runAsync } from '../helpers/async-run';
 import { CLI, bpfAvailable } from '../helpers/bpf-env';
-import { formatCount as formatCountLike } from '../../src/tui/format';
+import { formatCount as formatCountLike } from '../../src/present';
 import { agentBinaries } from '../helpers/agents';
 import { TmuxSession } from '../tui/tmux';
 
@@ -27,7 +27,7 @@ async function cli(...args: string[]): Promise<string> {
   return r.stdout;
 }
 
-/** $0.0012: the one cost format (src/tui/format.ts formatCost). */
+/** $0.0012: the one cost format (src/present/cost.ts formatCost). */
 const money = (usd: number) => (usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`);
 
 describe.skipIf(!enabled)('one recording, the same figures in every view', () => {

@@ -158,7 +158,7 @@ describe('report prompts', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(5);
-    expect(lines[1]).toMatch(/^\s*1\s+14:56:55\.589\s+1\s+anthropic\s+claude-sonnet-4-5-20250929\s+200\s+4\s+24,422\s+159\s+\$0\.0200\s+3\.0s\s+Bash\s+fix the failing test\s+Let me run the tests\.$/);
+    expect(lines[1]).toMatch(/^\s*1\s+14:56:55\.589\s+1\s+anthropic\s+claude-sonnet-4-5-20250929\s+200\s+4\s+24,422\s+159\s+\$0\.0200\s+3\.00s\s+Bash\s+fix the failing test\s+Let me run the tests\.$/);
     // The prompt is the text of the request's last message (here a tool result), not its JSON.
     expect(lines[2]).toMatch(/\s+FAIL src\/sum\.test\.ts\s+The test failed because/);
     expect(lines[3]).toMatch(/529\s+-\s+-\s+-\s+\$\?.*overloaded_error: Overloaded/);

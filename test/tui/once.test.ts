@@ -6,7 +6,7 @@ import { createRecording, openRecording, StoreError } from '../../src/store';
 import { buildOnceReport } from '../../src/tui/once-report';
 import { renderOnceJson } from '../../src/tui/once-json';
 import { encodeLines, renderOnceText } from '../../src/tui/once-text';
-import { strWidth } from '../../src/tui/text-width';
+import { strWidth } from '../../src/present';
 import { runTop } from '../../src/tui';
 import { buildShellRecording, buildSubshellRecording, MS, T0, tempDir } from './helpers';
 import { T0 as FIXTURE_T0, writeFixtureRecording } from '../report/fixture-recording';

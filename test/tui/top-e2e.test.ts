@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtureDb } from '../../src/fixtures/generate-db';
-import { strWidth } from '../../src/tui/text-width';
+import { strWidth } from '../../src/present';
 import { buildShellRecording, tempDir } from './helpers';
 import { ROOT, TmuxSession } from './tmux';
 

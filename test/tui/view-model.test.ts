@@ -12,9 +12,8 @@ import { turnText } from '../../src/store/message-text';
 import { displayList, scrollTop } from '../../src/tui/app/session-list';
 import { renderLine, seg } from '../../src/tui/app/styled-line';
 import { initialState, type ViewState } from '../../src/tui/app/view-state';
-import { exitStatus, formatDuration } from '../../src/tui/format';
 import { recordingSpan } from '../../src/tui/once-report';
-import { strWidth } from '../../src/tui/text-width';
+import { strWidth } from '../../src/present';
 import { parseTimeSpec } from '../../src/tui/time-spec';
 import { tempDir } from './helpers';
 
@@ -228,7 +227,7 @@ describe('search', () => {
   });
 });
 
-describe('formatting and time specs', () => {
+describe('time specs', () => {
   const T = Date.UTC(2026, 10, 24, 5, 30, 0) * 1e6;
   it('parses absolute, relative and ISO times, clamped to the recording', () => {
     expect(parseTimeSpec('+30s', T, T + 120e9)).toBe(T + 30e9);
@@ -239,15 +238,6 @@ describe('formatting and time specs', () => {
     expect(parseTimeSpec('2026-11-24T05:30:45Z', T, T + 120e9)).toBe(T + 45e9);
     expect(() => parseTimeSpec('soon', T, T + 1)).toThrow(/invalid time "soon"/);
     expect(() => parseTimeSpec('+3q', T, T + 1)).toThrow();
-  });
-  it('formats durations and exit statuses', () => {
-    expect(formatDuration(0)).toBe('0ms');
-    expect(formatDuration(1.5e9)).toBe('1.50s');
-    expect(formatDuration(65e9)).toBe('1m05s');
-    const p = { exitNs: 10, exitCode: 3, exitSignal: null, coreDumped: false } as never;
-    expect(exitStatus(p)).toBe('exit 3');
-    expect(exitStatus(p, 5)).toBe('running');
-    expect(exitStatus({ exitNs: 10, exitCode: null, exitSignal: 9, coreDumped: false } as never)).toBe('killed SIGKILL');
   });
 });
 

@@ -11,6 +11,7 @@
  * gateways) de-duplicate on message.id alone, as ccusage does since its PR #985.
  */
 import path from 'node:path';
+import { plural } from '../../present';
 import { findFiles, isDir, num, obj, parseObject, readLines, str, subdirs, timeMs } from './files';
 import { emptyStats, type LocalUsageEntry, type SourceResult } from './types';
 
@@ -100,7 +101,7 @@ export function readClaudeCode(home: string, env: Readonly<Record<string, string
           }
         }
         stats.brokenLines += broken;
-        if (broken) stats.problems.push({ file, brokenLines: broken, message: `${broken} unparseable line${broken === 1 ? '' : 's'} skipped` });
+        if (broken) stats.problems.push({ file, brokenLines: broken, message: `${plural(broken, 'unparseable line')} skipped` });
       }
     }
   }

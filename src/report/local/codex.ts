@@ -12,6 +12,7 @@
  * compacted session) starts a new baseline and its event counts.
  */
 import path from 'node:path';
+import { plural } from '../../present';
 import { findFiles, isDir, num, obj, parseObject, readLines, str, timeMs } from './files';
 import { emptyStats, type LocalUsageEntry, type SourceResult } from './types';
 
@@ -151,7 +152,7 @@ export function readCodex(home: string, env: Readonly<Record<string, string | un
     // Entries read before the session_meta line (none in practice) still belong to this session.
     for (const e of entries) if (e.file === file && sessionId && e.sessionId !== sessionId) e.sessionId = sessionId;
     stats.brokenLines += broken;
-    if (broken) stats.problems.push({ file, brokenLines: broken, message: `${broken} unparseable line${broken === 1 ? '' : 's'} skipped` });
+    if (broken) stats.problems.push({ file, brokenLines: broken, message: `${plural(broken, 'unparseable line')} skipped` });
   }
   stats.entries = entries.length;
   return { entries, stats };

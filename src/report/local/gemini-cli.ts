@@ -16,6 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { plural } from '../../present';
 import { findFiles, isDir, num, obj, parseObject, readLines, str, subdirs, timeMs } from './files';
 import { emptyStats, type FileProblem, type LocalUsageEntry, type SourceResult } from './types';
 
@@ -98,7 +99,7 @@ export function readGeminiCli(home: string, env: Readonly<Record<string, string 
       const problem: FileProblem | null = chat.fatal
         ? { file, brokenLines: chat.broken, message: chat.fatal }
         : chat.broken
-          ? { file, brokenLines: chat.broken, message: `${chat.broken} unparseable line${chat.broken === 1 ? '' : 's'} skipped` }
+          ? { file, brokenLines: chat.broken, message: `${plural(chat.broken, 'unparseable line')} skipped` }
           : null;
       let broken = chat.broken;
       const sessionId = chat.sessionId ?? path.basename(file).replace(/\.jsonl?$/, '');
@@ -138,7 +139,7 @@ export function readGeminiCli(home: string, env: Readonly<Record<string, string 
       }
       stats.brokenLines += broken;
       if (problem) stats.problems.push({ ...problem, brokenLines: broken });
-      else if (broken) stats.problems.push({ file, brokenLines: broken, message: `${broken} record${broken === 1 ? '' : 's'} without a timestamp skipped` });
+      else if (broken) stats.problems.push({ file, brokenLines: broken, message: `${plural(broken, 'record')} without a timestamp skipped` });
     }
   }
   stats.entries = entries.length;

@@ -8,7 +8,7 @@ import { redactCommandText } from '../../collector/process/redact-command';
 import type { ReportContext } from '../context';
 import { writeJson } from '../context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from '../errors';
-import { oneLine } from '../format';
+import { oneLine, plural } from '../../present';
 import { renderUsageTable, type TokenRow } from '../token';
 import { addUsage, emptyTotals, fromLlmUsage, mergeTotals, totalsJson, type UsageTotals } from '../usage';
 import { readClaudeCode } from './claude-code';
@@ -201,9 +201,9 @@ export function runLocal(opts: LocalOptions, ctx: ReportContext): number {
   }
   const sourceLines = sources.map((s) => {
     const st = s.stats;
-    const parts = [`${st.files} file${st.files === 1 ? '' : 's'}`, `${st.entries} response${st.entries === 1 ? '' : 's'}`];
-    if (st.duplicates) parts.push(`${st.duplicates} duplicate${st.duplicates === 1 ? '' : 's'} removed`);
-    if (st.brokenLines) parts.push(p.paint('yellow', `${st.brokenLines} broken line${st.brokenLines === 1 ? '' : 's'} skipped`));
+    const parts = [plural(st.files, 'file'), plural(st.entries, 'response')];
+    if (st.duplicates) parts.push(`${plural(st.duplicates, 'duplicate')} removed`);
+    if (st.brokenLines) parts.push(p.paint('yellow', `${plural(st.brokenLines, 'broken line')} skipped`));
     return `  ${st.agent.padEnd(12)} ${st.roots.length ? parts.join(', ') : p.paint('dim', 'no session files')}`;
   });
   out.push(p.paint('bold', 'Sources'), sourceLines.join('\n') + '\n');

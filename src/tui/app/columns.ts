@@ -3,7 +3,7 @@
  * the ranking all read this table. `sortValue` ranks; `cell` displays; `needs` names the SessionSummary fields used.
  */
 import type { SessionSummary } from '../../store';
-import { formatCost, formatCount, formatDuration } from '../format';
+import { formatCost, formatCount, formatDuration } from '../../present';
 
 export interface ColumnContext {
   atNs: number;

@@ -3,7 +3,7 @@
  * and lays them out for whatever width the screen has when drawn.
  */
 import type { FileChange, Store } from '../../store';
-import { errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../format';
+import { errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../../present';
 import { renderSessionLines } from '../once-text';
 import type { NetDest, SessionDetail } from '../session-detail';
 import { promptText } from '../../store/message-text';

@@ -2,13 +2,12 @@
  * Builds one frame: exactly `height` rows of exactly `width` columns, from the state and the loaded data. Pure and
  * I/O-free (the render loop calls it), and only the visible slice of every list is laid out.
  */
-import { completenessBadge, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText } from '../format';
+import { completenessBadge, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText, strWidth, truncate } from '../../present';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
 import { scrollTop } from './session-list';
 import { plainText, renderLine, seg, type Line, type LineOptions, type Style } from './styled-line';
 import { PANE_TITLES, notListed, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
-import { strWidth, truncate } from '../text-width';
 
 export interface FrameOptions extends LineOptions {
   utc: boolean;

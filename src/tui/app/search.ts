@@ -5,7 +5,7 @@
  */
 import Fuse from 'fuse.js';
 import type { Store } from '../../store';
-import { clean } from '../text-width';
+import { clean } from '../../present';
 
 export interface SearchItem {
   kind: 'prompt' | 'response' | 'tool';

@@ -3,7 +3,7 @@
  * passes through here: control characters are made visible, emoji become one-column stand-ins (blessed miscounts
  * them), braces are escaped so data can never open a tag, and the plain-text width is counted before serialising.
  */
-import { clean, replaceEmoji, strWidth, toAscii, truncate } from '../text-width';
+import { clean, replaceEmoji, strWidth, toAscii, truncate } from '../../present';
 
 export type Color = 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'white' | 'gray';
 

@@ -1,6 +1,6 @@
 /**
  * Terminal column widths of strings, and fitting strings into columns. Agent text carries CJK, emoji and control
- * characters; every line we print (in --once or in the TUI) must fit its width, so widths are counted here once.
+ * characters; every line we print (TUI, --once, report tables) must fit its width, so widths are counted here once.
  */
 
 /** East Asian Wide/Fullwidth ranges and emoji presentation blocks that terminals draw two columns wide. */
@@ -53,7 +53,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /**
  * Printable BMP characters that are one column each and one UTF-16 unit: ASCII, Latin-1 and Latin Extended, general
  * punctuation (… ‐ –), arrows (→ ↳) and box drawing (├ ─ ═), which is what tree lines and headers are made of.
- * Checked against charWidth() by test/tui/text-width.test.ts. Width of such a string = its length.
+ * Checked against charWidth() by test/present/text-width.test.ts. Width of such a string = its length.
  */
 const NARROW = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2190-\u21ff\u2500-\u257f]*$/;
 // eslint-disable-next-line no-control-regex
@@ -118,6 +118,12 @@ export function truncateLeft(s: string, width: number, ellipsis = '…'): string
     w += cw;
   }
   return ellipsis + out;
+}
+
+/** One line of at most `max` columns: newlines and runs of blanks collapse to one space; '' for nothing. */
+export function oneLine(s: string | null | undefined, max: number): string {
+  if (!s) return '';
+  return truncate(s.replace(/\s+/g, ' ').trim(), max);
 }
 
 /** Pad (or cut) s to exactly `width` columns. */

@@ -1,7 +1,7 @@
 // strWidth/truncate/truncateLeft take a shortcut for strings of one-column characters; the shortcut must agree
 // with the per-code-point walk (charWidth) everywhere, including strings that mix in wide and zero-width characters.
 import { describe, expect, it } from 'vitest';
-import { charWidth, clean, strWidth, truncate, truncateLeft } from '../../src/tui/text-width';
+import { charWidth, clean, oneLine, padEnd, padStart, strWidth, truncate, truncateLeft } from '../../src/present';
 
 const walkWidth = (s: string) => [...s].reduce((w, ch) => w + charWidth(ch.codePointAt(0)!), 0);
 
@@ -65,5 +65,18 @@ describe('text widths', () => {
   it('clean leaves text without control characters as it is and escapes the rest', () => {
     expect(clean('├─ 4001 café → x')).toBe('├─ 4001 café → x');
     expect(clean('a\tb\nc\x1b[31m\x85')).toBe('a b c\\x1b[31m\\x85');
+  });
+
+  it('oneLine flattens blanks and cuts to columns, wide characters counted as two', () => {
+    expect(oneLine('a\n  b\tc', 10)).toBe('a b c');
+    expect(oneLine('abcdefghijkl', 5)).toBe('abcd…');
+    expect(oneLine('漢字漢字漢字', 5)).toBe('漢字…');
+    expect(oneLine(null, 5)).toBe('');
+  });
+
+  it('pads to exact columns', () => {
+    expect(padEnd('漢字', 6)).toBe('漢字  ');
+    expect(padStart('ab', 4)).toBe('  ab');
+    expect(padEnd('abcdef', 4)).toBe('abc…');
   });
 });
