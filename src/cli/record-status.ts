@@ -38,7 +38,7 @@ export function captureFigures(store: Store): CaptureFigures {
 }
 
 /**
- * held: the capture is holding its backlog while the machine is busy (native/bpf-host.cc UpdateHold), so the figures
+ * held: the capture is holding its backlog while the machine is busy (native/yield-policy.cc HoldDecision), so the figures
  * are those of the moment the hold began; they catch up once the machine is quiet or the command exits.
  */
 export function statusLine(f: CaptureFigures, elapsedS: number, held = false): string {

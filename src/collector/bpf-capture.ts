@@ -57,7 +57,8 @@ export class CaptureError extends Error {}
  */
 const DEFAULT_EVENT_RING = 2 << 20;
 const DEFAULT_TLS_RING = 64 << 20;
-// FIELD-NOTES: waking the consumer per record made traced programs 2.4-4x slower; 64 KiB kept it near 1.3x.
+// Waking the consumer per record made a syscall-heavy traced program 2.4-4x slower; one wakeup per 64 KiB kept
+// it near 1.3x (the poll thread's 10 ms timeout picks up the rest).
 const DEFAULT_WAKEUP = 64 << 10;
 
 /** Probe groups in load order: `process` first because it creates the shared_* maps the others reuse. */
@@ -191,12 +192,12 @@ export class BpfCapture {
   /**
    * Let the traced program have the CPU first: while on, the collector's threads run at nice 19 and only the poll
    * thread (which drains the kernel rings) keeps its priority; a backlog past 64 MiB brings the collector back to
-   * normal priority until it has caught up (native/bpf-host.cc UpdateYield). Turn it on only after the traced
+   * normal priority until it has caught up (native/yield-policy.cc Round). Turn it on only after the traced
    * command is spawned: a child forked from a yielding thread would inherit nice 19. With `untilExitOf` (a child's
    * pid) the poll thread ends the yielding as soon as that child exits, so the recording finishes at full speed even
    * while this thread is still waiting for CPU to handle the exit. While the rest of the machine is busy, batches are
    * even held back from this thread (no decoding, no SQLite) until it is quiet or the command exits: on this machine
-   * kind any CPU the collector uses slows the traced program, SCHED_IDLE or not (native/bpf-host.cc UpdateHold).
+   * kind any CPU the collector uses slows the traced program, SCHED_IDLE or not (native/yield-policy.cc HoldDecision).
    */
   yieldToWorkload(on: boolean, opts?: YieldOptions): void {
     this.host.setYield(on, opts);
@@ -206,7 +207,7 @@ export class BpfCapture {
     return this.host.stats();
   }
 
-  /** Every batch applied so far is committed to the store: the age bound of native/bpf-host.cc UpdateDurability. */
+  /** Every batch applied so far is committed to the store: the age bound of native/poll-thread.cc UpdateDurability. */
   committed(): void {
     if (this.started) this.host.committed();
   }
@@ -228,7 +229,7 @@ export class BpfCapture {
   }
 
   /**
-   * For a process about to exit: release the kernel side without waiting for it (native/bpf-host.cc HandOff; the
+   * For a process about to exit: release the kernel side without waiting for it (native/hand-off.h; the
    * probes' teardown takes seconds of kernel waiting, done by a forked child after this process has gone).
    */
   handOff(): void {

@@ -96,7 +96,7 @@ export class CaptureRunner {
   /**
    * Apply one batch. A commit is due every tickMs: the timer does it, and so does a batch arriving late — a busy
    * JS thread runs queued batches back to back and its timers late, and what is not committed dies with the process
-   * (the age bound of native/bpf-host.cc UpdateDurability counts on commits while batches arrive).
+   * (the age bound of native/poll-thread.cc UpdateDurability counts on commits while batches arrive).
    */
   private onBatch(batch: RecordBatch): void {
     if (this.storeFailure) {
@@ -201,7 +201,7 @@ export class CaptureRunner {
   /**
    * Stop capturing; resolves once every delivered batch has been applied and committed. The kernel side is released
    * too, unless keepOpen: then the probes' links are still being destroyed in the background (seconds: see
-   * native/bpf-host.cc DestroyLinks) while the caller finishes its own work, and close() waits for that. With
+   * native/loader.cc DestroyLinks) while the caller finishes its own work, and close() waits for that. With
    * handOff (and keepOpen) nothing is released yet: close({ handOff: true }) leaves that to a child process.
    */
   async stop(opts: { keepOpen?: boolean; handOff?: boolean } = {}): Promise<void> {

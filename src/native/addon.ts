@@ -1,5 +1,5 @@
 /**
- * The native addon's surface, typed once, and its loader. The C++ side (native/bpf-host.cc) only sees values the
+ * The native addon's surface, typed once, and its loader. The C++ side (native/addon.cc) only sees values the
  * TypeScript wrapper (bpf-session.ts) has validated.
  */
 import fs from 'node:fs';
@@ -77,7 +77,7 @@ export interface NativeBpfHost {
   /** Release the kernel side without waiting for it (a forked child does the teardown): before process exit. */
   handOff(): boolean;
   stats(): DeliveryStats;
-  /** Yield the CPU to the traced program while the backlog is small (native/bpf-host.cc UpdateYield, UpdateHold). */
+  /** Yield the CPU to the traced program while the backlog is small (native/yield-policy.cc Round, HoldDecision). */
   setYield(on: boolean, opts?: YieldOptions): void;
   /** Suspend yielding while a batch holding an exec of a file not yet passed to knownExe() waits for JS. */
   watchExecs(on: boolean): void;

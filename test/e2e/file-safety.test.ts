@@ -9,12 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPrivateRecording, StoreError } from '../../src/store';
-import { bpfAvailable, CLI } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { agentsight, run, type RunResult } from '../helpers/run';
 
-const enabled = bpfAvailable();
 let dir: string;
 
 /** The invoking user of the sudo cases (as record-process.test.ts), and a second uid with no business in its files. */
@@ -42,7 +41,7 @@ function oneLine(r: RunResult): string {
   return lines[0];
 }
 
-describe.skipIf(!enabled)('record: private files, no links, no collisions', () => {
+describeBpf('record: private files, no links, no collisions', [], () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-safe-'));
     fs.chmodSync(dir, 0o755);
@@ -283,7 +282,7 @@ function garble(buf: Buffer, page: number, pageSize: number): void {
 /** The corpus, by kind (each kind one test: every reader on every file of it takes a while on a busy machine). */
 const CASES = ['trunc-', 'garbled-file_ops-root', 'garbled-deep-index', 'garbled-file_ops-leaf', 'garbled-page-2', 'garbled-last', 'garbled-middle', 'bad-page-size', 'empty', 'text', 'random', 'foreign', 'newer-schema'];
 
-describe.skipIf(!enabled)('one verdict for a damaged recording, from every reader', () => {
+describeBpf('one verdict for a damaged recording, from every reader', [], () => {
   let base: string;
   let cdir: string;
   const corpus: Array<{ name: string; file: string; expect: RegExp }> = [];

@@ -6,13 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { agentBinaries } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 
-const enabled = bpfAvailable();
 let srv: FakeLlmServer;
 let dir: string;
 
@@ -72,7 +71,7 @@ async function conversation(runtime: string[], name: string) {
   expect(fs.readFileSync(db).includes(Buffer.from(secret))).toBe(false);
 }
 
-describe.skipIf(!enabled)('two-turn tool-use conversation under record', () => {
+describeBpf('two-turn tool-use conversation under record', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-conv-'));
     srv = await startFakeLlmServer();

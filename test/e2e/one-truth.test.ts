@@ -5,15 +5,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { runAsync } from '../helpers/async-run';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { formatCount as formatCountLike } from '../../src/present';
 import { agentBinaries } from '../helpers/agents';
 import { TmuxSession } from '../tui/tmux';
 
-const enabled = bpfAvailable();
 let srv: FakeLlmServer;
 let dir: string;
 let db: string;
@@ -30,7 +29,7 @@ async function cli(...args: string[]): Promise<string> {
 /** $0.0012: the one cost format (src/present/cost.ts formatCost). */
 const money = (usd: number) => (usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`);
 
-describe.skipIf(!enabled)('one recording, the same figures in every view', () => {
+describeBpf('one recording, the same figures in every view', [], () => {
   let costUsd = 0;
 
   beforeAll(async () => {
@@ -147,8 +146,7 @@ describe.skipIf(!enabled)('one recording, the same figures in every view', () =>
  * The same for a recording of each real agent (Claude Code, Codex, Gemini CLI against the fake provider; see
  * real-agents.test.ts): `report --json` gives the figures, every other view must show the same ones.
  */
-const agentsEnabled = enabled && process.env['AGENTSIGHT_AGENT_TESTS'] !== '0';
-describe.skipIf(!agentsEnabled)('a real agent recording, the same figures in every view', () => {
+describeBpf('a real agent recording, the same figures in every view', [], () => {
   let asrv: FakeLlmServer;
   let adir: string;
   let bins: Record<string, string>;
@@ -229,4 +227,4 @@ describe.skipIf(!agentsEnabled)('a real agent recording, the same figures in eve
     }, (home) => ({ HOME: home, GEMINI_API_KEY: 'gm-truth-0123456789', GOOGLE_GEMINI_BASE_URL: asrv.url, GEMINI_CLI_TRUST_WORKSPACE: 'true', NODE_EXTRA_CA_CERTS: asrv.caCertPath }));
     await sameEverywhere(r.db, r.stderr);
   });
-});
+}, { skip: process.env['AGENTSIGHT_AGENT_TESTS'] === '0' ? 'AGENTSIGHT_AGENT_TESTS=0' : null });

@@ -8,15 +8,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { agentLaunch } from '../helpers/agent-launch';
 import { agentBinaries } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 
 const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
-const enabled = bpfAvailable() && !skipAgents;
 const RUNS = Number(process.env['AGENTSIGHT_FIRST_RUNS'] ?? 5);
 
 let srv: FakeLlmServer;
@@ -91,7 +90,7 @@ function expectedTokens(api: string, u: Usage): string {
   return tokens({ inputTokens: input, outputTokens: output, cacheReadTokens: u.cacheRead, cacheWriteTokens: api === 'anthropic' ? u.cacheWrite : 0 });
 }
 
-describe.skipIf(!enabled)('real agents, first run of an unseen build (empty discovery cache)', () => {
+describeBpf('real agents, first run of an unseen build (empty discovery cache)', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-first-'));
     bins = agentBinaries();
@@ -117,4 +116,4 @@ describe.skipIf(!enabled)('real agents, first run of an unseen build (empty disc
       });
     }
   }
-});
+}, { skip: skipAgents ? 'AGENTSIGHT_AGENT_TESTS=0' : null });

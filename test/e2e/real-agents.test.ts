@@ -8,16 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { agentLaunch } from '../helpers/agent-launch';
 import { agentBinaries } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 
 const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
-if (skipAgents) console.warn('\n*** SKIPPING REAL-AGENT TESTS: AGENTSIGHT_AGENT_TESTS=0 ***\n');
-const enabled = bpfAvailable() && !skipAgents;
 
 let srv: FakeLlmServer;
 let dir: string;
@@ -90,7 +88,7 @@ function expectAgentRecording(db: string, secret: string, opts: { agent: string;
   expect(links.map((l) => l['target_id'])).toEqual(expect.arrayContaining([shells[0]['id']]));
 }
 
-describe.skipIf(!enabled)('real agents under record', () => {
+describeBpf('real agents under record', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-agents-'));
     bins = agentBinaries();
@@ -130,4 +128,4 @@ describe.skipIf(!enabled)('real agents under record', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expectAgentRecording(r.db, secret, { agent: 'gemini-cli', provider: 'gemini', tool: /run_shell_command/, stack: 'openssl' });
   });
-});
+}, { skip: skipAgents ? 'AGENTSIGHT_AGENT_TESTS=0' : null });

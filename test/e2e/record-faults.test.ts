@@ -7,12 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfAvailable, CLI } from '../helpers/bpf-env';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { agentsight, run } from '../helpers/run';
 import { openRecording, type RecordingState } from '../../src/store';
 
-const enabled = bpfAvailable();
 let dir: string;
 let tmpfs: string;
 
@@ -66,7 +65,7 @@ function unmount(at: string): void {
   run('umount', ['-l', at]);
 }
 
-describe.skipIf(!enabled)('record: the disk fills', () => {
+describeBpf('record: the disk fills', [], () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-faults-'));
     tmpfs = path.join(dir, 'small');
@@ -194,7 +193,7 @@ const ALL = { atNs: 8e18 } as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!enabled)('record: kill -9 of the recorder on a busy machine', () => {
+describeBpf('record: kill -9 of the recorder on a busy machine', [], () => {
   let spinners: ChildProcess[] = [];
   const recorders: ChildProcess[] = [];
   let kdir: string;

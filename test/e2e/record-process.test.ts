@@ -4,12 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfAvailable, CLI } from '../helpers/bpf-env';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { asUser } from '../helpers/as-user';
 import { agentsight, run } from '../helpers/run';
 
-const enabled = bpfAvailable();
 let dir: string;
 
 interface Proc {
@@ -56,7 +55,7 @@ function userEnvOf(home: string): NodeJS.ProcessEnv {
   return env;
 }
 
-describe.skipIf(!enabled)('record: process capture end to end', () => {
+describeBpf('record: process capture end to end', [], () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-rec-'));
   });

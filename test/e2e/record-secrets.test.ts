@@ -13,12 +13,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runAsync } from '../helpers/async-run';
-import { bpfAvailable, CLI } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { agentsight } from '../helpers/run';
 
-const enabled = bpfAvailable();
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const rnd = (n: number, alphabet = ALNUM) => [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join('');
@@ -105,7 +104,7 @@ function readerOutputs(db: string): Record<string, string> {
   return out;
 }
 
-describe.skipIf(!enabled)('record: secrets on command lines never reach disk or output', () => {
+describeBpf('record: secrets on command lines never reach disk or output', [], () => {
   let dir: string;
   const kids: ChildProcess[] = [];
   beforeAll(() => {

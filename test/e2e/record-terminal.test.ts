@@ -5,10 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 
-const enabled = bpfAvailable();
 let dir: string;
 const session = `as-rec-${process.pid}`;
 
@@ -25,7 +24,7 @@ async function waitFor(pred: () => boolean, what: string, ms = 60_000): Promise<
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe.skipIf(!enabled)('record keeps the terminal and signals', () => {
+describeBpf('record keeps the terminal and signals', [], () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-term-'));
   });

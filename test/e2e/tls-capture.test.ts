@@ -11,10 +11,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBinaries, bunVersions } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { buildGoClient, hasGo } from '../helpers/go-client';
 
-const enabled = bpfAvailable();
 const SIZE = 16 << 20;
 let dir: string;
 let server: https.Server;
@@ -89,7 +88,7 @@ function expectLossless16MiB(db: string) {
   expect(respBodies.map(sha)).toContain(respSha);
 }
 
-describe.skipIf(!enabled)('TLS plaintext capture, 16 MiB each way', () => {
+describeBpf('TLS plaintext capture, 16 MiB each way', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-tls-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });

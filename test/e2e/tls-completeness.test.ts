@@ -9,12 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runAsync } from '../helpers/async-run';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 
-const enabled = bpfAvailable();
 const WGET = () => ['wget', '-q', '-O', '-', `--ca-certificate=${srv.caCertPath}`, '--header', 'content-type: application/json', `--post-data=${BODY}`, `${srv.url}/v1/messages`];
 const BODY = JSON.stringify({ model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
 let dir: string;
@@ -89,7 +88,7 @@ async function expectDecrypted(db: string, recordStderr: string) {
   expect(oj.completeness).toMatchObject({ complete: true, llmCalls: 1, tlsDecrypted: 1, tlsNotDecrypted: [] });
 }
 
-describe.skipIf(!enabled)('TLS capture completeness (real clients, local HTTPS model endpoint)', () => {
+describeBpf('TLS capture completeness (real clients, local HTTPS model endpoint)', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-tls-complete-'));
     srv = await startFakeLlmServer({ encoding: 'identity', eventDelayMs: 0 });

@@ -7,13 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { runAsync } from '../helpers/async-run';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { buildGoClient, hasGo } from '../helpers/go-client';
 
-const enabled = bpfAvailable() && hasGo();
 let srv: FakeLlmServer;
 let dir: string;
 
@@ -38,7 +37,7 @@ function streams(db: string): Array<{ out: Buffer; in: Buffer; lost: number }> {
   }
 }
 
-describe.skipIf(!enabled)('Go crypto/tls, HTTP/2, a model call', () => {
+describeBpf('Go crypto/tls, HTTP/2, a model call', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-go-'));
     srv = await startFakeLlmServer({ encoding: 'identity' });
@@ -97,4 +96,4 @@ describe.skipIf(!enabled)('Go crypto/tls, HTTP/2, a model call', () => {
       expect(calls[0].usage.totalTokens).toBe(u.input + u.cacheRead + u.cacheWrite + u.output);
     }, 300_000);
   }
-});
+}, { skip: hasGo() ? null : 'no Go toolchain (make setup installs golang-go)' });

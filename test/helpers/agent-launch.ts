@@ -1,6 +1,5 @@
 /**
- * How each real agent is pointed at the local fake provider (FIELD-NOTES, "Real agents against a local fake
- * provider"): its argv for one prompt that makes it run a shell tool, and the environment (with files written under
+ * How each real agent is pointed at the local fake provider: its argv for one prompt that makes it run a shell tool, and the environment (with files written under
  * `home`) that routes it to the server with `secret` as its API key.
  */
 import fs from 'node:fs';

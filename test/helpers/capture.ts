@@ -1,38 +1,19 @@
 /**
- * Shared by the tests that load BPF programs (files, net, resources, record-attach): whether this machine can run
- * them, a describe() that skips loudly when it cannot (and fails instead under AGENTSIGHT_REQUIRE_BPF=1), and a
- * capture of real child processes through the real collector.
+ * Shared by the tests that load BPF programs (files, net, resources, record attach): a capture of real child processes
+ * through the real collector. Gate such tests with describeBpf (./bpf-env).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'vitest';
 import { CaptureRunner } from '../../src/collector/capture-runner';
 import { createRecording } from '../../src/store';
 import type { SqliteStore } from '../../src/store/sqlite-store';
 import type { YieldOptions } from '../../src/native/addon';
-import { ROOT, bpfUnavailableReason } from './bpf-env';
+import { ROOT } from './bpf-env';
 
 export const REPO = ROOT;
 export const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-
-/** describe() that runs only where BPF capture works; says why it skipped, or fails when BPF is required. */
-export function describeBpf(name: string, groups: string[], fn: () => void): void {
-  const why = bpfUnavailableReason(groups);
-  if (!why) {
-    describe(name, fn);
-    return;
-  }
-  if (process.env['AGENTSIGHT_REQUIRE_BPF'] === '1') {
-    describe(name, () => it('needs BPF capture', () => {
-      throw new Error(`AGENTSIGHT_REQUIRE_BPF=1 but BPF capture is unavailable: ${why}`);
-    }));
-    return;
-  }
-  console.warn(`SKIPPED ${name}: BPF capture unavailable (${why}); set AGENTSIGHT_REQUIRE_BPF=1 to fail instead`);
-  describe.skip(name, fn);
-}
 
 export function tempDir(prefix: string): string {
   return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));

@@ -5,15 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { bpfAvailable } from '../helpers/bpf-env';
+import { beforeAll, expect, it } from 'vitest';
+import { describeBpf } from '../helpers/bpf-env';
 import { agentsight } from '../helpers/run';
 import { schemaErrors, tempDir } from './helpers';
 
-const enabled = bpfAvailable();
 const parse = (s: string) => JSON.parse(s) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe.runIf(enabled)('report on a real recording', () => {
+describeBpf('report on a real recording', [], () => {
   let dir: string;
   let db: string;
   const report = (args: string[]) => agentsight(['report', ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });

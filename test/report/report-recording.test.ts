@@ -1,6 +1,6 @@
 /**
- * `agentsight report` and its subcommands on recordings written through the store, plus the bad inputs the issue
- * names: an empty directory, a SQLite file of another tool, a truncated recording, a file that is not SQLite at all.
+ * `agentsight report` and its subcommands on recordings written through the store, plus bad inputs that must give a
+ * one-line error: an empty directory, a SQLite file of another tool, a truncated recording, a file that is not SQLite.
  */
 process.env.TZ = 'Asia/Kolkata'; // a zone with a half-hour offset makes local and --utc output differ visibly
 

@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedFixtureDb } from '../../src/fixtures/generate-db';
 import { createRecording, openRecording, SqliteStore, type Store } from '../../src/store';
-import { ALL, captureCommand, describeBpf, PYTHON, tempDir } from '../helpers/capture';
+import { describeBpf } from '../helpers/bpf-env';
+import { ALL, captureCommand, PYTHON, tempDir } from '../helpers/capture';
 import { writeFixtureRecording } from '../report/fixture-recording';
 
 /** The figures a summary can answer, read through the Store interface. */

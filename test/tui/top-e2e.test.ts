@@ -42,7 +42,7 @@ function start(db: string, opts: { width?: number; height?: number; env?: Record
   return s;
 }
 
-/** Every captured line fits the terminal width (the assertion the issue asks of every capture). */
+/** Every captured line fits the terminal width (checked on every capture: a wrapped line breaks the layout). */
 function expectFits(lines: string[], width: number): void {
   for (const l of lines) expect(strWidth(l), `line too wide: ${l}`).toBeLessThanOrEqual(width);
 }

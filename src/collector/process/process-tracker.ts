@@ -48,7 +48,7 @@ export class ProcessTracker {
   /**
    * The process of a record from another ring (TLS): the live process, or one that exited in the last
    * EXITED_KEEP_MS. Records of the TLS ring are delivered after the event records drained with them
-   * (native/bpf-host.cc DrainOrdered), so a short-lived client's exit can be decoded before its last TLS records.
+   * (native/poll-thread.cc DrainOrdered), so a short-lived client's exit can be decoded before its last TLS records.
    */
   forRecord(tgid: number): ProcessRow | undefined {
     return this.live.get(tgid) ?? this.exited.get(tgid)?.row;

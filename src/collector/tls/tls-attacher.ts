@@ -72,7 +72,7 @@ export class TlsAttacher {
   ) {
     this.enabled = capture.loadedGroups.includes('tls');
     // A binary exec'd after the capture started is probed from this thread: a yielding collector must not leave it
-    // unprobed while it makes its first TLS calls (native/bpf-host.cc WatchExecs).
+    // unprobed while it makes its first TLS calls (native/yield-policy.cc WatchExecs).
     if (this.enabled) capture.host.watchExecs(true);
     // AGENTSIGHT_EXEC_HOLD=0 turns the hold off (benchmarks compare with it; a last resort should it misbehave).
     const holdWanted = opts.holdExecs ?? process.env.AGENTSIGHT_EXEC_HOLD !== '0';

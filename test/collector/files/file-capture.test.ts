@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FileOpRow } from '../../../src/store/types';
-import { ALL, captureCommand, describeBpf, PYTHON, tempDir } from '../../helpers/capture';
+import { describeBpf } from '../../helpers/bpf-env';
+import { ALL, captureCommand, PYTHON, tempDir } from '../../helpers/capture';
 
 const N = 1000;
 

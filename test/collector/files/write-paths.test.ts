@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRecording } from '../../../src/store';
-import { ALL, describeBpf, PYTHON, REPO, tempDir } from '../../helpers/capture';
+import { describeBpf } from '../../helpers/bpf-env';
+import { ALL, PYTHON, REPO, tempDir } from '../../helpers/capture';
 import { agentsight } from '../../helpers/run';
 
 const MIB = 1 << 20;

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ALL, captureCommand, describeBpf, PYTHON, tempDir } from '../../helpers/capture';
+import { describeBpf } from '../../helpers/bpf-env';
+import { ALL, captureCommand, PYTHON, tempDir } from '../../helpers/capture';
 
 const CLIENT = `
 import socket, sys, struct

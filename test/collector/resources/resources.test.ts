@@ -1,7 +1,8 @@
 /** CPU% and RSS samples: pure parsing, and a real busy process under capture. */
 import { describe, expect, it } from 'vitest';
 import { cpuPercent, parseStat } from '../../../src/collector/resources/proc-stat';
-import { ALL, captureCommand, describeBpf, PYTHON, tempDir } from '../../helpers/capture';
+import { describeBpf } from '../../helpers/bpf-env';
+import { ALL, captureCommand, PYTHON, tempDir } from '../../helpers/capture';
 
 describe('proc stat parsing', () => {
   it('reads utime+stime and start time past a comm with spaces and parentheses', () => {

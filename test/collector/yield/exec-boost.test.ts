@@ -1,7 +1,7 @@
 // A binary exec'd after capture start gets its TLS uprobes from the collector's JS thread, which yields the CPU to the
 // traced program (SCHED_IDLE, nice 19) and so, on a busy machine, may get no CPU for seconds: its first TLS calls would
 // go unseen. A batch holding an exec of a file not handled yet suspends the yielding until JS has handled it
-// (native/bpf-host.cc WatchExecs). Here two spinning loops keep both cores busy while node, exec'd under them once the
+// (native/yield-policy.cc WatchExecs). Here two spinning loops keep both cores busy while node, exec'd under them once the
 // collector yields (after a second), makes its TLS calls a second after it starts: without the suspension the JS
 // thread (weight 3 against 3 × 1024) attaches late.
 import fs from 'node:fs';
@@ -9,7 +9,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeCa } from '../../fake-llm/cert';
-import { captureCommand, describeBpf, tempDir } from '../../helpers/capture';
+import { describeBpf } from '../../helpers/bpf-env';
+import { captureCommand, tempDir } from '../../helpers/capture';
 
 const MARKER = 'exec-boost-marker-5b1f';
 

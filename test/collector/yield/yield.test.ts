@@ -1,4 +1,4 @@
-// The collector yields the CPU to the traced program (native/bpf-host.cc UpdateYield): its threads run at nice 19
+// The collector yields the CPU to the traced program (native/yield-policy.cc Round): its threads run at nice 19
 // and SCHED_IDLE
 // while the backlog is small, the poll thread keeps its own priority, the traced command does not inherit nice 19,
 // a backlog past the high mark brings the collector back to normal priority, and stop() restores it. While the rest
@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ALL, captureCommand, describeBpf, tempDir } from '../../helpers/capture';
+import { describeBpf } from '../../helpers/bpf-env';
+import { ALL, captureCommand, tempDir } from '../../helpers/capture';
 
 /** nice of every thread of this process, by tid */
 function niceByThread(): Map<number, number> {

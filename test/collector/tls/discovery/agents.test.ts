@@ -28,14 +28,15 @@ import {
   tracefsUprobesAvailable,
   withKernelUprobes,
 } from './helpers';
+import { itBpf } from '../../../helpers/bpf-env';
 
 const bins = agentBinaries();
 const GDB = hasCommand('gdb');
 const OPENSSL = hasCommand('openssl');
 if (!bins.bun) loudSkip('bun could not be installed (AGENTSIGHT_NO_INSTALL=1 or no npm registry): the BoringSSL tests are skipped; run scripts/install-agents.sh');
 if (!AGENT_TESTS) loudSkip('AGENTSIGHT_AGENT_TESTS is not 1: Claude Code and Codex discovery and gdb plaintext checks are skipped');
-const UPROBES = tracefsUprobesAvailable();
-if (!UPROBES) loudSkip('tracefs uprobe_events is not writable (needs root and tracefs): kernel-uprobe checks are skipped');
+// Kernel uprobes are BPF capture's own mechanism: describeBpf/itBpf fail without them under AGENTSIGHT_REQUIRE_BPF=1.
+const UPROBES = tracefsUprobesAvailable() ? null : 'tracefs uprobe_events is not writable';
 if (!GDB) loudSkip('gdb is not installed (apt-get install -y gdb): plaintext checks at the discovered offsets are skipped');
 
 function discover(file: string): TlsDiscovery {
@@ -124,7 +125,7 @@ describe.runIf(!!bins.bun)('bun (BoringSSL in a stripped non-PIE binary without 
       expect(s.in.toString('latin1')).toMatch(/^HTTP\/1\.1 200 OK\r\ncontent-type: text\/event-stream[\s\S]*hello from agentsight test/);
     });
 
-    it.runIf(UPROBES)('real kernel uprobes at the file offsets: SSL_write entry sees the request, SSL_read return its length', async () => {
+    itBpf('real kernel uprobes at the file offsets: SSL_write entry sees the request, SSL_read return its length', async () => {
       const script = path.join(pki.dir, 'client-uprobe.mjs');
       fs.writeFileSync(
         script,
@@ -149,7 +150,7 @@ describe.runIf(!!bins.bun)('bun (BoringSSL in a stripped non-PIE binary without 
       expect(write, lines.join('\n')).toBeDefined();
       expect(write).toMatch(/HTTP Client/);
       expect(lines.some((l) => / r: .* ret=[1-9]\d*$/.test(l))).toBe(true);
-    });
+    }, { unavailable: UPROBES });
   });
 });
 
@@ -322,7 +323,7 @@ describe.runIf(AGENT_TESTS && !!bins.codex)('Codex (rustls + aws-lc in a strippe
     }
   });
 
-  it.runIf(GDB && OPENSSL && UPROBES)('real kernel uprobes: seal sees 5-byte record ADs and a full 16385-byte record, open returns 1', async () => {
+  itBpf('real kernel uprobes: seal sees 5-byte record ADs and a full 16385-byte record, open returns 1', async () => {
     const pki = makePki();
     const server = await startFakeLlmServer(pki);
     try {
@@ -356,5 +357,5 @@ describe.runIf(AGENT_TESTS && !!bins.codex)('Codex (rustls + aws-lc in a strippe
     } finally {
       await server.close();
     }
-  });
+  }, { unavailable: UPROBES, skip: GDB && OPENSSL ? null : 'gdb or openssl is not installed' });
 });

@@ -6,9 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BpfCapture } from '../../../src/collector/bpf-capture';
-import { ExecHold } from '../../../src/collector/tls/exec-hold';
-import { REPO, captureCommand, describeBpf, tempDir } from '../../helpers/capture';
+import { BpfCapture } from '../../../../src/collector/bpf-capture';
+import { ExecHold } from '../../../../src/collector/tls/exec-hold';
+import { describeBpf } from '../../../helpers/bpf-env';
+import { REPO, captureCommand, tempDir } from '../../../helpers/capture';
 
 let dir: string;
 let big: string;
@@ -140,7 +141,7 @@ describeBpf('exec hold: no TLS call before its probes, and nobody left stopped',
   });
 
   it('kill -9 of the collector while it holds a process: the guard continues it', async () => {
-    const script = path.join(REPO, 'test', 'collector', 'exec-hold', 'hold-child.js');
+    const script = path.join(REPO, 'test', 'collector', 'tls', 'exec-hold', 'hold-child.js');
     const coll = spawn(process.execPath, [script, '600000', freshBig('node-d'), '-e', 'setTimeout(() => 0, 10)'], {
       env: { ...process.env, AGENTSIGHT_DIST: path.join(REPO, 'dist') },
       stdio: ['ignore', 'pipe', 'inherit'],

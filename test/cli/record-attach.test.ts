@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRecording } from '../../src/store';
-import { ALL, describeBpf, REPO, tempDir } from '../helpers/capture';
+import { describeBpf } from '../helpers/bpf-env';
+import { ALL, REPO, tempDir } from '../helpers/capture';
 
 const CLI = path.join(REPO, 'dist', 'cli', 'index.js');
 

@@ -1,0 +1,265 @@
+#include "poll-thread.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace agentsight {
+namespace {
+
+uint64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
+}
+
+}  // namespace
+
+void PollThread::Start(Napi::Env env, Napi::Function on_batch, const std::vector<LoadedObject> &objects) {
+  uint32_t ring = 0;
+  for (auto &o : objects) {
+    bpf_map *m;
+    bpf_object__for_each_map(m, o.obj) {
+      if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF) continue;
+      int fd = bpf_map__fd(m);
+      if (fd < 0 || ring_by_fd_.count(fd)) continue;  // a shared ring is consumed once
+      bool payload = std::string(bpf_map__name(m)) != "shared_events";
+      RingCtx *ctx = new RingCtx{this, ring, payload};
+      ring_ctxs_.push_back(ctx);
+      auto fn = [](void *c, void *data, size_t size) -> int {
+        RingCtx *rc = static_cast<RingCtx *>(c);
+        return rc->poll->OnRecord(rc->ring, rc->payload, data, size);
+      };
+      ring_buffer *&mgr = payload ? rb_payload_ : rb_;
+      int err = mgr ? ring_buffer__add(mgr, fd, fn, ctx) : 0;
+      if (!mgr) {
+        mgr = ring_buffer__new(fd, fn, ctx, nullptr);
+        if (!mgr) err = -errno;
+      }
+      if (err) throw Napi::Error::New(env, std::string("cannot consume ring ") + bpf_map__name(m));
+      ring_by_fd_[fd] = ring++;
+    }
+  }
+  if (!rb_) throw Napi::Error::New(env, "no ring buffers loaded");
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) throw Napi::Error::New(env, "epoll_create1 failed");
+  for (ring_buffer *mgr : {rb_, rb_payload_}) {
+    if (!mgr) continue;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, ring_buffer__epoll_fd(mgr), &ev) < 0)
+      throw Napi::Error::New(env, "epoll_ctl failed");
+  }
+  tsfn_ = Napi::ThreadSafeFunction::New(env, on_batch, "agentsight-ring", 0, 1);
+  current_ = new Batch();
+  side_ = new Batch();
+  stopping_ = false;
+  running_ = true;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void PollThread::Stop() {
+  if (!running_) return;
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+  policy_.Stop();
+  // NonBlockingCall never blocks, so joining cannot deadlock; queued batches are still delivered.
+  tsfn_.Release();
+  running_ = false;
+  delete current_;
+  current_ = nullptr;
+  delete side_;
+  side_ = nullptr;
+}
+
+void PollThread::FreeRings() {
+  if (rb_) ring_buffer__free(rb_);
+  rb_ = nullptr;
+  if (rb_payload_) ring_buffer__free(rb_payload_);
+  rb_payload_ = nullptr;
+  if (epfd_ >= 0) close(epfd_);
+  epfd_ = -1;
+  for (auto c : ring_ctxs_) delete c;
+  ring_ctxs_.clear();
+  ring_by_fd_.clear();
+}
+
+// Called on the poll thread for every record.
+int PollThread::OnRecord(uint32_t ring, bool payload, void *data, size_t size) {
+  Batch &b = payload ? *side_ : *current_;
+  size_t at = b.bytes.size();
+  size_t padded = (size + 7) & ~size_t(7);
+  b.bytes.resize(at + 8 + padded);
+  uint32_t hdr[2] = {uint32_t(size), ring};
+  memcpy(b.bytes.data() + at, hdr, 8);
+  memcpy(b.bytes.data() + at + 8, data, size);
+  b.records++;
+  if (policy_.watching_execs() && !b.new_exe && policy_.IsNewExe(data, size)) b.new_exe = true;
+  if (b.bytes.size() >= options.batch_bytes || b.records >= options.batch_records) {
+    if (!payload) {
+      Flush();
+    } else {
+      side_full_.push_back(side_);
+      side_ = new Batch();
+    }
+  }
+  if (payload) {
+    // A round holds at most kSideCapBytes of payload: a negative return ends this consume (libbpf has already
+    // advanced past the record copied here), the event ring is drained, and the rest waits for the next round.
+    side_bytes_ += size;
+    if (side_bytes_ >= kSideCapBytes) return -1;
+  }
+  return 0;
+}
+
+void PollThread::Loop() {
+  // The poll thread only copies records out of the rings; when the JS thread is busy committing and the traced
+  // program is producing, three threads compete for two cores and the kernel rings fill while this one waits for
+  // CPU. A higher weight keeps the rings drained (backpressure moves to the 512 MiB user-space queue).
+  pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+  // Raising a priority needs CAP_SYS_NICE: the same privilege that lets the collector come back from yielding.
+  policy_.OnPollThread(tid, setpriority(PRIO_PROCESS, static_cast<id_t>(tid), -10) == 0);
+  while (!stopping_.load()) {
+    epoll_event evs[2];
+    int n = epoll_wait(epfd_, evs, 2, options.poll_ms);
+    if (n < 0 && errno != EINTR) break;
+    // With BPF_RB_NO_WAKEUP the epoll fd may not fire: every round consumes every ring, or records sit in them.
+    DrainOrdered();
+    UpdateDurability(NowMs());
+    uint64_t now_ms = NowMs();
+    bool hold = policy_.Round({now_ms, counters.queued_bytes.load(), new_exe_batches_.load() > 0, oldest_uncommitted_ms_});
+    UpdateHold(hold, now_ms);
+  }
+  DrainOrdered();
+  Release();
+}
+
+// A TLS record must never reach JS before the fork and exec records of its process (it would have no process:
+// short-lived HTTPS clients lost theirs), but the rings are independent and the event ring, woken only every
+// 64 KiB, was consumed later than the TLS ring. So the payload rings are read first, into side batches, then the
+// event ring: every event record committed before a payload record just read (a fork or exec happens before the
+// process's TLS calls) is in the ring by then, and is delivered first. Exits may thereby precede their process's
+// last TLS records; the collector keeps exited processes findable (ProcessTracker.forRecord).
+void PollThread::DrainOrdered() {
+  if (rb_payload_) ring_buffer__consume(rb_payload_);
+  ring_buffer__consume(rb_);
+  Flush();
+  for (Batch *b : side_full_) Enqueue(b);
+  side_full_.clear();
+  if (side_->records > 0) {
+    Enqueue(side_);
+    side_ = new Batch();
+  }
+  side_bytes_ = 0;
+}
+
+void PollThread::Flush() {
+  Batch *b = current_;
+  if (b->records == 0) return;
+  current_ = new Batch();
+  Enqueue(b);
+}
+
+void PollThread::Enqueue(Batch *b) {
+  uint64_t sz = b->bytes.size();
+  if (counters.queued_bytes.load() + sz > options.queue_cap_bytes) {
+    counters.dropped_batches++;
+    counters.dropped_records += b->records;
+    counters.dropped_bytes += sz;
+    delete b;
+    return;
+  }
+  counters.queued_bytes += sz;
+  b->seq = next_seq_++;
+  uncommitted_.emplace_back(b->seq, NowMs());
+  if (counters.holding.load()) {
+    // An exec of a file JS has not handled must reach it now (its TLS probes), after everything before it.
+    if (!b->new_exe) {
+      held_.push_back(b);
+      return;
+    }
+    Release();
+  }
+  Deliver(b);
+}
+
+// Hand held batches to JS in order (poll thread).
+void PollThread::Release() {
+  counters.holding = false;
+  while (!held_.empty()) {
+    Batch *h = held_.front();
+    held_.pop_front();
+    Deliver(h);
+  }
+}
+
+void PollThread::UpdateHold(bool hold, uint64_t now_ms) {
+  if (hold && !counters.holding.load()) {
+    counters.holding = true;
+    hold_since_ms_ = now_ms;
+    counters.holds++;
+  } else if (!hold && counters.holding.load()) {
+    counters.held_ms += now_ms - hold_since_ms_;
+    Release();
+  }
+}
+
+void PollThread::Deliver(Batch *b) {
+  uint64_t sz = b->bytes.size();
+  bool new_exe = b->new_exe;
+  if (new_exe) new_exe_batches_++;
+  auto status = tsfn_.NonBlockingCall(b, [this](Napi::Env env, Napi::Function fn, Batch *batch) {
+    size_t len = batch->bytes.size();
+    uint32_t recs = batch->records;
+    bool ne = batch->new_exe;
+    counters.queued_bytes -= len;
+    counters.delivered_records += recs;
+    counters.delivered_batches++;
+    if (env == nullptr) {  // the function is being torn down
+      delete batch;
+      if (ne) new_exe_batches_--;
+      return;
+    }
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
+        env, batch->bytes.data(), len, [](Napi::Env, void *, Batch *bb) { delete bb; }, batch);
+    // Returns once JS has handled the batch, exec (and TLS probe attachment) included; even if it throws.
+    struct Done {
+      std::atomic<int> &n;
+      bool on;
+      ~Done() {
+        if (on) n--;
+      }
+    } done{new_exe_batches_, ne};
+    uint64_t seq = batch->seq;  // the ArrayBuffer owns the batch from here: it may be freed during the call
+    fn.Call({ab, Napi::Number::New(env, recs)});
+    applied_seq_ = seq;
+  });
+  if (status != napi_ok) {
+    if (new_exe) new_exe_batches_--;
+    counters.queued_bytes -= sz;
+    counters.dropped_batches++;
+    counters.dropped_records += b->records;
+    counters.dropped_bytes += sz;
+    delete b;
+  }
+}
+
+// The age bound's bookkeeping (the policy acts on it, YieldPolicy::Round): what a recording killed at any moment
+// loses is what JS has not committed — held here, queued for JS, applied but not yet committed — so the poll thread
+// tracks the age of the oldest uncommitted batch.
+void PollThread::UpdateDurability(uint64_t now_ms) {
+  uint64_t done = committed_seq_.load();
+  // A capture whose JS never commits (a bench, a test) must not grow this without bound.
+  while (!uncommitted_.empty() && (uncommitted_.front().first <= done || uncommitted_.size() > 65536))
+    uncommitted_.pop_front();
+  oldest_uncommitted_ms_ = uncommitted_.empty() ? 0 : now_ms - uncommitted_.front().second;
+  if (oldest_uncommitted_ms_ > counters.max_uncommitted_ms.load()) counters.max_uncommitted_ms = oldest_uncommitted_ms_;
+}
+
+}  // namespace agentsight
