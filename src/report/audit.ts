@@ -4,7 +4,7 @@
  * each effect where the store links one (store.causalLinks). A process without its own link inherits its nearest
  * linked ancestor's (a tool's `bash -c` spawns the real work); file and network operations inherit their process's.
  */
-import { tokenFigures, type CausalLinkRow, type ProcessRow, type Store, type ToolCallRow } from '../store';
+import { tokenFigures, type CausalLinkRow, type ProcessRow, type RecordingReader, type ToolCallRow } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
@@ -53,7 +53,7 @@ export interface AuditOptions {
   allFiles?: boolean;
 }
 
-export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions = {}): AuditEvent[] {
+export function auditEvents(store: RecordingReader, ctx: ReportContext, opts: AuditOptions = {}): AuditEvent[] {
   const processes = store.processes(WHOLE_RECORDING);
   const procById = new Map(processes.map((p) => [p.id, p]));
   const tools = new Map<number, ToolCallRow>(store.toolCalls(WHOLE_RECORDING).map((t) => [t.id, t]));
@@ -208,7 +208,7 @@ function exitText(p: ProcessRow): string {
   return p.exitNs === null ? 'running' : 'exited';
 }
 
-export function runAudit(store: Store, ctx: ReportContext, opts: AuditOptions = {}): number {
+export function runAudit(store: RecordingReader, ctx: ReportContext, opts: AuditOptions = {}): number {
   const events = auditEvents(store, ctx, opts);
   if (ctx.json) {
     writeJson(ctx, { schema: AUDIT_SCHEMA_ID, recording: store.path, recordingState: store.recordingState(), events, completeness: store.completeness(WHOLE_RECORDING) });

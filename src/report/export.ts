@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HttpExchangeRow, Store } from '../store';
+import type { HttpExchangeRow, RecordingReader } from '../store';
 import type { ReportContext } from './context';
 import { EXIT_OK, ReportError } from './errors';
 import { promptJson } from './prompts';
@@ -47,7 +47,7 @@ function exchangeJson(x: HttpExchangeRow): Record<string, unknown> {
   };
 }
 
-export function buildSnapshot(store: Store, ctx: ReportContext, now: Date = new Date()): Record<string, unknown> {
+export function buildSnapshot(store: RecordingReader, ctx: ReportContext, now: Date = new Date()): Record<string, unknown> {
   const info = store.info();
   const tools = store.toolCalls(WHOLE_RECORDING);
   const byCall = new Map<number, typeof tools>();
@@ -98,7 +98,7 @@ function parseProbes(text: string): unknown[] {
 }
 
 /** Write the snapshot to `out` ('-' = stdout) atomically (temp file + rename) so a reader never sees half a file. */
-export function runExport(store: Store, out: string | undefined, ctx: ReportContext): number {
+export function runExport(store: RecordingReader, out: string | undefined, ctx: ReportContext): number {
   if (!out) throw new ReportError('export needs -o FILE (or -o - for standard output)');
   const text = JSON.stringify(buildSnapshot(store, ctx), null, 2) + '\n';
   if (out === '-') {

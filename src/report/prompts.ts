@@ -1,5 +1,5 @@
 /** `agentsight report prompts`: every LLM call; with --json the full request and response bodies. */
-import { tokenFigures, type LlmCallRow, type Store, type ToolCallRow } from '../store';
+import { tokenFigures, type LlmCallRow, type RecordingReader, type ToolCallRow } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
@@ -68,7 +68,7 @@ export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: Re
   };
 }
 
-export function runPrompts(store: Store, ctx: ReportContext): number {
+export function runPrompts(store: RecordingReader, ctx: ReportContext): number {
   const calls = store.llmCalls({ ...WHOLE_RECORDING, full: ctx.json });
   const toolsByCall = new Map<number, ToolCallRow[]>();
   for (const t of store.toolCalls(WHOLE_RECORDING)) {

@@ -1,5 +1,5 @@
 /** `agentsight report`: what one recorded run did, on one screen. */
-import type { Completeness, RecordingState, Store } from '../store';
+import type { Completeness, RecordingState, RecordingReader } from '../store';
 import { completenessText, notDecryptedLines, recordingStateText } from '../tui/format';
 import { splitFailedExecs } from '../store/exec-search';
 import type { ReportContext } from './context';
@@ -59,7 +59,7 @@ export function isChangingFileOp(op: string, result: number): boolean {
   return result === 0 && CHANGING_FILE_OPS.has(op);
 }
 
-export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
+export function buildSummary(store: RecordingReader, ctx: ReportContext): ReportSummary {
   const sessions = store.sessions(WHOLE_RECORDING);
   const facts = recordingFacts(store, sessions);
   const calls = store.llmCalls(WHOLE_RECORDING);
@@ -318,7 +318,7 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
   return out.join('\n') + '\n';
 }
 
-export function runSummary(store: Store, ctx: ReportContext): number {
+export function runSummary(store: RecordingReader, ctx: ReportContext): number {
   const s = buildSummary(store, ctx);
   if (ctx.json) writeJson(ctx, s);
   else ctx.io.out(renderSummary(s, ctx));

@@ -1,5 +1,5 @@
 /** `agentsight report token`: token use and cost of the recorded LLM calls, grouped by model, session, agent or day. */
-import type { LlmCallRow, Store } from '../store';
+import type { LlmCallRow, RecordingReader } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
@@ -24,7 +24,7 @@ export interface TokenRow extends UsageTotals {
 }
 
 /** Usage totals per group, largest total first (days in date order), and the grand total. */
-export function tokenRows(store: Store, groupBy: TokenGroup, ctx: ReportContext): { rows: TokenRow[]; total: UsageTotals } {
+export function tokenRows(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext): { rows: TokenRow[]; total: UsageTotals } {
   const calls = store.llmCalls(WHOLE_RECORDING);
   const sessions = new Map(store.sessions(WHOLE_RECORDING).map((s) => [s.id, s]));
   const key = (c: LlmCallRow): string => {
@@ -51,7 +51,7 @@ export function tokenRows(store: Store, groupBy: TokenGroup, ctx: ReportContext)
   return { rows, total };
 }
 
-export function runToken(store: Store, groupBy: TokenGroup, ctx: ReportContext): number {
+export function runToken(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext): number {
   const { rows, total } = tokenRows(store, groupBy, ctx);
   if (ctx.json) {
     writeJson(ctx, {

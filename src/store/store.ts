@@ -149,6 +149,15 @@ export interface Completeness {
   complete: boolean;
 }
 
+/** What a running live capture says about itself, shown beside the recording it fills (`top` live). */
+export interface LiveStatus {
+  /** Capturing with eBPF; false: agents from /proc only, and `reason` says why. */
+  bpf: boolean;
+  reason?: string;
+  events: number;
+  losses: number;
+}
+
 /** How many not-decrypted TLS connections a completeness verdict names one by one (all are counted). */
 export const COMPLETENESS_CONNECTIONS = 50;
 

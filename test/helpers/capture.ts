@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'vitest';
 import { CaptureRunner } from '../../src/collector/capture-runner';
 import { createRecording } from '../../src/store';
-import type { SqliteStore } from '../../src/store/sqlite-store';
+import type { SqliteStore } from '../../src/store';
 import type { YieldOptions } from '../../src/native/addon';
 import { ROOT, bpfUnavailableReason } from './bpf-env';
 
