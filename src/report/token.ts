@@ -7,7 +7,6 @@ import { int, usd } from './format';
 import { callModel, callTokens } from './llm-usage';
 import { renderTable } from './table';
 import { emptyTotals, groupUsage, mergeTotals, totalsJson, type UsageTotals } from './usage';
-import { WHOLE_RECORDING } from './whole-recording';
 
 export const TOKEN_SCHEMA_ID = 'agentsight.report.token/1';
 export const TOKEN_GROUPS = ['model', 'session', 'agent', 'day'] as const;
@@ -25,8 +24,8 @@ export interface TokenRow extends UsageTotals {
 
 /** Usage totals per group, largest total first (days in date order), and the grand total. */
 export function tokenRows(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext): { rows: TokenRow[]; total: UsageTotals } {
-  const calls = store.llmCalls(WHOLE_RECORDING);
-  const sessions = new Map(store.sessions(WHOLE_RECORDING).map((s) => [s.id, s]));
+  const calls = store.llmCalls();
+  const sessions = new Map(store.sessions().map((s) => [s.id, s]));
   const key = (c: LlmCallRow): string => {
     switch (groupBy) {
       case 'model':
@@ -60,7 +59,7 @@ export function runToken(store: RecordingReader, groupBy: TokenGroup, ctx: Repor
       groupBy,
       rows: rows.map((r) => ({ key: r.key, ...totalsJson(r) })),
       total: totalsJson(total),
-      completeness: store.completeness(WHOLE_RECORDING),
+      completeness: store.completeness(),
     });
     return rows.length ? EXIT_OK : EXIT_NOTHING_FOUND;
   }
