@@ -80,6 +80,7 @@ export interface RecordingInfo {
     netConns: number;
     llmCalls: number;
     toolCalls: number;
+    /** What was lost: the sum of the loss rows' counts. */
     losses: number;
   };
 }
@@ -279,7 +280,7 @@ export interface RecordingReader {
   info(): RecordingInfo;
   /** Finished, still being recorded, or ended without its end (recorder gone, store failed) and where it stops. */
   recordingState(): RecordingState;
-  /** Sessions with aggregates as of q.atNs, newest activity first. */
+  /** Sessions that had started by q.atNs, with aggregates as of then, in id order. */
   sessions(q?: TimeQuery): SessionSummary[];
   /** One session by id. */
   session(id: number): SessionSummary | null;
