@@ -1,7 +1,8 @@
 /**
  * Every reader's side of a recording (RecordingReader): the row queries here, the grouped and aggregate ones in
- * change-queries.ts, session-queries.ts and llm-text-query.ts. A saved recording is read on its own read-only
- * connection; a live one on the writer's (sqlite-store.ts), so it sees each commit as soon as it is made.
+ * change-queries.ts, session-queries.ts and llm-text-query.ts. openRecording reads on its own read-only connection
+ * (a finished recording, or one still being written by another process); the capturing process itself reads on the
+ * writer's connection (sqlite-store.ts).
  */
 import { StoreError } from '../errors';
 import { damaged } from '../file-check';
