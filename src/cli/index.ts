@@ -4,11 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { reportError, UserError } from './fail';
-
-/** What src/tui exports (loaded lazily). */
-interface TuiModule {
-  runTop(opts: Record<string, unknown>): Promise<number>;
-}
+import { runTopCommand, type TuiModule } from './top';
 
 /** What src/report exports (loaded lazily). */
 interface ReportModule {
@@ -70,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       // A snapshot (--once, or stdout not a terminal) is complete when runTop returns: its output was written, and
       // the process exits right after (its read-only store is left to the exit).
       exitWhenDone = opts['once'] === true || !process.stdout.isTTY;
-      exitCode = await tui.runTop({ ...opts, noColor: process.env['NO_COLOR'] !== undefined, exitAfterSnapshot: exitWhenDone });
+      exitCode = await runTopCommand(tui, { ...opts, noColor: process.env['NO_COLOR'] !== undefined, exitAfterSnapshot: exitWhenDone });
     });
 
   // report pulls in its formatters and date-fns: load it only when it can be needed (its command or help).

@@ -5,7 +5,7 @@
  * While the agent runs, the status goes to the terminal *title* (an OSC escape on stderr), not into the screen:
  * agents are full-screen terminal programs, and a line drawn among their output would corrupt their display.
  */
-import type { Store } from '../store/store';
+import type { RecordingReader } from '../store/store';
 import { formatCost, formatCount, formatDuration } from '../present';
 
 export interface CaptureFigures {
@@ -19,7 +19,7 @@ export interface CaptureFigures {
   lost: number;
 }
 
-export function captureFigures(store: Store): CaptureFigures {
+export function captureFigures(store: RecordingReader): CaptureFigures {
   const sessions = store.sessions();
   const sum = (f: (s: (typeof sessions)[number]) => number) => sessions.reduce((a, s) => a + f(s), 0);
   const costs = sessions.map((s) => s.costUsd).filter((c): c is number => c !== null);

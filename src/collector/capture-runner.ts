@@ -2,12 +2,12 @@
  * A running capture: BPF capture + collector + the commit timer, with the one shutdown path that guarantees every
  * record the kernel produced is decoded, counted and committed before the recording is finalised.
  */
-import type { SqliteStore } from '../store/sqlite-store';
 import { isSqliteFailure } from '../store/errors';
 import { META_HEARTBEAT, META_STORE_FAILED, META_STORE_FAILED_NS, recorderIdentity } from '../store/recording-state';
 import { BpfCapture, type CaptureOptions, type RecordBatch } from './bpf-capture';
 import { Collector, type CollectorOptions, type RecordHandler } from './collector';
 import { defaultHandlers } from './handlers';
+import type { CaptureStore } from './collector';
 import { DEFAULT_HOLD_TIMEOUT_MS } from './tls/exec-hold';
 import { TlsAttacher, type AttachReport } from './tls/tls-attacher';
 
@@ -56,11 +56,11 @@ export class CaptureRunner {
   /** Records applied but rolled back by the failed commit, plus every record received after it. */
   unstoredRecords = 0;
 
-  private constructor(readonly capture: BpfCapture, readonly collector: Collector, readonly tls: TlsAttacher, private readonly store: SqliteStore, tickMs: number) {
+  private constructor(readonly capture: BpfCapture, readonly collector: Collector, readonly tls: TlsAttacher, private readonly store: CaptureStore, tickMs: number) {
     this.tickMs = tickMs;
   }
 
-  static start(store: SqliteStore, opts: RunnerOptions): CaptureRunner {
+  static start(store: CaptureStore, opts: RunnerOptions): CaptureRunner {
     const capture = BpfCapture.open(opts);
     let runner: CaptureRunner | undefined;
     const collector = new Collector(store, {

@@ -7,9 +7,12 @@
  * confidence: 0.95 when the tool input names the process's command line, 0.6 for lineage + window alone (several
  * tools may run at once), path matches 0.9. Reads go through the store after the tick's commit.
  */
-import type { Store } from '../store/store';
+import type { RecordingReader, RecordingWriter } from '../store/store';
 import type { CausalLinkRow, ProcessRow, ToolCallRow } from '../store/types';
 import { redactCommandText } from './process/redact-command';
+
+/** What the linker reads back (rows of the tool call's window, committed at the tick before): nothing else. */
+export type CausalLinkReads = Pick<RecordingReader, 'toolCalls' | 'causalLinks' | 'llmCall' | 'processes' | 'fileOps' | 'netConns'>;
 
 /** Processes can start a little before the tool-call record's timestamp (stream time vs. process time). */
 const WINDOW_SLACK_NS = 50e6;
@@ -18,7 +21,7 @@ export class CausalLinker {
   private readonly queue: ToolCallRow[] = [];
   links = 0;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: RecordingWriter & CausalLinkReads) {}
 
   /** A tool call's result arrived: link it at the next tick. */
   enqueue(t: ToolCallRow): void {

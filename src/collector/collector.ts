@@ -4,16 +4,19 @@
  *
  * Other probe groups (files, network, TLS) plug in as RecordHandlers for their range of record types.
  */
-import type { SqliteStore } from '../store/sqlite-store';
+import type { RecordingWriter } from '../store/store';
 import type { ProcessRow, SessionRow } from '../store/types';
 import { recogniseAgent, loadAgentPatterns, type AgentPattern } from './process/agents';
 import type { RawRecord, RecordBatch } from './bpf-capture';
 import { decodeHeader, decodeProcessEventAt, type ProcessEvent, type RecordHeader } from './process/process-events';
-import { CausalLinker } from './causal-linker';
+import { CausalLinker, type CausalLinkReads } from './causal-linker';
 import { ProcessTracker } from './process/process-tracker';
 
+/** What capture needs of the store: the writer, and the few reads of the causal linker (after each commit). */
+export type CaptureStore = RecordingWriter & CausalLinkReads;
+
 export interface CollectorContext {
-  readonly store: SqliteStore;
+  readonly store: RecordingWriter;
   readonly processes: ProcessTracker;
   /** CLOCK_MONOTONIC ns → Unix ns */
   unix(monoNs: number): number;
@@ -62,7 +65,7 @@ export class Collector implements CollectorContext {
   /** Records cut off at the end of a batch (should stay 0; reported as a loss if not). */
   truncatedRecords = 0;
 
-  constructor(readonly store: SqliteStore, private readonly opts: CollectorOptions) {
+  constructor(readonly store: CaptureStore, private readonly opts: CollectorOptions) {
     this.patterns = opts.agentPatterns ?? loadAgentPatterns();
     this.linker = new CausalLinker(store);
     this.onToolResult = (t) => this.linker.enqueue(t);

@@ -1,28 +1,25 @@
 /**
  * Live capture for `agentsight top`: system-wide, recognising agent processes (agents.ts) and tracing their process
- * families, into a private temporary recording that the TUI reads through the same store interface as a saved one.
+ * families, into a private temporary recording. The CLI starts it for `top` and hands the TUI its reader, the same
+ * RecordingReader interface a saved recording is read through.
  * Without BPF (no root) it still runs: agent processes come from polling /proc, and status() says what is missing.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRecording } from '../store';
-import type { SqliteStore } from '../store/sqlite-store';
-import type { Store } from '../store/store';
+import type { LiveStatus, RecordingReader } from '../store/store';
 import { CaptureRunner } from './capture-runner';
 import { Collector } from './collector';
 
-export interface LiveStatus {
-  bpf: boolean;
-  reason?: string;
-  events: number;
-  losses: number;
-}
-
+/** A running live capture: its recording as it grows, its status, and its one way to end. */
 export interface LiveHandle {
-  store: Store;
+  /** The recording being filled, read on the writer's connection: each commit is seen as soon as it is made. */
+  readonly reader: RecordingReader;
   /** Path of the live recording (kept after stop when `keep` was asked). */
   readonly path: string;
+  /** Commit what was captured so far (before a snapshot; the capture also commits on its own tick). */
+  flush(): void;
   stop(): Promise<void>;
   status(): LiveStatus;
 }
@@ -79,7 +76,7 @@ function seedRunning(collector: Collector): number[] {
 export async function startLiveCapture(opts: LiveOptions = {}): Promise<LiveHandle> {
   const keep = opts.db !== undefined;
   const dbPath = opts.db ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agentsight-live-')), 'live.db');
-  const store: SqliteStore = createRecording(dbPath);
+  const store = createRecording(dbPath);
   fs.chmodSync(dbPath, 0o600);
   store.putMeta('command', JSON.stringify(['agentsight', 'top']));
   store.putMeta('start_ns', String(Date.now() * 1e6));
@@ -114,8 +111,9 @@ export async function startLiveCapture(opts: LiveOptions = {}): Promise<LiveHand
   store.flush();
 
   return {
-    store,
+    reader: store,
     path: dbPath,
+    flush: () => store.flush(),
     async stop() {
       if (poller) clearInterval(poller);
       const handOff = opts.exitAfterStop === true;

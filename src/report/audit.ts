@@ -4,7 +4,7 @@
  * each effect where the store links one (store.causalLinks). A process without its own link inherits its nearest
  * linked ancestor's (a tool's `bash -c` spawns the real work); file and network operations inherit their process's.
  */
-import { tokenFigures, type CausalLinkRow, type ProcessRow, type Store, type ToolCallRow } from '../store';
+import { tokenFigures, type CausalLinkRow, type ProcessRow, type RecordingReader, type ToolCallRow } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
@@ -12,7 +12,6 @@ import { formatArgv, formatInt, oneLine, resultName } from '../present';
 import { callModel } from './llm-usage';
 import { CHANGING_FILE_OPS } from './summary';
 import { renderTable } from './table';
-import { WHOLE_RECORDING } from './whole-recording';
 
 export const AUDIT_SCHEMA_ID = 'agentsight.report.audit/1';
 
@@ -53,10 +52,10 @@ export interface AuditOptions {
   allFiles?: boolean;
 }
 
-export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions = {}): AuditEvent[] {
-  const processes = store.processes(WHOLE_RECORDING);
+export function auditEvents(store: RecordingReader, ctx: ReportContext, opts: AuditOptions = {}): AuditEvent[] {
+  const processes = store.processes();
   const procById = new Map(processes.map((p) => [p.id, p]));
-  const tools = new Map<number, ToolCallRow>(store.toolCalls(WHOLE_RECORDING).map((t) => [t.id, t]));
+  const tools = new Map<number, ToolCallRow>(store.toolCalls().map((t) => [t.id, t]));
   const links = store.causalLinks();
 
   // Strongest link per target.
@@ -113,7 +112,7 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
       detail: { ppid: p.ppid, parentId: p.parentId, exe: p.exe, argv: p.argv, cwd: p.cwd, exitNs: p.exitNs, exitCode: p.exitCode, exitSignal: p.exitSignal, seeded: p.seeded },
     });
   }
-  for (const e of store.execs(WHOLE_RECORDING)) {
+  for (const e of store.execs()) {
     push({
       tsNs: e.tsNs,
       kind: 'exec',
@@ -128,7 +127,7 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
       detail: { filename: e.filename, argv: e.argv, argvClipped: e.argvClipped, cwd: e.cwd, ret: e.ret },
     });
   }
-  for (const f of store.fileOps(WHOLE_RECORDING)) {
+  for (const f of store.fileOps()) {
     // A program start opens dozens of libraries and locale files: noise for an audit unless asked for.
     if (!opts.allFiles && !CHANGING_FILE_OPS.has(f.op)) continue;
     push({
@@ -145,7 +144,7 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
       detail: { op: f.op, path: f.path, path2: f.path2, flags: f.flags, result: f.result, bytes: f.bytes, lastNs: f.lastNs, pathClipped: f.pathClipped },
     });
   }
-  for (const n of store.netConns(WHOLE_RECORDING)) {
+  for (const n of store.netConns()) {
     const dest = n.port === null ? n.addr : n.addr.includes(':') ? `[${n.addr}]:${n.port}` : `${n.addr}:${n.port}`;
     push({
       tsNs: n.firstNs,
@@ -162,7 +161,7 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
       detail: { op: n.op, family: n.family, proto: n.proto, addr: n.addr, port: n.port, host: n.host, result: n.result, bytesSent: n.bytesSent, bytesRecv: n.bytesRecv, lastNs: n.lastNs },
     });
   }
-  for (const c of store.llmCalls(WHOLE_RECORDING)) {
+  for (const c of store.llmCalls()) {
     const failed = (c.httpStatus !== null && c.httpStatus >= 400) || c.error !== null || c.incomplete;
     push({
       tsNs: c.startNs,
@@ -208,10 +207,10 @@ function exitText(p: ProcessRow): string {
   return p.exitNs === null ? 'running' : 'exited';
 }
 
-export function runAudit(store: Store, ctx: ReportContext, opts: AuditOptions = {}): number {
+export function runAudit(store: RecordingReader, ctx: ReportContext, opts: AuditOptions = {}): number {
   const events = auditEvents(store, ctx, opts);
   if (ctx.json) {
-    writeJson(ctx, { schema: AUDIT_SCHEMA_ID, recording: store.path, recordingState: store.recordingState(), events, completeness: store.completeness(WHOLE_RECORDING) });
+    writeJson(ctx, { schema: AUDIT_SCHEMA_ID, recording: store.path, recordingState: store.recordingState(), events, completeness: store.completeness() });
     return events.length ? EXIT_OK : EXIT_NOTHING_FOUND;
   }
   if (events.length === 0) throw new ReportError(`${store.path}: nothing recorded`, EXIT_NOTHING_FOUND);

@@ -5,11 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HttpExchangeRow, Store } from '../store';
+import type { HttpExchangeRow, RecordingReader } from '../store';
 import type { ReportContext } from './context';
 import { EXIT_OK, ReportError } from './errors';
 import { promptJson } from './prompts';
-import { WHOLE_RECORDING } from './whole-recording';
 
 export const SNAPSHOT_SCHEMA_ID = 'agentsight.snapshot/1';
 
@@ -47,9 +46,9 @@ function exchangeJson(x: HttpExchangeRow): Record<string, unknown> {
   };
 }
 
-export function buildSnapshot(store: Store, ctx: ReportContext, now: Date = new Date()): Record<string, unknown> {
+export function buildSnapshot(store: RecordingReader, ctx: ReportContext, now: Date = new Date()): Record<string, unknown> {
   const info = store.info();
-  const tools = store.toolCalls(WHOLE_RECORDING);
+  const tools = store.toolCalls();
   const byCall = new Map<number, typeof tools>();
   for (const t of tools) byCall.set(t.llmCallId, [...(byCall.get(t.llmCallId) ?? []), t]);
   return {
@@ -67,20 +66,20 @@ export function buildSnapshot(store: Store, ctx: ReportContext, now: Date = new 
       counts: info.counts,
       recordingState: store.recordingState(),
     },
-    sessions: store.sessions(WHOLE_RECORDING),
-    processes: store.processes(WHOLE_RECORDING),
-    execs: store.execs(WHOLE_RECORDING),
-    fileOps: store.fileOps(WHOLE_RECORDING),
-    netConns: store.netConns(WHOLE_RECORDING),
+    sessions: store.sessions(),
+    processes: store.processes(),
+    execs: store.execs(),
+    fileOps: store.fileOps(),
+    netConns: store.netConns(),
     tlsTargets: store.tlsTargets().map((t) => ({ ...t, probes: parseProbes(t.probes) })),
-    tlsConns: store.tlsConns(WHOLE_RECORDING),
-    httpExchanges: store.httpExchanges(WHOLE_RECORDING).map(exchangeJson),
-    llmCalls: store.llmCalls({ ...WHOLE_RECORDING, full: true }).map((c) => promptJson(c, byCall.get(c.id) ?? [], ctx)),
+    tlsConns: store.tlsConns(),
+    httpExchanges: store.httpExchanges().map(exchangeJson),
+    llmCalls: store.llmCalls({ full: true }).map((c) => promptJson(c, byCall.get(c.id) ?? [], ctx)),
     toolCalls: tools.map((t) => ({ ...t, input: parseOr(t.inputJson) })),
     causalLinks: store.causalLinks(),
-    losses: store.losses(WHOLE_RECORDING),
-    lossTotals: store.lossTotals(WHOLE_RECORDING),
-    completeness: store.completeness(WHOLE_RECORDING),
+    losses: store.losses(),
+    lossTotals: store.lossTotals(),
+    completeness: store.completeness(),
   };
 }
 
@@ -98,7 +97,7 @@ function parseProbes(text: string): unknown[] {
 }
 
 /** Write the snapshot to `out` ('-' = stdout) atomically (temp file + rename) so a reader never sees half a file. */
-export function runExport(store: Store, out: string | undefined, ctx: ReportContext): number {
+export function runExport(store: RecordingReader, out: string | undefined, ctx: ReportContext): number {
   if (!out) throw new ReportError('export needs -o FILE (or -o - for standard output)');
   const text = JSON.stringify(buildSnapshot(store, ctx), null, 2) + '\n';
   if (out === '-') {

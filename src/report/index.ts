@@ -6,7 +6,7 @@
  * parent's options appear anywhere after it, so `report list --json` and `report --json list` both work.
  */
 import { Command, CommanderError, Option } from 'commander';
-import type { Store } from '../store';
+import type { RecordingReader } from '../store';
 import { runAudit } from './audit';
 import { makeContext, type CommonOptions, type ReportContext } from './context';
 import { EXIT_BAD_INPUT, ReportError } from './errors';
@@ -181,7 +181,7 @@ function rejectLocalOnly(o: ReportOptions, where: string): void {
   if (set.length) throw new ReportError(`--${set[0]} applies to \`report --local\` only`);
 }
 
-function withStore(o: ReportOptions, ctx: ReportContext, fn: (store: Store) => number): number {
+function withStore(o: ReportOptions, ctx: ReportContext, fn: (store: RecordingReader) => number): number {
   const file = resolveRecordingPath(o.db, ctx.dir);
   return withRecording(file, fn);
 }

@@ -9,7 +9,6 @@ import { recordingFacts } from './recording-facts';
 import { listRecordingFiles, withRecording } from './recordings';
 import { renderTable } from './table';
 import { addUsage, emptyTotals, totalsJson, type UsageTotals } from './usage';
-import { WHOLE_RECORDING } from './whole-recording';
 
 export const LIST_SCHEMA_ID = 'agentsight.report.list/1';
 
@@ -37,7 +36,7 @@ export function runList(ctx: ReportContext): number {
         withRecording(f.path, (store) => {
           const facts = recordingFacts(store);
           const totals = emptyTotals();
-          for (const c of store.llmCalls(WHOLE_RECORDING)) addUsage(totals, callTokens(c), c.costUsd);
+          for (const c of store.llmCalls()) addUsage(totals, callTokens(c), c.costUsd);
           return {
             path: f.path,
             name: f.name,
@@ -48,7 +47,7 @@ export function runList(ctx: ReportContext): number {
             command: facts.command,
             agents: facts.agents,
             usage: totalsJson(totals),
-            completeness: store.completeness(WHOLE_RECORDING),
+            completeness: store.completeness(),
             totals,
           };
         }),

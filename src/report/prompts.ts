@@ -1,12 +1,11 @@
 /** `agentsight report prompts`: every LLM call; with --json the full request and response bodies. */
-import { tokenFigures, type LlmCallRow, type Store, type ToolCallRow } from '../store';
+import { tokenFigures, type LlmCallRow, type RecordingReader, type ToolCallRow } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { formatCost, formatDuration, formatInt, oneLine } from '../present';
 import { callFailed, callModel } from './llm-usage';
 import { renderTable } from './table';
-import { WHOLE_RECORDING } from './whole-recording';
 
 export const PROMPTS_SCHEMA_ID = 'agentsight.report.prompts/1';
 
@@ -68,10 +67,10 @@ export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: Re
   };
 }
 
-export function runPrompts(store: Store, ctx: ReportContext): number {
-  const calls = store.llmCalls({ ...WHOLE_RECORDING, full: ctx.json });
+export function runPrompts(store: RecordingReader, ctx: ReportContext): number {
+  const calls = store.llmCalls({ full: ctx.json });
   const toolsByCall = new Map<number, ToolCallRow[]>();
-  for (const t of store.toolCalls(WHOLE_RECORDING)) {
+  for (const t of store.toolCalls()) {
     const list = toolsByCall.get(t.llmCallId) ?? [];
     list.push(t);
     toolsByCall.set(t.llmCallId, list);
@@ -82,7 +81,7 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
       recording: store.path,
       calls: calls.map((c) => promptJson(c, toolsByCall.get(c.id) ?? [], ctx)),
       // whether calls may be missing (TLS that was not decrypted, losses)
-      completeness: store.completeness(WHOLE_RECORDING),
+      completeness: store.completeness(),
     });
     return calls.length ? EXIT_OK : EXIT_NOTHING_FOUND;
   }
@@ -90,7 +89,7 @@ export function runPrompts(store: Store, ctx: ReportContext): number {
   const p = ctx.painter;
   // The last message of each request (what the user or the tool loop just said), from the store's text index.
   // The last user turn's text (store/message-text.ts), from at most its last 16,000 characters.
-  const promptOf = new Map(store.llmCallTexts({ ...WHOLE_RECORDING, maxChars: 4000 }).map((t) => [t.id, t.prompt]));
+  const promptOf = new Map(store.llmCallTexts({ maxChars: 4000 }).map((t) => [t.id, t.prompt]));
   ctx.io.out(
     renderTable<LlmCallRow>(
       [

@@ -1,7 +1,6 @@
 /** Facts about a recording that several reports print: the command, the agents, the time span. */
-import type { RecordingInfo, SessionSummary, Store } from '../store';
+import type { RecordingInfo, SessionSummary, RecordingReader } from '../store';
 import { formatArgv } from '../present';
-import { WHOLE_RECORDING } from './whole-recording';
 
 export interface RecordingFacts {
   readonly path: string;
@@ -35,7 +34,7 @@ export function recordedCommand(info: RecordingInfo, sessions: readonly SessionS
   return titled ? titled.title : null;
 }
 
-export function recordingFacts(store: Store, sessions: readonly SessionSummary[] = store.sessions(WHOLE_RECORDING)): RecordingFacts {
+export function recordingFacts(store: RecordingReader, sessions: readonly SessionSummary[] = store.sessions()): RecordingFacts {
   const info = store.info();
   const agents = [...new Set(sessions.map((s) => s.agent).filter((a): a is string => Boolean(a)))];
   if (agents.length === 0 && info.meta['agent']) agents.push(info.meta['agent']);

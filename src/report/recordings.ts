@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openRecording, type Store } from '../store';
+import { openRecording, type RecordingReader } from '../store';
 import { EXIT_NOTHING_FOUND, ReportError, isDataError, toReportError } from './errors';
 
 /** Names `agentsight record` gives its output (agentsight-YYYYMMDD-HHMMSS.db) and anything else with that prefix. */
@@ -60,8 +60,8 @@ export function resolveRecordingPath(db: string | undefined, dir: string): strin
 }
 
 /** Open read-only, run `fn`, close; every store or SQLite failure becomes a ReportError naming the file. */
-export function withRecording<T>(file: string, fn: (store: Store) => T): T {
-  let store: Store;
+export function withRecording<T>(file: string, fn: (store: RecordingReader) => T): T {
+  let store: RecordingReader;
   try {
     store = openRecording(file);
   } catch (err) {

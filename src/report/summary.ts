@@ -1,5 +1,5 @@
 /** `agentsight report`: what one recorded run did, on one screen. */
-import type { Completeness, RecordingState, Store } from '../store';
+import type { Completeness, RecordingState, RecordingReader } from '../store';
 import { splitFailedExecs } from '../store/exec-search';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
@@ -8,7 +8,6 @@ import { callFailed, callModel, callTokens } from './llm-usage';
 import { recordingFacts } from './recording-facts';
 import { renderTable } from './table';
 import { addUsage, emptyTotals, totalsJson } from './usage';
-import { WHOLE_RECORDING } from './whole-recording';
 
 export const SUMMARY_SCHEMA_ID = 'agentsight.report.summary/1';
 
@@ -58,10 +57,10 @@ export function isChangingFileOp(op: string, result: number): boolean {
   return result === 0 && CHANGING_FILE_OPS.has(op);
 }
 
-export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
-  const sessions = store.sessions(WHOLE_RECORDING);
+export function buildSummary(store: RecordingReader, ctx: ReportContext): ReportSummary {
+  const sessions = store.sessions();
   const facts = recordingFacts(store, sessions);
-  const calls = store.llmCalls(WHOLE_RECORDING);
+  const calls = store.llmCalls();
   const totals = emptyTotals();
   const models = new Map<string, { calls: number; failed: number }>();
   let failedCalls = 0;
@@ -77,15 +76,15 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
     models.set(m, e);
   }
 
-  const processes = store.processes(WHOLE_RECORDING);
+  const processes = store.processes();
   // Failed execs that were misses of a $PATH search the process then completed are counted, not listed.
-  const failedAll = store.execs({ ...WHOLE_RECORDING, failedOnly: true });
-  const execSplit = splitFailedExecs(failedAll.length > 0 ? store.execs({ ...WHOLE_RECORDING, processIds: [...new Set(failedAll.map((e) => e.processId))] }) : []);
+  const failedAll = store.execs({ failedOnly: true });
+  const execSplit = splitFailedExecs(failedAll.length > 0 ? store.execs({ processIds: [...new Set(failedAll.map((e) => e.processId))] }) : []);
   const failedExecs = execSplit.failures;
   const pidOf = new Map(processes.map((p) => [p.id, p.pid]));
   const nonZero = processes.filter((p) => (p.exitCode !== null && p.exitCode !== 0) || p.exitSignal !== null);
 
-  const fileOps = store.fileOps(WHOLE_RECORDING);
+  const fileOps = store.fileOps();
   const changed = new Map<string, Set<string>>();
   let failedFileOps = 0;
   for (const f of fileOps) {
@@ -97,7 +96,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
   }
 
   const dests = new Map<string, Destination>();
-  for (const n of store.netConns(WHOLE_RECORDING)) {
+  for (const n of store.netConns()) {
     if (n.op !== 'connect' || n.family === 'unix') continue;
     const key = `${n.host ?? ''}|${n.addr}|${n.port ?? ''}|${n.proto ?? ''}`;
     const d = dests.get(key) ?? { host: n.host, addr: n.addr, port: n.port, proto: n.proto, connections: 0, failed: 0, bytesSent: 0, bytesRecv: 0 };
@@ -110,7 +109,7 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
 
   const tools = new Map<string, { calls: number; failed: number }>();
   let failedTools = 0;
-  const toolCalls = store.toolCalls(WHOLE_RECORDING);
+  const toolCalls = store.toolCalls();
   for (const t of toolCalls) {
     const e = tools.get(t.name) ?? { calls: 0, failed: 0 };
     e.calls++;
@@ -185,8 +184,8 @@ export function buildSummary(store: Store, ctx: ReportContext): ReportSummary {
       failed: failedTools,
       byName: [...tools].sort((a, b) => b[1].calls - a[1].calls).map(([name, v]) => ({ name, calls: v.calls, failed: v.failed })),
     },
-    losses: store.lossTotals(WHOLE_RECORDING).map((l) => ({ source: l.source, count: l.count, bytes: l.bytes })),
-    completeness: store.completeness(WHOLE_RECORDING),
+    losses: store.lossTotals().map((l) => ({ source: l.source, count: l.count, bytes: l.bytes })),
+    completeness: store.completeness(),
     tls: {
       attached: targets.filter((t) => t.status === 'attached').length,
       notFound: targets.filter((t) => t.status === 'not-found').length,
@@ -317,7 +316,7 @@ export function renderSummary(s: ReportSummary, ctx: ReportContext): string {
   return out.join('\n') + '\n';
 }
 
-export function runSummary(store: Store, ctx: ReportContext): number {
+export function runSummary(store: RecordingReader, ctx: ReportContext): number {
   const s = buildSummary(store, ctx);
   if (ctx.json) writeJson(ctx, s);
   else ctx.io.out(renderSummary(s, ctx));

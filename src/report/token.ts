@@ -1,5 +1,5 @@
 /** `agentsight report token`: token use and cost of the recorded LLM calls, grouped by model, session, agent or day. */
-import type { LlmCallRow, Store } from '../store';
+import type { LlmCallRow, RecordingReader } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
@@ -7,7 +7,6 @@ import { formatCost, formatInt } from '../present';
 import { callModel, callTokens } from './llm-usage';
 import { renderTable } from './table';
 import { emptyTotals, groupUsage, mergeTotals, totalsJson, type UsageTotals } from './usage';
-import { WHOLE_RECORDING } from './whole-recording';
 
 export const TOKEN_SCHEMA_ID = 'agentsight.report.token/1';
 export const TOKEN_GROUPS = ['model', 'session', 'agent', 'day'] as const;
@@ -24,9 +23,9 @@ export interface TokenRow extends UsageTotals {
 }
 
 /** Usage totals per group, largest total first (days in date order), and the grand total. */
-export function tokenRows(store: Store, groupBy: TokenGroup, ctx: ReportContext): { rows: TokenRow[]; total: UsageTotals } {
-  const calls = store.llmCalls(WHOLE_RECORDING);
-  const sessions = new Map(store.sessions(WHOLE_RECORDING).map((s) => [s.id, s]));
+export function tokenRows(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext): { rows: TokenRow[]; total: UsageTotals } {
+  const calls = store.llmCalls();
+  const sessions = new Map(store.sessions().map((s) => [s.id, s]));
   const key = (c: LlmCallRow): string => {
     switch (groupBy) {
       case 'model':
@@ -51,7 +50,7 @@ export function tokenRows(store: Store, groupBy: TokenGroup, ctx: ReportContext)
   return { rows, total };
 }
 
-export function runToken(store: Store, groupBy: TokenGroup, ctx: ReportContext): number {
+export function runToken(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext): number {
   const { rows, total } = tokenRows(store, groupBy, ctx);
   if (ctx.json) {
     writeJson(ctx, {
@@ -60,7 +59,7 @@ export function runToken(store: Store, groupBy: TokenGroup, ctx: ReportContext):
       groupBy,
       rows: rows.map((r) => ({ key: r.key, ...totalsJson(r) })),
       total: totalsJson(total),
-      completeness: store.completeness(WHOLE_RECORDING),
+      completeness: store.completeness(),
     });
     return rows.length ? EXIT_OK : EXIT_NOTHING_FOUND;
   }

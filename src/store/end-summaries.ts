@@ -3,7 +3,7 @@
  * readers over the rows (as of any moment), and by finalize() to fill the summary_* tables (migration 003) with the
  * same answers for a finished recording, per session, as of its end. A summary is valid for every moment at or
  * after summary_state.as_of_ns: the latest timestamp any of these queries filters on, so later moments select
- * exactly the same rows. Any write to a summarized table deletes the summaries (see SqliteStore.flush()).
+ * exactly the same rows. Any write to a summarized table deletes the summaries (see sqlite/writer.ts).
  */
 
 /** File operations that change the file system (reads and plain opens do not). */

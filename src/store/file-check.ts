@@ -1,8 +1,8 @@
 /**
- * One verdict for a damaged file. Every reader opens recordings through SqliteStore.open, which runs these checks, so
+ * One verdict for a damaged file. Every reader opens recordings through sqlite/open.ts, which runs these checks, so
  * `top`, `top --once`, every `report` command and later readers (web UI, exporters) accept and refuse the same files
  * with the same line. What a check cannot see at open and a query later hits (SQLITE_CORRUPT) becomes the same
- * StoreError through the store's read guard (sqlite-store.ts).
+ * StoreError through the store's read guard (sqlite/reader.ts).
  *
  * Cost decides how deep the open goes (BENCHMARKS.md, "Damaged files"): PRAGMA quick_check reads every page (~2 ms
  * per MiB here), so it runs on files up to QUICK_CHECK_MAX_BYTES. Larger files get what is nearly free and covers

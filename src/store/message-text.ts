@@ -88,7 +88,7 @@ export function promptText(requestJson: string | null): string | null {
 }
 
 /**
- * The prompt from what the store's text query returns (sqlite-store llmCallTexts): the last user turn's JSON, or
+ * The prompt from what the store's text query returns (sqlite/llm-text-query.ts): the last user turn's JSON, or
  * only its tail when it is long (the user's words come last, after an agent's reminders). A whole turn is read as
  * JSON; a tail is read for its "text"/"output" strings.
  */

@@ -16,7 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError } from './errors';
-import { SqliteStore, wrap } from './sqlite-store';
+import { wrap } from './sqlite/open';
+import { createRecording, type SqliteStore } from './sqlite/sqlite-store';
 
 export interface FileOwner {
   uid: number;
@@ -73,7 +74,7 @@ function openCreated(file: string, fd: number, owner: FileOwner | undefined): Sq
   try {
     fs.fchmodSync(fd, 0o600);
     if (owner && process.geteuid?.() === 0) fs.fchownSync(fd, owner.uid, owner.gid);
-    store = SqliteStore.open(file, 'create');
+    store = createRecording(file, 'create');
     // SQLite opened the name again: it must still be the file made above (the owner could have swapped it for a
     // link in between; SQLite resolves links in the name before opening it).
     const mine = fs.fstatSync(fd);

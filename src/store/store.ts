@@ -80,6 +80,7 @@ export interface RecordingInfo {
     netConns: number;
     llmCalls: number;
     toolCalls: number;
+    /** What was lost: the sum of the loss rows' counts. */
     losses: number;
   };
 }
@@ -147,6 +148,15 @@ export interface Completeness {
   stoppedEarly: boolean;
   /** Nothing above was lost and the recording ran to its end: the only case where a surface may say so. */
   complete: boolean;
+}
+
+/** What a running live capture says about itself, shown beside the recording it fills (`top` live). */
+export interface LiveStatus {
+  /** Capturing with eBPF; false: agents from /proc only, and `reason` says why. */
+  bpf: boolean;
+  reason?: string;
+  events: number;
+  losses: number;
 }
 
 /** How many not-decrypted TLS connections a completeness verdict names one by one (all are counted). */
@@ -270,7 +280,7 @@ export interface RecordingReader {
   info(): RecordingInfo;
   /** Finished, still being recorded, or ended without its end (recorder gone, store failed) and where it stops. */
   recordingState(): RecordingState;
-  /** Sessions with aggregates as of q.atNs, newest activity first. */
+  /** Sessions that had started by q.atNs, with aggregates as of then, in id order. */
   sessions(q?: TimeQuery): SessionSummary[];
   /** One session by id. */
   session(id: number): SessionSummary | null;

@@ -1,45 +1,24 @@
 /**
- * `agentsight top`: replay a recording (--db) or watch a live capture, as a full-screen TUI or, with --once (or
- * when stdout is not a terminal), as plain text. StoreErrors propagate to the CLI, which prints one line and exits 2.
+ * `agentsight top`: replay a recording (--db) or show the recording of a live capture the CLI started (src/cli/top.ts),
+ * as a full-screen TUI or, with --once (or when stdout is not a terminal), as plain text. StoreErrors propagate to
+ * the CLI, which prints one line and exits 2.
  */
-import { openRecording, type Store } from '../store';
+import { openRecording, type RecordingReader } from '../store';
 import { buildOnceReport, recordingSpan } from './once-report';
 import { renderOnceJson } from './once-json';
 import { encodeLines, renderOnceLines } from './once-text';
 import { parseTimeSpec, TimeSpecError } from './time-spec';
 import type { TopOptions } from './types';
 
-export type { LiveHandle, TopOptions } from './types';
+export type { LiveView, TopOptions } from './types';
 
 /** Default width of --once output when stdout is not a terminal. */
 const PIPE_WIDTH = 120;
 
-/** How long `top --once` without --db captures before printing, so it has something to show. */
-const LIVE_ONCE_MS = 1000;
-
-export async function runTop(optsIn: TopOptions): Promise<number> {
-  let opts = optsIn;
+export async function runTop(opts: TopOptions): Promise<number> {
   const once = opts.once === true || !process.stdout.isTTY;
-  if (!opts.db && !opts.store) {
-    // Live: start system-wide capture of agents (collector), then show it like a recording that keeps growing.
-    // Loading the BPF programs and seeding from /proc takes seconds: say so before the screen appears.
-    if (process.stderr.isTTY) process.stderr.write('agentsight: starting live capture …\n');
-    const { startLiveCapture } = await import('../collector/live');
-    // The command exits when the view does: quitting should not wait for the kernel to release the probes.
-    const live = await startLiveCapture({ exitAfterStop: true });
-    opts = { ...opts, store: live.store, live };
-    if (once) {
-      try {
-        await new Promise((r) => setTimeout(r, LIVE_ONCE_MS));
-        live.store.flush();
-        return await runTop({ ...opts, live: undefined });
-      } finally {
-        await live.stop();
-      }
-    }
-  }
-  const ownStore = !opts.store;
-  const store: Store = opts.store ?? openRecording(opts.db!);
+  const ownStore = !opts.reader;
+  const store: RecordingReader = opts.reader ?? openRecording(opts.db!);
   try {
     let atNs: number | undefined;
     const info = once ? store.info() : undefined;

@@ -2,7 +2,7 @@
  * The data behind `top --once`: the recording header and every session's detail as of one moment. Text and JSON
  * printers both read this, so they always agree.
  */
-import type { Completeness, LossTotal, RecordingInfo, RecordingState, SessionSummary, Store, TlsTargetRow } from '../store';
+import type { Completeness, LossTotal, RecordingInfo, RecordingState, SessionSummary, RecordingReader, TlsTargetRow } from '../store';
 import { loadSessionDetail, onceLimits, type DetailLimits, type SessionDetail } from './session-detail';
 
 export interface OnceReport {
@@ -45,7 +45,7 @@ export function recordingSpan(info: RecordingInfo): { startNs: number; endNs: nu
   return { startNs, endNs };
 }
 
-export function buildOnceReport(store: Store, atNs?: number, limitsIn?: DetailLimits, info: RecordingInfo = store.info()): OnceReport {
+export function buildOnceReport(store: RecordingReader, atNs?: number, limitsIn?: DetailLimits, info: RecordingInfo = store.info()): OnceReport {
   const { startNs, endNs } = recordingSpan(info);
   const at = atNs ?? endNs;
   const summaries: SessionSummary[] = store.sessions({ atNs: at }).sort((a, b) => a.startNs - b.startNs || a.id - b.id);

@@ -3,7 +3,7 @@
  * files changed, network destinations, LLM calls with their tool calls and what each tool call caused.
  * Shared by the --once printer and the TUI's detail panes; loaded on data ticks and seeks, never per frame.
  */
-import type { Completeness, ExecRow, FileChange, FileOpRow, LlmCallRow, NetConnRow, NetDestination, ProcessRow, SessionSummary, Store, ToolCallRow } from '../store';
+import type { Completeness, ExecRow, FileChange, FileOpRow, LlmCallRow, NetConnRow, NetDestination, ProcessRow, SessionSummary, RecordingReader, ToolCallRow } from '../store';
 import { splitFailedExecs } from '../store/exec-search';
 import { formatArgv, processName } from '../present';
 
@@ -141,7 +141,7 @@ export function netTarget(d: NetDestination): string {
 
 /** Load one session (or, with sessionId null and no sessions recorded, every process) as of atNs. */
 export function loadSessionDetail(
-  store: Store,
+  store: RecordingReader,
   summary: SessionSummary | null,
   atNs: number,
   limits: DetailLimits = ONCE_LIMITS,

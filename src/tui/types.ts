@@ -1,11 +1,12 @@
 /** The entry-point contract of `agentsight top` (src/cli calls runTop with these). */
-import type { Store } from '../store';
+import type { LiveStatus, RecordingReader } from '../store';
 
-/** A running live capture (created by startLiveCapture() in src/collector/live.ts). */
-export interface LiveHandle {
-  store: Store;
-  stop(): Promise<void>;
-  status(): { bpf: boolean; reason?: string; events: number; losses: number };
+/**
+ * What the TUI shows of a live capture. The CLI starts and stops the capture (src/cli/top.ts); the TUI only reads
+ * its recording (TopOptions.reader) and asks for its status.
+ */
+export interface LiveView {
+  status(): LiveStatus;
 }
 
 export interface TopOptions {
@@ -21,9 +22,10 @@ export interface TopOptions {
   ascii?: boolean;
   utc?: boolean;
   noColor?: boolean;
-  /** Live mode: the store the collector fills, with its handle. */
-  store?: Store;
-  live?: LiveHandle;
+  /** Live mode: the recording the CLI's capture fills, read as it grows (the caller closes it). */
+  reader?: RecordingReader;
+  /** Live mode, interactive: the capture's status (without it, a live recording shows as a snapshot). */
+  live?: LiveView;
   /**
    * The caller ends the process as soon as a snapshot is written (the CLI): a recording opened read-only for it is
    * then left to the exit instead of closed — finalising its ~100 statements and unmapping the file took ~7 ms, and

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CaptureRunner } from '../../src/collector/capture-runner';
 import { createRecording } from '../../src/store';
-import type { SqliteStore } from '../../src/store/sqlite-store';
+import type { SqliteStore } from '../../src/store';
 import type { YieldOptions } from '../../src/native/addon';
 import { ROOT } from './bpf-env';
 

@@ -7,13 +7,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedFixtureDb } from '../../src/fixtures/generate-db';
-import { createRecording, openRecording, SqliteStore, type Store } from '../../src/store';
+import { createRecording, openRecording, type RecordingReader } from '../../src/store';
 import { describeBpf } from '../helpers/bpf-env';
 import { ALL, captureCommand, PYTHON, tempDir } from '../helpers/capture';
 import { writeFixtureRecording } from '../report/fixture-recording';
 
 /** The figures a summary can answer, read through the Store interface. */
-function answers(store: Store, atNs?: number, limit?: number) {
+function answers(store: RecordingReader, atNs?: number, limit?: number) {
   const sessions = store.sessions({ atNs });
   return {
     sessions,
@@ -38,8 +38,8 @@ function countsMatchLists(r: ReturnType<typeof answers>): void {
 
 /** Same file, once through the summaries and once from the rows only. */
 function compare(file: string, atNs?: number, limit?: number): ReturnType<typeof answers> {
-  const a = SqliteStore.open(file, 'readonly');
-  const b = SqliteStore.open(file, 'readonly', { useSummaries: false });
+  const a = openRecording(file);
+  const b = openRecording(file, { useSummaries: false });
   try {
     const fromSummary = answers(a, atNs, limit);
     expect(fromSummary).toEqual(answers(b, atNs, limit));
@@ -51,8 +51,8 @@ function compare(file: string, atNs?: number, limit?: number): ReturnType<typeof
 }
 
 /** A read-only store that ignores summaries (the rows' answer). */
-function openRows(file: string): SqliteStore {
-  return SqliteStore.open(file, 'readonly', { useSummaries: false });
+function openRows(file: string): RecordingReader {
+  return openRecording(file, { useSummaries: false });
 }
 
 function asOf(file: string): number | null {
@@ -88,8 +88,8 @@ describe('end-of-recording summaries', () => {
       const t = start + (seed / 2147483648) * (end! - start);
       const edge = Math.floor(t / minute) * minute;
       for (const at of [t, edge, edge - 1000, edge + 1000]) {
-        const a = SqliteStore.open(file, 'readonly');
-        const b = SqliteStore.open(file, 'readonly', { useSummaries: false });
+        const a = openRecording(file);
+        const b = openRecording(file, { useSummaries: false });
         expect(a.sessions({ atNs: at })).toEqual(b.sessions({ atNs: at }));
         a.close();
         b.close();

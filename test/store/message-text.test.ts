@@ -4,7 +4,7 @@
 // (the TUI's call detail) and through the store's text query (the TUI's search, `report prompts`).
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRecording, openRecording, type Store } from '../../src/store';
+import { createRecording, openRecording, type RecordingReader } from '../../src/store';
 import { promptText, storedPromptText, TOOL_RESULT_MARK } from '../../src/store/message-text';
 import { decodeFixture, loadFixture } from '../protocols/llm/fixture-util';
 import { tempDir } from '../helpers/capture';
@@ -55,7 +55,7 @@ describe('the prompt of a call', () => {
 
   describe('through the store (search, report prompts)', () => {
     let dir: string;
-    let store: Store;
+    let store: RecordingReader;
     beforeAll(() => {
       dir = tempDir('as-prompt-');
       const file = path.join(dir, 'p.db');

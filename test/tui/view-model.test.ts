@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtureDb } from '../../src/fixtures/generate-db';
-import { createRecording, openRecording, type SessionSummary, type Store } from '../../src/store';
+import { createRecording, openRecording, type SessionSummary, type RecordingReader } from '../../src/store';
 import { ACTIONS, actionFor, KEYMAP } from '../../src/tui/app/actions';
 import { COLUMNS } from '../../src/tui/app/columns';
 import { DataSource, nextEventNs } from '../../src/tui/app/data-source';
@@ -18,7 +18,7 @@ import { parseTimeSpec } from '../../src/tui/time-spec';
 import { tempDir } from './helpers';
 
 let dir: string;
-let store: Store;
+let store: RecordingReader;
 let span: { startNs: number; endNs: number };
 const FO: FrameOptions = { color: true, ascii: false, utc: true };
 
@@ -354,7 +354,7 @@ describe('sub-second events and no future data', () => {
   const T = 1_800_000_000e9;
   const MS = 1e6;
   let file: string;
-  let rec: Store;
+  let rec: RecordingReader;
   beforeAll(() => {
     file = path.join(tempDir(), 'subsecond.db');
     const w = createRecording(file);

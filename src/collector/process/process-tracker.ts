@@ -4,7 +4,7 @@
  * the process of an event here by tgid.
  */
 import fs from 'node:fs';
-import type { Store } from '../../store/store';
+import type { RecordingWriter } from '../../store/store';
 import type { ExecRow, ProcessRow } from '../../store/types';
 import { decodeWaitStatus, type ExecEvent, type ExitEvent, type ForkEvent } from './process-events';
 import { redactArgv } from './redact-command';
@@ -36,7 +36,7 @@ export class ProcessTracker {
   events = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RecordingWriter,
     private readonly clockOffsetNs: number,
     private readonly hooks: ProcessTrackerHooks = {},
   ) {}

@@ -2,9 +2,9 @@
  * Reads what the screen needs from the Store as of the scrubber time. Called on data ticks (seek, play step, live
  * tick, selection change), never from the render path. The timeline is read once (replay) or extended (live).
  */
-import type { Store } from '../../store';
+import type { RecordingReader } from '../../store';
 import { flattenForest, loadSessionDetail, type DetailLimits } from '../session-detail';
-import type { LiveHandle } from '../types';
+import type { LiveView } from '../types';
 import { replayCache } from './replay-cache';
 import { displayList } from './session-list';
 import { emptyTimeline, promptRows, type Timeline, type ViewData, type ViewState } from './view-state';
@@ -22,9 +22,9 @@ export class DataSource {
   timeline: Timeline;
   private data: ViewData;
   /** Where detail panes read from: the store, or in replay the store behind a per-session row cache. */
-  private readonly detailStore: Store;
+  private readonly detailStore: RecordingReader;
 
-  constructor(readonly store: Store, readonly live: LiveHandle | undefined, startNs: number, replayEndNs?: number) {
+  constructor(readonly store: RecordingReader, readonly live: LiveView | undefined, startNs: number, replayEndNs?: number) {
     this.detailStore = live === undefined && replayEndNs !== undefined ? replayCache(store, replayEndNs) : store;
     this.timeline = emptyTimeline(startNs);
     this.data = {

@@ -2,7 +2,7 @@
  * Views opened with Enter. Each fetches its rows from the Store when opened (an action's data load, not a frame)
  * and lays them out for whatever width the screen has when drawn.
  */
-import type { FileChange, Store } from '../../store';
+import type { FileChange, RecordingReader } from '../../store';
 import { errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../../present';
 import { renderSessionLines } from '../once-text';
 import type { NetDest, SessionDetail } from '../session-detail';
@@ -67,7 +67,7 @@ export function sessionView(detail: SessionDetail, o: ViewOptions): DetailView {
   };
 }
 
-export function llmCallView(store: Store, id: number, atNs: number, o: ViewOptions): DetailView | null {
+export function llmCallView(store: RecordingReader, id: number, atNs: number, o: ViewOptions): DetailView | null {
   const c = store.llmCall(id);
   if (!c) return null;
   const d = new Doc();
@@ -99,7 +99,7 @@ export function llmCallView(store: Store, id: number, atNs: number, o: ViewOptio
   return d.view(`LLM call ${id} ${model}`, o.ascii);
 }
 
-export function processView(store: Store, id: number, atNs: number, o: ViewOptions): DetailView | null {
+export function processView(store: RecordingReader, id: number, atNs: number, o: ViewOptions): DetailView | null {
   const p = store.process(id);
   if (!p) return null;
   const d = new Doc();
@@ -131,7 +131,7 @@ export function processView(store: Store, id: number, atNs: number, o: ViewOptio
   return d.view(`Process ${p.pid} ${p.argv[0] ?? p.comm}`, o.ascii);
 }
 
-export function fileView(store: Store, f: FileChange, o: ViewOptions): DetailView {
+export function fileView(store: RecordingReader, f: FileChange, o: ViewOptions): DetailView {
   const d = new Doc();
   const p = store.process(f.processId);
   d.field('path', f.path, { bold: true });
@@ -168,7 +168,7 @@ function prettyJson(s: string): string {
   }
 }
 
-function effectLabel(store: Store, kind: string, id: number): string {
+function effectLabel(store: RecordingReader, kind: string, id: number): string {
   if (kind === 'process') {
     const p = store.process(id);
     return p ? `process ${p.pid} ${formatArgv(p.argv)}` : `process #${id}`;

@@ -4,7 +4,7 @@
  * them again. This wraps the Store for the TUI's detail loads in replay; live capture keeps reading the store.
  * Aggregates that depend on the moment (sessions, file changes, destinations) still go to the store.
  */
-import type { ExecRow, LlmCallRow, ProcessRow, Store, TimeQuery, ToolCallRow } from '../../store';
+import type { ExecRow, LlmCallRow, ProcessRow, RecordingReader, TimeQuery, ToolCallRow } from '../../store';
 
 /** Sessions whose rows are kept (most recently used first). */
 const MAX_SESSIONS = 6;
@@ -34,7 +34,7 @@ function limited<T>(rows: T[], limit: number | undefined): T[] {
   return limit !== undefined ? rows.slice(0, Math.max(0, Math.floor(limit))) : rows;
 }
 
-export function replayCache(store: Store, endNs: number): Store {
+export function replayCache(store: RecordingReader, endNs: number): RecordingReader {
   const cache = new Map<number, SessionRows | null>();
   const rowsOf = (sessionId: number): SessionRows | null => {
     if (cache.has(sessionId)) {

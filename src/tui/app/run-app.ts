@@ -4,7 +4,7 @@
  * one-second tick that moves the end of time (and follows it unless the user paused on the scrubber).
  */
 import { StoreError } from '../../store/errors';
-import type { Store } from '../../store';
+import type { RecordingReader } from '../../store';
 import { recordingSpan } from '../once-report';
 import { parseTimeSpec, TimeSpecError } from '../time-spec';
 import type { TopOptions } from '../types';
@@ -27,7 +27,7 @@ const RESIZE_DEBOUNCE_MS = 80;
 /** Rebuild the live search corpus when it is older than this. */
 const LIVE_CORPUS_MAX_AGE_MS = 10_000;
 
-export async function runApp(store: Store, opts: TopOptions & { atNs?: number }): Promise<number> {
+export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?: number }): Promise<number> {
   const live = opts.live;
   const info = store.info();
   const nowNs = () => Date.now() * 1e6;
@@ -284,8 +284,8 @@ export async function runApp(store: Store, opts: TopOptions & { atNs?: number })
       if (restoreTerminal) app.restore();
       else process.stdout.destroy();
       if (message) process.stderr.write(message);
-      const finish = live ? live.stop().catch(() => undefined) : Promise.resolve();
-      void finish.then(() => resolve(code));
+      // The CLI, which started a live capture, stops it once this returns.
+      resolve(code);
     }
 
     for (const [sig, h] of signalHandlers) process.on(sig, h);

@@ -4,7 +4,7 @@
  * waits on a search.
  */
 import Fuse from 'fuse.js';
-import type { Store } from '../../store';
+import type { RecordingReader } from '../../store';
 import { clean } from '../../present';
 
 export interface SearchItem {
@@ -27,7 +27,7 @@ export const MAX_ITEMS = 6000;
 /** Characters of each text that are searched. */
 const MAX_CHARS = 300;
 
-export function buildCorpus(store: Store, atNsIn?: number): SearchItem[] {
+export function buildCorpus(store: RecordingReader, atNsIn?: number): SearchItem[] {
   // Always pass a time: the store's default bound is below current Unix-ns timestamps.
   const atNs = atNsIn ?? Number.MAX_VALUE;
   const items: SearchItem[] = [];

@@ -2,7 +2,7 @@
  * The TUI's state (what the user chose: time, sort, filter, focus, selection, open views) and the data loaded for
  * it (the model rows as of the scrubber time). Live and replay share both; live just moves `endNs` and follows it.
  */
-import type { Completeness, FileChange, LlmCallRow, RecordingState, SessionSummary, ToolCallRow } from '../../store';
+import type { Completeness, FileChange, LiveStatus, LlmCallRow, RecordingState, SessionSummary, ToolCallRow } from '../../store';
 import type { NetDest, SessionDetail, TreeLine } from '../session-detail';
 import type { SearchHit } from './search';
 import type { Line } from './styled-line';
@@ -83,7 +83,7 @@ export interface ViewData {
   /** Token rate as of atNs over the last 10 s (DataSource.loadAll), from calls ended by then. */
   tokensPerSecond: number;
   timeline: Timeline;
-  liveStatus: { bpf: boolean; reason?: string; events: number; losses: number } | null;
+  liveStatus: LiveStatus | null;
   /** How the recording ended (Store.recordingState); null for a live capture (this process's own). */
   recordingState: RecordingState | null;
 }
