@@ -24,7 +24,8 @@ async function main(argv: string[]): Promise<number> {
   program
     .name('agentsight')
     .description('See what AI coding agents really do: processes, files, network and LLM traffic, from the kernel.')
-    .version(require('../../package.json').version)
+    // The full text (commit, kernel features) costs a few stat calls: only when asked for.
+    .version(argv.includes('--version') || argv.includes('-V') ? (require('./version') as typeof import('./version')).versionText() : '')
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `agentsight: ${s.slice(7)}` : s) });
@@ -69,9 +70,40 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await runTopCommand(tui, { ...opts, noColor: process.env['NO_COLOR'] !== undefined, exitAfterSnapshot: exitWhenDone });
     });
 
-  // report pulls in its formatters and date-fns: load it only when it can be needed (its command or help).
+  program
+    .command('doctor')
+    .description('check what capture needs on this machine (BTF, tracefs, uprobes, the addon, each probe group) and say what works')
+    .addHelpText('after', '\nAs root it loads and attaches every probe group, then releases them.\nExamples:\n  sudo agentsight doctor')
+    .action(() => {
+      exitCode = (require('./doctor') as typeof import('./doctor')).runDoctor();
+    });
+
+  program
+    .command('completion')
+    .description('print the shell completion script (bash, zsh or fish)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText('after', '\nExamples:\n  agentsight completion bash > ~/.local/share/bash-completion/completions/agentsight\n  agentsight completion fish > ~/.config/fish/completions/agentsight.fish')
+    .action((shell: string) => {
+      const { completionScript, SHELLS } = require('./completion') as typeof import('./completion');
+      if (!(SHELLS as readonly string[]).includes(shell)) throw new UserError(`completion: unknown shell '${shell}' (bash, zsh or fish)`);
+      const { commandTree } = require('./command-tree') as typeof import('./command-tree');
+      process.stdout.write(completionScript(shell as (typeof SHELLS)[number], commandTree(program)));
+    });
+
+  // The man page, generated at build time (make man) from these same definitions.
+  program
+    .command('man', { hidden: true })
+    .action(() => {
+      const { commandTree } = require('./command-tree') as typeof import('./command-tree');
+      const { manPage } = require('./man-page') as typeof import('./man-page');
+      const { packageVersion } = require('./version') as typeof import('./version');
+      process.stdout.write(manPage(commandTree(program), packageVersion(), new Date().toISOString().slice(0, 10)));
+    });
+
+  // report pulls in its formatters and date-fns: load it only when it can be needed (its command, help, or the
+  // generated man page and completions that list its subcommands).
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
-  if (first === undefined || first === 'report' || first === 'help') {
+  if (first === undefined || first === 'report' || first === 'help' || first === 'completion' || first === 'man') {
     const report = require('../report') as ReportModule;
     report.registerReportCommand(program);
   } else {

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import { AGENTSIGHT_CFG, STATS, STAT_MAX } from './decode/layout';
-import { BPF_OBJECT_DIR, bpfObjectPath, loadAddon, type DeliveryStats, type NativeBpfHost, type YieldOptions } from '../native/addon';
+import { missingRequirement } from './system-requirements';
+import { BPF_OBJECT_DIR, bpfObjectPath, loadAddon, NativeMissingError, type DeliveryStats, type NativeBpfHost, type YieldOptions } from '../native/addon';
 
 export interface CaptureOptions {
   /** Emit process events for every process (system-wide `top`), not only the traced tree. */
@@ -86,6 +87,9 @@ export class BpfCapture {
   }
 
   static open(opts: CaptureOptions): BpfCapture {
+    // A kernel without BTF or tracefs would fail deep inside libbpf: say what is missing in one line instead.
+    const missing = missingRequirement();
+    if (missing !== null) throw new NativeMissingError(missing);
     const addon = loadAddon();
     const host = new addon.BpfHost();
     const cap = new BpfCapture(host, Number(addon.clockOffsetNs()));

@@ -121,8 +121,16 @@ export function loadAddon(): NativeAddon {
   if (!found) {
     throw new NativeMissingError(`no native addon (tried ${candidates.join(', ')}); run \`make setup\` in ${PACKAGE_ROOT}`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  cached = require(found) as NativeAddon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    cached = require(found) as NativeAddon;
+  } catch (err) {
+    // The addon links libbpf and libelf dynamically (Debian's static libbpf is not position-independent).
+    const lib = /(lib[\w.+-]+\.so[\d.]*): cannot open shared object file/.exec(String((err as Error).message));
+    const pkg: Record<string, string> = { 'libbpf.so.1': 'libbpf1', 'libelf.so.1': 'libelf1', 'libz.so.1': 'zlib1g' };
+    if (lib) throw new NativeMissingError(`the native addon needs ${lib[1]}${pkg[lib[1]!] ? ` (Debian/Ubuntu: apt install ${pkg[lib[1]!]})` : ''}`);
+    throw new NativeMissingError(`the native addon ${found} does not load: ${String((err as Error).message).split('\n')[0]}`);
+  }
   return cached;
 }
 
