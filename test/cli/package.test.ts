@@ -7,10 +7,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfAvailable, ROOT } from '../helpers/bpf-env';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBpf, ROOT } from '../helpers/bpf-env';
 
-const canRun = bpfAvailable();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'as-pkg-'));
 const prefix = path.join(work, 'prefix');
 const shadowBin = path.join(work, 'bin');
@@ -38,7 +37,7 @@ function shadowPath(): string {
 let env: NodeJS.ProcessEnv;
 let bin: string;
 
-describe.skipIf(!canRun)('the npm package', () => {
+describeBpf('the npm package', ['process', 'file', 'net', 'tls'], () => {
   beforeAll(() => {
     env = { ...process.env, PATH: shadowPath(), npm_config_nodedir: process.env['npm_config_nodedir'] ?? '/usr' };
     expect(spawnSync('sh', ['-c', 'command -v clang || command -v bpftool'], { env }).status, 'the shadow PATH still has a BPF build tool').not.toBe(0);
