@@ -4,7 +4,7 @@
  *   invoke_agent {agent}                      the session (INTERNAL)
  *   ├─ chat {model}                           one per model call (CLIENT)
  *   │  └─ execute_tool {tool}                 one per tool call the response asked for (INTERNAL)
- *   │     └─ process {command}                each process the tool call caused (INTERNAL)
+ *   │     └─ process {command}                each process the tool call caused, under its parent (INTERNAL)
  *
  * Pure over RecordingReader: ids come from ids.ts, times are the recording's own (Unix ns). `ready` says whether a
  * span is final — its row ended and has been quiet for `settleNs` — so a live export sends each span once, with the
@@ -180,8 +180,11 @@ function build(reader: RecordingReader, opts: SpanModelOptions): SpanRecord[] {
     const id = spanId(key, 'tool_call', t.id);
     const mine = procsByTool.get(t.id) ?? [];
     spans.push(toolSpan(t, s, id, spanId(key, 'llm_call', call.id), opts, settled(t.resultNs) || !live, recordingEnd, mine));
+    // A process whose parent ran for the same tool call nests under it (bash > its commands), else under the tool.
+    const mineIds = new Set(mine.map(({ p }) => p.id));
     for (const { p, method, confidence } of mine) {
-      spans.push(processSpan(p, s, key, id, method, confidence, settled(p.exitNs) || !live, recordingEnd));
+      const parent = p.parentId !== null && mineIds.has(p.parentId) ? spanId(key, 'process', p.parentId) : id;
+      spans.push(processSpan(p, s, key, parent, method, confidence, settled(p.exitNs) || !live, recordingEnd));
     }
   }
   return spans;

@@ -181,6 +181,27 @@ describe.skipIf(!enabled)('OpenTelemetry export of a recorded Claude Code run', 
     }
   });
 
+  it('with --otel-content, carries the conversation in the conventions\' message format, tool call ids included', { timeout: 300_000 }, async () => {
+    const rx = await new OtlpReceiver().start();
+    const res = await runAsync(process.execPath, [CLI, 'report', 'otel', '--otel-content', '--db', db], { env: otelEnv(rx) }, 300_000);
+    await rx.close();
+    expect(res.code, res.stderr).toBe(0);
+    const tool = q(db, "SELECT * FROM tool_calls WHERE name = 'Bash'")[0]!;
+    const chats = rx.spans.filter((s) => s.attributes['gen_ai.operation.name'] === 'chat');
+    const asking = chats.find((s) => String(s.attributes['gen_ai.output.messages']).includes(tool['call_id']))!;
+    const out = JSON.parse(asking.attributes['gen_ai.output.messages'] as string);
+    expect(out[0].parts).toContainEqual({ type: 'tool_call', id: tool['call_id'], name: 'Bash', arguments: expect.objectContaining({ command: 'echo hello > /tmp/x' }) });
+    expect(out[0].finish_reason).toBe('tool_use');
+    const answering = chats.find((s) => String(s.attributes['gen_ai.input.messages']).includes('tool_call_response'))!;
+    const input = JSON.parse(answering.attributes['gen_ai.input.messages'] as string) as Array<{ role: string; parts: Array<Record<string, unknown>> }>;
+    expect(input.flatMap((m) => m.parts).filter((p) => p['type'] === 'tool_call_response').map((p) => p['id'])).toContain(tool['call_id']);
+    expect(JSON.parse(answering.attributes['gen_ai.system_instructions'] as string)[0].type).toBe('text');
+    const toolSpan = rx.spans.find((s) => s.attributes['gen_ai.tool.call.id'] === tool['call_id'])!;
+    expect(toolSpan.attributes['gen_ai.tool.call.arguments']).toBe(tool['input_json']);
+    // The API key never leaves: content comes from the stored (redacted) bodies, headers are not exported at all.
+    expect(JSON.stringify(rx.spans)).not.toContain('sk-ant-otel-');
+  });
+
   it('loses nothing when the collector answers 503 for 5 s', { timeout: 300_000 }, async () => {
     const ok = await report('http/protobuf');
     const { rx, res } = await report('http/protobuf', (r) => r.refuseFor(5000, 503));

@@ -52,6 +52,8 @@ const hexOf = (x: unknown, proto: boolean): string => (proto ? Buffer.from(Strin
 
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
+  /** Spans per accepted trace request. */
+  readonly spansPerRequest: number[] = [];
   /** Every metrics request, in arrival order (cumulative: the last one holds the totals). */
   readonly metricRequests: ReceivedMetric[][] = [];
   /** Status of every response sent, in order, per path. */
@@ -109,6 +111,12 @@ export class OtlpReceiver {
   }
 
   private addTraces(req: Obj, proto: boolean): void {
+    const before = this.spans.length;
+    this.addSpans(req, proto);
+    this.spansPerRequest.push(this.spans.length - before);
+  }
+
+  private addSpans(req: Obj, proto: boolean): void {
     for (const rs of req['resourceSpans'] ?? []) {
       const resource = attrs(rs['resource']?.['attributes']);
       for (const ss of rs['scopeSpans'] ?? []) {
