@@ -18,7 +18,7 @@ import { SpaceReserve } from './space-reserve';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
-import { prepareLiveOtel, type LiveOtel } from '../export/otel/live-otel';
+import type { LiveOtel } from '../export/otel/live-otel';
 import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../tui/format';
 
 export interface RecordOptions {
@@ -363,8 +363,9 @@ function probeNames(names: string[]): string {
   return out.map((n) => (rets.has(n) ? `${n} and its ${rets.get(n)} RETs` : n)).join(', ');
 }
 
-/** The OTLP stream of --otel, its variables checked before anything is recorded. */
+/** The OTLP stream of --otel, its variables checked before anything is recorded (loaded only then: ~OTel SDK). */
 function liveOtel(opts: RecordOptions): LiveOtel {
+  const { prepareLiveOtel } = require('../export/otel/live-otel') as typeof import('../export/otel/live-otel');
   try {
     return prepareLiveOtel(process.env, { content: Boolean(opts.otelContent), hostName: os.hostname(), version: version() });
   } catch (err) {

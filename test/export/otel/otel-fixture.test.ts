@@ -107,7 +107,7 @@ describe('report otel of a fixture recording', () => {
     expect(res.stderr.trim().split('\n').length).toBe(1);
   });
 
-  it('refuses bad OTEL_* variables and bad files in one line, exit 2', async () => {
+  it('refuses bad OTEL_* variables and bad files in one line, exit 2', { timeout: 300_000 }, async () => {
     for (const [extra, msg] of [
       [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/],
       [{ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' }, /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http\/xml is not supported/],

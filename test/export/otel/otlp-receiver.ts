@@ -57,9 +57,10 @@ export class OtlpReceiver {
   /** Every metrics request, in arrival order (cumulative: the last one holds the totals). */
   readonly metricRequests: ReceivedMetric[][] = [];
   /** Status of every response sent, in order, per path. */
-  readonly responses: Array<{ path: string; status: number; contentType: string }> = [];
+  readonly responses: Array<{ path: string; status: number; contentType: string; atMs: number }> = [];
   private server = http.createServer((req, res) => void this.handle(req, res));
   private refuseUntil = 0;
+  private refuseMs = 0;
   private refuseStatus = 503;
   /** Each response waits this long (a slow collector). */
   holdMs = 0;
@@ -73,10 +74,13 @@ export class OtlpReceiver {
     return this;
   }
 
-  /** Answer every request with `status` for the next `ms` (from now, or from the first request when lazy). */
+  /**
+   * Answer every request with `status` for `ms` from the first request on (not from now: the exporter's start-up
+   * time on a loaded machine must not eat the window).
+   */
   refuseFor(ms: number, status = 503): void {
     this.refuseStatus = status;
-    this.refuseUntil = Date.now() + ms;
+    this.refuseMs = ms;
   }
 
   close(): Promise<void> {
@@ -91,9 +95,13 @@ export class OtlpReceiver {
     const p = req.url ?? '';
     const ct = String(req.headers['content-type'] ?? '');
     this.onRequest?.(p);
+    if (this.refuseMs > 0) {
+      this.refuseUntil = Date.now() + this.refuseMs;
+      this.refuseMs = 0;
+    }
     if (this.holdMs > 0) await new Promise((r) => setTimeout(r, this.holdMs));
     if (Date.now() < this.refuseUntil) {
-      this.responses.push({ path: p, status: this.refuseStatus, contentType: ct });
+      this.responses.push({ path: p, status: this.refuseStatus, contentType: ct, atMs: Date.now() });
       res.writeHead(this.refuseStatus).end();
       return;
     }
@@ -102,11 +110,11 @@ export class OtlpReceiver {
       if (p === '/v1/traces') this.addTraces(proto ? (TraceRequest.toObject(TraceRequest.decode(body), { longs: String, bytes: String }) as Obj) : JSON.parse(body.toString()), proto);
       else if (p === '/v1/metrics') this.addMetrics(proto ? (MetricsRequest.toObject(MetricsRequest.decode(body), { longs: String, bytes: String }) as Obj) : JSON.parse(body.toString()));
     } catch (err) {
-      this.responses.push({ path: p, status: 400, contentType: ct });
+      this.responses.push({ path: p, status: 400, contentType: ct, atMs: Date.now() });
       res.writeHead(400).end(String(err));
       return;
     }
-    this.responses.push({ path: p, status: 200, contentType: ct });
+    this.responses.push({ path: p, status: 200, contentType: ct, atMs: Date.now() });
     res.writeHead(200, { 'content-type': proto ? 'application/x-protobuf' : 'application/json' }).end(proto ? Buffer.alloc(0) : '{}');
   }
 
