@@ -183,6 +183,7 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
       let file: string;
       try {
         rejectLocalOnly(o, 'report otel');
+        if (o.json || o.groupBy) throw new ReportError(`--${o.json ? 'json' : 'group-by'} does not apply to \`report otel\` (it prints one line)`);
         file = resolveRecordingPath(o.db, makeContext(io, o).dir);
       } catch (err) {
         return run(io, o, () => { throw err; });

@@ -179,6 +179,10 @@ describe.skipIf(!enabled)('OpenTelemetry export of a recorded Claude Code run', 
       const o = p.get(id)!;
       expect([s.traceId, s.parentSpanId, s.name, s.startNs, s.endNs]).toEqual([o.traceId, o.parentSpanId, o.name, o.startNs, o.endNs]);
     }
+    // The live metrics' last (cumulative) export holds every call's tokens.
+    const usage = live.metricRequests.at(-1)!.find((m) => m.name === 'gen_ai.client.token.usage')!;
+    const stored = q(db, 'SELECT SUM(input_tokens) AS i FROM llm_calls WHERE session_id IS NOT NULL')[0]!['i'];
+    expect(usage.points.filter((x) => x.attributes['gen_ai.token.type'] === 'input').reduce((n, x) => n + x.sum, 0)).toBe(stored);
   });
 
   it('with --otel-content, carries the conversation in the conventions\' message format, tool call ids included', { timeout: 300_000 }, async () => {
@@ -247,4 +251,74 @@ describe.skipIf(!enabled)('OpenTelemetry export of a recorded Claude Code run', 
     expect(stdout).toMatch(/^exported (\d+) of \1 spans/);
     expect(rx.spans.map((s) => s.spanId).sort()).toEqual(ok.rx.spans.map((s) => s.spanId).sort());
   });
+});
+
+/**
+ * What every agent's trace must hold: one trace, the root, a CLIENT chat span per call with the stored tokens, every
+ * tool call id under the chat that asked for it, the shell tool's command among its processes.
+ */
+function expectAgentTrace(spans: ReceivedSpan[], file: string, o: { agent: string; provider: string; tool: RegExp }) {
+  const ids = byId(spans);
+  expect(ids.size).toBe(spans.length);
+  const roots = spans.filter((s) => s.parentSpanId === '');
+  expect(roots.map((s) => s.name)).toEqual([`invoke_agent ${o.agent}`]);
+  expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+  const calls = q(file, 'SELECT * FROM llm_calls WHERE session_id IS NOT NULL');
+  const chats = spans.filter((s) => s.attributes['gen_ai.operation.name'] === 'chat');
+  expect(chats.length).toBe(calls.length);
+  expect(calls.length).toBeGreaterThanOrEqual(2);
+  for (const c of chats) {
+    expect(c.kind).toBe(3);
+    expect(c.parentSpanId).toBe(roots[0]!.spanId);
+    expect(c.attributes['gen_ai.provider.name']).toBe(o.provider);
+  }
+  const sum = (k: string) => chats.reduce((n, s) => n + ((s.attributes[k] as number | undefined) ?? 0), 0);
+  const stored = q(file, 'SELECT SUM(input_tokens) AS i, SUM(output_tokens) AS o FROM llm_calls WHERE session_id IS NOT NULL')[0]!;
+  expect([sum('gen_ai.usage.input_tokens'), sum('gen_ai.usage.output_tokens')]).toEqual([stored['i'], stored['o']]);
+  const tools = q(file, 'SELECT * FROM tool_calls WHERE llm_call_id IN (SELECT id FROM llm_calls WHERE session_id IS NOT NULL)');
+  const toolSpans = spans.filter((s) => s.attributes['gen_ai.operation.name'] === 'execute_tool');
+  expect(toolSpans.map((s) => s.attributes['gen_ai.tool.call.id']).sort()).toEqual(tools.map((t) => t['call_id']).sort());
+  for (const t of toolSpans) expect(ids.get(t.parentSpanId)!.attributes['gen_ai.operation.name']).toBe('chat');
+  const shellTool = toolSpans.find((s) => o.tool.test(String(s.attributes['gen_ai.tool.name'])))!;
+  expect(shellTool, toolSpans.map((s) => s.name).join(', ')).toBeDefined();
+  const under = (id: string): ReceivedSpan[] => spans.filter((s) => s.parentSpanId === id).flatMap((s) => [s, ...under(s.spanId)]);
+  expect(under(shellTool.spanId).some((p) => String((p.attributes['process.command_args'] as string[] | undefined)?.join(' ')).includes('echo hello > /tmp/x'))).toBe(true);
+}
+
+describe.skipIf(!enabled)('OpenTelemetry export of recorded Codex and Gemini CLI runs', () => {
+  let dir2: string;
+  let srv2: FakeLlmServer;
+  beforeAll(async () => {
+    dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'as-otel2-'));
+    srv2 = await startFakeLlmServer();
+  });
+  afterAll(async () => {
+    await srv2?.close();
+    if (dir2) fs.rmSync(dir2, { recursive: true, force: true });
+  });
+
+  for (const [name, agent, provider, tool] of [
+    ['codex', 'codex', 'openai', /exec_command|shell/],
+    ['gemini', 'gemini-cli', 'gcp.gemini', /run_shell_command/],
+  ] as const) {
+    it(`${name}: record --otel streams one trace, report otel sends the same`, { timeout: 600_000 }, async () => {
+      const rxLive = await new OtlpReceiver().start();
+      const home = fs.mkdtempSync(path.join(dir2, `${name}-home-`));
+      const a = agentLaunch(name, agentBinaries(), srv2, home, `sk-${name}-otel-` + crypto.randomBytes(12).toString('hex'));
+      const file = path.join(dir2, `${name}.db`);
+      const work = fs.mkdtempSync(path.join(dir2, `${name}-work-`));
+      const r = await runAsync(process.execPath, [CLI, 'record', '--otel', '--db', file, '--', ...a.argv], { cwd: work, env: { ...otelEnv(rxLive), ...a.env } }, 600_000);
+      await rxLive.close();
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stderr).toMatch(/agentsight: exported (\d+) of \1 spans in 1 trace/);
+      expectAgentTrace(rxLive.spans, file, { agent, provider, tool });
+
+      const rx = await new OtlpReceiver().start();
+      const rep = await runAsync(process.execPath, [CLI, 'report', 'otel', '--db', file], { env: otelEnv(rx, 'http/json') }, 300_000);
+      await rx.close();
+      expect(rep.code, rep.stderr).toBe(0);
+      expectAgentTrace(rx.spans, file, { agent, provider, tool });
+      expect(rx.spans.map((s) => `${s.spanId}/${s.parentSpanId}`).sort()).toEqual(rxLive.spans.map((s) => `${s.spanId}/${s.parentSpanId}`).sort());
+    });
+  }
 });

@@ -118,6 +118,9 @@ describe('report otel of a fixture recording', () => {
       expect(r.stderr).toMatch(msg);
       expect(r.stderr.trim().split('\n').length).toBe(1);
     }
+    const json = await runAsync(process.execPath, [CLI, 'report', 'otel', '--json', '--db', db], { env: env({}) });
+    expect(json.code).toBe(2);
+    expect(json.stderr).toBe('agentsight: --json does not apply to `report otel` (it prints one line)\n');
     const missing = await runAsync(process.execPath, [CLI, 'report', 'otel', '--db', path.join(dir, 'nope.db')], { env: env({}) });
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split('\n').length).toBe(1);
