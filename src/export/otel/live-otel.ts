@@ -1,5 +1,5 @@
 /**
- * `record --otel`: stream the recording to OTLP while it is made. Every STEP_MS the spans whose rows ended at least
+ * `record --otel`: stream the recording to OTLP while it is made. Every STEP_MS (or more, see STEP_COST_FACTOR) the spans whose rows ended at least
  * SETTLE_MS ago are sent (a tool call's processes and links are usually in by then, so a span goes once, as a later
  * `report otel` of the file gives it); the metrics every METRICS_MS; the session roots and everything left after the
  * recording's end, with a bounded flush. Same ids as `report otel` (ids.ts).
@@ -9,6 +9,12 @@ import { exportSummary, OtelExport } from './otel-export';
 import { otelConfig, type OtelConfig } from './otlp-config';
 
 const STEP_MS = 2000;
+/**
+ * A step re-reads the recording's calls, tool calls, links and processes: ~0.1-0.6 s for 2000 calls on a loaded
+ * 2-core machine (src/bench/otel-bench.ts). The next step waits at least STEP_COST_FACTOR times the last one's cost,
+ * so the stream never takes more than ~5% of a core from the recording, however long it gets.
+ */
+const STEP_COST_FACTOR = 20;
 const SETTLE_MS = 3000;
 const METRICS_MS = 10_000;
 /** After the recording ends: how long delivery may still be retried. */
@@ -27,24 +33,32 @@ export function prepareLiveOtel(env: NodeJS.ProcessEnv, opts: { content: boolean
   let exp: OtelExport | null = null;
   let timer: NodeJS.Timeout | null = null;
   let lastMetrics = Date.now();
+  let finished = false;
   return {
     start(reader) {
       exp = new OtelExport(reader, cfg, { content: opts.content });
-      timer = setInterval(() => {
+      const tick = () => {
+        const t0 = Date.now();
         try {
-          exp!.step((Date.now() - SETTLE_MS) * 1e6);
-          if (Date.now() - lastMetrics >= METRICS_MS) {
-            lastMetrics = Date.now();
+          exp!.step((t0 - SETTLE_MS) * 1e6);
+          if (t0 - lastMetrics >= METRICS_MS) {
+            lastMetrics = t0;
             void exp!.sendMetrics();
           }
         } catch {
           // a step that cannot read this time (store busy or failed) is tried again; the final one reads everything
         }
-      }, STEP_MS);
-      timer.unref();
+        if (!finished) schedule(Math.max(STEP_MS, (Date.now() - t0) * STEP_COST_FACTOR));
+      };
+      const schedule = (ms: number) => {
+        timer = setTimeout(tick, ms);
+        timer.unref();
+      };
+      schedule(STEP_MS);
     },
     async finish() {
-      if (timer) clearInterval(timer);
+      finished = true;
+      if (timer) clearTimeout(timer);
       if (!exp) return null;
       const r = await exp.finish(Date.now() + FINAL_FLUSH_MS);
       return exportSummary(r, cfg.tracesUrl);
