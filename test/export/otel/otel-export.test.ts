@@ -297,6 +297,36 @@ describe.skipIf(!enabled)('OpenTelemetry export of recorded Codex and Gemini CLI
     if (dir2) fs.rmSync(dir2, { recursive: true, force: true });
   });
 
+  it('record --otel: a SIGTERM mid-run still delivers every span of the recording', { timeout: 600_000 }, async () => {
+    const rxLive = await new OtlpReceiver().start();
+    // A slow collector: every response waits, so spans are in flight when the signal comes.
+    rxLive.holdMs = 1500;
+    const home = fs.mkdtempSync(path.join(dir2, 'term-home-'));
+    const a = agentLaunch('claude', agentBinaries(), srv2, home, 'sk-ant-term-' + crypto.randomBytes(12).toString('hex'));
+    const file = path.join(dir2, 'term.db');
+    const work = fs.mkdtempSync(path.join(dir2, 'term-work-'));
+    const child = spawn(process.execPath, [CLI, 'record', '--otel', '--db', file, '--', ...a.argv], { cwd: work, env: { ...otelEnv(rxLive), ...a.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    let signalled = false;
+    rxLive.onRequest = (p) => {
+      if (p === '/v1/traces' && !signalled) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    };
+    await new Promise((r) => child.on('exit', r));
+    await rxLive.close();
+    expect(signalled, stderr).toBe(true);
+    expect(stderr).toMatch(/agentsight: exported (\d+) of \1 spans in 1 trace/);
+    const rx = await new OtlpReceiver().start();
+    const rep = await runAsync(process.execPath, [CLI, 'report', 'otel', '--db', file], { env: otelEnv(rx) }, 300_000);
+    await rx.close();
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rx.spans.length).toBeGreaterThan(1);
+    expect(rxLive.spans.map((s) => `${s.spanId}/${s.parentSpanId}`).sort()).toEqual(rx.spans.map((s) => `${s.spanId}/${s.parentSpanId}`).sort());
+  });
+
   for (const [name, agent, provider, tool] of [
     ['codex', 'codex', 'openai', /exec_command|shell/],
     ['gemini', 'gemini-cli', 'gcp.gemini', /run_shell_command/],
