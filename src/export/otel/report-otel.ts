@@ -26,6 +26,10 @@ export function reportOtelConfig(reader: RecordingReader, env: NodeJS.ProcessEnv
 
 export async function runReportOtel(reader: RecordingReader, io: ReportOtelIo, opts: { content: boolean }): Promise<number> {
   const cfg = reportOtelConfig(reader, io.env as NodeJS.ProcessEnv);
+  // Spans are sent once and never updated: what is still open in a recording being made ends at its last moment here.
+  if (reader.recordingState().state === 'recording') {
+    io.err('agentsight: note: this recording is still being made; spans still open end at its last recorded moment (export it again when it has finished: same ids)\n');
+  }
   const exp = new OtelExport(reader, cfg, { content: opts.content, giveUpMs: REPORT_GIVE_UP_MS });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
