@@ -67,12 +67,13 @@ function put(a: Attributes, k: string, v: AttributeValue | null | undefined): vo
 /** The provider's id of its response (msg_…, resp_…, chatcmpl-…, Gemini responseId). */
 function responseId(json: string | null): string | null {
   if (!json) return null;
-  const m = /"(?:id|responseId)"\s*:\s*"([^"]{1,200})"/.exec(json.slice(0, 4096));
   try {
     const o = JSON.parse(json) as Record<string, unknown>;
     const id = o['id'] ?? o['responseId'];
     return typeof id === 'string' ? id : null;
   } catch {
+    // A response cut short: its id comes first in every provider's shape.
+    const m = /"(?:id|responseId)"\s*:\s*"([^"]{1,200})"/.exec(json.slice(0, 4096));
     return m ? m[1]! : null;
   }
 }
