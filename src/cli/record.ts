@@ -18,6 +18,7 @@ import { SpaceReserve } from './space-reserve';
 import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
+import type { LiveOtel } from '../export/otel/live-otel';
 import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../present';
 
 export interface RecordOptions {
@@ -33,6 +34,9 @@ export interface RecordOptions {
   duration?: number;
   /** --binary-path: also run TLS discovery on (and probe) these files. */
   binaryPath?: string[];
+  /** --otel / --otel-content: stream to OTLP while recording (src/export/otel/live-otel.ts). */
+  otel?: boolean;
+  otelContent?: boolean;
 }
 
 export async function runRecord(command: string[], opts: RecordOptions, rawArgv: readonly string[]): Promise<number> {
@@ -60,6 +64,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   // Like a shell (126/127), and before a recording exists: a command that can never start leaves none behind.
   const unrunnable = command.length > 0 ? whyNotExecutable(resolved, user) : null;
   if (unrunnable) throw new UserError(`${command[0]}: ${unrunnable.reason}`, unrunnable.status);
+  const otel = opts.otel || opts.otelContent ? liveOtel(opts) : null;
 
   // The user's and 0600 from its first byte, never through a link; a default name already taken (another record
   // started in the same second) moves on to NAME-2.db.
@@ -116,6 +121,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     for (const s of ['-wal', '-shm']) fs.rmSync(dbPath + s, { force: true });
     throw err;
   }
+  otel?.start(store);
   // Children of this process are traced from their first instruction (the kernel adds them at fork).
   runner.capture.addSeed(process.pid);
   // TLS probes go in before the command starts, so its first request is captured.
@@ -214,6 +220,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
       store.finalizeAfterFailure();
     }
   }
+  const otelEnd = otel ? await otel.finish().catch((err: Error) => ({ line: `otel export failed: ${err.message}`, lost: true })) : null;
   let closing: {
     figures: CaptureFigures;
     losses: ReturnType<SqliteStore['lossTotals']>;
@@ -256,6 +263,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     if (hold) console.error(`agentsight: ${hold}`);
     console.error(`agentsight: completeness: ${completenessText(completeness)}`);
     for (const l of notDecryptedLines(completeness)) console.error(`agentsight:   ${l}`);
+    if (otelEnd) console.error(`agentsight: ${otelEnd.line}`);
     console.error(runner.storeFailure ? `agentsight: ${salvaged ? 'kept what was recorded before the failure in' : 'could not finish'} ${dbPath}` : `agentsight: wrote ${dbPath}`);
   }
   // The recording is complete and said so. Unregistering the probes takes the kernel ~1.7 s of waiting (a grace
@@ -352,6 +360,16 @@ function probeNames(names: string[]): string {
     else out.push(n);
   }
   return out.map((n) => (rets.has(n) ? `${n} and its ${rets.get(n)} RETs` : n)).join(', ');
+}
+
+/** The OTLP stream of --otel, its variables checked before anything is recorded (loaded only then: ~OTel SDK). */
+function liveOtel(opts: RecordOptions): LiveOtel {
+  const { prepareLiveOtel } = require('../export/otel/live-otel') as typeof import('../export/otel/live-otel');
+  try {
+    return prepareLiveOtel(process.env, { content: Boolean(opts.otelContent), hostName: os.hostname(), version: version() });
+  } catch (err) {
+    throw new UserError(`record --otel: ${(err as Error).message}`);
+  }
 }
 
 function version(): string {

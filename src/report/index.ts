@@ -65,6 +65,14 @@ Examples:
   $ agentsight report export --db run.db -o - | jq .schema
 
 The snapshot format is documented in docs/snapshot-schema.md ("agentsight.snapshot/1").`,
+  otel: `
+Examples:
+  $ agentsight report otel --db run.db                        to http://localhost:4318 (OTLP/HTTP, protobuf)
+  $ OTEL_EXPORTER_OTLP_ENDPOINT=https://otel.example:4318 OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20T \\
+      agentsight report otel --db run.db --otel-content
+
+Standard variables: OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]ENDPOINT, _PROTOCOL (http/protobuf, http/json), _HEADERS,
+OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES. What is exported: docs/otel.md. Exit 1 when something was not delivered.`,
 };
 
 export function registerReportCommand(program: Command, io: ReportIo = processIo()): void {
@@ -162,6 +170,26 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
         rejectLocalOnly(o, 'report export');
         return withStore(o, ctx, (s) => runExport(s, o.output, ctx));
       });
+    });
+
+  report
+    .command('otel')
+    .description('send the recording to an OpenTelemetry collector: one trace per agent session, GenAI metrics')
+    .option('--otel-content', 'include prompts, responses and tool arguments/results (opt-in; redacted as stored)')
+    .addHelpText('after', EXAMPLES.otel)
+    .action(async (_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ReportOptions & { otelContent?: boolean }>();
+      // Async (network): the one report command that awaits, so it opens the recording itself rather than via run().
+      let file: string;
+      try {
+        rejectLocalOnly(o, 'report otel');
+        if (o.json || o.groupBy) throw new ReportError(`--${o.json ? 'json' : 'group-by'} does not apply to \`report otel\` (it prints one line)`);
+        file = resolveRecordingPath(o.db, makeContext(io, o).dir);
+      } catch (err) {
+        return run(io, o, () => { throw err; });
+      }
+      const { runReportOtelCommand } = await import('../export/otel/report-command');
+      io.setExitCode(await runReportOtelCommand(file, io, { content: Boolean(o.otelContent) }));
     });
 
   for (const cmd of [report, ...report.commands]) {
