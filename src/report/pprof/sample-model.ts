@@ -1,0 +1,118 @@
+/**
+ * What a token/cost profile is made of, before any file format: facts (one LLM call's tokens of one kind, one call,
+ * one tool call) carrying attributes (project, agent, session, tag …) and values, and the samples a view makes of
+ * them by turning chosen attributes into a stack. Every encoder (pb.gz, folded, svg, json) reads the same samples.
+ */
+
+/** The profile's sample types, in value order. Cost is integer micro-USD so sums are exact in every format. */
+export const SAMPLE_TYPES = [
+  { type: 'tokens', unit: 'count' },
+  { type: 'cost', unit: 'microdollars' },
+  { type: 'calls', unit: 'count' },
+  { type: 'time', unit: 'milliseconds' },
+  { type: 'tool_calls', unit: 'count' },
+] as const;
+
+export type SampleType = (typeof SAMPLE_TYPES)[number]['type'];
+export const SAMPLE_TYPE_NAMES: readonly SampleType[] = SAMPLE_TYPES.map((t) => t.type);
+export const VALUE_INDEX: Readonly<Record<SampleType, number>> = Object.fromEntries(SAMPLE_TYPE_NAMES.map((t, i) => [t, i])) as Record<SampleType, number>;
+
+/**
+ * Attributes a fact may carry; a view's stack is a list of them. `what` is the model for model facts and the tool
+ * name for tool facts (the time view's leaf); `file` may span several frames (a path split by directory).
+ */
+export type Attr = 'project' | 'agent' | 'session' | 'tag' | 'model' | 'kind' | 'phase' | 'what' | 'tool' | 'file';
+
+/** The token kinds as leaf frames: disjoint, so they add up to report token's total (output excludes reasoning here). */
+export const TOKEN_KINDS = ['input', 'cache read', 'cache write', 'output', 'reasoning'] as const;
+
+export interface Fact {
+  attrs: Partial<Record<Attr, string | readonly string[]>>;
+  /** One number per SAMPLE_TYPES entry. */
+  values: number[];
+  /** pprof string labels (e.g. price: unknown). */
+  labels?: Readonly<Record<string, string>>;
+}
+
+/** Facts of one source plus what did not fit in a value, for the profile's comments. */
+export interface FactSet {
+  /** Where the facts came from: a recording's path, or the home directory of --local. */
+  source: string;
+  facts: Fact[];
+  /** LLM calls whose cost is unknown (unknown model or no usage): not in `cost`, counted here and labelled. */
+  unknownPrice: { calls: number; models: string[] };
+  /** Unix ns of the first and last fact, when known (pprof's time_nanos and duration_nanos). */
+  startNs: number | null;
+  endNs: number | null;
+  /** Short notes about what the values leave out (calls without an end, tool calls without a result …). */
+  notes: string[];
+}
+
+export interface Sample {
+  /** Root first. */
+  stack: string[];
+  /** Which attribute each frame came from (pprof's file name of the frame's function). */
+  frameAttrs: Attr[];
+  values: number[];
+  labels: Readonly<Record<string, string>>;
+}
+
+export interface ProfileModel {
+  view: string;
+  /** The sample type the view shows first (pprof's default_sample_type; folded and svg values). */
+  valueType: SampleType;
+  samples: Sample[];
+  totals: number[];
+  set: FactSet;
+}
+
+export function zeroValues(): number[] {
+  return SAMPLE_TYPES.map(() => 0);
+}
+
+/** Samples of a view: each fact's chosen attributes as a stack (missing ones skipped), equal stacks merged. */
+export function buildSamples(set: FactSet, view: string, stackAttrs: readonly Attr[], valueType: SampleType): ProfileModel {
+  const byKey = new Map<string, Sample>();
+  const totals = zeroValues();
+  for (const f of set.facts) {
+    const stack: string[] = [];
+    const frameAttrs: Attr[] = [];
+    for (const a of stackAttrs) {
+      const v = f.attrs[a];
+      if (v === undefined) continue;
+      if (typeof v === 'string') {
+        stack.push(v);
+        frameAttrs.push(a);
+      } else {
+        for (const part of v) {
+          stack.push(part);
+          frameAttrs.push(a);
+        }
+      }
+    }
+    if (stack.length === 0) stack.push('(none)'), frameAttrs.push(stackAttrs[0]);
+    const labels = f.labels ?? {};
+    const labelKey = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join('\u0001');
+    const key = `${stack.join('\u0000')}\u0002${labelKey}`;
+    let s = byKey.get(key);
+    if (!s) {
+      s = { stack, frameAttrs, values: zeroValues(), labels };
+      byKey.set(key, s);
+    }
+    for (let i = 0; i < f.values.length; i++) {
+      s.values[i] += f.values[i];
+      totals[i] += f.values[i];
+    }
+  }
+  const samples = [...byKey.values()].filter((s) => s.values.some((v) => v !== 0));
+  samples.sort((a, b) => compareStacks(a.stack, b.stack));
+  return { view, valueType, samples, totals, set };
+}
+
+function compareStacks(a: readonly string[], b: readonly string[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  }
+  return a.length - b.length;
+}
