@@ -19,6 +19,7 @@ const GROUPS: Group[] = [
   { name: 'TUI', module: './tui-bench', fn: 'runTuiBench' },
   { name: 'command-line redaction', module: './redact-bench', fn: 'runRedactBench' },
   { name: 'open checks', module: './open-check-bench', fn: 'runOpenCheckBench' },
+  { name: 'report pprof', module: './report-pprof-bench', fn: 'runReportPprofBench' },
 ];
 
 async function main(): Promise<void> {

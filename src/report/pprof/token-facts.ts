@@ -1,9 +1,9 @@
 /**
- * One LLM call's usage and cost as facts: a fact per token kind (the kind as leaf frame) and one for the call itself
- * (cost, calls, time). Shared by the recording and --local sources so both count tokens and money the same way.
+ * One LLM call's usage and cost as one fact: cost, calls and time, and its tokens by kind (each kind a leaf frame in
+ * the views that show kinds). Shared by the recording and --local sources so both count tokens and money the same way.
  */
 import { callTokensFromCounts } from './token-split';
-import { TOKEN_KINDS, VALUE_INDEX, zeroValues, type Attr, type Fact } from './sample-model';
+import { VALUE_INDEX, zeroValues, type Attrs, type Fact } from './sample-model';
 import type { TokenCounts } from '../usage';
 
 export const UNKNOWN_PRICE_LABELS: Readonly<Record<string, string>> = { price: 'unknown' };
@@ -27,7 +27,7 @@ export class MicroDollars {
 }
 
 export interface CallFactInput {
-  attrs: Partial<Record<Attr, string | readonly string[]>>;
+  attrs: Attrs;
   tokens: TokenCounts;
   /** Micro-USD from MicroDollars, or null when the price is unknown. */
   costMicro: number | null;
@@ -35,16 +35,9 @@ export interface CallFactInput {
 }
 
 export function pushCallFacts(out: Fact[], c: CallFactInput): void {
-  const split = callTokensFromCounts(c.tokens);
-  for (let k = 0; k < TOKEN_KINDS.length; k++) {
-    if (split[k] === 0) continue;
-    const values = zeroValues();
-    values[VALUE_INDEX.tokens] = split[k];
-    out.push({ attrs: { ...c.attrs, kind: TOKEN_KINDS[k] }, values });
-  }
   const values = zeroValues();
   values[VALUE_INDEX.calls] = 1;
   values[VALUE_INDEX.cost] = c.costMicro ?? 0;
   values[VALUE_INDEX.time] = c.timeMs;
-  out.push({ attrs: c.attrs, values, labels: c.costMicro === null ? UNKNOWN_PRICE_LABELS : undefined });
+  out.push({ attrs: c.attrs, values, tokensByKind: callTokensFromCounts(c.tokens), labels: c.costMicro === null ? UNKNOWN_PRICE_LABELS : undefined });
 }
