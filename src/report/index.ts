@@ -189,6 +189,7 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
       const o = cmd.optsWithGlobals<ReportOptions & PprofOptions>();
       run(io, o, (ctx) => {
         if (o.groupBy) throw new ReportError('--group-by applies to `report token` and `report --local`; `report pprof` takes --view');
+        if (o.json) throw new ReportError('`report pprof` writes JSON with -o FILE.json, not --json');
         if (o.local) {
           if (o.db) throw new ReportError('--db and --local exclude each other: a profile reads a recording or the session files');
         } else {

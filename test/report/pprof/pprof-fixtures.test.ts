@@ -121,6 +121,8 @@ describe('report pprof on a fixture recording', () => {
       [['pprof', '--since', '2026-01-01', '-o', 'x.svg'], /applies to `report pprof --local` only/],
       [['pprof', '-o', 'no/such/dir/x.svg'], /cannot write \(ENOENT\)/],
       [['pprof', '--db', 'missing.db', '-o', 'x.svg'], /missing\.db/],
+      [['pprof', '--json', '-o', 'x.svg'], /writes JSON with -o FILE\.json/],
+      [['pprof', '--group-by', 'model', '-o', 'x.svg'], /takes --view/],
     ];
     for (const [args, re] of cases) {
       const r = await report(args);
