@@ -45,7 +45,7 @@ function read(r: RecordingReader, opts: RecordingFactOptions): FactSet {
   const resultsOf = new Map<number, ToolCallRow[]>();
   for (const t of tools) {
     const input = toolInput(t.inputJson);
-    toolInfo.set(t.id, { tag: opts.tagger.tool(t.name, input.command), name: t.name, file: input.file ?? effectFiles.get(t.id) ?? null });
+    toolInfo.set(t.id, { tag: opts.tagger.tool(t.name, input.command), name: t.name, file: opts.files ? (input.file ?? effectFiles.get(t.id) ?? null) : null });
     if (t.resultLlmCallId !== null) {
       const list = resultsOf.get(t.resultLlmCallId);
       if (list) list.push(t);
@@ -70,7 +70,7 @@ function read(r: RecordingReader, opts: RecordingFactOptions): FactSet {
       const infos = triggers.map((t) => toolInfo.get(t.id)!);
       attrs.tag = unique(infos.map((i) => i.tag)).join('+');
       attrs.tool = unique(infos.map((i) => i.name)).join('+');
-      const file = infos.find((i) => i.file)?.file;
+      const file = opts.files ? infos.find((i) => i.file)?.file : undefined;
       if (file) attrs.file = filePathFrames(file, f.project);
     } else {
       attrs.tag = opts.tagger.prompt(prompts.get(c.id) ?? null);

@@ -90,12 +90,7 @@ export function buildSamples(set: FactSet, view: string, stackAttrs: readonly At
   for (const f of set.facts) {
     let st = byAttrs.get(f.attrs);
     if (!st) {
-      const resolved = resolveStack(f.attrs, stackAttrs);
-      st = byKey.get(resolved.key);
-      if (!st) {
-        st = resolved;
-        byKey.set(st.key, st);
-      }
+      st = resolveStack(f.attrs, stackAttrs, byKey);
       byAttrs.set(f.attrs, st);
     }
     const own = sampleOf(st, null, f.labels ?? NO_LABELS, all);
@@ -148,7 +143,16 @@ function sampleOf(st: Stack, kind: string | null, labels: Readonly<Record<string
   return s;
 }
 
-function resolveStack(attrs: Attrs, stackAttrs: readonly Attr[]): Stack {
+/** The Stack of an attrs object: looked up by its joined frames, built only when no equal stack exists yet. */
+function resolveStack(attrs: Attrs, stackAttrs: readonly Attr[], byKey: Map<string, Stack>): Stack {
+  let key = '';
+  for (const a of stackAttrs) {
+    const v = attrs[a];
+    if (a === 'kind' || v === undefined) continue;
+    key += typeof v === 'string' ? `${v}\u0000` : `${v.join('\u0000')}\u0000`;
+  }
+  const hit = byKey.get(key);
+  if (hit) return hit;
   const stack: string[] = [];
   const frameAttrs: Attr[] = [];
   let kindIndex = -1;
@@ -159,17 +163,14 @@ function resolveStack(attrs: Attrs, stackAttrs: readonly Attr[]): Stack {
     }
     const v = attrs[a];
     if (v === undefined) continue;
-    if (typeof v === 'string') {
-      stack.push(v);
+    for (const part of typeof v === 'string' ? [v] : v) {
+      stack.push(part);
       frameAttrs.push(a);
-    } else {
-      for (const part of v) {
-        stack.push(part);
-        frameAttrs.push(a);
-      }
     }
   }
-  return { stack, frameAttrs, kindIndex, key: stack.join('\u0000'), samples: new Map() };
+  const st: Stack = { stack, frameAttrs, kindIndex, key, samples: new Map() };
+  byKey.set(key, st);
+  return st;
 }
 
 function compareStacks(a: readonly string[], b: readonly string[]): number {
