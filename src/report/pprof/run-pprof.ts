@@ -40,8 +40,9 @@ export function runPprof(o: PprofOptions, ctx: ReportContext, withReader: <T>(fn
     throw new ReportError(`${set.source}: no LLM calls ${o.local ? 'in the session files' : 'recorded'}; nothing written`, EXIT_NOTHING_FOUND);
   }
   const file = path.resolve(ctx.io.cwd, o.output);
+  const bytes = format.encode({ model, view, value });
   try {
-    fs.writeFileSync(file, format.encode({ model, view, value }));
+    fs.writeFileSync(file, bytes);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new ReportError(`${o.output}: cannot write (${e.code ?? e.message.split('\n')[0]})`);
