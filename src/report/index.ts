@@ -39,6 +39,7 @@ Examples:
   $ agentsight report --local                  tokens and cost from ~/.claude, ~/.codex and ~/.gemini (no root)
   $ agentsight report --local --group-by model --since 2026-11-01
   $ agentsight report list                     every recording here, oldest first
+  $ agentsight report pprof -o run.svg         flame graph of where the tokens went (.pb.gz for go tool pprof)
 
 Exit status: 0 ok, 1 nothing found, 2 bad input (missing, foreign or damaged file, bad option).
 Times are in the local zone unless --utc. NO_COLOR=1 turns colour off.`,
