@@ -20,6 +20,7 @@ const GROUPS: Group[] = [
   { name: 'command-line redaction', module: './redact-bench', fn: 'runRedactBench' },
   { name: 'open checks', module: './open-check-bench', fn: 'runOpenCheckBench' },
   { name: 'OpenTelemetry export', module: './otel-bench', fn: 'runOtelBench' },
+  { name: 'report pprof', module: './report-pprof-bench', fn: 'runReportPprofBench' },
 ];
 
 async function main(): Promise<void> {

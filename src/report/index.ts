@@ -15,6 +15,9 @@ import { processIo, type ReportIo } from './io';
 import { runList } from './list';
 import { LOCAL_GROUPS, runLocal } from './local/local-report';
 import { runPrompts } from './prompts';
+import { runPprof, type PprofOptions } from './pprof/run-pprof';
+import { VIEWS, VIEW_NAMES } from './pprof/views';
+import { SAMPLE_TYPE_NAMES } from './pprof/sample-model';
 import { resolveRecordingPath, withRecording } from './recordings';
 import { runSummary } from './summary';
 import { TOKEN_GROUPS, parseTokenGroup, runToken } from './token';
@@ -36,6 +39,7 @@ Examples:
   $ agentsight report --local                  tokens and cost from ~/.claude, ~/.codex and ~/.gemini (no root)
   $ agentsight report --local --group-by model --since 2026-11-01
   $ agentsight report list                     every recording here, oldest first
+  $ agentsight report pprof -o run.svg         flame graph of where the tokens went (.pb.gz for go tool pprof)
 
 Exit status: 0 ok, 1 nothing found, 2 bad input (missing, foreign or damaged file, bad option).
 Times are in the local zone unless --utc. NO_COLOR=1 turns colour off.`,
@@ -73,6 +77,16 @@ Examples:
 
 Standard variables: OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]ENDPOINT, _PROTOCOL (http/protobuf, http/json), _HEADERS,
 OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES. What is exported: docs/otel.md. Exit 1 when something was not delivered.`,
+  pprof: `
+Examples:
+  $ agentsight report pprof -o run.pb.gz        tokens, cost, calls and time of the newest recording
+  $ go tool pprof -top -sample_index=cost run.pb.gz
+  $ agentsight report pprof --view cost -o cost.svg          a flame graph of the dollars
+  $ agentsight report pprof --local --since 2026-11-01 -o month.folded
+  $ agentsight report pprof --tag 'tool:lint=eslint|ruff' --tag 'prompt:review=review' -o run.json
+
+Views (--view): ${VIEW_NAMES.map((v) => `${v} = ${VIEWS[v].description}`).join('\n                ')}
+Built-in tags: test, build, git, search, edit (docs/report-pprof.md); other tool calls are tagged by their name.`,
 };
 
 export function registerReportCommand(program: Command, io: ReportIo = processIo()): void {
@@ -192,6 +206,29 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
       io.setExitCode(await runReportOtelCommand(file, io, { content: Boolean(o.otelContent) }));
     });
 
+  report
+    .command('pprof')
+    .description('token, cost, call and time profile (pprof .pb.gz, .folded, .svg flame graph or .json, by -o extension)')
+    .option('-o, --output <file>', 'file to write: .pb.gz (go tool pprof), .folded, .svg or .json')
+    .option('--view <name>', `stack of the profile: ${VIEW_NAMES.join('|')} (default tokens)`)
+    .option('--tag <rule>', "classify tool calls or prompts: 'tool:TAG=REGEX' or 'prompt:TAG=REGEX' (repeatable; before the built-in rules)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--value <type>', `sample type of .folded and .svg: ${SAMPLE_TYPE_NAMES.join('|')} (default: the view's)`)
+    .addHelpText('after', EXAMPLES.pprof)
+    .action((_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ReportOptions & PprofOptions>();
+      run(io, o, (ctx) => {
+        if (o.groupBy) throw new ReportError('--group-by applies to `report token` and `report --local`; `report pprof` takes --view');
+        if (o.json) throw new ReportError('`report pprof` writes JSON with -o FILE.json, not --json');
+        if (o.local) {
+          if (o.db) throw new ReportError('--db and --local exclude each other: a profile reads a recording or the session files');
+        } else {
+          const set = (['home', 'agent', 'since', 'until'] as const).filter((k) => o[k] !== undefined);
+          if (set.length) throw new ReportError(`--${set[0]} applies to \`report pprof --local\` only`);
+        }
+        return runPprof(o, ctx, (fn) => withStore(o, ctx, fn));
+      });
+    });
+
   for (const cmd of [report, ...report.commands]) {
     cmd
       .configureHelp({ showGlobalOptions: true })
@@ -209,7 +246,7 @@ function rejectLocalOnly(o: ReportOptions, where: string): void {
   if (set.length) throw new ReportError(`--${set[0]} applies to \`report --local\` only`);
 }
 
-function withStore(o: ReportOptions, ctx: ReportContext, fn: (store: RecordingReader) => number): number {
+function withStore<T = number>(o: ReportOptions, ctx: ReportContext, fn: (store: RecordingReader) => T): T {
   const file = resolveRecordingPath(o.db, ctx.dir);
   return withRecording(file, fn);
 }

@@ -30,9 +30,12 @@ export interface LocalOptions {
   until?: string;
 }
 
-interface Priced extends LocalUsageEntry {
+/** A usage record with its cost: the price table's, else the one the agent wrote down, else null (unknown). */
+export interface PricedLocalEntry extends LocalUsageEntry {
   costUsd: number | null;
 }
+
+type Priced = PricedLocalEntry;
 
 interface SessionRow extends UsageTotals {
   agent: LocalAgent;
@@ -77,9 +80,22 @@ export function readLocalSources(home: string, env: Readonly<Record<string, stri
   return agents.map((a) => readers[a]());
 }
 
-export function runLocal(opts: LocalOptions, ctx: ReportContext): number {
+/** Every usage record of the chosen agents within --since/--until, redacted and priced, in time order. */
+export interface LocalEntries {
+  home: string;
+  agents: LocalAgent[];
+  since: string | null;
+  until: string | null;
+  sources: SourceResult[];
+  entries: PricedLocalEntry[];
+}
+
+/**
+ * Read, filter, redact and price the session files: the one path from the agents' files to priced records, shared
+ * by `report --local` and `report pprof --local`. Problems found in the files are written to stderr as notes.
+ */
+export function collectLocalEntries(opts: LocalOptions, ctx: ReportContext): LocalEntries {
   const agents = parseAgent(opts.agent);
-  const groups = parseGroups(opts.groupBy);
   const since = parseDay(opts.since, '--since');
   const until = parseDay(opts.until, '--until');
   const home = invokingUserHome(ctx.io.env, opts.home);
@@ -90,7 +106,7 @@ export function runLocal(opts: LocalOptions, ctx: ReportContext): number {
     for (const p of s.stats.problems) ctx.io.err(`agentsight: note: ${p.file}: ${p.message}\n`);
   }
 
-  const entries: Priced[] = [];
+  const entries: PricedLocalEntry[] = [];
   for (const s of sources) {
     for (const e of s.entries) {
       const day = ctx.clock.day(e.tsMs);
@@ -108,6 +124,12 @@ export function runLocal(opts: LocalOptions, ctx: ReportContext): number {
     }
   }
   entries.sort((a, b) => a.tsMs - b.tsMs);
+  return { home, agents, since, until, sources, entries };
+}
+
+export function runLocal(opts: LocalOptions, ctx: ReportContext): number {
+  const groups = parseGroups(opts.groupBy);
+  const { home, agents, since, until, sources, entries } = collectLocalEntries(opts, ctx);
 
   const byKey = (key: (e: Priced) => string): TokenRow[] => {
     const m = new Map<string, UsageTotals>();
