@@ -2,14 +2,14 @@
  * The CLI side of `report otel`: open the recording read-only, export it, and turn every failure into one line with
  * the report commands' exit codes (2: bad recording or bad OTEL_* variable; 1: something was not delivered).
  */
-import { openRecording, type Store } from '../../store';
+import { openRecording, type RecordingReader } from '../../store';
 import { EXIT_BAD_INPUT, isDataError, toReportError } from '../../report/errors';
 import type { ReportIo } from '../../report/io';
 import { OtelConfigError } from './otlp-config';
 import { runReportOtel } from './report-otel';
 
 export async function runReportOtelCommand(file: string, io: ReportIo, opts: { content: boolean }): Promise<number> {
-  let store: Store | null = null;
+  let store: RecordingReader | null = null;
   try {
     try {
       store = openRecording(file);
