@@ -48,6 +48,7 @@ import type {
 import { recordingStateOf, type RecordingState } from './recording-state';
 import { RowWriter, type WriteVerb } from './row-writer';
 import { sqliteAddonPath } from './sqlite-addon';
+import * as eventLog from './event-log';
 import { costFigure, tokenFigures } from './figures';
 import { storedPromptText } from './message-text';
 import { TABLES, decodeRow, rawRowDecoder, type TableName, type TableSpec } from './table-specs';
@@ -645,6 +646,11 @@ export class SqliteStore implements Store {
     if (q.connId !== undefined) { where.push('conn_id = ?'); params.push(q.connId); }
     return this.all<HttpExchangeRow>('http_exchanges', `SELECT * FROM http_exchanges WHERE ${where.join(' AND ')} ORDER BY start_ns, id ${limit(q)}`, params);
   }
+
+  eventLog(q: eventLog.EventLogQuery): eventLog.LogPage { return eventLog.eventLogPage(this.db, q); }
+  eventLogCounts(q: Omit<eventLog.EventLogQuery, 'limit' | 'after' | 'text'>): Record<eventLog.EventKind, number> { return eventLog.eventLogCounts(this.db, q); }
+  eventMark(): eventLog.EventMark { return eventLog.eventMark(this.db); }
+  eventLogSince(mark: eventLog.EventMark, q: Omit<eventLog.EventLogQuery, 'after'>): eventLog.LogEvent[] { return eventLog.eventLogSince(this.db, mark, q); }
 
   resourceSamples(processId: number): ResourceSampleRow[] {
     return this.all<ResourceSampleRow>('resource_samples', 'SELECT * FROM resource_samples WHERE process_id = ? ORDER BY ts_ns', [processId]);

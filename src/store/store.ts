@@ -24,8 +24,10 @@ import type {
   ToolCallRow,
 } from './types';
 import type { RecordingState } from './recording-state';
+import type { EventKind, EventLogQuery, EventMark, LogEvent, LogPage } from './event-log';
 
 export type { RecordingState } from './recording-state';
+export { EVENT_KINDS, type EventKind, type EventLogQuery, type EventMark, type LogEvent, type LogPage } from './event-log';
 
 export type IdTable =
   | 'sessions'
@@ -339,6 +341,15 @@ export interface RecordingReader {
   recentLlmCalls(q: TimeQuery & { limit: number }): LlmCallRow[];
   /** Clipped prompt/response text of LLM calls started by q.atNs, newest first (for search). */
   llmCallTexts(q?: TimeQuery & { maxChars?: number }): LlmCallText[];
+
+  /** One page of every event (processes, execs, file and network operations, LLM and tool calls, losses) in time order. */
+  eventLog(q: EventLogQuery): LogPage;
+  /** How many events eventLog() pages through with these filters, per kind (text filters not counted). */
+  eventLogCounts(q: Omit<EventLogQuery, 'limit' | 'after' | 'text'>): Record<EventKind, number>;
+  /** The highest row id of each event kind now: a live reader's resume mark. */
+  eventMark(): EventMark;
+  /** Events added after a mark (ids above it), in time order, at most q.limit. */
+  eventLogSince(mark: EventMark, q: Omit<EventLogQuery, 'after'>): LogEvent[];
 
   /** Run fn with every read in it seeing one snapshot of the recording (one read transaction: consistent, and cheaper). */
   readSnapshot<T>(fn: () => T): T;
