@@ -18,6 +18,7 @@ import { runPrompts } from './prompts';
 import { resolveRecordingPath, withRecording } from './recordings';
 import { runSummary } from './summary';
 import { TOKEN_GROUPS, parseTokenGroup, runToken } from './token';
+import { registerServeCommand } from '../web/serve-command';
 
 interface ReportOptions extends CommonOptions {
   local?: boolean;
@@ -163,6 +164,8 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
         return withStore(o, ctx, (s) => runExport(s, o.output, ctx));
       });
     });
+
+  registerServeCommand(report, io);
 
   for (const cmd of [report, ...report.commands]) {
     cmd
