@@ -23,6 +23,7 @@ import {
   formatCost,
   formatDuration,
   formatTokens,
+  plural,
   processName,
   recordingStateText,
 } from '../tui/format';
@@ -230,6 +231,7 @@ export function timeline(r: RecordingReader, p: Params) {
         const calls = r.llmCalls({ sessionId: s.id });
         const tools = r.toolCalls({ sessionId: s.id });
         const procs = r.processes({ sessionId: s.id });
+        const changes = r.fileChanges({ sessionId: s.id });
         return {
           id: s.id,
           title: s.title,
@@ -242,6 +244,8 @@ export function timeline(r: RecordingReader, p: Params) {
           toolCallsOmitted: Math.max(0, tools.length - TIMELINE_CALLS),
           processes: procs.slice(0, TIMELINE_PROCESSES).map(procView),
           processesOmitted: Math.max(0, procs.length - TIMELINE_PROCESSES),
+          fileChanges: changes.slice(0, TIMELINE_CALLS).map((f, k) => ({ id: k + 1, op: f.op, path: f.path, path2: f.path2, startNs: f.firstNs, endNs: f.lastNs, count: f.count, processId: f.processId, failed: false })),
+          fileChangesOmitted: Math.max(0, changes.length - TIMELINE_CALLS),
         };
       }),
     };
@@ -446,6 +450,10 @@ export function metrics(r: RecordingReader, p: Params) {
       sampledProcesses: sampled.length,
       omitted: Math.max(0, sampled.length - METRIC_SERIES),
       unsampledProcesses: procs.length - sampled.length,
+      summaryText:
+        `${plural(sampled.length, 'process', 'processes')} sampled` +
+        (sampled.length > METRIC_SERIES ? `, the ${METRIC_SERIES} with the highest RSS drawn (${sampled.length - METRIC_SERIES} not drawn)` : '') +
+        `; ${plural(procs.length - sampled.length, 'process', 'processes')} ran too briefly to be sampled`,
     };
   });
 }

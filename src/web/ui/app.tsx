@@ -74,4 +74,7 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+// The page's "loading…" placeholder is plain text that Preact would keep beside the app.
+root.textContent = '';
+render(<App />, root);

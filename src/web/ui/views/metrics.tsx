@@ -8,6 +8,7 @@ interface MetricsData {
   sampledProcesses: number;
   omitted: number;
   unsampledProcesses: number;
+  summaryText: string;
 }
 
 export function Metrics() {
@@ -37,10 +38,7 @@ export function Metrics() {
   if (!data || !charts) return <div>loading…</div>;
   return (
     <div class="metrics">
-      <p id="metrics-summary">
-        {data.sampledProcesses} processes sampled{data.omitted ? `, the ${data.processes.length} with the highest RSS drawn (${data.omitted} not drawn)` : ''};{' '}
-        {data.unsampledProcesses} ran too briefly to be sampled.
-      </p>
+      <p id="metrics-summary">{data.summaryText}</p>
       {data.processes.length > 0 ? (
         <>
           <h2>CPU %</h2>

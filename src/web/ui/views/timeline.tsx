@@ -28,6 +28,8 @@ interface TimelineData {
     toolCallsOmitted: number;
     processes: Proc[];
     processesOmitted: number;
+    fileChanges: Array<Bar & { op: string; path: string; path2: string | null; count: number; processId: number }>;
+    fileChangesOmitted: number;
   }>;
 }
 
@@ -117,7 +119,13 @@ export function Timeline() {
             <div class="lane">
               <div class="lane-label">tool calls{s.toolCallsOmitted ? ` (+${s.toolCallsOmitted} not drawn)` : ''}</div>
               <div class="track">
-                {s.toolCalls.map((t) => bar(t, 'tool', `${t.name} ${t.input}`, href('/tree', { session: s.id, tool: t.id }), t.name))}
+                {s.toolCalls.map((t) => bar(t, 'tool', `${t.name} ${t.input}`, href('/tree', { session: s.id, tool: t.id }), `${t.name} ${t.input}`))}
+              </div>
+            </div>
+            <div class="lane">
+              <div class="lane-label">files changed{s.fileChangesOmitted ? ` (+${s.fileChangesOmitted} not drawn)` : ''}</div>
+              <div class="track">
+                {s.fileChanges.map((f) => bar(f, 'file', `${f.op} ${f.path}${f.path2 ? ' → ' + f.path2 : ''} ×${f.count}`, href('/logs', { session: s.id, kind: 'file', q: f.path }), `${f.op} ${f.path}`))}
               </div>
             </div>
             {s.processes.map((p) => (
