@@ -28,6 +28,11 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
     // The command exits when the view does: quitting should not wait for the kernel to release the probes.
     const live = await startLiveCapture({ exitAfterStop: true });
     opts = { ...opts, store: live.store, live };
+    if (!once && optsIn.web !== false) {
+      // One line before the screen takes the terminal (and the URL is in the title bar's history, not in the TUI).
+      const web = await (await import('../web/live-web')).startLiveWeb(live.store, (l) => process.stderr.write(l + '\n'));
+      if (web) process.once('exit', () => void web.close());
+    }
     if (once) {
       try {
         await new Promise((r) => setTimeout(r, LIVE_ONCE_MS));

@@ -21,6 +21,8 @@ export interface TopOptions {
   ascii?: boolean;
   utc?: boolean;
   noColor?: boolean;
+  /** false with --no-web: live top serves no web UI. */
+  web?: boolean;
   /** Live mode: the store the collector fills, with its handle. */
   store?: Store;
   live?: LiveHandle;
