@@ -403,7 +403,7 @@ export function logs(r: RecordingReader, p: Params) {
     }
     // The length of the log, so the list can say how much there is; counted once, on the first page.
     const counts = after ? null : r.eventLogCounts(q);
-    return { ...page, counts, countsExact: !q.text, mark: after ? null : r.eventMark() };
+    return { ...page, counts, countsExact: !q.text, mark: after ? null : markText(r.eventMark()) };
   });
 }
 

@@ -130,9 +130,12 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     token,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of streams) s.destroy();
+        // Pages following a live recording hear that it ended, instead of retrying a server that is gone.
+        for (const s of streams) s.end('event: end\ndata: {}\n\n');
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        // A moment for the end events to leave, then whatever is still open (a page mid-request) is cut.
+        setTimeout(() => server.closeAllConnections(), 200).unref();
       }),
   };
 }

@@ -16,11 +16,17 @@ export const LIVE = document.querySelector('meta[name="agentsight-mode"]')?.getA
 export const CHANGE_EVENT = 'agentsight-change';
 
 /** One EventSource per page: the server sends a `change` with the newest mark; a reconnect resumes from the last id. */
-export function startStream(onState: (s: 'live' | 'reconnecting') => void): void {
+export function startStream(onState: (s: 'live' | 'reconnecting' | 'ended') => void): void {
   if (!LIVE) return;
   const es = new EventSource('/api/v1/stream');
   es.addEventListener('open', () => onState('live'));
-  es.addEventListener('error', () => onState('reconnecting'));
+  let ended = false;
+  es.addEventListener('error', () => !ended && onState('reconnecting'));
+  es.addEventListener('end', () => {
+    ended = true;
+    es.close();
+    onState('ended');
+  });
   es.addEventListener('change', (e) => window.dispatchEvent(new CustomEvent(CHANGE_EVENT, { detail: JSON.parse((e as MessageEvent).data) })));
 }
 

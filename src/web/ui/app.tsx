@@ -24,7 +24,7 @@ const VIEWS: Array<{ path: string; title: string; view: () => preact.JSX.Element
 function App() {
   const [info, setInfo] = useState<Info | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [stream, setStream] = useState<'live' | 'reconnecting' | null>(null);
+  const [stream, setStream] = useState<'live' | 'reconnecting' | 'ended' | null>(null);
   useEffect(() => {
     getJson<Info>('/api/v1/info').then(setInfo, (e: Error) => setError(e.message));
     startStream(setStream);
@@ -58,7 +58,7 @@ function App() {
             ))}
           </select>
         </label>
-        {LIVE ? <span class={`badge ${stream === 'live' ? 'ok' : 'warn'}`}>{stream === 'live' ? '● live' : 'connecting…'}</span> : <span class="badge">saved recording</span>}
+        {LIVE ? <span class={`badge ${stream === 'live' ? 'ok' : 'warn'}`}>{stream === 'live' ? '● live' : stream === 'ended' ? 'recording ended' : 'connecting…'}</span> : <span class="badge">saved recording</span>}
       </header>
       {error && <div class="error">{error}</div>}
       {info && (

@@ -4,7 +4,7 @@
  * recording new rows are appended as they arrive (fetched since the last mark, never the whole list again).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { CHANGE_EVENT, clock, getJson, href, param } from '../api';
+import { CHANGE_EVENT, LIVE, clock, getJson, href, param } from '../api';
 import type { LogEvent } from '../types';
 
 const ROW_H = 22;
@@ -37,6 +37,8 @@ export function Logs() {
   const mark = useRef<string | null>(null);
   const tail = useRef(false);
   const gen = useRef(0);
+  // Follow the tail like `tail -f` (from the start, and whenever the list is scrolled back to its end).
+  const follow = useRef(true);
 
   const filterParams = { session: f.session, kind: f.kind, process: f.process, tool: f.tool, q: f.q };
 
@@ -78,11 +80,18 @@ export function Logs() {
           setRows((old) => [...old, ...r.events].sort((a, b) => a.tsNs - b.tsNs));
           setCounts((c) => (c ? { ...c, total: c.total + r.events.length } : c));
         }
-      });
+      }, () => undefined /* the server went away (recording ended) or was busy: the mark is unchanged, the next change asks again */);
     };
     window.addEventListener(CHANGE_EVENT, onChange);
     return () => window.removeEventListener(CHANGE_EVENT, onChange);
   }, [JSON.stringify(f)]);
+
+  useEffect(() => {
+    if (LIVE && follow.current && tail.current && box.current) {
+      box.current.scrollTop = box.current.scrollHeight;
+      setScrollTop(box.current.scrollTop);
+    }
+  }, [rows]);
 
   useEffect(() => {
     const measure = () => box.current && setHeight(box.current.clientHeight);
@@ -128,7 +137,11 @@ export function Logs() {
       </form>
       {error && <div class="error">{error}</div>}
       <div class="log-head"><span>time (UTC)</span><span>kind</span><span>session</span><span>process</span><span>event</span><span>detail</span></div>
-      <div class="log-box" ref={box} onScroll={(e) => setScrollTop((e.target as HTMLElement).scrollTop)}>
+      <div class="log-box" ref={box} onScroll={(e) => {
+          const b = e.target as HTMLElement;
+          follow.current = b.scrollTop + b.clientHeight >= b.scrollHeight - 2 * ROW_H;
+          setScrollTop(b.scrollTop);
+        }}>
         <div style={{ height: `${rows.length * ROW_H}px`, position: 'relative' }}>
           {rows.slice(first, last).map((r, i) => (
             <div class={`log-row kind-${r.kind} ${r.failed ? 'failed' : ''}`} data-kind={r.kind} style={{ top: `${(first + i) * ROW_H}px` }}>
