@@ -49,6 +49,8 @@ import { recordingStateOf, type RecordingState } from './recording-state';
 import { RowWriter, type WriteVerb } from './row-writer';
 import { sqliteAddonPath } from './sqlite-addon';
 import * as eventLog from './event-log';
+import { overviewFigures, type OverviewFigures } from './overview-figures';
+import { sampledProcesses, type SampledProcess } from './sampled-processes';
 import { costFigure, tokenFigures } from './figures';
 import { storedPromptText } from './message-text';
 import { TABLES, decodeRow, rawRowDecoder, type TableName, type TableSpec } from './table-specs';
@@ -651,6 +653,10 @@ export class SqliteStore implements Store {
   eventLogCounts(q: Omit<eventLog.EventLogQuery, 'limit' | 'after' | 'text'>): Record<eventLog.EventKind, number> { return eventLog.eventLogCounts(this.db, q); }
   eventMark(): eventLog.EventMark { return eventLog.eventMark(this.db); }
   eventLogSince(mark: eventLog.EventMark, q: Omit<eventLog.EventLogQuery, 'after'>): eventLog.LogEvent[] { return eventLog.eventLogSince(this.db, mark, q); }
+
+  overviewFigures(q: { sessionId?: number; limit: number; repeatedAtLeast: number; gapNs: number }): OverviewFigures { return overviewFigures(this.db, q); }
+
+  sampledProcesses(q: { sessionId?: number } = {}): SampledProcess[] { return sampledProcesses(this.db, q); }
 
   resourceSamples(processId: number): ResourceSampleRow[] {
     return this.all<ResourceSampleRow>('resource_samples', 'SELECT * FROM resource_samples WHERE process_id = ? ORDER BY ts_ns', [processId]);

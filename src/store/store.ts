@@ -25,8 +25,12 @@ import type {
 } from './types';
 import type { RecordingState } from './recording-state';
 import type { EventKind, EventLogQuery, EventMark, LogEvent, LogPage } from './event-log';
+import type { OverviewFigures } from './overview-figures';
+import type { SampledProcess } from './sampled-processes';
 
 export type { RecordingState } from './recording-state';
+export type { SampledProcess } from './sampled-processes';
+export type { CallGap, CommandCount, FailureRow, ModelUsage, OverviewFigures } from './overview-figures';
 export { EVENT_KINDS, type EventKind, type EventLogQuery, type EventMark, type LogEvent, type LogPage } from './event-log';
 
 export type IdTable =
@@ -320,6 +324,8 @@ export interface RecordingReader {
   tlsChunks(connId: number): TlsChunkRow[];
   /** Decoded HTTP exchanges. */
   httpExchanges(q?: TimeQuery & { connId?: number }): HttpExchangeRow[];
+  /** Processes (of a session) with CPU/RSS samples, highest peak RSS first. */
+  sampledProcesses(q?: { sessionId?: number }): SampledProcess[];
   /** CPU/RSS samples of one process. */
   resourceSamples(processId: number): ResourceSampleRow[];
   /** Activity summed into `buckets` equal buckets over [fromNs, toNs). */
@@ -350,6 +356,13 @@ export interface RecordingReader {
   eventMark(): EventMark;
   /** Events added after a mark (ids above it), in time order, at most q.limit. */
   eventLogSince(mark: EventMark, q: Omit<EventLogQuery, 'after'>): LogEvent[];
+
+  /**
+   * The overview's sums (of a session or all): usage by model, command lines by count (and those run at least
+   * repeatedAtLeast times), failures of every kind (first `limit`, and the total), gaps of at least gapNs between a
+   * session's model calls.
+   */
+  overviewFigures(q: { sessionId?: number; limit: number; repeatedAtLeast: number; gapNs: number }): OverviewFigures;
 
   /** Run fn with every read in it seeing one snapshot of the recording (one read transaction: consistent, and cheaper). */
   readSnapshot<T>(fn: () => T): T;

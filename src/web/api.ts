@@ -54,8 +54,15 @@ function sessionParam(r: RecordingReader, p: Params): number | undefined {
 /** How many processes the timeline draws per session, and series the metrics chart: the rest are counted. */
 const TIMELINE_PROCESSES = 400;
 const TIMELINE_CALLS = 2000;
+/** With every session on one timeline, each gets fewer rows: the page stays small, the rest is counted. */
+const TIMELINE_PROCESSES_ALL = 12;
+const TIMELINE_CALLS_ALL = 100;
 const METRIC_SERIES = 8;
 const TOP_N = 10;
+/** Failures listed by the overview (all are counted). */
+const FAILURES_SHOWN = 100;
+/** A command line run this many times or more is a friction signal (the agent retrying the same thing). */
+const REPEATED_COMMAND = 3;
 /** A gap between a session's model calls this long is a friction signal (the agent or the user waited). */
 const LONG_GAP_NS = 60e9;
 
@@ -94,89 +101,65 @@ export function overview(r: RecordingReader, p: Params) {
   return r.readSnapshot(() => {
     const i = r.info();
     const sessions = sessionId !== undefined ? [r.session(sessionId)!] : r.sessions();
-    const calls = r.llmCalls({ sessionId });
-    const byModel = new Map<string, { model: string; calls: number; costUsd: number | null; unknownCost: number; tokens: ReturnType<typeof tokenFigures>; errors: number }>();
-    for (const c of calls) {
-      const m = model(c);
-      const t = tokenFigures(c);
-      const e = byModel.get(m) ?? { model: m, calls: 0, costUsd: null, unknownCost: 0, tokens: tokenFigures({}), errors: 0 };
-      e.calls++;
-      if (c.costUsd !== null) e.costUsd = (e.costUsd ?? 0) + c.costUsd;
-      else e.unknownCost++;
-      for (const k of Object.keys(t) as Array<keyof typeof t>) e.tokens[k] += t[k];
-      if (c.error !== null || (c.httpStatus ?? 0) >= 400 || c.incomplete) e.errors++;
-      byModel.set(m, e);
-    }
-    const procs = r.processes({ sessionId });
-    const commands = new Map<string, number>();
-    for (const pr of procs) if (pr.argv.length) commands.set(formatArgv(pr.argv), (commands.get(formatArgv(pr.argv)) ?? 0) + 1);
-    const files = r.fileChanges({ sessionId });
+    const f = r.overviewFigures({ sessionId, limit: FAILURES_SHOWN, repeatedAtLeast: REPEATED_COMMAND, gapNs: LONG_GAP_NS });
+    const totals = tokenFigures({});
+    for (const m of f.byModel) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += m[k];
+    const llmCalls = f.byModel.reduce((n, m) => n + m.calls, 0);
+    const unknownCost = f.byModel.reduce((n, m) => n + m.unknownCostCalls, 0);
+    const known = f.byModel.filter((m) => m.costUsd !== null);
+    const costUsd = known.length ? known.reduce((n, m) => n + m.costUsd!, 0) : null;
     const fileCounts = new Map<string, { path: string; ops: string[]; count: number; bytes: number }>();
-    for (const f of files) {
-      const e = fileCounts.get(f.path) ?? { path: f.path, ops: [], count: 0, bytes: 0 };
-      if (!e.ops.includes(f.op)) e.ops.push(f.op);
-      e.count += f.count;
-      e.bytes += f.bytes;
-      fileCounts.set(f.path, e);
+    for (const c of r.fileChanges({ sessionId })) {
+      const e = fileCounts.get(c.path) ?? { path: c.path, ops: [], count: 0, bytes: 0 };
+      if (!e.ops.includes(c.op)) e.ops.push(c.op);
+      e.count += c.count;
+      e.bytes += c.bytes;
+      fileCounts.set(c.path, e);
     }
     const hosts = new Map<string, { host: string; count: number; failures: number; bytes: number }>();
-    for (const n of r.netConns({ sessionId })) {
+    for (const n of r.netDestinations({ sessionId })) {
       if (n.family === 'unix') continue;
       const key = n.host ?? `${n.addr}${n.port !== null ? ':' + n.port : ''}`;
       const e = hosts.get(key) ?? { host: key, count: 0, failures: 0, bytes: 0 };
       e.count += n.count;
-      if (n.result < 0 && n.result !== -115) e.failures += n.count;
+      e.failures += n.failures;
       e.bytes += n.bytesSent + n.bytesRecv;
       hosts.set(key, e);
     }
-    const failedExecs = r.execs({ sessionId, failedOnly: true });
-    const tools = r.toolCalls({ sessionId });
-    const failures = [
-      ...calls.filter((c) => c.error !== null || (c.httpStatus ?? 0) >= 400 || c.incomplete).map((c) => ({ kind: 'llm', id: c.id, tsNs: c.startNs, text: `${model(c)}: ${c.error ?? (c.incomplete ? 'incomplete' : `HTTP ${c.httpStatus}`)}` })),
-      ...tools.filter((t) => t.resultIsError).map((t) => ({ kind: 'tool', id: t.id, tsNs: t.tsNs, text: `${t.name} returned an error: ${(t.resultText ?? '').slice(0, 200)}` })),
-      ...failedExecs.map((e) => ({ kind: 'exec', id: e.id, tsNs: e.tsNs, text: `exec ${e.filename} failed (${-e.ret})` })),
-      ...procs.filter((pr) => (pr.exitCode ?? 0) !== 0 || (pr.exitSignal ?? 0) !== 0).map((pr) => ({ kind: 'process', id: pr.id, tsNs: pr.exitNs ?? pr.startNs, text: `${formatArgv(pr.argv) || pr.comm}: ${exitStatus(pr)}` })),
-    ].sort((a, b) => a.tsNs - b.tsNs);
-    const friction = [
-      ...[...commands].filter(([, n]) => n >= 3).map(([c, n]) => ({ kind: 'repeated-command', text: `ran ${n}× the same command: ${c}` })),
-      ...gaps(calls).map((g) => ({ kind: 'long-gap', text: `${formatDuration(g.ns)} without a model call after call #${g.afterId}` })),
-    ];
+    const sum = (k: 'processes' | 'toolCalls' | 'failedToolCalls' | 'netConns') => sessions.reduce((n, s) => n + s[k], 0);
     const startNs = sessionId !== undefined ? sessions[0]!.startNs : i.startNs;
     const endNs = sessionId !== undefined ? Math.max(sessions[0]!.endNs ?? 0, sessions[0]!.lastActivityNs) : i.endNs;
     const completeness = r.completeness({ sessionId });
-    const costs = calls.filter((c) => c.costUsd !== null);
-    const totals = tokenFigures({});
-    for (const c of calls) {
-      const t = tokenFigures(c);
-      for (const k of Object.keys(t) as Array<keyof typeof t>) totals[k] += t[k];
-    }
-    const costUsd = costs.length ? costs.reduce((s, c) => s + c.costUsd!, 0) : null;
     return {
       sessionId: sessionId ?? null,
       startNs,
       endNs,
       kpis: {
         sessions: sessions.length,
-        llmCalls: calls.length,
+        llmCalls,
         tokens: totals,
         tokensText: formatTokens(totals),
         costUsd,
-        costText: formatCost(costUsd, calls.length - costs.length),
-        toolCalls: tools.length,
-        failedToolCalls: tools.filter((t) => t.resultIsError).length,
-        processes: procs.length,
+        costText: formatCost(costUsd, unknownCost),
+        // The whole recording's counts include rows of no session (processes seen before any agent started).
+        toolCalls: sessionId !== undefined ? sum('toolCalls') : i.counts.toolCalls,
+        failedToolCalls: sum('failedToolCalls'),
+        processes: sessionId !== undefined ? sum('processes') : i.counts.processes,
         filesChanged: r.filesChanged({ sessionId }),
-        netConns: [...hosts.values()].reduce((s, h) => s + h.count, 0),
+        netConns: sessionId !== undefined ? sum('netConns') : i.counts.netConns,
         durationText: startNs !== null && endNs !== null ? formatDuration(endNs - startNs) : null,
       },
-      byModel: [...byModel.values()].map((m) => ({ ...m, costText: formatCost(m.costUsd, m.unknownCost), tokensText: formatTokens(m.tokens) })),
+      byModel: f.byModel.map((m) => ({ ...m, costText: formatCost(m.costUsd, m.unknownCostCalls), tokensText: formatTokens(m) })),
       activity: startNs !== null && endNs !== null ? r.activity(startNs, endNs + 1, 120) : [],
-      topCommands: top([...commands].map(([command, count]) => ({ command, count })), (x) => x.count),
-      topFiles: top([...fileCounts.values()].map((f) => ({ ...f, bytesText: formatBytes(f.bytes) })), (x) => x.count),
+      topCommands: { rows: f.commands.rows.slice(0, TOP_N).map((c) => ({ command: formatArgv(c.argv), count: c.count })), total: f.commands.distinct },
+      topFiles: top([...fileCounts.values()].map((x) => ({ ...x, bytesText: formatBytes(x.bytes) })), (x) => x.count),
       topHosts: top([...hosts.values()].map((h) => ({ ...h, bytesText: formatBytes(h.bytes) })), (x) => x.count),
-      failures: failures.slice(0, 100),
-      failuresTotal: failures.length,
-      friction,
+      failures: f.failures.rows.map((x) => ({ kind: x.kind, id: x.id, tsNs: x.tsNs, text: `${x.what}: ${x.why}` })),
+      failuresTotal: f.failures.total,
+      friction: [
+        ...f.commands.repeated.slice(0, TOP_N).map((c) => ({ kind: 'repeated-command', text: `ran ${c.count}× the same command: ${formatArgv(c.argv)}` })),
+        ...f.gaps.slice(0, TOP_N).map((g) => ({ kind: 'long-gap', text: `${formatDuration(g.gapNs)} without a model call after call #${g.afterCallId}${g.sessionId !== null ? ` (session #${g.sessionId})` : ''}` })),
+      ],
       completeness,
       completenessText: completenessText(completeness),
       stateText: recordingStateText(r.recordingState(), i.startNs, true),
@@ -186,19 +169,6 @@ export function overview(r: RecordingReader, p: Params) {
 
 function top<T>(xs: T[], by: (x: T) => number): { rows: T[]; total: number } {
   return { rows: xs.sort((a, b) => by(b) - by(a)).slice(0, TOP_N), total: xs.length };
-}
-
-function gaps(calls: LlmCallRow[]): Array<{ ns: number; afterId: number }> {
-  const out: Array<{ ns: number; afterId: number }> = [];
-  const bySession = new Map<number | null, LlmCallRow[]>();
-  for (const c of calls) bySession.set(c.sessionId, [...(bySession.get(c.sessionId) ?? []), c]);
-  for (const list of bySession.values()) {
-    for (let k = 1; k < list.length; k++) {
-      const prevEnd = list[k - 1]!.endNs ?? list[k - 1]!.startNs;
-      if (list[k]!.startNs - prevEnd >= LONG_GAP_NS) out.push({ ns: list[k]!.startNs - prevEnd, afterId: list[k - 1]!.id });
-    }
-  }
-  return out.sort((a, b) => b.ns - a.ns).slice(0, TOP_N);
 }
 
 function procView(pr: ProcessRow) {
@@ -228,24 +198,28 @@ export function timeline(r: RecordingReader, p: Params) {
       startNs: sessionId !== undefined ? sessions[0]!.startNs : i.startNs,
       endNs: sessionId !== undefined ? Math.max(sessions[0]!.endNs ?? 0, sessions[0]!.lastActivityNs) : i.endNs,
       sessions: sessions.map((s) => {
-        const calls = r.llmCalls({ sessionId: s.id });
-        const tools = r.toolCalls({ sessionId: s.id });
-        const procs = r.processes({ sessionId: s.id });
-        const changes = r.fileChanges({ sessionId: s.id });
+        // Each list read up to its cap only; the session's summary has the totals that say how many were left out.
+        const nCalls = sessionId !== undefined ? TIMELINE_CALLS : TIMELINE_CALLS_ALL;
+        const nProcs = sessionId !== undefined ? TIMELINE_PROCESSES : TIMELINE_PROCESSES_ALL;
+        const calls = r.llmCalls({ sessionId: s.id, limit: nCalls });
+        const tools = r.toolCalls({ sessionId: s.id, limit: nCalls });
+        const procs = r.processes({ sessionId: s.id, limit: nProcs });
+        const changes = r.fileChanges({ sessionId: s.id, limit: nCalls });
+        const changeTotal = r.fileChangeCounts({ sessionId: s.id }).reduce((n, c) => n + c.count, 0);
         return {
           id: s.id,
           title: s.title,
           agent: s.agent,
           startNs: s.startNs,
           endNs: s.endNs ?? s.lastActivityNs,
-          llmCalls: calls.slice(0, TIMELINE_CALLS).map((c) => ({ id: c.id, model: model(c), startNs: c.startNs, endNs: c.endNs, failed: c.error !== null || (c.httpStatus ?? 0) >= 400 || c.incomplete, tokensText: formatTokens(tokenFigures(c)), costText: formatCost(c.costUsd) })),
-          llmCallsOmitted: Math.max(0, calls.length - TIMELINE_CALLS),
-          toolCalls: tools.slice(0, TIMELINE_CALLS).map((t) => ({ id: t.id, llmCallId: t.llmCallId, name: t.name, input: t.inputJson.slice(0, 300), startNs: t.tsNs, endNs: t.resultNs, failed: t.resultIsError === true })),
-          toolCallsOmitted: Math.max(0, tools.length - TIMELINE_CALLS),
-          processes: procs.slice(0, TIMELINE_PROCESSES).map(procView),
-          processesOmitted: Math.max(0, procs.length - TIMELINE_PROCESSES),
-          fileChanges: changes.slice(0, TIMELINE_CALLS).map((f, k) => ({ id: k + 1, op: f.op, path: f.path, path2: f.path2, startNs: f.firstNs, endNs: f.lastNs, count: f.count, processId: f.processId, failed: false })),
-          fileChangesOmitted: Math.max(0, changes.length - TIMELINE_CALLS),
+          llmCalls: calls.map((c) => ({ id: c.id, model: model(c), startNs: c.startNs, endNs: c.endNs, failed: c.error !== null || (c.httpStatus ?? 0) >= 400 || c.incomplete, tokensText: formatTokens(tokenFigures(c)), costText: formatCost(c.costUsd) })),
+          llmCallsOmitted: Math.max(0, s.llmCalls - calls.length),
+          toolCalls: tools.map((t) => ({ id: t.id, llmCallId: t.llmCallId, name: t.name, input: t.inputJson.slice(0, 300), startNs: t.tsNs, endNs: t.resultNs, failed: t.resultIsError === true })),
+          toolCallsOmitted: Math.max(0, s.toolCalls - tools.length),
+          processes: procs.map(procView),
+          processesOmitted: Math.max(0, s.processes - procs.length),
+          fileChanges: changes.map((f, k) => ({ id: k + 1, op: f.op, path: f.path, path2: f.path2, startNs: f.firstNs, endNs: f.lastNs, count: f.count, processId: f.processId, failed: false })),
+          fileChangesOmitted: Math.max(0, changeTotal - changes.length),
         };
       }),
     };
@@ -435,25 +409,27 @@ export function logsSince(r: RecordingReader, p: Params) {
 export function metrics(r: RecordingReader, p: Params) {
   const sessionId = sessionParam(r, p);
   return r.readSnapshot(() => {
-    const procs = r.processes({ sessionId });
-    const sampled = procs
-      .map((pr) => ({ pr, samples: r.resourceSamples(pr.id) }))
-      .filter((x) => x.samples.length > 0)
-      .sort((a, b) => Math.max(...b.samples.map((s) => s.rssKb)) - Math.max(...a.samples.map((s) => s.rssKb)));
+    const sampled = r.sampledProcesses({ sessionId });
+    const all = sessionId !== undefined ? r.session(sessionId)!.processes : r.info().counts.processes;
+    const drawn = r.processes({ ids: sampled.slice(0, METRIC_SERIES).map((x) => x.processId) });
+    const byId = new Map(drawn.map((pr) => [pr.id, pr]));
     return {
-      processes: sampled.slice(0, METRIC_SERIES).map(({ pr, samples }) => ({
-        id: pr.id,
-        name: processName(pr),
-        command: formatArgv(pr.argv) || pr.comm,
-        samples: samples.map((s) => [s.tsNs, s.cpuPct, s.rssKb]),
-      })),
+      processes: sampled.slice(0, METRIC_SERIES).map(({ processId }) => {
+        const pr = byId.get(processId);
+        return {
+          id: processId,
+          name: pr ? processName(pr) : `process ${processId}`,
+          command: pr ? formatArgv(pr.argv) || pr.comm : `process ${processId}`,
+          samples: r.resourceSamples(processId).map((s) => [s.tsNs, s.cpuPct, s.rssKb]),
+        };
+      }),
       sampledProcesses: sampled.length,
       omitted: Math.max(0, sampled.length - METRIC_SERIES),
-      unsampledProcesses: procs.length - sampled.length,
+      unsampledProcesses: Math.max(0, all - sampled.length),
       summaryText:
         `${plural(sampled.length, 'process', 'processes')} sampled` +
         (sampled.length > METRIC_SERIES ? `, the ${METRIC_SERIES} with the highest RSS drawn (${sampled.length - METRIC_SERIES} not drawn)` : '') +
-        `; ${plural(procs.length - sampled.length, 'process', 'processes')} ran too briefly to be sampled`,
+        `; ${plural(Math.max(0, all - sampled.length), 'process', 'processes')} ran too briefly to be sampled`,
     };
   });
 }

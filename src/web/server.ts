@@ -34,6 +34,9 @@ const API: Record<string, Handler> = {
   '/api/v1/metrics': api.metrics,
 };
 
+/** Views whose answers a saved recording's server keeps (computed once per query string). */
+const CACHED = new Set(['/api/v1/info', '/api/v1/overview', '/api/v1/timeline', '/api/v1/tree', '/api/v1/metrics']);
+
 /** How often a live stream looks for new rows: well under the 1 s a new row may take to show. */
 const STREAM_POLL_MS = 250;
 
@@ -62,6 +65,18 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   let hosts = new Set<string>();
   const pageHtml = fs.readFileSync(path.join(UI_DIR, 'index.html'), 'utf8');
 
+  // A saved recording never changes: each view's answer is computed once (the logs' pages are cheap and many).
+  const cache = new Map<string, string>();
+  const handlers: Record<string, Handler> = { ...API, '/api/v1/info': (r) => api.info(r, o.live) };
+  const answer = (p: string, params: URLSearchParams): string => {
+    const key = `${p}?${[...params].filter(([k]) => k !== 'token').sort().map(([k, v]) => `${k}=${v}`).join('&')}`;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const body = JSON.stringify(handlers[p]!(o.reader, params));
+    if (!o.live && CACHED.has(p)) cache.set(key, body);
+    return body;
+  };
+
   const server = http.createServer((req, res) => {
     let url: URL;
     try {
@@ -85,10 +100,8 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       if (ASSETS[p]) return send(res, 200, fs.readFileSync(path.join(UI_DIR, p.slice(1))), ASSETS[p]);
       // Browsers ask for it on their own; the UI has none.
       if (p === '/favicon.ico') return send(res, 204, '');
-      if (p === '/api/v1/info') return json(res, api.info(o.reader, o.live));
       if (p === '/api/v1/stream') return stream(req, res);
-      const h = API[p];
-      if (h) return json(res, h(o.reader, url.searchParams));
+      if (handlers[p]) return sendJson(res, answer(p, url.searchParams));
       return send(res, 404, 'not found');
     } catch (err) {
       if (err instanceof api.ApiError) return json(res, { error: err.message }, err.status);
@@ -122,6 +135,18 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   }
 
   const port = await listen(server, o.host, o.port, o.nextFreePort ?? false);
+  // The landing page's answers are prepared while the person opens the printed URL (a saved recording only).
+  if (!o.live) {
+    setImmediate(() => {
+      for (const p of ['/api/v1/info', '/api/v1/overview']) {
+        try {
+          answer(p, new URLSearchParams());
+        } catch {
+          // Asked again (and the error answered) when the page asks.
+        }
+      }
+    });
+  }
   hosts = allowedHosts(o.host, port);
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
@@ -173,5 +198,9 @@ function send(res: http.ServerResponse, status: number, body: string | Buffer, t
 }
 
 function json(res: http.ServerResponse, value: unknown, status = 200): void {
-  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
+  sendJson(res, JSON.stringify(value), status);
+}
+
+function sendJson(res: http.ServerResponse, body: string, status = 200): void {
+  send(res, status, body, 'application/json; charset=utf-8');
 }

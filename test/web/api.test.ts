@@ -74,6 +74,18 @@ describe('web API over a generated recording', () => {
     }
   });
 
+  it('overview figures are the store\'s: calls and tokens as the completeness verdict counts them, failures counted', async () => {
+    for (const q of ['', '?session=2']) {
+      const o = await json<{ kpis: { llmCalls: number; tokens: { totalTokens: number }; processes: number }; completeness: { llmCalls: number; tokens: number }; byModel: Array<{ calls: number }>; failures: unknown[]; failuresTotal: number }>(`/api/v1/overview${q}`);
+      expect(o.kpis.llmCalls).toBe(o.completeness.llmCalls);
+      expect(o.kpis.tokens.totalTokens).toBe(o.completeness.tokens);
+      expect(o.byModel.reduce((n, m) => n + m.calls, 0)).toBe(o.kpis.llmCalls);
+      expect(o.failuresTotal).toBeGreaterThanOrEqual(o.failures.length);
+      const s = q ? store.session(2)! : null;
+      expect(o.kpis.processes).toBe(s ? s.processes : store.info().counts.processes);
+    }
+  });
+
   it('filters by session, kind, process and text on the server', async () => {
     const s = await json<{ events: Ev[]; counts: Record<string, number> }>('/api/v1/logs?session=2&kind=file,net&limit=500');
     expect(s.events.length).toBeGreaterThan(0);
