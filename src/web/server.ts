@@ -135,18 +135,6 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   }
 
   const port = await listen(server, o.host, o.port, o.nextFreePort ?? false);
-  // The landing page's answers are prepared while the person opens the printed URL (a saved recording only).
-  if (!o.live) {
-    setImmediate(() => {
-      for (const p of ['/api/v1/info', '/api/v1/overview']) {
-        try {
-          answer(p, new URLSearchParams());
-        } catch {
-          // Asked again (and the error answered) when the page asks.
-        }
-      }
-    });
-  }
   hosts = allowedHosts(o.host, port);
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
