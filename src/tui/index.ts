@@ -28,8 +28,9 @@ export async function runTop(optsIn: TopOptions): Promise<number> {
     // The command exits when the view does: quitting should not wait for the kernel to release the probes.
     const live = await startLiveCapture({ exitAfterStop: true });
     opts = { ...opts, store: live.store, live };
-    if (!once && optsIn.web !== false) {
-      // One line before the screen takes the terminal (and the URL is in the title bar's history, not in the TUI).
+    if (!once && optsIn.web !== false && process.stderr.isTTY) {
+      // One line before the screen takes the terminal, as the line above: only where a person reads stderr (with
+      // stderr redirected nobody would learn the URL's token, and the terminal's output stays as it was).
       const web = await (await import('../web/live-web')).startLiveWeb(live.store, (l) => process.stderr.write(l + '\n'));
       if (web) process.once('exit', () => void web.close());
     }
