@@ -53,6 +53,10 @@ describe.skipIf(!enabled)('live web UI of record', () => {
       seen.add(await highest());
     }
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    // Each file's create and write arrive once: changes that come close together do not fetch the same rows twice.
+    const texts = await page.locator('.log-row span.mono').allTextContents();
+    expect(texts.length).toBeGreaterThan(0);
+    expect(new Set(texts).size).toBe(texts.length);
     await screenshot(page, 'logs-live');
     expect(await exited).toBe(0);
     expect(errors.filter((e) => !/EventSource|ERR_CONNECTION_REFUSED|net::/.test(e))).toEqual([]);

@@ -37,6 +37,8 @@ export function Logs() {
   const mark = useRef<string | null>(null);
   const tail = useRef(false);
   const gen = useRef(0);
+  /** kind:id of every row in the list: a row reaches it once, whether by a page or by the live tail. */
+  const seen = useRef(new Set<string>());
   // Follow the tail like `tail -f` (from the start, and whenever the list is scrolled back to its end).
   const follow = useRef(true);
 
@@ -52,6 +54,7 @@ export function Logs() {
     getJson<Page>('/api/v1/logs', { ...filterParams, after: f.after, limit: PAGE })
       .then((p) => {
         if (g !== gen.current) return;
+        seen.current = new Set(p.events.map((e) => `${e.kind}:${e.id}`));
         setRows(p.events);
         setNext(p.next);
         tail.current = p.next === null;
@@ -69,18 +72,36 @@ export function Logs() {
 
   // Live: rows added since the mark; appended when the list has reached its end (otherwise paging reaches them).
   useEffect(() => {
+    // One request at a time: two changes 250 ms apart must not both ask from the same mark (rows twice).
+    let busy = false;
+    let again = false;
     const onChange = () => {
       if (!mark.current) return;
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
       const g = gen.current;
-      getJson<{ events: LogEvent[]; mark: string; truncated: boolean }>('/api/v1/logs/since', { ...filterParams, mark: mark.current }).then((r) => {
-        if (g !== gen.current) return;
-        mark.current = r.mark;
-        if (r.truncated) setTruncated(true);
-        if (tail.current && r.events.length) {
-          setRows((old) => [...old, ...r.events].sort((a, b) => a.tsNs - b.tsNs));
-          setCounts((c) => (c ? { ...c, total: c.total + r.events.length } : c));
-        }
-      }, () => undefined /* the server went away (recording ended) or was busy: the mark is unchanged, the next change asks again */);
+      getJson<{ events: LogEvent[]; mark: string; truncated: boolean }>('/api/v1/logs/since', { ...filterParams, mark: mark.current })
+        .then((r) => {
+          if (g !== gen.current) return;
+          mark.current = r.mark;
+          if (r.truncated) setTruncated(true);
+          if (tail.current && r.events.length) {
+            const fresh = r.events.filter((e) => !seen.current.has(`${e.kind}:${e.id}`));
+            for (const e of fresh) seen.current.add(`${e.kind}:${e.id}`);
+            setRows((old) => [...old, ...fresh].sort((a, b) => a.tsNs - b.tsNs));
+            setCounts((c) => (c ? { ...c, total: c.total + fresh.length } : c));
+          }
+        }, () => undefined /* the server went away (recording ended) or was busy: the mark is unchanged, the next change asks again */)
+        .finally(() => {
+          busy = false;
+          if (again) {
+            again = false;
+            onChange();
+          }
+        });
     };
     window.addEventListener(CHANGE_EVENT, onChange);
     return () => window.removeEventListener(CHANGE_EVENT, onChange);
@@ -108,7 +129,9 @@ export function Logs() {
     getJson<Page>('/api/v1/logs', { ...filterParams, after: next, limit: PAGE })
       .then((p) => {
         if (g !== gen.current) return;
-        setRows((old) => [...old, ...p.events]);
+        const fresh = p.events.filter((e) => !seen.current.has(`${e.kind}:${e.id}`));
+        for (const e of fresh) seen.current.add(`${e.kind}:${e.id}`);
+        setRows((old) => [...old, ...fresh]);
         setNext(p.next);
         tail.current = p.next === null;
       })
