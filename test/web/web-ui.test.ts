@@ -73,6 +73,13 @@ describe.skipIf(!enabled)('web UI on a recording of a real tool-use conversation
     expect(await page.locator('.bar.tool').first().getAttribute('title')).toContain(COMMAND);
     expect(await page.locator('.bar.proc', { hasText: COMMAND }).count()).toBeGreaterThan(0);
     expect(await page.locator('.bar.file', { hasText: FILE }).count()).toBeGreaterThan(0);
+    // Zoom: the axis spans less time after zooming in, and the whole recording again after reset.
+    const ticks = async () => (await page.locator('.axis .tick').allTextContents()).join(' ');
+    const before = await ticks();
+    await page.click('text=zoom in');
+    await page.waitForFunction((b) => [...document.querySelectorAll('.axis .tick')].map((t) => t.textContent).join(' ') !== b, before);
+    await page.click('text=whole recording');
+    await page.waitForFunction((b) => [...document.querySelectorAll('.axis .tick')].map((t) => t.textContent).join(' ') === b, before);
     await screenshot(page, 'timeline');
   });
 
@@ -90,6 +97,13 @@ describe.skipIf(!enabled)('web UI on a recording of a real tool-use conversation
     const calls = await page.textContent('.calls');
     expect(calls).toContain(MODEL);
     expect(calls).toContain('Write hello to /tmp/x');
+    // The second call: the tools it offered, and what is new in its request since the first (the tool result).
+    await page.locator('#llm-' + (await page.locator('.call').nth(1).getAttribute('id'))!.slice(4) + ' button').click();
+    await page.waitForSelector('.call-details');
+    const details = await page.textContent('.call-details');
+    expect(details).toContain('tools offered (1): Bash');
+    expect(details).toMatch(/diff to the previous prompt \(call #\d+\): 2 of 3 messages new/);
+    expect(details).toContain('tool_result');
     await screenshot(page, 'tree');
 
     await page.locator('.tool.selected a.tool-logs').click();
