@@ -2,7 +2,7 @@
  * Who may talk to the web UI. The page shows prompts, commands and file paths: it is served only to whoever holds
  * the random token printed with its URL, and only under the address it is bound to.
  *
- * - Token: `?token=` on the first load (the printed URL), then an HttpOnly SameSite=Strict cookie; any route or API
+ * - Token: `?token=` on the first load (the printed URL), then an HttpOnly SameSite=Strict cookie (named per port); any route or API
  *   without it is 401. Compared in constant time.
  * - Host header: must name the bound address (or `localhost` for a loopback one) with its port. Anything else is a
  *   DNS-rebinding page in the user's browser talking to us under a name it controls: 421.
@@ -11,7 +11,13 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 
-export const TOKEN_COOKIE = 'agentsight_token';
+/**
+ * The cookie's name carries the port: browsers send a host's cookies to every port of it, so two servers on
+ * 127.0.0.1 (a `record` and a `report serve`) would otherwise overwrite each other's token.
+ */
+export function tokenCookieName(port: number): string {
+  return `agentsight_token_${port}`;
+}
 
 export function newToken(): string {
   return crypto.randomBytes(24).toString('base64url');
@@ -36,12 +42,12 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
-function cookieToken(req: http.IncomingMessage): string | null {
+function cookieToken(req: http.IncomingMessage, name: string): string | null {
   const c = req.headers.cookie;
   if (!c) return null;
   for (const part of c.split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
   }
   return null;
 }
@@ -49,16 +55,16 @@ function cookieToken(req: http.IncomingMessage): string | null {
 export type Verdict = { ok: true; setCookie: boolean } | { ok: false; status: number; message: string };
 
 /** Check one request: Host first (a rebinding page must learn nothing, not even that a token is needed), then token. */
-export function checkRequest(req: http.IncomingMessage, url: URL, token: string, hosts: Set<string>): Verdict {
+export function checkRequest(req: http.IncomingMessage, url: URL, token: string, hosts: Set<string>, port: number): Verdict {
   const host = req.headers.host;
   if (!host || !hosts.has(host.toLowerCase())) return { ok: false, status: 421, message: 'wrong Host header' };
   const q = url.searchParams.get('token');
   if (q !== null && sameToken(q, token)) return { ok: true, setCookie: true };
-  const c = cookieToken(req);
+  const c = cookieToken(req, tokenCookieName(port));
   if (c !== null && sameToken(c, token)) return { ok: true, setCookie: false };
   return { ok: false, status: 401, message: 'missing or wrong access token (open the URL agentsight printed)' };
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(token: string, port: number): string {
+  return `${tokenCookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
 }

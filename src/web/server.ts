@@ -63,6 +63,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const token = o.token ?? newToken();
   const streams = new Set<http.ServerResponse>();
   let hosts = new Set<string>();
+  let boundPort = 0;
   const pageHtml = fs.readFileSync(path.join(UI_DIR, 'index.html'), 'utf8');
 
   // A saved recording never changes: each view's answer is computed once (the logs' pages are cheap and many).
@@ -84,9 +85,9 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     } catch {
       return send(res, 400, 'bad request');
     }
-    const v = checkRequest(req, url, token, hosts);
+    const v = checkRequest(req, url, token, hosts, boundPort);
     if (!v.ok) return send(res, v.status, v.message);
-    if (v.setCookie) res.setHeader('Set-Cookie', tokenCookie(token));
+    if (v.setCookie) res.setHeader('Set-Cookie', tokenCookie(token, boundPort));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET');
@@ -136,6 +137,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
 
   const port = await listen(server, o.host, o.port, o.nextFreePort ?? false);
   hosts = allowedHosts(o.host, port);
+  boundPort = port;
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,

@@ -18,7 +18,7 @@ let web: WebServer;
 
 function get(p: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: web.port, path: p, headers: { cookie: `agentsight_token=${web.token}`, ...headers } }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port: web.port, path: p, headers: { cookie: `agentsight_token_${web.port}=${web.token}`, ...headers } }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode!, body }));
@@ -118,7 +118,7 @@ describe('web API over a generated recording', () => {
     // A page that saw an older mark hears at once that there is more; one that saw the current mark hears nothing.
     const firstEvent = (lastId: string | null) =>
       new Promise<string>((resolve, reject) => {
-        const req = http.get({ host: '127.0.0.1', port: web.port, path: '/api/v1/stream', headers: { cookie: `agentsight_token=${web.token}`, ...(lastId ? { 'last-event-id': lastId } : {}) } }, (res) => {
+        const req = http.get({ host: '127.0.0.1', port: web.port, path: '/api/v1/stream', headers: { cookie: `agentsight_token_${web.port}=${web.token}`, ...(lastId ? { 'last-event-id': lastId } : {}) } }, (res) => {
           let body = '';
           res.on('data', (d) => {
             body += d;

@@ -53,7 +53,7 @@ describe('web UI security', () => {
       expect(none.body).not.toContain('"sessions"');
       const wrong = await get(s.port, `${r}${sep}token=${s.token.slice(0, -1)}x`);
       expect(wrong.status, r).toBe(401);
-      const wrongCookie = await get(s.port, r, { cookie: `agentsight_token=${s.token}x` });
+      const wrongCookie = await get(s.port, r, { cookie: `agentsight_token_${s.port}=${s.token}x` });
       expect(wrongCookie.status, r).toBe(401);
     }
   });
@@ -61,6 +61,8 @@ describe('web UI security', () => {
   it('sets the token as an HttpOnly SameSite=Strict cookie that then works on its own', async () => {
     const first = await get(s.port, `/?token=${s.token}`);
     const cookie = String(first.headers['set-cookie']);
+    // Named for this port: another agentsight server on 127.0.0.1 (browsers share cookies across ports) keeps its own.
+    expect(cookie.startsWith(`agentsight_token_${s.port}=`)).toBe(true);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
     const api = await get(s.port, '/api/v1/info', { cookie: cookie.split(';')[0]! });
