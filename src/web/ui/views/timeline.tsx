@@ -88,6 +88,11 @@ export function Timeline() {
           {at !== null ? clock(at) : 'end'}
         </label>
         {at !== null && <a href={href('/logs', { after: `${Math.round(at) - 1}_0_0` })}>logs from this moment</a>}
+        {at !== null && (
+          <span class="mono" title="the same moment in the terminal view">
+            top --at {new Date(at / 1e6).toISOString()}
+          </span>
+        )}
       </div>
       <div
         class="lanes"
