@@ -9,12 +9,12 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 CLANG ?= clang
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-APT_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config make gcc g++ python3 tmux curl openssl strace util-linux sudo xfsprogs wget golang-go git man-db zsh fish
+APT_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config make gcc g++ python3 tmux curl openssl strace util-linux sudo xfsprogs wget golang-go git man-db zsh fish chromium
 # node-gyp would otherwise download Node headers; Node's Debian/NodeSource package ships them in /usr/include/node.
 NODEDIR ?= $(shell n=$$(dirname $$(dirname $$(readlink -f $$(command -v node)))); [ -f $$n/include/node/node_api.h ] && echo $$n || echo /usr)
 export npm_config_nodedir := $(NODEDIR)
 
-.PHONY: setup deps tracefs node-deps build bpf native ts man test bench clean top
+.PHONY: setup deps tracefs node-deps build bpf native ts man web test bench clean top
 
 setup: deps tracefs node-deps build
 
@@ -38,7 +38,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 node-deps: node_modules/.package-lock.json
 
-build: bpf native ts man
+build: bpf native ts man web
 
 $(BPF_OUT)/vmlinux.h:
 	@mkdir -p $(BPF_OUT)
@@ -65,6 +65,11 @@ man: ts
 	@mkdir -p man completions
 	@bin/agentsight man > man/agentsight.1
 	@for sh in bash zsh fish; do bin/agentsight completion $$sh > completions/agentsight.$$sh; done
+
+# The web UI's bundle (src/web/ui → dist/web/ui), type-checked with its own DOM settings first.
+web: node_modules/.package-lock.json
+	npx tsc -p src/web/ui/tsconfig.json
+	node scripts/build-web.mjs
 
 # The README's test command: sets up whatever a fresh machine lacks (idempotent), builds, then runs every test.
 test: setup

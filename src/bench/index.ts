@@ -17,6 +17,7 @@ const GROUPS: Group[] = [
   { name: 'exec hold', module: './exec-hold-bench', fn: 'runExecHoldBench' },
   { name: 'HTTP/SSE decode', module: './decode-bench', fn: 'runDecodeBench' },
   { name: 'TUI', module: './tui-bench', fn: 'runTuiBench' },
+  { name: 'web UI', module: './web-bench', fn: 'runWebBench' },
   { name: 'command-line redaction', module: './redact-bench', fn: 'runRedactBench' },
   { name: 'open checks', module: './open-check-bench', fn: 'runOpenCheckBench' },
   { name: 'OpenTelemetry export', module: './otel-bench', fn: 'runOtelBench' },

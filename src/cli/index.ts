@@ -42,10 +42,11 @@ async function main(argv: string[]): Promise<number> {
     .option('--duration <seconds>', 'with -p/-c and no command: stop after this many seconds', (v) => parseIntArg(v, '--duration'))
     .option('--otel', 'also stream an OpenTelemetry trace per agent session and GenAI metrics to OTLP (OTEL_* variables; docs/otel.md)')
     .option('--otel-content', 'with --otel: include prompts, responses and tool arguments/results (redacted as stored)')
+    .option('--no-web', 'do not serve the live web UI (default: on 127.0.0.1:7395, or the next free port)')
     .argument('[command...]', 'the command to run, after -- (optional with -p/-c)')
     .usage('[options] [-p PID] [-c COMM] [-- CMD [ARGS...]]')
     .addHelpText('after', '\nExamples:\n  sudo agentsight record -- claude\n  sudo agentsight record --db run.db -- codex exec "fix the tests"\n  sudo agentsight record -p 4242\n  sudo agentsight record -c claude --duration 600')
-    .action(async (command: string[], opts: { db?: string; quiet?: boolean; ringBytes?: number; pid?: number[]; comm?: string; duration?: number; otel?: boolean; otelContent?: boolean }) => {
+    .action(async (command: string[], opts: { db?: string; quiet?: boolean; ringBytes?: number; pid?: number[]; comm?: string; duration?: number; otel?: boolean; otelContent?: boolean; web?: boolean }) => {
       const { runRecord } = await import('./record');
       exitCode = await runRecord(command, opts, argv.slice(1));
     });
@@ -60,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--format <fmt>', 'text or json (with --once)', 'text')
     .option('--ascii', 'ASCII borders and symbols only')
     .option('--utc', 'show times in UTC')
+    .option('--no-web', 'live: do not serve the web UI (default: on 127.0.0.1:7395, or the next free port)')
     .addHelpText('after', '\nExamples:\n  sudo agentsight top\n  agentsight top --db run.db\n  agentsight top --db run.db --once --width 100')
     .action(async (opts: Record<string, unknown>) => {
       if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);

@@ -37,6 +37,8 @@ export interface RecordOptions {
   /** --otel / --otel-content: stream to OTLP while recording (src/export/otel/live-otel.ts). */
   otel?: boolean;
   otelContent?: boolean;
+  /** false with --no-web: no live web UI (src/web/live-web.ts). */
+  web?: boolean;
 }
 
 export async function runRecord(command: string[], opts: RecordOptions, rawArgv: readonly string[]): Promise<number> {
@@ -140,6 +142,9 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     }
   }
 
+  // The live web UI, before the command starts; -q (no status lines) also means no web UI: its URL would not be said.
+  const web = opts.web === false || opts.quiet ? null : await (await import('../web/live-web')).startLiveWeb(store, (l) => console.error(l));
+
   // Like strace and time: the terminal's Ctrl-C / Ctrl-\ reach the command (same process group); we stay to finish.
   const ignore = () => undefined;
   process.on('SIGINT', ignore);
@@ -188,6 +193,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     child.on('exit', (code, signal) => resolve({ code, signal }));
   }) : await waitAttached(runner.collector, opts);
   const ranMs = Date.now() - spawnedMs;
+  await web?.close();
   if (status) {
     clearInterval(status);
     process.stderr.write(titleEscape(''));

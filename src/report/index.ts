@@ -21,6 +21,7 @@ import { SAMPLE_TYPE_NAMES } from './pprof/sample-model';
 import { resolveRecordingPath, withRecording } from './recordings';
 import { runSummary } from './summary';
 import { TOKEN_GROUPS, parseTokenGroup, runToken } from './token';
+import { registerServeCommand } from '../web/serve-command';
 
 interface ReportOptions extends CommonOptions {
   local?: boolean;
@@ -228,6 +229,8 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
         return runPprof(o, ctx, (fn) => withStore(o, ctx, fn));
       });
     });
+
+  registerServeCommand(report, io);
 
   for (const cmd of [report, ...report.commands]) {
     cmd

@@ -24,8 +24,14 @@ import type {
   ToolCallRow,
 } from './types';
 import type { RecordingState } from './recording-state';
+import type { EventKind, EventLogQuery, EventMark, LogEvent, LogPage } from './sqlite/event-log';
+import type { OverviewFigures } from './sqlite/overview-figures';
+import type { SampledProcess } from './sqlite/sampled-processes';
 
 export type { RecordingState } from './recording-state';
+export type { SampledProcess } from './sqlite/sampled-processes';
+export type { CallGap, CommandCount, FailureRow, ModelUsage, OverviewFigures } from './sqlite/overview-figures';
+export { EVENT_KINDS, type EventKind, type EventLogQuery, type EventMark, type LogEvent, type LogPage } from './sqlite/event-log';
 
 export type IdTable =
   | 'sessions'
@@ -328,6 +334,8 @@ export interface RecordingReader {
   tlsChunks(connId: number): TlsChunkRow[];
   /** Decoded HTTP exchanges. */
   httpExchanges(q?: TimeQuery & { connId?: number }): HttpExchangeRow[];
+  /** Processes (of a session) with CPU/RSS samples, highest peak RSS first. */
+  sampledProcesses(q?: { sessionId?: number }): SampledProcess[];
   /** CPU/RSS samples of one process. */
   resourceSamples(processId: number): ResourceSampleRow[];
   /** Activity summed into `buckets` equal buckets over [fromNs, toNs). */
@@ -349,6 +357,22 @@ export interface RecordingReader {
   recentLlmCalls(q: TimeQuery & { limit: number }): LlmCallRow[];
   /** Clipped prompt/response text of LLM calls started by q.atNs, newest first (for search). */
   llmCallTexts(q?: TimeQuery & { maxChars?: number }): LlmCallText[];
+
+  /** One page of every event (processes, execs, file and network operations, LLM and tool calls, losses) in time order. */
+  eventLog(q: EventLogQuery): LogPage;
+  /** How many events eventLog() pages through with these filters, per kind (text filters not counted). */
+  eventLogCounts(q: Omit<EventLogQuery, 'limit' | 'after' | 'text'>): Record<EventKind, number>;
+  /** The highest row id of each event kind now: a live reader's resume mark. */
+  eventMark(): EventMark;
+  /** Events added after a mark (ids above it), in time order, at most q.limit. */
+  eventLogSince(mark: EventMark, q: Omit<EventLogQuery, 'after'>): LogEvent[];
+
+  /**
+   * The overview's sums (of a session or all): usage by model, command lines by count (and those run at least
+   * repeatedAtLeast times), failures of every kind (first `limit`, and the total), gaps of at least gapNs between a
+   * session's model calls.
+   */
+  overviewFigures(q: { sessionId?: number; limit: number; repeatedAtLeast: number; gapNs: number }): OverviewFigures;
 
   /** Run fn with every read in it seeing one snapshot of the recording (one read transaction: consistent, and cheaper). */
   readSnapshot<T>(fn: () => T): T;

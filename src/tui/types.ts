@@ -26,6 +26,8 @@ export interface TopOptions {
   reader?: RecordingReader;
   /** Live mode, interactive: the capture's status (without it, a live recording shows as a snapshot). */
   live?: LiveView;
+  /** false with --no-web: live top serves no web UI (started by src/cli/top.ts). */
+  web?: boolean;
   /**
    * The caller ends the process as soon as a snapshot is written (the CLI): a recording opened read-only for it is
    * then left to the exit instead of closed — finalising its ~100 statements and unmapping the file took ~7 ms, and

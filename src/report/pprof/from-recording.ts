@@ -4,9 +4,8 @@
  * the user's prompt — and each tool call (tool time) tagged by what it did.
  */
 import type { LlmCallRow, RecordingReader, SessionSummary, ToolCallRow } from '../../store';
-import { oneLine } from '../format';
+import { oneLine } from '../../present';
 import { callModel, callTokens } from '../llm-usage';
-import { WHOLE_RECORDING } from '../whole-recording';
 import { filePathFrames } from './file-frames';
 import { VALUE_INDEX, zeroValues, type Attrs, type Fact, type FactSet } from './sample-model';
 import { toolInput, type Tagger } from './tag-rules';
@@ -32,9 +31,9 @@ export function recordingFacts(r: RecordingReader, opts: RecordingFactOptions): 
 }
 
 function read(r: RecordingReader, opts: RecordingFactOptions): FactSet {
-  const calls = r.llmCalls(WHOLE_RECORDING);
-  const tools = r.toolCalls(WHOLE_RECORDING);
-  const sessions = r.sessions(WHOLE_RECORDING);
+  const calls = r.llmCalls();
+  const tools = r.toolCalls();
+  const sessions = r.sessions();
   const frames = sessionFrames(r, sessions);
   const frameOf = (sessionId: number | null): SessionFrames =>
     (sessionId !== null ? frames.get(sessionId) : undefined) ?? { project: UNKNOWN, agent: UNKNOWN, session: sessionId === null ? NO_SESSION : `#${sessionId}` };
@@ -117,7 +116,7 @@ function callMs(c: LlmCallRow): number {
 /** project (the root process's working directory), agent and "#id title" per session. */
 function sessionFrames(r: RecordingReader, sessions: readonly SessionSummary[]): Map<number, SessionFrames> {
   const rootIds = sessions.map((s) => s.rootProcessId).filter((id): id is number => id !== null);
-  const cwd = new Map(r.processes({ ...WHOLE_RECORDING, ids: rootIds }).map((p) => [p.id, p.cwd]));
+  const cwd = new Map(r.processes({ ids: rootIds }).map((p) => [p.id, p.cwd]));
   const out = new Map<number, SessionFrames>();
   for (const s of sessions) {
     const project = (s.rootProcessId !== null ? cwd.get(s.rootProcessId) : null) ?? UNKNOWN;
@@ -128,13 +127,13 @@ function sessionFrames(r: RecordingReader, sessions: readonly SessionSummary[]):
 
 /** The last user turn of each call, for prompt rules. */
 function promptTexts(r: RecordingReader): Map<number, string | null> {
-  return new Map(r.llmCallTexts({ ...WHOLE_RECORDING, maxChars: 2000 }).map((t) => [t.id, t.prompt]));
+  return new Map(r.llmCallTexts({ maxChars: 2000 }).map((t) => [t.id, t.prompt]));
 }
 
 /** For tool calls whose input names no file: the first file operation their effects made, by causal link. */
 function firstChangedFiles(r: RecordingReader): Map<number, string> {
   const links = r.causalLinks({}).filter((l) => l.targetKind === 'file_op');
-  const ops = new Map(r.fileOps({ ...WHOLE_RECORDING, ids: unique(links.map((l) => l.targetId)) }).map((o) => [o.id, o.path]));
+  const ops = new Map(r.fileOps({ ids: unique(links.map((l) => l.targetId)) }).map((o) => [o.id, o.path]));
   const out = new Map<number, string>();
   for (const l of links) {
     const p = ops.get(l.targetId);

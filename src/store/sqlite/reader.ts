@@ -36,6 +36,9 @@ import type {
   ToolCallRow,
 } from '../types';
 import * as changes from './change-queries';
+import * as eventLog from './event-log';
+import { overviewFigures, type OverviewFigures } from './overview-figures';
+import { sampledProcesses, type SampledProcess } from './sampled-processes';
 import { llmCallTexts } from './llm-text-query';
 import { isCorruption, wrap, type OpenDb } from './open';
 import type { ReadContext } from './read-context';
@@ -223,6 +226,13 @@ export class SqliteReader implements RecordingReader {
     if (q.connId !== undefined) { where.push('conn_id = ?'); params.push(q.connId); }
     return this.st.all<HttpExchangeRow>('http_exchanges', `SELECT * FROM http_exchanges WHERE ${where.join(' AND ')} ORDER BY start_ns, id ${limit(q)}`, params);
   }
+
+  eventLog(q: eventLog.EventLogQuery): eventLog.LogPage { return eventLog.eventLogPage(this.c.o.db, q); }
+  eventLogCounts(q: Omit<eventLog.EventLogQuery, 'limit' | 'after' | 'text'>): Record<eventLog.EventKind, number> { return eventLog.eventLogCounts(this.c.o.db, q); }
+  eventMark(): eventLog.EventMark { return eventLog.eventMark(this.c.o.db); }
+  eventLogSince(mark: eventLog.EventMark, q: Omit<eventLog.EventLogQuery, 'after'>): eventLog.LogEvent[] { return eventLog.eventLogSince(this.c.o.db, mark, q); }
+  overviewFigures(q: { sessionId?: number; limit: number; repeatedAtLeast: number; gapNs: number }): OverviewFigures { return overviewFigures(this.c.o.db, q); }
+  sampledProcesses(q: { sessionId?: number } = {}): SampledProcess[] { return sampledProcesses(this.c.o.db, q); }
 
   resourceSamples(processId: number): ResourceSampleRow[] {
     return this.st.all<ResourceSampleRow>('resource_samples', 'SELECT * FROM resource_samples WHERE process_id = ? ORDER BY ts_ns', [processId]);
