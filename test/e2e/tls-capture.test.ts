@@ -256,9 +256,9 @@ console.log(new Bun.CryptoHasher('sha256').update(b).digest('hex'));`);
   });
 
   // One connection after another, each closed before the next: malloc hands the freed SSL*'s address to the next
-  // connection (before SSL_free was probed: node 22 streams for 30, python3 3), so a stream ends at SSL_free. Not bun:
-  // its stripped BoringSSL has no SSL_free symbol to probe (29 streams for 30 here, its allocator reuses less). Go ends a
-  // stream at (*tls.Conn).Close, GnuTLS at gnutls_deinit.
+  // connection (before SSL_free was probed: node 22 streams for 30, python3 3), so a stream ends at SSL_free. Bun's
+  // stripped BoringSSL has no SSL_free: a new handshake on the SSL* ends it (test/e2e/tls-bun-sequential.test.ts). Go
+  // ends a stream at (*tls.Conn).Close, GnuTLS at gnutls_deinit.
   describe('30 connections one after another (the SSL* address reused) come out as 30 streams', () => {
     const clients: Record<string, (port: number) => { file: string; args: string[] }> = {
       node: (p) => ({

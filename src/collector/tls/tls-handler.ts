@@ -1,7 +1,8 @@
 /**
  * TLS records → per-connection ordered plaintext streams → stored raw chunks + the LLM pipeline.
  *
- * OpenSSL/BoringSSL: a connection is (process, SSL*) until SSL_free/SSL_clear (EV_TLS_FREE; malloc hands a freed
+ * OpenSSL/BoringSSL: a connection is (process, SSL*) until SSL_free/SSL_clear (EV_TLS_FREE) or, where those cannot be
+ * found, until a handshake starts on that SSL* again (EV_TLS_HANDSHAKE; malloc hands a freed
  * SSL*'s address to the next connection); chunks arrive in call order. aws-lc under rustls: each
  * direction has its own AEAD context, so records are joined into a connection through the socket fd each context
  * was seen on (EV_TLS_BIND), and each call's TLS 1.3 inner plaintext is reduced to its application data.
@@ -99,7 +100,9 @@ export class TlsHandler implements RecordHandler {
       this.bind(e.tgid, e.conn, e.fd, e.dir, ctx);
       return;
     }
-    if (e.kind === 'free') {
+    if (e.kind === 'free' || e.kind === 'handshake') {
+      // A handshake on an SSL* that already carried data can only be a new connection at a reused address (SSL_free
+      // not found: stripped BoringSSL); streams exist only once data flowed, so early handshake steps end nothing.
       const s = this.streams.get(`${e.tgid}:ssl:${e.conn.toString(16)}`);
       if (s) this.end(s, ctx.unix(e.tsNs));
       return;
