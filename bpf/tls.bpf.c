@@ -292,6 +292,46 @@ int BPF_KPROBE(uprobe_ssl_free, void *ssl)
 	return 0;
 }
 
+/* SSL_do_handshake(SSL *): runs inside SSL_write/SSL_read (whose arguments wait in tls_calls), so its own map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);   /* tid */
+	__type(value, __u64); /* SSL* */
+} handshake_calls SEC(".maps");
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_ssl_handshake, void *ssl)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!ssl || !is_traced(id >> 32))
+		return 0;
+	__u32 tid = (__u32)id;
+	__u64 conn = (__u64)ssl;
+	bpf_map_update_elem(&handshake_calls, &tid, &conn, BPF_ANY);
+	return 0;
+}
+
+/* A result <= 0 means the handshake is still running (see EV_TLS_HANDSHAKE). */
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_ssl_handshake, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *cp = bpf_map_lookup_elem(&handshake_calls, &tid);
+	if (!cp)
+		return 0;
+	__u64 conn = *cp;
+	bpf_map_delete_elem(&handshake_calls, &tid);
+	if ((int)ret > 0)
+		return 0;
+	struct tls_bind_event e = {};
+	fill_header(&e.hdr, EV_TLS_HANDSHAKE, sizeof(e));
+	e.conn = conn;
+	e.fd = -1;
+	emit(&tls_events, &e, sizeof(e), STAT_TLS_RB_FULL);
+	return 0;
+}
+
 /* One return program serves every variant: the entry saved which one it was. */
 SEC("uretprobe")
 int BPF_KRETPROBE(uretprobe_tls_call, long ret)

@@ -16,6 +16,11 @@
 /* An SSL* was freed or cleared (SSL_free, SSL_clear; tls_bind_event with fd -1): its connection is over, and malloc
  * hands the address to the next one. Emitted on the TLS ring, after every chunk of that connection. */
 #define EV_TLS_FREE 51
+/* A handshake is in progress on this SSL* (SSL_do_handshake returned <= 0; tls_bind_event with fd -1). Where SSL_free
+ * cannot be found (stripped BoringSSL in Bun), this is what ends a connection whose SSL* address was reused: a client's
+ * first handshake step always returns "want read", and an established connection never runs SSL_do_handshake again
+ * (BoringSSL's SSL_read/SSL_write call it only while !ssl_can_read/!ssl_can_write; TLS 1.3 has no renegotiation). */
+#define EV_TLS_HANDSHAKE 52
 
 /* Bytes per chunk record. Per-CPU scratch values are limited to 32 KiB, and 16 KiB is a TLS record's payload. */
 #define TLS_CHUNK_MAX 16384

@@ -255,9 +255,9 @@ console.log(new Bun.CryptoHasher('sha256').update(b).digest('hex'));`);
   });
 
   // One connection after another, each closed before the next: malloc hands the freed SSL*'s address to the next
-  // connection (before SSL_free was probed: node 22 streams for 30, python3 3), so a stream ends at SSL_free. Not bun:
-  // its stripped BoringSSL has no SSL_free symbol to probe (29 streams for 30 here, its allocator reuses less). Go ends a
-  // stream at (*tls.Conn).Close, GnuTLS at gnutls_deinit.
+  // connection (before SSL_free was probed: node 22 streams for 30, python3 3), so a stream ends at SSL_free. Bun's
+  // stripped BoringSSL has no SSL_free: a new handshake on the SSL* ends it (test/e2e/tls-bun-sequential.test.ts). Go
+  // ends a stream at (*tls.Conn).Close, GnuTLS at gnutls_deinit.
   describe('30 connections one after another (the SSL* address reused) come out as 30 streams', () => {
     const clients: Record<string, (port: number) => { file: string; args: string[] }> = {
       node: (p) => ({
@@ -319,10 +319,10 @@ func main() {
       }),
     };
     for (const [name, client] of Object.entries(clients)) {
-      // Known, not yet understood (issue 21): about 1 run in 3, two of Go's 30 sequential connections share one
-      // stream although Close is probed (without the Close probe ~2 of 30 merge in every run, so retries still fail
-      // then). Retried rather than weakened: a pass means a run with 30 separate streams.
-      it.runIf(name !== 'go' || hasGo())(name, { retry: name === 'go' ? 4 : 0 }, async () => {
+      // Go: about 1 run in 3 a request's bytes (emitted at Write's RET, late when the goroutine waits for a thread
+      // after the write syscall) came after the reader goroutine's Close; they now go to the stream their call began
+      // in (tls-handler CLOSE_GRACE_MS). Without the Close probe ~2 of 30 would merge in every run.
+      it.runIf(name !== 'go' || hasGo())(name, async () => {
         const c = client(port);
         const r = await record(`sequential-${name}`, [c.file, ...c.args]);
         expect(r.code, r.stderr).toBe(0);

@@ -25,6 +25,8 @@ const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
   // the end of a connection: a freed SSL*'s address is handed to the next one
   SSL_free: 'uprobe_ssl_free',
   SSL_clear: 'uprobe_ssl_free',
+  // stripped BoringSSL (no SSL_free): a handshake step on an SSL* that carried data starts its next connection
+  SSL_do_handshake: 'uprobe_ssl_handshake',
   // GnuTLS: SSL_write/SSL_read's register ABI and return convention (detect-gnutls.ts); gnutls_deinit ends a session
   gnutls_record_send: 'uprobe_ssl_write',
   gnutls_record_recv: 'uprobe_ssl_read',
@@ -36,6 +38,8 @@ const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
   go_tls_read_ret: 'uprobe_go_read_ret',
   go_tls_close: 'uprobe_go_close',
 };
+/** Kinds whose return probe is not the shared uretprobe_tls_call. */
+const RETURN_PROGRAM: Partial<Record<ProbeKind, string>> = { SSL_do_handshake: 'uretprobe_ssl_handshake' };
 const NO_RETURN_PROBE = new Set<ProbeKind>([
   'EVP_AEAD_CTX_seal', 'SSL_free', 'SSL_clear', 'gnutls_deinit',
   'go_tls_write', 'go_tls_write_ret', 'go_tls_read', 'go_tls_read_ret', 'go_tls_close',
@@ -121,7 +125,7 @@ export class TlsAttacher {
       if (!prog) continue;
       try {
         this.capture.host.attachUprobe(prog, d.path, p.fileOffset, false, -1);
-        if (!NO_RETURN_PROBE.has(p.kind)) this.capture.host.attachUprobe('uretprobe_tls_call', d.path, p.fileOffset, true, -1);
+        if (!NO_RETURN_PROBE.has(p.kind)) this.capture.host.attachUprobe(RETURN_PROGRAM[p.kind] ?? 'uretprobe_tls_call', d.path, p.fileOffset, true, -1);
         placed.push({ name: p.symbol ?? p.kind, kind: p.kind, offset: p.fileOffset });
       } catch (err) {
         placed.push({ name: p.symbol ?? p.kind, kind: p.kind, offset: p.fileOffset, error: (err as Error).message.split('\n')[0] });

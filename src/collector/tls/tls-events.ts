@@ -8,6 +8,8 @@ export const EV_TLS_BIND = 49;
 export const EV_TLS_UNBIND = 50;
 /** An SSL* was freed or cleared (SSL_free, SSL_clear): its connection is over. */
 export const EV_TLS_FREE = 51;
+/** A handshake is running on an SSL* (SSL_do_handshake returned ≤ 0): a connection that carried data on it is over. */
+export const EV_TLS_HANDSHAKE = 52;
 export const TLS_API_SSL = 1;
 export const TLS_API_AEAD = 2;
 
@@ -25,11 +27,19 @@ export interface TlsDataEvent extends RecordHeader {
 }
 
 export interface TlsBindEvent extends RecordHeader {
-  kind: 'bind' | 'unbind' | 'free';
+  kind: 'bind' | 'unbind' | 'free' | 'handshake';
   conn: bigint;
   fd: number;
   dir: 0 | 1;
 }
+
+/** Records sharing tls_bind_event's layout, by type. */
+const BIND_KINDS: Record<number, TlsBindEvent['kind']> = {
+  [EV_TLS_BIND]: 'bind',
+  [EV_TLS_UNBIND]: 'unbind',
+  [EV_TLS_FREE]: 'free',
+  [EV_TLS_HANDSHAKE]: 'handshake',
+};
 
 function ptr(v: DataView, off: number): bigint {
   return v.getBigUint64(off, true);
@@ -47,10 +57,11 @@ export function decodeTlsEvent(bytes: Uint8Array, v: DataView, h: RecordHeader):
       dir: (v.getUint8(f.dir[0]) ? 1 : 0), api: v.getUint8(f.api[0]), data: bytes.subarray(TLS_DATA.size, TLS_DATA.size + len),
     };
   }
-  if (h.type === EV_TLS_BIND || h.type === EV_TLS_UNBIND || h.type === EV_TLS_FREE) {
+  const kind = BIND_KINDS[h.type];
+  if (kind) {
     if (bytes.length < TLS_BIND.size) return null;
     const f = TLS_BIND.fields;
-    return { type: h.type, flags: h.flags, size: h.size, tsNs: h.tsNs, tgid: h.tgid, tid: h.tid, kind: h.type === EV_TLS_BIND ? 'bind' : h.type === EV_TLS_FREE ? 'free' : 'unbind', conn: ptr(v, f.conn[0]), fd: v.getInt32(f.fd[0], true), dir: (v.getUint8(f.dir[0]) ? 1 : 0) };
+    return { type: h.type, flags: h.flags, size: h.size, tsNs: h.tsNs, tgid: h.tgid, tid: h.tid, kind, conn: ptr(v, f.conn[0]), fd: v.getInt32(f.fd[0], true), dir: (v.getUint8(f.dir[0]) ? 1 : 0) };
   }
   return null;
 }

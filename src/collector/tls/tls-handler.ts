@@ -1,7 +1,8 @@
 /**
  * TLS records → per-connection ordered plaintext streams → stored raw chunks + the LLM pipeline.
  *
- * OpenSSL/BoringSSL: a connection is (process, SSL*) until SSL_free/SSL_clear (EV_TLS_FREE; malloc hands a freed
+ * OpenSSL/BoringSSL: a connection is (process, SSL*) until SSL_free/SSL_clear (EV_TLS_FREE) or, where those cannot be
+ * found, until a handshake starts on that SSL* again (EV_TLS_HANDSHAKE; malloc hands a freed
  * SSL*'s address to the next connection); chunks arrive in call order. aws-lc under rustls: each
  * direction has its own AEAD context, so records are joined into a connection through the socket fd each context
  * was seen on (EV_TLS_BIND), and each call's TLS 1.3 inner plaintext is reduced to its application data.
@@ -24,6 +25,8 @@ interface Stream {
   tgid: number;
   /** Per direction, the last chunk, kept back one chunk so secrets split across two chunks are scrubbed too. */
   pending: [PendingChunk | null, PendingChunk | null];
+  /** SSL_free/Close/handshake seen (kernel clock, unix ns, wall ms when handled): data of calls begun before still belongs here. */
+  closed?: { monoNs: number; unixNs: number; seenMs: number };
 }
 
 interface PendingChunk {
@@ -59,6 +62,14 @@ interface FdConn {
  * response bytes with 1 s). `record` closes everything at the end of capture anyway, after the rings are drained.
  */
 const EXIT_GRACE_MS = 30_000;
+
+/**
+ * How long a stream whose end was signalled (SSL_free, Go's Close, a new handshake) still takes data of calls that began
+ * before that signal. Go emits Write's bytes at its RET, and a goroutine returning from the write syscall can wait for a
+ * thread (exitsyscall) while another goroutine reads the reply and closes the connection: the request's bytes then come
+ * after the Close (1 in 3 runs of 30 sequential Go connections merged two of them before this).
+ */
+const CLOSE_GRACE_MS = 5_000;
 
 export class TlsHandler implements RecordHandler {
   private readonly exited: Array<{ tgid: number; endNs: number; closeAfterMs: number }> = [];
@@ -99,9 +110,12 @@ export class TlsHandler implements RecordHandler {
       this.bind(e.tgid, e.conn, e.fd, e.dir, ctx);
       return;
     }
-    if (e.kind === 'free') {
+    if (e.kind === 'free' || e.kind === 'handshake') {
+      // A handshake on an SSL* that already carried data can only be a new connection at a reused address (SSL_free
+      // not found: stripped BoringSSL); streams exist only once data flowed, so early handshake steps end nothing.
+      // The stream ends at the first data of a call begun after this (sslStream) or CLOSE_GRACE_MS later (tick).
       const s = this.streams.get(`${e.tgid}:ssl:${e.conn.toString(16)}`);
-      if (s) this.end(s, ctx.unix(e.tsNs));
+      if (s && !s.closed) s.closed = { monoNs: e.tsNs, unixNs: ctx.unix(e.tsNs), seenMs: Date.now() };
       return;
     }
     if (e.kind === 'unbind') {
@@ -141,7 +155,11 @@ export class TlsHandler implements RecordHandler {
 
   private sslStream(e: TlsDataEvent, ctx: CollectorContext): Stream {
     const ptr = e.conn.toString(16);
-    return this.stream(`${e.tgid}:ssl:${ptr}`, e.tgid, `0x${ptr}`, 'ssl', ctx.unix(e.tsNs), ctx);
+    const key = `${e.tgid}:ssl:${ptr}`;
+    const old = this.streams.get(key);
+    // A call that began after the end signal is the next connection at this address; one begun before is the old one's.
+    if (old?.closed && e.callTsNs >= old.closed.monoNs) this.end(old, old.closed.unixNs);
+    return this.stream(key, e.tgid, `0x${ptr}`, 'ssl', ctx.unix(e.tsNs), ctx);
   }
 
   /** Append plaintext to a stream: keep the raw chunk, feed the HTTP/LLM pipeline. */
@@ -311,13 +329,15 @@ export class TlsHandler implements RecordHandler {
         this.flushAead(k, a, ctx);
         this.aead.delete(k);
       }
-      for (const s of [...this.streams.values()]) if (s.tgid === x.tgid) this.end(s, x.endNs);
+      for (const s of [...this.streams.values()]) if (s.tgid === x.tgid) this.end(s, s.closed?.unixNs ?? x.endNs);
       for (const k of [...this.fdConns.keys()]) if (k.startsWith(`${x.tgid}:`)) this.fdConns.delete(k);
     }
   }
 
   tick(ctx: CollectorContext): void {
-    this.closeExited(Date.now(), ctx);
+    const nowMs = Date.now();
+    this.closeExited(nowMs, ctx);
+    for (const s of [...this.streams.values()]) if (s.closed && s.closed.seenMs + CLOSE_GRACE_MS <= nowMs) this.end(s, s.closed.unixNs);
     // Chunks held back for scrubbing are stored at the latest one tick later.
     for (const s of this.streams.values()) this.flushPending(s, ctx.store);
     for (const s of this.dirty) ctx.store.putTlsConn(s.row);
@@ -330,7 +350,7 @@ export class TlsHandler implements RecordHandler {
     // contexts never tied to a socket is kept as its own stream rather than dropped.
     for (const [key, a] of this.aead) this.flushAead(key, a, ctx);
     this.closeExited(Infinity, ctx);
-    for (const s of [...this.streams.values()]) this.end(s, now);
+    for (const s of [...this.streams.values()]) this.end(s, s.closed?.unixNs ?? now);
     this.pipeline.endAll(now);
     this.tick(ctx);
     this.unsubscribe();

@@ -9,6 +9,9 @@
  *   ssl_read_impl: SSL_R_UNINITIALIZED, SSL_R_SSL_HANDSHAKE_FAILURE (defined just above SSL_read).
  *   SSL_peek:      ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED, then calls ssl_read_impl; SSL_read calls SSL_peek and
  *                  compilers inline SSL_peek into SSL_read. It lies between ssl_read_impl and SSL_write.
+ *   SSL_do_handshake: SSL_R_CONNECTION_TYPE_NOT_SET, its only raise in the file; SSL_write and ssl_read_impl call it
+ *                  while the handshake runs. No SSL_free here (it raises nothing): a handshake step returning ≤ 0 on
+ *                  an SSL* that already carried data marks the address's next connection (EV_TLS_HANDSHAKE).
  * Reason codes are public ABI (include/openssl/ssl.h, err.h); line numbers are only compared, never stored.
  */
 import { ElfFile } from './elf-file';
@@ -22,6 +25,7 @@ import { countDirectCalls } from './x86-scan';
 const ERR_LIB_SSL = 16;
 const ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED = 66;
 const SSL_R_BAD_LENGTH = 111;
+const SSL_R_CONNECTION_TYPE_NOT_SET = 134;
 const SSL_R_SSL_HANDSHAKE_FAILURE = 215;
 const SSL_R_UNINITIALIZED = 226;
 
@@ -96,8 +100,12 @@ export function detectBoringSsl(elf: ElfFile, eh: EhFrameIndex | null, bounds: F
   notes.push(`boringssl: SSL_read (SSL_peek's QUIC check) = ${fmtGroup(read)}`);
   if (read.fn.start === write.fn.start) return none('boringssl: SSL_read and SSL_write resolved to the same function');
 
-  const targets = [write.fn.start, read.fn.start, ...(implStart !== null ? [implStart] : [])];
+  // SSL_do_handshake: the function raising only CONNECTION_TYPE_NOT_SET that SSL_write itself calls (SSL_connect and
+  // SSL_accept may carry inlined copies; the one SSL_write calls is the one every implicit handshake step runs).
+  const handshakes = groups.filter((g) => g.sites.every((s) => s.reason === SSL_R_CONNECTION_TYPE_NOT_SET));
+  const targets = [write.fn.start, read.fn.start, ...(implStart !== null ? [implStart] : []), ...handshakes.map((g) => g.fn.start)];
   const calls = countDirectCalls(elf, targets);
+  const calledByWrite = handshakes.filter((g) => calls.get(g.fn.start)!.sites.some((site) => bounds.containing(site)?.start === write.fn.start));
   if (implStart !== null) {
     // The read function must call ssl_read_impl itself (not merely share the source neighbourhood).
     const implCalls = calls.get(implStart)!.sites.filter((site) => bounds.containing(site)?.start === read!.fn.start);
@@ -112,6 +120,19 @@ export function detectBoringSsl(elf: ElfFile, eh: EhFrameIndex | null, bounds: F
     notes.push(`boringssl: ${kind} check: ${check.why}`);
     if (!check.ok) return none(`boringssl: ${kind} rejected`);
     probes.push({ kind, vaddr: g.fn.start, fileOffset: elf.vaddrToOffset(g.fn.start), method: `ssl_lib.cc error sites + ${g.fn.source}` });
+  }
+  // Without it connections that reuse a freed SSL*'s address merge, so its absence is said, not fatal to the data.
+  if (calledByWrite.length === 1) {
+    const g = calledByWrite[0];
+    const check = checkFunctionEntry(elf, eh, g.fn, calls.get(g.fn.start));
+    notes.push(`boringssl: SSL_do_handshake = ${fmtGroup(g)}, called by SSL_write; check: ${check.why}`);
+    if (check.ok) {
+      probes.push({ kind: 'SSL_do_handshake', vaddr: g.fn.start, fileOffset: elf.vaddrToOffset(g.fn.start), method: `ssl_lib.cc error sites + ${g.fn.source}` });
+    }
+  } else {
+    notes.push(
+      `boringssl: ${calledByWrite.length} SSL_do_handshake candidates called by SSL_write (need 1; of ${handshakes.map(fmtGroup).join(' ') || 'none'}): connections reusing an SSL* address may merge`,
+    );
   }
   return { stack: 'boringssl', probes, notes };
 }

@@ -35,6 +35,9 @@ export function detectOpenSslSymbols(elf: ElfFile, eh: EhFrameIndex | null): Det
     if (other) return { stack: null, probes: [], notes: [...notes, `openssl: ${other} and ${p.kind} share address 0x${p.vaddr.toString(16)}`] };
     byAddr.set(p.vaddr, p.kind);
   }
+  // SSL_do_handshake only stands in for SSL_free (a handshake on an SSL* that carried data = a reused address); with
+  // SSL_free present it would add a probe hit per handshake step for nothing.
+  if (has('SSL_free') && has('SSL_do_handshake')) probes.splice(probes.findIndex((p) => p.kind === 'SSL_do_handshake'), 1);
   notes.push(`openssl: ${probes.map((p) => `${p.kind}@0x${p.vaddr.toString(16)}`).join(' ')}${missing.length ? `; absent: ${missing.join(', ')}` : ''}`);
   return { stack: 'openssl', probes, notes };
 }

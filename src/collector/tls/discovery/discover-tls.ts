@@ -24,7 +24,7 @@ import { cacheKey, defaultTlsCacheDir, readCache, writeCache } from './tls-cache
 import { TlsDiscovery, TlsProbe, TlsStack } from './types';
 
 /** Bump when detection logic changes so cached results of older logic are recomputed. */
-export const DISCOVERY_VERSION = 6; // 3: SSL_free/SSL_clear; 4: probe bytes, fingerprint instead of sha256; 5: gnutls; 6: go
+export const DISCOVERY_VERSION = 7; // 3: SSL_free/SSL_clear; 4: probe bytes, fingerprint instead of sha256; 5: gnutls; 6: go; 7: BoringSSL SSL_do_handshake
 
 export interface DiscoverOptions {
   /** Cache directory; default defaultTlsCacheDir(). */

@@ -80,9 +80,9 @@ describe.runIf(!!bins.bun)('bun (BoringSSL in a stripped non-PIE binary without 
     r = discover(bins.bun);
   });
 
-  it('finds SSL_write and SSL_read by ssl_lib.cc error sites, verified by call sites', () => {
+  it('finds SSL_write, SSL_read and SSL_do_handshake by ssl_lib.cc error sites, verified by call sites', () => {
     expect(r.stack).toBe('boringssl');
-    expect(r.probes.map((p) => p.kind)).toEqual(['SSL_write', 'SSL_read']);
+    expect(r.probes.map((p) => p.kind)).toEqual(['SSL_write', 'SSL_read', 'SSL_do_handshake']);
     expect(r.probes[0].vaddr).not.toBe(r.probes[1].vaddr);
     for (const p of r.probes) expect(p.method).toMatch(/int3-padding|eh_frame/);
     expect(r.detail).toMatch(/SSL_write check: .*direct call site/);
@@ -160,9 +160,9 @@ describe.runIf(AGENT_TESTS && !!bins.claude)('Claude Code native build (Bun sing
     r = discover(bins.claude);
   });
 
-  it('finds SSL_write and SSL_read', () => {
+  it('finds SSL_write, SSL_read and SSL_do_handshake', () => {
     expect(r.stack).toBe('boringssl');
-    expect(r.probes.map((p) => p.kind)).toEqual(['SSL_write', 'SSL_read']);
+    expect(r.probes.map((p) => p.kind)).toEqual(['SSL_write', 'SSL_read', 'SSL_do_handshake']);
   });
 
   it('`record -- claude` through node_modules/.bin resolves to the native binary (same inode as the platform package)', () => {
