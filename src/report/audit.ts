@@ -72,24 +72,40 @@ export function auditEvents(store: RecordingReader, ctx: ReportContext, opts: Au
     return { toolCallId: t.id, callId: t.callId, name: t.name, method: inherited ? `inherited:${l.method}` : l.method, confidence: l.confidence, inherited };
   };
   const procCause = new Map<number, AuditCause | null>();
+  const inheritedFrom = (up: AuditCause): AuditCause => ({ ...up, inherited: true, method: up.inherited ? up.method : `inherited:${up.method}` });
+  // Iterative: a process tree may be tens of thousands of processes deep (a shell loop that execs itself), which a
+  // recursive walk overflowed (the 1M-event fixture). Walk up to the first process whose cause is known, then down.
   const causeOfProcess = (id: number | null): AuditCause | null => {
-    if (id === null) return null;
-    if (procCause.has(id)) return procCause.get(id) ?? null;
-    procCause.set(id, null); // guards against a parent cycle in damaged data
-    let cause = causeOf(best.get(`process:${id}`), false);
-    if (!cause) {
-      const parent = procById.get(id)?.parentId ?? null;
-      const up = parent !== null ? causeOfProcess(parent) : null;
-      cause = up ? { ...up, inherited: true, method: up.inherited ? up.method : `inherited:${up.method}` } : null;
+    const chain: number[] = [];
+    const onChain = new Set<number>();
+    let cause: AuditCause | null = null;
+    for (let cur: number | null = id; cur !== null; ) {
+      if (procCause.has(cur)) {
+        cause = procCause.get(cur) ?? null;
+        break;
+      }
+      if (onChain.has(cur)) break; // a parent cycle in damaged data: no cause above it
+      const own = causeOf(best.get(`process:${cur}`), false);
+      if (own) {
+        procCause.set(cur, own);
+        cause = own;
+        break;
+      }
+      chain.push(cur);
+      onChain.add(cur);
+      cur = procById.get(cur)?.parentId ?? null;
     }
-    procCause.set(id, cause);
-    return cause;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      cause = cause ? inheritedFrom(cause) : null;
+      procCause.set(chain[i]!, cause);
+    }
+    return id === null ? null : procCause.get(id) ?? null;
   };
   const viaProcess = (own: CausalLinkRow | undefined, processId: number | null): AuditCause | null => {
     const direct = causeOf(own, false);
     if (direct) return direct;
     const up = causeOfProcess(processId);
-    return up ? { ...up, inherited: true, method: up.inherited ? up.method : `inherited:${up.method}` } : null;
+    return up ? inheritedFrom(up) : null;
   };
   const pidOf = (id: number | null) => (id === null ? null : procById.get(id)?.pid ?? null);
   const sessionOf = (id: number | null) => (id === null ? null : procById.get(id)?.sessionId ?? null);

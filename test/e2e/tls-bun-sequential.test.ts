@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { bunVersions } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 
-const enabled = bpfAvailable();
 const N = 30;
 let srv: FakeLlmServer;
 let dir: string;
@@ -39,7 +38,7 @@ function recorded(db: string): { streams: Array<{ ptr: string; out: string; in: 
   }
 }
 
-describe.skipIf(!enabled)('bun: 30 sequential HTTPS connections (SSL* addresses reused, no SSL_free)', () => {
+describeBpf('bun: 30 sequential HTTPS connections (SSL* addresses reused, no SSL_free)', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-bun-seq-'));
     srv = await startFakeLlmServer({ encoding: 'identity', alpn: ['http/1.1'] });

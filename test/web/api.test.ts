@@ -8,12 +8,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtureDb } from '../../src/fixtures/generate-db';
-import { openRecording, type Store } from '../../src/store';
+import { openRecording, type RecordingReader } from '../../src/store';
 import { startWebServer, type WebServer } from '../../src/web/server';
 
 let dir: string;
 let db: string;
-let store: Store;
+let store: RecordingReader;
 let web: WebServer;
 
 function get(p: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {

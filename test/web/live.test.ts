@@ -6,16 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { launchChromium, screenshot, watchedPage } from '../helpers/browser';
 import { waitForUrl } from '../helpers/web-serve';
 
-const enabled = bpfAvailable();
 const WRITES = 30;
 let dir: string;
 let browser: Browser;
 
-describe.skipIf(!enabled)('live web UI of record', () => {
+describeBpf('live web UI of record', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-web-live-'));
     browser = await launchChromium();

@@ -9,11 +9,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { runAsync } from '../helpers/async-run';
-import { CLI, bpfAvailable } from '../helpers/bpf-env';
+import { CLI, describeBpf } from '../helpers/bpf-env';
 import { launchChromium, screenshot, watchedPage } from '../helpers/browser';
 import { serveRecording, type Served } from '../helpers/web-serve';
 
-const enabled = bpfAvailable();
 const MODEL = 'claude-sonnet-4-5';
 const COMMAND = 'echo hello > /tmp/x';
 const FILE = '/tmp/x';
@@ -33,7 +32,7 @@ async function open(route: string): Promise<string> {
   return (await page.textContent('main'))!;
 }
 
-describe.skipIf(!enabled)('web UI on a recording of a real tool-use conversation', () => {
+describeBpf('web UI on a recording of a real tool-use conversation', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-web-ui-'));
     srv = await startFakeLlmServer();

@@ -9,7 +9,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ElfFile } from '../../../src/collector/tls/discovery/elf-file';
-import { REPO, captureCommand, describeBpf, tempDir } from '../../helpers/capture';
+import { describeBpf } from '../../helpers/bpf-env';
+import { REPO, captureCommand, tempDir } from '../../helpers/capture';
 
 let dir: string;
 let bin: string;

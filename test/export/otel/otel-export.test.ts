@@ -13,12 +13,10 @@ import { startFakeLlmServer, type FakeLlmServer } from '../../fake-llm/server';
 import { agentLaunch } from '../../helpers/agent-launch';
 import { agentBinaries } from '../../helpers/agents';
 import { runAsync } from '../../helpers/async-run';
-import { CLI, bpfAvailable } from '../../helpers/bpf-env';
+import { CLI, describeBpf } from '../../helpers/bpf-env';
 import { OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 
 const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
-if (skipAgents) console.warn('\n*** SKIPPING OTEL REAL-AGENT TESTS: AGENTSIGHT_AGENT_TESTS=0 ***\n');
-const enabled = bpfAvailable() && !skipAgents;
 
 type Row = Record<string, any>;
 function q(db: string, sql: string, ...params: unknown[]): Row[] {
@@ -44,7 +42,7 @@ let live: OtlpReceiver;
 let db: string;
 let recordStderr: string;
 
-describe.skipIf(!enabled)('OpenTelemetry export of a recorded Claude Code run', () => {
+describeBpf('OpenTelemetry export of a recorded Claude Code run', [], () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-otel-'));
     const bins = agentBinaries();
@@ -251,7 +249,7 @@ describe.skipIf(!enabled)('OpenTelemetry export of a recorded Claude Code run', 
     expect(stdout).toMatch(/^exported (\d+) of \1 spans/);
     expect(rx.spans.map((s) => s.spanId).sort()).toEqual(ok.rx.spans.map((s) => s.spanId).sort());
   });
-});
+}, { skip: skipAgents ? 'AGENTSIGHT_AGENT_TESTS=0' : null });
 
 /**
  * What every agent's trace must hold: one trace, the root, a CLIENT chat span per call with the stored tokens, every
@@ -285,7 +283,7 @@ function expectAgentTrace(spans: ReceivedSpan[], file: string, o: { agent: strin
   expect(under(shellTool.spanId).some((p) => String((p.attributes['process.command_args'] as string[] | undefined)?.join(' ')).includes('echo hello > /tmp/x'))).toBe(true);
 }
 
-describe.skipIf(!enabled)('OpenTelemetry export of recorded Codex and Gemini CLI runs', () => {
+describeBpf('OpenTelemetry export of recorded Codex and Gemini CLI runs', [], () => {
   let dir2: string;
   let srv2: FakeLlmServer;
   beforeAll(async () => {
@@ -351,4 +349,4 @@ describe.skipIf(!enabled)('OpenTelemetry export of recorded Codex and Gemini CLI
       expect(rx.spans.map((s) => `${s.spanId}/${s.parentSpanId}`).sort()).toEqual(rxLive.spans.map((s) => `${s.spanId}/${s.parentSpanId}`).sort());
     });
   }
-});
+}, { skip: skipAgents ? 'AGENTSIGHT_AGENT_TESTS=0' : null });

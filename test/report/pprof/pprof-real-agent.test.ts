@@ -16,14 +16,12 @@ import { startFakeLlmServer, type FakeLlmServer } from '../../fake-llm/server';
 import { agentLaunch } from '../../helpers/agent-launch';
 import { agentBinaries } from '../../helpers/agents';
 import { runAsync } from '../../helpers/async-run';
-import { CLI, bpfAvailable } from '../../helpers/bpf-env';
+import { CLI, describeBpf } from '../../helpers/bpf-env';
 import { agentsight } from '../../helpers/run';
 import { schemaErrors } from '../helpers';
 import { decodeProfile, parseFolded, stacksOf } from './decode-profile';
 
 const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
-if (skipAgents) console.warn('\n*** SKIPPING report pprof REAL-AGENT TEST: AGENTSIGHT_AGENT_TESTS=0 ***\n');
-const enabled = bpfAvailable() && !skipAgents;
 const goAvailable = spawnSync('go', ['version']).status === 0;
 if (!goAvailable) {
   if (process.env['AGENTSIGHT_REQUIRE_BPF'] === '1') throw new Error('AGENTSIGHT_REQUIRE_BPF=1 but `go` is missing (make setup installs golang-go)');
@@ -31,7 +29,7 @@ if (!goAvailable) {
 }
 const parse = (s: string) => JSON.parse(s) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe.skipIf(!enabled)('report pprof on a recorded Claude Code run', () => {
+describeBpf('report pprof on a recorded Claude Code run', [], () => {
   let dir: string;
   let work: string;
   let db: string;
@@ -100,4 +98,4 @@ describe.skipIf(!enabled)('report pprof on a recorded Claude Code run', () => {
     const d = decodeProfile(fs.readFileSync(path.join(dir, 'g.pb.gz')));
     expect(r.stdout).toContain(`Total samples = ${d.totals.cost}microdollars`);
   });
-});
+}, { skip: skipAgents ? 'AGENTSIGHT_AGENT_TESTS=0' : null });
