@@ -49,7 +49,7 @@ describe('schema versions', () => {
     s.close();
     createRecording(f, 'readwrite').close();
     const m = openRecording(f);
-    expect(m.info().schemaVersion).toBe(5);
+    expect(m.info().schemaVersion).toBe(6);
     expect(m.execs().map((e) => e.argvClipped)).toEqual([null]);
     m.close();
   });

@@ -16,6 +16,8 @@ export interface ProcessTrackerHooks {
   onExec?(row: ProcessRow): void;
   /** Which rows are written to the store (system-wide capture keeps only agent sessions). Default: all. */
   persist?(row: ProcessRow): boolean;
+  /** A row was created (its parent, when in the model): container labels (containers/container-labels.ts). */
+  onNewRow?(row: ProcessRow, parent: ProcessRow | undefined): void;
 }
 
 /**
@@ -86,6 +88,7 @@ export class ProcessTracker {
       peakRssKb: null,
     };
     if (!parent && this.hooks.sessionForRoot) row.sessionId = this.hooks.sessionForRoot(row);
+    this.hooks.onNewRow?.(row, parent);
     this.live.set(tgid, row);
     this.dirty.add(row);
     return row;
@@ -169,6 +172,11 @@ export class ProcessTracker {
       if (now - x.atMs < EXITED_KEEP_MS && this.exited.size <= EXITED_KEEP_MAX) break;
       this.exited.delete(tgid);
     }
+  }
+
+  /** Write this row again at the next tick (a field set after its record: a container's name). */
+  touch(row: ProcessRow): void {
+    this.dirty.add(row);
   }
 
   /** A process that vanished without an exit record (the /proc poller of capture without BPF). */
