@@ -199,7 +199,8 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
 
 function describeProcess(p: ProcessRow): string {
   const cmd = p.argv.length ? shellJoin(p.argv) : p.exe ?? p.comm;
-  return oneLine(`${cmd}${p.cwd ? `  (in ${p.cwd})` : ''}`, 200);
+  const ct = p.containerId ? `  (container ${p.containerName ?? p.containerId.slice(0, 12)}, pid ${p.nsPid ?? '?'} inside)` : '';
+  return oneLine(`${cmd}${p.cwd ? `  (in ${p.cwd})` : ''}${ct}`, 200);
 }
 
 function exitText(p: ProcessRow): string {

@@ -145,6 +145,13 @@ export function formatArgv(argv: readonly string[]): string {
   return argv.map((a) => (a !== '' && SAFE_ARG.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/** Where a container's process ran, "[NAME pid N]" (N: its pid inside the container); '' for a host process. */
+export function containerLabel(p: Pick<ProcessRow, 'containerName' | 'containerId' | 'nsPid'>): string {
+  const name = p.containerName ?? p.containerId?.slice(0, 12);
+  if (!name) return '';
+  return `[${name}${p.nsPid !== null && p.nsPid !== undefined ? ` pid ${p.nsPid}` : ''}]`;
+}
+
 /** The name to show for a process: argv[0]'s basename, else comm. */
 export function processName(p: ProcessRow): string {
   const a0 = p.argv[0];

@@ -36,6 +36,8 @@ export class ProcessTracker {
   /** Rows already written, when only some are (system-wide mode). */
   private readonly persistedIds = new Set<number>();
   events = 0;
+  /** When this capture began (Unix ns). */
+  private readonly createdNs = Date.now() * 1e6;
 
   constructor(
     private readonly store: Store,
@@ -110,8 +112,11 @@ export class ProcessTracker {
     // as the same process within that resolution, then keep the kernel's exact value.
     if (row && row.seeded && e.kstartNs && Math.abs(row.kstartNs - e.kstartNs) < 2e7) row.kstartNs = e.kstartNs;
     if (!row || (row.kstartNs && e.kstartNs && row.kstartNs !== e.kstartNs)) {
-      // exec of a process whose fork we did not see (it ran before capture started)
-      row = this.newRow(e.tgid, e.kstartNs, this.unix(e.kstartNs || e.tsNs), this.live.get(e.ppid), e.comm, true);
+      // exec of a process whose fork we did not see: it ran before capture started, or it joined the traced set at
+      // this exec (`docker exec`'s process, moved into a traced container's cgroup by the runtime): only the first
+      // is "already running"
+      const start = this.unix(e.kstartNs || e.tsNs);
+      row = this.newRow(e.tgid, e.kstartNs, start, this.live.get(e.ppid), e.comm, !e.kstartNs || start < this.createdNs);
       row.ppid = e.ppid;
     }
     const ts = this.unix(e.tsNs);
