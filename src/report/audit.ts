@@ -9,6 +9,7 @@ import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { errnoName, int, oneLine, shellJoin } from './format';
+import { containerLabel } from '../tui/format';
 import { callModel } from './llm-usage';
 import { CHANGING_FILE_OPS } from './summary';
 import { renderTable } from './table';
@@ -199,8 +200,9 @@ export function auditEvents(store: Store, ctx: ReportContext, opts: AuditOptions
 
 function describeProcess(p: ProcessRow): string {
   const cmd = p.argv.length ? shellJoin(p.argv) : p.exe ?? p.comm;
-  const ct = p.containerId ? `  (container ${p.containerName ?? p.containerId.slice(0, 12)}, pid ${p.nsPid ?? '?'} inside)` : '';
-  return oneLine(`${cmd}${p.cwd ? `  (in ${p.cwd})` : ''}${ct}`, 200);
+  // The container first: a long command line is cut at the end.
+  const ct = containerLabel(p);
+  return oneLine(`${ct ? ct + ' ' : ''}${cmd}${p.cwd ? `  (in ${p.cwd})` : ''}`, 200);
 }
 
 function exitText(p: ProcessRow): string {

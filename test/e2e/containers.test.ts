@@ -150,6 +150,12 @@ describe.skipIf(!bpf || absent !== null)('record --container (private dockerd)',
     await until(() => outs(work, 'later').length === 1, 'the later call');
     const ex = await runAsync('docker', ['exec', name, 'node', '/w/client.js', srv.url, 'exec', '/w', 'now'], { env: dk.env });
     expect(ex.code, ex.stderr).toBe(0);
+    // The openssl CLI loads the container's own libssl.so.3 (a copy in the image: not the host's inode).
+    const body = JSON.stringify({ model: 'claude-test', max_tokens: 64, messages: [{ role: 'user', content: 'hello from openssl' }] });
+    fs.writeFileSync(path.join(work, 'req-ossl'), `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\nx-api-key: test-key\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const ossl = await runAsync('docker', ['exec', name, 'sh', '-c', `openssl s_client -connect 127.0.0.1:${srv.port} -quiet < /w/req-ossl > /w/out-ossl 2>/dev/null`], { env: dk.env });
+    expect(ossl.code, ossl.stderr).toBe(0);
+    const osslUsage = JSON.parse(/"usage":(\{[^}]*\})/.exec(fs.readFileSync(path.join(work, 'out-ossl'), 'utf8'))![1]) as Usage;
 
     // A restart makes a new cgroup: once the recording has the restarted shell, its waiting client is asked again.
     const restart = await runAsync('docker', ['restart', '-t', '1', name], { env: dk.env });
@@ -163,21 +169,22 @@ describe.skipIf(!bpf || absent !== null)('record --container (private dockerd)',
     rec.kill('SIGTERM');
     expect(await done, stderr).toBe(0);
 
-    const expected = [outs(work, 'before')[0], outs(work, 'later')[0], outs(work, 'exec')[0], outs(work, 'before')[1]];
-    for (const o of expected) expect(o.status).toBe(200);
+    const nodes = [outs(work, 'before')[0], outs(work, 'later')[0], outs(work, 'exec')[0], outs(work, 'before')[1]];
+    for (const o of nodes) expect(o.status).toBe(200);
+    const expected = [nodes[0], nodes[1], nodes[2], { pid: null, usage: osslUsage }, nodes[3]];
     const calls = query<{ input_tokens: number; output_tokens: number; cache_write_tokens: number; cache_read_tokens: number; container_id: string; container_name: string; ns_pid: number; pid: number }>(
       db,
       `SELECT c.input_tokens, c.output_tokens, c.cache_write_tokens, c.cache_read_tokens, p.container_id, p.container_name, p.ns_pid, p.pid
          FROM llm_calls c JOIN processes p ON p.id = c.process_id ORDER BY c.start_ns`,
     );
     expect(calls.map((c) => [c.input_tokens, c.output_tokens, c.cache_write_tokens, c.cache_read_tokens])).toEqual(expected.map((o) => expectedTokens(o.usage)));
-    expect(calls.map((c) => [c.container_name, c.container_id, c.ns_pid])).toEqual(expected.map((o) => [name, id, o.pid]));
+    expect(calls.map((c) => [c.container_name, c.container_id, expected[calls.indexOf(c)].pid === null ? null : c.ns_pid])).toEqual(expected.map((o) => [name, id, o.pid]));
     // Pids inside the container are not the host's.
     for (const c of calls) expect(c.pid).not.toBe(c.ns_pid);
 
-    // The host's node made its call (the server saw five) and is nowhere in the recording.
+    // The host's node made its call (the server saw six) and is nowhere in the recording.
     expect(outs(work, 'host')).toHaveLength(1);
-    expect(srv.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(5);
+    expect(srv.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(6);
     expect(query(db, 'SELECT pid FROM processes WHERE pid = ?', host.pid)).toEqual([]);
     const outside = query<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM processes WHERE container_id IS NOT ? ', id)[0].n;
     expect(outside).toBe(0);
@@ -185,7 +192,18 @@ describe.skipIf(!bpf || absent !== null)('record --container (private dockerd)',
     // The probes went on the container's own node (another inode than the host's /usr/bin/node).
     const targets = query<{ path: string; detail: string }>(db, "SELECT path, detail FROM tls_targets WHERE status = 'attached' AND detail LIKE '%another mount namespace%'");
     expect(targets.map((t) => t.path)).toContain('/usr/bin/node');
+    const libs = query<{ path: string; detail: string }>(db, "SELECT path, detail FROM tls_targets WHERE status = 'attached' AND detail LIKE '%of container%'");
+    expect(libs.map((t) => t.path)).toContain('/lib/x86_64-linux-gnu/libssl.so.3');
     expect(query<{ value: string }>(db, "SELECT value FROM meta WHERE key = 'container'").map((r) => JSON.parse(r.value))).toEqual([{ id, name, runtime: 'docker' }]);
+
+    // The readers show where each process ran: top's tree and report audit, by container and in-container pid.
+    const execCall = calls[2];
+    const top = await runAsync(process.execPath, [CLI, 'top', '--once', '--db', db, '--width', '0']);
+    expect(top.code, top.stderr).toBe(0);
+    expect(top.stdout).toMatch(new RegExp(`\\b${execCall.pid} \\[${name} pid ${execCall.ns_pid}\\] node /w/client\\.js \\S+ exec /w now`));
+    const audit = await runAsync(process.execPath, [CLI, 'report', '--db', db, 'audit']);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toMatch(new RegExp(`spawn +${execCall.pid} .*\\[${name} pid ${execCall.ns_pid}\\] node /w/client\\.js`));
   }, 240_000);
 
   it('a name no container has: one line, non-zero exit, no recording', async (ctx) => {

@@ -15,7 +15,7 @@ export interface PrivateDocker {
   env: NodeJS.ProcessEnv;
   /** Run the docker CLI against this daemon; returns stdout trimmed. */
   docker(...args: string[]): string;
-  /** The image with node and busybox made by docker import (made once). */
+  /** The image with node, the openssl CLI and busybox made by docker import (made once). */
   nodeImage(): string;
   stop(): Promise<void>;
 }
@@ -38,6 +38,7 @@ export function dockerAbsent(): string | null {
   if (!which('dockerd')) return 'dockerd not installed (Debian docker.io; make setup installs it)';
   if (!which('docker')) return 'docker CLI not installed (Debian docker.io)';
   if (!fs.existsSync('/bin/busybox')) return '/bin/busybox not installed (Debian busybox-static)';
+  if (!fs.existsSync('/usr/bin/openssl')) return '/usr/bin/openssl not installed (Debian openssl)';
   return null;
 }
 
@@ -110,12 +111,14 @@ export async function startPrivateDocker(): Promise<PrivateDocker> {
     if (image) return image;
     const root = path.join(dir, 'rootfs');
     for (const d of ['bin', 'usr/bin', 'tmp', 'proc', 'sys', 'dev', 'etc']) fs.mkdirSync(path.join(root, d), { recursive: true });
-    const node = fs.realpathSync(process.execPath);
-    fs.copyFileSync(node, path.join(root, 'usr/bin/node'));
-    fs.chmodSync(path.join(root, 'usr/bin/node'), 0o755);
-    for (const lib of execFileSync('ldd', [node], { encoding: 'utf8' }).match(/\/\S+/g) ?? []) {
-      fs.mkdirSync(path.join(root, path.dirname(lib)), { recursive: true });
-      fs.copyFileSync(fs.realpathSync(lib), path.join(root, lib));
+    // node (its OpenSSL linked in) and the openssl CLI (the system's libssl.so.3: a copy in the image, another inode)
+    for (const [from, to] of [[fs.realpathSync(process.execPath), 'usr/bin/node'], ['/usr/bin/openssl', 'usr/bin/openssl']]) {
+      fs.copyFileSync(from, path.join(root, to));
+      fs.chmodSync(path.join(root, to), 0o755);
+      for (const lib of execFileSync('ldd', [from], { encoding: 'utf8' }).match(/\/\S+/g) ?? []) {
+        fs.mkdirSync(path.join(root, path.dirname(lib)), { recursive: true });
+        fs.copyFileSync(fs.realpathSync(lib), path.join(root, lib));
+      }
     }
     fs.copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
     fs.chmodSync(path.join(root, 'bin/busybox'), 0o755);

@@ -18,6 +18,11 @@ export interface ProcessFile {
 
 let ownMountNs: string | null | undefined;
 
+/** The mount namespace of a process ("mnt:[4026531841]"), or null when it is gone. */
+export function mountNsOf(pid: number): string | null {
+  return mountNs(pid);
+}
+
 function mountNs(pid: number | 'self'): string | null {
   try {
     return fs.readlinkSync(`/proc/${pid}/ns/mnt`);

@@ -13,7 +13,8 @@ import { discoverTls, resolveCommand, type ProbeKind, type TlsDiscovery } from '
 import type { TlsStack, UnprobedStack } from './discovery/types';
 import { readLdSoCache } from './discovery/ld-cache';
 import { tlsCoverage } from './tls-coverage';
-import { executableOf, type ProcessFile } from '../containers/process-file';
+import { executableOf, mountNsOf, type ProcessFile } from '../containers/process-file';
+import { containerTlsLibraries } from '../containers/container-libraries';
 
 /** BPF entry program per probe kind (bpf/tls.bpf.c); every kind but seal also gets the shared return probe. */
 const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
@@ -61,6 +62,8 @@ export interface AttachReport {
 export class TlsAttacher {
   private readonly seen = new Map<string, TlsTargetRow>();
   private socketProgramsAttached = false;
+  /** Mount namespaces (containers) whose own TLS libraries were probed. */
+  private readonly namespacesProbed = new Set<string>();
   private readonly reported = new Set<number>();
   readonly enabled: boolean;
   /** Stops a traced process at the exec of a binary not yet probed, until its probes are in (exec-hold.ts). */
@@ -174,6 +177,16 @@ export class TlsAttacher {
     this.report(r.program ?? argv0, rows);
   }
 
+  /** A container's own libssl/GnuTLS, once per mount namespace (containers/container-libraries.ts). */
+  private attachContainerLibraries(pid: number, container: string | null): void {
+    const ns = mountNsOf(pid);
+    if (ns === null || this.namespacesProbed.has(ns)) return;
+    this.namespacesProbed.add(ns);
+    for (const lib of containerTlsLibraries(pid)) {
+      this.discoverAndAttach(lib.open, `system library ${lib.soname} of ${container ? `container ${container}` : `pid ${pid}'s mount namespace`}`, false, lib);
+    }
+  }
+
   /** The system's TLS libraries: interpreters (python, ruby …) dlopen them after they start. */
   attachSystemLibraries(): void {
     if (!this.enabled) return;
@@ -202,6 +215,7 @@ export class TlsAttacher {
         const file = executableOf(p.pid, exe);
         if (!file) return;
         const why = `${isAgent ? 'agent executable' : 'executed by a traced process'}${file.exact ? ` (pid ${p.pid}${p.containerName ? ` in container ${p.containerName}` : ''}, another mount namespace)` : ''}`;
+        if (file.exact) this.attachContainerLibraries(p.pid, p.containerName ?? null);
         const row = this.discoverAndAttach(file.open, why, isAgent, file.exact ? file : undefined);
         if (row && (isAgent || row.status === 'attached')) this.report(exe, [row]);
       } finally {
