@@ -206,6 +206,21 @@ describe.skipIf(!bpf || absent !== null)('record --container (private dockerd)',
     expect(audit.stdout).toMatch(new RegExp(`spawn +${execCall.pid} .*\\[${name} pid ${execCall.ns_pid}\\] node /w/client\\.js`));
   }, 240_000);
 
+  it('live top names the container of an agent running in one', async (ctx) => {
+    if (!dk) return ctx.skip();
+    const name = 'agentsight-agent';
+    // `node …/claude` is recognised as Claude Code by its argv (agents.ts); it waits for a go file that never comes.
+    fs.copyFileSync(path.join(work, 'client.js'), path.join(work, 'claude'));
+    const id = dk.docker('run', '-d', '--name', name, '--network', 'host', '-v', `${work}:/w`, dk.nodeImage(), 'node', '/w/claude', srv.url, 'never', '/w');
+    const pid = Number(dk.docker('inspect', '-f', '{{.State.Pid}}', name));
+    await until(() => fs.readdirSync(work).some((f) => f.startsWith('ready-never-')), 'the agent in the container');
+    const top = await runAsync(process.execPath, [CLI, 'top', '--once', '--width', '0'], { env: dk.env });
+    dk.docker('rm', '-f', name);
+    expect(top.code, top.stderr).toBe(0);
+    // The name comes from the Docker API asynchronously: until it has come, the short id stands for it.
+    expect(top.stdout).toMatch(new RegExp(`\\b${pid} \\[(${name}|${id.slice(0, 12)}) pid 1\\] node /w/claude`));
+  }, 120_000);
+
   it('a name no container has: one line, non-zero exit, no recording', async (ctx) => {
     if (!dk) return ctx.skip();
     const db = path.join(work, 'none.db');
