@@ -206,6 +206,31 @@ describe.skipIf(!bpf || absent !== null)('record --container (private dockerd)',
     expect(audit.stdout).toMatch(new RegExp(`spawn +${execCall.pid} .*\\[${name} pid ${execCall.ns_pid}\\] node /w/client\\.js`));
   }, 240_000);
 
+  it('docker exec of a binary not yet probed is held at exec until its probes are in (the runtime is its parent)', async (ctx) => {
+    if (!dk) return ctx.skip();
+    const name = 'agentsight-hold';
+    dk.docker('run', '-d', '--name', name, '--network', 'host', '-v', `${work}:/w`, '-e', 'NODE_EXTRA_CA_CERTS=/w/ca.crt', dk.nodeImage(), 'sh', '-c', 'while true; do sleep 1; done');
+    const db = path.join(work, 'hold.db');
+    const rec = spawn(process.execPath, [CLI, 'record', '--db', db, '--container', name, '--duration', '300'], { env: dk.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    kids.push(rec);
+    let stderr = '';
+    rec.stderr!.on('data', (d) => (stderr += d));
+    const done = new Promise<number | null>((resolve) => rec.on('exit', (code) => resolve(code)));
+    await until(() => hasRow(db, "SELECT 1 FROM meta WHERE key = 'attached_pids'"), 'the recording to start');
+    // The first node of this recording, started by the runtime in another process group than its parent's.
+    const ex = await runAsync('docker', ['exec', name, 'node', '/w/client.js', srv.url, 'held', '/w', 'now'], { env: dk.env });
+    expect(ex.code, ex.stderr).toBe(0);
+    rec.kill('SIGTERM');
+    expect(await done, stderr).toBe(0);
+    dk.docker('rm', '-f', name);
+    const hold = JSON.parse(query<{ value: string }>(db, "SELECT value FROM meta WHERE key = 'exec_hold'")[0].value) as { held: number; notHeld: number };
+    expect(hold).toMatchObject({ held: 1, notHeld: 0 });
+    const o = outs(work, 'held')[0];
+    const calls = query<{ input_tokens: number; output_tokens: number; cache_write_tokens: number; cache_read_tokens: number; ns_pid: number }>(
+      db, 'SELECT c.input_tokens, c.output_tokens, c.cache_write_tokens, c.cache_read_tokens, p.ns_pid FROM llm_calls c JOIN processes p ON p.id = c.process_id');
+    expect(calls.map((c) => [c.input_tokens, c.output_tokens, c.cache_write_tokens, c.cache_read_tokens, c.ns_pid])).toEqual([[...expectedTokens(o.usage), o.pid]]);
+  }, 120_000);
+
   it('live top names the container of an agent running in one', async (ctx) => {
     if (!dk) return ctx.skip();
     const name = 'agentsight-agent';
