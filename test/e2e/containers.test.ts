@@ -9,6 +9,7 @@
 // installed but does not start fails the run under AGENTSIGHT_REQUIRE_BPF=1.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -38,7 +39,9 @@ const go = dir + '/go-' + tag;
 function post() {
   const body = JSON.stringify({ model: 'claude-test', max_tokens: 64, messages: [{ role: 'user', content: 'hello from ' + tag }] });
   const u = new URL(url);
-  const req = https.request({ hostname: u.hostname, port: u.port, path: '/v1/messages', method: 'POST', headers: {
+  // SOCK: TLS over a Unix socket the test forwards to the server (a container with no network at all)
+  const via = process.env.SOCK ? { socketPath: process.env.SOCK, servername: 'localhost' } : { hostname: u.hostname, port: u.port };
+  const req = https.request({ ...via, path: '/v1/messages', method: 'POST', headers: {
     'content-type': 'application/json', 'x-api-key': 'test-key', 'anthropic-version': '2023-06-01', 'content-length': Buffer.byteLength(body) } }, (res) => {
     let d = '';
     res.on('data', (c) => (d += c));
@@ -229,6 +232,47 @@ describe.skipIf(!bpf || absent !== null)('record --container (private dockerd)',
     const calls = query<{ input_tokens: number; output_tokens: number; cache_write_tokens: number; cache_read_tokens: number; ns_pid: number }>(
       db, 'SELECT c.input_tokens, c.output_tokens, c.cache_write_tokens, c.cache_read_tokens, p.ns_pid FROM llm_calls c JOIN processes p ON p.id = c.process_id');
     expect(calls.map((c) => [c.input_tokens, c.output_tokens, c.cache_write_tokens, c.cache_read_tokens, c.ns_pid])).toEqual([[...expectedTokens(o.usage), o.pid]]);
+  }, 120_000);
+
+  it('a container with no network: its node, talking TLS over a mounted Unix socket, is captured', async (ctx) => {
+    if (!dk) return ctx.skip();
+    const name = 'agentsight-nonet';
+    const sock = path.join(work, 'llm.sock');
+    const fwd = net.createServer((c) => {
+      const up = net.connect(srv.port, '127.0.0.1');
+      c.pipe(up).pipe(c);
+      up.on('error', () => c.destroy());
+      c.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => fwd.listen(sock, r));
+    try {
+      dk.docker('run', '-d', '--name', name, '--network', 'none', '-v', `${work}:/w`, '-e', 'NODE_EXTRA_CA_CERTS=/w/ca.crt', '-e', 'SOCK=/w/llm.sock',
+        dk.nodeImage(), 'node', '/w/client.js', srv.url, 'nonet', '/w');
+      await until(() => fs.readdirSync(work).some((f) => f.startsWith('ready-nonet-')), 'the client without network');
+      const db = path.join(work, 'nonet.db');
+      const rec = spawn(process.execPath, [CLI, 'record', '--db', db, '--container', name, '--duration', '300'], { env: dk.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      kids.push(rec);
+      let stderr = '';
+      rec.stderr!.on('data', (d) => (stderr += d));
+      const done = new Promise<number | null>((resolve) => rec.on('exit', (code) => resolve(code)));
+      await until(() => hasRow(db, "SELECT 1 FROM meta WHERE key = 'attached_pids'"), 'the recording to start');
+      fs.writeFileSync(path.join(work, 'go-nonet'), '');
+      await until(() => outs(work, 'nonet').length === 1, 'the call without network');
+      rec.kill('SIGTERM');
+      expect(await done, stderr).toBe(0);
+      const o = outs(work, 'nonet')[0];
+      expect(o.status).toBe(200);
+      const calls = query<{ input_tokens: number; output_tokens: number; cache_write_tokens: number; cache_read_tokens: number; container_name: string }>(
+        db, 'SELECT c.input_tokens, c.output_tokens, c.cache_write_tokens, c.cache_read_tokens, p.container_name FROM llm_calls c JOIN processes p ON p.id = c.process_id');
+      expect(calls.map((c) => [c.input_tokens, c.output_tokens, c.cache_write_tokens, c.cache_read_tokens, c.container_name])).toEqual([[...expectedTokens(o.usage), name]]);
+    } finally {
+      fwd.close();
+      try {
+        dk.docker('rm', '-f', name);
+      } catch {
+        // not started
+      }
+    }
   }, 120_000);
 
   it('live top names the container of an agent running in one', async (ctx) => {
