@@ -84,7 +84,14 @@ export class ContainerScope {
     this.collector.containers.know(this.target.id, this.target.name);
     this.setMap('cgroup_scope_on', u32(0), u32(1));
     const pids = this.follow();
-    this.timer = setInterval(() => this.follow(), POLL_MS);
+    this.timer = setInterval(() => {
+      try {
+        this.follow();
+      } catch (err) {
+        // never fatal to the recording: what a restart starts before the next try is missed, and said so
+        this.collector.loss('container:follow', 1, 0, (err as Error).message.split('\n')[0]);
+      }
+    }, POLL_MS);
     this.timer.unref();
     return pids;
   }
@@ -107,11 +114,17 @@ export class ContainerScope {
       return [];
     }
     if (id === this.currentId) return [];
+    // the old cgroup is gone with the old run: its id leaves the kernel's scope (the map holds 256)
+    if (this.currentId !== null) {
+      try {
+        this.capture.host.mapDelete('cgroup_scope', u64(this.currentId));
+      } catch {
+        // already gone
+      }
+    }
     this.currentId = id;
     this.cgroupIds.push(id);
-    const k = Buffer.alloc(8);
-    k.writeBigUInt64LE(id);
-    this.setMap('cgroup_scope', k, Buffer.from([1]));
+    this.setMap('cgroup_scope', u64(id), Buffer.from([1]));
     return this.seed(this.target.cgroup);
   }
 
@@ -168,6 +181,12 @@ export class ContainerScope {
       throw new ContainerScopeError(`--container needs the process probes' ${name} map (rebuild with make bpf): ${(err as Error).message.split('\n')[0]}`);
     }
   }
+}
+
+function u64(n: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(n);
+  return b;
 }
 
 function u32(n: number): Buffer {
