@@ -156,6 +156,16 @@ static __always_inline int hold_exec(struct task_struct *p, struct linux_binprm 
 	return 1;
 }
 
+/* The process's pid as its own pid namespace numbers it (struct pid's numbers[level]): a container's pid 1 is 1. */
+static __always_inline __u32 ns_tgid_of(struct task_struct *p)
+{
+	struct pid *pid = BPF_CORE_READ(p, group_leader, thread_pid);
+	__u32 level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)pid + bpf_core_field_offset(struct pid, numbers) + (level & 31) * bpf_core_type_size(struct upid));
+	return up.nr;
+}
+
 static __always_inline int wanted(__u32 tgid)
 {
 	if (tgid == cfg.self_tgid)
@@ -216,7 +226,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *p, pid_t old_pid, st
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e->uid = BPF_CORE_READ(p, cred, uid.val);
 	e->ret = 0;
-	e->_pad = 0;
+	e->ns_tgid = ns_tgid_of(p);
 	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
 
 	__u32 exe_len = 0, cwd_len = 0, argv_len = 0;
@@ -357,7 +367,7 @@ static __always_inline int report_failed_exec(long ret)
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = BPF_CORE_READ(task, cred, uid.val);
 	e->ret = ret;
-	e->_pad = 0;
+	e->ns_tgid = 0;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 
 	long n = bpf_probe_read_user_str(s->payload, PATH_MAX_BYTES, args.filename);

@@ -144,6 +144,8 @@ export class ProcessTracker {
       row.comm = e.comm;
       row.execNs = ts;
       row.uid = e.uid;
+      // from the kernel: exact even when the process is gone before /proc could be read (container-labels.ts)
+      if (e.nsTgid && e.nsTgid !== e.tgid) row.nsPid = e.nsTgid;
       this.hooks.onExec?.(row);
     } else if (row.cwd === null) {
       row.cwd = e.cwd;
