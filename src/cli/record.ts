@@ -142,7 +142,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
       const attached = attachFromOptions(runner, opts);
       if (container) {
         scope = new ContainerScope(runner.capture, runner.collector, container);
-        attached.push(...scope.start());
+        attached.push(...scope.start(command.length === 0 && !opts.pid?.length && opts.comm === undefined));
       }
       store.putMeta('attached_pids', JSON.stringify(attached));
     } catch (err) {

@@ -124,6 +124,7 @@ export class Collector implements CollectorContext {
   }
 
   private onExec(row: import('../store/types').ProcessRow): void {
+    this.containers.fromScope(row);
     const agent = recogniseAgent(row.exe, row.argv, this.patterns);
     try {
       this.recognised(row, agent);

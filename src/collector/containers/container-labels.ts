@@ -17,6 +17,8 @@ export class ContainerLabels {
   private readonly names = new Map<string, string>();
   private readonly waiting = new Map<string, ProcessRow[]>();
   private lookup: Promise<void> | null = null;
+  /** The container a recording is scoped to, when nothing else is recorded (record --container alone). */
+  private only: { id: string; name: string } | null = null;
 
   /**
    * @param touch  write a row again (its name arrived later)
@@ -27,9 +29,24 @@ export class ContainerLabels {
     private readonly opts: { probeRoots: boolean; askDocker: boolean },
   ) {}
 
-  /** A container whose name is known already (the container scope's). */
-  know(id: string, name: string): void {
+  /**
+   * A container whose name is known already (the container scope's). only: the recording holds nothing else, so a
+   * process in another pid namespace gone before /proc could be read is this container's (fromScope).
+   */
+  know(id: string, name: string, only = false): void {
     this.names.set(id, name);
+    if (only) this.only = { id, name };
+  }
+
+  /**
+   * A process that exec'd in another pid namespace (nsPid from the kernel) and has no container yet: /proc was gone
+   * when its record was read (the collector runs behind a busy workload). In a recording of one container only, it
+   * is that container's.
+   */
+  fromScope(row: ProcessRow): void {
+    if (row.containerId || row.nsPid === null || row.nsPid === undefined || !this.only) return;
+    row.containerId = this.only.id;
+    row.containerName = this.only.name;
   }
 
   /** A new row: inherit from its parent, or read /proc for a root. */

@@ -79,9 +79,12 @@ export class ContainerScope {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  /** Scope the capture to the container and seed what runs in it; returns the pids seeded. */
-  start(): number[] {
-    this.collector.containers.know(this.target.id, this.target.name);
+  /**
+   * Scope the capture to the container and seed what runs in it; returns the pids seeded. only: the recording holds
+   * nothing but this container (no command, -p or -c).
+   */
+  start(only = false): number[] {
+    this.collector.containers.know(this.target.id, this.target.name, only);
     this.setMap('cgroup_scope_on', u32(0), u32(1));
     const pids = this.follow();
     this.timer = setInterval(() => {
