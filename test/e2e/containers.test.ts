@@ -290,6 +290,19 @@ describe.skipIf(!bpf || absent !== null)('record --container (private dockerd)',
     expect(top.stdout).toMatch(new RegExp(`\\b${pid} \\[(${name}|${id.slice(0, 12)}) pid 1\\] node /w/claude`));
   }, 120_000);
 
+  it('record -c COMM names the container of a process it attaches to', async (ctx) => {
+    if (!dk) return ctx.skip();
+    const name = 'agentsight-comm';
+    dk.docker('run', '-d', '--name', name, '--network', 'host', '-v', `${work}:/w`, dk.nodeImage(), 'ctagent', '/w/client.js', srv.url, 'comm', '/w');
+    const pid = Number(dk.docker('inspect', '-f', '{{.State.Pid}}', name));
+    await until(() => fs.readdirSync(work).some((f) => f.startsWith('ready-comm-')), 'the process to attach to');
+    const db = path.join(work, 'comm.db');
+    const r = await runAsync(process.execPath, [CLI, 'record', '-q', '--db', db, '-c', 'ctagent', '--duration', '2'], { env: dk.env });
+    dk.docker('rm', '-f', name);
+    expect(r.code, r.stderr).toBe(0);
+    expect(query(db, 'SELECT pid, container_name, ns_pid FROM processes WHERE pid = ?', pid)).toEqual([{ pid, container_name: name, ns_pid: 1 }]);
+  }, 120_000);
+
   it('a name no container has: one line, non-zero exit, no recording', async (ctx) => {
     if (!dk) return ctx.skip();
     const db = path.join(work, 'none.db');
