@@ -61,6 +61,46 @@ struct {
 	__type(value, struct exec_hold);
 } exec_held SEC(".maps");
 
+/*
+ * Container scope (`record --container`, src/collector/containers/): every process in one of these cgroups (or a
+ * cgroup below one) is traced, whoever its parent: `docker exec` starts its process from the runtime, not from a
+ * traced process. Key: the cgroup v2 id (the kernfs id of its directory, the inode number a stat of it shows).
+ * cgroup_scope_on[0] != 0 only while a scope is set, so other captures skip the walk.
+ */
+#define CGROUP_SCOPE_DEPTH 8
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u8);
+} cgroup_scope SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_scope_on SEC(".maps");
+
+/* The task's cgroup v2 or one of its CGROUP_SCOPE_DEPTH nearest ancestors is in cgroup_scope. */
+static __always_inline int in_cgroup_scope(struct task_struct *t)
+{
+	__u32 zero = 0;
+	__u32 *on = bpf_map_lookup_elem(&cgroup_scope_on, &zero);
+	if (!on || !*on)
+		return 0;
+	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	for (int i = 0; i < CGROUP_SCOPE_DEPTH && cg; i++) {
+		__u64 id = BPF_CORE_READ(cg, kn, id);
+		if (bpf_map_lookup_elem(&cgroup_scope, &id))
+			return 1;
+		/* struct cgroup begins with its own css: the parent css is the parent cgroup's */
+		cg = BPF_CORE_READ(cg, self.parent, cgroup);
+	}
+	return 0;
+}
+
 #define SIGCONT_NR 18
 #define SIGSTOP_NR 19
 
@@ -94,8 +134,11 @@ static __always_inline int hold_exec(struct task_struct *p, struct linux_binprm 
 	if (bpf_map_lookup_elem(&exec_handled, &h.file))
 		return 0;
 	struct task_struct *parent = BPF_CORE_READ(p, real_parent);
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
 	int other_group = BPF_CORE_READ(p, signal, pids[PIDTYPE_PGID]) != BPF_CORE_READ(parent, signal, pids[PIDTYPE_PGID]);
-	if ((other_group && BPF_CORE_READ(parent, tgid) != cfg.self_tgid) || BPF_CORE_READ(p, ptrace)) {
+	/* A container's runtime (containerd-shim, runc: `docker exec`) is no job-control shell: its child is held. */
+	int runtime_child = !is_traced(parent_tgid) && in_cgroup_scope(p);
+	if ((other_group && parent_tgid != cfg.self_tgid && !runtime_child) || BPF_CORE_READ(p, ptrace)) {
 		ctl_add(EXEC_HOLD_NOT_HELD);
 		return 0;
 	}
@@ -111,6 +154,16 @@ static __always_inline int hold_exec(struct task_struct *p, struct linux_binprm 
 		return 0;
 	}
 	return 1;
+}
+
+/* The process's pid as its own pid namespace numbers it (struct pid's numbers[level]): a container's pid 1 is 1. */
+static __always_inline __u32 ns_tgid_of(struct task_struct *p)
+{
+	struct pid *pid = BPF_CORE_READ(p, group_leader, thread_pid);
+	__u32 level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)pid + bpf_core_field_offset(struct pid, numbers) + (level & 31) * bpf_core_type_size(struct upid));
+	return up.nr;
 }
 
 static __always_inline int wanted(__u32 tgid)
@@ -130,7 +183,8 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
 	__u64 kstart = BPF_CORE_READ(child, start_time);
 
-	int traced = is_traced(parent_tgid) || bpf_map_lookup_elem(&shared_seeds, &parent_tgid) != NULL;
+	int traced = is_traced(parent_tgid) || bpf_map_lookup_elem(&shared_seeds, &parent_tgid) != NULL ||
+		     (child_tgid != cfg.self_tgid && in_cgroup_scope(child));
 	if (traced)
 		bpf_map_update_elem(&shared_traced, &child_tgid, &kstart, BPF_ANY);
 	else if (!cfg.all_processes || parent_tgid == cfg.self_tgid)
@@ -153,6 +207,11 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
+	/* A process that joined a scoped cgroup after its fork (runc moves `docker exec`'s process in, then it execs). */
+	if (tgid != cfg.self_tgid && !is_traced(tgid) && in_cgroup_scope(p)) {
+		__u64 kstart = task_kstart(p);
+		bpf_map_update_elem(&shared_traced, &tgid, &kstart, BPF_ANY);
+	}
 	if (!wanted(tgid))
 		return 0;
 	__u32 zero = 0;
@@ -167,7 +226,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *p, pid_t old_pid, st
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e->uid = BPF_CORE_READ(p, cred, uid.val);
 	e->ret = 0;
-	e->_pad = 0;
+	e->ns_tgid = ns_tgid_of(p);
 	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
 
 	__u32 exe_len = 0, cwd_len = 0, argv_len = 0;
@@ -308,7 +367,7 @@ static __always_inline int report_failed_exec(long ret)
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = BPF_CORE_READ(task, cred, uid.val);
 	e->ret = ret;
-	e->_pad = 0;
+	e->ns_tgid = 0;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 
 	long n = bpf_probe_read_user_str(s->payload, PATH_MAX_BYTES, args.filename);

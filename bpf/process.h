@@ -68,7 +68,7 @@ struct proc_exec_event {
 	__u16 exe_len;
 	__u16 cwd_len;
 	__u32 argv_len;
-	__u32 _pad;
+	__u32 ns_tgid;     /* the process's pid in its own pid namespace (a container's): == tgid on the host; 0 if failed */
 	char comm[TASK_COMM_LEN];
 	/* char payload[exe_len + cwd_len + argv_len]; */
 };

@@ -39,14 +39,15 @@ async function main(argv: string[]): Promise<number> {
     .option('--ring-bytes <n>', `event ring buffer size in bytes (power of two, at least ${MIN_RING_BYTES})`, parseRingBytes)
     .option('-p, --pid <pid>', 'attach to a running process and its descendants (repeatable)', (v, prev: number[] = []) => [...prev, parseIntArg(v, '-p')])
     .option('-c, --comm <name>', 'attach to processes with this name, running now and started later, and their descendants')
-    .option('--duration <seconds>', 'with -p/-c and no command: stop after this many seconds', (v) => parseIntArg(v, '--duration'))
+    .option('--container <name|id>', 'every process of this container (Docker name or id; containerd/podman id), running now and started later, docker exec included')
+    .option('--duration <seconds>', 'with -p/-c/--container and no command: stop after this many seconds', (v) => parseIntArg(v, '--duration'))
     .option('--otel', 'also stream an OpenTelemetry trace per agent session and GenAI metrics to OTLP (OTEL_* variables; docs/otel.md)')
     .option('--otel-content', 'with --otel: include prompts, responses and tool arguments/results (redacted as stored)')
     .option('--no-web', 'do not serve the live web UI (default: on 127.0.0.1:7395, or the next free port)')
-    .argument('[command...]', 'the command to run, after -- (optional with -p/-c)')
-    .usage('[options] [-p PID] [-c COMM] [-- CMD [ARGS...]]')
-    .addHelpText('after', '\nExamples:\n  sudo agentsight record -- claude\n  sudo agentsight record --db run.db -- codex exec "fix the tests"\n  sudo agentsight record -p 4242\n  sudo agentsight record -c claude --duration 600')
-    .action(async (command: string[], opts: { db?: string; quiet?: boolean; ringBytes?: number; pid?: number[]; comm?: string; duration?: number; otel?: boolean; otelContent?: boolean; web?: boolean }) => {
+    .argument('[command...]', 'the command to run, after -- (optional with -p/-c/--container)')
+    .usage('[options] [-p PID] [-c COMM] [--container NAME] [-- CMD [ARGS...]]')
+    .addHelpText('after', '\nExamples:\n  sudo agentsight record -- claude\n  sudo agentsight record --db run.db -- codex exec "fix the tests"\n  sudo agentsight record -p 4242\n  sudo agentsight record -c claude --duration 600\n  sudo agentsight record --container devbox --duration 600')
+    .action(async (command: string[], opts: { db?: string; quiet?: boolean; ringBytes?: number; pid?: number[]; comm?: string; container?: string; duration?: number; otel?: boolean; otelContent?: boolean; web?: boolean }) => {
       const { runRecord } = await import('./record');
       exitCode = await runRecord(command, opts, argv.slice(1));
     });

@@ -11,6 +11,7 @@ import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../collector/tls/exec-hold';
 import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
+import { ContainerScope, ContainerScopeError, findContainer, type ContainerTarget } from '../collector/containers/container-scope';
 import { redactArgv } from '../collector/process/redact-command';
 import { createPrivateRecording, SIDECARS, StoreError, type SqliteStore } from '../store';
 import { isSqliteFailure } from '../store/errors';
@@ -39,12 +40,14 @@ export interface RecordOptions {
   otelContent?: boolean;
   /** false with --no-web: no live web UI (src/web/live-web.ts). */
   web?: boolean;
+  /** --container: every process of this container (name or id), running now and started later. */
+  container?: string;
 }
 
 export async function runRecord(command: string[], opts: RecordOptions, rawArgv: readonly string[]): Promise<number> {
-  const attaching = (opts.pid?.length ?? 0) > 0 || opts.comm !== undefined;
-  if (command.length === 0 && !attaching) throw new UserError('record: no command given (usage: agentsight record [--db FILE] [-p PID] [-c COMM] [-- CMD [ARGS…]])');
-  if (opts.duration !== undefined && command.length > 0) throw new UserError('record: --duration applies only to -p/-c without a command (a recorded command ends the recording when it exits)');
+  const attaching = (opts.pid?.length ?? 0) > 0 || opts.comm !== undefined || opts.container !== undefined;
+  if (command.length === 0 && !attaching) throw new UserError('record: no command given (usage: agentsight record [--db FILE] [-p PID] [-c COMM] [--container NAME] [-- CMD [ARGS…]])');
+  if (opts.duration !== undefined && command.length > 0) throw new UserError('record: --duration applies only to -p/-c/--container without a command (a recorded command ends the recording when it exits)');
   if (!isRoot()) {
     if (process.env['AGENTSIGHT_NO_SUDO'] !== '1') {
       const code = reexecWithSudo(rawArgv);
@@ -61,6 +64,16 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   process.on('SIGTERM', earlyTerm);
   const user = invokingUser();
   const env = userEnv(user);
+  // The container is found before anything is written: a name that matches nothing leaves no recording behind.
+  let container: ContainerTarget | null = null;
+  if (opts.container !== undefined) {
+    try {
+      container = await findContainer(opts.container);
+    } catch (err) {
+      if (err instanceof ContainerScopeError) throw new UserError(`record: ${err.message}`);
+      throw err;
+    }
+  }
   const resolved = command.length > 0 ? resolveInPath(command[0], env['PATH']) : 'attach';
   if (!resolved) throw new UserError(`${command[0]}: ${command[0].includes('/') ? 'no such file or directory' : 'command not found'}`, 127);
   // Like a shell (126/127), and before a recording exists: a command that can never start leaves none behind.
@@ -88,7 +101,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     store.putMeta('cwd', process.cwd());
     store.putMeta('uid', String(user.uid));
     store.putMeta('user', user.name ?? String(user.uid));
-    store.putMeta('scope', 'tree');
+    store.putMeta('scope', container ? 'container' : 'tree');
+    if (container) store.putMeta('container', JSON.stringify({ id: container.id, name: container.name, runtime: container.runtime }));
     store.putMeta('agentsight_version', version());
     // On disk before the command starts: a disk too full for the recording shows here, not mid-run.
     store.flush();
@@ -130,11 +144,17 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   runner.tls.attachSystemLibraries();
   for (const p of opts.binaryPath ?? []) runner.tls.attachFile(p, 'named by --binary-path', true);
   if (command.length > 0) runner.tls.attachCommand(command[0], env, process.cwd());
+  let scope: ContainerScope | null = null;
   if (attaching) {
     try {
       const attached = attachFromOptions(runner, opts);
+      if (container) {
+        scope = new ContainerScope(runner.capture, runner.collector, container);
+        attached.push(...scope.start(command.length === 0 && !opts.pid?.length && opts.comm === undefined));
+      }
       store.putMeta('attached_pids', JSON.stringify(attached));
     } catch (err) {
+      scope?.stop();
       await runner.stop();
       store.close();
       for (const s of ['', '-wal', '-shm']) fs.rmSync(dbPath + s, { force: true });
@@ -199,6 +219,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     process.stderr.write(titleEscape(''));
   }
   runner.capture.removeSeed(process.pid);
+  scope?.stop();
   // The probes stay attached (and unread) until the end: then a child process takes over their slow release.
   await runner.stop({ keepOpen: true, handOff: true });
   const endNs = Date.now() * 1e6;

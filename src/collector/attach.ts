@@ -178,13 +178,19 @@ export function waitForTargets(collector: Collector, opts: WaitOptions): Promise
 export interface AttachRequest {
   pid?: number[];
   comm?: string;
+  /** --container (containers/container-scope.ts): like -c, new processes may come until --duration or a signal */
+  container?: string;
   /** seconds */
   duration?: number;
 }
 
 /** Human title of an attach-only recording. */
 export function attachTitle(req: AttachRequest): string {
-  const parts = [...(req.pid ?? []).map((p) => `-p ${p}`), ...(req.comm !== undefined ? [`-c ${req.comm}`] : [])];
+  const parts = [
+    ...(req.pid ?? []).map((p) => `-p ${p}`),
+    ...(req.comm !== undefined ? [`-c ${req.comm}`] : []),
+    ...(req.container !== undefined ? [`--container ${req.container}`] : []),
+  ];
   return `attach ${parts.join(' ')}`.trim();
 }
 
@@ -204,7 +210,7 @@ export function attachFromOptions(runner: { capture: BpfCapture; collector: Coll
 export async function waitAttached(collector: Collector, req: AttachRequest): Promise<{ code: number; signal: null; error?: Error }> {
   await waitForTargets(collector, {
     durationMs: req.duration !== undefined ? req.duration * 1000 : undefined,
-    untilExit: req.comm === undefined,
+    untilExit: req.comm === undefined && req.container === undefined,
   });
   return { code: 0, signal: null };
 }

@@ -11,6 +11,7 @@ import type { RawRecord, RecordBatch } from './bpf-capture';
 import { decodeHeader, decodeProcessEventAt, type ProcessEvent, type RecordHeader } from './process/process-events';
 import { CausalLinker, type CausalLinkReads } from './causal-linker';
 import { ProcessTracker } from './process/process-tracker';
+import { ContainerLabels } from './containers/container-labels';
 
 /** What capture needs of the store: the writer, and the few reads of the causal linker (after each commit). */
 export type CaptureStore = RecordingWriter & CausalLinkReads;
@@ -56,6 +57,8 @@ export class Collector implements CollectorContext {
   private readonly lastKernelStats: Record<string, number> = {};
   recordSessionId: number | null = null;
   readonly linker: CausalLinker;
+  /** The container of each process row (containers/container-labels.ts). */
+  readonly containers: ContainerLabels;
   /** A process exec'd (after agent recognition): TLS probes for its binary hook in here. */
   onProcessExec?: (row: ProcessRow, isAgent: boolean) => void;
   /** A tool call's result arrived (its effects window closed): causal linking hooks in here. */
@@ -69,7 +72,10 @@ export class Collector implements CollectorContext {
     this.patterns = opts.agentPatterns ?? loadAgentPatterns();
     this.linker = new CausalLinker(store);
     this.onToolResult = (t) => this.linker.enqueue(t);
+    // A recording reads the container of each root process; live `top` (every process on the machine) only its agents'.
+    this.containers = new ContainerLabels((row) => this.processes.touch(row), { probeRoots: opts.mode === 'record', askDocker: true });
     this.processes = new ProcessTracker(store, opts.clockOffsetNs, {
+      onNewRow: (row, parent) => this.containers.onNewRow(row, parent),
       sessionForRoot: (row) => (opts.mode === 'record' ? this.recordSessionId : null),
       onExec: (row) => this.onExec(row),
       // System-wide capture sees every process on the machine; only agents' process families are kept.
@@ -121,6 +127,7 @@ export class Collector implements CollectorContext {
   }
 
   private onExec(row: import('../store/types').ProcessRow): void {
+    this.containers.fromScope(row);
     const agent = recogniseAgent(row.exe, row.argv, this.patterns);
     try {
       this.recognised(row, agent);
@@ -157,6 +164,7 @@ export class Collector implements CollectorContext {
     this.sessions.set(s.id, s);
     this.dirtySessions.add(s);
     row.sessionId = s.id;
+    this.containers.label(row);
     this.opts.onAgent?.(row.pid, row.kstartNs);
   }
 

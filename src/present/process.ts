@@ -30,3 +30,10 @@ export function processName(p: ProcessRow): string {
   if (a0) return a0.slice(a0.lastIndexOf('/') + 1) || p.comm;
   return p.comm;
 }
+
+/** Where a container's process ran, "[NAME pid N]" (N: its pid inside the container); '' for a host process. */
+export function containerLabel(p: Pick<ProcessRow, 'containerName' | 'containerId' | 'nsPid'>): string {
+  const name = p.containerName ?? p.containerId?.slice(0, 12);
+  if (!name) return '';
+  return `[${name}${p.nsPid !== null && p.nsPid !== undefined ? ` pid ${p.nsPid}` : ''}]`;
+}

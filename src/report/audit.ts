@@ -8,7 +8,7 @@ import { tokenFigures, type CausalLinkRow, type ProcessRow, type RecordingReader
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
-import { formatArgv, formatInt, oneLine, resultName } from '../present';
+import { containerLabel, formatArgv, formatInt, oneLine, resultName } from '../present';
 import { callModel } from './llm-usage';
 import { CHANGING_FILE_OPS } from './summary';
 import { renderTable } from './table';
@@ -214,7 +214,9 @@ export function auditEvents(store: RecordingReader, ctx: ReportContext, opts: Au
 
 function describeProcess(p: ProcessRow): string {
   const cmd = p.argv.length ? formatArgv(p.argv) : p.exe ?? p.comm;
-  return oneLine(`${cmd}${p.cwd ? `  (in ${p.cwd})` : ''}`, 200);
+  // The container first: a long command line is cut at the end.
+  const ct = containerLabel(p);
+  return oneLine(`${ct ? ct + ' ' : ''}${cmd}${p.cwd ? `  (in ${p.cwd})` : ''}`, 200);
 }
 
 function exitText(p: ProcessRow): string {

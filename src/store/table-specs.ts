@@ -35,7 +35,8 @@ export const TABLES = {
     ['id', 'int'], ['pid', 'int'], ['ppid', 'int'], ['parentId', 'int'], ['sessionId', 'int'], ['startNs', 'int'],
     ['kstartNs', 'int'], ['uid', 'int'], ['comm', 'text'], ['exe', 'text'], ['argv', 'json'], ['argvClipped', 'bool'],
     ['cwd', 'text'], ['execNs', 'int'], ['exitNs', 'int'], ['exitCode', 'int'], ['exitSignal', 'int'],
-    ['coreDumped', 'bool'], ['seeded', 'bool'], ['peakRssKb', 'int'],
+    ['coreDumped', 'bool'], ['seeded', 'bool'], ['peakRssKb', 'int'], ['containerId', 'text'], ['containerName', 'text'],
+    ['nsPid', 'int'],
   ]),
   execs: spec('execs', [
     ['id', 'int'], ['processId', 'int'], ['tsNs', 'int'], ['filename', 'text'], ['argv', 'json'], ['cwd', 'text'],

@@ -5,6 +5,7 @@
 import type { LlmCallRow, ToolCallRow } from '../store';
 import {
   completenessText,
+  containerLabel,
   errnoName,
   notDecryptedLines,
   exitStatus,
@@ -325,7 +326,8 @@ function ruleWidth(width: number): number {
 function processLine(prefix: string, p: import('../store').ProcessRow, atNs: number, width: number, ascii: boolean, note = ''): string {
   const ell = ascii ? '...' : '…';
   const fix = (s: string) => (ascii ? toAscii(clean(s)) : clean(s));
-  const head = fix(`${prefix}${p.pid} `);
+  const ct = containerLabel(p);
+  const head = fix(`${prefix}${p.pid} ${ct ? ct + ' ' : ''}`);
   const argv = fix(p.argv.length > 0 ? formatArgv(p.argv) + (p.argvClipped ? ell : '') : `[${p.comm}]`);
   const status = `  ${exitStatus(p, atNs)}  ${formatDuration(processDurationNs(p, atNs))}${p.seeded ? '  (already running)' : ''}${note}`;
   let cwd = p.cwd !== null ? fix(`  cwd ${p.cwd}`) : '';

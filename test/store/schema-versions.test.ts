@@ -21,6 +21,11 @@ function recording(): string {
   return f;
 }
 
+/** A file as v5 wrote it: processes without their container columns (migration 006). */
+function dropV6(d: Database.Database): void {
+  for (const c of ['container_id', 'container_name', 'ns_pid']) d.exec(`ALTER TABLE processes DROP COLUMN ${c}`);
+}
+
 describe('schema versions', () => {
   it('opens a v1 recording (before the covering index) read-only', () => {
     const f = recording();
@@ -41,6 +46,7 @@ describe('schema versions', () => {
     w.close();
     const d = new Database(f);
     d.exec('ALTER TABLE execs DROP COLUMN argv_clipped');
+    dropV6(d);
     d.pragma('user_version = 4');
     d.close();
     const s = openRecording(f);
@@ -49,8 +55,27 @@ describe('schema versions', () => {
     s.close();
     createRecording(f, 'readwrite').close();
     const m = openRecording(f);
-    expect(m.info().schemaVersion).toBe(5);
+    expect(m.info().schemaVersion).toBe(6);
     expect(m.execs().map((e) => e.argvClipped)).toEqual([null]);
+    m.close();
+  });
+
+  it('a v5 recording (processes without their container) reads host processes, and is migrated when opened to write', () => {
+    const f = recording();
+    const d = new Database(f);
+    dropV6(d);
+    d.pragma('user_version = 5');
+    d.close();
+    const s = openRecording(f);
+    expect(s.info().schemaVersion).toBe(5);
+    expect(s.processes().map((p) => [p.pid, p.containerId, p.containerName, p.nsPid])).toEqual([[42, null, null, null]]);
+    s.close();
+    const w = createRecording(f, 'readwrite');
+    w.putProcess({ ...w.process(1)!, containerId: 'a'.repeat(64), containerName: 'box', nsPid: 7 });
+    w.close();
+    const m = openRecording(f);
+    expect(m.info().schemaVersion).toBe(6);
+    expect(m.processes().map((p) => [p.pid, p.containerName, p.nsPid])).toEqual([[42, 'box', 7]]);
     m.close();
   });
 

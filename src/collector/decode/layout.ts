@@ -30,7 +30,7 @@ export const PROC_EXEC: StructLayout = {
   size: 72,
   fields: {
     kstart_ns: [24, 'u64'], ppid: [32, 'u32'], uid: [36, 'u32'], ret: [40, 's32'], exe_len: [44, 'u16'],
-    cwd_len: [46, 'u16'], argv_len: [48, 'u32'], comm: [56, 'comm'],
+    cwd_len: [46, 'u16'], argv_len: [48, 'u32'], ns_tgid: [52, 'u32'], comm: [56, 'comm'],
   },
 };
 

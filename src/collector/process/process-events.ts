@@ -32,6 +32,8 @@ export interface ExecEvent extends RecordHeader {
   argv: string[];
   argvClipped: boolean;
   comm: string;
+  /** Its pid in its own pid namespace (a container's); == tgid on the host, 0 for a failed exec. */
+  nsTgid: number;
 }
 
 export interface ExitEvent extends RecordHeader {
@@ -134,7 +136,7 @@ export function decodeProcessEventAt(buf: Buffer, v: DataView, at: number, len: 
         ppid: v.getUint32(o + f.ppid[0], true), uid: v.getUint32(o + f.uid[0], true), ret: v.getInt32(o + f.ret[0], true),
         exe: textAt(buf, exeAt, cwdAt), cwd: cwdLen > 0 ? textAt(buf, cwdAt, argvStart) : null,
         argv: argvAt(buf, argvStart, argvStart + argvLen), argvClipped: (flags & EXEC_F_ARGV_CLIPPED) !== 0,
-        comm: cstrAt(buf, at + f.comm[0], 16),
+        comm: cstrAt(buf, at + f.comm[0], 16), nsTgid: v.getUint32(o + f.ns_tgid[0], true),
       };
     }
     case EV.PROC_EXIT: {

@@ -16,6 +16,8 @@ export interface ProcessTrackerHooks {
   onExec?(row: ProcessRow): void;
   /** Which rows are written to the store (system-wide capture keeps only agent sessions). Default: all. */
   persist?(row: ProcessRow): boolean;
+  /** A row was created (its parent, when in the model): container labels (containers/container-labels.ts). */
+  onNewRow?(row: ProcessRow, parent: ProcessRow | undefined): void;
 }
 
 /**
@@ -34,6 +36,8 @@ export class ProcessTracker {
   /** Rows already written, when only some are (system-wide mode). */
   private readonly persistedIds = new Set<number>();
   events = 0;
+  /** When this capture began (Unix ns). */
+  private readonly createdNs = Date.now() * 1e6;
 
   constructor(
     private readonly store: RecordingWriter,
@@ -86,6 +90,7 @@ export class ProcessTracker {
       peakRssKb: null,
     };
     if (!parent && this.hooks.sessionForRoot) row.sessionId = this.hooks.sessionForRoot(row);
+    this.hooks.onNewRow?.(row, parent);
     this.live.set(tgid, row);
     this.dirty.add(row);
     return row;
@@ -107,8 +112,11 @@ export class ProcessTracker {
     // as the same process within that resolution, then keep the kernel's exact value.
     if (row && row.seeded && e.kstartNs && Math.abs(row.kstartNs - e.kstartNs) < 2e7) row.kstartNs = e.kstartNs;
     if (!row || (row.kstartNs && e.kstartNs && row.kstartNs !== e.kstartNs)) {
-      // exec of a process whose fork we did not see (it ran before capture started)
-      row = this.newRow(e.tgid, e.kstartNs, this.unix(e.kstartNs || e.tsNs), this.live.get(e.ppid), e.comm, true);
+      // exec of a process whose fork we did not see: it ran before capture started, or it joined the traced set at
+      // this exec (`docker exec`'s process, moved into a traced container's cgroup by the runtime): only the first
+      // is "already running"
+      const start = this.unix(e.kstartNs || e.tsNs);
+      row = this.newRow(e.tgid, e.kstartNs, start, this.live.get(e.ppid), e.comm, !e.kstartNs || start < this.createdNs);
       row.ppid = e.ppid;
     }
     const ts = this.unix(e.tsNs);
@@ -136,6 +144,8 @@ export class ProcessTracker {
       row.comm = e.comm;
       row.execNs = ts;
       row.uid = e.uid;
+      // from the kernel: exact even when the process is gone before /proc could be read (container-labels.ts)
+      if (e.nsTgid && e.nsTgid !== e.tgid) row.nsPid = e.nsTgid;
       this.hooks.onExec?.(row);
     } else if (row.cwd === null) {
       row.cwd = e.cwd;
@@ -169,6 +179,11 @@ export class ProcessTracker {
       if (now - x.atMs < EXITED_KEEP_MS && this.exited.size <= EXITED_KEEP_MAX) break;
       this.exited.delete(tgid);
     }
+  }
+
+  /** Write this row again at the next tick (a field set after its record: a container's name). */
+  touch(row: ProcessRow): void {
+    this.dirty.add(row);
   }
 
   /** A process that vanished without an exit record (the /proc poller of capture without BPF). */

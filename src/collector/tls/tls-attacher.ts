@@ -13,6 +13,8 @@ import { discoverTls, resolveCommand, type ProbeKind, type TlsDiscovery } from '
 import type { TlsStack, UnprobedStack } from './discovery/types';
 import { readLdSoCache } from './discovery/ld-cache';
 import { tlsCoverage } from './tls-coverage';
+import { executableOf, mountNsOf, type ProcessFile } from '../containers/process-file';
+import { containerTlsLibraries } from '../containers/container-libraries';
 
 /** BPF entry program per probe kind (bpf/tls.bpf.c); every kind but seal also gets the shared return probe. */
 const ENTRY_PROGRAM: Partial<Record<ProbeKind, string>> = {
@@ -64,6 +66,8 @@ export interface AttachReport {
 export class TlsAttacher {
   private readonly seen = new Map<string, TlsTargetRow>();
   private socketProgramsAttached = false;
+  /** Mount namespaces (containers) whose own TLS libraries were probed. */
+  private readonly namespacesProbed = new Set<string>();
   private readonly reported = new Set<number>();
   readonly enabled: boolean;
   /** Stops a traced process at the exec of a binary not yet probed, until its probes are in (exec-hold.ts). */
@@ -83,9 +87,9 @@ export class TlsAttacher {
     this.hold = this.enabled && holdWanted ? new ExecHold(capture.host) : null;
   }
 
-  private identity(path: string): string | null {
+  private identity(path: string, exact = false): string | null {
     try {
-      const real = fs.realpathSync(path);
+      const real = exact ? path : fs.realpathSync(path);
       const st = fs.statSync(real);
       return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
     } catch {
@@ -107,15 +111,16 @@ export class TlsAttacher {
     this.opts.onReport?.({ program, attached: rows.filter((r) => r.status === 'attached'), examined: rows });
   }
 
-  private discoverAndAttach(path: string, why: string, notable: boolean): TlsTargetRow | null {
+  /** file: a process's own file (a container's: /proc/PID/exe, stored under the path the process knows). */
+  private discoverAndAttach(path: string, why: string, notable: boolean, file?: ProcessFile): TlsTargetRow | null {
     if (!this.enabled) return null;
-    const id = this.identity(path);
+    const id = this.identity(path, file?.exact);
     if (!id) return null;
     const prior = this.seen.get(id);
     if (prior) return prior;
     let d: TlsDiscovery;
     try {
-      d = withoutSkippedStacks(discoverTls(path, { cacheDir: this.opts.cacheDir }));
+      d = withoutSkippedStacks(discoverTls(path, { cacheDir: this.opts.cacheDir, exactPath: file?.exact }));
     } catch (err) {
       d = { path, buildId: null, sha256: '', fingerprint: null, stack: null, probes: [], unprobed: [], detail: `discovery failed: ${(err as Error).message}`, elapsedMs: 0, cached: false, discoveryVersion: 0 };
     }
@@ -137,7 +142,7 @@ export class TlsAttacher {
     const unprobed = d.unprobed.length ? ` (recognised but not probed: ${d.unprobed.join(', ')})` : '';
     const row: TlsTargetRow = {
       id: this.collector.store.nextId('tls_targets'),
-      path: d.path,
+      path: file?.shown ?? d.path,
       buildId: d.buildId,
       sha256: d.sha256 || null,
       stack: d.stack,
@@ -176,6 +181,16 @@ export class TlsAttacher {
     this.report(r.program ?? argv0, rows);
   }
 
+  /** A container's own libssl/GnuTLS, once per mount namespace (containers/container-libraries.ts). */
+  private attachContainerLibraries(pid: number, container: string | null): void {
+    const ns = mountNsOf(pid);
+    if (ns === null || this.namespacesProbed.has(ns)) return;
+    this.namespacesProbed.add(ns);
+    for (const lib of containerTlsLibraries(pid)) {
+      this.discoverAndAttach(lib.open, `system library ${lib.soname} of ${container ? `container ${container}` : `pid ${pid}'s mount namespace`}`, false, lib);
+    }
+  }
+
   /** The system's TLS libraries: interpreters (python, ruby …) dlopen them after they start. */
   attachSystemLibraries(): void {
     if (!this.enabled) return;
@@ -194,13 +209,18 @@ export class TlsAttacher {
    * A traced process exec'd: attach its binary if it is new to us, then continue the process if the kernel held it
    * for that (whatever discovery found, or failed to find). probe false: only continue it (not ours to probe).
    */
-  onExec(p: Pick<ProcessRow, 'exe' | 'pid' | 'kstartNs'>, isAgent: boolean, probe = true): void {
+  onExec(p: Pick<ProcessRow, 'exe' | 'pid' | 'kstartNs' | 'containerName'>, isAgent: boolean, probe = true): void {
     const exe = p.exe;
     try {
       if (exe === null || !exe || !this.enabled || !probe) return;
       this.hold?.renew(p.pid);
       try {
-        const row = this.discoverAndAttach(exe, isAgent ? 'agent executable' : 'executed by a traced process', isAgent);
+        // A container's process runs its own copy: probe the inode it maps, not the host's file of that path.
+        const file = executableOf(p.pid, exe);
+        if (!file) return;
+        const why = `${isAgent ? 'agent executable' : 'executed by a traced process'}${file.exact ? ` (pid ${p.pid}${p.containerName ? ` in container ${p.containerName}` : ''}, another mount namespace)` : ''}`;
+        if (file.exact) this.attachContainerLibraries(p.pid, p.containerName ?? null);
+        const row = this.discoverAndAttach(file.open, why, isAgent, file.exact ? file : undefined);
         if (row && (isAgent || row.status === 'attached')) this.report(exe, [row]);
       } finally {
         this.capture.host.knownExe(exe);

@@ -3,6 +3,7 @@ import { migration002 } from './002-file-ops-cover';
 import { migration003 } from './003-end-summaries';
 import { migration004 } from './004-summary-buckets';
 import { migration005 } from './005-exec-argv-clipped';
+import { migration006 } from './006-process-containers';
 
 export interface Migration {
   readonly sql: string;
@@ -22,6 +23,8 @@ export const migrations: readonly Migration[] = [
   { sql: migration004, readCompatible: true },
   // Older files read the missing column as NULL: not known whether argv was clipped.
   { sql: migration005, readCompatible: true },
+  // Older files read the missing columns as NULL: processes of the host.
+  { sql: migration006, readCompatible: true },
 ];
 
 /** The schema version this build writes and understands (PRAGMA user_version). */

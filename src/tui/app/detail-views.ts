@@ -3,7 +3,7 @@
  * and lays them out for whatever width the screen has when drawn.
  */
 import type { FileChange, RecordingReader } from '../../store';
-import { errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../../present';
+import { containerLabel, errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../../present';
 import { renderSessionLines } from '../once-text';
 import type { NetDest, SessionDetail } from '../session-detail';
 import { promptText } from '../../store/message-text';
@@ -106,6 +106,7 @@ export function processView(store: RecordingReader, id: number, atNs: number, o:
   d.field('pid', `${p.pid}  ppid ${p.ppid ?? '?'}  uid ${p.uid ?? '?'}${p.seeded ? '  (already running when capture started)' : ''}`)
     .field('argv', formatArgv(p.argv) + (p.argvClipped ? ' … (clipped)' : ''), { bold: true })
     .field('exe', p.exe ?? '-')
+    .field('container', p.containerId ? `${p.containerName ?? '-'}  id ${p.containerId.slice(0, 12)}  pid ${p.nsPid ?? '?'} inside` : '-')
     .field('cwd', p.cwd ?? '-')
     .field('started', formatDateTime(p.startNs, o.utc))
     .field('status', `${exitStatus(p, atNs)} after ${formatDuration(processDurationNs(p, atNs))}`)

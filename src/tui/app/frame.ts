@@ -2,7 +2,7 @@
  * Builds one frame: exactly `height` rows of exactly `width` columns, from the state and the loaded data. Pure and
  * I/O-free (the render loop calls it), and only the visible slice of every list is laid out.
  */
-import { completenessBadge, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText, strWidth, truncate } from '../../present';
+import { completenessBadge, containerLabel, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText, strWidth, truncate } from '../../present';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
 import { scrollTop } from './session-list';
@@ -212,6 +212,7 @@ function paneRow(st: ViewState, data: ViewData, pane: PaneId, i: number, width: 
       return [
         seg(prefix, { fg: 'gray' }),
         seg(`${p.pid} `, { fg: 'cyan' }),
+        ...(containerLabel(p) ? [seg(`${containerLabel(p)} `, { fg: 'magenta' })] : []),
         seg(`${status} ${formatDuration(processDurationNs(p, st.atNs))}`.padEnd(18), { fg: status === 'running' ? 'green' : bad ? 'red' : undefined }),
         seg(argv),
         seg(failed, { fg: 'red' }),

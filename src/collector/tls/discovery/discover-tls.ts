@@ -31,6 +31,12 @@ export interface DiscoverOptions {
   readonly cacheDir?: string;
   /** false: neither read nor write the cache. */
   readonly useCache?: boolean;
+  /**
+   * The path is a /proc magic link to the very file (/proc/PID/exe, /proc/PID/map_files/…): not resolved, since
+   * realpath reads the link's text, a path in the process's own mount namespace, and lands on the host's file of
+   * that name (a container's node is another inode: containers/process-file.ts).
+   */
+  readonly exactPath?: boolean;
 }
 
 export function discoverTls(filePath: string, options: DiscoverOptions = {}): TlsDiscovery {
@@ -49,7 +55,7 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
 
   let resolved: string;
   try {
-    resolved = fs.realpathSync(filePath);
+    resolved = options.exactPath ? filePath : fs.realpathSync(filePath);
   } catch (err) {
     return failed(filePath, null, '', `cannot resolve ${filePath}: ${(err as Error).message}`, t0);
   }
