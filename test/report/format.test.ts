@@ -38,6 +38,15 @@ describe('table', () => {
     const out = renderTable([{ title: 'X', value: (r: string) => r, maxWidth: 6 }], ['line1\nline2 and more'], new Painter(false));
     expect(out).toBe('X\nline1…\n');
   });
+
+  it('sizes a column of 300,000 rows (report audit of a 1M-event recording) without overflowing the stack', () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => String(i));
+    const out = renderTable([{ title: 'N', align: 'right', value: (r: string) => r }], rows, new Painter(false));
+    const lines = out.trimEnd().split('\n');
+    expect(lines).toHaveLength(300_001);
+    expect(lines[1]).toBe('     0');
+    expect(lines[300_000]).toBe('299999');
+  });
 });
 
 describe('usage sums', () => {
