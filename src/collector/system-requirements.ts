@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { formatBytes } from '../present';
 
 export interface Requirement {
   name: string;
@@ -54,7 +55,7 @@ export function systemRequirements(): Requirement[] {
     {
       name: 'BTF',
       ok: btfSize !== null,
-      detail: btfSize !== null ? `${BTF} (${(btfSize / 1048576).toFixed(1)} MiB)` : `no ${BTF}: the kernel must be built with CONFIG_DEBUG_INFO_BTF (CO-RE programs need it)`,
+      detail: btfSize !== null ? `${BTF} (${formatBytes(btfSize)})` : `no ${BTF}: the kernel must be built with CONFIG_DEBUG_INFO_BTF (CO-RE programs need it)`,
       required: true,
     },
     {

@@ -22,6 +22,7 @@ import { ElfError, ElfFile } from './elf-file';
 import { FunctionBounds } from './function-bounds';
 import { cacheKey, defaultTlsCacheDir, readCache, writeCache } from './tls-cache';
 import { TlsDiscovery, TlsProbe, TlsStack } from './types';
+import { formatBytes, formatDuration } from '../../../present';
 
 /** Bump when detection logic changes so cached results of older logic are recomputed. */
 export const DISCOVERY_VERSION = 7; // 3: SSL_free/SSL_clear; 4: probe bytes, fingerprint instead of sha256; 5: gnutls; 6: go; 7: BoringSSL SSL_do_handshake
@@ -48,7 +49,7 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
     let last = t0;
     return (what: string): void => {
       const now = performance.now();
-      lines.push(`time: ${what} ${(now - last).toFixed(0)} ms`);
+      lines.push(`time: ${what} ${formatDuration((now - last) * 1e6)}`);
       last = now;
     };
   })();
@@ -107,7 +108,7 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
     const sha256 = '';
 
     lines.unshift(
-      `file: ${resolved} (${(elf.size / 1e6).toFixed(1)} MB, ${elf.isPie ? 'PIE/shared' : 'non-PIE'}, machine ${elf.machine}, build-id ${buildId ?? `none, fingerprint ${fingerprint}`})`,
+      `file: ${resolved} (${formatBytes(elf.size)}, ${elf.isPie ? 'PIE/shared' : 'non-PIE'}, machine ${elf.machine}, build-id ${buildId ?? `none, fingerprint ${fingerprint}`})`,
     );
     const eh = EhFrameIndex.load(elf);
     lines.push(eh ? `eh_frame_hdr: ${eh.count} function starts` : 'eh_frame_hdr: none (function starts from int3 padding + call sites)');
@@ -168,7 +169,7 @@ export function discoverTls(filePath: string, options: DiscoverOptions = {}): Tl
         : `result: no probeable TLS stack${other.found.length ? ` (present but not probed: ${other.found.join(', ')})` : ''}`,
     );
     const elapsedMs = performance.now() - t0;
-    lines.push(`time: total ${elapsedMs.toFixed(0)} ms`);
+    lines.push(`time: total ${formatDuration(elapsedMs * 1e6)}`);
     const result: TlsDiscovery = {
       path: resolved,
       buildId,
