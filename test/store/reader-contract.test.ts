@@ -40,11 +40,12 @@ const sessions: SessionRow[] = [
 
 const proc = (p: Partial<ProcessRow> & Pick<ProcessRow, 'id' | 'pid' | 'sessionId' | 'startNs' | 'comm'>): ProcessRow => ({
   ppid: 1, parentId: null, kstartNs: 5 * S, uid: 1000, exe: `/usr/bin/${p.comm}`, argv: [p.comm], argvClipped: false, cwd: '/w',
-  execNs: p.startNs, exitNs: null, exitCode: null, exitSignal: null, coreDumped: false, seeded: false, peakRssKb: 1000, ...p,
+  execNs: p.startNs, exitNs: null, exitCode: null, exitSignal: null, coreDumped: false, seeded: false, peakRssKb: 1000,
+  containerId: null, containerName: null, nsPid: null, ...p,
 });
 const p1 = proc({ id: 1, pid: 100, sessionId: 1, startNs: T, comm: 'claude', argv: ['claude', 'fix'], exitNs: T + 95 * S, exitCode: 0, seeded: true });
 const p2 = proc({ id: 2, pid: 101, ppid: 100, parentId: 1, sessionId: 1, startNs: T + 10 * S, comm: 'bash', exitNs: T + 20 * S, exitCode: 1 });
-const p3 = proc({ id: 3, pid: 200, sessionId: 2, startNs: T + 60 * S, comm: 'codex', cwd: null, peakRssKb: null });
+const p3 = proc({ id: 3, pid: 200, sessionId: 2, startNs: T + 60 * S, comm: 'codex', cwd: null, peakRssKb: null, containerId: 'c0ffee12'.repeat(8), containerName: 'devbox', nsPid: 7 });
 const p4 = proc({ id: 4, pid: 50, sessionId: null, startNs: T + 5 * S, comm: 'sshd', exitNs: T + 6 * S, exitSignal: 15 });
 
 const e1: ExecRow = { id: 1, processId: 2, tsNs: T + 10 * S, filename: '/usr/bin/bash', argv: ['bash', '-c', 'make'], cwd: '/w', ret: 0, argvClipped: false };
