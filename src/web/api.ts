@@ -11,12 +11,14 @@ import {
   type EventLogQuery,
   type EventMark,
   type LlmCallRow,
+  type LogEvent,
   type ProcessRow,
   type RecordingReader,
 } from '../store';
 import { promptText } from '../store/message-text';
 import {
   completenessText,
+  containerLabel,
   exitStatus,
   formatArgv,
   formatBytes,
@@ -204,6 +206,8 @@ function procView(pr: ProcessRow) {
     sessionId: pr.sessionId,
     name: processName(pr),
     command: formatArgv(pr.argv) || pr.comm,
+    /** "[NAME pid N]" for a process of a container (N: its pid inside it), '' for a host process. */
+    container: containerLabel(pr),
     argvClipped: pr.argvClipped,
     cwd: pr.cwd,
     startNs: pr.startNs,
@@ -404,8 +408,15 @@ export function logs(r: RecordingReader, p: Params) {
     }
     // The length of the log, so the list can say how much there is; counted once, on the first page.
     const counts = after ? null : r.eventLogCounts(q);
-    return { ...page, counts, countsExact: !q.text, mark: after ? null : markText(r.eventMark()) };
+    return { ...page, events: withContainers(r, page.events), counts, countsExact: !q.text, mark: after ? null : markText(r.eventMark()) };
   });
+}
+
+/** Each event with the container of its process ('' on the host): one lookup for the page's processes. */
+function withContainers(r: RecordingReader, events: LogEvent[]): Array<LogEvent & { container: string }> {
+  const ids = [...new Set(events.map((e) => e.processId).filter((id) => id !== null))];
+  const label = new Map(ids.length ? r.processes({ ids }).map((pr) => [pr.id, containerLabel(pr)]) : []);
+  return events.map((e) => ({ ...e, container: e.processId !== null ? label.get(e.processId) ?? '' : '' }));
 }
 
 export function parseMark(s: string | null): EventMark | null {
@@ -429,7 +440,7 @@ export function logsSince(r: RecordingReader, p: Params) {
     const now = r.eventMark();
     const events = r.eventLogSince(mark, { ...q, limit });
     // More than one answer holds: the page is told, and says so, instead of showing a tail with a hole in it.
-    return { events, mark: markText(now), truncated: events.length >= limit };
+    return { events: withContainers(r, events), mark: markText(now), truncated: events.length >= limit };
   });
 }
 
@@ -447,6 +458,7 @@ export function metrics(r: RecordingReader, p: Params) {
           id: processId,
           name: pr ? processName(pr) : `process ${processId}`,
           command: pr ? formatArgv(pr.argv) || pr.comm : `process ${processId}`,
+          container: pr ? containerLabel(pr) : '',
           samples: r.resourceSamples(processId).map((s) => [s.tsNs, s.cpuPct, s.rssKb]),
         };
       }),
