@@ -11,12 +11,14 @@ import {
   type EventLogQuery,
   type EventMark,
   type LlmCallRow,
+  type LogEvent,
   type ProcessRow,
   type RecordingReader,
 } from '../store';
 import { promptText } from '../store/message-text';
 import {
   completenessText,
+  containerLabel,
   exitStatus,
   formatArgv,
   formatBytes,
@@ -154,6 +156,7 @@ export function overview(r: RecordingReader, p: Params) {
       topCommands: { rows: f.commands.rows.slice(0, TOP_N).map((c) => ({ command: formatArgv(c.argv), count: c.count })), total: f.commands.distinct },
       topFiles: top([...fileCounts.values()].map((x) => ({ ...x, bytesText: formatBytes(x.bytes) })), (x) => x.count),
       topHosts: top([...hosts.values()].map((h) => ({ ...h, bytesText: formatBytes(h.bytes) })), (x) => x.count),
+      toolCalls: overviewTools(r, sessionId),
       failures: f.failures.rows.map((x) => ({ kind: x.kind, id: x.id, tsNs: x.tsNs, text: `${x.what}: ${x.why}` })),
       failuresTotal: f.failures.total,
       friction: [
@@ -165,6 +168,30 @@ export function overview(r: RecordingReader, p: Params) {
       stateText: recordingStateText(r.recordingState(), i.startNs, true),
     };
   });
+}
+
+/**
+ * The agent's own actions, first TOP_N in time: each tool call's input and the files its processes changed. Top
+ * commands and files rank by count, and in a real agent's session its own housekeeping (config rewrites, git and rg
+ * probes) outnumbers the one command the model asked for, which would otherwise be on no list of the overview.
+ */
+function overviewTools(r: RecordingReader, sessionId: number | undefined) {
+  const tools = r.toolCalls({ sessionId, limit: TOP_N });
+  const links = tools.length ? r.causalLinks({ toolCallIds: tools.map((t) => t.id), targetKind: 'file_op' }) : [];
+  const ops = links.length ? r.fileOps({ ids: links.map((l) => l.targetId), changesOnly: true }) : [];
+  const opTool = new Map(links.map((l) => [l.targetId, l.toolCallId]));
+  const total = sessionId !== undefined ? r.session(sessionId)!.toolCalls : r.info().counts.toolCalls;
+  return {
+    rows: tools.map((t) => ({
+      id: t.id,
+      sessionId: t.sessionId,
+      name: t.name,
+      input: t.inputJson.slice(0, 300),
+      failed: t.resultIsError === true,
+      files: [...new Set(ops.filter((f) => opTool.get(f.id) === t.id).map((f) => f.path))],
+    })),
+    total,
+  };
 }
 
 function top<T>(xs: T[], by: (x: T) => number): { rows: T[]; total: number } {
@@ -179,6 +206,8 @@ function procView(pr: ProcessRow) {
     sessionId: pr.sessionId,
     name: processName(pr),
     command: formatArgv(pr.argv) || pr.comm,
+    /** "[NAME pid N]" for a process of a container (N: its pid inside it), '' for a host process. */
+    container: containerLabel(pr),
     argvClipped: pr.argvClipped,
     cwd: pr.cwd,
     startNs: pr.startNs,
@@ -199,8 +228,10 @@ export function timeline(r: RecordingReader, p: Params) {
       endNs: sessionId !== undefined ? Math.max(sessions[0]!.endNs ?? 0, sessions[0]!.lastActivityNs) : i.endNs,
       sessions: sessions.map((s) => {
         // Each list read up to its cap only; the session's summary has the totals that say how many were left out.
-        const nCalls = sessionId !== undefined ? TIMELINE_CALLS : TIMELINE_CALLS_ALL;
-        const nProcs = sessionId !== undefined ? TIMELINE_PROCESSES : TIMELINE_PROCESSES_ALL;
+        // One session on the page (chosen, or the only one recorded) gets the full caps.
+        const one = sessions.length === 1;
+        const nCalls = one ? TIMELINE_CALLS : TIMELINE_CALLS_ALL;
+        const nProcs = one ? TIMELINE_PROCESSES : TIMELINE_PROCESSES_ALL;
         const calls = r.llmCalls({ sessionId: s.id, limit: nCalls });
         const tools = r.toolCalls({ sessionId: s.id, limit: nCalls });
         const procs = r.processes({ sessionId: s.id, limit: nProcs });
@@ -377,8 +408,15 @@ export function logs(r: RecordingReader, p: Params) {
     }
     // The length of the log, so the list can say how much there is; counted once, on the first page.
     const counts = after ? null : r.eventLogCounts(q);
-    return { ...page, counts, countsExact: !q.text, mark: after ? null : markText(r.eventMark()) };
+    return { ...page, events: withContainers(r, page.events), counts, countsExact: !q.text, mark: after ? null : markText(r.eventMark()) };
   });
+}
+
+/** Each event with the container of its process ('' on the host): one lookup for the page's processes. */
+function withContainers(r: RecordingReader, events: LogEvent[]): Array<LogEvent & { container: string }> {
+  const ids = [...new Set(events.map((e) => e.processId).filter((id) => id !== null))];
+  const label = new Map(ids.length ? r.processes({ ids }).map((pr) => [pr.id, containerLabel(pr)]) : []);
+  return events.map((e) => ({ ...e, container: e.processId !== null ? label.get(e.processId) ?? '' : '' }));
 }
 
 export function parseMark(s: string | null): EventMark | null {
@@ -402,7 +440,7 @@ export function logsSince(r: RecordingReader, p: Params) {
     const now = r.eventMark();
     const events = r.eventLogSince(mark, { ...q, limit });
     // More than one answer holds: the page is told, and says so, instead of showing a tail with a hole in it.
-    return { events, mark: markText(now), truncated: events.length >= limit };
+    return { events: withContainers(r, events), mark: markText(now), truncated: events.length >= limit };
   });
 }
 
@@ -420,6 +458,7 @@ export function metrics(r: RecordingReader, p: Params) {
           id: processId,
           name: pr ? processName(pr) : `process ${processId}`,
           command: pr ? formatArgv(pr.argv) || pr.comm : `process ${processId}`,
+          container: pr ? containerLabel(pr) : '',
           samples: r.resourceSamples(processId).map((s) => [s.tsNs, s.cpuPct, s.rssKb]),
         };
       }),

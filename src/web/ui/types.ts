@@ -17,6 +17,8 @@ export interface Proc {
   sessionId: number | null;
   name: string;
   command: string;
+  /** "[NAME pid N]" for a container's process, '' on the host. */
+  container: string;
   argvClipped: boolean;
   cwd: string | null;
   startNs: number;
@@ -36,5 +38,7 @@ export interface LogEvent {
   processId: number | null;
   text: string;
   detail: string | null;
+  /** The container of the event's process, "[NAME pid N]"; '' on the host. */
+  container: string;
   failed: boolean;
 }

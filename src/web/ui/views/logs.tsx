@@ -172,7 +172,7 @@ export function Logs() {
               <span>{r.kind}</span>
               <span>{r.sessionId !== null ? <a href={href('/logs', { ...filterParams, session: r.sessionId })}>#{r.sessionId}</a> : '—'}</span>
               <span>{r.processId !== null ? <a href={href('/tree', { session: r.sessionId, process: r.processId })}>{r.processId}</a> : '—'}</span>
-              <span class="mono" title={r.text}>{r.text}</span>
+              <span class="mono" title={r.container ? `${r.container} ${r.text}` : r.text}>{r.container && <span class="container">{r.container} </span>}{r.text}</span>
               <span>{r.detail ?? ''}</span>
             </div>
           ))}

@@ -4,7 +4,7 @@ import { href, param, useApi } from '../api';
 import { Chart, type Series } from '../chart';
 
 interface MetricsData {
-  processes: Array<{ id: number; name: string; command: string; samples: Array<[number, number, number]> }>;
+  processes: Array<{ id: number; name: string; command: string; container: string; samples: Array<[number, number, number]> }>;
   sampledProcesses: number;
   omitted: number;
   unsampledProcesses: number;
@@ -51,7 +51,7 @@ export function Metrics() {
       )}
       <ul id="metric-processes">
         {data.processes.map((p) => (
-          <li class="mono"><a href={href('/tree', { process: p.id })}>#{p.id}</a> {p.command} · <a href={href('/logs', { process: p.id })}>logs</a></li>
+          <li class="mono"><a href={href('/tree', { process: p.id })}>#{p.id}</a> {p.container && <span class="container">{p.container} </span>}{p.command} · <a href={href('/logs', { process: p.id })}>logs</a></li>
         ))}
       </ul>
     </div>

@@ -7,6 +7,7 @@ interface Overview {
   byModel: Array<{ model: string; calls: number; costText: string; tokensText: string; errors: number }>;
   activity: Array<{ startNs: number; llmCalls: number; fileOps: number; procEvents: number; netEvents: number; errors: number; losses: number }>;
   topCommands: { rows: Array<{ command: string; count: number }>; total: number };
+  toolCalls: { rows: Array<{ id: number; sessionId: number | null; name: string; input: string; failed: boolean; files: string[] }>; total: number };
   topFiles: { rows: Array<{ path: string; ops: string[]; count: number; bytesText: string }>; total: number };
   topHosts: { rows: Array<{ host: string; count: number; failures: number; bytesText: string }>; total: number };
   failures: Array<{ kind: string; id: number; tsNs: number; text: string }>;
@@ -104,6 +105,19 @@ export function Overview() {
           </table>
         </section>
       </div>
+      <section>
+        <h2>Tool calls <small>({data.toolCalls.total}{data.toolCalls.total > data.toolCalls.rows.length ? `, first ${data.toolCalls.rows.length} shown` : ''})</small></h2>
+        <table id="tool-calls">
+          {data.toolCalls.rows.map((t) => (
+            <tr class={t.failed ? 'bad-text' : ''}>
+              <td><a href={href('/tree', { session: t.sessionId, tool: t.id })}>#{t.id} {t.name}</a></td>
+              <td class="mono">{t.input}</td>
+              <td class="mono">{t.files.length ? `changed ${t.files.join(', ')}` : ''}</td>
+            </tr>
+          ))}
+          {data.toolCalls.rows.length === 0 && <tr><td>no tool calls</td></tr>}
+        </table>
+      </section>
       <div class="columns">
         <section>
           <h2>Failures <small>({data.failuresTotal}{data.failuresTotal > data.failures.length ? `, first ${data.failures.length} shown` : ''})</small></h2>

@@ -33,6 +33,11 @@ interface TimelineData {
   }>;
 }
 
+/** A process's command, after its container ("[NAME pid N] cmd") when it ran in one. */
+function withContainer(p: Proc): string {
+  return p.container ? `${p.container} ${p.command}` : p.command;
+}
+
 export function Timeline() {
   const session = param('session');
   const { data, error } = useApi<TimelineData>('/api/v1/timeline', { session });
@@ -135,8 +140,8 @@ export function Timeline() {
             </div>
             {s.processes.map((p) => (
               <div class="lane">
-                <div class="lane-label mono" title={p.command}>{p.name} <small>{p.pid}</small></div>
-                <div class="track">{bar({ id: p.id, startNs: p.startNs, endNs: p.exitNs, failed: p.failed }, 'proc', `${p.command} (${p.status})`, href('/tree', { session: s.id, process: p.id }), p.command)}</div>
+                <div class="lane-label mono" title={withContainer(p)}>{p.name} <small>{p.pid}</small>{p.container && <small class="container"> {p.container}</small>}</div>
+                <div class="track">{bar({ id: p.id, startNs: p.startNs, endNs: p.exitNs, failed: p.failed }, 'proc', `${withContainer(p)} (${p.status})`, href('/tree', { session: s.id, process: p.id }), withContainer(p))}</div>
               </div>
             ))}
             {s.processesOmitted > 0 && <div class="lane omitted">{s.processesOmitted} more processes not drawn: see the tree or the logs</div>}

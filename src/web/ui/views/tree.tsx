@@ -77,6 +77,7 @@ function ProcessNode({ p, kids, selected, depth }: { p: Proc; kids: Map<number |
   const children = kids.get(p.id) ?? [];
   return (
     <li id={`proc-${p.id}`} class={selected.has(p.id) ? 'selected' : ''}>
+      {p.container && <span class="container mono">{p.container} </span>}
       <span class={`mono ${p.failed ? 'bad-text' : ''}`}>{p.command}</span>{' '}
       <small>pid {p.pid} · {clock(p.startNs)} · {p.status}{p.peakRssText ? ` · peak ${p.peakRssText}` : ''}</small>{' '}
       {(p.toolCallIds ?? []).map((t) => <a class="caused-by" href={href('/tree', { tool: t })}>← tool call #{t}</a>)}{' '}
