@@ -222,7 +222,7 @@ describe('runTop', () => {
     expect(report.stderr).toBe('');
     // Other commands keep it (record hands it to the command it runs): the same warning proves it reached node.
     const version = spawnSync(CLI, ['--version'], { encoding: 'utf8', env });
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(version.stdout.trim()).toMatch(/^agentsight \d+\.\d+\.\d+ \(/);
     expect(version.stderr).toMatch(/extra certs/i);
     // And node can still run the file itself (tests, sudo re-exec): the first line is a no-op to it.
     expect(spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' }).stdout.trim()).toBe(version.stdout.trim());
