@@ -10,7 +10,7 @@ import path from 'node:path';
 import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../collector/tls/exec-hold';
-import { attachFromOptions, attachTitle, waitAttached } from '../collector/attach';
+import { attachEndText, attachFromOptions, attachTitle, waitAttached, type AttachEnd } from '../collector/attach';
 import { ContainerScope, ContainerScopeError, findContainer, type ContainerTarget } from '../collector/containers/container-scope';
 import { redactArgv } from '../collector/process/redact-command';
 import { createPrivateRecording, SIDECARS, StoreError, type SqliteStore } from '../store';
@@ -282,7 +282,10 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     const { figures, losses, hold, completeness } = closing;
     const lost = figures.lost;
     console.error(
-      `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${formatDuration(ranMs * 1e6)}: ` +
+      // An attached process is not ours: say how the recording ended, not an exit status it never had.
+      ('ended' in exit
+        ? `agentsight: ${what}: ${attachEndText(exit as AttachEnd)}; recorded for ${formatDuration(ranMs * 1e6)}: `
+        : `agentsight: ${what} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exitCode}`} after ${formatDuration(ranMs * 1e6)}: `) +
         `${plural(figures.processes, 'process', 'processes')}, ${plural(figures.filesChanged, 'file')} changed (${plural(figures.fileOps, 'file op')}), ` +
         (figures.llmCalls === 0 ? 'no LLM calls' : `${plural(figures.llmCalls, 'LLM call')}, ${plural(figures.tokens, 'token')}, ${formatCost(figures.costUsd)}`),
     );

@@ -207,10 +207,27 @@ export function attachFromOptions(runner: { capture: BpfCapture; collector: Coll
  * The attach-only recording's "child exit": -p alone ends when the attached tree has exited; -c keeps waiting for
  * new processes of that name until --duration or a signal. Exit status 0 (nothing of ours ran).
  */
-export async function waitAttached(collector: Collector, req: AttachRequest): Promise<{ code: number; signal: null; error?: Error }> {
-  await waitForTargets(collector, {
+/** How an attach-only recording ended, for an honest closing line: the targets are not ours to have "exited 0". */
+export interface AttachEnd {
+  code: number;
+  signal: null;
+  error?: Error;
+  ended: 'exited' | 'duration' | 'signal';
+  /** Traced processes still alive when recording stopped. */
+  stillRunning: number;
+}
+
+export async function waitAttached(collector: Collector, req: AttachRequest): Promise<AttachEnd> {
+  const ended = await waitForTargets(collector, {
     durationMs: req.duration !== undefined ? req.duration * 1000 : undefined,
     untilExit: req.comm === undefined && req.container === undefined,
   });
-  return { code: 0, signal: null };
+  return { code: 0, signal: null, ended, stillRunning: collector.processes.liveCount() };
+}
+
+/** "every traced process exited", "stopped at --duration, 3 processes still running", … */
+export function attachEndText(end: Pick<AttachEnd, 'ended' | 'stillRunning'>): string {
+  const running = end.stillRunning === 1 ? '1 process still running' : `${end.stillRunning} processes still running`;
+  if (end.ended === 'exited') return 'every traced process exited';
+  return `${end.ended === 'duration' ? 'stopped at --duration' : 'stopped by a signal'}${end.stillRunning > 0 ? `, ${running}` : ''}`;
 }

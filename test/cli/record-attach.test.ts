@@ -103,6 +103,18 @@ describeBpf('record -p / -c', ['process', 'file'], () => {
     }
     store.close();
   });
+
+  it('-p with --duration says the target is still running, not that it exited', async () => {
+    const proc = spawn('sleep', ['60'], { stdio: 'ignore' });
+    kids.push(proc);
+    const db = path.join(dir, 'd.db');
+    const res = await runCli(['record', '--db', db, '-p', String(proc.pid), '--duration', '1']);
+    expect(res.code, res.stderr).toBe(0);
+    const closing = res.stderr.split('\n').find((l) => l.startsWith(`agentsight: attach -p ${proc.pid}: `));
+    expect(closing, res.stderr).toMatch(/stopped at --duration, 1 process still running; recorded for \d/);
+    expect(res.stderr).not.toMatch(/exited 0/);
+    proc.kill('SIGKILL');
+  });
 });
 
 function hasMeta(db: string, key: string): boolean {
