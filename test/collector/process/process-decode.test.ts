@@ -21,7 +21,7 @@ function comm(b: Buffer, off: number, bytes: Buffer): void {
   bytes.copy(b, off, 0, Math.min(16, bytes.length));
 }
 
-function execRecord(opts: { type?: number; flags?: number; exe: Buffer; cwd: Buffer; argv: Buffer; comm: Buffer }): Buffer {
+function execRecord(opts: { type?: number; flags?: number; exe: Buffer; cwd: Buffer; argv: Buffer; comm: Buffer; nsTgid?: number }): Buffer {
   const f = PROC_EXEC.fields;
   const size = PROC_EXEC.size + opts.exe.length + opts.cwd.length + opts.argv.length;
   const b = Buffer.alloc(size);
@@ -33,6 +33,7 @@ function execRecord(opts: { type?: number; flags?: number; exe: Buffer; cwd: Buf
   b.writeUInt16LE(opts.exe.length, f.exe_len[0]);
   b.writeUInt16LE(opts.cwd.length, f.cwd_len[0]);
   b.writeUInt32LE(opts.argv.length, f.argv_len[0]);
+  b.writeUInt32LE(opts.nsTgid ?? 0, f.ns_tgid[0]);
   comm(b, f.comm[0], opts.comm);
   Buffer.concat([opts.exe, opts.cwd, opts.argv]).copy(b, PROC_EXEC.size);
   return b;
@@ -81,7 +82,7 @@ function batch(records: Buffer[]): { buf: Buffer; view: DataView; at: number[] }
 const latin1Bytes = Buffer.from([0x2f, 0x74, 0xe9, 0x78]); // "/t\xe9x": not UTF-8
 const execs = [
   execRecord({ exe: Buffer.from('/usr/bin/git'), cwd: Buffer.from('/home/u/proj'), argv: Buffer.from('git\0status\0\0-s\0'), comm: Buffer.from('git\0') }),
-  execRecord({ exe: Buffer.from('/opt/ünï/bin'), cwd: Buffer.alloc(0), argv: Buffer.concat([Buffer.from('ünï\0'), latin1Bytes, Buffer.from('\0clipp')]), comm: Buffer.from('ünï\0'), flags: EXEC_F_ARGV_CLIPPED }),
+  execRecord({ exe: Buffer.from('/opt/ünï/bin'), cwd: Buffer.alloc(0), argv: Buffer.concat([Buffer.from('ünï\0'), latin1Bytes, Buffer.from('\0clipp')]), comm: Buffer.from('ünï\0'), flags: EXEC_F_ARGV_CLIPPED, nsTgid: 43 }),
   execRecord({ type: EV.PROC_EXEC_FAILED, exe: latin1Bytes, cwd: Buffer.from('/'), argv: Buffer.alloc(0), comm: Buffer.from('bash\0') }),
 ];
 
@@ -93,16 +94,16 @@ describe('process records decoded in place', () => {
   it('decodes exec records: fields, text, empty and clipped arguments', () => {
     expect(got[0]).toEqual({
       ...hdr, type: EV.PROC_EXEC, size: execs[0]!.length, kind: 'exec', failed: false, kstartNs: 777, ppid: 41, uid: 1000,
-      ret: 0, exe: '/usr/bin/git', cwd: '/home/u/proj', argv: ['git', 'status', '', '-s'], argvClipped: false, comm: 'git',
+      ret: 0, exe: '/usr/bin/git', cwd: '/home/u/proj', argv: ['git', 'status', '', '-s'], argvClipped: false, comm: 'git', nsTgid: 0,
     });
     expect(got[2]).toEqual({
       ...hdr, type: EV.PROC_EXEC, flags: EXEC_F_ARGV_CLIPPED, size: execs[1]!.length, kind: 'exec', failed: false,
       kstartNs: 777, ppid: 41, uid: 1000, ret: 0, exe: '/opt/ünï/bin', cwd: null, argv: ['ünï', '/t\u00e9x', 'clipp'],
-      argvClipped: true, comm: 'ünï',
+      argvClipped: true, comm: 'ünï', nsTgid: 43,
     });
     expect(got[4]).toEqual({
       ...hdr, type: EV.PROC_EXEC_FAILED, size: execs[2]!.length, kind: 'exec', failed: true, kstartNs: 777, ppid: 41,
-      uid: 1000, ret: -2, exe: '/t\u00e9x', cwd: '/', argv: [], argvClipped: false, comm: 'bash',
+      uid: 1000, ret: -2, exe: '/t\u00e9x', cwd: '/', argv: [], argvClipped: false, comm: 'bash', nsTgid: 0,
     });
   });
 
