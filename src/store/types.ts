@@ -58,10 +58,10 @@ export interface ProcessRow {
   seeded: boolean;
   peakRssKb: number | null;
   /** The container the process ran in (full id from its cgroup) and its name; null on the host and before schema v6. */
-  containerId?: string | null;
-  containerName?: string | null;
+  containerId: string | null;
+  containerName: string | null;
   /** The process's pid inside its container's pid namespace (NSpid); null on the host or when it was gone too soon. */
-  nsPid?: number | null;
+  nsPid: number | null;
 }
 
 /**

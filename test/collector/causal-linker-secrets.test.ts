@@ -17,7 +17,7 @@ function proc(id: number, argv: string[], startNs: number): ProcessRow {
   return {
     id, pid: 1000 + id, ppid: 1, parentId: null, sessionId: 1, startNs, kstartNs: id, uid: 0, comm: argv[0]!.slice(0, 15),
     exe: `/usr/bin/${argv[0]}`, argv, argvClipped: false, cwd: '/', execNs: startNs, exitNs: startNs + 1e6, exitCode: 0,
-    exitSignal: null, coreDumped: false, seeded: false, peakRssKb: null,
+    exitSignal: null, coreDumped: false, seeded: false, peakRssKb: null, containerId: null, containerName: null, nsPid: null,
   };
 }
 

@@ -96,7 +96,7 @@ describe('meaningless flags and subcommands', () => {
     expectOneLineError(agentsight(['top', '--at', '+5s', '--once']), /--at needs --db/);
   });
   it('record --duration with a command', () => {
-    expectOneLineError(agentsight(['record', '--duration', '3', '--', 'true']), /--duration applies only to -p\/-c without a command/);
+    expectOneLineError(agentsight(['record', '--duration', '3', '--', 'true']), /--duration applies only to -p\/-c\/--container without a command/);
   });
   it('record --ring-bytes that is no ring size', () => {
     expectOneLineError(agentsight(['record', '--ring-bytes', '1000', '--', 'true']), /--ring-bytes must be a power of two of at least 4096, got '1000'/);

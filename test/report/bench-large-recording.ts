@@ -29,7 +29,7 @@ for (let i = 1; i <= calls; i++) {
   for (let k = 0; k < 2; k++, tool++) {
     st.putToolCall({ id: tool, llmCallId: i, sessionId: 1, callId: `toolu_${tool}`, name: 'Bash', inputJson: '{"command":"npm test"}', tsNs: at + 9e8, resultLlmCallId: i + 1, resultText: 'ok', resultIsError: false, resultNs: at + S });
     for (let p = 0; p < 5; p++, pid++) {
-      st.putProcess({ id: pid, pid: 10_000 + pid, ppid: 1, parentId: p === 0 ? 1 : pid - 1, sessionId: 1, startNs: at + 9e8 + p, kstartNs: pid, uid: 0, comm: 'bash', exe: '/usr/bin/bash', argv: ['bash', '-c', 'npm test'], argvClipped: false, cwd: '/app', execNs: null, exitNs: at + S, exitCode: 0, exitSignal: null, coreDumped: false, seeded: false, peakRssKb: null });
+      st.putProcess({ id: pid, pid: 10_000 + pid, ppid: 1, parentId: p === 0 ? 1 : pid - 1, sessionId: 1, startNs: at + 9e8 + p, kstartNs: pid, uid: 0, comm: 'bash', exe: '/usr/bin/bash', argv: ['bash', '-c', 'npm test'], argvClipped: false, cwd: '/app', execNs: null, exitNs: at + S, exitCode: 0, exitSignal: null, coreDumped: false, seeded: false, peakRssKb: null, containerId: null, containerName: null, nsPid: null });
       if (p === 0) st.addCausalLink({ id: pid, toolCallId: tool, targetKind: 'process', targetId: pid, method: 'lineage+window', confidence: 0.9 });
     }
   }

@@ -32,7 +32,7 @@ export function writeFixtureRecording(file: string, opts: { command?: string[]; 
     st.putProcess({
       id, pid, ppid: parentId === null ? 1000 : 4000 + parentId, parentId, sessionId, startNs, kstartNs: startNs - t0 + 5 * S, uid: 1000, comm,
       exe: argv.length ? `/usr/bin/${comm}` : null, argv, argvClipped: false, cwd: '/home/dev/app', execNs: startNs + MS,
-      exitNs: exit.ns, exitCode: exit.code ?? null, exitSignal: exit.signal ?? null, coreDumped: false, seeded: false, peakRssKb: 120_000,
+      exitNs: exit.ns, exitCode: exit.code ?? null, exitSignal: exit.signal ?? null, coreDumped: false, seeded: false, peakRssKb: 120_000, containerId: null, containerName: null, nsPid: null,
     });
   proc(1, 4001, null, 1, t0, 'claude', ['claude', '-p', 'fix the failing test'], { code: 0, ns: t0 + 95 * S });
   proc(2, 4002, 1, 1, t0 + 12 * S, 'bash', ['bash', '-c', 'npm test'], { code: 1, ns: t0 + 20 * S });

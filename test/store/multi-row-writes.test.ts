@@ -38,7 +38,7 @@ function proc(id: number, version: number): ProcessRow {
     id, pid: 1000 + id, ppid: 1, parentId: null, sessionId: 1, startNs: 1.7e18 + id, kstartNs: id * 10, uid: 0,
     comm: `c${version}`, exe: `/bin/v${version}`, argv: [`v${version}`], argvClipped: version % 2 === 1, cwd: '/',
     execNs: null, exitNs: version > 1 ? 1.8e18 + version : null, exitCode: version > 1 ? version : null,
-    exitSignal: null, coreDumped: false, seeded: false, peakRssKb: null,
+    exitSignal: null, coreDumped: false, seeded: false, peakRssKb: null, containerId: null, containerName: null, nsPid: null,
   };
 }
 

@@ -14,7 +14,7 @@ function recording(): string {
   s.putProcess({
     id: s.nextId('processes'), pid: 42, ppid: 1, parentId: null, sessionId: null, startNs: 1e18, kstartNs: 5, uid: 0, comm: 'sh',
     exe: '/bin/sh', argv: ['sh'], argvClipped: false, cwd: '/', execNs: null, exitNs: null, exitCode: null, exitSignal: null,
-    coreDumped: false, seeded: false, peakRssKb: null,
+    coreDumped: false, seeded: false, peakRssKb: null, containerId: null, containerName: null, nsPid: null,
   });
   s.finalize();
   s.close();

@@ -17,7 +17,7 @@ function proc(p: ProcInput): ProcessRow {
   return {
     ppid: null, parentId: null, sessionId: null, kstartNs: p.startNs, uid: 1000, comm: (p.argv[0] ?? 'x').split('/').pop()!.slice(0, 15),
     exe: p.argv[0] ?? null, argvClipped: false, cwd: '/home/u', execNs: p.startNs, exitNs: null, exitCode: null, exitSignal: null,
-    coreDumped: false, seeded: false, peakRssKb: null, ...p,
+    coreDumped: false, seeded: false, peakRssKb: null, containerId: null, containerName: null, nsPid: null, ...p,
   };
 }
 

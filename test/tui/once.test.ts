@@ -96,7 +96,7 @@ describe('top --once text', () => {
       st.putProcess({
         id: 100 + i, pid: 5000 + i, ppid: 4002, parentId: 2, sessionId: 1, startNs: FIXTURE_T0 + 12 * S + (10 + i) * MS, kstartNs: 1, uid: 1000, comm: 'sh',
         exe: '/bin/sh', argv: ['sh', '-c', `step ${i}`], argvClipped: false, cwd: '/', execNs: null, exitNs: FIXTURE_T0 + 13 * S, exitCode: 0, exitSignal: null,
-        coreDumped: false, seeded: false, peakRssKb: null,
+        coreDumped: false, seeded: false, peakRssKb: null, containerId: null, containerName: null, nsPid: null,
       });
       st.addCausalLink({ id: 100 + i, toolCallId: 1, targetKind: 'process', targetId: 100 + i, method: 'lineage+window', confidence: 0.6 });
     }

@@ -88,6 +88,9 @@ export class ProcessTracker {
       coreDumped: false,
       seeded,
       peakRssKb: null,
+      containerId: null,
+      containerName: null,
+      nsPid: null,
     };
     if (!parent && this.hooks.sessionForRoot) row.sessionId = this.hooks.sessionForRoot(row);
     this.hooks.onNewRow?.(row, parent);
