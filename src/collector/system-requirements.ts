@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { formatBytes } from '../present';
+import { formatBytes } from '../present/units';
 
 export interface Requirement {
   name: string;
