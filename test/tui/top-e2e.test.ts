@@ -9,32 +9,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtureDb } from '../../src/fixtures/generate-db';
 import { strWidth } from '../../src/present';
 import { buildShellRecording, tempDir } from './helpers';
-import { ROOT, TmuxSession } from './tmux';
+import { ensureBuilt, TmuxSession } from './tmux';
 
 let dir: string;
 let fixture: string;
 let shell: string;
 const sessions: TmuxSession[] = [];
-
-/** Build dist/ when any TUI source is newer than its output (the e2e tests run the compiled CLI). */
-function ensureBuilt(): void {
-  const newest = (d: string): number =>
-    fs.readdirSync(d, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(d, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-    }, 0);
-  const out = path.join(ROOT, 'dist', 'tui', 'index.js');
-  const srcTime = Math.max(newest(path.join(ROOT, 'src', 'tui')), newest(path.join(ROOT, 'src', 'store')));
-  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < srcTime || !fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.js'))) {
-    // tsc exits non-zero when other areas have type errors; it still emits, which is all the CLI needs.
-    try {
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      // checked below
-    }
-  }
-  if (!fs.existsSync(out)) throw new Error('dist/tui/index.js was not built');
-}
 
 function start(db: string, opts: { width?: number; height?: number; env?: Record<string, string>; args?: string } = {}): TmuxSession {
   const s = new TmuxSession(`bin/agentsight top --db ${db} --utc ${opts.args ?? ''} 2>>${path.join(dir, 'stderr.txt')}`, opts.width ?? 120, opts.height ?? 40, opts.env);

