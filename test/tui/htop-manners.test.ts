@@ -24,6 +24,15 @@ function start(): TmuxSession {
   return s;
 }
 
+/** Only the Claude Code session listed (and so selected): its processes fill the Processes pane. */
+async function claudeOnly(t: TmuxSession): Promise<string[]> {
+  await t.waitFor(ready, 'the first frame');
+  t.keys('\\');
+  t.type('claude');
+  t.keys('Enter');
+  return t.waitFor((l) => /1 Sessions \(1\)/.test(l.join('\n')) && l.some((x) => /^[ ▸] +4002 /.test(x)) && l.some((x) => /^ +PID STATUS/.test(x)), 'claude session processes');
+}
+
 function expectFits(lines: string[]): void {
   for (const l of lines) expect(strWidth(l), `line too wide: ${l}`).toBeLessThanOrEqual(120);
 }
@@ -68,6 +77,25 @@ describe('agentsight top: htop manners', () => {
     expect(text).toMatch(/PgDn +page down/);
     expect(text).toMatch(/F3 \/ +search /);
     for (const raw of ['linefeed', 'S-tab', 'C-c', 'escape', 'pagedown', 'enter ']) expect(text).not.toContain(raw);
+    expectFits(lines);
+  });
+
+  it('heads the Processes pane with columns, each value under its title', async () => {
+    const t = start();
+    const lines = await claudeOnly(t);
+    const head = lines.findIndex((x) => /^ +PID STATUS +TIME COMMAND/.test(x));
+    expect(lines[head - 1]).toMatch(/2 Processes \(\d+/);
+    const pidEnd = lines[head].indexOf('PID') + 3;
+    const timeEnd = lines[head].indexOf('TIME') + 4;
+    const cmdAt = lines[head].indexOf('COMMAND');
+    const rows = lines.slice(head + 1).filter((x) => /^[ ▸] +\d{4} /.test(x)).slice(0, 5);
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const r of rows) {
+      expect(r.slice(0, pidEnd), r).toMatch(/ \d{4}$/);
+      expect(r.slice(pidEnd + 1, cmdAt), r).toMatch(/^(exit \d+|killed \w+|running)/);
+      expect(r.slice(0, timeEnd), r).toMatch(/\d(ms|s|µs)$/);
+    }
+    expect(rows.some((r) => r.slice(cmdAt).includes("bash -c 'npm test'") || r.slice(cmdAt).includes('bash -c npm test'))).toBe(true);
     expectFits(lines);
   });
 });

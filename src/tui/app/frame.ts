@@ -6,6 +6,7 @@ import { completenessBadge, containerLabel, exitStatus, formatCallTokens, format
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
 import { keyLabels } from './key-names';
+import { PROCESS_COLUMNS, processCell } from './process-columns';
 import { scrollTop } from './session-list';
 import { plainText, renderLine, seg, type Line, type LineOptions, type Style } from './styled-line';
 import { PANE_TITLES, notListed, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
@@ -149,6 +150,9 @@ function paneBlock(c: Canvas, st: ViewState, data: ViewData, pane: PaneId, width
   if (pane === 'sessions') {
     out.push({ line: [seg(' '), ...sessionHeader(st, width - 1, opts)], width, fill: { bold: true } });
     rowsH--;
+  } else if (pane === 'processes' && height > 2) {
+    out.push({ line: [seg(' '), seg(PROCESS_COLUMNS.map((col) => processCell(col, col.title)).join(' '))], width, fill: { bold: true } });
+    rowsH--;
   }
   if (rowsH <= 0) return out.slice(0, height);
   const top = scrollTop(st.top[pane], cursor, rowsH, n);
@@ -210,11 +214,13 @@ function paneRow(st: ViewState, data: ViewData, pane: PaneId, i: number, width: 
       const prefix = opts.ascii ? tl.prefix.replace(/├─ /g, '|- ').replace(/└─ /g, '`- ').replace(/│/g, '|') : tl.prefix;
       const argv = p.argv.length > 0 ? p.argv.join(' ') : `[${p.comm}]`;
       const failed = tl.node.failedExecs.length > 0 ? ` ${tl.node.failedExecs.length} exec failed` : '';
+      const [pidCol, statusCol, timeCol] = PROCESS_COLUMNS;
       return [
+        seg(`${processCell(pidCol, String(p.pid))} `, { fg: 'cyan' }),
+        seg(`${processCell(statusCol, status)} `, { fg: status === 'running' ? 'green' : bad ? 'red' : undefined }),
+        seg(`${processCell(timeCol, formatDuration(processDurationNs(p, st.atNs)))} `),
         seg(prefix, { fg: 'gray' }),
-        seg(`${p.pid} `, { fg: 'cyan' }),
         ...(containerLabel(p) ? [seg(`${containerLabel(p)} `, { fg: 'magenta' })] : []),
-        seg(`${status} ${formatDuration(processDurationNs(p, st.atNs))}`.padEnd(18), { fg: status === 'running' ? 'green' : bad ? 'red' : undefined }),
         seg(argv),
         seg(failed, { fg: 'red' }),
       ];
