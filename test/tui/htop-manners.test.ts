@@ -98,4 +98,15 @@ describe('agentsight top: htop manners', () => {
     expect(rows.some((r) => r.slice(cmdAt).includes("bash -c 'npm test'") || r.slice(cmdAt).includes('bash -c npm test'))).toBe(true);
     expectFits(lines);
   });
+
+  it('says a filter matches nothing instead of "no sessions at this time"', async () => {
+    const t = start();
+    await t.waitFor(ready, 'the first frame');
+    t.keys('\\');
+    t.type('zzqqxx');
+    t.keys('Enter');
+    const lines = await t.waitFor((l) => l.some((x) => x.includes("no session matches 'zzqqxx' (2 at this time")), 'empty filter message');
+    expect(lines.join('\n')).not.toContain('no sessions at this time');
+    expectFits(lines);
+  });
 });

@@ -161,9 +161,16 @@ function paneBlock(c: Canvas, st: ViewState, data: ViewData, pane: PaneId, width
     const selected = i === cursor && (focused || pane === 'sessions');
     out.push({ line: [seg(selected ? mark : ' '), ...paneRow(st, data, pane, i, width - 1, opts)], width, fill: selected ? SELECTED : undefined });
   }
-  if (n === 0) out.push({ line: [seg(pane === 'sessions' ? '  no sessions at this time' : '  nothing at this time', { fg: 'gray' })], width });
+  if (n === 0) out.push({ line: [seg(`  ${emptyText(st, data, pane)}`, { fg: 'gray' })], width });
   while (out.length < height) out.push({ line: [], width });
   return out;
+}
+
+/** Why a pane is empty: a filter that matches nothing says so, rather than claiming there is nothing to show. */
+function emptyText(st: ViewState, data: ViewData, pane: PaneId): string {
+  if (pane !== 'sessions') return 'nothing at this time';
+  if (st.filter && data.sessions.length > 0) return `no session matches '${st.filter}' (${data.sessions.length} at this time; F4 to change)`;
+  return 'no sessions at this time';
 }
 
 function colWidths(width: number): number[] {
