@@ -109,4 +109,34 @@ describe('agentsight top: htop manners', () => {
     expect(lines.join('\n')).not.toContain('no sessions at this time');
     expectFits(lines);
   });
+
+  it('finds a changed path and a command with /, and selects its row', async () => {
+    const t = start();
+    await t.waitFor(ready, 'the first frame');
+    t.keys('/');
+    t.type('coverage/index.html');
+    let lines = await t.waitFor((l) => /Search "coverage\/index.html": [1-9]\d* matches/.test(l[1] ?? ''), 'path search results');
+    expect(lines[2]).toMatch(/^▸\d\d:\d\d:\d\d s1 file +\/home\/dev\/app\/coverage\/index\.html/);
+    t.keys('Enter');
+    await t.waitFor((l) => !l[39].startsWith('Search:'), 'search prompt closed');
+    t.keys('Enter');
+    lines = await t.waitFor((l) => /match 1\/\d+/.test(l[0]) && l.some((x) => x.includes('▸3 Files')), 'jump to the file');
+    // The selected row of the focused Files pane (the path is cut at the pane's edge).
+    expect(lines.some((x) => /^▸modified +write .*\/home\/dev\/app\/coverage\/index\.ht/.test(x)), lines.join('\n')).toBe(true);
+
+    t.keys('/');
+    for (let i = 0; i < 'coverage/index.html'.length; i++) t.keys('BSpace');
+    await t.waitFor((l) => /^Search: █/.test(l[39]), 'empty search prompt');
+    t.type('vitest run');
+    lines = await t.waitFor((l) => /Search "vitest run": [1-9]\d* matches/.test(l[1] ?? ''), 'command search results');
+    expect(lines.some((x) => /s1 command +node node_modules\/\.bin\/vitest run/.test(x))).toBe(true);
+    t.keys('Enter');
+    await t.waitFor((l) => !l[39].startsWith('Search:'), 'search prompt closed');
+    const row = lines.slice(2).findIndex((x) => / command +node node_modules/.test(x));
+    for (let i = 0; i < row; i++) t.keys('Down');
+    t.keys('Enter');
+    lines = await t.waitFor((l) => /match \d+\/\d+/.test(l[0]) && l.some((x) => x.includes('▸2 Processes')), 'jump to the process');
+    expect(lines.some((x) => /^▸ +4003 .*node node_modules\//.test(x)), lines.join('\n')).toBe(true);
+    expectFits(lines);
+  });
 });
