@@ -139,4 +139,22 @@ describe('agentsight top: htop manners', () => {
     expect(lines.some((x) => /^▸ +4003 .*node node_modules\//.test(x)), lines.join('\n')).toBe(true);
     expectFits(lines);
   });
+
+  it('names the tool call and its command that caused a process', async () => {
+    const t = start();
+    let lines = await claudeOnly(t);
+    // Walk the Processes pane of session 1 (Claude Code) down to bash -c 'npm test'.
+    const rows = lines.filter((x) => /^[ ▸] +\d{4} /.test(x));
+    const target = rows.findIndex((x) => / 4002 /.test(x));
+    expect(target).toBeGreaterThanOrEqual(0);
+    t.keys('2');
+    for (let i = 0; i < target; i++) t.keys('Down');
+    t.keys('Enter');
+    lines = await t.waitFor((l) => l.some((x) => x.includes('Process 4002 bash')), 'process view');
+    const text = lines.join('\n');
+    expect(text).toContain('Caused by');
+    expect(text).toMatch(/Bash `npm test` \(call 1 of LLM call 1, lineage\+window, 95%\)/);
+    expect(text).not.toMatch(/tool call 1 \(/);
+    expectFits(lines);
+  });
 });

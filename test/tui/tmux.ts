@@ -13,7 +13,7 @@ export function ensureBuilt(): void {
       return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
     }, 0);
   const out = path.join(ROOT, 'dist', 'tui', 'index.js');
-  const srcTime = Math.max(newest(path.join(ROOT, 'src', 'tui')), newest(path.join(ROOT, 'src', 'store')));
+  const srcTime = Math.max(...['tui', 'store', 'present'].map((d) => newest(path.join(ROOT, 'src', d))));
   if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < srcTime || !fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.js'))) {
     // tsc exits non-zero when other areas have type errors; it still emits, which is all the CLI needs.
     try {
