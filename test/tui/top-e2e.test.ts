@@ -122,17 +122,22 @@ describe('agentsight top in a terminal', () => {
     t.type('git status');
     let lines = await t.waitFor((l) => /Search "git status": [1-9]\d* matches/.test(l[1] ?? ''), 'search results');
     expectFits(lines, 120);
-    expect(lines[2]).toMatch(/^▸\d\d:\d\d:\d\d s\d+ tool +.*git status/);
+    // Tool calls that ran it and the `git status` processes themselves (commands are searched too).
+    const hits = lines.slice(2).filter((l) => /^.\d\d:\d\d:\d\d s\d+ /.test(l));
+    expect(hits.some((l) => /^.\d\d:\d\d:\d\d s\d+ command +git status/.test(l))).toBe(true);
+    const tool = hits.findIndex((l) => /^.\d\d:\d\d:\d\d s\d+ tool +.*git status/.test(l));
+    expect(tool).toBeGreaterThanOrEqual(0);
     t.keys('Enter'); // ends typing: the result list takes the keys
     await t.waitFor((l) => !l[39].startsWith('Search:'), 'search prompt closed');
-    t.keys('Enter'); // jumps to the selected (first) result
-    lines = await t.waitFor((l) => /match 1\/\d+/.test(l[0]), 'jump to the first match');
+    for (let i = 0; i < tool; i++) t.keys('Down');
+    t.keys('Enter'); // jumps to the selected (first tool call) result
+    lines = await t.waitFor((l) => new RegExp(`match ${tool + 1}/\\d+`).test(l[0]), 'jump to the first tool-call match');
     expect(clock(lines)).not.toBe(endClock);
     expect(lines.join('\n')).toContain('▸5 Prompts');
     expect(lines.some((l) => /│▸ {2}↳ \S+ \[\w+\] .*git status/.test(l))).toBe(true);
     const t1 = clock(lines);
     t.keys('n');
-    lines = await t.waitFor((l) => /match 2\/\d+/.test(l[0]), 'next match');
+    lines = await t.waitFor((l) => new RegExp(`match ${tool + 2}/\\d+`).test(l[0]), 'next match');
     expect(clock(lines)).not.toBe(t1);
     expectFits(lines, 120);
   });

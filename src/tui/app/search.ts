@@ -58,9 +58,20 @@ export function buildCorpus(store: RecordingReader, atNsIn?: number): SearchItem
     const text = f.path2 ? `${f.path} → ${f.path2}` : f.path;
     items.push({ kind: 'file', sessionId: sessionOf.get(f.processId) ?? null, llmCallId: null, toolCallId: null, processId: f.processId, path: f.path, tsNs: f.firstNs, text: clean(text).slice(0, MAX_CHARS) });
   }
-  // Processes that exec'd nothing (forked subshells) have no command line of their own to find.
-  for (const p of newest(procs.filter((x) => x.argv.length > 0), share(1))) {
-    items.push({ kind: 'command', sessionId: p.sessionId, llmCallId: null, toolCallId: null, processId: p.id, path: null, tsNs: p.startNs, text: clean(formatArgv(p.argv)).slice(0, MAX_CHARS) });
+  // One item per command line and session, its newest run, counted: an agent polling `git status` 40 times would
+  // otherwise fill the result list and push the tool calls that matched out of sight. Processes that exec'd
+  // nothing (forked subshells) have no command line of their own to find.
+  const runs = new Map<string, { p: (typeof procs)[number]; text: string; n: number }>();
+  for (const p of procs) {
+    if (p.argv.length === 0) continue;
+    const text = clean(formatArgv(p.argv)).slice(0, MAX_CHARS);
+    const key = `${p.sessionId ?? ''}\0${text}`;
+    const r = runs.get(key);
+    runs.delete(key); // re-inserted last: the map stays in order of each command's newest run
+    runs.set(key, { p, text, n: (r?.n ?? 0) + 1 });
+  }
+  for (const { p, text, n } of newest([...runs.values()], share(1))) {
+    items.push({ kind: 'command', sessionId: p.sessionId, llmCallId: null, toolCallId: null, processId: p.id, path: null, tsNs: p.startNs, text: n > 1 ? `${text} (×${n})` : text });
   }
   return items;
 }
