@@ -12,4 +12,5 @@ export * from './process';
 export * from './recording-state';
 export * from './text-width';
 export * from './tokens';
+export * from './tool-call';
 export * from './units';

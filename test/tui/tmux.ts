@@ -1,8 +1,29 @@
 /** Drive the real `agentsight top` in a real terminal (tmux): start, send keys, capture, poll for text. */
 import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Build dist/ when any TUI source is newer than its output (the e2e tests run the compiled CLI). */
+export function ensureBuilt(): void {
+  const newest = (d: string): number =>
+    fs.readdirSync(d, { withFileTypes: true }).reduce((m, e) => {
+      const p = path.join(d, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+    }, 0);
+  const out = path.join(ROOT, 'dist', 'tui', 'index.js');
+  const srcTime = Math.max(...['tui', 'store', 'present'].map((d) => newest(path.join(ROOT, 'src', d))));
+  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < srcTime || !fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.js'))) {
+    // tsc exits non-zero when other areas have type errors; it still emits, which is all the CLI needs.
+    try {
+      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+    } catch {
+      // checked below
+    }
+  }
+  if (!fs.existsSync(out)) throw new Error('dist/tui/index.js was not built');
+}
 
 let counter = 0;
 

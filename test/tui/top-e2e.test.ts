@@ -9,32 +9,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtureDb } from '../../src/fixtures/generate-db';
 import { strWidth } from '../../src/present';
 import { buildShellRecording, tempDir } from './helpers';
-import { ROOT, TmuxSession } from './tmux';
+import { ensureBuilt, TmuxSession } from './tmux';
 
 let dir: string;
 let fixture: string;
 let shell: string;
 const sessions: TmuxSession[] = [];
-
-/** Build dist/ when any TUI source is newer than its output (the e2e tests run the compiled CLI). */
-function ensureBuilt(): void {
-  const newest = (d: string): number =>
-    fs.readdirSync(d, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(d, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-    }, 0);
-  const out = path.join(ROOT, 'dist', 'tui', 'index.js');
-  const srcTime = Math.max(newest(path.join(ROOT, 'src', 'tui')), newest(path.join(ROOT, 'src', 'store')));
-  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < srcTime || !fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.js'))) {
-    // tsc exits non-zero when other areas have type errors; it still emits, which is all the CLI needs.
-    try {
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      // checked below
-    }
-  }
-  if (!fs.existsSync(out)) throw new Error('dist/tui/index.js was not built');
-}
 
 function start(db: string, opts: { width?: number; height?: number; env?: Record<string, string>; args?: string } = {}): TmuxSession {
   const s = new TmuxSession(`bin/agentsight top --db ${db} --utc ${opts.args ?? ''} 2>>${path.join(dir, 'stderr.txt')}`, opts.width ?? 120, opts.height ?? 40, opts.env);
@@ -142,17 +122,22 @@ describe('agentsight top in a terminal', () => {
     t.type('git status');
     let lines = await t.waitFor((l) => /Search "git status": [1-9]\d* matches/.test(l[1] ?? ''), 'search results');
     expectFits(lines, 120);
-    expect(lines[2]).toMatch(/^▸\d\d:\d\d:\d\d s\d+ tool +.*git status/);
+    // Tool calls that ran it and the `git status` processes themselves (commands are searched too).
+    const hits = lines.slice(2).filter((l) => /^.\d\d:\d\d:\d\d s\d+ /.test(l));
+    expect(hits.some((l) => /^.\d\d:\d\d:\d\d s\d+ command +git status/.test(l))).toBe(true);
+    const tool = hits.findIndex((l) => /^.\d\d:\d\d:\d\d s\d+ tool +.*git status/.test(l));
+    expect(tool).toBeGreaterThanOrEqual(0);
     t.keys('Enter'); // ends typing: the result list takes the keys
     await t.waitFor((l) => !l[39].startsWith('Search:'), 'search prompt closed');
-    t.keys('Enter'); // jumps to the selected (first) result
-    lines = await t.waitFor((l) => /match 1\/\d+/.test(l[0]), 'jump to the first match');
+    for (let i = 0; i < tool; i++) t.keys('Down');
+    t.keys('Enter'); // jumps to the selected (first tool call) result
+    lines = await t.waitFor((l) => new RegExp(`match ${tool + 1}/\\d+`).test(l[0]), 'jump to the first tool-call match');
     expect(clock(lines)).not.toBe(endClock);
     expect(lines.join('\n')).toContain('▸5 Prompts');
     expect(lines.some((l) => /│▸ {2}↳ \S+ \[\w+\] .*git status/.test(l))).toBe(true);
     const t1 = clock(lines);
     t.keys('n');
-    lines = await t.waitFor((l) => /match 2\/\d+/.test(l[0]), 'next match');
+    lines = await t.waitFor((l) => new RegExp(`match ${tool + 2}/\\d+`).test(l[0]), 'next match');
     expect(clock(lines)).not.toBe(t1);
     expectFits(lines, 120);
   });

@@ -124,10 +124,18 @@ function jumpToHit(st: ViewState, index: number): Reaction {
   st.playing = false;
   if (hit.item.sessionId !== null) st.selectedSessionId = hit.item.sessionId;
   st.filter = '';
-  st.focus = 'prompts';
   st.message = `match ${index + 1}/${st.search.hits.length}`;
   // Select the matching row once the detail is loaded (the loop resolves it after the reload).
-  st.pendingCall = { llmCallId: hit.item.llmCallId, toolCallId: hit.item.toolCallId };
+  const it = hit.item;
+  if (it.kind === 'file' || it.kind === 'command') {
+    st.focus = it.kind === 'file' ? 'files' : 'processes';
+    st.pendingCall = null;
+    st.pendingRow = it.kind === 'file' ? { pane: 'files', path: it.path ?? '' } : { pane: 'processes', processId: it.processId! };
+  } else {
+    st.focus = 'prompts';
+    st.pendingRow = null;
+    st.pendingCall = { llmCallId: it.llmCallId!, toolCallId: it.toolCallId };
+  }
   const r = seekTo(st, Math.max(hit.item.tsNs, st.startNs));
   return { ...r, relist: true, reload: true, play: true };
 }
@@ -241,7 +249,7 @@ export const KEYMAP: ReadonlyArray<{ keys: readonly string[]; action: ActionId; 
   { keys: ['<'], action: 'sortPrev', help: 'sort by previous column' },
   { keys: ['I'], action: 'invert', help: 'invert sort' },
   { keys: ['f4', '\\'], action: 'filter', help: 'filter sessions' },
-  { keys: ['f3', '/'], action: 'search', help: 'search prompts, responses, tools' },
+  { keys: ['f3', '/'], action: 'search', help: 'search prompts, tools, paths, commands' },
   { keys: ['n'], action: 'searchNext', help: 'next match' },
   { keys: ['N'], action: 'searchPrev', help: 'previous match' },
   { keys: ['left'], action: 'stepBack', help: 'time -1s' },

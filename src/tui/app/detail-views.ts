@@ -3,7 +3,7 @@
  * and lays them out for whatever width the screen has when drawn.
  */
 import type { FileChange, RecordingReader } from '../../store';
-import { containerLabel, errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs } from '../../present';
+import { containerLabel, errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs, toolCallLabel } from '../../present';
 import { renderSessionLines } from '../once-text';
 import type { NetDest, SessionDetail } from '../session-detail';
 import { promptText } from '../../store/message-text';
@@ -118,8 +118,16 @@ export function processView(store: RecordingReader, id: number, atNs: number, o:
   }
   const causes = store.causalLinks({ targetKind: 'process', targetId: id });
   if (causes.length > 0) {
-    d.heading('Caused by tool call');
-    for (const l of causes) d.line([seg(`  tool call ${l.toolCallId} (${l.method}, ${Math.round(l.confidence * 100)}%)`)]);
+    // Name the tool and what it ran ("Bash `npm test`"): a bare "tool call 1" meant opening every call to find it.
+    const tools = new Map(store.toolCalls({ atNs: Number.MAX_VALUE, ...(p.sessionId !== null ? { sessionId: p.sessionId } : {}) }).map((t) => [t.id, t]));
+    d.heading('Caused by');
+    for (const l of causes) {
+      const t = tools.get(l.toolCallId);
+      d.line([
+        seg(`  ${t ? toolCallLabel(t.name, t.inputJson, 100, o.ascii) : `tool call ${l.toolCallId}`}`, { bold: true }),
+        seg(` (call ${l.toolCallId}${t ? ` of LLM call ${t.llmCallId}` : ''}, ${l.method}, ${Math.round(l.confidence * 100)}%)`, { fg: 'gray' }),
+      ]);
+    }
   }
   const files = store.fileOps({ atNs, processId: id, limit: 500 });
   d.heading(`Files (${files.length}${files.length === 500 ? '+' : ''})`);

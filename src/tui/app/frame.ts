@@ -5,6 +5,8 @@
 import { completenessBadge, containerLabel, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText, strWidth, truncate } from '../../present';
 import { KEYMAP } from './actions';
 import { COLUMNS, type Column } from './columns';
+import { keyLabels } from './key-names';
+import { PROCESS_COLUMNS, processCell } from './process-columns';
 import { scrollTop } from './session-list';
 import { plainText, renderLine, seg, type Line, type LineOptions, type Style } from './styled-line';
 import { PANE_TITLES, notListed, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
@@ -148,6 +150,9 @@ function paneBlock(c: Canvas, st: ViewState, data: ViewData, pane: PaneId, width
   if (pane === 'sessions') {
     out.push({ line: [seg(' '), ...sessionHeader(st, width - 1, opts)], width, fill: { bold: true } });
     rowsH--;
+  } else if (pane === 'processes' && height > 2) {
+    out.push({ line: [seg(' '), seg(PROCESS_COLUMNS.map((col) => processCell(col, col.title)).join(' '))], width, fill: { bold: true } });
+    rowsH--;
   }
   if (rowsH <= 0) return out.slice(0, height);
   const top = scrollTop(st.top[pane], cursor, rowsH, n);
@@ -156,9 +161,16 @@ function paneBlock(c: Canvas, st: ViewState, data: ViewData, pane: PaneId, width
     const selected = i === cursor && (focused || pane === 'sessions');
     out.push({ line: [seg(selected ? mark : ' '), ...paneRow(st, data, pane, i, width - 1, opts)], width, fill: selected ? SELECTED : undefined });
   }
-  if (n === 0) out.push({ line: [seg(pane === 'sessions' ? '  no sessions at this time' : '  nothing at this time', { fg: 'gray' })], width });
+  if (n === 0) out.push({ line: [seg(`  ${emptyText(st, data, pane)}`, { fg: 'gray' })], width });
   while (out.length < height) out.push({ line: [], width });
   return out;
+}
+
+/** Why a pane is empty: a filter that matches nothing says so, rather than claiming there is nothing to show. */
+function emptyText(st: ViewState, data: ViewData, pane: PaneId): string {
+  if (pane !== 'sessions') return 'nothing at this time';
+  if (st.filter && data.sessions.length > 0) return `no session matches '${st.filter}' (${data.sessions.length} at this time; F4 to change)`;
+  return 'no sessions at this time';
 }
 
 function colWidths(width: number): number[] {
@@ -209,11 +221,13 @@ function paneRow(st: ViewState, data: ViewData, pane: PaneId, i: number, width: 
       const prefix = opts.ascii ? tl.prefix.replace(/├─ /g, '|- ').replace(/└─ /g, '`- ').replace(/│/g, '|') : tl.prefix;
       const argv = p.argv.length > 0 ? p.argv.join(' ') : `[${p.comm}]`;
       const failed = tl.node.failedExecs.length > 0 ? ` ${tl.node.failedExecs.length} exec failed` : '';
+      const [pidCol, statusCol, timeCol] = PROCESS_COLUMNS;
       return [
+        seg(`${processCell(pidCol, String(p.pid))} `, { fg: 'cyan' }),
+        seg(`${processCell(statusCol, status)} `, { fg: status === 'running' ? 'green' : bad ? 'red' : undefined }),
+        seg(`${processCell(timeCol, formatDuration(processDurationNs(p, st.atNs)))} `),
         seg(prefix, { fg: 'gray' }),
-        seg(`${p.pid} `, { fg: 'cyan' }),
         ...(containerLabel(p) ? [seg(`${containerLabel(p)} `, { fg: 'magenta' })] : []),
-        seg(`${status} ${formatDuration(processDurationNs(p, st.atNs))}`.padEnd(18), { fg: status === 'running' ? 'green' : bad ? 'red' : undefined }),
         seg(argv),
         seg(failed, { fg: 'red' }),
       ];
@@ -299,7 +313,7 @@ function helpBody(c: Canvas, bodyH: number): void {
   for (let i = 0; i < half; i++) {
     const a = KEYMAP[i];
     const b = KEYMAP[i + half];
-    const cell = (k?: (typeof KEYMAP)[number]) => (k ? `${k.keys.join(' ').padEnd(14)} ${k.help}` : '');
+    const cell = (k?: (typeof KEYMAP)[number]) => (k ? `${keyLabels(k.keys).padEnd(16)} ${k.help}` : '');
     lines.push([seg(cell(a).padEnd(colW).slice(0, colW)), seg(cell(b))]);
   }
   lines.push([]);

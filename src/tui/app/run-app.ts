@@ -85,6 +85,15 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
     };
 
     const selectPending = () => {
+      const r = st.pendingRow;
+      st.pendingRow = null;
+      if (r?.pane === 'processes') {
+        const idx = ds.view.treeLines.findIndex((tl) => tl.node.proc.id === r.processId);
+        if (idx >= 0) st.cursor.processes = idx;
+      } else if (r?.pane === 'files') {
+        const idx = ds.view.files.findIndex((f) => f.path === r.path);
+        if (idx >= 0) st.cursor.files = idx;
+      }
       const p = st.pendingCall;
       if (!p) return;
       st.pendingCall = null;

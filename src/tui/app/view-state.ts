@@ -48,6 +48,8 @@ export interface ViewState {
   message: string | null;
   /** Prompts-pane row to select after the next reload (set by a search jump). */
   pendingCall: { llmCallId: number; toolCallId: number | null } | null;
+  /** Processes- or Files-pane row to select after the next reload (a search jump to a command or a path). */
+  pendingRow: { pane: 'processes'; processId: number } | { pane: 'files'; path: string } | null;
 }
 
 /** One row of the prompts pane: an LLM call, or one of its tool calls under it. */
@@ -112,6 +114,7 @@ export function initialState(startNs: number, endNs: number, live: boolean, atNs
     overlay: null,
     message: null,
     pendingCall: null,
+    pendingRow: null,
   };
 }
 
