@@ -248,13 +248,22 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     cmd
       .configureHelp({ showGlobalOptions: true })
       // One prefix for every error line of the CLI: commander's "error: …" reads "agentsight: …" as the others do.
-      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s.startsWith('error: ') ? `agentsight: ${s.slice(7)}` : s) })
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(commanderErrorLine(s)) })
       // Usage errors are bad input: exit 2 (commander's default is 1, which our convention keeps for "nothing found").
       .exitOverride((err: CommanderError) => io.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
   }
 }
 
 type LocalOnly = 'home' | 'agent' | 'since' | 'until';
+
+/**
+ * Commander's "error: unknown option '--jsn'\n(Did you mean --json?)\n" as the one line every report error is:
+ * "agentsight: unknown option '--jsn' (Did you mean --json?)". Help text (not an error) passes unchanged.
+ */
+export function commanderErrorLine(s: string): string {
+  if (!s.startsWith('error: ')) return s;
+  return `agentsight: ${s.slice(7).trim().split(/\s*\n\s*/).join(' ')}\n`;
+}
 
 /** Options that only mean something with --local (or, for --since/--until, the reports across recordings) are an error elsewhere rather than silently ignored. */
 function rejectLocalOnly(o: ReportOptions, where: string, allowed: readonly LocalOnly[] = []): void {
