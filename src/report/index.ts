@@ -18,7 +18,8 @@ import { runPrompts } from './prompts';
 import { runPprof, type PprofOptions } from './pprof/run-pprof';
 import { VIEWS, VIEW_NAMES } from './pprof/views';
 import { SAMPLE_TYPE_NAMES } from './pprof/sample-model';
-import { resolveRecordingPath, withRecording } from './recordings';
+import { parseDayRange } from './day-range';
+import { resolveRecordingPath, selectRecordings, withRecording } from './recordings';
 import { runSummary } from './summary';
 import { TOKEN_GROUPS, parseTokenGroup, runToken } from './token';
 import { registerServeCommand } from '../web/serve-command';
@@ -40,6 +41,10 @@ Examples:
   $ agentsight report --local                  tokens and cost from ~/.claude, ~/.codex and ~/.gemini (no root)
   $ agentsight report --local --group-by model --since 2026-11-01
   $ agentsight report list                     every recording here, oldest first
+  $ agentsight report token --dir ~/recordings --since 2026-11-01   tokens and cost of every recording there
+
+--db reads one recording; \`report token\` and \`report list\` with --dir or --since/--until read every recording in
+the directory (agentsight-*.db and any other SQLite file that is a recording); the other reports read the newest.
   $ agentsight report pprof -o run.svg         flame graph of where the tokens went (.pb.gz for go tool pprof)
 
 Exit status: 0 ok, 1 nothing found, 2 bad input (missing, foreign or damaged file, bad option).
@@ -48,8 +53,10 @@ Times are in the local zone unless --utc. NO_COLOR=1 turns colour off.`,
 Examples:
   $ agentsight report list
   $ agentsight report list --dir ~/recordings --json
+  $ agentsight report list --since 2026-11-01   recordings that ran on or after that day
 
-Files that are not readable recordings are skipped with a one-line note on stderr.`,
+Read: every agentsight-*.db and any other SQLite file (a renamed recording). Files among those that are not
+readable agentsight recordings are skipped with a one-line note on stderr.`,
   prompts: `
 Examples:
   $ agentsight report prompts                  one line per LLM call
@@ -58,7 +65,11 @@ Examples:
 Examples:
   $ agentsight report token                    by model
   $ agentsight report token --group-by day --utc
-  $ agentsight report token --group-by session --json`,
+  $ agentsight report token --group-by session --json
+  $ agentsight report token --dir ~/recordings --group-by day --since 20261101 --until 20261130
+
+With --dir or --since/--until (and no --db) every recording in the directory is summed; sessions are then named
+by their file, since session ids restart in each recording.`,
   audit: `
 Examples:
   $ agentsight report audit                    spawns, execs, file changes, network, API and tool calls in time order
@@ -94,15 +105,15 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
   const report = program
     .command('report')
     .description('summarise a recording (or, with --local, the agents\' own session files)')
-    .option('--db <file>', 'recording to read (default: the newest agentsight-*.db in --dir)')
-    .option('--dir <dir>', 'directory holding the recordings (default: the current directory)')
+    .option('--db <file>', 'one recording to read (default: the newest agentsight-*.db in --dir)')
+    .option('--dir <dir>', 'directory holding the recordings (default: the current directory); token and list read every recording there')
     .option('--json', 'print JSON (schemas in docs/schemas/)')
     .option('--utc', 'show and group times in UTC instead of the local zone')
     .option('--local', 'read Claude Code, Codex and Gemini CLI session files of the invoking user instead of a recording')
     .option('--home <dir>', 'with --local: home directory whose session files to read (default: the invoking user\'s)')
     .option('--agent <names>', 'with --local: claude-code, codex, gemini-cli (comma-separated; default all)')
-    .option('--since <date>', 'with --local: first day to include (YYYY-MM-DD)')
-    .option('--until <date>', 'with --local: last day to include (YYYY-MM-DD)')
+    .option('--since <date>', 'token, list, --local: first day to include (YYYY-MM-DD; without --db, every recording in --dir)')
+    .option('--until <date>', 'token, list, --local: last day to include (YYYY-MM-DD)')
     .addOption(new Option('--group-by <key>', `token: ${TOKEN_GROUPS.join('|')} (default model); --local: ${LOCAL_GROUPS.join('|')} (default day, project and session)`))
     .addHelpText('after', EXAMPLES.report)
     .argument('[subcommand]')
@@ -131,8 +142,8 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<ReportOptions>();
       run(io, o, (ctx) => {
-        rejectLocalOnly(o, 'report list');
-        return runList(ctx);
+        rejectLocalOnly(o, 'report list', ['since', 'until']);
+        return runList(ctx, parseDayRange(o));
       });
     });
 
@@ -155,9 +166,10 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<ReportOptions>();
       run(io, o, (ctx) => {
-        rejectLocalOnly(o, 'report token');
+        rejectLocalOnly(o, 'report token', ['since', 'until']);
         const group = parseTokenGroup(o.groupBy);
-        return withStore(o, ctx, (s) => runToken(s, group, ctx));
+        const range = parseDayRange(o);
+        return runToken({ ...selectRecordings(o, ctx.dir), range }, group, ctx);
       });
     });
 
@@ -236,17 +248,30 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     cmd
       .configureHelp({ showGlobalOptions: true })
       // One prefix for every error line of the CLI: commander's "error: …" reads "agentsight: …" as the others do.
-      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s.startsWith('error: ') ? `agentsight: ${s.slice(7)}` : s) })
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(commanderErrorLine(s)) })
       // Usage errors are bad input: exit 2 (commander's default is 1, which our convention keeps for "nothing found").
       .exitOverride((err: CommanderError) => io.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
   }
 }
 
-/** Options that only mean something with --local are an error elsewhere rather than silently ignored. */
-function rejectLocalOnly(o: ReportOptions, where: string): void {
+type LocalOnly = 'home' | 'agent' | 'since' | 'until';
+
+/**
+ * Commander's "error: unknown option '--jsn'\n(Did you mean --json?)\n" as the one line every report error is:
+ * "agentsight: unknown option '--jsn' (Did you mean --json?)". Help text (not an error) passes unchanged.
+ */
+export function commanderErrorLine(s: string): string {
+  if (!s.startsWith('error: ')) return s;
+  return `agentsight: ${s.slice(7).trim().split(/\s*\n\s*/).join(' ')}\n`;
+}
+
+/** Options that only mean something with --local (or, for --since/--until, the reports across recordings) are an error elsewhere rather than silently ignored. */
+function rejectLocalOnly(o: ReportOptions, where: string, allowed: readonly LocalOnly[] = []): void {
   if (o.local && where !== 'report') throw new ReportError(`--local works with \`report\` alone (e.g. \`report --local --group-by model\`), not with \`${where}\``);
-  const set = (['home', 'agent', 'since', 'until'] as const).filter((k) => o[k] !== undefined);
-  if (set.length) throw new ReportError(`--${set[0]} applies to \`report --local\` only`);
+  const set = (['home', 'agent', 'since', 'until'] as const).filter((k) => o[k] !== undefined && !allowed.includes(k));
+  if (!set.length) return;
+  const also = set[0] === 'since' || set[0] === 'until' ? '`report token`, `report list` and ' : '';
+  throw new ReportError(`--${set[0]} applies to ${also}\`report --local\` only, not to \`${where}\``);
 }
 
 function withStore<T = number>(o: ReportOptions, ctx: ReportContext, fn: (store: RecordingReader) => T): T {

@@ -1,6 +1,7 @@
 /** `agentsight report list`: the recordings in a directory, one line each; unreadable files get a note and are skipped. */
 import type { ReportContext } from './context';
 import { writeJson } from './context';
+import { isUnbounded, spanInRange, type DayRange } from './day-range';
 import { EXIT_BAD_INPUT, EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { formatCost, formatDuration, formatInt, oneLine } from '../present';
 import type { Completeness } from '../store';
@@ -26,32 +27,33 @@ interface ListedRecording {
   totals: UsageTotals;
 }
 
-export function runList(ctx: ReportContext): number {
+export function runList(ctx: ReportContext, range: DayRange = { since: null, until: null }): number {
   const files = listRecordingFiles(ctx.dir);
   const listed: ListedRecording[] = [];
   const skipped: Array<{ path: string; reason: string }> = [];
   for (const f of files) {
     try {
-      listed.push(
-        withRecording(f.path, (store) => {
-          const facts = recordingFacts(store);
-          const totals = emptyTotals();
-          for (const c of store.llmCalls()) addUsage(totals, callTokens(c), c.costUsd);
-          return {
-            path: f.path,
-            name: f.name,
-            sizeBytes: f.size,
-            startNs: facts.startNs,
-            start: ctx.clock.iso(facts.startNs),
-            durationNs: facts.durationNs,
-            command: facts.command,
-            agents: facts.agents,
-            usage: totalsJson(totals),
-            completeness: store.completeness(),
-            totals,
-          };
-        }),
-      );
+      const row = withRecording(f.path, (store): ListedRecording | null => {
+        const facts = recordingFacts(store);
+        // --since/--until: a recording that ran on none of those days is not listed (nor noted: it is fine).
+        if (!spanInRange(range, ctx.clock, facts.startNs, facts.endNs)) return null;
+        const totals = emptyTotals();
+        for (const c of store.llmCalls()) addUsage(totals, callTokens(c), c.costUsd);
+        return {
+          path: f.path,
+          name: f.name,
+          sizeBytes: f.size,
+          startNs: facts.startNs,
+          start: ctx.clock.iso(facts.startNs),
+          durationNs: facts.durationNs,
+          command: facts.command,
+          agents: facts.agents,
+          usage: totalsJson(totals),
+          completeness: store.completeness(),
+          totals,
+        };
+      });
+      if (row) listed.push(row);
     } catch (err) {
       if (!(err instanceof ReportError)) throw err;
       skipped.push({ path: f.path, reason: err.message });
@@ -87,7 +89,8 @@ export function runList(ctx: ReportContext): number {
     );
   }
   if (listed.length === 0 && skipped.length === 0) {
-    throw new ReportError(`no agentsight-*.db recordings in ${ctx.dir}`, EXIT_NOTHING_FOUND);
+    const when = isUnbounded(range) ? '' : ` from ${range.since ?? 'the start'} to ${range.until ?? 'the end'}`;
+    throw new ReportError(`no agentsight-*.db recordings in ${ctx.dir}${when}`, EXIT_NOTHING_FOUND);
   }
   if (listed.length === 0) return EXIT_BAD_INPUT;
   return EXIT_OK;

@@ -1,6 +1,7 @@
 /**
- * Which recording a report reads: --db FILE, else the newest agentsight-*.db in the directory. Opening goes through
- * the store (read-only); its StoreError codes become one-line messages with exit code 2.
+ * Which recordings a report reads: --db FILE; else, with --dir or --since/--until, every recording in the directory
+ * (as ccusage-like tools read every session file); else the newest agentsight-*.db in the current directory. Opening
+ * goes through the store (read-only); its StoreError codes become one-line messages with exit code 2.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,9 +16,31 @@ export interface RecordingFile {
   readonly name: string;
   readonly mtimeMs: number;
   readonly size: number;
+  /** Named as `record` names its output (agentsight-*.db); other files are candidates only when they are SQLite. */
+  readonly named: boolean;
 }
 
-/** Recording files in a directory, newest first (by modification time, then by name, which embeds the start time). */
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** A file that starts like a SQLite database: a recording renamed (run.db, ci-42.sqlite) or another tool's. */
+function looksLikeSqlite(p: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    const head = Buffer.alloc(SQLITE_MAGIC.length);
+    return fs.readSync(fd, head, 0, head.length, 0) === head.length && head.equals(SQLITE_MAGIC);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Recording files in a directory, newest first (by modification time, then by name, which embeds the start time):
+ * every agentsight-*.db, and any other regular file that is a SQLite database (whether it is an agentsight recording,
+ * its meta.format tag, is for the store to say when it is opened; a foreign one is then skipped with a note).
+ */
 export function listRecordingFiles(dir: string): RecordingFile[] {
   let names: string[];
   try {
@@ -30,12 +53,12 @@ export function listRecordingFiles(dir: string): RecordingFile[] {
   }
   const out: RecordingFile[] = [];
   for (const name of names) {
-    if (!RECORDING_NAME.test(name)) continue;
+    const named = RECORDING_NAME.test(name);
     const p = path.join(dir, name);
     try {
       // lstat: a link is not followed (it could point anywhere), as --db never follows one.
       const st = fs.lstatSync(p);
-      if (st.isFile()) out.push({ path: p, name, mtimeMs: st.mtimeMs, size: st.size });
+      if (st.isFile() && (named || looksLikeSqlite(p))) out.push({ path: p, name, mtimeMs: st.mtimeMs, size: st.size, named });
     } catch {
       // Vanished between readdir and stat (a recording being renamed): not a recording to list.
     }
@@ -49,7 +72,8 @@ export function resolveRecordingPath(db: string | undefined, dir: string): strin
     // What it is (a directory, a link, a FIFO, damaged) is the store's to say, in the words every reader uses.
     return path.resolve(dir, db);
   }
-  const files = listRecordingFiles(dir);
+  // The newest by name only: another tool's database saved here last must not become what `report` reads.
+  const files = listRecordingFiles(dir).filter((f) => f.named);
   if (files.length === 0) {
     throw new ReportError(
       `no agentsight-*.db recordings in ${dir} (record one with \`agentsight record -- CMD\`, or pass --db FILE)`,
@@ -80,4 +104,19 @@ export function withRecording<T>(file: string, fn: (store: RecordingReader) => T
       // Closing a read-only handle of a damaged file can fail too; the first error is the one to report.
     }
   }
+}
+
+/**
+ * The recordings `report token` and `report list` read. --db: that one. --dir or --since/--until (without --db): every
+ * recording in the directory, oldest first, as ccusage-like tools read every session file. Otherwise the newest, as
+ * the other reports, which describe one run.
+ */
+export function selectRecordings(o: { db?: string; dir?: string; since?: string; until?: string }, dir: string): { files: string[]; many: boolean } {
+  const many = !o.db && (o.dir !== undefined || o.since !== undefined || o.until !== undefined);
+  if (!many) return { files: [resolveRecordingPath(o.db, dir)], many };
+  const files = listRecordingFiles(dir).reverse();
+  if (files.length === 0) {
+    throw new ReportError(`no recordings in ${dir} (record one with \`agentsight record -- CMD\`, or pass --db FILE)`, EXIT_NOTHING_FOUND);
+  }
+  return { files: files.map((f) => f.path), many };
 }

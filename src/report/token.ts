@@ -1,14 +1,17 @@
 /** `agentsight report token`: token use and cost of the recorded LLM calls, grouped by model, session, agent or day. */
-import type { LlmCallRow, RecordingReader } from '../store';
+import path from 'node:path';
+import type { Completeness, LlmCallRow, RecordingReader } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
-import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
+import { dayInRange, isUnbounded, spanInRange, type DayRange } from './day-range';
+import { EXIT_BAD_INPUT, EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { formatCost, formatInt } from '../present';
 import { callModel, callTokens } from './llm-usage';
+import { withRecording } from './recordings';
 import { renderTable } from './table';
 import { emptyTotals, groupUsage, mergeTotals, totalsJson, type UsageTotals } from './usage';
 
-export const TOKEN_SCHEMA_ID = 'agentsight.report.token/1';
+export const TOKEN_SCHEMA_ID = 'agentsight.report.token/2';
 export const TOKEN_GROUPS = ['model', 'session', 'agent', 'day'] as const;
 export type TokenGroup = (typeof TOKEN_GROUPS)[number];
 
@@ -22,18 +25,27 @@ export interface TokenRow extends UsageTotals {
   key: string;
 }
 
-/** Usage totals per group, largest total first (days in date order), and the grand total. */
-export function tokenRows(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext): { rows: TokenRow[]; total: UsageTotals } {
-  const calls = store.llmCalls();
+/** Where a `report token` reads: one recording (--db, or the newest) or every recording of a directory. */
+export interface TokenSource {
+  /** Recording files in the order they are read (oldest first when several). */
+  readonly files: readonly string[];
+  /** More than one recording may be read: session keys then name their file, since ids restart in each. */
+  readonly many: boolean;
+  readonly range: DayRange;
+}
+
+/** Group key of one call; a session is named by its file when several recordings are summed (ids restart per file). */
+function keyFn(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext, fileLabel: string | null): (c: LlmCallRow) => string {
   const sessions = new Map(store.sessions().map((s) => [s.id, s]));
-  const key = (c: LlmCallRow): string => {
+  return (c) => {
     switch (groupBy) {
       case 'model':
         return callModel(c) ?? 'unknown';
       case 'session': {
-        if (c.sessionId === null) return 'no session';
+        const where = fileLabel ? `${fileLabel} ` : '';
+        if (c.sessionId === null) return `${where}no session`;
         const s = sessions.get(c.sessionId);
-        return s ? `#${s.id} ${s.agent ?? 'unknown'}` : `#${c.sessionId}`;
+        return s ? `${where}#${s.id} ${s.agent ?? 'unknown'}` : `${where}#${c.sessionId}`;
       }
       case 'agent':
         return (c.sessionId !== null ? sessions.get(c.sessionId)?.agent : null) ?? 'unknown';
@@ -41,7 +53,20 @@ export function tokenRows(store: RecordingReader, groupBy: TokenGroup, ctx: Repo
         return ctx.clock.day(c.startNs / 1e6);
     }
   };
-  const grouped = groupUsage(calls, key, callTokens, (c) => c.costUsd);
+}
+
+/** Add one recording's calls (those on a day of the range) to the groups. */
+function addRecording(grouped: Map<string, UsageTotals>, store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext, range: DayRange, fileLabel: string | null): void {
+  const calls = store.llmCalls().filter((c) => dayInRange(range, ctx.clock.day(c.startNs / 1e6)));
+  const key = keyFn(store, groupBy, ctx, fileLabel);
+  for (const [k, t] of groupUsage(calls, key, callTokens, (c) => c.costUsd)) {
+    const into = grouped.get(k);
+    if (into) mergeTotals(into, t);
+    else grouped.set(k, t);
+  }
+}
+
+function sortedRows(grouped: Map<string, UsageTotals>, groupBy: TokenGroup): { rows: TokenRow[]; total: UsageTotals } {
   const rows = [...grouped].map(([k, t]) => ({ key: k, ...t }));
   if (groupBy === 'day') rows.sort((a, b) => a.key.localeCompare(b.key));
   else rows.sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
@@ -50,25 +75,65 @@ export function tokenRows(store: RecordingReader, groupBy: TokenGroup, ctx: Repo
   return { rows, total };
 }
 
-export function runToken(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext): number {
-  const { rows, total } = tokenRows(store, groupBy, ctx);
+/** Usage totals per group of one recording, largest total first (days in date order), and the grand total. */
+export function tokenRows(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext, range: DayRange = { since: null, until: null }): { rows: TokenRow[]; total: UsageTotals } {
+  const grouped = new Map<string, UsageTotals>();
+  addRecording(grouped, store, groupBy, ctx, range, null);
+  return sortedRows(grouped, groupBy);
+}
+
+/**
+ * `report token` over its source: every recording is opened in turn and its calls summed into the same groups, with
+ * the conventions of one recording (docs/figures.md). A recording that cannot be read is skipped with a note, listed
+ * in the JSON, and makes the exit status 2: a total that silently lacks a file would pass for the whole.
+ */
+export function runToken(source: TokenSource, groupBy: TokenGroup, ctx: ReportContext): number {
+  const grouped = new Map<string, UsageTotals>();
+  const read: Array<{ path: string; completeness: Completeness }> = [];
+  const skipped: Array<{ path: string; reason: string }> = [];
+  for (const file of source.files) {
+    try {
+      withRecording(file, (store) => {
+        const info = store.info();
+        if (source.many && !spanInRange(source.range, ctx.clock, info.startNs, info.endNs)) return;
+        addRecording(grouped, store, groupBy, ctx, source.range, source.many ? path.basename(file) : null);
+        read.push({ path: store.path, completeness: store.completeness() });
+      });
+    } catch (err) {
+      // With --db (one file) the error is the answer; among many, one bad file must not hide the others.
+      if (!source.many || !(err instanceof ReportError)) throw err;
+      skipped.push({ path: file, reason: err.message });
+      ctx.io.err(`agentsight: skipped ${err.message}\n`);
+    }
+  }
+  const { rows, total } = sortedRows(grouped, groupBy);
+  const where = read.length === 1 && !source.many ? read[0].path : `${read.length} ${read.length === 1 ? 'recording' : 'recordings'} in ${ctx.dir}`;
+  const code = skipped.length ? EXIT_BAD_INPUT : rows.length ? EXIT_OK : EXIT_NOTHING_FOUND;
   if (ctx.json) {
     writeJson(ctx, {
       schema: TOKEN_SCHEMA_ID,
-      recording: store.path,
+      recording: source.many ? null : (read[0]?.path ?? null),
+      recordings: read.map((r) => r.path),
+      range: source.range,
       groupBy,
       rows: rows.map((r) => ({ key: r.key, ...totalsJson(r) })),
       total: totalsJson(total),
-      completeness: store.completeness(),
+      completeness: source.many ? null : (read[0]?.completeness ?? null),
+      skipped,
     });
-    return rows.length ? EXIT_OK : EXIT_NOTHING_FOUND;
+    return code;
   }
-  if (rows.length === 0) throw new ReportError(`${store.path}: no LLM calls recorded`, EXIT_NOTHING_FOUND);
+  if (rows.length === 0) {
+    const when = isUnbounded(source.range) ? '' : ` from ${source.range.since ?? 'the start'} to ${source.range.until ?? 'the end'}`;
+    const what = source.many && read.length === 0 && skipped.length === 0 ? `no recordings in ${ctx.dir} ran${when}` : `${where}: no LLM calls recorded${when}`;
+    throw new ReportError(what, skipped.length ? EXIT_BAD_INPUT : EXIT_NOTHING_FOUND);
+  }
   ctx.io.out(renderUsageTable(groupBy.toUpperCase(), rows, { key: 'TOTAL', ...total }, ctx));
+  if (source.many) ctx.io.out(`${where}${skipped.length ? `, ${skipped.length} skipped` : ''}\n`);
   if (total.unknownCostCalls) {
     ctx.io.out(ctx.painter.paint('yellow', `${total.unknownCostCalls} call(s) with unknown price (unknown model or no usage): costs marked + are lower bounds\n`));
   }
-  return EXIT_OK;
+  return code;
 }
 
 /** The usage table shared by `report token` and `report --local`. */

@@ -3,6 +3,7 @@
  * CLI) — no root and no recording needed. Per day, project, session and model; every skipped line is counted and
  * shown, and one bad file never hides the others.
  */
+import { parseDay } from '../day-range';
 import { costUsd } from '../../protocols/llm/cost';
 import { redactCommandText } from '../../collector/process/redact-command';
 import type { ReportContext } from '../context';
@@ -61,14 +62,6 @@ function parseGroups(v: string | undefined): LocalGroup[] {
   if (!v) return ['day', 'project', 'session'];
   if (!LOCAL_GROUPS.includes(v as LocalGroup)) throw new ReportError(`--group-by must be one of ${LOCAL_GROUPS.join(', ')} (got "${v}")`);
   return [v as LocalGroup];
-}
-
-/** --since / --until: YYYY-MM-DD or YYYYMMDD, a calendar day in the report's zone, inclusive. */
-function parseDay(v: string | undefined, flag: string): string | null {
-  if (!v) return null;
-  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(v.trim());
-  if (!m) throw new ReportError(`${flag} takes a date as YYYY-MM-DD (got "${v}")`);
-  return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
 export function readLocalSources(home: string, env: Readonly<Record<string, string | undefined>>, agents: readonly LocalAgent[]): SourceResult[] {
