@@ -51,6 +51,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
                                         InstanceMethod("execHold", &BpfHost::ExecHoldStart),
                                         InstanceMethod("execHoldStop", &BpfHost::ExecHoldStop),
                                         InstanceMethod("committed", &BpfHost::Committed),
+                                        InstanceMethod("appliedThroughNs", &BpfHost::AppliedThroughNs),
                                     });
     exports.Set("BpfHost", fn);
     return exports;
@@ -288,6 +289,12 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
   Napi::Value Committed(const Napi::CallbackInfo &info) {
     poll_.Committed();
     return info.Env().Undefined();
+  }
+
+  // appliedThroughNs(): CLOCK_MONOTONIC ns (a BigInt; 0n until known) before which every record the kernel made has
+  // been applied by JS or counted as dropped: what a commit made now is complete up to.
+  Napi::Value AppliedThroughNs(const Napi::CallbackInfo &info) {
+    return Napi::BigInt::New(info.Env(), poll_.AppliedThroughNs());
   }
 };
 

@@ -13,6 +13,12 @@
 namespace agentsight {
 namespace {
 
+uint64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000 + uint64_t(ts.tv_nsec);
+}
+
 uint64_t NowMs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -130,7 +136,8 @@ void PollThread::Loop() {
     int n = epoll_wait(epfd_, evs, 2, options.poll_ms);
     if (n < 0 && errno != EINTR) break;
     // With BPF_RB_NO_WAKEUP the epoll fd may not fire: every round consumes every ring, or records sit in them.
-    DrainOrdered();
+    uint64_t round_start_ns = NowNs();
+    if (DrainOrdered()) PushMark(round_start_ns);
     UpdateDurability(NowMs());
     uint64_t now_ms = NowMs();
     bool hold = policy_.Round({now_ms, counters.queued_bytes.load(), new_exe_batches_.load() > 0, oldest_uncommitted_ms_});
@@ -146,9 +153,11 @@ void PollThread::Loop() {
 // event ring: every event record committed before a payload record just read (a fork or exec happens before the
 // process's TLS calls) is in the ring by then, and is delivered first. Exits may thereby precede their process's
 // last TLS records; the collector keeps exited processes findable (ProcessTracker.forRecord).
-void PollThread::DrainOrdered() {
-  if (rb_payload_) ring_buffer__consume(rb_payload_);
-  ring_buffer__consume(rb_);
+bool PollThread::DrainOrdered() {
+  // A payload consume cut at kSideCapBytes (the callback's -1) leaves records for the next round: no mark then.
+  bool complete = true;
+  if (rb_payload_ && ring_buffer__consume(rb_payload_) < 0) complete = false;
+  if (ring_buffer__consume(rb_) < 0) complete = false;
   Flush();
   for (Batch *b : side_full_) Enqueue(b);
   side_full_.clear();
@@ -157,6 +166,27 @@ void PollThread::DrainOrdered() {
     side_ = new Batch();
   }
   side_bytes_ = 0;
+  return complete;
+}
+
+void PollThread::PushMark(uint64_t round_start_ns) {
+  uint64_t seq = next_seq_ - 1;  // the last batch enqueued (0: none yet)
+  std::lock_guard<std::mutex> lock(marks_mu_);
+  // Rounds that enqueued nothing move the last mark forward (an idle capture keeps one entry).
+  if (!marks_.empty() && marks_.back().first == seq) marks_.back().second = round_start_ns;
+  else marks_.emplace_back(seq, round_start_ns);
+  // A capture whose JS never asks (a bench) must not grow this without bound.
+  if (marks_.size() > 65536) marks_.pop_front();
+}
+
+uint64_t PollThread::AppliedThroughNs() {
+  uint64_t applied = applied_seq_.load();
+  std::lock_guard<std::mutex> lock(marks_mu_);
+  while (!marks_.empty() && marks_.front().first <= applied) {
+    through_ns_ = marks_.front().second;
+    marks_.pop_front();
+  }
+  return through_ns_;
 }
 
 void PollThread::Flush() {

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -63,6 +64,9 @@ class PollThread {
   void FreeRings();
   // committed(): JS has committed everything it applied so far.
   void Committed() { committed_seq_ = applied_seq_.load(); }
+  // The completeness mark of what JS has applied: CLOCK_MONOTONIC ns before which every record the kernel made has
+  // been applied (or counted as dropped). A commit made now holds everything before it. JS thread; 0 until known.
+  uint64_t AppliedThroughNs();
 
  private:
   struct RingCtx {
@@ -73,7 +77,7 @@ class PollThread {
 
   int OnRecord(uint32_t ring, bool payload, void *data, size_t size);
   void Loop();
-  void DrainOrdered();
+  bool DrainOrdered();
   void Flush();
   void Enqueue(Batch *b);
   void Release();
@@ -109,6 +113,15 @@ class PollThread {
   uint64_t next_seq_ = 1;
   std::atomic<uint64_t> applied_seq_{0}, committed_seq_{0};
   uint64_t oldest_uncommitted_ms_ = 0;  // age of the oldest uncommitted batch, this round (0: none)
+  // Completeness marks (see AppliedThroughNs): after a round that drained every ring to its end, every record
+  // committed to a ring before the round began is in a batch numbered at most the last one enqueued — so (that seq,
+  // the round's start) says "applied through here" once JS has applied that batch. Pushed by the poll thread,
+  // consumed by the JS thread. A record reserved before the round and submitted after it (a BPF program preempted
+  // between the two) is the one exception: microseconds of a program's run.
+  std::mutex marks_mu_;
+  std::deque<std::pair<uint64_t, uint64_t>> marks_;
+  uint64_t through_ns_ = 0;  // JS thread
+  void PushMark(uint64_t round_start_ns);
 };
 
 }  // namespace agentsight

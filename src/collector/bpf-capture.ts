@@ -217,6 +217,16 @@ export class BpfCapture {
   }
 
   /**
+   * Unix ns before which every record the kernel made has been applied (or counted as dropped): a commit made now is
+   * complete up to here. Null before the first poll round. Rows of what happened after it may be in the commit too.
+   */
+  appliedThroughNs(): number | null {
+    if (!this.started) return null;
+    const mono = this.host.appliedThroughNs();
+    return mono === 0n ? null : Number(mono) + this.clockOffsetNs;
+  }
+
+  /**
    * Stop polling: every record already in the rings is delivered before this returns (queued callbacks run after).
    * The links are destroyed in the background from now on, unless `unlink: false` (for handOff).
    */

@@ -127,10 +127,13 @@ export class CaptureRunner {
     const now = Date.now();
     try {
       this.collector.recordCounters(counters);
-      // The last commit's time, so a reader of a recording whose recorder died knows where it stops. At most once a
-      // second when nothing else changed (an idle agent would otherwise commit 5 times a second for nothing).
-      if (this.collector.records !== this.recordsAtCommit || now - this.lastHeartbeatMs >= 1000) {
-        this.store.putMeta(META_HEARTBEAT, String(now * 1e6));
+      // Where a recording whose recorder dies stops: not this commit's time but the moment before which every record
+      // the kernel made is in it (the poll thread's mark), so a reader never takes held or queued records for
+      // recorded ones, however late the commit. At most once a second when nothing else changed (an idle agent
+      // would otherwise commit 5 times a second for nothing).
+      const through = this.capture.appliedThroughNs();
+      if (through !== null && (this.collector.records !== this.recordsAtCommit || now - this.lastHeartbeatMs >= 1000)) {
+        this.store.putMeta(META_HEARTBEAT, String(through));
         this.lastHeartbeatMs = now;
       }
       this.collector.tick();

@@ -92,6 +92,8 @@ export interface NativeBpfHost {
   execHoldStop(): number;
   /** Everything JS has applied so far is committed (call right after a successful commit: see durableMs). */
   committed(): void;
+  /** CLOCK_MONOTONIC ns before which every kernel record has been applied by JS or counted as dropped (0n: not yet). */
+  appliedThroughNs(): bigint;
 }
 
 export interface NativeAddon {

@@ -12,7 +12,10 @@ export const META_RECORDER_PID = 'recorder_pid';
 /** Start time of the recorder process in clock ticks since boot (/proc/PID/stat field 22): a reused pid differs. */
 export const META_RECORDER_START = 'recorder_start_ticks';
 export const META_RECORDER_BOOT = 'recorder_boot_id';
-/** Unix ns of the recorder's last commit: what a reader sees of the recording is complete up to about here. */
+/**
+ * Unix ns before which everything the kernel recorded is in the recording (or counted as lost), as of the recorder's
+ * last commit: a recording whose recorder died stops here (capture-runner.ts; native/poll-thread.h marks).
+ */
 export const META_HEARTBEAT = 'heartbeat_ns';
 /** The store failed to write (disk full, I/O error, file removed): the error, and when (Unix ns). */
 export const META_STORE_FAILED = 'store_failed';
