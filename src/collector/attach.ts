@@ -120,7 +120,11 @@ export class Attacher {
        * /proc start times are boot-time ticks (10 ms), the kernel's task start_time is CLOCK_MONOTONIC ns: they never
        * match, and the process model would take the next exec record for a new process. 0 = identity unknown.
        */
-      if (row) row.kstartNs = 0;
+      if (!row) continue;
+      row.kstartNs = 0;
+      // Agent recognition and TLS probes on the file it runs, as its exec would have had: without them an attached
+      // agent's own TLS (node, Bun, a Rust binary) is not decrypted, only counted.
+      this.collector.adopt(row);
     }
     return { pids: order };
   }

@@ -4,7 +4,7 @@
 // loss path is forced here by turning a stack's probes off: AGENTSIGHT_TLS_SKIP_STACKS); and 30 short curl runs
 // (HTTP/2 and HTTP/1.1) give 30 connections, each with its process and its LLM call, counted the same by record's
 // summary, report and top --once.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,38 @@ const WGET = () => ['wget', '-q', '-O', '-', `--ca-certificate=${srv.caCertPath}
 const BODY = JSON.stringify({ model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
 let dir: string;
 let srv: FakeLlmServer;
+
+/** argv: go-file, base URL, CA file, body. One POST once the go-file exists; prints the status and body. */
+const ATTACH_CLIENT = `
+const fs = require('node:fs');
+const https = require('node:https');
+const [go, url, ca, body] = process.argv.slice(1);
+const wait = () => (fs.existsSync(go) ? send() : setTimeout(wait, 20));
+function send() {
+  const req = https.request(url + '/v1/messages', { method: 'POST', ca: fs.readFileSync(ca), headers: { 'content-type': 'application/json', 'x-api-key': process.env.ANTHROPIC_API_KEY ?? 'none' } }, (res) => {
+    let b = '';
+    res.on('data', (d) => (b += d));
+    res.on('end', () => console.log(res.statusCode + ' ' + b));
+  });
+  req.end(body);
+}
+wait();
+`;
+
+/** The recording exists and its attach is done (record writes attached_pids once the targets are traced). */
+function hasAttached(db: string): boolean {
+  if (!fs.existsSync(db)) return false;
+  try {
+    const d = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      return d.prepare("SELECT 1 FROM meta WHERE key = 'attached_pids'").get() !== undefined;
+    } finally {
+      d.close();
+    }
+  } catch {
+    return false;
+  }
+}
 
 async function record(name: string, cmd: string[], env: Record<string, string> = {}) {
   const db = path.join(dir, `${name}.db`);
@@ -123,6 +155,30 @@ describeBpf('TLS capture completeness (real clients, local HTTPS model endpoint)
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^200 /);
     await expectDecrypted(r.db, r.stderr);
+  });
+
+  it('record -p of a node client already running: its own TLS is probed and its call decrypted', async () => {
+    // Started before the recording, it waits for a go-file, then makes one request with node's own TLS (OpenSSL
+    // inside the node binary): only probes on the attached process's executable can see it.
+    const go = path.join(dir, 'attach.go');
+    const client = spawn(process.execPath, ['-e', ATTACH_CLIENT, go, srv.url, srv.caCertPath, BODY], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...srv.env } });
+    let out = '';
+    client.stdout!.on('data', (d) => (out += d));
+    try {
+      const db = path.join(dir, 'attach.db');
+      const rec = runAsync(process.execPath, [CLI, 'record', '--db', db, '-p', String(client.pid)]);
+      for (let t = Date.now(); !hasAttached(db); ) {
+        expect(Date.now() - t, 'record -p never attached').toBeLessThan(60_000);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      fs.writeFileSync(go, '');
+      const r = await rec; // ends with the client
+      expect(r.code, r.stderr).toBe(0);
+      expect(out).toMatch(/^200 /);
+      await expectDecrypted(db, r.stderr);
+    } finally {
+      client.kill('SIGKILL');
+    }
   });
 
   it('a failed handshake (curl without the CA) is no loss: no request was sent, nothing to decrypt', async () => {
