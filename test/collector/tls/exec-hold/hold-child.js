@@ -8,6 +8,10 @@ const { BpfCapture } = require(`${dist}/collector/bpf-capture`);
 const cap = BpfCapture.open({ allProcesses: false, groups: ['process'] });
 if (!cap.host.execHold(1 << 20, Number(process.argv[2]))) throw new Error('no exec hold');
 cap.addSeed(process.pid);
+// Reachable for as long as this process runs: nothing below refers to the capture, and a collected BpfCapture frees
+// its host, which closes the guard's pipe — the guard then continues every held process at once (what it is for). A
+// heap that happened to collect before the first check made this stand-in "never hold" its child (session 6's race).
+globalThis.capture = cap;
 const child = spawn(process.argv[3], process.argv.slice(4), { stdio: 'ignore' });
 const state = () => {
   try {
