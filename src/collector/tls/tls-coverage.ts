@@ -150,16 +150,19 @@ export class TlsCoverage implements RecordHandler {
     if (!p.exe) return { source: 'tls:unknown-stack', detail: 'the process never exec’d a program we examined' };
     const facts = this.files(p.exe).map((f) => this.facts(f)).filter((x): x is TargetFacts => x !== null);
     const attached = facts.filter((f) => f.row.status === 'attached');
-    const late = attached.find((f) => f.row.tsNs > s.helloNs);
-    if (late) {
-      const ms = Math.round((late.row.tsNs - s.helloNs) / 1e6);
-      return { source: 'tls:before-attach', detail: `probes in ${late.row.path} attached ${ms} ms after the connection started` };
+    const after = attached.find((f) => f.row.tsNs > s.helloNs);
+    if (after) {
+      const ms = Math.round((after.row.tsNs - s.helloNs) / 1e6);
+      return { source: 'tls:before-attach', detail: `probes in ${after.row.path} attached ${ms} ms after the connection started` };
     }
     const unprobed = facts.filter((f) => f.unprobed.length > 0);
     if (unprobed.length > 0) {
       return { source: 'tls:not-probed', detail: unprobed.map((f) => `${f.unprobed.map((u) => STACK_NAMES[u]).join(', ')} in ${f.row.path} is not probed`).join('; ') };
     }
     if (attached.length > 0) return { source: 'tls:unknown-stack', detail: `probes in ${attached.map((f) => f.row.path).join(', ')} saw no plaintext of it` };
+    // Examined only now (id -1, see facts): a stack found there was never probed while the process ran.
+    const late = facts.filter((f) => f.row.id === -1 && f.row.stack !== null);
+    if (late.length > 0) return { source: 'tls:not-probed', detail: late.map((f) => `${f.row.stack} in ${f.row.path} was not probed while the process ran`).join('; ') };
     return { source: 'tls:unknown-stack', detail: `no TLS stack recognised in ${p.exe}${facts.length > 1 ? ' or its libraries' : ''}` };
   }
 
