@@ -75,6 +75,12 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await runTopCommand(tui, { ...opts, noColor: process.env['NO_COLOR'] !== undefined, exitAfterSnapshot: exitWhenDone });
     });
 
+  // The always-on collector and its service commands (monitor-command.ts; src/monitor).
+  (require('./monitor-command') as typeof import('./monitor-command')).registerMonitorCommand(program, (code) => {
+    exitCode = code;
+    exitWhenDone = true;
+  });
+
   program
     .command('doctor')
     .description('check what capture needs on this machine (BTF, tracefs, uprobes, the addon, each probe group) and say what works')

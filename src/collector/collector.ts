@@ -46,6 +46,8 @@ export interface CollectorOptions {
   /** System mode: a new agent process was recognised; trace it and its descendants. */
   onAgent?(tgid: number, kstartNs: number): void;
   agentPatterns?: AgentPattern[];
+  /** System mode: whether a recognised agent process starts a session here (the monitor keeps one recording per user). */
+  acceptAgent?(row: ProcessRow): boolean;
 }
 
 export class Collector implements CollectorContext {
@@ -149,7 +151,7 @@ export class Collector implements CollectorContext {
       }
       return;
     }
-    if (!agent) return;
+    if (!agent || (this.opts.acceptAgent && !this.opts.acceptAgent(row))) return;
     const parentSession = row.sessionId !== null ? this.sessions.get(row.sessionId) : undefined;
     if (parentSession) return; // a child of an agent already tracked (e.g. node running claude's script)
     const s: SessionRow = {

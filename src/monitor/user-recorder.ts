@@ -1,0 +1,146 @@
+/**
+ * One user's part of the monitor: a system-wide capture that starts a session for every agent process of that uid
+ * (and only theirs), writing into the user's recording of the week, DIR/<uid>/monitor-YYYY-Www.db, the user's and
+ * 0600 from its first byte (createPrivateRecording).
+ *
+ * Why a capture per user rather than one shared: every part of capture (the collector's rows and ids, the TLS
+ * attacher's targets, the exec hold) writes into one store; a capture whose traced set holds only one user's agents
+ * writes only that user's sessions, so no record of one user can reach another user's file by construction. The cost
+ * (each capture sees every fork, exec and exit on the machine) is in BENCHMARKS.md ("monitor").
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { CaptureRunner } from '../collector/capture-runner';
+import { seedRunning } from '../collector/live';
+import type { AgentPattern } from '../collector/process/agents';
+import type { LiveOtel } from '../export/otel/live-otel';
+import { createPrivateRecording, type SqliteStore } from '../store';
+import { recordingStateOf } from '../store/recording-state';
+import { weekLabel, isoWeekOf } from './iso-week';
+import { ensureUserDir, weekFile } from './monitor-paths';
+
+export interface MonitorUser {
+  uid: number;
+  gid: number;
+  name: string;
+}
+
+/** Why a recording starts: the monitor started (agents already running have a gap), or the week changed (no gap). */
+export type StartReason = 'start' | 'week';
+
+/** Loss source of an agent session already running when the monitor started: its beginning was not recorded. */
+export const GAP_LOSS = 'monitor:gap';
+
+export interface RecorderOptions {
+  dir: string;
+  user: MonitorUser;
+  nowMs: number;
+  reason: StartReason;
+  agentPatterns: AgentPattern[];
+  version: string;
+  /** --otel: a stream per recording (src/export/otel/live-otel.ts), made for each new file. */
+  otel?: () => LiveOtel;
+  onStoreFailure?: (message: string) => void;
+}
+
+export class UserRecorder {
+  private constructor(
+    readonly user: MonitorUser,
+    readonly path: string,
+    readonly week: string,
+    private readonly store: SqliteStore,
+    private readonly runner: CaptureRunner,
+    private readonly otel: LiveOtel | null,
+    /** Sessions already running when this recording began (gaps when the monitor started, continued after a week). */
+    readonly adopted: number,
+  ) {}
+
+  static start(o: RecorderOptions): UserRecorder {
+    ensureUserDir(o.dir, o.user.uid, o.user.gid);
+    const week = weekLabel(isoWeekOf(o.nowMs));
+    // A week already begun (the monitor restarted) gets a new segment, NAME-2.db …: a file is never reopened by root.
+    const { store, path } = createPrivateRecording(weekFile(o.dir, o.user.uid, o.nowMs), { owner: o.user, unique: true });
+    let runner: CaptureRunner;
+    try {
+      store.putMeta('command', JSON.stringify(['agentsight', 'monitor']));
+      store.putMeta('start_ns', String(Date.now() * 1e6));
+      store.putMeta('scope', 'system');
+      store.putMeta('monitor_week', week);
+      store.putMeta('hostname', os.hostname());
+      store.putMeta('kernel', os.release());
+      store.putMeta('uid', String(o.user.uid));
+      store.putMeta('user', o.user.name);
+      store.putMeta('agentsight_version', o.version);
+      store.putMeta('bpf', 'yes');
+      store.flush();
+      runner = CaptureRunner.start(store, {
+        mode: 'system',
+        allProcesses: true,
+        agentPatterns: o.agentPatterns,
+        acceptAgent: (row) => row.uid === o.user.uid,
+        onStoreFailure: (f) => o.onStoreFailure?.(`cannot write ${path} (${f.message})`),
+      });
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    const adopted = adoptRunning(runner, o.reason);
+    if (o.reason === 'week') store.putMeta('continued_sessions', String(adopted));
+    store.flush();
+    const otel = o.otel?.() ?? null;
+    otel?.start(store);
+    return new UserRecorder(o.user, path, week, store, runner, otel, adopted);
+  }
+
+  /** What status shows of this recording. */
+  figures(): { path: string; week: string; sessions: number; losses: number; bytes: number; state: string } {
+    const info = this.store.info();
+    let bytes = 0;
+    for (const s of ['', '-wal']) {
+      try {
+        bytes += fs.statSync(this.path + s).size;
+      } catch {
+        // no -wal right after a checkpoint
+      }
+    }
+    return { path: this.path, week: this.week, sessions: info.counts.sessions, losses: info.counts.losses, bytes, state: recordingStateOf(info.meta).state };
+  }
+
+  /** Stop capturing and finalise the recording (end time, summaries, no -wal left). */
+  async stop(): Promise<string | null> {
+    await this.runner.stop();
+    let otelLine: string | null = null;
+    try {
+      if (this.runner.storeFailure) this.runner.salvage({ end_ns: String(Date.now() * 1e6) });
+      else {
+        this.store.putMeta('end_ns', String(Date.now() * 1e6));
+        this.store.finalize();
+      }
+      if (this.otel) otelLine = (await this.otel.finish().catch((err: Error) => ({ line: `otel export failed: ${err.message}` })))?.line ?? null;
+    } finally {
+      this.store.close();
+    }
+    return otelLine;
+  }
+}
+
+/**
+ * Agents of this user already running: recognised from /proc, traced from now on. After a monitor start their
+ * beginning is missing, a loss (GAP_LOSS) every reader shows; after a week change it is in last week's file.
+ */
+function adoptRunning(runner: CaptureRunner, reason: StartReason): number {
+  const c = runner.collector;
+  let adopted = 0;
+  for (const pid of seedRunning(c)) {
+    runner.capture.addTraced(pid);
+    const row = c.processes.byTgid(pid);
+    const s = row?.sessionId != null ? c.session(row.sessionId) : undefined;
+    if (!row || !s || s.rootProcessId !== row.id) continue;
+    adopted++;
+    if (reason === 'start') {
+      c.loss(GAP_LOSS, 1, 0, `${s.agent ?? 'agent'} (pid ${pid}) was running before the monitor started: what it did until then is not recorded`, row.id);
+    }
+  }
+  c.tick();
+  return adopted;
+}
