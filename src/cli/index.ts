@@ -56,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
     .command('top')
     .description('live view of agents on this machine, or replay of a recording with --db')
     .option('--db <file>', 'replay a recording instead of capturing live')
+    .option('--monitor', 'show your recording of this week from the always-on monitor (agentsight monitor) instead of capturing')
     .option('--once', 'print one plain-text snapshot and exit')
     .option('--width <columns>', 'width of --once output (0: no limit)', (v) => (v === '0' ? 0 : parseIntArg(v, '--width')))
     .option('--at <time>', 'state at this time (HH:MM:SS, ISO time, +30s from start, -10s from end)')
@@ -66,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExamples:\n  sudo agentsight top\n  agentsight top --db run.db\n  agentsight top --db run.db --once --width 100')
     .action(async (opts: Record<string, unknown>) => {
       if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);
+      if (opts['monitor'] === true) {
+        if (opts['db'] !== undefined) throw new UserError('top: --monitor and --db exclude each other');
+        opts['db'] = (require('./monitor-command') as typeof import('./monitor-command')).monitorDbForTop();
+      }
       // Flags that only mean something for a recording are refused in live mode, not silently ignored.
       if (opts['db'] === undefined && opts['at'] !== undefined) throw new UserError('top: --at needs --db (a recording to show at that moment)');
       const tui = require('../tui') as TuiModule;

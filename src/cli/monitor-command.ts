@@ -43,8 +43,8 @@ export function registerMonitorCommand(program: Command, done: (code: number) =>
       const users = o.user?.length ? o.user.map((u) => m.lookupUser(u) ?? badUser(u)) : m.passwdUsers();
       const version = (require('./version') as typeof import('./version')).packageVersion();
       const otel = o.otel || o.otelContent ? otelFactory(Boolean(o.otelContent), version) : undefined;
-      done(
-        await m.runMonitor({
+      const { MonitorDirError } = await import('../monitor/monitor-paths');
+      const running = m.runMonitor({
           dir: o.dir ?? (await import('../monitor/monitor-paths')).DEFAULT_MONITOR_DIR,
           users,
           agents: o.agent ?? [],
@@ -52,6 +52,10 @@ export function registerMonitorCommand(program: Command, done: (code: number) =>
           version,
           otel,
           log: (l) => console.error(`agentsight monitor: ${l}`),
+        });
+      done(
+        await running.catch((err: unknown) => {
+          throw err instanceof MonitorDirError ? new UserError(err.message, 1) : err;
         }),
       );
     });
@@ -150,4 +154,16 @@ export function parseSize(v: string): number {
   const n = m ? Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]! : NaN;
   if (!Number.isFinite(n) || n <= 0) throw new UserError(`--max-size must be a size such as 500M or 4G, got '${v}'`);
   return Math.floor(n);
+}
+
+/** `top --monitor`: the newest of the caller's monitor recordings of this week (a restart starts a new one). */
+export function monitorDbForTop(): string {
+  const paths = require('../monitor/monitor-paths') as typeof import('../monitor/monitor-paths');
+  const { invokingUser } = require('./privileges') as typeof import('./privileges');
+  const { isoWeekOf } = require('../monitor/iso-week') as typeof import('../monitor/iso-week');
+  const dir = paths.monitorDir();
+  const uid = invokingUser().uid;
+  const files = paths.weekSegments(dir, uid, isoWeekOf(paths.monitorNow()));
+  if (files.length === 0) throw new UserError(`top --monitor: no monitor recording of yours this week in ${paths.userDir(dir, uid)} (is the monitor running? \`agentsight monitor status\`)`, 1);
+  return files[files.length - 1]!;
 }

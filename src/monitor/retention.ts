@@ -22,6 +22,8 @@ interface WeekFile {
   path: string;
   /** Monday 00:00 UTC of its week. */
   weekMs: number;
+  /** 1 for NAME.db, n for NAME-n.db (a restart within the week). */
+  segment: number;
   bytes: number;
 }
 
@@ -44,10 +46,10 @@ export function monitorRecordings(dir: string): WeekFile[] {
           // no such sidecar
         }
       }
-      out.push({ path: p, weekMs: mondayOf(w.year, w.week), bytes });
+      out.push({ path: p, weekMs: mondayOf(w.year, w.week), segment: Number(/-(\d+)\.db$/.exec(name.slice(16))?.[1] ?? 1), bytes });
     }
   }
-  return out.sort((a, b) => a.weekMs - b.weekMs || a.path.localeCompare(b.path));
+  return out.sort((a, b) => a.weekMs - b.weekMs || a.segment - b.segment || a.path.localeCompare(b.path));
 }
 
 /** Remove what the policy says; returns the removed files and the bytes freed. */
