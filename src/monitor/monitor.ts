@@ -51,7 +51,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
   process.on('SIGINT', signal);
 
   const start = (user: MonitorUser, reason: 'start' | 'week') =>
-    UserRecorder.start({ dir, user, nowMs: monitorNow(), reason, agentPatterns: patterns, version: o.version, otel: o.otel, onStoreFailure: (m) => o.log(`recording failed: ${m}; counting what is not stored`) });
+    UserRecorder.start({ dir, user, nowMs: monitorNow(), reason, agentPatterns: patterns, agentCommands: o.agents, version: o.version, otel: o.otel, onStoreFailure: (m) => o.log(`recording failed: ${m}; counting what is not stored`) });
 
   const writeStatus = (running: boolean) => {
     const state: MonitorState = {

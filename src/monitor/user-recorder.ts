@@ -37,6 +37,8 @@ export interface RecorderOptions {
   nowMs: number;
   reason: StartReason;
   agentPatterns: AgentPattern[];
+  /** Program names of --agent (traced from their exec like the built-in ones). */
+  agentCommands?: string[];
   version: string;
   /** --otel: a stream per recording (src/export/otel/live-otel.ts), made for each new file. */
   otel?: () => LiveOtel;
@@ -84,6 +86,7 @@ export class UserRecorder {
       store.close();
       throw err;
     }
+    traceAgentsFromExec(runner, o.user.uid, o.agentCommands ?? []);
     const adopted = adoptRunning(runner, o.reason);
     if (o.reason === 'week') store.putMeta('continued_sessions', String(adopted));
     store.flush();
@@ -122,6 +125,51 @@ export class UserRecorder {
     }
     return otelLine;
   }
+}
+
+/**
+ * The process names (comm) of the agents of the built-in table, as the kernel sees them after exec: claude and codex
+ * are native binaries; the npm packages' scripts set their title (prctl) to these names.
+ */
+export const AGENT_COMMS: readonly string[] = ['claude', 'codex', 'codex-x86_64-unknown-linux-musl', 'gemini', 'opencode', 'aider', 'cursor-agent'];
+
+/** The kernel's comm: 15 bytes and a NUL. */
+const COMM_MAX = 15;
+
+/**
+ * Agents traced by the kernel from their exec, not from when this thread has read the exec record: an agent's first
+ * request comes ~0.35 s after its exec (Codex), and a busy machine delays the record by more than that. The comm
+ * filter (bpf/file.bpf.c handle_task_rename) adds a process of this uid that takes an agent's name to the traced
+ * set at exec, so its exec is held until its TLS probes are in (tls/exec-hold.ts) and nothing of it is missed.
+ * A process that took such a name but is not an agent by the table is taken out again at its exec record.
+ */
+function traceAgentsFromExec(runner: CaptureRunner, uid: number, extra: readonly string[]): void {
+  const capture = runner.capture;
+  if (!capture.loadedGroups.includes('file')) return;
+  const value = Buffer.alloc(4);
+  value.writeUInt32LE(uid >>> 0);
+  const comms = new Set<string>();
+  for (const c of [...AGENT_COMMS, ...extra]) {
+    const name = Buffer.from(c, 'utf8').subarray(0, COMM_MAX);
+    if (name.length === 0) continue;
+    const key = Buffer.alloc(16);
+    name.copy(key);
+    capture.host.mapUpdate('comm_filter', key, value);
+    comms.add(name.toString('utf8'));
+  }
+  const onExec = runner.collector.onProcessExec;
+  runner.collector.onProcessExec = (row, isAgent) => {
+    onExec?.(row, isAgent);
+    if (row.sessionId === null && comms.has(row.comm)) {
+      const key = Buffer.alloc(4);
+      key.writeUInt32LE(row.pid);
+      try {
+        capture.host.mapDelete('shared_traced', key);
+      } catch {
+        // already gone (it exited)
+      }
+    }
+  };
 }
 
 /**

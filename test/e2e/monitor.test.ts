@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { Usage } from '../fake-llm/replies';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { agentLaunch } from '../helpers/agent-launch';
 import { agentBinaries } from '../helpers/agents';
@@ -25,6 +26,13 @@ const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
 const TEST_USER = 'agentsight-t';
 
 let base: string;
+
+interface CallUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
 const children: ChildProcess[] = [];
 
 interface Monitor {
@@ -96,16 +104,17 @@ describeBpf('agentsight monitor', [], () => {
     fs.rmSync(base, { recursive: true, force: true });
   });
 
-  it('records a Claude Code session it was not told about; report --monitor shows its calls with exact tokens', { timeout: 600_000, skip: skipAgents }, async () => {
+  /** The monitor, started first; then the agent on its own; then what `report --monitor` says of it. */
+  async function agentUnderMonitor(name: 'claude' | 'codex', agent: string, provider: string, tokens: (u: Usage) => string, seenTokens: (u: CallUsage) => string) {
     const bins = agentBinaries();
     const srv: FakeLlmServer = await startFakeLlmServer();
     try {
-      const dir = newDir('claude');
+      const dir = newDir(name);
       const env = { AGENTSIGHT_MONITOR_DIR: dir };
       const mon = await startMonitor(dir, ['--user', 'root'], 1);
-      const secret = 'sk-ant-monitor-' + crypto.randomBytes(12).toString('hex');
+      const secret = `sk-${name}-monitor-` + crypto.randomBytes(12).toString('hex');
       const home = fs.mkdtempSync(path.join(base, 'home-'));
-      const a = agentLaunch('claude', bins, srv, home, secret);
+      const a = agentLaunch(name, bins, srv, home, secret);
       // Started on its own: nothing tells the monitor about it.
       const r = await runAsync(a.argv[0]!, a.argv.slice(1), { cwd: home, env: { ...process.env, ...a.env } }, 300_000);
       expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -118,17 +127,16 @@ describeBpf('agentsight monitor', [], () => {
 
       const summary = report(['--monitor', '--json'], env);
       expect(summary.code, summary.stderr).toBe(0);
-      expect(summary.stdout).toContain('claude-code');
+      expect(summary.stdout).toContain(agent);
 
       const prompts = report(['--monitor', 'prompts', '--json'], env);
       expect(prompts.code, prompts.stderr).toBe(0);
-      const calls = (JSON.parse(prompts.stdout) as { calls: Array<{ provider: string; incomplete: boolean; usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number } }> }).calls;
+      const calls = (JSON.parse(prompts.stdout) as { calls: Array<{ provider: string; incomplete: boolean; usage: CallUsage }> }).calls;
       // Every model request the provider answered is a call of the recording, with the usage it sent, exactly.
       const sent = srv.requests
-        .flatMap((q) => (q.api !== null && q.api !== 'count_tokens' && q.reply && q.reply.kind !== 'error' ? [q.reply.usage] : []))
-        .map((u) => [u.input, u.output, u.cacheRead, u.cacheWrite].join('/'))
+        .flatMap((q) => (q.api !== null && q.api !== 'count_tokens' && q.reply && q.reply.kind !== 'error' ? [tokens(q.reply.usage)] : []))
         .sort();
-      const seen = calls.filter((c) => c.provider === 'anthropic').map((c) => [c.usage.inputTokens, c.usage.outputTokens, c.usage.cacheReadTokens, c.usage.cacheWriteTokens].join('/')).sort();
+      const seen = calls.filter((c) => c.provider === provider).map((c) => seenTokens(c.usage)).sort();
       expect(sent.length).toBeGreaterThanOrEqual(2);
       expect(seen).toEqual(sent);
       expect(calls.every((c) => !c.incomplete)).toBe(true);
@@ -137,7 +145,7 @@ describeBpf('agentsight monitor', [], () => {
       const rec = openRecording(file);
       try {
         const sessions = rec.sessions();
-        expect(sessions.map((s) => s.agent)).toEqual(['claude-code']);
+        expect(sessions.map((s) => s.agent)).toEqual([agent]);
         expect(sessions[0]!.endNs).not.toBeNull();
         expect(rec.lossTotals().filter((l) => l.source === 'monitor:gap')).toEqual([]);
         expect(rec.info().meta['end_ns']).toBeDefined();
@@ -147,6 +155,15 @@ describeBpf('agentsight monitor', [], () => {
     } finally {
       await srv.close();
     }
+  }
+
+  it('records a Claude Code session it was not told about; report --monitor shows its calls with exact tokens', { timeout: 600_000, skip: skipAgents }, async () => {
+    await agentUnderMonitor('claude', 'claude-code', 'anthropic', (u) => [u.input, u.output, u.cacheRead, u.cacheWrite].join('/'), (u) => [u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens].join('/'));
+  });
+
+  it('records a Codex session it was not told about, with exact tokens', { timeout: 600_000, skip: skipAgents }, async () => {
+    // OpenAI's input_tokens include the cached ones; the views' inputTokens do not (docs/figures.md).
+    await agentUnderMonitor('codex', 'codex', 'openai-responses', (u) => [u.input, u.output, u.cacheRead].join('/'), (u) => [u.inputTokens + u.cacheReadTokens, u.outputTokens, u.cacheReadTokens].join('/'));
   });
 
   it('adopts an agent already running (gap counted) and moves to the next week at the boundary without a restart', { timeout: 180_000 }, async () => {
