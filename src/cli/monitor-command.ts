@@ -68,7 +68,7 @@ export function registerMonitorCommand(program: Command, done: (code: number) =>
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<MonitorCliOptions>();
       const svc = require('../monitor/service') as typeof import('../monitor/service');
-      const unit = svc.unitText({ node: process.execPath, launcher: svc.installedLauncher(), args: monitorArgs(o) });
+      const unit = svc.unitText({ node: process.execPath, launcher: svc.installedLauncher(), docs: svc.installedDocs(), args: monitorArgs(o) });
       if (o.dryRun) {
         process.stdout.write(unit);
         return done(0);

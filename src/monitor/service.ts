@@ -16,6 +16,8 @@ export interface UnitOptions {
   node: string;
   /** Absolute path of bin/agentsight. */
   launcher: string;
+  /** This installation's man page file (a man: link makes systemd-analyze verify run `man`, and npm installs none). */
+  docs: string;
   /** The monitor's arguments after `monitor` (--dir …), already checked. */
   args: string[];
 }
@@ -25,12 +27,16 @@ export function installedLauncher(): string {
   return fs.realpathSync(path.join(__dirname, '..', '..', 'bin', 'agentsight'));
 }
 
+export function installedDocs(): string {
+  return path.resolve(__dirname, '..', '..', 'man', 'agentsight.1');
+}
+
 export function unitText(o: UnitOptions): string {
   const exec = [o.node, o.launcher, 'monitor', ...o.args].map(quoteArg).join(' ');
   return `# Written by \`agentsight monitor install-service\`; remove with \`agentsight monitor uninstall-service\`.
 [Unit]
 Description=agentsight monitor: records every AI coding agent session on this machine
-Documentation=man:agentsight(1)
+Documentation=file:${o.docs}
 After=local-fs.target
 
 [Service]
