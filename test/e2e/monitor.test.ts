@@ -232,6 +232,50 @@ describeBpf('agentsight monitor', [], () => {
     expect(now.stdout).toContain(`monitor-${newWeek}.db`);
   });
 
+  it('a restart loses no session in progress: it continues in a new segment of the week, marked with a gap', { timeout: 180_000 }, async () => {
+    const dir = newDir('restart');
+    const env = { AGENTSIGHT_MONITOR_DIR: dir };
+    const agent = fakeAgent('as-restart-agent');
+    const args = ['--user', 'root', '--agent', 'as-restart-agent'];
+    const first = await startMonitor(dir, args, 1);
+    const a = spawn(agent, ['30'], { stdio: 'ignore' });
+    children.push(a);
+    await sleep(1500);
+    expect(await first.stop()).toBe(0);
+    const second = await startMonitor(dir, args, 1);
+    expect(second.stderr()).toMatch(/monitor-\d{4}-W\d{2}-2\.db; 1 already running \(marked with a gap\)/);
+    a.kill('SIGTERM');
+    await new Promise((r) => a.on('exit', r));
+    await sleep(1000);
+    const status = run(process.execPath, [CLI, 'monitor', 'status', '--dir', dir, '--json']);
+    expect((JSON.parse(status.stdout) as { running: boolean; state: { gaps: number; sessions: number } }).state).toMatchObject({ gaps: 1, sessions: 1 });
+    expect(await second.stop()).toBe(0);
+
+    const week = weekLabel(isoWeekOf(Date.now()));
+    const [one, two] = [`monitor-${week}.db`, `monitor-${week}-2.db`].map((f) => openRecording(path.join(dir, '0', f)));
+    try {
+      expect(one!.sessions().map((s) => [s.agent, s.endNs])).toEqual([['as-restart-agent', null]]);
+      const s = two!.sessions();
+      expect(s.map((x) => x.agent)).toEqual(['as-restart-agent']);
+      expect(s[0]!.endNs).not.toBeNull();
+      // The same process in both segments: one session, seen twice, with the time between them missing.
+      expect(two!.process(s[0]!.rootProcessId!)!.pid).toBe(a.pid);
+      expect(one!.process(one!.sessions()[0]!.rootProcessId!)!.pid).toBe(a.pid);
+      expect(two!.lossTotals().find((l) => l.source === 'monitor:gap')?.count).toBe(1);
+    } finally {
+      one!.close();
+      two!.close();
+    }
+    // report --monitor reads the newest segment and shows the gap; list shows both.
+    const r = report(['--monitor'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('monitor:gap');
+    const list = report(['--monitor', 'list', '--json'], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(`monitor-${week}.db`);
+    expect(list.stdout).toContain(`monitor-${week}-2.db`);
+  });
+
   it('retention removes weeks past --keep-days, then the oldest while over --max-size, never the current one', { timeout: 120_000 }, async () => {
     const dir = newDir('retention');
     const u = path.join(dir, '0');
