@@ -69,7 +69,13 @@ async function main(argv: string[]): Promise<number> {
       if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);
       if (opts['monitor'] === true) {
         if (opts['db'] !== undefined) throw new UserError('top: --monitor and --db exclude each other');
-        opts['db'] = (require('./monitor-command') as typeof import('./monitor-command')).monitorDbForTop();
+        const m = require('./monitor-command') as typeof import('./monitor-command');
+        opts['db'] = m.monitorDbForTop();
+        // Interactive: followed as the monitor writes it; a snapshot reads it as any recording.
+        if (opts['once'] !== true && process.stdout.isTTY) {
+          exitCode = await m.runTopMonitor(require('../tui') as TuiModule, { ...opts, noColor: process.env['NO_COLOR'] !== undefined }, opts['db'] as string);
+          return;
+        }
       }
       // Flags that only mean something for a recording are refused in live mode, not silently ignored.
       if (opts['db'] === undefined && opts['at'] !== undefined) throw new UserError('top: --at needs --db (a recording to show at that moment)');

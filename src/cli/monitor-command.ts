@@ -167,3 +167,18 @@ export function monitorDbForTop(): string {
   if (files.length === 0) throw new UserError(`top --monitor: no monitor recording of yours this week in ${paths.userDir(dir, uid)} (is the monitor running? \`agentsight monitor status\`)`, 1);
   return files[files.length - 1]!;
 }
+
+/**
+ * `top --monitor`, interactive: the monitor's recording of this week, followed as it grows (a live view over a
+ * reader, as live `top` shows its own capture). The recording's losses are its loss rows, which the view already
+ * counts: the status adds none.
+ */
+export async function runTopMonitor(tui: { runTop(o: import('../tui/types').TopOptions): Promise<number> }, opts: import('../tui/types').TopOptions, file: string): Promise<number> {
+  const { openRecording } = require('../store') as typeof import('../store');
+  const reader = openRecording(file);
+  try {
+    return await tui.runTop({ ...opts, db: undefined, reader, live: { status: () => ({ bpf: true, events: 0, losses: 0 }) } });
+  } finally {
+    reader.close();
+  }
+}

@@ -15,7 +15,6 @@ import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { agentLaunch } from '../helpers/agent-launch';
 import { agentBinaries } from '../helpers/agents';
 import { asUser } from '../helpers/as-user';
-import { runAsync } from '../helpers/async-run';
 import { CLI, describeBpf } from '../helpers/bpf-env';
 import { run } from '../helpers/run';
 import { openRecording } from '../../src/store';
@@ -116,8 +115,13 @@ describeBpf('agentsight monitor', [], () => {
       const home = fs.mkdtempSync(path.join(base, 'home-'));
       const a = agentLaunch(name, bins, srv, home, secret);
       // Started on its own: nothing tells the monitor about it.
-      const r = await runAsync(a.argv[0]!, a.argv.slice(1), { cwd: home, env: { ...process.env, ...a.env } }, 300_000);
-      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const child = spawn(a.argv[0]!, a.argv.slice(1), { cwd: home, env: { ...process.env, ...a.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(code, out).toBe(0);
       // Its last response may still be in the commit interval: the stop commits and finalises everything.
       expect(await mon.stop()).toBe(0);
       expect(mon.stderr()).toMatch(/stopped; recordings finalised/);
@@ -131,7 +135,21 @@ describeBpf('agentsight monitor', [], () => {
 
       const prompts = report(['--monitor', 'prompts', '--json'], env);
       expect(prompts.code, prompts.stderr).toBe(0);
-      const calls = (JSON.parse(prompts.stdout) as { calls: Array<{ provider: string; incomplete: boolean; usage: CallUsage }> }).calls;
+      // The machine is shared: other agents of root may be in the week's file too. This agent's session is the one
+      // whose root process is the one started above.
+      const rec = openRecording(file);
+      let sessionId: number;
+      try {
+        const mine = rec.sessions().filter((x) => rec.process(x.rootProcessId!)?.pid === child.pid);
+        expect(mine.map((x) => x.agent)).toEqual([agent]);
+        expect(mine[0]!.endNs).not.toBeNull();
+        sessionId = mine[0]!.id;
+        expect(rec.lossTotals().filter((l) => l.source === 'monitor:gap')).toEqual([]);
+        expect(rec.info().meta['end_ns']).toBeDefined();
+      } finally {
+        rec.close();
+      }
+      const calls = (JSON.parse(prompts.stdout) as { calls: Array<{ sessionId: number; provider: string; incomplete: boolean; usage: CallUsage }> }).calls.filter((c) => c.sessionId === sessionId);
       // Every model request the provider answered is a call of the recording, with the usage it sent, exactly.
       const sent = srv.requests
         .flatMap((q) => (q.api !== null && q.api !== 'count_tokens' && q.reply && q.reply.kind !== 'error' ? [tokens(q.reply.usage)] : []))
@@ -141,17 +159,6 @@ describeBpf('agentsight monitor', [], () => {
       expect(seen).toEqual(sent);
       expect(calls.every((c) => !c.incomplete)).toBe(true);
 
-      // The session is complete: it started after the monitor, so no gap, and nothing was lost.
-      const rec = openRecording(file);
-      try {
-        const sessions = rec.sessions();
-        expect(sessions.map((s) => s.agent)).toEqual([agent]);
-        expect(sessions[0]!.endNs).not.toBeNull();
-        expect(rec.lossTotals().filter((l) => l.source === 'monitor:gap')).toEqual([]);
-        expect(rec.info().meta['end_ns']).toBeDefined();
-      } finally {
-        rec.close();
-      }
     } finally {
       await srv.close();
     }
@@ -181,7 +188,7 @@ describeBpf('agentsight monitor', [], () => {
     const oldFile = path.join(dir, '0', `monitor-${oldWeek}.db`);
     const newFile = path.join(dir, '0', `monitor-${newWeek}.db`);
     expect(fs.existsSync(oldFile)).toBe(true);
-    expect(mon.stderr()).toMatch(/1 already running \(marked with a gap\)/);
+    expect(mon.stderr()).toMatch(/\d+ already running \(marked with a gap\)/);
     // A second agent, started while the old week's file is current.
     const during = spawn(agent, ['4'], { stdio: 'ignore' });
     children.push(during);
@@ -190,7 +197,7 @@ describeBpf('agentsight monitor', [], () => {
       if (Date.now() - t0 > 60_000) throw new Error(`no week change: ${mon.stderr()}`);
       await sleep(200);
     }
-    expect(mon.stderr()).toMatch(new RegExp(`week ${newWeek}: root now into .*monitor-${newWeek}\\.db \\(1 sessions continue`));
+    expect(mon.stderr()).toMatch(new RegExp(`week ${newWeek}: root now into .*monitor-${newWeek}\\.db \\(\\d+ sessions continue`));
     before.kill('SIGTERM');
     await new Promise((r) => before.on('exit', r));
     await sleep(1000);
@@ -198,10 +205,10 @@ describeBpf('agentsight monitor', [], () => {
 
     const old = openRecording(oldFile);
     try {
-      const s = old.sessions();
-      expect(s.map((x) => x.agent).sort()).toEqual(['as-week-agent', 'as-week-agent']);
+      const s = old.sessions().filter((x) => x.agent === 'as-week-agent');
+      expect(s.length).toBe(2);
       // The one already running is marked; the one that started under the monitor is not.
-      const gaps = old.losses().filter((l) => l.source === 'monitor:gap');
+      const gaps = old.losses().filter((l) => l.source === 'monitor:gap' && /as-week-agent/.test(l.detail ?? ''));
       expect(gaps.length).toBe(1);
       expect(gaps[0]!.detail).toMatch(/was running before the monitor started/);
       expect(old.completeness().complete).toBe(false);
@@ -211,13 +218,13 @@ describeBpf('agentsight monitor', [], () => {
     }
     const next = openRecording(newFile);
     try {
-      const s = next.sessions();
+      const s = next.sessions().filter((x) => x.agent === 'as-week-agent');
       // Only the session still running crossed; it continues (no gap: the old file ran until the new one had it) and
       // its end (the SIGTERM above) is in the new week's file.
-      expect(s.map((x) => x.agent)).toEqual(['as-week-agent']);
+      expect(s.length).toBe(1);
       expect(s[0]!.endNs).not.toBeNull();
-      expect(next.info().meta['continued_sessions']).toBe('1');
-      expect(next.losses().filter((l) => l.source === 'monitor:gap')).toEqual([]);
+      expect(Number(next.info().meta['continued_sessions'])).toBeGreaterThanOrEqual(1);
+      expect(next.losses().filter((l) => l.source === 'monitor:gap' && /as-week-agent/.test(l.detail ?? ''))).toEqual([]);
     } finally {
       next.close();
     }
@@ -243,25 +250,30 @@ describeBpf('agentsight monitor', [], () => {
     await sleep(1500);
     expect(await first.stop()).toBe(0);
     const second = await startMonitor(dir, args, 1);
-    expect(second.stderr()).toMatch(/monitor-\d{4}-W\d{2}-2\.db; 1 already running \(marked with a gap\)/);
+    expect(second.stderr()).toMatch(/monitor-\d{4}-W\d{2}-2\.db; \d+ already running \(marked with a gap\)/);
     a.kill('SIGTERM');
     await new Promise((r) => a.on('exit', r));
     await sleep(1000);
     const status = run(process.execPath, [CLI, 'monitor', 'status', '--dir', dir, '--json']);
-    expect((JSON.parse(status.stdout) as { running: boolean; state: { gaps: number; sessions: number } }).state).toMatchObject({ gaps: 1, sessions: 1 });
+    const st = (JSON.parse(status.stdout) as { running: boolean; state: { gaps: number; sessions: number } });
+    expect(st.running).toBe(true);
+    expect(st.state.gaps).toBeGreaterThanOrEqual(1);
+    expect(st.state.sessions).toBeGreaterThanOrEqual(1);
     expect(await second.stop()).toBe(0);
 
     const week = weekLabel(isoWeekOf(Date.now()));
     const [one, two] = [`monitor-${week}.db`, `monitor-${week}-2.db`].map((f) => openRecording(path.join(dir, '0', f)));
     try {
-      expect(one!.sessions().map((s) => [s.agent, s.endNs])).toEqual([['as-restart-agent', null]]);
-      const s = two!.sessions();
+      // (Other agents of root on this shared machine may be in the files too: only the test's own are looked at.)
+      const ours = (r: typeof one) => r!.sessions().filter((x) => x.agent === 'as-restart-agent');
+      expect(ours(one).map((s) => [s.agent, s.endNs])).toEqual([['as-restart-agent', null]]);
+      const s = ours(two);
       expect(s.map((x) => x.agent)).toEqual(['as-restart-agent']);
       expect(s[0]!.endNs).not.toBeNull();
       // The same process in both segments: one session, seen twice, with the time between them missing.
       expect(two!.process(s[0]!.rootProcessId!)!.pid).toBe(a.pid);
-      expect(one!.process(one!.sessions()[0]!.rootProcessId!)!.pid).toBe(a.pid);
-      expect(two!.lossTotals().find((l) => l.source === 'monitor:gap')?.count).toBe(1);
+      expect(one!.process(ours(one)[0]!.rootProcessId!)!.pid).toBe(a.pid);
+      expect(two!.losses().filter((l) => l.source === 'monitor:gap' && /as-restart-agent/.test(l.detail ?? '')).length).toBe(1);
     } finally {
       one!.close();
       two!.close();
@@ -274,6 +286,9 @@ describeBpf('agentsight monitor', [], () => {
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain(`monitor-${week}.db`);
     expect(list.stdout).toContain(`monitor-${week}-2.db`);
+    const top = run(process.execPath, [CLI, 'top', '--monitor', '--once', '--width', '200'], { env: { ...process.env, ...env } });
+    expect(top.code, top.stderr).toBe(0);
+    expect(top.stdout).toContain('as-restart-agent');
   });
 
   it('retention removes weeks past --keep-days, then the oldest while over --max-size, never the current one', { timeout: 120_000 }, async () => {
