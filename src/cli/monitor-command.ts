@@ -47,6 +47,7 @@ export function registerMonitorCommand(program: Command, done: (code: number) =>
       const running = m.runMonitor({
           dir: o.dir ?? (await import('../monitor/monitor-paths')).DEFAULT_MONITOR_DIR,
           users,
+          followPasswd: !o.user?.length,
           agents: o.agent ?? [],
           retention: { maxAgeDays: o.keepDays ?? DEFAULT_RETENTION.maxAgeDays, maxBytes: o.maxSize ?? DEFAULT_RETENTION.maxBytes },
           version,

@@ -20,6 +20,8 @@ export interface MonitorOptions {
   dir: string;
   /** Users whose agents are recorded (default: root and every login user, passwdUsers()). */
   users: MonitorUser[];
+  /** The users were not chosen (--user): login users added later are picked up within the hour. */
+  followPasswd?: boolean;
   /** Commands to recognise as agents besides the built-in table (--agent). */
   agents: string[];
   retention: RetentionPolicy;
@@ -93,12 +95,28 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
     }
   };
 
+  const addUser = (u: MonitorUser) => {
+    const r = start(u, 'start');
+    recorders.set(u.uid, r);
+    o.log(`recording agents of ${u.name} (uid ${u.uid}) into ${r.path}${r.adopted ? `; ${r.adopted} already running (marked with a gap)` : ''}`);
+  };
+  // A user who appears in /etc/passwd later: recorded from then on (their agents already running, with a gap).
+  const newUsers = () => {
+    if (!o.followPasswd || stopping) return;
+    for (const u of passwdUsers()) {
+      if (recorders.has(u.uid)) continue;
+      try {
+        addUser(u);
+      } catch (err) {
+        o.log(`cannot record ${u.name}: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+  };
+
   try {
     for (const u of o.users) {
       if (stopping) break;
-      const r = start(u, 'start');
-      recorders.set(u.uid, r);
-      o.log(`recording agents of ${u.name} (uid ${u.uid}) into ${r.path}${r.adopted ? `; ${r.adopted} already running (marked with a gap)` : ''}`);
+      if (!recorders.has(u.uid)) addUser(u);
     }
     if (!stopping) {
       runPrune();
@@ -131,6 +149,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
       const line = await old.stop();
       if (line) o.log(line);
     }
+    newUsers();
     runPrune();
     writeStatus(true);
     armWeek();
@@ -150,7 +169,10 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
         o.log(`cannot write ${STATUS_FILE}: ${(err as Error).message}`);
       }
     }, STATUS_EVERY_MS);
-    const pr = setInterval(runPrune, PRUNE_EVERY_MS);
+    const pr = setInterval(() => {
+      runPrune();
+      newUsers();
+    }, PRUNE_EVERY_MS);
     timers.push(st, pr);
   });
 
