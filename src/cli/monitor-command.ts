@@ -6,7 +6,11 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { UserError } from './fail';
-import { isRoot } from './privileges';
+
+/** privileges.ts loads child_process: only when a monitor command runs (this file is loaded at every start). */
+function isRoot(): boolean {
+  return (require('./privileges') as typeof import('./privileges')).isRoot();
+}
 
 interface MonitorCliOptions {
   dir?: string;
