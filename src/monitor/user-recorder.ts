@@ -14,7 +14,7 @@ import { CaptureRunner } from '../collector/capture-runner';
 import { seedRunning } from '../collector/live';
 import type { AgentPattern } from '../collector/process/agents';
 import type { LiveOtel } from '../export/otel/live-otel';
-import { createPrivateRecording, type SqliteStore } from '../store';
+import { createPrivateRecording, SIDECARS, type SqliteStore } from '../store';
 import { recordingStateOf } from '../store/recording-state';
 import { weekLabel, isoWeekOf } from './iso-week';
 import { ensureUserDir, weekFile } from './monitor-paths';
@@ -83,7 +83,9 @@ export class UserRecorder {
         onStoreFailure: (f) => o.onStoreFailure?.(`cannot write ${path} (${f.message})`),
       });
     } catch (err) {
+      // Nothing was captured: leave no empty recording behind (the directory is root's; the name is still ours).
       store.close();
+      for (const s of ['', ...SIDECARS]) fs.rmSync(path + s, { force: true });
       throw err;
     }
     traceAgentsFromExec(runner, o.user.uid, o.agentCommands ?? []);

@@ -56,6 +56,16 @@ describe('monitor install-service', () => {
     expect(again.stderr.trim()).toBe(`agentsight: uninstall-service: no agentsight-monitor.service in ${units}`);
   });
 
+  it('the monitor itself needs root: one line, exit 1; status works without root', () => {
+    const nobody = ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', process.execPath, CLI, 'monitor'];
+    const r = run('setpriv', [...nobody, '--dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('agentsight: monitor needs root to load BPF programs: run it as the service (sudo agentsight monitor install-service) or with sudo');
+    const s = run('setpriv', [...nobody, 'status', '--dir', dir]);
+    expect(s.code).toBe(3);
+    expect(s.stdout).toBe('agentsight monitor: not running (never ran with this directory)\n  your recordings: none\n');
+  });
+
   it('bad options are one line and exit 2', () => {
     const r = cli(['monitor', '--max-size', 'lots', 'install-service', '--dry-run']);
     expect(r.code).toBe(2);
