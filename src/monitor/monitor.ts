@@ -12,6 +12,7 @@ import { loadAgentPatterns, type AgentPattern } from '../collector/process/agent
 import type { LiveOtel } from '../export/otel/live-otel';
 import { nextWeekStartMs } from './iso-week';
 import { ensureMonitorDir, monitorNow, STATUS_FILE } from './monitor-paths';
+import { RECORD_SOCKET } from './record-socket';
 import { prune, type RetentionPolicy } from './retention';
 import { UserRecorder, type MonitorUser } from './user-recorder';
 import type { MonitorState } from './status';
@@ -95,18 +96,19 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
     }
   };
 
-  const addUser = (u: MonitorUser) => {
+  const addUser = async (u: MonitorUser) => {
     const r = start(u, 'start');
     recorders.set(u.uid, r);
+    await r.listen(dir);
     o.log(`recording agents of ${u.name} (uid ${u.uid}) into ${r.path}${r.adopted ? `; ${r.adopted} already running (marked with a gap)` : ''}`);
   };
   // A user who appears in /etc/passwd later: recorded from then on (their agents already running, with a gap).
-  const newUsers = () => {
+  const newUsers = async () => {
     if (!o.followPasswd || stopping) return;
     for (const u of passwdUsers()) {
       if (recorders.has(u.uid)) continue;
       try {
-        addUser(u);
+        await addUser(u);
       } catch (err) {
         o.log(`cannot record ${u.name}: ${(err as Error).message.split('\n')[0]}`);
       }
@@ -116,7 +118,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
   try {
     for (const u of o.users) {
       if (stopping) break;
-      if (!recorders.has(u.uid)) addUser(u);
+      if (!recorders.has(u.uid)) await addUser(u);
     }
     if (!stopping) {
       runPrune();
@@ -141,6 +143,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
       try {
         const next = start(old.user, 'week');
         recorders.set(uid, next);
+        await next.listen(dir);
         o.log(`week ${next.week}: ${old.user.name} now into ${next.path}${next.adopted ? ` (${next.adopted} sessions continue from ${path.basename(old.path)})` : ''}`);
       } catch (err) {
         o.log(`week change for ${old.user.name} failed: ${(err as Error).message.split('\n')[0]}; staying in ${old.path}`);
@@ -149,7 +152,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
       const line = await old.stop();
       if (line) o.log(line);
     }
-    newUsers();
+    await newUsers();
     runPrune();
     writeStatus(true);
     armWeek();
@@ -171,7 +174,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
     }, STATUS_EVERY_MS);
     const pr = setInterval(() => {
       runPrune();
-      newUsers();
+      void newUsers();
     }, PRUNE_EVERY_MS);
     timers.push(st, pr);
   });
@@ -188,6 +191,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
       o.log(`cannot finalise ${r.path}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
+  for (const r of recorders.values()) fs.rmSync(path.join(dir, String(r.user.uid), RECORD_SOCKET), { force: true });
   try {
     writeStatus(false);
   } catch {

@@ -11,13 +11,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { CaptureRunner } from '../collector/capture-runner';
-import { seedRunning } from '../collector/live';
+import { bootTimeNs, seedRunning } from '../collector/live';
+import type net from 'node:net';
+import { listenRecordSocket, type HandOff } from './record-socket';
 import type { AgentPattern } from '../collector/process/agents';
 import type { LiveOtel } from '../export/otel/live-otel';
 import { createPrivateRecording, SIDECARS, type SqliteStore } from '../store';
 import { recordingStateOf } from '../store/recording-state';
 import { weekLabel, isoWeekOf } from './iso-week';
-import { ensureUserDir, weekFile } from './monitor-paths';
+import { ensureUserDir, userDir, weekFile } from './monitor-paths';
 
 export interface MonitorUser {
   uid: number;
@@ -45,7 +47,12 @@ export interface RecorderOptions {
   onStoreFailure?: (message: string) => void;
 }
 
-export class UserRecorder {
+/** How long the end of a handed-over command waits for its exit record to be applied. */
+const END_WAIT_MS = 3000;
+
+export class UserRecorder implements HandOff {
+  private socket: net.Server | null = null;
+
   private constructor(
     readonly user: MonitorUser,
     readonly path: string,
@@ -97,6 +104,37 @@ export class UserRecorder {
     return new UserRecorder(o.user, path, week, store, runner, otel, adopted);
   }
 
+  /** Take `record -- CMD` requests of this user over DIR/<uid>/record.sock (record-socket.ts). */
+  async listen(dir: string): Promise<void> {
+    this.socket = await listenRecordSocket(userDir(dir, this.user.uid), this.user.uid, this.user.gid, this);
+  }
+
+  begin(req: { pid: number; title: string; argv0: string; path: string; cwd: string }): { session: number; file: string } {
+    const c = this.runner.collector;
+    const seed = c.processes.byTgid(req.pid) ?? c.processes.seedFromProc(req.pid, bootTimeNs());
+    if (!seed) throw new Error(`no process ${req.pid}`);
+    const s = c.startSeedSession(seed, req.title);
+    // Children of the seed are traced by the kernel from their fork; the command's files get their TLS probes now.
+    this.runner.capture.addSeed(req.pid);
+    if (req.argv0) this.runner.tls.attachCommand(req.argv0, { PATH: req.path }, req.cwd);
+    this.runner.tick();
+    return { session: s.id, file: this.path };
+  }
+
+  async end(pid: number): Promise<void> {
+    const c = this.runner.collector;
+    this.runner.capture.removeSeed(pid);
+    const seed = c.processes.byTgid(pid);
+    const sessionId = seed?.sessionId ?? null;
+    // The command's exit record may still be on its way: its session ends with it.
+    const t0 = Date.now();
+    while (sessionId !== null && c.session(sessionId)?.endNs === null && Date.now() - t0 < END_WAIT_MS) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (seed) c.endSeedSession(seed);
+    this.runner.tick();
+  }
+
   /** What status shows of this recording. */
   figures(): { path: string; week: string; sessions: number; losses: number; bytes: number; state: string } {
     const info = this.store.info();
@@ -113,6 +151,8 @@ export class UserRecorder {
 
   /** Stop capturing and finalise the recording (end time, summaries, no -wal left). */
   async stop(): Promise<string | null> {
+    // The socket file stays: after a week change it is the next recorder's (the monitor removes it at the end).
+    this.socket?.close();
     await this.runner.stop();
     let otelLine: string | null = null;
     try {

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -362,6 +363,68 @@ describeBpf('agentsight monitor', [], () => {
     const theirs = run(...asUser(65534, 65534, process.execPath, [CLI, 'report', '--monitor', '--json'], 'clear'), { env: { ...process.env, ...env, SUDO_UID: '' } });
     expect(theirs.code).toBe(1);
     expect(theirs.stderr).toMatch(/^agentsight: no monitor recordings of yours this week/);
+  });
+
+  it('record -- CMD through a running monitor: no sudo, the same capture as a standalone record, only the caller\'s pids', { timeout: 180_000 }, async () => {
+    const { uid, gid } = testUser();
+    const dir = newDir('handoff');
+    const env = { AGENTSIGHT_MONITOR_DIR: dir };
+    const script = 'cat /etc/hostname >/dev/null; head -c 5 /etc/passwd >/dev/null; exit 3';
+    // The standalone recording of the same command, for comparison.
+    const alone = path.join(base, 'alone.db');
+    const a = run(process.execPath, [CLI, 'record', '-q', '--no-web', '--db', alone, '--', 'sh', '-c', script], { env: { ...process.env, AGENTSIGHT_NO_MONITOR: '1' } });
+    expect(a.code, a.stderr).toBe(3);
+
+    const mon = await startMonitor(dir, ['--user', 'root', '--user', TEST_USER], 2);
+    const sock = path.join(dir, String(uid), 'record.sock');
+    const st = fs.lstatSync(sock);
+    expect([st.isSocket(), st.uid, st.mode & 0o777]).toEqual([true, uid, 0o600]);
+    // As the unprivileged user, without sudo (which would fail: AGENTSIGHT_NO_SUDO).
+    const cmdEnv = { ...process.env, ...env, AGENTSIGHT_NO_SUDO: '1', SUDO_UID: '' };
+    delete (cmdEnv as Record<string, string | undefined>)['SUDO_UID'];
+    const u = run(...asUser(uid, gid, process.execPath, [CLI, 'record', '--', 'sh', '-c', script]), { env: cmdEnv, cwd: '/tmp' });
+    expect(u.code, u.stderr).toBe(3);
+    expect(u.stderr).toMatch(new RegExp(`^agentsight: recorded by the monitor: session \\d+ in ${dir}/${uid}/monitor-\\d{4}-W\\d{2}\\.db`));
+    // And as root (its own socket).
+    const r = run(process.execPath, [CLI, 'record', '--', 'sh', '-c', script], { env: { ...process.env, ...env }, cwd: '/tmp' });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/recorded by the monitor: session \d+ in .*\/0\/monitor-/);
+
+    // A pid that is not the caller's is refused: nobody can have another user's processes recorded into their file.
+    const refused = await new Promise<string>((resolve, reject) => {
+      const c = net.connect(sock, () => c.write(JSON.stringify({ op: 'record', pid: 1, title: 'x', argv0: 'true', path: '/usr/bin', cwd: '/' }) + '\n'));
+      c.on('data', (d) => {
+        resolve(d.toString());
+        c.destroy();
+      });
+      c.on('error', reject);
+    });
+    expect(JSON.parse(refused)).toEqual({ ok: false, error: `pid 1 is not a process of uid ${uid}` });
+    expect(await mon.stop()).toBe(0);
+    expect(fs.existsSync(sock)).toBe(false);
+
+    const week = weekLabel(isoWeekOf(Date.now()));
+    const facts = (file: string, title: string | null) => {
+      const rec = openRecording(file);
+      try {
+        const sessions = rec.sessions().filter((x) => title === null || x.title === title);
+        expect(sessions.length).toBe(1);
+        const s = sessions[0]!;
+        const procs = rec.processes().filter((p) => p.sessionId === s.id);
+        const ids = new Set(procs.map((p) => p.id));
+        const paths = rec.fileOps().filter((f) => ids.has(f.processId) && /^\/etc\/(hostname|passwd)$/.test(f.path)).map((f) => `${f.op} ${f.path}`);
+        const root = procs.find((p) => p.id === s.rootProcessId);
+        return { argv: procs.map((p) => p.argv.join(' ')).sort(), paths: [...new Set(paths)].sort(), rootExit: root?.exitCode ?? null, ended: s.endNs !== null };
+      } finally {
+        rec.close();
+      }
+    };
+    const title = `sh -c ${script}`;
+    const expected = facts(alone, null);
+    expect(expected.argv).toEqual(expect.arrayContaining(['cat /etc/hostname', 'head -c 5 /etc/passwd']));
+    expect(expected.paths.length).toBeGreaterThanOrEqual(2);
+    expect(facts(path.join(dir, String(uid), `monitor-${week}.db`), title)).toEqual(expected);
+    expect(facts(path.join(dir, '0', `monitor-${week}.db`), title)).toEqual(expected);
   });
 
   it('refuses a directory another user could change, in one line', async () => {
