@@ -48,6 +48,16 @@ async function main(argv: string[]): Promise<number> {
     .usage('[options] [-p PID] [-c COMM] [--container NAME] [-- CMD [ARGS...]]')
     .addHelpText('after', '\nExamples:\n  sudo agentsight record -- claude\n  sudo agentsight record --db run.db -- codex exec "fix the tests"\n  sudo agentsight record -p 4242\n  sudo agentsight record -c claude --duration 600\n  sudo agentsight record --container devbox --duration 600')
     .action(async (command: string[], opts: { db?: string; quiet?: boolean; ringBytes?: number; pid?: number[]; comm?: string; container?: string; duration?: number; otel?: boolean; otelContent?: boolean; web?: boolean }) => {
+      // A running monitor records the command without BPF or sudo (record-via-monitor.ts): asked before the capture's
+      // modules are loaded, so the command starts at once.
+      const via = require('./record-via-monitor') as typeof import('./record-via-monitor');
+      if (via.monitorCanRecord(command, opts)) {
+        const code = await via.recordViaMonitor(command, opts.quiet === true);
+        if (code !== null) {
+          exitCode = code;
+          return;
+        }
+      }
       const { runRecord } = await import('./record');
       exitCode = await runRecord(command, opts, argv.slice(1));
     });

@@ -16,6 +16,16 @@ import { resolveInPath, signalNumber } from './privileges';
 /** How long to wait for the monitor's answer before recording alone (it answers in milliseconds). */
 const ANSWER_MS = 5000;
 
+/**
+ * Only for what the monitor does as asked: a command (no -p/-c/--container), into the user's monitor recording (no
+ * --db), without the options of a capture of its own (--otel, --ring-bytes, --binary-path). Checked before record.ts
+ * and the capture are even loaded: the command should start at once.
+ */
+export function monitorCanRecord(command: string[], o: { db?: string; pid?: number[]; comm?: string; container?: string; otel?: boolean; otelContent?: boolean; ringBytes?: number; binaryPath?: string[] }): boolean {
+  const attaching = (o.pid?.length ?? 0) > 0 || o.comm !== undefined || o.container !== undefined;
+  return command.length > 0 && !attaching && o.db === undefined && !o.otel && !o.otelContent && o.ringBytes === undefined && !o.binaryPath?.length && process.env['AGENTSIGHT_NO_MONITOR'] !== '1';
+}
+
 export async function recordViaMonitor(command: string[], quiet: boolean): Promise<number | null> {
   // Under sudo the standalone recorder runs the command as the invoking user; the monitor path is for a user's own
   // commands (and root's own, without sudo).

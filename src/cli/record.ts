@@ -48,13 +48,6 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const attaching = (opts.pid?.length ?? 0) > 0 || opts.comm !== undefined || opts.container !== undefined;
   if (command.length === 0 && !attaching) throw new UserError('record: no command given (usage: agentsight record [--db FILE] [-p PID] [-c COMM] [--container NAME] [-- CMD [ARGS…]])');
   if (opts.duration !== undefined && command.length > 0) throw new UserError('record: --duration applies only to -p/-c/--container without a command (a recorded command ends the recording when it exits)');
-  // A running monitor records the command for us: no BPF to load, no sudo (record-via-monitor.ts). Only for what it
-  // can do as asked: a command, into the user's monitor recording.
-  const plain = command.length > 0 && !attaching && opts.db === undefined && !opts.otel && !opts.otelContent && opts.ringBytes === undefined && !opts.binaryPath?.length;
-  if (plain && process.env['AGENTSIGHT_NO_MONITOR'] !== '1') {
-    const code = await (await import('./record-via-monitor')).recordViaMonitor(command, opts.quiet === true);
-    if (code !== null) return code;
-  }
   if (!isRoot()) {
     if (process.env['AGENTSIGHT_NO_SUDO'] !== '1') {
       const code = reexecWithSudo(rawArgv);
