@@ -18,6 +18,7 @@ import { agentBinaries } from '../helpers/agents';
 import { asUser } from '../helpers/as-user';
 import { CLI, describeBpf } from '../helpers/bpf-env';
 import { run } from '../helpers/run';
+import { TmuxSession } from '../tui/tmux';
 import { openRecording } from '../../src/store';
 import { isoWeekOf, nextWeekStartMs, weekLabel } from '../../src/monitor/iso-week';
 
@@ -425,6 +426,26 @@ describeBpf('agentsight monitor', [], () => {
     expect(expected.paths.length).toBeGreaterThanOrEqual(2);
     expect(facts(path.join(dir, String(uid), `monitor-${week}.db`), title)).toEqual(expected);
     expect(facts(path.join(dir, '0', `monitor-${week}.db`), title)).toEqual(expected);
+  });
+
+  it('top --monitor follows this week\'s recording live: a session that starts after it opened appears', { timeout: 180_000 }, async () => {
+    const dir = newDir('top');
+    const agent = fakeAgent('as-top-agent');
+    const mon = await startMonitor(dir, ['--user', 'root', '--agent', 'as-top-agent'], 1);
+    const t = new TmuxSession(`bin/agentsight top --monitor --utc 2>>${path.join(base, 'top-stderr.txt')}`, 160, 40, { AGENTSIGHT_MONITOR_DIR: dir });
+    try {
+      await t.waitFor((l) => /LIVE/.test(l[0] ?? ''), 'live frame', 60_000);
+      const a = spawn(agent, ['20'], { stdio: 'ignore' });
+      children.push(a);
+      await t.waitFor((_l, text) => text.includes('as-top-agent'), 'the new session', 60_000);
+      a.kill('SIGKILL');
+      t.keys('q');
+      const lines = await t.waitFor((l) => l.some((x) => /__EXIT__\d+/.test(x)), 'exit');
+      expect(lines.join('\n')).toMatch(/__EXIT__0/);
+    } finally {
+      t.kill();
+      await mon.stop();
+    }
   });
 
   it('refuses a directory another user could change, in one line', async () => {
