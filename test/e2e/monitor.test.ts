@@ -178,11 +178,12 @@ describeBpf('agentsight monitor', [], () => {
   it('adopts an agent already running (gap counted) and moves to the next week at the boundary without a restart', { timeout: 180_000 }, async () => {
     const dir = newDir('week');
     const agent = fakeAgent('as-week-agent');
-    // The monitor's clock 8 s before next Monday 00:00 UTC: the boundary passes while the test runs.
+    // The monitor's clock 20 s before next Monday 00:00 UTC: the boundary passes while the test runs (after the
+    // monitor's start-up, a few seconds, more on a loaded machine).
     const boundary = nextWeekStartMs(Date.now());
-    const offset = boundary - 8_000 - Date.now();
+    const offset = boundary - 20_000 - Date.now();
     const env = { AGENTSIGHT_CLOCK_OFFSET_MS: String(offset), AGENTSIGHT_MONITOR_DIR: dir };
-    const before = spawn(agent, ['25'], { stdio: 'ignore' });
+    const before = spawn(agent, ['90'], { stdio: 'ignore' });
     children.push(before);
     const mon = await startMonitor(dir, ['--user', 'root', '--agent', 'as-week-agent'], 1, env);
     const oldWeek = weekLabel(isoWeekOf(boundary - 1));
