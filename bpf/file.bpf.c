@@ -77,12 +77,16 @@ struct {
 	__type(value, __u64);
 } known_files SEC(".maps");
 
-/* `record -c COMM`: processes that take one of these names at exec (or prctl) become traced. Runtime-set. */
+/*
+ * `record -c COMM` and the monitor's agents: processes that take one of these names at exec (or prctl) become traced.
+ * The value is the uid the process must have (COMM_FILTER_ANY_UID: any), so that the monitor's capture of one user
+ * never traces another user's agent. Runtime-set.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
 	__type(key, char[COMM_FILTER_LEN]);
-	__type(value, __u8);
+	__type(value, __u32);
 } comm_filter SEC(".maps");
 
 struct write_scratch {
@@ -813,7 +817,10 @@ int BPF_PROG(handle_task_rename, struct task_struct *task, const char *comm)
 		return 0;
 	char key[COMM_FILTER_LEN] = {};
 	bpf_probe_read_kernel_str(key, sizeof(key), comm);
-	if (!bpf_map_lookup_elem(&comm_filter, key))
+	__u32 *uid = bpf_map_lookup_elem(&comm_filter, key);
+	if (!uid)
+		return 0;
+	if (*uid != COMM_FILTER_ANY_UID && *uid != BPF_CORE_READ(task, cred, uid.val))
 		return 0;
 	__u64 kstart = BPF_CORE_READ(task, start_time);
 	bpf_map_update_elem(&shared_traced, &tgid, &kstart, BPF_NOEXIST);

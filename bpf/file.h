@@ -110,5 +110,7 @@ struct file_uring_done_event {
 
 /* Comm filter for `record -c COMM` (key: comm NUL-padded to 16 bytes) */
 #define COMM_FILTER_LEN 16
+/* comm_filter value: trace a process of any uid (record -c); any other value is the one uid to trace (the monitor). */
+#define COMM_FILTER_ANY_UID 0xffffffffu
 
 #endif

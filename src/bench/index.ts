@@ -22,6 +22,7 @@ const GROUPS: Group[] = [
   { name: 'open checks', module: './open-check-bench', fn: 'runOpenCheckBench' },
   { name: 'OpenTelemetry export', module: './otel-bench', fn: 'runOtelBench' },
   { name: 'report pprof', module: './report-pprof-bench', fn: 'runReportPprofBench' },
+  { name: 'monitor', module: './monitor-bench', fn: 'runMonitorBench' },
 ];
 
 async function main(): Promise<void> {

@@ -48,6 +48,16 @@ async function main(argv: string[]): Promise<number> {
     .usage('[options] [-p PID] [-c COMM] [--container NAME] [-- CMD [ARGS...]]')
     .addHelpText('after', '\nExamples:\n  sudo agentsight record -- claude\n  sudo agentsight record --db run.db -- codex exec "fix the tests"\n  sudo agentsight record -p 4242\n  sudo agentsight record -c claude --duration 600\n  sudo agentsight record --container devbox --duration 600')
     .action(async (command: string[], opts: { db?: string; quiet?: boolean; ringBytes?: number; pid?: number[]; comm?: string; container?: string; duration?: number; otel?: boolean; otelContent?: boolean; web?: boolean }) => {
+      // A running monitor records the command without BPF or sudo (record-via-monitor.ts): asked before the capture's
+      // modules are loaded, so the command starts at once.
+      const via = require('./record-via-monitor') as typeof import('./record-via-monitor');
+      if (via.monitorCanRecord(command, opts)) {
+        const code = await via.recordViaMonitor(command, opts.quiet === true);
+        if (code !== null) {
+          exitCode = code;
+          return;
+        }
+      }
       const { runRecord } = await import('./record');
       exitCode = await runRecord(command, opts, argv.slice(1));
     });
@@ -56,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     .command('top')
     .description('live view of agents on this machine, or replay of a recording with --db')
     .option('--db <file>', 'replay a recording instead of capturing live')
+    .option('--monitor', 'show your recording of this week from the always-on monitor (agentsight monitor) instead of capturing')
     .option('--once', 'print one plain-text snapshot and exit')
     .option('--width <columns>', 'width of --once output (0: no limit)', (v) => (v === '0' ? 0 : parseIntArg(v, '--width')))
     .option('--at <time>', 'state at this time (HH:MM:SS, ISO time, +30s from start, -10s from end)')
@@ -66,6 +77,16 @@ async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExamples:\n  sudo agentsight top\n  agentsight top --db run.db\n  agentsight top --db run.db --once --width 100')
     .action(async (opts: Record<string, unknown>) => {
       if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);
+      if (opts['monitor'] === true) {
+        if (opts['db'] !== undefined) throw new UserError('top: --monitor and --db exclude each other');
+        const m = require('./monitor-command') as typeof import('./monitor-command');
+        opts['db'] = m.monitorDbForTop();
+        // Interactive: followed as the monitor writes it; a snapshot reads it as any recording.
+        if (opts['once'] !== true && process.stdout.isTTY) {
+          exitCode = await m.runTopMonitor(require('../tui') as TuiModule, { ...opts, noColor: process.env['NO_COLOR'] !== undefined }, opts['db'] as string);
+          return;
+        }
+      }
       // Flags that only mean something for a recording are refused in live mode, not silently ignored.
       if (opts['db'] === undefined && opts['at'] !== undefined) throw new UserError('top: --at needs --db (a recording to show at that moment)');
       const tui = require('../tui') as TuiModule;
@@ -74,6 +95,12 @@ async function main(argv: string[]): Promise<number> {
       exitWhenDone = opts['once'] === true || !process.stdout.isTTY;
       exitCode = await runTopCommand(tui, { ...opts, noColor: process.env['NO_COLOR'] !== undefined, exitAfterSnapshot: exitWhenDone });
     });
+
+  // The always-on collector and its service commands (monitor-command.ts; src/monitor).
+  (require('./monitor-command') as typeof import('./monitor-command')).registerMonitorCommand(program, (code) => {
+    exitCode = code;
+    exitWhenDone = true;
+  });
 
   program
     .command('doctor')

@@ -74,7 +74,8 @@ export class Attacher {
     if (!this.capture.loadedGroups.includes('file')) throw new AttachError('-c needs the file probe group (bpf/.output/file.bpf.o); run `make bpf`');
     const key = Buffer.alloc(16);
     name.copy(key);
-    this.capture.host.mapUpdate('comm_filter', key, Buffer.from([1]));
+    // any uid (bpf/file.h COMM_FILTER_ANY_UID)
+    this.capture.host.mapUpdate('comm_filter', key, Buffer.from([0xff, 0xff, 0xff, 0xff]));
     const want = name.toString('utf8');
     const roots = listProcesses().filter((p) => p.comm === want && p.pid !== process.pid).map((p) => p.pid);
     return this.attachTrees(roots);

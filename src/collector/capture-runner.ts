@@ -16,6 +16,9 @@ const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 export interface RunnerOptions extends CaptureOptions {
   mode: CollectorOptions['mode'];
   title?: string;
+  /** System mode: the agent table, and which recognised agents start a session (CollectorOptions). */
+  agentPatterns?: CollectorOptions['agentPatterns'];
+  acceptAgent?: CollectorOptions['acceptAgent'];
   /** Commit interval. */
   tickMs?: number;
   /** Extra record handlers (files, network, TLS) built once the capture exists. */
@@ -67,6 +70,8 @@ export class CaptureRunner {
       clockOffsetNs: capture.clockOffsetNs,
       mode: opts.mode,
       title: opts.title,
+      agentPatterns: opts.agentPatterns,
+      acceptAgent: opts.acceptAgent,
       onAgent: (tgid, kstart) => capture.addTraced(tgid, kstart),
     });
     for (const h of (opts.handlers ?? defaultHandlers)(capture, collector)) collector.addHandler(h);

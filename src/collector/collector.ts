@@ -46,6 +46,8 @@ export interface CollectorOptions {
   /** System mode: a new agent process was recognised; trace it and its descendants. */
   onAgent?(tgid: number, kstartNs: number): void;
   agentPatterns?: AgentPattern[];
+  /** System mode: whether a recognised agent process starts a session here (the monitor keeps one recording per user). */
+  acceptAgent?(row: ProcessRow): boolean;
 }
 
 export class Collector implements CollectorContext {
@@ -63,6 +65,8 @@ export class Collector implements CollectorContext {
   onProcessExec?: (row: ProcessRow, isAgent: boolean) => void;
   /** A tool call's result arrived (its effects window closed): causal linking hooks in here. */
   onToolResult?: (toolCall: import('../store/types').ToolCallRow) => void;
+  /** System mode: rows of processes whose children form a session of their own (`record` handed to the monitor). */
+  private readonly handedSeeds = new Set<number>();
   records = 0;
   malformed = 0;
   /** Records cut off at the end of a batch (should stay 0; reported as a loss if not). */
@@ -75,11 +79,14 @@ export class Collector implements CollectorContext {
     // A recording reads the container of each root process; live `top` (every process on the machine) only its agents'.
     this.containers = new ContainerLabels((row) => this.processes.touch(row), { probeRoots: opts.mode === 'record', askDocker: true });
     this.processes = new ProcessTracker(store, opts.clockOffsetNs, {
-      onNewRow: (row, parent) => this.containers.onNewRow(row, parent),
+      onNewRow: (row, parent) => {
+        this.containers.onNewRow(row, parent);
+        if (parent && this.handedSeeds.has(parent.id)) this.seedChild(row);
+      },
       sessionForRoot: (row) => (opts.mode === 'record' ? this.recordSessionId : null),
       onExec: (row) => this.onExec(row),
       // System-wide capture sees every process on the machine; only agents' process families are kept.
-      persist: opts.mode === 'system' ? (row) => row.sessionId !== null : undefined,
+      persist: opts.mode === 'system' ? (row) => row.sessionId !== null && !this.handedSeeds.has(row.id) : undefined,
     });
     if (opts.mode === 'record') {
       const s: SessionRow = {
@@ -121,6 +128,34 @@ export class Collector implements CollectorContext {
     this.store.addActivity(ts, { losses: count });
   }
 
+  /**
+   * System mode: the processes `seed` starts from now on are one session (titled `title`), `record -- CMD` handed to
+   * a running monitor; the seed itself (the `record` process) is not part of it. Its first child is the session's
+   * root, and the session ends when that child exits.
+   */
+  startSeedSession(seed: ProcessRow, title: string): SessionRow {
+    const s: SessionRow = { id: this.store.nextId('sessions'), agent: null, externalId: null, rootProcessId: null, title, startNs: Date.now() * 1e6, endNs: null };
+    this.sessions.set(s.id, s);
+    this.dirtySessions.add(s);
+    seed.sessionId = s.id;
+    this.handedSeeds.add(seed.id);
+    return s;
+  }
+
+  /** The seed's children from now on are not part of its session (the command ended). */
+  endSeedSession(seed: ProcessRow): void {
+    this.handedSeeds.delete(seed.id);
+    seed.sessionId = null;
+  }
+
+  private seedChild(row: ProcessRow): void {
+    const s = row.sessionId !== null ? this.sessions.get(row.sessionId) : undefined;
+    if (s && s.rootProcessId === null) {
+      s.rootProcessId = row.id;
+      this.dirtySessions.add(s);
+    }
+  }
+
   /** A process found in /proc at start: recognise it as an agent like an exec would. */
   adopt(row: import('../store/types').ProcessRow): void {
     this.onExec(row);
@@ -149,7 +184,7 @@ export class Collector implements CollectorContext {
       }
       return;
     }
-    if (!agent) return;
+    if (!agent || (this.opts.acceptAgent && !this.opts.acceptAgent(row))) return;
     const parentSession = row.sessionId !== null ? this.sessions.get(row.sessionId) : undefined;
     if (parentSession) return; // a child of an agent already tracked (e.g. node running claude's script)
     const s: SessionRow = {

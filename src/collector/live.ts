@@ -35,13 +35,13 @@ export interface LiveOptions {
   exitAfterStop?: boolean;
 }
 
-function bootTimeNs(): number {
+export function bootTimeNs(): number {
   const stat = fs.readFileSync('/proc/stat', 'utf8');
   const btime = Number(/^btime (\d+)/m.exec(stat)?.[1] ?? 0);
   return btime * 1e9;
 }
 
-function listPids(): number[] {
+export function listPids(): number[] {
   return fs
     .readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
@@ -50,7 +50,7 @@ function listPids(): number[] {
 }
 
 /** Add every running process to the model, oldest first so parents precede children; returns the agents' tgids. */
-function seedRunning(collector: Collector): number[] {
+export function seedRunning(collector: Collector): number[] {
   const boot = bootTimeNs();
   const traced: number[] = [];
   const pids = listPids()

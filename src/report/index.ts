@@ -20,6 +20,7 @@ import { VIEWS, VIEW_NAMES } from './pprof/views';
 import { SAMPLE_TYPE_NAMES } from './pprof/sample-model';
 import { parseDayRange } from './day-range';
 import { resolveRecordingPath, selectRecordings, withRecording } from './recordings';
+import { monitorRecordingFiles } from './monitor-files';
 import { runSummary } from './summary';
 import { TOKEN_GROUPS, parseTokenGroup, runToken } from './token';
 import { registerServeCommand } from '../web/serve-command';
@@ -31,6 +32,7 @@ interface ReportOptions extends CommonOptions {
   groupBy?: string;
   since?: string;
   until?: string;
+  monitor?: boolean;
 }
 
 const EXAMPLES = {
@@ -109,6 +111,7 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .option('--dir <dir>', 'directory holding the recordings (default: the current directory); token and list read every recording there')
     .option('--json', 'print JSON (schemas in docs/schemas/)')
     .option('--utc', 'show and group times in UTC instead of the local zone')
+    .option('--monitor', 'read your recordings of the always-on monitor: this week\'s (token, list: the weeks of --since/--until)')
     .option('--local', 'read Claude Code, Codex and Gemini CLI session files of the invoking user instead of a recording')
     .option('--home <dir>', 'with --local: home directory whose session files to read (default: the invoking user\'s)')
     .option('--agent <names>', 'with --local: claude-code, codex, gemini-cli (comma-separated; default all)')
@@ -143,7 +146,7 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
       const o = cmd.optsWithGlobals<ReportOptions>();
       run(io, o, (ctx) => {
         rejectLocalOnly(o, 'report list', ['since', 'until']);
-        return runList(ctx, parseDayRange(o));
+        return runList(ctx, parseDayRange(o), o.monitor ? monitorRecordingFiles(o, io.env) : undefined);
       });
     });
 
@@ -169,7 +172,8 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
         rejectLocalOnly(o, 'report token', ['since', 'until']);
         const group = parseTokenGroup(o.groupBy);
         const range = parseDayRange(o);
-        return runToken({ ...selectRecordings(o, ctx.dir), range }, group, ctx);
+        const selected = o.monitor ? { files: monitorRecordingFiles(o, io.env).map((f) => f.path), many: true } : selectRecordings(o, ctx.dir);
+        return runToken({ ...selected, range }, group, ctx);
       });
     });
 
@@ -275,7 +279,8 @@ function rejectLocalOnly(o: ReportOptions, where: string, allowed: readonly Loca
 }
 
 function withStore<T = number>(o: ReportOptions, ctx: ReportContext, fn: (store: RecordingReader) => T): T {
-  const file = resolveRecordingPath(o.db, ctx.dir);
+  // --monitor: the newest of this week's files (a restart starts a new one).
+  const file = o.monitor ? monitorRecordingFiles({ ...o, since: undefined, until: undefined }, ctx.io.env).at(-1)!.path : resolveRecordingPath(o.db, ctx.dir);
   return withRecording(file, fn);
 }
 

@@ -7,7 +7,7 @@ import { formatCost, formatDuration, formatInt, oneLine } from '../present';
 import type { Completeness } from '../store';
 import { callTokens } from './llm-usage';
 import { recordingFacts } from './recording-facts';
-import { listRecordingFiles, withRecording } from './recordings';
+import { listRecordingFiles, withRecording, type RecordingFile } from './recordings';
 import { renderTable } from './table';
 import { addUsage, emptyTotals, totalsJson, type UsageTotals } from './usage';
 
@@ -27,8 +27,8 @@ interface ListedRecording {
   totals: UsageTotals;
 }
 
-export function runList(ctx: ReportContext, range: DayRange = { since: null, until: null }): number {
-  const files = listRecordingFiles(ctx.dir);
+export function runList(ctx: ReportContext, range: DayRange = { since: null, until: null }, given?: RecordingFile[]): number {
+  const files = given ?? listRecordingFiles(ctx.dir);
   const listed: ListedRecording[] = [];
   const skipped: Array<{ path: string; reason: string }> = [];
   for (const f of files) {
