@@ -26,6 +26,7 @@ import {
   isNarrow,
   strWidth,
   toAscii,
+  toolCallLabel,
   truncate,
   truncateLeft,
 } from '../present';
@@ -147,7 +148,7 @@ export function encodeLines(lines: readonly string[]): Buffer {
   return buf.subarray(0, at);
 }
 
-function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, ascii: boolean): void {
+function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, ascii: boolean, story = false): void {
   const s = d.summary;
   L.blank();
   const rule = ascii ? '=' : '═';
@@ -175,6 +176,11 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     L.add(head + rule.repeat(Math.max(0, ruleWidth(L.width) - strWidth(head))));
   }
   L.add(`completeness: ${completenessText(d.completeness)}`);
+  // The story first (the TUI's session view): the model calls and what they caused, then the full lists.
+  if (story) {
+    renderCalls(L, d, utc, ascii, true);
+    L.blank();
+  }
 
   // ---- process tree
   // PATH-search misses are counted here, not listed (store/exec-search.ts); real failed execs hang under their process.
@@ -209,6 +215,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     L.add(fitMiddle(`  ${verb} `, path, tail, L.width, ascii));
   }
   if (d.fileChangeTotal > d.fileChanges.length) L.add(`  … ${d.fileChangeTotal - d.fileChanges.length} more changes not listed`);
+  if (d.workspaceOnly && d.changesOutsideWorkspace > 0) L.add(`  ${plural(d.changesOutsideWorkspace, 'change')} outside the workspace ${d.workspace} hidden (w shows them)`);
 
   // ---- network
   L.add(`network: ${plural(d.netDestTotal, 'destination')}`);
@@ -226,11 +233,25 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
   if (d.netDestTotal > d.netDests.length) L.add(`  … ${d.netDestTotal - d.netDests.length} more destinations not listed`);
 
   // ---- LLM calls
-  L.add(`LLM calls: ${d.llmCalls.length + d.llmCallsOmitted}${d.llmCallsOmitted > 0 ? ` (${d.llmCallsOmitted} earlier not listed)` : ''}`);
+  if (!story) renderCalls(L, d, utc, ascii, false);
+}
+
+/**
+ * Each LLM call with its tool calls and what each caused. As the story (the TUI's session view), every call also
+ * shows its prompt (the last user turn) and each tool call is named by what it was asked to do.
+ */
+function renderCalls(L: Lines, d: SessionDetail, utc: boolean, ascii: boolean, story: boolean): void {
+  const n = d.llmCalls.length + d.llmCallsOmitted;
+  const omitted = d.llmCallsOmitted > 0 ? ` (${d.llmCallsOmitted} earlier not listed)` : '';
+  L.add(story ? `what happened: ${plural(n, 'LLM call')}${omitted}, in time order: prompt, tool calls, what each caused` : `LLM calls: ${n}${omitted}`);
   for (const call of d.llmCalls) {
     L.add('  ' + llmCallLine(call, d.atNs, utc));
+    if (story) {
+      const prompt = d.promptByCall?.get(call.id);
+      L.add(`    prompt: ${prompt ? oneLine(prompt) : '(not captured)'}`);
+    }
     for (const t of d.toolCallsByCall.get(call.id) ?? []) {
-      L.add('    ' + toolCallLine(t, d.atNs, ascii));
+      L.add('    ' + (story ? storyToolLine(t, d.atNs, ascii, L.width - 4) : toolCallLine(t, d.atNs, ascii)));
       const effects = d.effectsByToolCall.get(t.id) ?? [];
       for (const e of listedEffects(effects)) {
         L.add(`      ${ascii ? '->' : '→'} ${e.kind.replace('_', ' ')} ${e.label}  (${e.method}, ${Math.round(e.confidence * 100)}%)`);
@@ -238,6 +259,16 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
       if (effects.length > EFFECTS_LISTED) L.add(`      ${ascii ? '...' : '…'} ${effects.length - EFFECTS_LISTED} more not listed (${effectCounts(effects)} in all)`);
     }
   }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function storyToolLine(t: ToolCallRow, atNs: number, ascii: boolean, width: number): string {
+  const result = t.resultNs === null || t.resultNs > atNs ? 'pending' : t.resultIsError ? 'failed' : 'ok';
+  const tail = ` [${result}]`;
+  return `${ascii ? '>' : '↳'} ${toolCallLabel(t.name, t.inputJson, Math.max(16, width - 2 - tail.length), ascii)}${tail}`;
 }
 
 /**
@@ -266,11 +297,11 @@ function effectCounts(effects: readonly Effect[]): string {
   }).join(', ');
 }
 
-/** One session's section of the --once text, as lines (the TUI's session view shows the same). */
-export function renderSessionLines(d: SessionDetail, width: number, o: { ascii?: boolean; utc?: boolean } = {}): string[] {
+/** One session's section of the --once text, as lines; the TUI's session view tells the story first (story). */
+export function renderSessionLines(d: SessionDetail, width: number, o: { ascii?: boolean; utc?: boolean; story?: boolean } = {}): string[] {
   const ascii = o.ascii ?? false;
   const L = new Lines(Math.max(20, width), ascii ? '...' : '…', ascii);
-  renderSession(L, d, o.utc ?? false, ascii ? ' - ' : ' · ', ascii);
+  renderSession(L, d, o.utc ?? false, ascii ? ' - ' : ' · ', ascii, o.story ?? false);
   return L.out.slice(1);
 }
 

@@ -80,7 +80,7 @@ describe('keys and actions', () => {
       expect(seen.has(key)).toBe(false);
       seen.add(key);
     }
-    expect(actionFor('f6', undefined)).toBe('sortNext');
+    expect(actionFor('f6', undefined)).toBe('sortMenu');
     expect(actionFor(undefined, '>')).toBe('sortNext');
     expect(actionFor('enter', '\r')).toBe('open');
     expect(actionFor('return', '\r')).toBeUndefined();
@@ -288,7 +288,7 @@ describe('views', () => {
     expect(f.join('\n')).not.toContain('2 Processes');
     ACTIONS.help(st, env);
     f = buildFrame(st, ds.view, 100, 30, FO).plain;
-    expect(f.join('\n')).toContain('Columns (F6 or < > to sort, I to invert)');
+    expect(f.join('\n')).toContain('Session columns (F6 sort menu of the focused pane, < > next/previous, I invert)');
     ACTIONS.back(st, env);
     const call = ds.view.prompts[0].call;
     const v = llmCallView(store, call.id, st.atNs, { ascii: false, utc: true })!;

@@ -61,7 +61,7 @@ export function sessionView(detail: SessionDetail, o: ViewOptions): DetailView {
     title: `Session ${detail.sessionId ?? ''} ${detail.summary?.title ?? ''}`,
     top: 0,
     render: (width) => {
-      if (!cache || cache.width !== width) cache = { width, lines: renderSessionLines(detail, width, o).map((t) => [seg(t)]) };
+      if (!cache || cache.width !== width) cache = { width, lines: renderSessionLines(detail, width, { ...o, story: true }).map((t) => [seg(t)]) };
       return cache.lines;
     },
   };

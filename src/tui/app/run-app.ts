@@ -9,7 +9,8 @@ import { recordingSpan } from '../once-report';
 import { parseTimeSpec, TimeSpecError } from '../time-spec';
 import type { TopOptions } from '../types';
 import { ACTIONS, actionFor, type Reaction } from './actions';
-import { DataSource } from './data-source';
+import { loadSessionDetail } from '../session-detail';
+import { DataSource, PANE_LIMITS } from './data-source';
 import { fileView, llmCallView, netView, processView, sessionView, type ViewOptions } from './detail-views';
 import { buildFrame, type FrameOptions } from './frame';
 import { createScreen, utf8Locale, type AppScreen } from './screen-factory';
@@ -105,9 +106,12 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
       const v = ds.view;
       let view = null;
       switch (st.focus) {
-        case 'sessions':
-          view = v.detail ? sessionView(v.detail, vo) : null;
+        case 'sessions': {
+          // The story needs what the panes do not load: each call's prompt and what each tool call caused.
+          const d = v.detail;
+          view = d ? sessionView(loadSessionDetail(store, d.summary, st.atNs, PANE_LIMITS, 0, true, { workspaceOnly: st.workspaceOnly, prompts: true }), vo) : null;
           break;
+        }
         case 'processes': {
           const tl = v.treeLines[st.cursor.processes];
           view = tl ? processView(store, tl.node.proc.id, st.atNs, vo) : null;
@@ -187,7 +191,7 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
       } else if (r.reloadDetail) {
         timed(() => ds.loadDetail(st));
         selectPending();
-      }
+      } else if (r.resort) ds.resort(st);
       if (r.open) openDetail();
       if (r.search) {
         if (searchTimer) clearTimeout(searchTimer);
