@@ -16,6 +16,8 @@ const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 export interface RunnerOptions extends CaptureOptions {
   mode: CollectorOptions['mode'];
   title?: string;
+  /** System mode: watch these processes as the agents (`top -p/-c`). */
+  watch?: CollectorOptions['watch'];
   /** Commit interval. */
   tickMs?: number;
   /** Extra record handlers (files, network, TLS) built once the capture exists. */
@@ -67,6 +69,7 @@ export class CaptureRunner {
       clockOffsetNs: capture.clockOffsetNs,
       mode: opts.mode,
       title: opts.title,
+      watch: opts.watch,
       onAgent: (tgid, kstart) => capture.addTraced(tgid, kstart),
     });
     for (const h of (opts.handlers ?? defaultHandlers)(capture, collector)) collector.addHandler(h);
