@@ -117,17 +117,35 @@ export function renderOnceLines(r: OnceReport, opts: OnceTextOptions): string[] 
   }
   L.add(`completeness: ${completenessText(r.completeness)}`);
   for (const l of notDecryptedLines(r.completeness)) L.add(`  ${l}`);
+  // One line up here (what was probed, where): the discovery details of each binary come after the sessions, so a
+  // snapshot opens with what the agents did, not with 3-5 lines of probe reports.
   if (r.tlsTargets.length === 0) L.add('TLS: no binaries examined');
-  else {
+  else L.add(`TLS: ${tlsSummary(r.tlsTargets)} (details at the end)`);
+  if (r.unattributedProcesses) L.add(`${plural(r.unattributedProcesses, 'process', 'processes')} outside any session`);
+
+  for (const s of r.sessions) renderSession(L, s, utc, dot, ascii);
+  if (r.tlsTargets.length > 0) {
+    L.blank();
+    L.add(`TLS probes: ${plural(r.tlsTargets.length, 'binary examined', 'binaries examined')}`);
     for (const t of r.tlsTargets) {
       const found = t.status === 'attached' ? `found ${t.stack ?? 'TLS'}, probes attached` : t.status === 'not-found' ? 'TLS not found' : `TLS ${t.status}`;
       L.add(`TLS ${t.path}: ${found}${t.detail ? ` (${t.detail})` : ''}`);
     }
   }
-  if (r.unattributedProcesses) L.add(`${plural(r.unattributedProcesses, 'process', 'processes')} outside any session`);
-
-  for (const s of r.sessions) renderSession(L, s, utc, dot, ascii);
   return L.out;
+}
+
+/** "probes in node (openssl), libssl.so.3 (openssl); none in dash": the binaries by what was found in them. */
+function tlsSummary(targets: OnceReport['tlsTargets']): string {
+  const name = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  const probed = targets.filter((t) => t.status === 'attached').map((t) => `${name(t.path)} (${t.stack ?? 'TLS'})`);
+  const none = targets.filter((t) => t.status === 'not-found').map((t) => name(t.path));
+  const failed = targets.filter((t) => t.status !== 'attached' && t.status !== 'not-found').map((t) => `${name(t.path)} (${t.status})`);
+  return [
+    probed.length > 0 ? `probes in ${probed.join(', ')}` : 'no probes attached',
+    none.length > 0 ? `no TLS stack in ${none.join(', ')}` : '',
+    failed.length > 0 ? `failed in ${failed.join(', ')}` : '',
+  ].filter(Boolean).join('; ');
 }
 
 /**

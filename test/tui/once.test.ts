@@ -53,6 +53,11 @@ describe('top --once text', () => {
     expect(out).toContain('losses: 12 lost: ringbuf:events 12');
     expect(out).toContain('TLS /usr/bin/node: found openssl');
     expect(out).toContain('TLS /opt/bunny: TLS not found');
+    // One TLS line before the sessions; each binary's discovery report after them (issue 22: no opening probe lines).
+    const head = lines.findIndex((l) => l.startsWith('TLS: '));
+    expect(lines[head]).toBe('TLS: probes in node (openssl); no TLS stack in bunny (details at the end)');
+    expect(lines.findIndex((l) => l.startsWith('TLS /'))).toBeGreaterThan(bash);
+    expect(lines.slice(0, bash).filter((l) => l.startsWith('TLS'))).toHaveLength(1);
     expect(out).toContain('files changed: 1 (1 change: created 1, modified 0, deleted 0, renamed 0)');
     expect(out).toMatch(/created +\/tmp\/a1 +mkdir +by 4101/);
   });
