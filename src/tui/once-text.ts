@@ -188,7 +188,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
       `losses ${s.losses}`,
     ];
     if (s.models.length > 0) facts.splice(4, 0, s.models.join(', '));
-    L.add(facts.join(dot));
+    addWrapped(L, facts, dot);
   } else {
     const head = `${rule}${rule} all processes (no sessions recorded) `;
     L.add(head + rule.repeat(Math.max(0, ruleWidth(L.width) - strWidth(head))));
@@ -287,6 +287,22 @@ function storyToolLine(t: ToolCallRow, atNs: number, ascii: boolean, width: numb
   const result = t.resultNs === null || t.resultNs > atNs ? 'pending' : t.resultIsError ? 'failed' : 'ok';
   const tail = ` [${result}]`;
   return `${ascii ? '>' : '↳'} ${toolCallLabel(t.name, t.inputJson, Math.max(16, width - 2 - tail.length), ascii)}${tail}`;
+}
+
+/** Facts joined by `dot`, wrapped between facts at the width: a narrow terminal must not cut the cost off the end. */
+function addWrapped(L: Lines, facts: readonly string[], dot: string): void {
+  let line = '';
+  const tail = dot.trimEnd();
+  facts.forEach((f, i) => {
+    const next = line === '' ? f : line + dot + f;
+    // Room for the " ·" that ends a line when more facts follow.
+    const room = L.width - (i < facts.length - 1 ? strWidth(tail) : 0);
+    if (line !== '' && strWidth(clean(next)) > room) {
+      L.add(line + tail);
+      line = '  ' + f;
+    } else line = next;
+  });
+  if (line !== '') L.add(line);
 }
 
 /**

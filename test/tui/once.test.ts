@@ -6,7 +6,7 @@ import { createRecording, openRecording, StoreError } from '../../src/store';
 import { buildOnceReport } from '../../src/tui/once-report';
 import { renderOnceJson } from '../../src/tui/once-json';
 import { encodeLines, renderOnceText } from '../../src/tui/once-text';
-import { strWidth } from '../../src/present';
+import { formatCost, strWidth } from '../../src/present';
 import { runTop } from '../../src/tui';
 import { buildShellRecording, buildSubshellRecording, MS, T0, tempDir } from './helpers';
 import { T0 as FIXTURE_T0, writeFixtureRecording } from '../report/fixture-recording';
@@ -60,6 +60,29 @@ describe('top --once text', () => {
     expect(lines.slice(0, bash).filter((l) => l.startsWith('TLS'))).toHaveLength(1);
     expect(out).toContain('files changed: 1 (1 change: created 1, modified 0, deleted 0, renamed 0)');
     expect(out).toMatch(/created +\/tmp\/a1 +mkdir +by 4101/);
+  });
+
+  it('wraps a session\'s facts between facts at a narrow width: the cost is never cut off', () => {
+    const file = path.join(dir, 'facts.db');
+    writeFixtureRecording(file);
+    const store = openRecording(file);
+    try {
+      const r = buildOnceReport(store);
+      for (const width of [60, 80, 100]) {
+        const lines = renderOnceText(r, { width, utc: true }).split('\n');
+        for (const s of r.sessions.filter((d) => d.summary)) {
+          const at = lines.findIndex((l) => l.includes(`session ${s.sessionId} `));
+          const facts = lines.slice(at + 1, lines.findIndex((l, i) => i > at && l.startsWith('completeness:'))).join(' ');
+          expect(facts, `width ${width}`).toContain(` ${formatCost(s.summary!.llmCalls === 0 ? 0 : s.summary!.costUsd)} `);
+          expect(facts).toMatch(/losses \d+$/);
+          // At 60 columns one fact alone (the token breakdown) can be wider than a line: only that one is cut.
+          if (width >= 80) expect(facts).not.toContain('…');
+        }
+        expect(lines.every((l) => strWidth(l) <= width)).toBe(true);
+      }
+    } finally {
+      store.close();
+    }
   });
 
   it('says how many changes and destinations a cut list leaves out, counted exactly', () => {
