@@ -239,6 +239,18 @@ describe('runTop', () => {
     }
   });
 
+  it('says when --at falls outside the recording and what it shows instead', () => {
+    const env = { ...process.env, TZ: 'UTC', NO_COLOR: '1' };
+    const after = spawnSync(CLI, ['top', '--db', withSession, '--once', '--utc', '--at', '+10h'], { encoding: 'utf8', env });
+    expect(after.status, after.stderr).toBe(0);
+    expect(after.stderr).toBe('agentsight: --at +10h is after the end of the recording: showing its end\n');
+    expect(after.stdout).toMatch(/^start .*, end\)$/m);
+    const before = spawnSync(CLI, ['top', '--db', withSession, '--once', '--utc', '--at', '2020-01-01T00:00:00Z'], { encoding: 'utf8', env });
+    expect(before.stderr).toBe('agentsight: --at 2020-01-01T00:00:00Z is before the start of the recording: showing its start\n');
+    const inside = spawnSync(CLI, ['top', '--db', withSession, '--once', '--utc', '--at', '+0s'], { encoding: 'utf8', env });
+    expect(inside.stderr).toBe('');
+  });
+
   it('run as a command, bin/agentsight starts top and report without NODE_EXTRA_CA_CERTS (node parses it at start-up)', () => {
     // A bundle that cannot load makes node warn at start-up: the warning shows whether node was handed the variable.
     const env = { ...process.env, TZ: 'UTC', NO_COLOR: '1', NODE_EXTRA_CA_CERTS: path.join(dir, 'no-such-bundle.pem'), PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };

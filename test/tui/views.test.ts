@@ -160,6 +160,15 @@ describeBpf('agentsight top on a real recording: sort menu, workspace only, the 
     expectFits(lines);
   }, 60_000);
 
+  it('says in the header when --at falls outside the recording', async () => {
+    const t = new TmuxSession(`bin/agentsight top --db ${db} --utc --at +10h 2>>${path.join(dir, 'stderr.txt')}`, 140, 50);
+    sessions.push(t);
+    const lines = await t.waitFor(ready, 'the first frame');
+    expect(lines[0]).toMatch(/REPLAY (\S+) .*--at \+10h: after the end$/);
+    // The clock shows the end: the scrubber's right-hand time.
+    expect(lines[0]).toContain(`REPLAY ${/ (\d\d:\d\d:\d\d)$/.exec(lines[lines.length - 2]!.trimEnd())![1]}`);
+  }, 60_000);
+
   it('the Prompts pane names each tool call by what it was asked to do', async () => {
     const t = start();
     await t.waitFor(ready, 'the first frame');
