@@ -8,7 +8,7 @@ import { COLUMNS } from '../../src/tui/app/columns';
 import { DataSource, nextEventNs } from '../../src/tui/app/data-source';
 import { buildFrame, type FrameOptions } from '../../src/tui/app/frame';
 import { buildCorpus, SearchIndex } from '../../src/tui/app/search';
-import { turnText } from '../../src/store/message-text';
+import { conversationText, toolsOffered, turnText } from '../../src/store/message-text';
 import { displayList, scrollTop } from '../../src/tui/app/session-list';
 import { renderLine, seg } from '../../src/tui/app/styled-line';
 import { initialState, type ViewState } from '../../src/tui/app/view-state';
@@ -224,6 +224,41 @@ describe('search', () => {
     expect(turnText({ role: 'user', parts: [{ functionResponse: { name: 'run_shell_command', response: { output: 'hello written' } } }] })).toBe('[tool result] hello written');
     expect(turnText({ role: 'user', parts: [{ text: 'a' }, { text: 'b' }] })).toBe('a\nb');
     expect(turnText({ role: 'user', parts: [{ text: '<session_context>\nx\n</session_context>' }] })).toBe('<session_context>\nx\n</session_context>');
+  });
+});
+
+describe('the whole conversation of a call', () => {
+  it('lists every message of every provider shape as text, and the tools offered', () => {
+    const anthropic = JSON.stringify({
+      tools: [{ name: 'Bash', input_schema: {} }, { name: 'Edit', input_schema: {} }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Write hello to /tmp/x' }] },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'easy' }, { type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'echo hello > /tmp/x' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: '(no output)' }] },
+      ],
+    });
+    expect(conversationText(anthropic)).toEqual([
+      { role: 'user', text: 'Write hello to /tmp/x' },
+      { role: 'assistant', text: '[thinking] easy\n[tool call] Bash {"command":"echo hello > /tmp/x"}' },
+      { role: 'user', text: '[tool result] (no output)' },
+    ]);
+    expect(toolsOffered(anthropic)).toEqual(['Bash', 'Edit']);
+    // Chat: an assistant message with tool_calls and a tool message.
+    const chat = JSON.stringify({
+      tools: [{ type: 'function', function: { name: 'shell' } }],
+      messages: [{ role: 'system', content: 'be brief' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'shell', arguments: '{"cmd":"ls"}' } }] }, { role: 'tool', tool_call_id: 'c1', content: 'a b' }],
+    });
+    expect(conversationText(chat)).toEqual([{ role: 'system', text: 'be brief' }, { role: 'assistant', text: '[tool call] shell {"cmd":"ls"}' }, { role: 'tool', text: 'a b' }]);
+    expect(toolsOffered(chat)).toEqual(['shell']);
+    // Responses input items and Gemini contents.
+    const responses = JSON.stringify({ tools: [{ type: 'function', name: 'shell' }, { type: 'web_search' }], input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }, { type: 'function_call', name: 'shell', arguments: '{}' }, { type: 'function_call_output', call_id: 'c', output: 'ok' }] });
+    expect(conversationText(responses).map((t) => t.text)).toEqual(['hi', '[tool call] shell {}', '[tool result] ok']);
+    expect(toolsOffered(responses)).toEqual(['shell', 'web_search']);
+    const gemini = JSON.stringify({ tools: [{ functionDeclarations: [{ name: 'run_shell_command' }] }], contents: [{ role: 'user', parts: [{ text: 'go' }] }, { role: 'model', parts: [{ functionCall: { name: 'run_shell_command', args: { command: 'ls' } } }] }] });
+    expect(conversationText(gemini)).toEqual([{ role: 'user', text: 'go' }, { role: 'model', text: '[tool call] run_shell_command {"command":"ls"}' }]);
+    expect(toolsOffered(gemini)).toEqual(['run_shell_command']);
+    expect(conversationText(null)).toEqual([]);
+    expect(conversationText('{"messages": [')).toEqual([]);
   });
 });
 

@@ -169,6 +169,24 @@ describeBpf('agentsight top on a real recording: sort menu, workspace only, the 
     expect(lines[0]).toContain(`REPLAY ${/ (\d\d:\d\d:\d\d)$/.exec(lines[lines.length - 2]!.trimEnd())![1]}`);
   }, 60_000);
 
+  it('a call\'s view has the whole conversation: every message, the tools offered, the raw bodies', async () => {
+    const t = start();
+    await t.waitFor(ready, 'the first frame');
+    t.keys('5', 'Down', 'Down');
+    await t.waitFor((l) => l.some((x) => /5 Prompts \(3 3\/3\)/.test(x)), 'the second call selected');
+    t.keys('Enter');
+    let lines = await t.waitFor((l) => l.some((x) => x.includes('Conversation (3 messages sent)')), 'the call view');
+    const text = lines.join('\n');
+    expect(text).toMatch(/^ +user\n +Write hello to \/tmp\/x$/m);
+    expect(text).toMatch(/^ +assistant\n(.*\n)*? +\[tool call\] Bash \{"command":"[^"]+"\}$/m);
+    expect(text).toMatch(/^ +user\n +\[tool result\] /m);
+    expect(text).toMatch(/Tools offered \(1\)\n +Bash$/m);
+    t.keys('End');
+    lines = await t.waitFor((l) => l.some((x) => x.includes('Raw response')), 'the raw bodies');
+    expect(lines.join('\n')).toMatch(/Raw response\n +\{"/);
+    expectFits(lines);
+  }, 60_000);
+
   it('the Prompts pane names each tool call by what it was asked to do', async () => {
     const t = start();
     await t.waitFor(ready, 'the first frame');
