@@ -9,6 +9,9 @@ import { DataSource, nextEventNs } from '../../src/tui/app/data-source';
 import { buildFrame, type FrameOptions } from '../../src/tui/app/frame';
 import { buildCorpus, SearchIndex } from '../../src/tui/app/search';
 import { conversationText, toolsOffered, turnText } from '../../src/store/message-text';
+import { FILE_SORTS, sortChoices, sortForest, sortRows } from '../../src/tui/app/pane-sorts';
+import type { ProcessNode } from '../../src/tui/session-detail';
+import type { ProcessRow } from '../../src/store';
 import { displayList, scrollTop } from '../../src/tui/app/session-list';
 import { renderLine, seg } from '../../src/tui/app/styled-line';
 import { initialState, type ViewState } from '../../src/tui/app/view-state';
@@ -224,6 +227,25 @@ describe('search', () => {
     expect(turnText({ role: 'user', parts: [{ functionResponse: { name: 'run_shell_command', response: { output: 'hello written' } } }] })).toBe('[tool result] hello written');
     expect(turnText({ role: 'user', parts: [{ text: 'a' }, { text: 'b' }] })).toBe('a\nb');
     expect(turnText({ role: 'user', parts: [{ text: '<session_context>\nx\n</session_context>' }] })).toBe('<session_context>\nx\n</session_context>');
+  });
+});
+
+describe('pane sorts (F6)', () => {
+  const node = (pid: number, startNs: number, argv: string[], children: ProcessNode[] = []): ProcessNode =>
+    ({ proc: { pid, startNs, argv, comm: argv[0]!, exitNs: startNs + 5, exitCode: 0, execNs: startNs } as unknown as ProcessRow, children, failedExecs: [], pathSearchMisses: 0 });
+  it('sorts each process\'s children, keeping the tree; files and destinations by their keys; ties stay in order', () => {
+    const roots = [node(10, 1, ['sh'], [node(30, 2, ['node']), node(20, 3, ['seq']), node(40, 4, ['awk'])])];
+    expect(sortForest(roots, 'start', false, 100)).toEqual(roots);
+    expect(sortForest(roots, 'pid', false, 100)[0]!.children.map((n) => n.proc.pid)).toEqual([20, 30, 40]);
+    expect(sortForest(roots, 'command', true, 100)[0]!.children.map((n) => n.proc.argv[0])).toEqual(['seq', 'node', 'awk']);
+    expect(roots[0]!.children.map((n) => n.proc.pid)).toEqual([30, 20, 40]); // the loaded forest is not changed
+    const f = (path: string, count: number, bytes: number, firstNs: number) => ({ op: 'write', path, path2: null, count, bytes, firstNs, lastNs: firstNs, processId: 1, processes: 1 });
+    const files = [f('/b', 1, 10, 1), f('/a', 3, 10, 2), f('/c', 3, 99, 3)];
+    expect(sortRows(files, FILE_SORTS, 'path', false, 0).map((x) => x.path)).toEqual(['/a', '/b', '/c']);
+    expect(sortRows(files, FILE_SORTS, 'count', false, 0).map((x) => x.path)).toEqual(['/a', '/c', '/b']); // largest first, ties in order
+    expect(sortRows(files, FILE_SORTS, 'bytes', true, 0).map((x) => x.path)).toEqual(['/b', '/a', '/c']);
+    expect(sortChoices('prompts')).toEqual([]);
+    expect(sortChoices('processes').map((k) => k.title)).toEqual(['START', 'PID', 'STATUS', 'TIME', 'COMMAND']);
   });
 });
 
