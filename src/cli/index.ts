@@ -2,6 +2,7 @@
  * The agentsight command line. Subcommands load their modules lazily so `record` never pays for blessed, and each
  * failure becomes one line on stderr with a meaningful exit code (see fail.ts).
  */
+import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { reportError, UserError } from './fail';
 import { runTopCommand, type TuiModule } from './top';
@@ -73,8 +74,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--format <fmt>', 'text or json (with --once)', 'text')
     .option('--ascii', 'ASCII borders and symbols only')
     .option('--utc', 'show times in UTC')
+    .option('-p, --pid <pid>', 'live: watch this process and its descendants as a session, in place of known agents (repeatable)', (v, prev: number[] = []) => [...prev, parseIntArg(v, '-p')])
+    .option('-c, --comm <name>', 'live: watch processes of this name (running now and started later) as sessions, in place of known agents')
     .option('--no-web', 'live: do not serve the web UI (default: on 127.0.0.1:7395, or the next free port)')
-    .addHelpText('after', '\nExamples:\n  sudo agentsight top\n  agentsight top --db run.db\n  agentsight top --db run.db --once --width 100')
+    .addHelpText('after', '\nExamples:\n  sudo agentsight top\n  sudo agentsight top -p 4242\n  sudo agentsight top -c aider\n  agentsight top --db run.db\n  agentsight top --db run.db --once --width 100')
     .action(async (opts: Record<string, unknown>) => {
       if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);
       if (opts['monitor'] === true) {
@@ -89,6 +92,13 @@ async function main(argv: string[]): Promise<number> {
       }
       // Flags that only mean something for a recording are refused in live mode, not silently ignored.
       if (opts['db'] === undefined && opts['at'] !== undefined) throw new UserError('top: --at needs --db (a recording to show at that moment)');
+      if (opts['db'] !== undefined && (opts['pid'] !== undefined || opts['comm'] !== undefined)) {
+        throw new UserError(`top: ${opts['pid'] !== undefined ? '-p' : '-c'} watches live processes; a recording (--db) shows what it recorded`);
+      }
+      for (const pid of (opts['pid'] as number[] | undefined) ?? []) {
+        if (pid <= 0 || !fs.existsSync(`/proc/${pid}/stat`)) throw new UserError(`top: -p ${pid}: no such process`);
+      }
+      if (opts['comm'] === '') throw new UserError('top: -c: empty process name');
       const tui = require('../tui') as TuiModule;
       // A snapshot (--once, or stdout not a terminal) is complete when runTop returns: its output was written, and
       // the process exits right after (its read-only store is left to the exit).

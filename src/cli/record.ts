@@ -10,6 +10,7 @@ import path from 'node:path';
 import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../collector/tls/exec-hold';
+import { carriesTls } from '../collector/tls/discovery/tls-markers';
 import { attachEndText, attachFromOptions, attachTitle, waitAttached, type AttachEnd } from '../collector/attach';
 import { ContainerScope, ContainerScopeError, findContainer, type ContainerTarget } from '../collector/containers/container-scope';
 import { redactArgv } from '../collector/process/redact-command';
@@ -125,7 +126,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
       title: command.length > 0 ? shownCommand.join(' ') : attachTitle(opts),
       allProcesses: false,
       eventRingBytes: opts.ringBytes,
-      onTlsReport: opts.quiet ? undefined : (r) => console.error(`agentsight: ${describeTlsReport(r)}`),
+      onTlsReport: opts.quiet ? undefined : (r) => { if (tlsReportMatters(r)) console.error(`agentsight: ${describeTlsReport(r)}`); },
       // The one line about a failed recording; the command goes on with its terminal (record-faults.test.ts).
       onStoreFailure: (f) =>
         console.error(`agentsight: recording failed: cannot write ${dbPath} (${f.message}); ${command[0] ?? 'the capture'} keeps running, what it does from now on is counted as lost`),
@@ -365,6 +366,16 @@ function wrapForUser(resolved: string, command: string[], user: ReturnType<typeo
     };
   }
   throw new UserError('cannot drop privileges to the invoking user: setpriv (util-linux) not found', 1);
+}
+
+/**
+ * Whether a program's TLS report is worth a line: where its plaintext comes from, or a warning about TLS it carries
+ * but cannot be probed. A program without TLS code (sh, bash, env: tls-markers.ts) gets none; its row stays in the
+ * recording (top --once lists it under TLS).
+ */
+export function tlsReportMatters(r: import('../collector/tls/tls-attacher').AttachReport): boolean {
+  if (r.attached.length > 0) return true;
+  return r.examined.some((t) => t.status === 'error' || t.detail.includes('recognised but not probed') || carriesTls(t.path));
 }
 
 /** One line per program: where its TLS plaintext comes from, or a warning naming what was tried. */

@@ -20,7 +20,9 @@ export async function runTopCommand(tui: TuiModule, opts: TopOptions): Promise<n
   if (process.stderr.isTTY) process.stderr.write('agentsight: starting live capture …\n');
   const { startLiveCapture } = await import('../collector/live');
   // The command exits when the view does: quitting should not wait for the kernel to release the probes.
-  const live = await startLiveCapture({ exitAfterStop: true });
+  // -p/-c: those processes are the sessions, as `record -p/-c` records them (checked by the CLI before this).
+  const watch = opts.pid !== undefined || opts.comm !== undefined ? { pids: opts.pid, comm: opts.comm } : undefined;
+  const live = await startLiveCapture({ exitAfterStop: true, watch });
   if (once) {
     try {
       await new Promise((r) => setTimeout(r, LIVE_ONCE_MS));

@@ -19,6 +19,8 @@ export interface RunnerOptions extends CaptureOptions {
   /** System mode: the agent table, and which recognised agents start a session (CollectorOptions). */
   agentPatterns?: CollectorOptions['agentPatterns'];
   acceptAgent?: CollectorOptions['acceptAgent'];
+  /** System mode: watch these processes as the agents (`top -p/-c`). */
+  watch?: CollectorOptions['watch'];
   /** Commit interval. */
   tickMs?: number;
   /** Extra record handlers (files, network, TLS) built once the capture exists. */
@@ -72,6 +74,7 @@ export class CaptureRunner {
       title: opts.title,
       agentPatterns: opts.agentPatterns,
       acceptAgent: opts.acceptAgent,
+      watch: opts.watch,
       onAgent: (tgid, kstart) => capture.addTraced(tgid, kstart),
     });
     for (const h of (opts.handlers ?? defaultHandlers)(capture, collector)) collector.addHandler(h);

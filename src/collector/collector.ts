@@ -48,6 +48,14 @@ export interface CollectorOptions {
   agentPatterns?: AgentPattern[];
   /** System mode: whether a recognised agent process starts a session here (the monitor keeps one recording per user). */
   acceptAgent?(row: ProcessRow): boolean;
+  /** System mode (`top -p/-c`): these processes are the agents, in place of the known agent names. */
+  watch?: AgentWatch;
+}
+
+/** Processes to watch as if they were agents: by pid (running now) or by name (running now and started later). */
+export interface AgentWatch {
+  pids?: readonly number[];
+  comm?: string;
 }
 
 export class Collector implements CollectorContext {
@@ -73,7 +81,8 @@ export class Collector implements CollectorContext {
   truncatedRecords = 0;
 
   constructor(readonly store: CaptureStore, private readonly opts: CollectorOptions) {
-    this.patterns = opts.agentPatterns ?? loadAgentPatterns();
+    // Watching given processes replaces recognising agents: the view shows those alone, as `record -p/-c` records.
+    this.patterns = opts.watch ? [] : (opts.agentPatterns ?? loadAgentPatterns());
     this.linker = new CausalLinker(store);
     this.onToolResult = (t) => this.linker.enqueue(t);
     // A recording reads the container of each root process; live `top` (every process on the machine) only its agents'.
@@ -163,12 +172,25 @@ export class Collector implements CollectorContext {
 
   private onExec(row: import('../store/types').ProcessRow): void {
     this.containers.fromScope(row);
-    const agent = recogniseAgent(row.exe, row.argv, this.patterns);
+    const agent = this.watched(row) ?? recogniseAgent(row.exe, row.argv, this.patterns);
     try {
       this.recognised(row, agent);
     } finally {
       this.onProcessExec?.(row, agent !== null);
     }
+  }
+
+  /** The session label of a watched process (its name), or null. A name matches the kernel's 15-byte comm too. */
+  private watched(row: ProcessRow): string | null {
+    const w = this.opts.watch;
+    if (!w) return null;
+    const name = row.comm || (row.argv[0] ?? '').split('/').pop() || 'process';
+    if (w.pids?.includes(row.pid)) return name;
+    if (w.comm !== undefined) {
+      const base = (row.exe ?? '').split('/').pop();
+      if (row.comm === w.comm.slice(0, 15) || base === w.comm || (row.argv[0] ?? '').split('/').pop() === w.comm) return w.comm;
+    }
+    return null;
   }
 
   private recognised(row: ProcessRow, agent: string | null): void {

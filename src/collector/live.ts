@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createRecording } from '../store';
 import type { LiveStatus, RecordingReader } from '../store/store';
 import { CaptureRunner } from './capture-runner';
-import { Collector } from './collector';
+import { Collector, type AgentWatch } from './collector';
 
 /** A running live capture: its recording as it grows, its status, and its one way to end. */
 export interface LiveHandle {
@@ -33,6 +33,8 @@ export interface LiveOptions {
    * waiting ~1.7 s for it. Not for a process that lives on: the child holds the probes until this process exits.
    */
   exitAfterStop?: boolean;
+  /** `top -p PID` / `top -c NAME`: these processes (and what they start) are the sessions, not the known agents. */
+  watch?: AgentWatch;
 }
 
 export function bootTimeNs(): number {
@@ -78,7 +80,8 @@ export async function startLiveCapture(opts: LiveOptions = {}): Promise<LiveHand
   const dbPath = opts.db ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agentsight-live-')), 'live.db');
   const store = createRecording(dbPath);
   fs.chmodSync(dbPath, 0o600);
-  store.putMeta('command', JSON.stringify(['agentsight', 'top']));
+  const watching = [...(opts.watch?.pids ?? []).flatMap((p) => ['-p', String(p)]), ...(opts.watch?.comm !== undefined ? ['-c', opts.watch.comm] : [])];
+  store.putMeta('command', JSON.stringify(['agentsight', 'top', ...watching]));
   store.putMeta('start_ns', String(Date.now() * 1e6));
   store.putMeta('scope', 'system');
   store.putMeta('hostname', os.hostname());
@@ -86,7 +89,7 @@ export async function startLiveCapture(opts: LiveOptions = {}): Promise<LiveHand
   let runner: CaptureRunner | null = null;
   let reason: string | undefined;
   try {
-    runner = CaptureRunner.start(store, { mode: 'system', allProcesses: true });
+    runner = CaptureRunner.start(store, { mode: 'system', allProcesses: true, watch: opts.watch });
     for (const pid of seedRunning(runner.collector)) runner.capture.addTraced(pid);
   } catch (err) {
     reason = (err as Error).message.split('\n')[0];
@@ -96,7 +99,7 @@ export async function startLiveCapture(opts: LiveOptions = {}): Promise<LiveHand
   let fallback: Collector | null = null;
   if (!runner) {
     // No BPF: agents and their process families from /proc, once a second.
-    fallback = new Collector(store, { clockOffsetNs: 0, mode: 'system' });
+    fallback = new Collector(store, { clockOffsetNs: 0, mode: 'system', watch: opts.watch });
     const scan = () => {
       seedRunning(fallback!);
       const alive = new Set(listPids());

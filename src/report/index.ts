@@ -108,15 +108,15 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .command('report')
     .description('summarise a recording (or, with --local, the agents\' own session files)')
     .option('--db <file>', 'one recording to read (default: the newest agentsight-*.db in --dir)')
-    .option('--dir <dir>', 'directory holding the recordings (default: the current directory); token and list read every recording there')
+    .option('--dir <dir>', 'directory holding the recordings (default: the current directory); token, prompts and list read every recording there')
     .option('--json', 'print JSON (schemas in docs/schemas/)')
     .option('--utc', 'show and group times in UTC instead of the local zone')
     .option('--monitor', 'read your recordings of the always-on monitor: this week\'s (token, list: the weeks of --since/--until)')
     .option('--local', 'read Claude Code, Codex and Gemini CLI session files of the invoking user instead of a recording')
     .option('--home <dir>', 'with --local: home directory whose session files to read (default: the invoking user\'s)')
     .option('--agent <names>', 'with --local: claude-code, codex, gemini-cli (comma-separated; default all)')
-    .option('--since <date>', 'token, list, --local: first day to include (YYYY-MM-DD; without --db, every recording in --dir)')
-    .option('--until <date>', 'token, list, --local: last day to include (YYYY-MM-DD)')
+    .option('--since <date>', 'token, prompts, list, --local: first day to include (YYYY-MM-DD; without --db, every recording in --dir)')
+    .option('--until <date>', 'token, prompts, list, --local: last day to include (YYYY-MM-DD)')
     .addOption(new Option('--group-by <key>', `token: ${TOKEN_GROUPS.join('|')} (default model); --local: ${LOCAL_GROUPS.join('|')} (default day, project and session)`))
     .addHelpText('after', EXAMPLES.report)
     .argument('[subcommand]')
@@ -157,8 +157,8 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .action((_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<ReportOptions>();
       run(io, o, (ctx) => {
-        rejectLocalOnly(o, 'report prompts');
-        return withStore(o, ctx, (s) => runPrompts(s, ctx));
+        rejectLocalOnly(o, 'report prompts', ['since', 'until']);
+        return runPrompts({ ...selectRecordings(o, ctx.dir), range: parseDayRange(o) }, ctx);
       });
     });
 
@@ -274,7 +274,7 @@ function rejectLocalOnly(o: ReportOptions, where: string, allowed: readonly Loca
   if (o.local && where !== 'report') throw new ReportError(`--local works with \`report\` alone (e.g. \`report --local --group-by model\`), not with \`${where}\``);
   const set = (['home', 'agent', 'since', 'until'] as const).filter((k) => o[k] !== undefined && !allowed.includes(k));
   if (!set.length) return;
-  const also = set[0] === 'since' || set[0] === 'until' ? '`report token`, `report list` and ' : '';
+  const also = set[0] === 'since' || set[0] === 'until' ? '`report token`, `report prompts`, `report list` and ' : '';
   throw new ReportError(`--${set[0]} applies to ${also}\`report --local\` only, not to \`${where}\``);
 }
 

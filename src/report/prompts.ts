@@ -1,10 +1,13 @@
 /** `agentsight report prompts`: every LLM call; with --json the full request and response bodies. */
-import { tokenFigures, type LlmCallRow, type RecordingReader, type ToolCallRow } from '../store';
+import path from 'node:path';
+import { tokenFigures, type Completeness, type LlmCallRow, type RecordingReader, type ToolCallRow } from '../store';
+import { dayInRange, isUnbounded, spanInRange, type DayRange } from './day-range';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
-import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
+import { EXIT_BAD_INPUT, EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { formatCost, formatDuration, formatInt, oneLine } from '../present';
 import { callFailed, callModel } from './llm-usage';
+import { withRecording } from './recordings';
 import { renderTable } from './table';
 
 export const PROMPTS_SCHEMA_ID = 'agentsight.report.prompts/1';
@@ -67,54 +70,102 @@ export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: Re
   };
 }
 
-export function runPrompts(store: RecordingReader, ctx: ReportContext): number {
-  const calls = store.llmCalls({ full: ctx.json });
+/** Where `report prompts` reads: one recording (--db, or the newest) or every recording of a directory. */
+export interface PromptsSource {
+  /** Oldest first when several. */
+  readonly files: readonly string[];
+  /** Every recording of --dir (with --since/--until): rows then name their file, since ids restart in each. */
+  readonly many: boolean;
+  readonly range: DayRange;
+}
+
+/** One recording's calls (on a day of the range) with their tool calls and prompts. */
+interface RecordingCalls {
+  path: string;
+  calls: LlmCallRow[];
+  toolsByCall: Map<number, ToolCallRow[]>;
+  promptOf: Map<number, string | null>;
+  completeness: Completeness;
+}
+
+function readCalls(store: RecordingReader, ctx: ReportContext, range: DayRange): RecordingCalls {
+  const calls = store.llmCalls({ full: ctx.json }).filter((c) => dayInRange(range, ctx.clock.day(c.startNs / 1e6)));
   const toolsByCall = new Map<number, ToolCallRow[]>();
   for (const t of store.toolCalls()) {
     const list = toolsByCall.get(t.llmCallId) ?? [];
     list.push(t);
     toolsByCall.set(t.llmCallId, list);
   }
-  if (ctx.json) {
-    writeJson(ctx, {
-      schema: PROMPTS_SCHEMA_ID,
-      recording: store.path,
-      calls: calls.map((c) => promptJson(c, toolsByCall.get(c.id) ?? [], ctx)),
-      // whether calls may be missing (TLS that was not decrypted, losses)
-      completeness: store.completeness(),
-    });
-    return calls.length ? EXIT_OK : EXIT_NOTHING_FOUND;
-  }
-  if (calls.length === 0) throw new ReportError(`${store.path}: no LLM calls recorded`, EXIT_NOTHING_FOUND);
-  const p = ctx.painter;
-  // The last message of each request (what the user or the tool loop just said), from the store's text index.
   // The last user turn's text (store/message-text.ts), from at most its last 16,000 characters.
-  const promptOf = new Map(store.llmCallTexts({ maxChars: 4000 }).map((t) => [t.id, t.prompt]));
+  const promptOf = ctx.json ? new Map<number, string | null>() : new Map(store.llmCallTexts({ maxChars: 4000 }).map((t) => [t.id, t.prompt]));
+  return { path: store.path, calls, toolsByCall, promptOf, completeness: store.completeness() };
+}
+
+/**
+ * `report prompts` over its source. Several recordings are read in turn (oldest first) with the conventions of one;
+ * a recording that cannot be read is skipped with a note, listed in the JSON, and makes the exit status 2.
+ */
+export function runPrompts(source: PromptsSource, ctx: ReportContext): number {
+  const read: RecordingCalls[] = [];
+  const skipped: Array<{ path: string; reason: string }> = [];
+  for (const file of source.files) {
+    try {
+      withRecording(file, (store) => {
+        const info = store.info();
+        if (source.many && !spanInRange(source.range, ctx.clock, info.startNs, info.endNs)) return;
+        read.push(readCalls(store, ctx, source.range));
+      });
+    } catch (err) {
+      if (!source.many || !(err instanceof ReportError)) throw err;
+      skipped.push({ path: file, reason: err.message });
+      ctx.io.err(`agentsight: skipped ${err.message}\n`);
+    }
+  }
+  const total = read.reduce((n, r) => n + r.calls.length, 0);
+  const code = skipped.length ? EXIT_BAD_INPUT : total ? EXIT_OK : EXIT_NOTHING_FOUND;
+  if (ctx.json) {
+    const calls = read.flatMap((r) => r.calls.map((c) => ({ ...promptJson(c, r.toolsByCall.get(c.id) ?? [], ctx), ...(source.many ? { recording: r.path } : {}) })));
+    writeJson(ctx, source.many
+      ? { schema: PROMPTS_SCHEMA_ID, recording: null, recordings: read.map((r) => r.path), range: source.range, calls, completeness: null, skipped }
+      // whether calls may be missing (TLS that was not decrypted, losses)
+      : { schema: PROMPTS_SCHEMA_ID, recording: read[0].path, calls, completeness: read[0].completeness });
+    return code;
+  }
+  const where = source.many ? `${read.length} ${read.length === 1 ? 'recording' : 'recordings'} in ${ctx.dir}` : read[0].path;
+  if (total === 0) {
+    const when = isUnbounded(source.range) ? '' : ` from ${source.range.since ?? 'the start'} to ${source.range.until ?? 'the end'}`;
+    const what = source.many && read.length === 0 && skipped.length === 0 ? `no recordings in ${ctx.dir} ran${when}` : `${where}: no LLM calls recorded${when}`;
+    throw new ReportError(what, skipped.length ? EXIT_BAD_INPUT : EXIT_NOTHING_FOUND);
+  }
+  const rows = read.flatMap((r) => r.calls.map((c) => ({ c, r })));
+  const p = ctx.painter;
   ctx.io.out(
-    renderTable<LlmCallRow>(
+    renderTable<{ c: LlmCallRow; r: RecordingCalls }>(
       [
-        { title: 'ID', align: 'right', value: (c) => String(c.id) },
-        { title: 'TIME', value: (c) => ctx.clock.time(c.startNs) },
-        { title: 'SES', align: 'right', value: (c) => (c.sessionId === null ? '-' : String(c.sessionId)) },
-        { title: 'PROVIDER', value: (c) => c.provider },
-        { title: 'MODEL', value: (c) => callModel(c) ?? '?', maxWidth: 32 },
+        ...(source.many ? [{ title: 'RECORDING', value: (x: { r: RecordingCalls }) => path.basename(x.r.path), maxWidth: 32 }] : []),
+        { title: 'ID', align: 'right', value: ({ c }) => String(c.id) },
+        { title: 'TIME', value: ({ c }) => (source.many ? ctx.clock.day(c.startNs / 1e6) + ' ' : '') + ctx.clock.time(c.startNs) },
+        { title: 'SES', align: 'right', value: ({ c }) => (c.sessionId === null ? '-' : String(c.sessionId)) },
+        { title: 'PROVIDER', value: ({ c }) => c.provider },
+        { title: 'MODEL', value: ({ c }) => callModel(c) ?? '?', maxWidth: 32 },
         {
           title: 'STATUS',
-          value: (c) => (c.httpStatus !== null && c.httpStatus >= 400 ? String(c.httpStatus) : c.error ? 'error' : c.incomplete ? 'partial' : c.httpStatus === null ? '-' : String(c.httpStatus)),
-          style: (c) => (callFailed(c) ? 'red' : null),
+          value: ({ c }) => (c.httpStatus !== null && c.httpStatus >= 400 ? String(c.httpStatus) : c.error ? 'error' : c.incomplete ? 'partial' : c.httpStatus === null ? '-' : String(c.httpStatus)),
+          style: ({ c }) => (callFailed(c) ? 'red' : null),
         },
-        { title: 'IN', align: 'right', value: (c) => formatInt(c.inputTokens === null ? null : tokenFigures(c).inputTokens) },
-        { title: 'CACHE', align: 'right', value: (c) => formatInt(c.inputTokens === null ? null : tokenFigures(c).cacheReadTokens + tokenFigures(c).cacheWriteTokens) },
-        { title: 'OUT', align: 'right', value: (c) => formatInt(c.outputTokens) },
-        { title: 'COST', align: 'right', value: (c) => formatCost(c.costUsd) },
-        { title: 'TIME', align: 'right', value: (c) => (c.endNs === null ? '-' : formatDuration(c.endNs - c.startNs)) },
-        { title: 'TOOLS', value: (c) => (toolsByCall.get(c.id) ?? []).map((t) => t.name).join(',') || '-', maxWidth: 30 },
-        { title: 'PROMPT', value: (c) => oneLine(promptOf.get(c.id) ?? '', 48) },
-        { title: 'RESPONSE', value: (c) => oneLine(c.error ?? c.responseText ?? c.stopReason ?? '', 48) },
+        { title: 'IN', align: 'right', value: ({ c }) => formatInt(c.inputTokens === null ? null : tokenFigures(c).inputTokens) },
+        { title: 'CACHE', align: 'right', value: ({ c }) => formatInt(c.inputTokens === null ? null : tokenFigures(c).cacheReadTokens + tokenFigures(c).cacheWriteTokens) },
+        { title: 'OUT', align: 'right', value: ({ c }) => formatInt(c.outputTokens) },
+        { title: 'COST', align: 'right', value: ({ c }) => formatCost(c.costUsd) },
+        { title: 'TIME', align: 'right', value: ({ c }) => (c.endNs === null ? '-' : formatDuration(c.endNs - c.startNs)) },
+        { title: 'TOOLS', value: ({ c, r }) => (r.toolsByCall.get(c.id) ?? []).map((t) => t.name).join(',') || '-', maxWidth: 30 },
+        { title: 'PROMPT', value: ({ c, r }) => oneLine(r.promptOf.get(c.id) ?? '', 48) },
+        { title: 'RESPONSE', value: ({ c }) => oneLine(c.error ?? c.responseText ?? c.stopReason ?? '', 48) },
       ],
-      calls,
+      rows,
       p,
     ),
   );
-  return EXIT_OK;
+  if (source.many) ctx.io.out(`${total} calls in ${where}${skipped.length ? `, ${skipped.length} skipped` : ''}\n`);
+  return code;
 }

@@ -121,3 +121,80 @@ export function storedPromptText(turnJson: string | null, isToolResult = false):
   if (!text) return null;
   return isToolResult ? `${TOOL_RESULT_MARK} ${text}` : text;
 }
+
+/** One message of a request's conversation, as text: who said it and what (tool calls and results marked). */
+export interface ConversationTurn {
+  role: string;
+  text: string;
+}
+
+/** Text of any block: words, a tool call (`[tool call] NAME {input}`), a tool result, or compact JSON. */
+function blockText(b: unknown): string {
+  if (typeof b === 'string') return b;
+  if (!b || typeof b !== 'object') return b === undefined || b === null ? '' : String(b);
+  const x = b as Obj;
+  if (x['type'] === 'tool_use') return `[tool call] ${String(x['name'])} ${JSON.stringify(x['input'] ?? {})}`;
+  if (x['type'] === 'function_call') return `[tool call] ${String(x['name'])} ${String(x['arguments'] ?? '')}`;
+  if (x['functionCall'] !== undefined) {
+    const f = x['functionCall'] as Obj;
+    return `[tool call] ${String(f['name'])} ${JSON.stringify(f['args'] ?? {})}`;
+  }
+  if (x['type'] === 'tool_result' || x['type'] === 'function_call_output') return `${TOOL_RESULT_MARK} ${plainText(x['content'] ?? x['output'])}`.trim();
+  if (x['functionResponse'] !== undefined) return `${TOOL_RESULT_MARK} ${plainText((x['functionResponse'] as Obj)['response'])}`.trim();
+  if (x['type'] === 'thinking' && typeof x['thinking'] === 'string') return `[thinking] ${x['thinking']}`;
+  if (typeof x['text'] === 'string') return x['text'];
+  if (Array.isArray(x['content']) || typeof x['content'] === 'string') return plainText(x['content']);
+  if (Array.isArray(x['tool_calls'])) return (x['tool_calls'] as Obj[]).map((c) => `[tool call] ${String((c['function'] as Obj)?.['name'])} ${String((c['function'] as Obj)?.['arguments'] ?? '')}`).join('\n');
+  return JSON.stringify(x);
+}
+
+/**
+ * Every message of a request in order (Anthropic and Chat messages, Responses input items, Gemini contents), each as
+ * text; [] when the body is not captured or not JSON. The system prompt is the call's own field, not repeated here.
+ */
+export function conversationText(requestJson: string | null): ConversationTurn[] {
+  if (!requestJson) return [];
+  let req: unknown;
+  try {
+    req = JSON.parse(requestJson);
+  } catch {
+    return [];
+  }
+  if (!req || typeof req !== 'object') return [];
+  const list = turns(req as Obj);
+  if (typeof list === 'string') return [{ role: 'user', text: list }];
+  if (!Array.isArray(list)) return [];
+  return list.map((t): ConversationTurn => {
+    if (typeof t === 'string') return { role: 'user', text: t };
+    const o = (t ?? {}) as Obj;
+    const role = String(o['role'] ?? o['type'] ?? 'user');
+    const blocks = o['content'] ?? o['parts'];
+    const calls = Array.isArray(o['tool_calls']) ? [blockText({ tool_calls: o['tool_calls'] })] : [];
+    // A Responses item (function_call, function_call_output) is its own block; a Chat tool call lives in tool_calls.
+    const parts = Array.isArray(blocks) ? (blocks as unknown[]).map(blockText) : blocks !== undefined ? [blockText(blocks)] : calls.length > 0 ? [] : [blockText(o)];
+    parts.push(...calls);
+    return { role, text: parts.filter(Boolean).join('\n') };
+  });
+}
+
+/** Names of the tools a request offered the model (Anthropic, Chat/Responses functions, Gemini declarations). */
+export function toolsOffered(requestJson: string | null): string[] {
+  if (!requestJson) return [];
+  let req: Obj;
+  try {
+    req = JSON.parse(requestJson) as Obj;
+  } catch {
+    return [];
+  }
+  const tools = req && typeof req === 'object' ? req['tools'] : undefined;
+  if (!Array.isArray(tools)) return [];
+  const names: string[] = [];
+  for (const t of tools as Obj[]) {
+    if (!t || typeof t !== 'object') continue;
+    if (Array.isArray(t['functionDeclarations'])) for (const f of t['functionDeclarations'] as Obj[]) names.push(String(f['name']));
+    else if (t['function'] && typeof t['function'] === 'object') names.push(String((t['function'] as Obj)['name']));
+    else if (t['name'] !== undefined) names.push(String(t['name']));
+    else if (t['type'] !== undefined) names.push(String(t['type']));
+  }
+  return names;
+}

@@ -175,6 +175,13 @@ export interface TimeQuery {
   limit?: number;
 }
 
+/** Which file changes to read: as of a time, of a session or process, and optionally only under one directory. */
+export interface FileChangeQuery extends TimeQuery {
+  processId?: number;
+  /** Only changes to this directory or below it (the TUI's "workspace only": a session's cwd). */
+  under?: string;
+}
+
 /** Successful changes to one path by one kind of operation, summed (for "files changed" summaries). */
 export interface FileChange {
   /** 'create' | 'write' | 'fallocate' | 'mmap' | 'truncate' | 'rename' | 'unlink' | 'rmdir' | 'mkdir' | 'chmod' | 'link' | 'symlink' */
@@ -342,9 +349,9 @@ export interface RecordingReader {
   activity(fromNs: number, toNs: number, buckets: number): ActivityBucket[];
 
   /** Successful file changes first seen by q.atNs, grouped by (op, path, path2), in first-seen order. */
-  fileChanges(q?: TimeQuery & { processId?: number }): FileChange[];
+  fileChanges(q?: FileChangeQuery): FileChange[];
   /** How many distinct changes fileChanges() returns without a limit, per op (ops with none left out). */
-  fileChangeCounts(q?: TimeQuery & { processId?: number }): Array<{ op: string; count: number }>;
+  fileChangeCounts(q?: FileChangeQuery): Array<{ op: string; count: number }>;
   /** One aggregated file operation by id. */
   fileOp(id: number): FileOpRow | null;
   /** One network operation by id. */

@@ -7,7 +7,7 @@ import { openRecording, type RecordingReader } from '../store';
 import { buildOnceReport, recordingSpan } from './once-report';
 import { renderOnceJson } from './once-json';
 import { encodeLines, renderOnceLines } from './once-text';
-import { parseTimeSpec, TimeSpecError } from './time-spec';
+import { clampNote, resolveTimeSpec, TimeSpecError } from './time-spec';
 import type { TopOptions } from './types';
 
 export type { LiveView, TopOptions } from './types';
@@ -21,11 +21,16 @@ export async function runTop(opts: TopOptions): Promise<number> {
   const store: RecordingReader = opts.reader ?? openRecording(opts.db!);
   try {
     let atNs: number | undefined;
+    let atNote: string | null = null;
     const info = once ? store.info() : undefined;
     if (opts.at !== undefined) {
       const { startNs, endNs } = recordingSpan(info ?? store.info());
       try {
-        atNs = parseTimeSpec(opts.at, startNs, endNs, opts.utc);
+        const r = resolveTimeSpec(opts.at, startNs, endNs, opts.utc);
+        atNs = r.ns;
+        // A snapshot says it on stderr; the TUI in its header (a line written now would be under the screen).
+        atNote = clampNote(opts.at, r.clamped, !once);
+        if (atNote && once) process.stderr.write(`agentsight: --at ${atNote}\n`);
       } catch (err) {
         if (err instanceof TimeSpecError) {
           process.stderr.write(`agentsight: --at: ${err.message}\n`);
@@ -49,7 +54,7 @@ export async function runTop(opts: TopOptions): Promise<number> {
     }
     // Loaded only here: blessed costs start-up time --once must not pay.
     const { runApp } = await import('./app/run-app');
-    return await runApp(store, { ...opts, atNs });
+    return await runApp(store, { ...opts, atNs, atNote });
   } finally {
     if (ownStore && !(once && opts.exitAfterSnapshot)) store.close();
   }

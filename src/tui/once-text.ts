@@ -26,6 +26,7 @@ import {
   isNarrow,
   strWidth,
   toAscii,
+  toolCallLabel,
   truncate,
   truncateLeft,
 } from '../present';
@@ -116,17 +117,35 @@ export function renderOnceLines(r: OnceReport, opts: OnceTextOptions): string[] 
   }
   L.add(`completeness: ${completenessText(r.completeness)}`);
   for (const l of notDecryptedLines(r.completeness)) L.add(`  ${l}`);
+  // One line up here (what was probed, where): the discovery details of each binary come after the sessions, so a
+  // snapshot opens with what the agents did, not with 3-5 lines of probe reports.
   if (r.tlsTargets.length === 0) L.add('TLS: no binaries examined');
-  else {
+  else L.add(`TLS: ${tlsSummary(r.tlsTargets)} (details at the end)`);
+  if (r.unattributedProcesses) L.add(`${plural(r.unattributedProcesses, 'process', 'processes')} outside any session`);
+
+  for (const s of r.sessions) renderSession(L, s, utc, dot, ascii);
+  if (r.tlsTargets.length > 0) {
+    L.blank();
+    L.add(`TLS probes: ${plural(r.tlsTargets.length, 'binary examined', 'binaries examined')}`);
     for (const t of r.tlsTargets) {
       const found = t.status === 'attached' ? `found ${t.stack ?? 'TLS'}, probes attached` : t.status === 'not-found' ? 'TLS not found' : `TLS ${t.status}`;
       L.add(`TLS ${t.path}: ${found}${t.detail ? ` (${t.detail})` : ''}`);
     }
   }
-  if (r.unattributedProcesses) L.add(`${plural(r.unattributedProcesses, 'process', 'processes')} outside any session`);
-
-  for (const s of r.sessions) renderSession(L, s, utc, dot, ascii);
   return L.out;
+}
+
+/** "probes in node (openssl), libssl.so.3 (openssl); none in dash": the binaries by what was found in them. */
+function tlsSummary(targets: OnceReport['tlsTargets']): string {
+  const name = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  const probed = targets.filter((t) => t.status === 'attached').map((t) => `${name(t.path)} (${t.stack ?? 'TLS'})`);
+  const none = targets.filter((t) => t.status === 'not-found').map((t) => name(t.path));
+  const failed = targets.filter((t) => t.status !== 'attached' && t.status !== 'not-found').map((t) => `${name(t.path)} (${t.status})`);
+  return [
+    probed.length > 0 ? `probes in ${probed.join(', ')}` : 'no probes attached',
+    none.length > 0 ? `no TLS stack in ${none.join(', ')}` : '',
+    failed.length > 0 ? `failed in ${failed.join(', ')}` : '',
+  ].filter(Boolean).join('; ');
 }
 
 /**
@@ -147,7 +166,7 @@ export function encodeLines(lines: readonly string[]): Buffer {
   return buf.subarray(0, at);
 }
 
-function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, ascii: boolean): void {
+function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, ascii: boolean, story = false): void {
   const s = d.summary;
   L.blank();
   const rule = ascii ? '=' : '═';
@@ -169,12 +188,17 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
       `losses ${s.losses}`,
     ];
     if (s.models.length > 0) facts.splice(4, 0, s.models.join(', '));
-    L.add(facts.join(dot));
+    addWrapped(L, facts, dot);
   } else {
     const head = `${rule}${rule} all processes (no sessions recorded) `;
     L.add(head + rule.repeat(Math.max(0, ruleWidth(L.width) - strWidth(head))));
   }
   L.add(`completeness: ${completenessText(d.completeness)}`);
+  // The story first (the TUI's session view): the model calls and what they caused, then the full lists.
+  if (story) {
+    renderCalls(L, d, utc, ascii, true);
+    L.blank();
+  }
 
   // ---- process tree
   // PATH-search misses are counted here, not listed (store/exec-search.ts); real failed execs hang under their process.
@@ -209,6 +233,7 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
     L.add(fitMiddle(`  ${verb} `, path, tail, L.width, ascii));
   }
   if (d.fileChangeTotal > d.fileChanges.length) L.add(`  … ${d.fileChangeTotal - d.fileChanges.length} more changes not listed`);
+  if (d.workspaceOnly && d.changesOutsideWorkspace > 0) L.add(`  ${plural(d.changesOutsideWorkspace, 'change')} outside the workspace ${d.workspace} hidden (w shows them)`);
 
   // ---- network
   L.add(`network: ${plural(d.netDestTotal, 'destination')}`);
@@ -226,11 +251,25 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
   if (d.netDestTotal > d.netDests.length) L.add(`  … ${d.netDestTotal - d.netDests.length} more destinations not listed`);
 
   // ---- LLM calls
-  L.add(`LLM calls: ${d.llmCalls.length + d.llmCallsOmitted}${d.llmCallsOmitted > 0 ? ` (${d.llmCallsOmitted} earlier not listed)` : ''}`);
+  if (!story) renderCalls(L, d, utc, ascii, false);
+}
+
+/**
+ * Each LLM call with its tool calls and what each caused. As the story (the TUI's session view), every call also
+ * shows its prompt (the last user turn) and each tool call is named by what it was asked to do.
+ */
+function renderCalls(L: Lines, d: SessionDetail, utc: boolean, ascii: boolean, story: boolean): void {
+  const n = d.llmCalls.length + d.llmCallsOmitted;
+  const omitted = d.llmCallsOmitted > 0 ? ` (${d.llmCallsOmitted} earlier not listed)` : '';
+  L.add(story ? `what happened: ${plural(n, 'LLM call')}${omitted}, in time order: prompt, tool calls, what each caused` : `LLM calls: ${n}${omitted}`);
   for (const call of d.llmCalls) {
     L.add('  ' + llmCallLine(call, d.atNs, utc));
+    if (story) {
+      const prompt = d.promptByCall?.get(call.id);
+      L.add(`    prompt: ${prompt ? oneLine(prompt) : '(not captured)'}`);
+    }
     for (const t of d.toolCallsByCall.get(call.id) ?? []) {
-      L.add('    ' + toolCallLine(t, d.atNs, ascii));
+      L.add('    ' + (story ? storyToolLine(t, d.atNs, ascii, L.width - 4) : toolCallLine(t, d.atNs, ascii)));
       const effects = d.effectsByToolCall.get(t.id) ?? [];
       for (const e of listedEffects(effects)) {
         L.add(`      ${ascii ? '->' : '→'} ${e.kind.replace('_', ' ')} ${e.label}  (${e.method}, ${Math.round(e.confidence * 100)}%)`);
@@ -238,6 +277,32 @@ function renderSession(L: Lines, d: SessionDetail, utc: boolean, dot: string, as
       if (effects.length > EFFECTS_LISTED) L.add(`      ${ascii ? '...' : '…'} ${effects.length - EFFECTS_LISTED} more not listed (${effectCounts(effects)} in all)`);
     }
   }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function storyToolLine(t: ToolCallRow, atNs: number, ascii: boolean, width: number): string {
+  const result = t.resultNs === null || t.resultNs > atNs ? 'pending' : t.resultIsError ? 'failed' : 'ok';
+  const tail = ` [${result}]`;
+  return `${ascii ? '>' : '↳'} ${toolCallLabel(t.name, t.inputJson, Math.max(16, width - 2 - tail.length), ascii)}${tail}`;
+}
+
+/** Facts joined by `dot`, wrapped between facts at the width: a narrow terminal must not cut the cost off the end. */
+function addWrapped(L: Lines, facts: readonly string[], dot: string): void {
+  let line = '';
+  const tail = dot.trimEnd();
+  facts.forEach((f, i) => {
+    const next = line === '' ? f : line + dot + f;
+    // Room for the " ·" that ends a line when more facts follow.
+    const room = L.width - (i < facts.length - 1 ? strWidth(tail) : 0);
+    if (line !== '' && strWidth(clean(next)) > room) {
+      L.add(line + tail);
+      line = '  ' + f;
+    } else line = next;
+  });
+  if (line !== '') L.add(line);
 }
 
 /**
@@ -266,11 +331,11 @@ function effectCounts(effects: readonly Effect[]): string {
   }).join(', ');
 }
 
-/** One session's section of the --once text, as lines (the TUI's session view shows the same). */
-export function renderSessionLines(d: SessionDetail, width: number, o: { ascii?: boolean; utc?: boolean } = {}): string[] {
+/** One session's section of the --once text, as lines; the TUI's session view tells the story first (story). */
+export function renderSessionLines(d: SessionDetail, width: number, o: { ascii?: boolean; utc?: boolean; story?: boolean } = {}): string[] {
   const ascii = o.ascii ?? false;
   const L = new Lines(Math.max(20, width), ascii ? '...' : '…', ascii);
-  renderSession(L, d, o.utc ?? false, ascii ? ' - ' : ' · ', ascii);
+  renderSession(L, d, o.utc ?? false, ascii ? ' - ' : ' · ', ascii, o.story ?? false);
   return L.out.slice(1);
 }
 

@@ -77,6 +77,12 @@ export interface SessionDetail {
   fileChangeTotal: number;
   /** Files changed as every view counts them: distinct paths (store.filesChanged). */
   filesChanged: number;
+  /** The session's workspace: its root process's working directory (null when unknown). */
+  workspace: string | null;
+  /** fileChanges and the counts above hold only changes under `workspace` (the TUI's "workspace only"). */
+  workspaceOnly: boolean;
+  /** Changes left out because they are outside the workspace (0 unless workspaceOnly). */
+  changesOutsideWorkspace: number;
   netDests: NetDest[];
   moreNetDests: boolean;
   /** Destinations as of atNs, listed or not. */
@@ -86,9 +92,14 @@ export interface SessionDetail {
   llmCallsOmitted: number;
   toolCallsByCall: Map<number, ToolCallRow[]>;
   effectsByToolCall: Map<number, Effect[]>;
+  /** Each listed call's prompt (the last user turn, store/message-text.ts), when asked for (opts.prompts). */
+  promptByCall?: Map<number, string | null>;
   /** What was captured of this session and what could not be (the whole recording for the no-session group). */
   completeness: Completeness;
 }
+
+/** Characters of each prompt read for the session view's story (one line each; the call's view has it whole). */
+const PROMPT_CHARS = 2000;
 
 /** Build a forest from processes (in start order): a process whose parent is not in the set is a root. */
 export function buildProcessForest(procs: readonly ProcessRow[], failed: readonly ExecRow[] = [], misses?: ReadonlyMap<number, number>): ProcessNode[] {
@@ -147,10 +158,15 @@ export function loadSessionDetail(
   limits: DetailLimits = ONCE_LIMITS,
   allLlmCalls = 0,
   withEffects = true,
+  opts: { workspaceOnly?: boolean; prompts?: boolean } = {},
 ): SessionDetail {
   const sessionId = summary ? summary.id : undefined;
   const q = { atNs, sessionId };
   const procs = store.processes({ ...q, limit: limits.processes + 1 });
+  const rootId = summary?.rootProcessId ?? null;
+  const workspace = rootId === null ? null : (procs.find((p) => p.id === rootId) ?? store.process(rootId))?.cwd ?? null;
+  // Only changes under the workspace, when asked and known; how many were left out is counted below.
+  const fq = opts.workspaceOnly && workspace ? { ...q, under: workspace } : q;
   const omitted = procs.length > limits.processes ? (summary?.processes ?? procs.length) - limits.processes : 0;
   if (procs.length > limits.processes) procs.length = limits.processes;
   // Failed execs of the processes shown (they hang under them), by process id: a handful of index lookups instead
@@ -161,7 +177,7 @@ export function loadSessionDetail(
   const processById = new Map(procs.map((p) => [p.id, p]));
   const roots = buildProcessForest(procs, split.failures, split.missesByProcess);
 
-  const fileChanges = store.fileChanges({ ...q, limit: limits.files + 1 });
+  const fileChanges = store.fileChanges({ ...fq, limit: limits.files + 1 });
   const moreFileChanges = fileChanges.length > limits.files;
   if (moreFileChanges) fileChanges.length = limits.files;
   // The process of each listed change, also when the tree's cut left it out (one lookup by id for those).
@@ -172,13 +188,14 @@ export function loadSessionDetail(
   if (moreNetDests) netDests.length = limits.net;
   // Totals of cut lists are counted (never guessed); a list that is not cut is its own count.
   let fileChangeCounts: Array<{ op: string; count: number }>;
-  if (moreFileChanges) fileChangeCounts = store.fileChangeCounts(q);
+  if (moreFileChanges) fileChangeCounts = store.fileChangeCounts(fq);
   else {
     const byOp = new Map<string, number>();
     for (const f of fileChanges) byOp.set(f.op, (byOp.get(f.op) ?? 0) + 1);
     fileChangeCounts = [...byOp].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([op, count]) => ({ op, count }));
   }
   const fileChangeTotal = fileChangeCounts.reduce((n, c) => n + c.count, 0);
+  const changesOutsideWorkspace = fq === q ? 0 : store.fileChangeCounts(q).reduce((n, c) => n + c.count, 0) - fileChangeTotal;
   const netDestTotal = moreNetDests ? store.netDestinationCount(q) : netDests.length;
 
   const totalCalls = summary ? summary.llmCalls : allLlmCalls;
@@ -226,7 +243,11 @@ export function loadSessionDetail(
       effects.push({ ...eff, method: link.method, confidence: link.confidence });
     }
   }
+  const promptByCall = opts.prompts && llmCalls.length > 0
+    ? new Map(store.llmCallTexts({ atNs, sessionId, maxChars: PROMPT_CHARS }).filter((t) => shown.has(t.id)).map((t) => [t.id, t.prompt]))
+    : undefined;
   return {
+    promptByCall,
     summary,
     sessionId: summary ? summary.id : null,
     completeness: store.completeness(summary ? { atNs, sessionId: summary.id } : { atNs }),
@@ -241,6 +262,9 @@ export function loadSessionDetail(
     fileChangeCounts,
     fileChangeTotal,
     filesChanged: store.filesChanged(summary ? { atNs, sessionId: summary.id } : { atNs }),
+    workspace,
+    workspaceOnly: fq !== q,
+    changesOutsideWorkspace,
     netDests,
     moreNetDests,
     netDestTotal,

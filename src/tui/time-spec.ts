@@ -34,8 +34,30 @@ export function parseDurationNs(text: string): number | null {
 
 /** Resolve a time spec against a recording spanning [startNs, endNs]. The result is clamped to that range. */
 export function parseTimeSpec(spec: string, startNs: number, endNs: number, utc = false): number {
+  return resolveTimeSpec(spec, startNs, endNs, utc).ns;
+}
+
+/** The moment a spec names, clamped to the recording, and whether it had to be (so the view can say so). */
+export function resolveTimeSpec(spec: string, startNs: number, endNs: number, utc = false): { ns: number; clamped: 'before' | 'after' | null } {
+  let clamped: 'before' | 'after' | null = null;
+  const clamp = (v: number) => {
+    clamped = v < startNs ? 'before' : v > endNs ? 'after' : null;
+    return Math.min(endNs, Math.max(startNs, v));
+  };
+  const ns = timeOf(spec, startNs, endNs, utc, clamp);
+  return { ns, clamped };
+}
+
+/** What a clamped --at or "go to" showed instead: one line for the user, or null when nothing was clamped. */
+export function clampNote(spec: string, clamped: 'before' | 'after' | null, short = false): string | null {
+  if (clamped === null) return null;
+  // The TUI's header has room for a few words; the clock beside it shows the moment shown.
+  if (short) return `${spec.trim()}: ${clamped === 'after' ? 'after the end' : 'before the start'}`;
+  return `${spec.trim()} is ${clamped === 'after' ? 'after the end' : 'before the start'} of the recording: showing its ${clamped === 'after' ? 'end' : 'start'}`;
+}
+
+function timeOf(spec: string, startNs: number, endNs: number, utc: boolean, clamp: (v: number) => number): number {
   const s = spec.trim();
-  const clamp = (v: number) => Math.min(endNs, Math.max(startNs, v));
   if (s === '') throw new TimeSpecError(spec, 'empty');
   if (s === 'start') return startNs;
   if (s === 'end' || s === 'now') return endNs;

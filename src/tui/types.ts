@@ -26,6 +26,10 @@ export interface TopOptions {
   reader?: RecordingReader;
   /** Live mode, interactive: the capture's status (without it, a live recording shows as a snapshot). */
   live?: LiveView;
+  /** Live: watch these processes and their descendants as the sessions (-p, repeatable), in place of known agents. */
+  pid?: number[];
+  /** Live: watch processes of this name, running now and started later (-c), in place of known agents. */
+  comm?: string;
   /** false with --no-web: live top serves no web UI (started by src/cli/top.ts). */
   web?: boolean;
   /**

@@ -1,7 +1,8 @@
 // Issue 22, "one truth in every view": one real recording (a node client's two-turn tool-use conversation with the
 // fake provider, plus a shell that writes one file twice and another it then deletes) read through every view —
 // record's summary, `top --once` text and JSON, the TUI in tmux, `report`, `report token`, `report prompts`,
-// `report --json` — shows the same tokens (by kind, docs/figures.md), cost and files-changed figures everywhere.
+// `report --json` — shows the same tokens (by kind, docs/figures.md), cost and files-changed figures everywhere;
+// then one recording of each real agent (Claude Code, Codex, Gemini CLI) through the same views, the TUI included.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { runAsync } from '../helpers/async-run';
 import { CLI, describeBpf } from '../helpers/bpf-env';
-import { formatCount as formatCountLike } from '../../src/present';
+import { formatCost, formatCount as formatCountLike } from '../../src/present';
 import { agentBinaries } from '../helpers/agents';
 import { TmuxSession } from '../tui/tmux';
 
@@ -160,16 +161,16 @@ describeBpf('a real agent recording, the same figures in every view', [], () => 
     if (adir) fs.rmSync(adir, { recursive: true, force: true });
   });
 
-  async function recordAgent(name: string, argv: (home: string) => string[], env: (home: string) => NodeJS.ProcessEnv): Promise<{ db: string; stderr: string }> {
+  async function recordAgent(name: string, argv: (home: string) => string[], env: (home: string) => NodeJS.ProcessEnv): Promise<{ db: string; stderr: string; home: string }> {
     const home = fs.mkdtempSync(path.join(adir, `${name}-home-`));
     const work = fs.mkdtempSync(path.join(adir, `${name}-work-`));
     const db = path.join(adir, `${name}.db`);
     const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...argv(home)], { cwd: work, env: { ...process.env, ...env(home) } }, 600_000);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    return { db, stderr: r.stderr };
+    return { db, stderr: r.stderr, home };
   }
 
-  async function sameEverywhere(db: string, recordStderr: string): Promise<void> {
+  async function sameEverywhere(db: string, recordStderr: string, home: string): Promise<void> {
     const rep = JSON.parse(await cli('report', '--db', db, '--json'));
     const u = rep.llm.usage;
     expect(u.calls).toBeGreaterThan(0);
@@ -200,6 +201,41 @@ describeBpf('a real agent recording, the same figures in every view', [], () => 
       const text = await cli('top', '--once', '--db', db, '--width', '0');
       expect(text).toContain(`files changed: ${files} (`);
       expect(text).toContain(`tokens ${formatCountLike(u.totalTokens)} (in ${formatCountLike(u.inputTokens)} out ${formatCountLike(u.outputTokens)}`);
+      // The session's cost, as every view prints it (formatCost: $? unknown, + a lower bound).
+      const cost = formatCost(u.costUsd, u.unknownCostCalls);
+      expect(text).toContain(` · ${cost} · `);
+      expect(top.sessions[0].summary.costUsd).toBe(u.costUsd);
+
+      // report's own text: the same tokens, cost and files.
+      const summary = await cli('report', '--db', db);
+      expect(summary).toContain(`total ${u.totalTokens.toLocaleString('en-US')}`);
+      expect(summary).toMatch(new RegExp(`Cost +${cost.replace(/[$?+.]/g, '\\$&')}`));
+      expect(summary).toMatch(new RegExp(`Files +${files} changed`));
+
+      // The TUI in a terminal: the session row's TOKENS and FILES cells and the header's cost.
+      const t = new TmuxSession(`bin/agentsight top --db ${db} --utc`, 160, 40);
+      try {
+        const lines = await t.waitFor((l) => l.some((x) => x.includes('TOKENS')) && /REPLAY/.test(l[0] ?? ''), 'the first frame');
+        const header = lines.find((x) => x.includes('TOKENS'))!;
+        const row = lines[lines.indexOf(header) + 1]!;
+        const cell = (title: string) => row.slice(0, header.indexOf(title) + title.length + 1).trim().split(/\s+/).pop()!;
+        expect(cell('TOKENS')).toBe(formatCountLike(u.totalTokens));
+        expect(cell('FILES')).toBe(formatCountLike(files));
+        expect(cell('COST')).toBe(cost);
+        expect(lines[0]).toContain(`cost ${cost}`);
+        // w: only the workspace (the agent's cwd); its writes to its home are hidden and counted in the title.
+        const homeRows = (l: string[]) => l.filter((x) => x.includes(path.basename(home))).length;
+        t.keys('3', 'e');
+        const all = await t.waitFor((l) => /Files \(\d+/.test(l.join('\n')), 'the files pane expanded');
+        t.keys('w');
+        const ws = await t.waitFor((l) => l[0]!.includes('workspace only'), 'workspace only');
+        expect(homeRows(ws)).toBe(0);
+        // Every agent writes its own home (~/.claude.json, $CODEX_HOME/sessions, ~/.gemini): listed, then hidden.
+        expect(homeRows(all)).toBeGreaterThan(0);
+        expect(ws.join('\n')).toMatch(/Files \(\d+[^)]*, \d+ outside workspace hidden/);
+      } finally {
+        t.kill();
+      }
     }
   }
 
@@ -207,7 +243,7 @@ describeBpf('a real agent recording, the same figures in every view', [], () => 
     const r = await recordAgent('claude', () => [bins['claude']!, '-p', 'Write hello to /tmp/x', '--dangerously-skip-permissions'], (home) => ({
       HOME: home, ANTHROPIC_BASE_URL: asrv.url, ANTHROPIC_API_KEY: 'sk-ant-truth-0123456789', NODE_EXTRA_CA_CERTS: asrv.caCertPath, IS_SANDBOX: '1',
     }));
-    await sameEverywhere(r.db, r.stderr);
+    await sameEverywhere(r.db, r.stderr, r.home);
   });
 
   it('Codex', { timeout: 600_000 }, async () => {
@@ -216,7 +252,7 @@ describeBpf('a real agent recording, the same figures in every view', [], () => 
         `model = "gpt-5-codex"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\nbase_url = "${asrv.url}/v1"\nwire_api = "responses"\nenv_key = "FAKE_OPENAI_KEY"\n`);
       return [bins['codex']!, 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', 'Write hello to /tmp/x'];
     }, (home) => ({ CODEX_HOME: home, FAKE_OPENAI_KEY: 'sk-truth-0123456789', SSL_CERT_FILE: asrv.caBundlePath }));
-    await sameEverywhere(r.db, r.stderr);
+    await sameEverywhere(r.db, r.stderr, r.home);
   });
 
   it('Gemini CLI', { timeout: 600_000 }, async () => {
@@ -225,6 +261,6 @@ describeBpf('a real agent recording, the same figures in every view', [], () => 
       fs.writeFileSync(path.join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
       return [bins['gemini']!, '-m', 'gemini-2.5-pro', '-p', 'Write hello to /tmp/x', '--yolo'];
     }, (home) => ({ HOME: home, GEMINI_API_KEY: 'gm-truth-0123456789', GOOGLE_GEMINI_BASE_URL: asrv.url, GEMINI_CLI_TRUST_WORKSPACE: 'true', NODE_EXTRA_CA_CERTS: asrv.caCertPath }));
-    await sameEverywhere(r.db, r.stderr);
+    await sameEverywhere(r.db, r.stderr, r.home);
   });
 }, { skip: process.env['AGENTSIGHT_AGENT_TESTS'] === '0' ? 'AGENTSIGHT_AGENT_TESTS=0' : null });

@@ -309,18 +309,30 @@ describeBpf('record: process capture end to end', [], () => {
     expect(r.stderr).toMatch(/needs root/);
   });
 
-  it('warns about a command with no recognisable TLS stack, naming it and what was tried, and keeps that in the DB', () => {
+  it('says nothing about TLS for a program without TLS code (sh, true), and keeps what was examined in the DB', () => {
     const db = path.join(dir, 'notls.db');
     const r = agentsight(['record', '--db', db, '--', '/usr/bin/true']);
     expect(r.code).toBe(0);
-    const warning = r.stderr.split('\n').find((l) => l.includes('warning: no TLS plaintext will be captured from /usr/bin/true'));
-    expect(warning, r.stderr).toBeDefined();
-    expect(warning).toMatch(/boringssl|openssl|symbols/);
+    expect(r.stderr).not.toContain('TLS plaintext');
     const t = query<{ status: string; detail: string; stack: string | null }>(db, "SELECT * FROM tls_targets WHERE path = '/usr/bin/true'");
     expect(t).toHaveLength(1);
     expect(t[0]!.status).toBe('not-found');
     expect(t[0]!.stack).toBeNull();
     expect(t[0]!.detail).toMatch(/openssl/);
+    const sh = agentsight(['record', '--db', path.join(dir, 'notls-sh.db'), '--', 'sh', '-c', 'env true']);
+    expect(sh.code).toBe(0);
+    expect(sh.stderr).not.toMatch(/TLS plaintext|TLS of /);
+  });
+
+  it('warns about a program that carries TLS code it cannot probe, naming it and what was tried', () => {
+    // A real program (true) that also holds the TLS 1.3 key schedule's label, as a TLS stack of its own would.
+    const prog = path.join(dir, 'tls-carrier');
+    fs.writeFileSync(prog, Buffer.concat([fs.readFileSync('/usr/bin/true'), Buffer.from('\0tls13 derived\0')]), { mode: 0o755 });
+    const r = agentsight(['record', '--db', path.join(dir, 'carrier.db'), '--', prog]);
+    expect(r.code).toBe(0);
+    const warning = r.stderr.split('\n').find((l) => l.includes(`warning: no TLS plaintext will be captured from ${prog}`));
+    expect(warning, r.stderr).toBeDefined();
+    expect(warning).toMatch(/boringssl|openssl|symbols/);
   });
 
   it('says "command not found" with exit 127 and leaves no recording behind', () => {

@@ -219,13 +219,55 @@ describe('report list: recordings under any name', () => {
   });
 });
 
+describe('report prompts --dir: every call of every recording of the directory', () => {
+  async function promptsJson(args: string[]): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const r = await runReport(['prompts', '--json', '--utc', ...args], { cwd: dir });
+    expect(r.stderr).toBe('');
+    const v = json(r.stdout);
+    expect(schemaErrors('report-prompts', v)).toBeNull();
+    return v;
+  }
+
+  it('lists each recording\'s calls, named by their file, with the same tokens `report token --dir` sums', async () => {
+    const v = await promptsJson(['--dir', dir]);
+    expect(v.recording).toBeNull();
+    expect(v.recordings).toEqual([a, b, c]);
+    expect(v.skipped).toEqual([]);
+    const each = await Promise.all([a, b, c].map((f) => promptsJson(['--db', f])));
+    expect(v.calls.map((x: { recording: string; id: number }) => `${x.recording}#${x.id}`)).toEqual(
+      each.flatMap((e) => e.calls.map((x: { id: number }) => `${e.recording}#${x.id}`)),
+    );
+    expect(each[0]!.calls[0].recording).toBeUndefined();
+    const total = (await tokenJson(['--dir', dir])).total;
+    const sum = (k: string) => v.calls.reduce((n: number, x: { usage: Record<string, number | null> }) => n + (x.usage[k] ?? 0), 0);
+    expect([v.calls.length, sum('inputTokens'), sum('outputTokens'), sum('totalTokens')]).toEqual([total.calls, total.inputTokens, total.outputTokens, total.totalTokens]);
+  });
+
+  it('--since/--until keep the calls of those days; the table names each call\'s recording', async () => {
+    const v = await promptsJson(['--since', '2026-03-16', '--until', '2026-03-16']);
+    expect(v.range).toEqual({ since: '2026-03-16', until: '2026-03-16' });
+    expect(v.recordings).toEqual([b]);
+    expect(v.calls.map((x: { requestModel: string }) => x.requestModel)).toEqual(['gemini-2.5-pro']);
+    const r = await runReport(['prompts', '--dir', dir, '--utc'], { cwd: '/' });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^RECORDING\s+ID\s+TIME/);
+    expect(lines.filter((l) => l.startsWith('ci-run-7.sqlite '))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('agentsight-20260318-092653.db '))).toHaveLength(4);
+    expect(lines[lines.length - 1]).toBe(`9 calls in 3 recordings in ${dir}`);
+    const none = await runReport(['prompts', '--dir', dir, '--since', '2027-01-01'], { cwd: '/' });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(`agentsight: no recordings in ${dir} ran from 2027-01-01 to the end\n`);
+  });
+});
+
 describe('every report error line starts "agentsight:"', () => {
   it.each([
     [['frob']],
     [['list', 'extra']],
     [['--jsn']],
     [['token', '--group-by']],
-    [['prompts', '--since', '2026-01-01']],
+    [['audit', '--since', '2026-01-01']],
     [['token', '--db', 'nope.db']],
     [['list', '--dir', 'missing-dir']],
   ])('report %j', async (args) => {

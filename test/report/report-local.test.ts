@@ -171,9 +171,9 @@ describe('report --local, more inputs', () => {
   it('options of --local are refused elsewhere, and --local is refused on subcommands', async () => {
     const d = tempDir();
     expect((await runReport(['token', '--local'], { cwd: d })).stderr).toMatch(/--local works with `report` alone/);
-    const r = await runReport(['prompts', '--since', '2026-01-01'], { cwd: d });
+    const r = await runReport(['audit', '--since', '2026-01-01'], { cwd: d });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('agentsight: --since applies to `report token`, `report list` and `report --local` only, not to `report prompts`\n');
+    expect(r.stderr).toBe('agentsight: --since applies to `report token`, `report prompts`, `report list` and `report --local` only, not to `report audit`\n');
     expect((await runReport(['list', '--home', d], { cwd: d })).stderr).toBe('agentsight: --home applies to `report --local` only, not to `report list`\n');
     expect((await runReport(['--group-by', 'model'], { cwd: d })).stderr).toBe('agentsight: --group-by applies to `report token` and `report --local`\n');
   });

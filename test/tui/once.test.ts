@@ -6,7 +6,7 @@ import { createRecording, openRecording, StoreError } from '../../src/store';
 import { buildOnceReport } from '../../src/tui/once-report';
 import { renderOnceJson } from '../../src/tui/once-json';
 import { encodeLines, renderOnceText } from '../../src/tui/once-text';
-import { strWidth } from '../../src/present';
+import { formatCost, strWidth } from '../../src/present';
 import { runTop } from '../../src/tui';
 import { buildShellRecording, buildSubshellRecording, MS, T0, tempDir } from './helpers';
 import { T0 as FIXTURE_T0, writeFixtureRecording } from '../report/fixture-recording';
@@ -53,8 +53,36 @@ describe('top --once text', () => {
     expect(out).toContain('losses: 12 lost: ringbuf:events 12');
     expect(out).toContain('TLS /usr/bin/node: found openssl');
     expect(out).toContain('TLS /opt/bunny: TLS not found');
+    // One TLS line before the sessions; each binary's discovery report after them (issue 22: no opening probe lines).
+    const head = lines.findIndex((l) => l.startsWith('TLS: '));
+    expect(lines[head]).toBe('TLS: probes in node (openssl); no TLS stack in bunny (details at the end)');
+    expect(lines.findIndex((l) => l.startsWith('TLS /'))).toBeGreaterThan(bash);
+    expect(lines.slice(0, bash).filter((l) => l.startsWith('TLS'))).toHaveLength(1);
     expect(out).toContain('files changed: 1 (1 change: created 1, modified 0, deleted 0, renamed 0)');
     expect(out).toMatch(/created +\/tmp\/a1 +mkdir +by 4101/);
+  });
+
+  it('wraps a session\'s facts between facts at a narrow width: the cost is never cut off', () => {
+    const file = path.join(dir, 'facts.db');
+    writeFixtureRecording(file);
+    const store = openRecording(file);
+    try {
+      const r = buildOnceReport(store);
+      for (const width of [60, 80, 100]) {
+        const lines = renderOnceText(r, { width, utc: true }).split('\n');
+        for (const s of r.sessions.filter((d) => d.summary)) {
+          const at = lines.findIndex((l) => l.includes(`session ${s.sessionId} `));
+          const facts = lines.slice(at + 1, lines.findIndex((l, i) => i > at && l.startsWith('completeness:'))).join(' ');
+          expect(facts, `width ${width}`).toContain(` ${formatCost(s.summary!.llmCalls === 0 ? 0 : s.summary!.costUsd)} `);
+          expect(facts).toMatch(/losses \d+$/);
+          // At 60 columns one fact alone (the token breakdown) can be wider than a line: only that one is cut.
+          if (width >= 80) expect(facts).not.toContain('…');
+        }
+        expect(lines.every((l) => strWidth(l) <= width)).toBe(true);
+      }
+    } finally {
+      store.close();
+    }
   });
 
   it('says how many changes and destinations a cut list leaves out, counted exactly', () => {
@@ -209,6 +237,18 @@ describe('runTop', () => {
       }
       expect(Buffer.concat(chunks).equals(Buffer.from(text(file, 100, undefined, ascii)))).toBe(true);
     }
+  });
+
+  it('says when --at falls outside the recording and what it shows instead', () => {
+    const env = { ...process.env, TZ: 'UTC', NO_COLOR: '1' };
+    const after = spawnSync(CLI, ['top', '--db', withSession, '--once', '--utc', '--at', '+10h'], { encoding: 'utf8', env });
+    expect(after.status, after.stderr).toBe(0);
+    expect(after.stderr).toBe('agentsight: --at +10h is after the end of the recording: showing its end\n');
+    expect(after.stdout).toMatch(/^start .*, end\)$/m);
+    const before = spawnSync(CLI, ['top', '--db', withSession, '--once', '--utc', '--at', '2020-01-01T00:00:00Z'], { encoding: 'utf8', env });
+    expect(before.stderr).toBe('agentsight: --at 2020-01-01T00:00:00Z is before the start of the recording: showing its start\n');
+    const inside = spawnSync(CLI, ['top', '--db', withSession, '--once', '--utc', '--at', '+0s'], { encoding: 'utf8', env });
+    expect(inside.stderr).toBe('');
   });
 
   it('run as a command, bin/agentsight starts top and report without NODE_EXTRA_CA_CERTS (node parses it at start-up)', () => {

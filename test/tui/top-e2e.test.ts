@@ -134,7 +134,7 @@ describe('agentsight top in a terminal', () => {
     lines = await t.waitFor((l) => new RegExp(`match ${tool + 1}/\\d+`).test(l[0]), 'jump to the first tool-call match');
     expect(clock(lines)).not.toBe(endClock);
     expect(lines.join('\n')).toContain('▸5 Prompts');
-    expect(lines.some((l) => /│▸ {2}↳ \S+ \[\w+\] .*git status/.test(l))).toBe(true);
+    expect(lines.some((l) => /│▸ {2}↳ \S+ `[^`]*git status[^`]*` \[\w+\]/.test(l))).toBe(true); // the tool named by its command
     const t1 = clock(lines);
     t.keys('n');
     lines = await t.waitFor((l) => new RegExp(`match ${tool + 2}/\\d+`).test(l[0]), 'next match');

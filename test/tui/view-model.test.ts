@@ -8,7 +8,10 @@ import { COLUMNS } from '../../src/tui/app/columns';
 import { DataSource, nextEventNs } from '../../src/tui/app/data-source';
 import { buildFrame, type FrameOptions } from '../../src/tui/app/frame';
 import { buildCorpus, SearchIndex } from '../../src/tui/app/search';
-import { turnText } from '../../src/store/message-text';
+import { conversationText, toolsOffered, turnText } from '../../src/store/message-text';
+import { FILE_SORTS, sortChoices, sortForest, sortRows } from '../../src/tui/app/pane-sorts';
+import type { ProcessNode } from '../../src/tui/session-detail';
+import type { ProcessRow } from '../../src/store';
 import { displayList, scrollTop } from '../../src/tui/app/session-list';
 import { renderLine, seg } from '../../src/tui/app/styled-line';
 import { initialState, type ViewState } from '../../src/tui/app/view-state';
@@ -80,7 +83,7 @@ describe('keys and actions', () => {
       expect(seen.has(key)).toBe(false);
       seen.add(key);
     }
-    expect(actionFor('f6', undefined)).toBe('sortNext');
+    expect(actionFor('f6', undefined)).toBe('sortMenu');
     expect(actionFor(undefined, '>')).toBe('sortNext');
     expect(actionFor('enter', '\r')).toBe('open');
     expect(actionFor('return', '\r')).toBeUndefined();
@@ -227,6 +230,60 @@ describe('search', () => {
   });
 });
 
+describe('pane sorts (F6)', () => {
+  const node = (pid: number, startNs: number, argv: string[], children: ProcessNode[] = []): ProcessNode =>
+    ({ proc: { pid, startNs, argv, comm: argv[0]!, exitNs: startNs + 5, exitCode: 0, execNs: startNs } as unknown as ProcessRow, children, failedExecs: [], pathSearchMisses: 0 });
+  it('sorts each process\'s children, keeping the tree; files and destinations by their keys; ties stay in order', () => {
+    const roots = [node(10, 1, ['sh'], [node(30, 2, ['node']), node(20, 3, ['seq']), node(40, 4, ['awk'])])];
+    expect(sortForest(roots, 'start', false, 100)).toEqual(roots);
+    expect(sortForest(roots, 'pid', false, 100)[0]!.children.map((n) => n.proc.pid)).toEqual([20, 30, 40]);
+    expect(sortForest(roots, 'command', true, 100)[0]!.children.map((n) => n.proc.argv[0])).toEqual(['seq', 'node', 'awk']);
+    expect(roots[0]!.children.map((n) => n.proc.pid)).toEqual([30, 20, 40]); // the loaded forest is not changed
+    const f = (path: string, count: number, bytes: number, firstNs: number) => ({ op: 'write', path, path2: null, count, bytes, firstNs, lastNs: firstNs, processId: 1, processes: 1 });
+    const files = [f('/b', 1, 10, 1), f('/a', 3, 10, 2), f('/c', 3, 99, 3)];
+    expect(sortRows(files, FILE_SORTS, 'path', false, 0).map((x) => x.path)).toEqual(['/a', '/b', '/c']);
+    expect(sortRows(files, FILE_SORTS, 'count', false, 0).map((x) => x.path)).toEqual(['/a', '/c', '/b']); // largest first, ties in order
+    expect(sortRows(files, FILE_SORTS, 'bytes', true, 0).map((x) => x.path)).toEqual(['/b', '/a', '/c']);
+    expect(sortChoices('prompts')).toEqual([]);
+    expect(sortChoices('processes').map((k) => k.title)).toEqual(['START', 'PID', 'STATUS', 'TIME', 'COMMAND']);
+  });
+});
+
+describe('the whole conversation of a call', () => {
+  it('lists every message of every provider shape as text, and the tools offered', () => {
+    const anthropic = JSON.stringify({
+      tools: [{ name: 'Bash', input_schema: {} }, { name: 'Edit', input_schema: {} }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Write hello to /tmp/x' }] },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'easy' }, { type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'echo hello > /tmp/x' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: '(no output)' }] },
+      ],
+    });
+    expect(conversationText(anthropic)).toEqual([
+      { role: 'user', text: 'Write hello to /tmp/x' },
+      { role: 'assistant', text: '[thinking] easy\n[tool call] Bash {"command":"echo hello > /tmp/x"}' },
+      { role: 'user', text: '[tool result] (no output)' },
+    ]);
+    expect(toolsOffered(anthropic)).toEqual(['Bash', 'Edit']);
+    // Chat: an assistant message with tool_calls and a tool message.
+    const chat = JSON.stringify({
+      tools: [{ type: 'function', function: { name: 'shell' } }],
+      messages: [{ role: 'system', content: 'be brief' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'shell', arguments: '{"cmd":"ls"}' } }] }, { role: 'tool', tool_call_id: 'c1', content: 'a b' }],
+    });
+    expect(conversationText(chat)).toEqual([{ role: 'system', text: 'be brief' }, { role: 'assistant', text: '[tool call] shell {"cmd":"ls"}' }, { role: 'tool', text: 'a b' }]);
+    expect(toolsOffered(chat)).toEqual(['shell']);
+    // Responses input items and Gemini contents.
+    const responses = JSON.stringify({ tools: [{ type: 'function', name: 'shell' }, { type: 'web_search' }], input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }, { type: 'function_call', name: 'shell', arguments: '{}' }, { type: 'function_call_output', call_id: 'c', output: 'ok' }] });
+    expect(conversationText(responses).map((t) => t.text)).toEqual(['hi', '[tool call] shell {}', '[tool result] ok']);
+    expect(toolsOffered(responses)).toEqual(['shell', 'web_search']);
+    const gemini = JSON.stringify({ tools: [{ functionDeclarations: [{ name: 'run_shell_command' }] }], contents: [{ role: 'user', parts: [{ text: 'go' }] }, { role: 'model', parts: [{ functionCall: { name: 'run_shell_command', args: { command: 'ls' } } }] }] });
+    expect(conversationText(gemini)).toEqual([{ role: 'user', text: 'go' }, { role: 'model', text: '[tool call] run_shell_command {"command":"ls"}' }]);
+    expect(toolsOffered(gemini)).toEqual(['run_shell_command']);
+    expect(conversationText(null)).toEqual([]);
+    expect(conversationText('{"messages": [')).toEqual([]);
+  });
+});
+
 describe('time specs', () => {
   const T = Date.UTC(2026, 10, 24, 5, 30, 0) * 1e6;
   it('parses absolute, relative and ISO times, clamped to the recording', () => {
@@ -288,7 +345,7 @@ describe('views', () => {
     expect(f.join('\n')).not.toContain('2 Processes');
     ACTIONS.help(st, env);
     f = buildFrame(st, ds.view, 100, 30, FO).plain;
-    expect(f.join('\n')).toContain('Columns (F6 or < > to sort, I to invert)');
+    expect(f.join('\n')).toContain('Session columns (F6 sort menu of the focused pane, < > next/previous, I invert)');
     ACTIONS.back(st, env);
     const call = ds.view.prompts[0].call;
     const v = llmCallView(store, call.id, st.atNs, { ascii: false, utc: true })!;

@@ -15,11 +15,11 @@ import {
   NET_DEST_ORDER,
   NET_DEST_SUMMARY_SQL,
 } from '../end-summaries';
-import type { FileChange, NetDestination, TimeQuery } from '../store';
+import type { FileChange, FileChangeQuery, NetDestination, TimeQuery } from '../store';
 import type { ReadContext } from './read-context';
 import { END_OF_TIME, limit } from './statements';
 
-type ProcessQuery = TimeQuery & { processId?: number };
+type ProcessQuery = FileChangeQuery;
 
 export function fileChanges(c: ReadContext, q: ProcessQuery): FileChange[] {
   const at = q.atNs ?? END_OF_TIME;
@@ -27,7 +27,8 @@ export function fileChanges(c: ReadContext, q: ProcessQuery): FileChange[] {
   const rows = () =>
     c.st.stmt(`SELECT ${FILE_CHANGE_COLUMNS} FROM file_ops WHERE ${where}
        GROUP BY ${FILE_CHANGE_GROUP} ORDER BY ${FILE_CHANGE_ORDER} ${limit(q)}`).all(...params) as FileChange[];
-  if (q.sessionId === undefined || q.processId !== undefined) return rows();
+  // The end summaries hold a whole session's changes: a process's or a directory's are read from the rows.
+  if (q.sessionId === undefined || q.processId !== undefined || q.under !== undefined) return rows();
   const sid = q.sessionId;
   return c.gate.fromSummaryOrRows(at, () => c.st.stmt(`${FILE_CHANGE_SUMMARY_SQL} ${limit(q)}`).all(sid) as FileChange[], rows);
 }
@@ -38,7 +39,7 @@ export function fileChangeCounts(c: ReadContext, q: ProcessQuery): Array<{ op: s
   const rows = () =>
     c.st.stmt(`SELECT op, COUNT(*) AS count FROM (SELECT op FROM file_ops WHERE ${where} GROUP BY ${FILE_CHANGE_GROUP})
        GROUP BY op ORDER BY op`).all(...params) as Array<{ op: string; count: number }>;
-  if (q.sessionId === undefined || q.processId !== undefined) return rows();
+  if (q.sessionId === undefined || q.processId !== undefined || q.under !== undefined) return rows();
   const sid = q.sessionId;
   return c.gate.fromSummaryOrRows(at, () => c.st.stmt(FILE_CHANGE_COUNT_SUMMARY_SQL).all(sid) as Array<{ op: string; count: number }>, rows);
 }
@@ -70,11 +71,18 @@ export function netDestinationCount(c: ReadContext, q: TimeQuery): number {
 }
 
 /** WHERE terms and parameters of the file-change readers (changes as of `at`, optionally of one session/process). */
-function fileChangeFilter(at: number, q: { sessionId?: number; processId?: number }): { where: string; params: unknown[] } {
+function fileChangeFilter(at: number, q: { sessionId?: number; processId?: number; under?: string }): { where: string; params: unknown[] } {
   const terms = [`first_ns <= ?`, FILE_CHANGE_WHERE];
   const params: unknown[] = [at];
   if (q.sessionId !== undefined) { terms.push('session_id = ?'); params.push(q.sessionId); }
   if (q.processId !== undefined) { terms.push('process_id = ?'); params.push(q.processId); }
+  if (q.under !== undefined) {
+    // The directory itself or a path below it (a prefix compare: LIKE would read '_' and '%' in a path as wildcards).
+    const dir = q.under.replace(/\/+$/, '') || '/';
+    const prefix = dir === '/' ? '/' : `${dir}/`;
+    terms.push('(path = ? OR substr(path, 1, ?) = ?)');
+    params.push(dir, prefix.length, prefix);
+  }
   return { where: terms.join(' AND '), params };
 }
 

@@ -11,6 +11,7 @@ import type {
   ActivityBucket,
   Completeness,
   FileChange,
+  FileChangeQuery,
   LlmCallText,
   LossTotal,
   NetDestination,
@@ -76,8 +77,8 @@ export class SqliteReader implements RecordingReader {
   sessions(q: TimeQuery = {}): SessionSummary[] { return sessionQueries.sessions(this.c, q); }
   session(id: number): SessionSummary | null { return this.sessions({ sessionId: id })[0] ?? null; }
   completeness(q: TimeQuery = {}): Completeness { return sessionQueries.completeness(this.c, q); }
-  fileChanges(q: TimeQuery & { processId?: number } = {}): FileChange[] { return changes.fileChanges(this.c, q); }
-  fileChangeCounts(q: TimeQuery & { processId?: number } = {}): Array<{ op: string; count: number }> { return changes.fileChangeCounts(this.c, q); }
+  fileChanges(q: FileChangeQuery = {}): FileChange[] { return changes.fileChanges(this.c, q); }
+  fileChangeCounts(q: FileChangeQuery = {}): Array<{ op: string; count: number }> { return changes.fileChangeCounts(this.c, q); }
   filesChanged(q: TimeQuery = {}): number { return changes.filesChanged(this.c, q); }
   netDestinations(q: TimeQuery = {}): NetDestination[] { return changes.netDestinations(this.c, q); }
   netDestinationCount(q: TimeQuery = {}): number { return changes.netDestinationCount(this.c, q); }

@@ -2,9 +2,9 @@
  * Keys map to actions in one table (KEYMAP); an action changes the state and returns a reaction telling the loop
  * what to do next (redraw, re-list, reload data, open a view, search, quit). Actions never draw and never query.
  */
-import { COLUMNS } from './columns';
 import { nextEventNs } from './data-source';
-import { PANES, SPEEDS, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
+import { sortChoices, type SortablePane } from './pane-sorts';
+import { PANES, PANE_TITLES, SPEEDS, rowCount, type PaneId, type ViewData, type ViewState } from './view-state';
 
 export interface Reaction {
   render?: boolean;
@@ -14,6 +14,8 @@ export interface Reaction {
   reload?: boolean;
   /** Reload the selected session's detail panes. */
   reloadDetail?: boolean;
+  /** Re-sort the detail panes (a new sort key; no query). */
+  resort?: boolean;
   /** Open the detail view of the focused pane's selected row. */
   open?: boolean;
   /** Run the search for state.search.query (debounced by the loop). */
@@ -52,6 +54,12 @@ function seekBy(deltaNs: number): Action {
 
 function moveCursor(delta: number | 'top' | 'bottom' | 'pageUp' | 'pageDown'): Action {
   return (st, env) => {
+    if (st.overlay === 'sort' && st.sortMenu) {
+      const n = sortChoices(st.sortMenu.pane).length;
+      const step = delta === 'top' ? -n : delta === 'bottom' ? n : delta === 'pageUp' ? -env.pageRows : delta === 'pageDown' ? env.pageRows : delta;
+      st.sortMenu.index = Math.max(0, Math.min(n - 1, st.sortMenu.index + step));
+      return { render: true };
+    }
     if (st.details.length > 0) {
       const d = st.details[st.details.length - 1];
       const step = delta === 'pageUp' ? -env.pageRows : delta === 'pageDown' ? env.pageRows : delta === 'top' ? -1e9 : delta === 'bottom' ? 1e9 : delta;
@@ -99,14 +107,52 @@ function cycleFocus(dir: 1 | -1): Action {
   };
 }
 
+/** The sort key of a pane now: its id and whether the key's default direction is inverted. */
+export function paneSortOf(st: ViewState, pane: PaneId): { by: string; invert: boolean } | null {
+  if (pane === 'sessions') return { by: st.sortBy, invert: st.invert };
+  if (pane === 'prompts') return null;
+  return st.paneSort[pane];
+}
+
+/** Sort the focused pane by a key (a menu pick or `<`/`>`); sessions re-list, the detail panes re-sort. */
+function applySort(st: ViewState, pane: PaneId, id: string): Reaction {
+  const title = sortChoices(pane).find((c) => c.id === id)?.title ?? id;
+  st.message = `${PANE_TITLES[pane]} sorted by ${title}`;
+  if (pane === 'sessions') {
+    st.sortBy = id;
+    return { relist: true, render: true };
+  }
+  st.paneSort[pane as SortablePane] = { by: id, invert: st.paneSort[pane as SortablePane].invert };
+  return { resort: true, render: true };
+}
+
+function noColumns(st: ViewState): Reaction {
+  st.message = `${PANE_TITLES[st.focus]} has no columns to sort: it stays in time order`;
+  return { render: true };
+}
+
 function cycleSort(dir: 1 | -1): Action {
   return (st) => {
-    const i = COLUMNS.findIndex((c) => c.id === st.sortBy);
-    st.sortBy = COLUMNS[(i + dir + COLUMNS.length) % COLUMNS.length].id;
-    st.message = `sorted by ${COLUMNS.find((c) => c.id === st.sortBy)!.title}`;
-    return { relist: true, render: true };
+    const choices = sortChoices(st.focus);
+    if (choices.length === 0) return noColumns(st);
+    const i = choices.findIndex((c) => c.id === paneSortOf(st, st.focus)!.by);
+    return applySort(st, st.focus, choices[(i + dir + choices.length) % choices.length].id);
   };
 }
+
+/** F6: htop's sort menu for the focused pane, the current key highlighted; Enter picks, Esc or F6 closes. */
+const sortMenu: Action = (st) => {
+  if (st.overlay === 'sort') {
+    st.overlay = null;
+    st.sortMenu = null;
+    return { render: true };
+  }
+  const choices = sortChoices(st.focus);
+  if (choices.length === 0) return noColumns(st);
+  st.overlay = 'sort';
+  st.sortMenu = { pane: st.focus, index: Math.max(0, choices.findIndex((c) => c.id === paneSortOf(st, st.focus)!.by)) };
+  return { render: true };
+};
 
 function startPrompt(kind: 'filter' | 'search' | 'goto'): Action {
   return (st) => {
@@ -156,12 +202,20 @@ export const ACTIONS = {
   focusNetwork: focus('network'),
   focusPrompts: focus('prompts'),
   open: ((st) => {
+    if (st.overlay === 'sort' && st.sortMenu) {
+      const { pane, index } = st.sortMenu;
+      st.overlay = null;
+      st.sortMenu = null;
+      return applySort(st, pane, sortChoices(pane)[index].id);
+    }
     if (st.search.listOpen) return jumpToHit(st, st.search.index);
     return st.details.length > 0 ? { render: true } : { open: true, render: true };
   }) as Action,
   back: ((st) => {
-    if (st.overlay) st.overlay = null;
-    else if (st.search.listOpen) st.search.listOpen = false;
+    if (st.overlay) {
+      st.overlay = null;
+      st.sortMenu = null;
+    } else if (st.search.listOpen) st.search.listOpen = false;
     else if (st.details.length > 0) st.details.pop();
     else if (st.expanded) st.expanded = false;
     else st.message = null;
@@ -173,9 +227,21 @@ export const ACTIONS = {
   }) as Action,
   sortNext: cycleSort(1),
   sortPrev: cycleSort(-1),
+  sortMenu,
+  workspace: ((st) => {
+    st.workspaceOnly = !st.workspaceOnly;
+    st.message = st.workspaceOnly ? 'files: workspace only (the session\'s cwd)' : 'files: everywhere';
+    return { reloadDetail: true, render: true };
+  }) as Action,
   invert: ((st) => {
-    st.invert = !st.invert;
-    return { relist: true, render: true };
+    if (st.focus === 'prompts') return noColumns(st);
+    if (st.focus === 'sessions') {
+      st.invert = !st.invert;
+      return { relist: true, render: true };
+    }
+    const s = st.paneSort[st.focus];
+    s.invert = !s.invert;
+    return { resort: true, render: true };
   }) as Action,
   filter: startPrompt('filter'),
   search: startPrompt('search'),
@@ -245,7 +311,9 @@ export const KEYMAP: ReadonlyArray<{ keys: readonly string[]; action: ActionId; 
   { keys: ['enter', 'linefeed'], action: 'open', help: 'open detail' },
   { keys: ['escape', 'backspace'], action: 'back', help: 'back' },
   { keys: ['e'], action: 'expand', help: 'expand pane' },
-  { keys: ['f6', '>'], action: 'sortNext', help: 'sort by next column' },
+  { keys: ['w'], action: 'workspace', help: 'files: workspace only / all' },
+  { keys: ['f6'], action: 'sortMenu', help: 'sort menu (focused pane)' },
+  { keys: ['>'], action: 'sortNext', help: 'sort by next column' },
   { keys: ['<'], action: 'sortPrev', help: 'sort by previous column' },
   { keys: ['I'], action: 'invert', help: 'invert sort' },
   { keys: ['f4', '\\'], action: 'filter', help: 'filter sessions' },

@@ -5,6 +5,7 @@
 import type { RecordingReader } from '../../store';
 import { flattenForest, loadSessionDetail, type DetailLimits } from '../session-detail';
 import type { LiveView } from '../types';
+import { FILE_SORTS, NET_SORTS, sortForest, sortRows } from './pane-sorts';
 import { replayCache } from './replay-cache';
 import { displayList } from './session-list';
 import { emptyTimeline, promptRows, type Timeline, type ViewData, type ViewState } from './view-state';
@@ -97,18 +98,25 @@ export class DataSource {
   loadDetail(state: ViewState): void {
     const summary = this.data.list.find((s) => s.id === state.selectedSessionId) ?? null;
     // A recording without sessions (nothing grouped them) still has processes: show them all, as --once does.
+    const o = { workspaceOnly: state.workspaceOnly };
     const detail = summary
-      ? loadSessionDetail(this.detailStore, summary, state.atNs, PANE_LIMITS, 0, false)
+      ? loadSessionDetail(this.detailStore, summary, state.atNs, PANE_LIMITS, 0, false, o)
       : this.data.sessions.length === 0
-        ? loadSessionDetail(this.store, null, state.atNs, PANE_LIMITS, 0, false)
+        ? loadSessionDetail(this.store, null, state.atNs, PANE_LIMITS, 0, false, o)
         : null;
+    this.data = { ...this.data, detail, prompts: promptRows(detail) };
+    this.resort(state);
+  }
+
+  /** The detail panes in the order the user picked (F6, <, >, I): no query, the loaded rows re-sorted. */
+  resort(state: ViewState): void {
+    const d = this.data.detail;
+    const ps = state.paneSort;
     this.data = {
       ...this.data,
-      detail,
-      treeLines: detail ? flattenForest(detail.roots, false) : [],
-      files: detail ? detail.fileChanges : [],
-      net: detail ? detail.netDests : [],
-      prompts: promptRows(detail),
+      treeLines: d ? flattenForest(sortForest(d.roots, ps.processes.by, ps.processes.invert, state.atNs), false) : [],
+      files: d ? sortRows(d.fileChanges, FILE_SORTS, ps.files.by, ps.files.invert, state.atNs) : [],
+      net: d ? sortRows(d.netDests, NET_SORTS, ps.network.by, ps.network.invert, state.atNs) : [],
     };
   }
 }

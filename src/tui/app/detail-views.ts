@@ -6,7 +6,7 @@ import type { FileChange, RecordingReader } from '../../store';
 import { containerLabel, errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs, toolCallLabel } from '../../present';
 import { renderSessionLines } from '../once-text';
 import type { NetDest, SessionDetail } from '../session-detail';
-import { promptText } from '../../store/message-text';
+import { conversationText, promptText, toolsOffered } from '../../store/message-text';
 import { seg, wrapText, type Line, type Style } from './styled-line';
 import type { DetailView } from './view-state';
 
@@ -61,7 +61,7 @@ export function sessionView(detail: SessionDetail, o: ViewOptions): DetailView {
     title: `Session ${detail.sessionId ?? ''} ${detail.summary?.title ?? ''}`,
     top: 0,
     render: (width) => {
-      if (!cache || cache.width !== width) cache = { width, lines: renderSessionLines(detail, width, o).map((t) => [seg(t)]) };
+      if (!cache || cache.width !== width) cache = { width, lines: renderSessionLines(detail, width, { ...o, story: true }).map((t) => [seg(t)]) };
       return cache.lines;
     },
   };
@@ -82,6 +82,15 @@ export function llmCallView(store: RecordingReader, id: number, atNs: number, o:
       c.error || c.incomplete || (c.httpStatus ?? 0) >= 400 ? { fg: 'red' } : undefined);
   const prompt = promptText(c.requestJson);
   d.heading('Prompt (last user turn)').text(prompt ?? '(not captured)');
+  // The whole conversation is one scroll away (PgDn): every message, the tools offered, the raw bodies.
+  const turns = conversationText(c.requestJson);
+  d.heading(`Conversation (${turns.length} message${turns.length === 1 ? '' : 's'} sent)`);
+  for (const t of turns) {
+    d.line([seg(`  ${t.role}`, { bold: true })]);
+    d.text(clip(t.text, MESSAGE_CHARS), 4);
+  }
+  const offered = toolsOffered(c.requestJson);
+  d.heading(`Tools offered (${offered.length})`).text(offered.join(', ') || '-');
   if (c.systemPrompt) d.heading('System prompt').text(c.systemPrompt.length > 4000 ? c.systemPrompt.slice(0, 4000) + ' …' : c.systemPrompt, 2, { fg: 'gray' });
   if (c.thinking) d.heading('Thinking').text(c.thinking, 2, { fg: 'gray' });
   d.heading('Response').text(c.responseText ?? '(no text)');
@@ -96,6 +105,8 @@ export function llmCallView(store: RecordingReader, id: number, atNs: number, o:
       d.line([seg(`    ${o.ascii ? '->' : '→'} ${effectLabel(store, l.targetKind, l.targetId)}`), seg(`  (${l.method}, ${Math.round(l.confidence * 100)}%)`, { fg: 'gray' })]);
     }
   }
+  d.heading('Raw request').text(clip(c.requestJson ?? '(not captured)', RAW_CHARS), 2, { fg: 'gray' });
+  d.heading('Raw response').text(clip(c.responseJson ?? '(not captured)', RAW_CHARS), 2, { fg: 'gray' });
   return d.view(`LLM call ${id} ${model}`, o.ascii);
 }
 
@@ -163,6 +174,14 @@ export function netView(n: NetDest, o: ViewOptions): DetailView {
     .field('last', formatDateTime(n.lastNs, o.utc))
     .field('processes', String(n.processes));
   return d.view(`Network ${n.target}`, o.ascii);
+}
+
+/** Characters shown of one message and of a raw body; the rest is counted (report prompts --json has it whole). */
+const MESSAGE_CHARS = 4000;
+const RAW_CHARS = 20_000;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)} … ${formatCount(text.length - max)} more characters (report prompts --json has them all)`;
 }
 
 function fmt(n: number | null): string {

@@ -2,8 +2,9 @@
  * Builds one frame: exactly `height` rows of exactly `width` columns, from the state and the loaded data. Pure and
  * I/O-free (the render loop calls it), and only the visible slice of every list is laid out.
  */
-import { completenessBadge, containerLabel, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText, strWidth, truncate } from '../../present';
-import { KEYMAP } from './actions';
+import { completenessBadge, containerLabel, exitStatus, formatCallTokens, formatClock, formatClockMs, formatCost, formatCount, formatBytes, formatDuration, processDurationNs, recordingStateText, strWidth, toolCallLabel, truncate } from '../../present';
+import { KEYMAP, paneSortOf } from './actions';
+import { PROCESS_SORTS, sortChoices } from './pane-sorts';
 import { COLUMNS, type Column } from './columns';
 import { keyLabels } from './key-names';
 import { PROCESS_COLUMNS, processCell } from './process-columns';
@@ -68,6 +69,7 @@ export function buildFrame(st: ViewState, data: ViewData, width: number, height:
   c.line(headerLine(st, data, opts), { inverse: false });
   const bodyH = height - 3;
   if (st.overlay === 'help') helpBody(c, bodyH);
+  else if (st.overlay === 'sort' && st.sortMenu) sortMenuBody(c, st, bodyH, opts);
   else if (st.search.listOpen) searchBody(c, st, bodyH, opts);
   else if (st.details.length > 0) detailBody(c, st, bodyH);
   else if (st.expanded) paneBlock(c, st, data, st.focus, width, bodyH, opts).forEach((r) => c.row([r]));
@@ -115,6 +117,7 @@ function headerLine(st: ViewState, data: ViewData, opts: FrameOptions): Line {
   if (ended) line.push(seg(`  Recording: ${ended}`, { fg: 'yellow', bold: true }));
   if (data.liveStatus && !data.liveStatus.bpf) line.push(seg(`  no eBPF: ${data.liveStatus.reason ?? 'limited view'}`, { fg: 'yellow' }));
   if (st.filter) line.push(seg(`  filter "${st.filter}"`, { fg: 'yellow' }));
+  if (st.workspaceOnly) line.push(seg('  workspace only', { fg: 'yellow' }));
   if (st.message) line.push(seg(`  ${st.message}`, { fg: 'gray' }));
   return line;
 }
@@ -141,7 +144,10 @@ function paneBlock(c: Canvas, st: ViewState, data: ViewData, pane: PaneId, width
   const num = ['sessions', 'processes', 'files', 'network', 'prompts'].indexOf(pane) + 1;
   const cursor = Math.min(st.cursor[pane], Math.max(0, n - 1));
   const more = notListed(data, pane);
-  const cut = more > 0 ? `, ${more} ${pane === 'prompts' ? 'earlier calls' : 'more'} not listed` : '';
+  let cut = more > 0 ? `, ${more} ${pane === 'prompts' ? 'earlier calls' : 'more'} not listed` : '';
+  // Hidden rows are counted where they would have been (w shows them again).
+  const hidden = pane === 'files' && data.detail?.workspaceOnly ? data.detail.changesOutsideWorkspace : 0;
+  if (hidden > 0) cut += `, ${hidden} outside workspace hidden`;
   const title = `${num} ${PANE_TITLES[pane]} (${n}${pane !== 'sessions' && n > 0 ? ` ${cursor + 1}/${n}` : ''}${cut})`;
   // The focus and cursor are also marked with characters, not only with inverse video (NO_COLOR, screen readers).
   const mark = opts.ascii ? '>' : '▸';
@@ -151,7 +157,9 @@ function paneBlock(c: Canvas, st: ViewState, data: ViewData, pane: PaneId, width
     out.push({ line: [seg(' '), ...sessionHeader(st, width - 1, opts)], width, fill: { bold: true } });
     rowsH--;
   } else if (pane === 'processes' && height > 2) {
-    out.push({ line: [seg(' '), seg(PROCESS_COLUMNS.map((col) => processCell(col, col.title)).join(' '))], width, fill: { bold: true } });
+    const ps = st.paneSort.processes;
+    const mark = (title: string) => (title.toLowerCase() !== ps.by ? '' : (ascii(opts) ? ['^', 'v'] : ['▲', '▼'])[Number(PROCESS_SORTS.find((k) => k.id === ps.by)!.defaultDesc !== ps.invert)]);
+    out.push({ line: [seg(' '), seg(PROCESS_COLUMNS.map((col) => processCell(col, col.title + mark(col.title))).join(' '))], width, fill: { bold: true } });
     rowsH--;
   }
   if (rowsH <= 0) return out.slice(0, height);
@@ -256,7 +264,13 @@ function paneRow(st: ViewState, data: ViewData, pane: PaneId, i: number, width: 
       const r = data.prompts[i];
       if (r.tool) {
         const res = r.tool.resultNs === null || r.tool.resultNs > st.atNs ? 'pending' : r.tool.resultIsError ? 'failed' : 'ok';
-        return [seg(opts.ascii ? '  > ' : '  ↳ ', { fg: 'gray' }), seg(r.tool.name, { bold: true }), seg(` [${res}] `, { fg: res === 'failed' ? 'red' : 'gray' }), seg(r.tool.inputJson)];
+        // The tool and what it was asked to do ("Bash `npm test`"), as the search list and process detail name it.
+        const tail = ` [${res}]`;
+        return [
+          seg(opts.ascii ? '  > ' : '  ↳ ', { fg: 'gray' }),
+          seg(toolCallLabel(r.tool.name, r.tool.inputJson, Math.max(12, width - 4 - tail.length), opts.ascii), { bold: true }),
+          seg(tail, { fg: res === 'failed' ? 'red' : 'gray' }),
+        ];
       }
       const call = r.call;
       const done = call.endNs !== null && call.endNs <= st.atNs;
@@ -306,6 +320,28 @@ function searchBody(c: Canvas, st: ViewState, bodyH: number, opts: FrameOptions)
   }
 }
 
+function ascii(opts: FrameOptions): boolean {
+  return opts.ascii === true;
+}
+
+/** htop's F6 menu: the focused pane's sort keys, the current one marked, the highlighted one inverse. */
+function sortMenuBody(c: Canvas, st: ViewState, bodyH: number, opts: FrameOptions): void {
+  const { pane, index } = st.sortMenu!;
+  const choices = sortChoices(pane);
+  const current = paneSortOf(st, pane);
+  c.line([seg(` Sort ${PANE_TITLES[pane]} by (Up/Down choose, Enter sort, Esc cancel; I inverts) `)], FOCUS_BAR);
+  const lines = choices.map((k, i) => {
+    const sel = i === index;
+    const now = current?.by === k.id ? (opts.ascii ? ' *' : ' ✓') : '';
+    return { line: [seg(sel ? (opts.ascii ? '>' : '▸') : ' '), seg(` ${k.title.padEnd(12)} ${k.description}${now}`)], sel };
+  });
+  const top = scrollTop(0, index, bodyH - 1, lines.length);
+  for (let i = 0; i < bodyH - 1; i++) {
+    const l = lines[top + i];
+    c.line(l ? l.line : [], l?.sel ? SELECTED : undefined);
+  }
+}
+
 function helpBody(c: Canvas, bodyH: number): void {
   const lines: Line[] = [[seg('Keys', { bold: true })]];
   const half = Math.ceil(KEYMAP.length / 2);
@@ -317,7 +353,7 @@ function helpBody(c: Canvas, bodyH: number): void {
     lines.push([seg(cell(a).padEnd(colW).slice(0, colW)), seg(cell(b))]);
   }
   lines.push([]);
-  lines.push([seg('Columns (F6 or < > to sort, I to invert)', { bold: true })]);
+  lines.push([seg('Session columns (F6 sort menu of the focused pane, < > next/previous, I invert)', { bold: true })]);
   for (const col of COLUMNS) lines.push([seg(`${col.title.padEnd(8)} ${col.description}`)]);
   c.line([seg(' Help (Esc back) ')], FOCUS_BAR);
   for (let i = 0; i < bodyH - 1; i++) c.line(lines[i] ?? []);
@@ -380,6 +416,7 @@ function keyBarLine(st: ViewState, opts: FrameOptions): Line {
   }
   const keys: Array<[string, string]> = [
     ['F1', 'Help'], ['F3', 'Search'], ['F4', 'Filter'], ['F6', 'Sort'], ['F10', 'Quit'], ['Tab', 'Pane'], ['Enter', 'Open'], ['e', 'Expand'],
+    ['w', st.workspaceOnly ? 'All files' : 'Workspace'],
     [opts.ascii ? '<- ->' : '← →', '1s'], ['[ ]', '10s'], ['{ }', '1m'], ['( )', 'Event'], ['g', 'Goto'], ['Space', 'Play'], ['+', 'Speed'], ['L', st.live ? 'Live' : 'End'],
   ];
   const line: Line = [];

@@ -6,10 +6,11 @@
 import { StoreError } from '../../store/errors';
 import type { RecordingReader } from '../../store';
 import { recordingSpan } from '../once-report';
-import { parseTimeSpec, TimeSpecError } from '../time-spec';
+import { clampNote, resolveTimeSpec, TimeSpecError } from '../time-spec';
 import type { TopOptions } from '../types';
 import { ACTIONS, actionFor, type Reaction } from './actions';
-import { DataSource } from './data-source';
+import { loadSessionDetail } from '../session-detail';
+import { DataSource, PANE_LIMITS } from './data-source';
 import { fileView, llmCallView, netView, processView, sessionView, type ViewOptions } from './detail-views';
 import { buildFrame, type FrameOptions } from './frame';
 import { createScreen, utf8Locale, type AppScreen } from './screen-factory';
@@ -27,7 +28,7 @@ const RESIZE_DEBOUNCE_MS = 80;
 /** Rebuild the live search corpus when it is older than this. */
 const LIVE_CORPUS_MAX_AGE_MS = 10_000;
 
-export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?: number }): Promise<number> {
+export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?: number; atNote?: string | null }): Promise<number> {
   const live = opts.live;
   const info = store.info();
   const nowNs = () => Date.now() * 1e6;
@@ -37,6 +38,7 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
     if (info.startNs === null) startNs = endNs;
   }
   const st = initialState(startNs, endNs, live !== undefined, opts.atNs);
+  if (opts.atNote) st.message = `--at ${opts.atNote}`;
   const ascii = opts.ascii === true || (!utf8Locale() && process.env['AGENTSIGHT_FORCE_UNICODE'] !== '1');
   const color = !(opts.noColor || (process.env['NO_COLOR'] ?? '') !== '');
   const fo: FrameOptions = { color, ascii, utc: opts.utc === true, plain: false };
@@ -105,9 +107,12 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
       const v = ds.view;
       let view = null;
       switch (st.focus) {
-        case 'sessions':
-          view = v.detail ? sessionView(v.detail, vo) : null;
+        case 'sessions': {
+          // The story needs what the panes do not load: each call's prompt and what each tool call caused.
+          const d = v.detail;
+          view = d ? sessionView(loadSessionDetail(store, d.summary, st.atNs, PANE_LIMITS, 0, true, { workspaceOnly: st.workspaceOnly, prompts: true }), vo) : null;
           break;
+        }
         case 'processes': {
           const tl = v.treeLines[st.cursor.processes];
           view = tl ? processView(store, tl.node.proc.id, st.atNs, vo) : null;
@@ -187,7 +192,7 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
       } else if (r.reloadDetail) {
         timed(() => ds.loadDetail(st));
         selectPending();
-      }
+      } else if (r.resort) ds.resort(st);
       if (r.open) openDetail();
       if (r.search) {
         if (searchTimer) clearTimeout(searchTimer);
@@ -213,8 +218,9 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
           try {
             st.playing = false;
             st.following = false;
-            st.atNs = parseTimeSpec(p.text, st.startNs, st.endNs, fo.utc);
-            st.message = null;
+            const r = resolveTimeSpec(p.text, st.startNs, st.endNs, fo.utc);
+            st.atNs = r.ns;
+            st.message = clampNote(p.text, r.clamped, true);
             return react({ reload: true, render: true, play: true });
           } catch (err) {
             st.message = err instanceof TimeSpecError ? err.message : String(err);

@@ -4,6 +4,7 @@
  */
 import type { Completeness, FileChange, LiveStatus, LlmCallRow, RecordingState, SessionSummary, ToolCallRow } from '../../store';
 import type { NetDest, SessionDetail, TreeLine } from '../session-detail';
+import type { SortablePane } from './pane-sorts';
 import type { SearchHit } from './search';
 import type { Line } from './styled-line';
 
@@ -44,7 +45,13 @@ export interface ViewState {
   details: DetailView[];
   prompt: { kind: PromptKind; text: string } | null;
   search: { query: string; hits: SearchHit[]; index: number; listOpen: boolean };
-  overlay: 'help' | null;
+  overlay: 'help' | 'sort' | null;
+  /** The F6 menu: the pane it sorts and the highlighted choice (sortChoices(pane)[index]). */
+  sortMenu: { pane: PaneId; index: number } | null;
+  /** Sort of the Processes (siblings), Files and Network panes (pane-sorts.ts); Sessions use sortBy/invert. */
+  paneSort: Record<SortablePane, { by: string; invert: boolean }>;
+  /** Hide file changes outside the session's workspace (its root process's cwd): the agent's home/config churn. */
+  workspaceOnly: boolean;
   message: string | null;
   /** Prompts-pane row to select after the next reload (set by a search jump). */
   pendingCall: { llmCallId: number; toolCallId: number | null } | null;
@@ -112,6 +119,9 @@ export function initialState(startNs: number, endNs: number, live: boolean, atNs
     prompt: null,
     search: { query: '', hits: [], index: -1, listOpen: false },
     overlay: null,
+    sortMenu: null,
+    paneSort: { processes: { by: 'start', invert: false }, files: { by: 'first', invert: false }, network: { by: 'first', invert: false } },
+    workspaceOnly: false,
     message: null,
     pendingCall: null,
     pendingRow: null,
