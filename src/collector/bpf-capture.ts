@@ -63,7 +63,7 @@ const DEFAULT_TLS_RING = 64 << 20;
 const DEFAULT_WAKEUP = 64 << 10;
 
 /** Probe groups in load order: `process` first because it creates the shared_* maps the others reuse. */
-const GROUP_ORDER = ['process', 'file', 'net', 'tls'];
+const GROUP_ORDER = ['process', 'file', 'net', 'tls', 'pipe'];
 
 /**
  * Programs a group can do without: typed tracepoints of optional kernel features (a kernel without io_uring has no
