@@ -1,0 +1,106 @@
+// A real Claude Code starts a real MCP server from npm (@modelcontextprotocol/server-filesystem) over stdio; the fake
+// provider asks for the MCP tool twice: a write inside the allowed directory, then one outside it, which the server
+// refuses (isError). Under `record`: both tools/call requests with their arguments and results are in the recording,
+// each linked to the model's tool call, the file the server wrote is linked to the first, the refused call is a
+// failed tool call, and the server is named from its initialize reply. Set AGENTSIGHT_AGENT_TESTS=0 to skip.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openRecording } from '../../src/store';
+import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
+import { agentLaunch } from '../helpers/agent-launch';
+import { agentBinaries } from '../helpers/agents';
+import { runAsync } from '../helpers/async-run';
+import { CLI, describeBpf } from '../helpers/bpf-env';
+import { ALL } from '../helpers/capture';
+import { mcpServers } from '../helpers/mcp-servers';
+
+const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
+const TOOL = 'mcp__fs__write_file';
+
+let srv: FakeLlmServer;
+let dir: string;
+let allowed: string;
+let bins: Record<string, string>;
+let servers: Record<string, string>;
+
+/** MCP tool calls the model already made in this conversation (tool_use blocks of earlier turns). */
+function mcpCallsSoFar(body: unknown): number {
+  const msgs = (body as { messages?: Array<{ content?: unknown }> })?.messages ?? [];
+  return msgs.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).filter((b) => b?.type === 'tool_use' && b?.name === TOOL).length;
+}
+
+describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
+  beforeAll(async () => {
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'as-mcp-')));
+    allowed = path.join(dir, 'allowed');
+    fs.mkdirSync(allowed);
+    bins = agentBinaries();
+    servers = mcpServers();
+    srv = await startFakeLlmServer({
+      script: ({ api, body, seq }) => {
+        const tools = ((body as { tools?: Array<{ name?: string }> })?.tools ?? []).map((t) => t.name);
+        if (api !== 'anthropic' || !tools.includes(TOOL)) return null;
+        const usage = { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+        const callId = `toolu_mcp${String(seq).padStart(6, '0')}`;
+        // Claude Code may send its first request before the MCP server is connected (no mcp__ tools yet): the default
+        // script answers that one with its Bash call.
+        const n = mcpCallsSoFar(body);
+        if (n === 0) return { kind: 'tool', callId, name: TOOL, input: { path: path.join(allowed, 'via-mcp.txt'), content: 'written through MCP' }, text: 'Writing.', usage };
+        if (n === 1) return { kind: 'tool', callId, name: TOOL, input: { path: path.join(dir, 'outside.txt'), content: 'refused' }, text: 'Again.', usage };
+        return null; // the default script answers with text once tool results came back
+      },
+    });
+  }, 900_000);
+  afterAll(async () => {
+    await srv?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Claude Code + server-filesystem: tools/call recorded, linked, errors failed', { timeout: 300_000 }, async () => {
+    const secret = 'sk-ant-mcp-' + crypto.randomBytes(12).toString('hex');
+    const home = fs.mkdtempSync(path.join(dir, 'home-'));
+    const cfg = path.join(dir, 'mcp.json');
+    fs.writeFileSync(cfg, JSON.stringify({ mcpServers: { fs: { command: process.execPath, args: [servers['server-filesystem']!, allowed] } } }));
+    const a = agentLaunch('claude', bins, srv, home, secret);
+    const db = path.join(dir, 'claude-mcp.db');
+    const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...a.argv, '--mcp-config', cfg, '--strict-mcp-config'], { cwd: allowed, env: { ...process.env, ...a.env } }, 240_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(fs.readFileSync(path.join(allowed, 'via-mcp.txt'), 'utf8')).toBe('written through MCP');
+    expect(fs.existsSync(path.join(dir, 'outside.txt'))).toBe(false);
+
+    const st = openRecording(db);
+    try {
+      const [server, ...more] = st.mcpServers(ALL);
+      expect(more).toEqual([]);
+      expect(server).toMatchObject({ name: 'secure-filesystem-server', transport: 'stdio', lostBytes: 0 });
+      expect(server!.command).toContain('server-filesystem');
+      const calls = st.mcpCalls({ ...ALL, method: 'tools/call' });
+      expect(calls.map((c) => [c.target, c.isError])).toEqual([['write_file', false], ['write_file', true]]);
+      const [ok, refused] = calls;
+      expect(JSON.parse(ok!.paramsJson!).arguments).toEqual({ path: path.join(allowed, 'via-mcp.txt'), content: 'written through MCP' });
+      expect(JSON.parse(ok!.resultJson!).content[0].text).toMatch(/Successfully wrote/);
+      expect(JSON.parse(refused!.resultJson!).content[0].text).toMatch(/denied|outside/i);
+
+      // the model's tool calls ↔ the MCP calls, and the file the server wrote ↔ the first
+      const tools = st.toolCalls(ALL).filter((t) => t.name === TOOL);
+      expect(tools).toHaveLength(2);
+      expect(ok!.toolCallId).toBe(tools[0]!.id);
+      expect(refused!.toolCallId).toBe(tools[1]!.id);
+      expect(tools[1]!.resultIsError).toBe(true);
+      expect(tools[0]!.resultIsError).toBe(false);
+      const written = st.fileOps({ ...ALL, processId: server!.processId!, changesOnly: true }).filter((f) => f.path?.endsWith('via-mcp.txt'));
+      expect(written.length).toBeGreaterThan(0);
+      const links = st.causalLinks({ toolCallId: tools[0]!.id });
+      expect(links).toEqual(expect.arrayContaining([
+        expect.objectContaining({ targetKind: 'mcp_call', targetId: ok!.id, method: 'mcp-name+arguments' }),
+        expect.objectContaining({ targetKind: 'file_op', targetId: written[0]!.id, method: 'mcp-server+window' }),
+      ]));
+    } finally {
+      st.close();
+    }
+    expect(fs.readFileSync(db).includes(Buffer.from(secret))).toBe(false);
+  });
+}, { skip: skipAgents ? 'AGENTSIGHT_AGENT_TESTS=0' : null });
