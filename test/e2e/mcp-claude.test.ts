@@ -16,6 +16,7 @@ import { runAsync } from '../helpers/async-run';
 import { CLI, describeBpf } from '../helpers/bpf-env';
 import { ALL } from '../helpers/capture';
 import { mcpServers } from '../helpers/mcp-servers';
+import { agentsight } from '../helpers/run';
 
 const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
 const TOOL = 'mcp__fs__write_file';
@@ -98,6 +99,15 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
         expect.objectContaining({ targetKind: 'mcp_call', targetId: ok!.id, method: 'mcp-name+arguments' }),
         expect.objectContaining({ targetKind: 'file_op', targetId: written[0]!.id, method: 'mcp-server+window' }),
       ]));
+      // report audit: each tools/call is an mcp event caused by its tool call; the server's write is caused by it too
+      const audit = JSON.parse(agentsight(['report', 'audit', '--json', '--db', db]).stdout);
+      const mcp = audit.events.filter((e: { kind: string }) => e.kind === 'mcp' && e.detail.method === 'tools/call');
+      expect(mcp.map((e: { ok: boolean; causedBy: { toolCallId: number } | null }) => [e.ok, e.causedBy?.toolCallId])).toEqual([[true, tools[0]!.id], [false, tools[1]!.id]]);
+      const write = audit.events.find((e: { kind: string; detail: { path?: string } }) => e.kind === 'file' && e.detail.path === path.join(allowed, 'via-mcp.txt') && e.causedBy);
+      expect(write?.causedBy).toMatchObject({ toolCallId: tools[0]!.id, name: TOOL, method: 'mcp-server+window' });
+      const text = agentsight(['report', 'mcp', '--db', db]).stdout;
+      expect(text).toMatch(/secure-filesystem-server/);
+      expect(text).toMatch(new RegExp(`tools/call write_file\\s+tool error.*${TOOL}#${tools[1]!.id}`));
     } finally {
       st.close();
     }

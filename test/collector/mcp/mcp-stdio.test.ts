@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { describeBpf, itBpf } from '../../helpers/bpf-env';
 import { ALL, captureCommand, PYTHON, tempDir } from '../../helpers/capture';
+import { agentsight } from '../../helpers/run';
 
 const HERE = __dirname;
 const SECRET = 'sk-mcp-secret-4242424242';
@@ -94,6 +95,28 @@ describeBpf('MCP over stdio', ['process', 'file', 'pipe'], () => {
   itBpf('node client (unix socketpairs): every message paired, 1 MiB result whole, secrets redacted', async () => {
     const r = await run([process.execPath, path.join(HERE, 'mcp-client.mjs')], 'node');
     expectConversation(r, /^unix:\d+$/, 'mcp-client.mjs');
+
+    // report mcp: the server and each request with its outcome; audit: one mcp event per request
+    const text = agentsight(['report', 'mcp', '--db', r.store.path]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/tiny-mcp 0\.1\.0\s+stdio\s+\d+\s+7\s+2 /);
+    expect(text.stdout).toMatch(/tools\/call fail\s+tool error/);
+    expect(text.stdout).toMatch(/no\/such\/method\s+error -32601 method not found/);
+    expect(text.stdout).toContain('[REDACTED len=24');
+    expect(text.stdout).not.toContain(SECRET);
+    const json = JSON.parse(agentsight(['report', 'mcp', '--json', '--db', r.store.path]).stdout);
+    expect(json.schema).toBe('agentsight.report.mcp/1');
+    const big = json.calls.find((c: { target: string }) => c.target === 'big');
+    expect(big.result.content[0].text).toHaveLength(1 << 20);
+    expect(big.outcome).toBe('ok');
+    expect(big.latencyNs).toBeGreaterThanOrEqual(0);
+    const audit = JSON.parse(agentsight(['report', 'audit', '--json', '--db', r.store.path]).stdout);
+    const mcp = audit.events.filter((e: { kind: string }) => e.kind === 'mcp');
+    expect(mcp.map((e: { what: string; ok: boolean }) => [e.what.replace(/ \{.*$/, ''), e.ok])).toEqual([
+      ['tiny-mcp 0.1.0: initialize', true], ['tiny-mcp 0.1.0: tools/list', true], ['tiny-mcp 0.1.0: tools/call echo', true],
+      ['tiny-mcp 0.1.0: tools/call fail', false], ['tiny-mcp 0.1.0: no/such/method', false],
+      ['tiny-mcp 0.1.0: tools/call write_file', true], ['tiny-mcp 0.1.0: tools/call big', true],
+    ]);
   }, { timeout: 60_000 });
 
   itBpf('python client (pipes): the same over pipe2', async () => {
