@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRecording } from '../../src/store';
+import { llmCallView } from '../../src/tui/app/detail-views';
+import { sampleFromSchema } from '../fake-llm/replies';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { agentLaunch } from '../helpers/agent-launch';
 import { agentBinaries } from '../helpers/agents';
@@ -28,9 +30,9 @@ let bins: Record<string, string>;
 let servers: Record<string, string>;
 
 /** MCP tool calls the model already made in this conversation (tool_use blocks of earlier turns). */
-function mcpCallsSoFar(body: unknown): number {
+function callsSoFar(body: unknown, name: string): number {
   const msgs = (body as { messages?: Array<{ content?: unknown }> })?.messages ?? [];
-  return msgs.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).filter((b) => b?.type === 'tool_use' && b?.name === TOOL).length;
+  return msgs.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).filter((b) => b?.type === 'tool_use' && b?.name === name).length;
 }
 
 describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
@@ -42,13 +44,20 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
     servers = mcpServers();
     srv = await startFakeLlmServer({
       script: ({ api, body, seq }) => {
-        const tools = ((body as { tools?: Array<{ name?: string }> })?.tools ?? []).map((t) => t.name);
-        if (api !== 'anthropic' || !tools.includes(TOOL)) return null;
+        const offered = (body as { tools?: Array<{ name?: string; input_schema?: unknown }> })?.tools ?? [];
+        const tools = offered.map((t) => t.name);
+        if (api !== 'anthropic') return null;
         const usage = { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
         const callId = `toolu_mcp${String(seq).padStart(6, '0')}`;
-        // Claude Code may send its first request before the MCP server is connected (no mcp__ tools yet): the default
-        // script answers that one with its Bash call.
-        const n = mcpCallsSoFar(body);
+        // Claude Code may send its first requests before the MCP server is connected (no mcp__ tools yet, and a
+        // WaitForMcpServers tool instead): ask it to wait, as a model would (under record on a busy machine the
+        // server's start can take seconds).
+        const wait = offered.find((t) => t.name === 'WaitForMcpServers');
+        if (!tools.includes(TOOL)) {
+          if (wait && callsSoFar(body, 'WaitForMcpServers') < 5) return { kind: 'tool', callId, name: 'WaitForMcpServers', input: sampleFromSchema(wait.input_schema) as Record<string, unknown>, text: null, usage };
+          return null;
+        }
+        const n = callsSoFar(body, TOOL);
         if (n === 0) return { kind: 'tool', callId, name: TOOL, input: { path: path.join(allowed, 'via-mcp.txt'), content: 'written through MCP' }, text: 'Writing.', usage };
         if (n === 1) return { kind: 'tool', callId, name: TOOL, input: { path: path.join(dir, 'outside.txt'), content: 'refused' }, text: 'Again.', usage };
         return null; // the default script answers with text once tool results came back
@@ -69,6 +78,8 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
     const db = path.join(dir, 'claude-mcp.db');
     const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...a.argv, '--mcp-config', cfg, '--strict-mcp-config'], { cwd: allowed, env: { ...process.env, ...a.env } }, 240_000);
     expect(r.code, r.stderr + r.stdout).toBe(0);
+    const seen = srv.requests.map((q) => `${q.api} mcpTools=${q.body.includes(TOOL)} mcpCalls=${(q.body.toString().match(/"tool_use"/g) ?? []).length}`);
+    expect(fs.existsSync(path.join(allowed, 'via-mcp.txt')), `${r.stdout}\n${seen.join('\n')}`).toBe(true);
     expect(fs.readFileSync(path.join(allowed, 'via-mcp.txt'), 'utf8')).toBe('written through MCP');
     expect(fs.existsSync(path.join(dir, 'outside.txt'))).toBe(false);
 
@@ -99,6 +110,14 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
         expect.objectContaining({ targetKind: 'mcp_call', targetId: ok!.id, method: 'mcp-name+arguments' }),
         expect.objectContaining({ targetKind: 'file_op', targetId: written[0]!.id, method: 'mcp-server+window' }),
       ]));
+      // top's LLM call detail: each MCP tool call names its server and shows the MCP call and its result
+      const detail = (id: number) => llmCallView(st, id, ALL.atNs, { ascii: false, utc: true })!.render(160).map((l) => l.map((x) => x.t).join('')).join('\n');
+      const d0 = detail(tools[0]!.llmCallId);
+      expect(d0).toMatch(/MCP secure-filesystem-server \S+ +tools\/call write_file +\[ok\]/);
+      expect(d0).toMatch(/MCP result: Successfully wrote/);
+      expect(d0).toContain('server-filesystem');
+      expect(detail(tools[1]!.llmCallId)).toMatch(/tools\/call write_file +\[tool error\][\s\S]*MCP result: .*(denied|outside)/i);
+
       // report audit: each tools/call is an mcp event caused by its tool call; the server's write is caused by it too
       const audit = JSON.parse(agentsight(['report', 'audit', '--json', '--db', db]).stdout);
       const mcp = audit.events.filter((e: { kind: string }) => e.kind === 'mcp' && e.detail.method === 'tools/call');
