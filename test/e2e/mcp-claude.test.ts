@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRecording } from '../../src/store';
 import { llmCallView } from '../../src/tui/app/detail-views';
+import { buildSpans } from '../../src/export/otel/span-model';
 import { sampleFromSchema } from '../fake-llm/replies';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { agentLaunch } from '../helpers/agent-launch';
@@ -117,6 +118,13 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
       expect(d0).toMatch(/MCP result: Successfully wrote/);
       expect(d0).toContain('server-filesystem');
       expect(detail(tools[1]!.llmCallId)).toMatch(/tools\/call write_file +\[tool error\][\s\S]*MCP result: .*(denied|outside)/i);
+
+      // OpenTelemetry: the execute_tool spans carry the MCP conventions' attributes; the refused call is a tool_error
+      const spans = buildSpans(st, { key: 'mcp-test', content: false }).filter((x) => x.subject === 'tool_call');
+      const span = (id: number) => spans.find((x) => x.rowId === id)!;
+      expect(span(tools[0]!.id).attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'network.transport': 'pipe', 'jsonrpc.request.id': ok!.rpcId, 'agentsight.mcp.server.name': 'secure-filesystem-server', 'gen_ai.tool.name': TOOL });
+      expect(span(tools[0]!.id).errorType).toBeNull();
+      expect(span(tools[1]!.id).errorType).toBe('tool_error');
 
       // report audit: each tools/call is an mcp event caused by its tool call; the server's write is caused by it too
       const audit = JSON.parse(agentsight(['report', 'audit', '--json', '--db', db]).stdout);
