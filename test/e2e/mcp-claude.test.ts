@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRecording } from '../../src/store';
 import { llmCallView } from '../../src/tui/app/detail-views';
 import { buildSpans } from '../../src/export/otel/span-model';
+import { tree } from '../../src/web/api';
 import { sampleFromSchema } from '../fake-llm/replies';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { agentLaunch } from '../helpers/agent-launch';
@@ -125,6 +126,13 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
       expect(span(tools[0]!.id).attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'network.transport': 'pipe', 'jsonrpc.request.id': ok!.rpcId, 'agentsight.mcp.server.name': 'secure-filesystem-server', 'gen_ai.tool.name': TOOL });
       expect(span(tools[0]!.id).errorType).toBeNull();
       expect(span(tools[1]!.id).errorType).toBe('tool_error');
+
+      // the web UI's /api/v1/tree: each MCP tool call with its server, call and result
+      const webTools = tree(st, new URLSearchParams()).llmCalls.flatMap((c) => c.tools);
+      expect(webTools.find((t) => t.id === tools[0]!.id)!.mcp).toMatchObject({ method: 'tools/call', target: 'write_file', outcome: 'ok', failed: false });
+      expect(webTools.find((t) => t.id === tools[0]!.id)!.mcp!.server).toMatch(/^secure-filesystem-server/);
+      expect(webTools.find((t) => t.id === tools[0]!.id)!.mcp!.result).toMatch(/Successfully wrote/);
+      expect(webTools.find((t) => t.id === tools[1]!.id)!.mcp).toMatchObject({ outcome: 'tool error', failed: true });
 
       // report audit: each tools/call is an mcp event caused by its tool call; the server's write is caused by it too
       const audit = JSON.parse(agentsight(['report', 'audit', '--json', '--db', db]).stdout);

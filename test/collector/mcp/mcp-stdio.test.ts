@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { describeBpf, itBpf } from '../../helpers/bpf-env';
 import { ALL, captureCommand, PYTHON, tempDir } from '../../helpers/capture';
 import { agentsight } from '../../helpers/run';
+import { schemaErrors } from '../../report/helpers';
 
 const HERE = __dirname;
 const SECRET = 'sk-mcp-secret-4242424242';
@@ -106,11 +107,13 @@ describeBpf('MCP over stdio', ['process', 'file', 'pipe'], () => {
     expect(text.stdout).not.toContain(SECRET);
     const json = JSON.parse(agentsight(['report', 'mcp', '--json', '--db', r.store.path]).stdout);
     expect(json.schema).toBe('agentsight.report.mcp/1');
+    expect(schemaErrors('report-mcp', json)).toBeNull();
     const big = json.calls.find((c: { target: string }) => c.target === 'big');
     expect(big.result.content[0].text).toHaveLength(1 << 20);
     expect(big.outcome).toBe('ok');
     expect(big.latencyNs).toBeGreaterThanOrEqual(0);
     const audit = JSON.parse(agentsight(['report', 'audit', '--json', '--db', r.store.path]).stdout);
+    expect(schemaErrors('report-audit', audit)).toBeNull();
     const mcp = audit.events.filter((e: { kind: string }) => e.kind === 'mcp');
     expect(mcp.map((e: { what: string; ok: boolean }) => [e.what.replace(/ \{.*$/, ''), e.ok])).toEqual([
       ['tiny-mcp 0.1.0: initialize', true], ['tiny-mcp 0.1.0: tools/list', true], ['tiny-mcp 0.1.0: tools/call echo', true],
