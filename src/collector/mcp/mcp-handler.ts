@@ -11,7 +11,7 @@
 import type { RawRecord } from '../bpf-capture';
 import type { CollectorContext, RecordHandler } from '../collector';
 import type { RecordHeader } from '../process/process-events';
-import { isSecretName } from '../process/redact-command';
+import { isSecretName, redactCommandText } from '../process/redact-command';
 import { LineSplitter, parseJsonRpcLine, type JsonRpcMessage } from '../../protocols/mcp/json-rpc';
 import { McpConversation, type McpCall, type McpNotification, type McpServerInfo, type McpSide } from '../../protocols/mcp/mcp-conversation';
 import { redactJsonSecrets } from '../../protocols/mcp/redact-json';
@@ -234,7 +234,10 @@ export class McpHandler implements RecordHandler {
   }
 }
 
-/** Stored JSON, secrets redacted like headers; undefined (no params) as null. */
+/**
+ * Stored JSON, secrets redacted: secret-named members like headers, and secrets inside strings by the rules command
+ * lines go through (assignments, JSON fields, key shapes, URL passwords); undefined (no params) as null.
+ */
 function json(v: unknown): string | null {
-  return v === undefined ? null : JSON.stringify(redactJsonSecrets(v, isSecretName));
+  return v === undefined ? null : JSON.stringify(redactJsonSecrets(v, isSecretName, redactCommandText));
 }

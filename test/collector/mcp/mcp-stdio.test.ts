@@ -22,7 +22,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 function requests(target: string) {
   return [
     { method: 'tools/list' },
-    { method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi there', apiKey: SECRET } } },
+    { method: 'tools/call', params: { name: 'echo', arguments: { text: `hi there API_KEY=${SECRET}`, apiKey: SECRET } } },
     { method: 'tools/call', params: { name: 'fail', arguments: {} } },
     { method: 'no/such/method' },
     { method: 'tools/call', params: { name: 'write_file', arguments: { path: target, content: 'written by the server' } } },
@@ -67,9 +67,10 @@ function expectConversation(r: Awaited<ReturnType<typeof run>>, channel: RegExp,
   const [init, list, echo, fail, missing, write, big] = calls;
   expect(JSON.parse(init!.resultJson!).serverInfo.name).toBe('tiny-mcp');
   expect(JSON.parse(list!.resultJson!).tools.map((t: { name: string }) => t.name)).toEqual(['echo', 'big', 'fail', 'write_file']);
-  expect(JSON.parse(echo!.paramsJson!).arguments.text).toBe('hi there');
+  // secrets inside strings too (an echoed environment): in the arguments and in the result
+  expect(JSON.parse(echo!.paramsJson!).arguments.text).toMatch(/^hi there API_KEY=\[REDACTED len=24 hmac:[0-9a-f]{8}\]$/);
   expect(JSON.parse(echo!.paramsJson!).arguments.apiKey).toMatch(/^\[REDACTED len=24 hmac:/);
-  expect(JSON.parse(echo!.resultJson!).content[0].text).toBe('hi there');
+  expect(JSON.parse(echo!.resultJson!).content[0].text).toBe(JSON.parse(echo!.paramsJson!).arguments.text);
   expect(echo!.isError).toBe(false);
   expect(fail!).toMatchObject({ isError: true, errorCode: null });
   expect(JSON.parse(fail!.resultJson!).isError).toBe(true);

@@ -121,4 +121,9 @@ describe('redactJsonSecrets', () => {
     expect(out.Authorization).toMatch(/^\[REDACTED len=8/);
     expect(redactJsonSecrets(out, isSecret)).toEqual(out);
   });
+
+  it('passes every other string through the text rule', () => {
+    const out = redactJsonSecrets({ content: [{ type: 'text', text: 'A=1 TOKEN=abc' }], n: 1 }, () => false, (t) => t.replace(/TOKEN=\S+/, 'TOKEN=x')) as any;
+    expect(out).toEqual({ content: [{ type: 'text', text: 'A=1 TOKEN=x' }], n: 1 });
+  });
 });
