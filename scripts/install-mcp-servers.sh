@@ -4,7 +4,7 @@
 #
 # Usage: scripts/install-mcp-servers.sh [CACHE_DIR]   (default: <repo>/.cache/mcp-servers, gitignored)
 # Prints one "name<TAB>entry script" line per server. Idempotent: installed packages are not fetched again.
-# Versions are pinned: they run on Node 20 (the SDK they depend on needs Node >= 18).
+# Versions are pinned: both run on Node 20 (checked: initialize, tools/list, tools/call over stdio).
 set -eu
 
 repo_dir=$(cd "$(dirname "$0")/.." && pwd)

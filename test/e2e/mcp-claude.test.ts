@@ -24,6 +24,7 @@ import { agentsight } from '../helpers/run';
 
 const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
 const TOOL = 'mcp__fs__write_file';
+const ENV_TOOL = 'mcp__everything__get-env';
 
 let srv: FakeLlmServer;
 let dir: string;
@@ -55,6 +56,9 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
         // WaitForMcpServers tool instead): ask it to wait, as a model would (under record on a busy machine the
         // server's start can take seconds).
         const wait = offered.find((t) => t.name === 'WaitForMcpServers');
+        if (tools.includes(ENV_TOOL)) {
+          return callsSoFar(body, ENV_TOOL) === 0 ? { kind: 'tool', callId, name: ENV_TOOL, input: {}, text: 'Looking.', usage } : null;
+        }
         if (!tools.includes(TOOL)) {
           if (wait && callsSoFar(body, 'WaitForMcpServers') < 5) return { kind: 'tool', callId, name: 'WaitForMcpServers', input: sampleFromSchema(wait.input_schema) as Record<string, unknown>, text: null, usage };
           return null;
@@ -147,5 +151,37 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
       st.close();
     }
     expect(fs.readFileSync(db).includes(Buffer.from(secret))).toBe(false);
+  });
+
+  it('Claude Code + server-everything: a tool result holding the environment is stored with its secrets redacted', { timeout: 300_000 }, async () => {
+    const secret = 'sk-ant-mcp-' + crypto.randomBytes(12).toString('hex');
+    const token = 'ghp_' + crypto.randomBytes(18).toString('hex');
+    const home = fs.mkdtempSync(path.join(dir, 'home-'));
+    const cfg = path.join(dir, 'mcp-everything.json');
+    fs.writeFileSync(cfg, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [servers['server-everything']!, 'stdio'], env: { DEMO_GITHUB_TOKEN: token } } } }));
+    const a = agentLaunch('claude', bins, srv, home, secret);
+    const db = path.join(dir, 'claude-everything.db');
+    const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...a.argv, '--mcp-config', cfg, '--strict-mcp-config'], { cwd: allowed, env: { ...process.env, ...a.env } }, 240_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const st = openRecording(db);
+    try {
+      const [server] = st.mcpServers(ALL);
+      expect(server?.name).toMatch(/everything/);
+      const [call, ...more] = st.mcpCalls({ ...ALL, method: 'tools/call' });
+      expect(more).toEqual([]);
+      expect(call).toMatchObject({ target: 'get-env', isError: false });
+      const text = JSON.parse(call!.resultJson!).content[0].text as string;
+      // the environment came back (PATH is in it) and the token in it is redacted
+      expect(text).toContain('PATH');
+      expect(text, text).toMatch(/"DEMO_GITHUB_TOKEN": "\[REDACTED len=40 hmac:[0-9a-f]{8}\]"/);
+      expect(call!.toolCallId).toBe(st.toolCalls(ALL).find((t) => t.name === ENV_TOOL)!.id);
+      // nothing of MCP's rows holds either secret (the model's own request, which carries the tool result back to the
+      // provider, is the LLM layer's: not checked here)
+      const rows = JSON.stringify([st.mcpServers(ALL), st.mcpCalls(ALL)]);
+      expect(rows.includes(token)).toBe(false);
+      expect(rows.includes(secret)).toBe(false);
+    } finally {
+      st.close();
+    }
   });
 }, { skip: skipAgents ? 'AGENTSIGHT_AGENT_TESTS=0' : null });
