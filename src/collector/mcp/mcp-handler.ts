@@ -23,6 +23,8 @@ interface Stream {
   ino: number;
   stdinIno: number;
   kind: number;
+  /** The fd written when the stream was first seen (1: the writer's stdout). */
+  fd: number;
   splitter: LineSplitter;
   channel: Channel | null;
   side: McpSide | null;
@@ -106,7 +108,7 @@ export class McpHandler implements RecordHandler {
     const key = `${e.tgid}:${e.ino}`;
     let st = this.streams.get(key);
     if (!st) {
-      st = { tgid: e.tgid, ino: e.ino, stdinIno: e.stdinIno, kind: e.kind, splitter: new LineSplitter(), channel: null, side: null, ignored: false };
+      st = { tgid: e.tgid, ino: e.ino, stdinIno: e.stdinIno, kind: e.kind, fd: e.fd, splitter: new LineSplitter(), channel: null, side: null, ignored: false };
       this.streams.set(key, st);
     }
     return st;
@@ -142,8 +144,10 @@ export class McpHandler implements RecordHandler {
       st.ignored = true; // another JSON stream (a log, a tool's output): not ours
       return false;
     }
+    // A server replies on its stdout. The fd matters when a server is itself a client (an agent run as another agent's
+    // MCP server writes requests to its own servers): those streams start with requests on other fds.
     const served = this.channels.get(st.stdinIno);
-    if (served && served.clientTgid !== st.tgid) {
+    if (served && served.clientTgid !== st.tgid && (st.fd === 1 || first.kind === 'response')) {
       this.bindServer(served, st, ctx);
       return true;
     }
