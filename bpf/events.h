@@ -20,6 +20,7 @@ enum event_type {
 	/* 16..31: files (bpf/file.h) */
 	/* 32..47: network (bpf/net.h) */
 	/* 48..63: TLS (bpf/tls.h) */
+	/* 64..79: pipes and unix sockets carrying JSON-RPC (bpf/pipe.h) */
 };
 
 /* Every record begins with this; `size` is the whole record including the header. 24 bytes. */
@@ -46,6 +47,8 @@ enum stat_index {
 	STAT_FILE_MISSED_ENTRY = 9, /* no longer counted: file exits read their arguments from the saved registers */
 	STAT_NET_MISSED_ENTRY = 10, /* network syscall exit without its sys_enter */
 	STAT_DNS_CLIPPED = 11,    /* DNS answer longer than the copy limit: parsed from its first bytes */
+	STAT_PIPE_CLIPPED = 12,   /* pipe payload bytes not copied (fault, over 64 MiB, past PIPE_IOV_MAX iovecs) */
+	STAT_PIPE_RB_FULL = 13,   /* pipe record dropped: pipe ring full */
 	STAT_MAX = 16,
 };
 

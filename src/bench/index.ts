@@ -14,6 +14,7 @@ const GROUPS: Group[] = [
   { name: 'process capture', module: './process-bench', fn: 'runProcessBench' },
   { name: 'files', module: './files-bench', fn: 'runFilesBench' },
   { name: 'TLS capture', module: './tls-bench', fn: 'runTlsBench' },
+  { name: 'MCP pipe capture', module: './mcp-bench', fn: 'runMcpBench' },
   { name: 'exec hold', module: './exec-hold-bench', fn: 'runExecHoldBench' },
   { name: 'HTTP/SSE decode', module: './decode-bench', fn: 'runDecodeBench' },
   { name: 'TUI', module: './tui-bench', fn: 'runTuiBench' },

@@ -23,7 +23,7 @@ function addonCheck(): Check {
 function objectsCheck(): Check {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { BPF_OBJECT_DIR } = require('../native/addon') as typeof import('../native/addon');
-  const want = ['process', 'file', 'net', 'tls'];
+  const want = ['process', 'file', 'net', 'tls', 'pipe'];
   const missing = want.filter((g) => !fs.existsSync(`${BPF_OBJECT_DIR}/${g}.bpf.o`));
   return missing.length === 0
     ? { name: 'BPF objects', ok: true, detail: `${want.join(', ')} in ${BPF_OBJECT_DIR}`, required: true }
@@ -38,7 +38,7 @@ function probeChecks(): Check[] {
   try {
     cap = BpfCapture.open({ allProcesses: false });
     const out: Check[] = [];
-    for (const group of ['process', 'file', 'net', 'tls']) {
+    for (const group of ['process', 'file', 'net', 'tls', 'pipe']) {
       const progs = cap.programs.filter((p) => p.object === group);
       if (!cap.loadedGroups.includes(group)) {
         out.push({ name: `probes: ${group}`, ok: false, detail: 'not loaded', required: group === 'process' });

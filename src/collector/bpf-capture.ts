@@ -58,12 +58,17 @@ export class CaptureError extends Error {}
  */
 const DEFAULT_EVENT_RING = 2 << 20;
 const DEFAULT_TLS_RING = 64 << 20;
+/**
+ * MCP over stdio (bpf/pipe.bpf.c). 64 MiB as for TLS: with 16 MiB, a burst of 64 one-MiB JSON-RPC messages written
+ * back to back lost 49 of them to a full ring (src/bench/mcp-bench.ts); losses are counted (`ringbuf:pipe`).
+ */
+const DEFAULT_PIPE_RING = 64 << 20;
 // Waking the consumer per record made a syscall-heavy traced program 2.4-4x slower; one wakeup per 64 KiB kept
 // it near 1.3x (the poll thread's 10 ms timeout picks up the rest).
 const DEFAULT_WAKEUP = 64 << 10;
 
 /** Probe groups in load order: `process` first because it creates the shared_* maps the others reuse. */
-const GROUP_ORDER = ['process', 'file', 'net', 'tls'];
+const GROUP_ORDER = ['process', 'file', 'net', 'tls', 'pipe'];
 
 /**
  * Programs a group can do without: typed tracepoints of optional kernel features (a kernel without io_uring has no
@@ -107,6 +112,7 @@ export class BpfCapture {
     const ringBytes = {
       shared_events: opts.eventRingBytes ?? DEFAULT_EVENT_RING,
       tls_events: opts.tlsRingBytes ?? DEFAULT_TLS_RING,
+      pipe_events: DEFAULT_PIPE_RING,
     };
     try {
       for (const group of groups) {

@@ -6,13 +6,19 @@
  *
  * confidence: 0.95 when the tool input names the process's command line, 0.6 for lineage + window alone (several
  * tools may run at once), path matches 0.9. Reads go through the store after the tick's commit.
+ *
+ * MCP tools: the agent carries the model's tool call out as a JSON-RPC tools/call to one of its MCP servers, and the
+ * server does the work in its own process (started long before the call, so lineage + window does not find it). The
+ * tools/call is matched by tool name (Claude Code names MCP tools `mcp__<server>__<tool>`, others `<server>__<tool>`
+ * or the bare name), by arguments and by time; then what the server's process tree did while serving that request
+ * (between its request and its response) is linked: file changes, processes, connections.
  */
 import type { RecordingReader, RecordingWriter } from '../store/store';
 import type { CausalLinkRow, ProcessRow, ToolCallRow } from '../store/types';
 import { redactCommandText } from './process/redact-command';
 
 /** What the linker reads back (rows of the tool call's window, committed at the tick before): nothing else. */
-export type CausalLinkReads = Pick<RecordingReader, 'toolCalls' | 'causalLinks' | 'llmCall' | 'processes' | 'fileOps' | 'netConns'>;
+export type CausalLinkReads = Pick<RecordingReader, 'toolCalls' | 'causalLinks' | 'llmCall' | 'processes' | 'fileOps' | 'netConns' | 'mcpCalls' | 'mcpServers'>;
 
 /** Processes can start a little before the tool-call record's timestamp (stream time vs. process time). */
 const WINDOW_SLACK_NS = 50e6;
@@ -86,7 +92,67 @@ export class CausalLinker {
         if (input.includes(JSON.stringify(f.path).slice(1, -1)) || (f.path2 !== null && input.includes(f.path2))) add('file_op', f.id, 'path-match', 0.9);
       }
     }
+    this.linkMcp(t, from, to, procs, add);
   }
+
+  /** The MCP tools/call that carried t out, and what its server did while serving it. */
+  private linkMcp(t: ToolCallRow, from: number, to: number, procs: ProcessRow[], add: (kind: string, id: number, method: string, confidence: number) => void): void {
+    const candidates = this.store.mcpCalls({ sessionId: t.sessionId!, method: 'tools/call' })
+      .filter((c) => c.toolCallId === null && c.target !== null && mcpToolMatches(t.name, c.target) && c.startNs >= from && c.startNs <= to);
+    if (candidates.length === 0) return;
+    const want = canonicalJson(t.inputJson);
+    const same = candidates.find((c) => want !== null && want === canonicalArguments(c.paramsJson));
+    const c = same ?? candidates[0]!;
+    const confidence = same ? 0.95 : 0.7;
+    this.store.putMcpCall({ ...c, toolCallId: t.id });
+    add('mcp_call', c.id, same ? 'mcp-name+arguments' : 'mcp-name+window', confidence);
+    const server = this.store.mcpServers({ sessionId: t.sessionId! }).find((s) => s.id === c.serverId);
+    if (!server || server.processId === null) return;
+    // The server's process tree: the server and everything it started.
+    const tree = new Set<number>([server.processId]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of procs) if (p.parentId !== null && tree.has(p.parentId) && !tree.has(p.id)) { tree.add(p.id); grew = true; }
+    }
+    const start = c.startNs;
+    const end = c.endNs ?? to;
+    const inWindow = (ns: number) => ns >= start && ns <= end;
+    const served = confidence * 0.95;
+    for (const p of procs) if (tree.has(p.id) && p.id !== server.processId && inWindow(p.startNs)) add('process', p.id, 'mcp-server+window', served);
+    for (const pid of tree) {
+      for (const f of this.store.fileOps({ processId: pid, changesOnly: true })) if (inWindow(f.firstNs)) add('file_op', f.id, 'mcp-server+window', served);
+      for (const n of this.store.netConns({ processId: pid })) if (inWindow(n.firstNs)) add('net_conn', n.id, 'mcp-server+window', served);
+    }
+  }
+}
+
+/** Does a model's tool name name this MCP tool? `mcp__fs__write_file`, `fs__write_file` or `write_file` for write_file. */
+export function mcpToolMatches(toolName: string, mcpTool: string): boolean {
+  return toolName === mcpTool || toolName.endsWith(`__${mcpTool}`);
+}
+
+function canonicalJson(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    return JSON.stringify(sortKeys(JSON.parse(text)));
+  } catch {
+    return null;
+  }
+}
+
+function canonicalArguments(paramsJson: string | null): string | null {
+  if (paramsJson === null) return null;
+  try {
+    return JSON.stringify(sortKeys((JSON.parse(paramsJson) as { arguments?: unknown }).arguments ?? {}));
+  } catch {
+    return null;
+  }
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
 }
 
 /** The shell command of a tool input, for the common shapes: {"command": "..."}, {"cmd": "..."}, {"command": [...]}. */

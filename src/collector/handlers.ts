@@ -8,6 +8,7 @@ import { fileHandlers } from './files';
 import { netHandlers } from './net';
 import { resourceHandlers } from './resources';
 import { TlsHandler } from './tls/tls-handler';
+import { McpHandler } from './mcp/mcp-handler';
 import { TlsCoverage, registerTlsCoverage } from './tls/tls-coverage';
 
 export function defaultHandlers(capture: BpfCapture, collector: Collector): RecordHandler[] {
@@ -20,5 +21,6 @@ export function defaultHandlers(capture: BpfCapture, collector: Collector): Reco
     registerTlsCoverage(collector, c);
     coverage.push(c);
   }
-  return [...fileHandlers(capture), ...netHandlers(capture, collector), ...resourceHandlers(collector), ...tls, ...coverage];
+  const mcp = capture.loadedGroups.includes('pipe') ? [new McpHandler()] : [];
+  return [...fileHandlers(capture), ...netHandlers(capture, collector), ...resourceHandlers(collector), ...tls, ...mcp, ...coverage];
 }

@@ -7,6 +7,7 @@ export * from './completeness';
 export * from './cost';
 export * from './duration';
 export * from './errno';
+export * from './mcp';
 export * from './plural';
 export * from './process';
 export * from './recording-state';

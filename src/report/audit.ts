@@ -3,19 +3,21 @@
  * operations, network operations, API calls and the tool calls that asked for them — with the tool call that caused
  * each effect where the store links one (store.causalLinks). A process without its own link inherits its nearest
  * linked ancestor's (a tool's `bash -c` spawns the real work); file and network operations inherit their process's.
+ * MCP requests (an agent's JSON-RPC to its MCP servers) are events of their own, caused by the model's tool call they
+ * carried out; the server's work while serving one is linked to that tool call like any other effect.
  */
 import { tokenFigures, type CausalLinkRow, type ProcessRow, type RecordingReader, type ToolCallRow } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
-import { containerLabel, formatArgv, formatInt, oneLine, resultName } from '../present';
+import { containerLabel, formatArgv, formatInt, mcpArgumentsJson, mcpCallOutcome, mcpServerLabel, oneLine, resultName } from '../present';
 import { callModel } from './llm-usage';
 import { CHANGING_FILE_OPS } from './summary';
 import { renderTable } from './table';
 
 export const AUDIT_SCHEMA_ID = 'agentsight.report.audit/1';
 
-export type AuditKind = 'spawn' | 'exec' | 'file' | 'net' | 'llm' | 'tool';
+export type AuditKind = 'spawn' | 'exec' | 'file' | 'net' | 'llm' | 'tool' | 'mcp';
 
 export interface AuditCause {
   toolCallId: number;
@@ -45,7 +47,7 @@ export interface AuditEvent {
   detail: Record<string, unknown>;
 }
 
-const KIND_ORDER: Record<AuditKind, number> = { tool: 0, spawn: 1, exec: 2, file: 3, net: 4, llm: 5 };
+const KIND_ORDER: Record<AuditKind, number> = { tool: 0, mcp: 1, spawn: 2, exec: 3, file: 4, net: 5, llm: 6 };
 
 export interface AuditOptions {
   /** Include opens and reads too (by default only operations that change the file system, failed ones included). */
@@ -208,6 +210,25 @@ export function auditEvents(store: RecordingReader, ctx: ReportContext, opts: Au
       detail: { toolCallId: t.id, callId: t.callId, name: t.name, llmCallId: t.llmCallId, resultLlmCallId: t.resultLlmCallId, resultIsError: t.resultIsError, resultNs: t.resultNs },
     });
   }
+  const servers = new Map(store.mcpServers().map((s) => [s.id, s]));
+  for (const c of store.mcpCalls({ kind: 'request' })) {
+    const server = servers.get(c.serverId);
+    const args = c.method === 'tools/call' ? ` ${oneLine(mcpArgumentsJson(c.paramsJson), 120)}` : '';
+    const outcome = mcpCallOutcome(c);
+    push({
+      tsNs: c.startNs,
+      kind: 'mcp',
+      sessionId: c.sessionId,
+      processId: server?.processId ?? null,
+      pid: pidOf(server?.processId ?? null),
+      what: `${server ? mcpServerLabel(server) : `server ${c.serverId}`}: ${c.method}${c.target ? ` ${c.target}` : ''}${args}`,
+      result: outcome,
+      ok: outcome === 'ok',
+      count: 1,
+      causedBy: causeOf(best.get(`mcp_call:${c.id}`), false),
+      detail: { mcpCallId: c.id, serverId: c.serverId, method: c.method, target: c.target, rpcId: c.rpcId, from: c.fromSide, endNs: c.endNs, isError: c.isError, errorCode: c.errorCode, errorMessage: c.errorMessage, requestBytes: c.requestBytes, responseBytes: c.responseBytes },
+    });
+  }
   events.sort((a, b) => a.tsNs - b.tsNs || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
   return events;
 }
@@ -236,7 +257,7 @@ export function runAudit(store: RecordingReader, ctx: ReportContext, opts: Audit
     renderTable<AuditEvent>(
       [
         { title: 'TIME', value: (e) => ctx.clock.time(e.tsNs) },
-        { title: 'KIND', value: (e) => e.kind, style: (e) => (e.kind === 'tool' ? 'cyan' : null) },
+        { title: 'KIND', value: (e) => e.kind, style: (e) => (e.kind === 'tool' || e.kind === 'mcp' ? 'cyan' : null) },
         { title: 'PID', align: 'right', value: (e) => (e.pid === null ? '-' : String(e.pid)) },
         { title: 'RESULT', value: (e) => e.result, style: (e) => (e.ok ? null : 'red') },
         { title: 'N', align: 'right', value: (e) => formatInt(e.count) },

@@ -13,6 +13,7 @@ import { EXIT_BAD_INPUT, ReportError } from './errors';
 import { runExport } from './export';
 import { processIo, type ReportIo } from './io';
 import { runList } from './list';
+import { runMcp } from './mcp';
 import { LOCAL_GROUPS, runLocal } from './local/local-report';
 import { runPrompts } from './prompts';
 import { runPprof, type PprofOptions } from './pprof/run-pprof';
@@ -77,6 +78,10 @@ Examples:
   $ agentsight report audit                    spawns, execs, file changes, network, API and tool calls in time order
   $ agentsight report audit --all-files        also every open and read
   $ agentsight report audit --json | jq '.events[] | select(.causedBy != null)'`,
+  mcp: `
+Examples:
+  $ agentsight report mcp                      MCP servers and every request to them (tool calls, listings)
+  $ agentsight report mcp --json | jq '.calls[] | select(.method == "tools/call") | {target, params, result}'`,
   export: `
 Examples:
   $ agentsight report export -o snapshot.json
@@ -187,6 +192,18 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
       run(io, o, (ctx) => {
         rejectLocalOnly(o, 'report audit');
         return withStore(o, ctx, (s) => runAudit(s, ctx, { allFiles: o.allFiles }));
+      });
+    });
+
+  report
+    .command('mcp')
+    .description('MCP servers the agents started and their requests: tool, arguments, result or error, latency')
+    .addHelpText('after', EXAMPLES.mcp)
+    .action((_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ReportOptions>();
+      run(io, o, (ctx) => {
+        rejectLocalOnly(o, 'report mcp');
+        return withStore(o, ctx, (s) => runMcp(s, ctx));
       });
     });
 

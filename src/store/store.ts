@@ -22,6 +22,8 @@ import type {
   TlsConnRow,
   TlsTargetRow,
   ToolCallRow,
+  McpCallRow,
+  McpServerRow,
 } from './types';
 import type { RecordingState } from './recording-state';
 import type { EventKind, EventLogQuery, EventMark, LogEvent, LogPage } from './sqlite/event-log';
@@ -46,6 +48,8 @@ export type IdTable =
   | 'llm_calls'
   | 'tool_calls'
   | 'causal_links'
+  | 'mcp_servers'
+  | 'mcp_calls'
   | 'losses';
 
 /** Per-second counts added to the timeline buckets. */
@@ -261,6 +265,10 @@ export interface RecordingWriter {
   putToolCall(row: ToolCallRow): void;
   /** Record a tool call → effect link. */
   addCausalLink(row: CausalLinkRow): void;
+  /** Insert or replace an MCP server by id. */
+  putMcpServer(row: McpServerRow): void;
+  /** Insert or replace an MCP request/response pair or notification by id. */
+  putMcpCall(row: McpCallRow): void;
   /** Record lost data. */
   addLoss(row: LossRow): void;
   /** Record a CPU/RSS sample. */
@@ -315,6 +323,10 @@ export interface RecordingReader {
   toolCalls(q?: TimeQuery & { llmCallId?: number; llmCallIds?: readonly number[] }): ToolCallRow[];
   /** Causal links from tool calls to their effects. */
   causalLinks(q?: { toolCallId?: number; toolCallIds?: readonly number[]; sessionId?: number; targetKind?: string; targetId?: number }): CausalLinkRow[];
+  /** MCP servers seen by q.atNs (of a session), in first-seen order. */
+  mcpServers(q?: TimeQuery): McpServerRow[];
+  /** MCP requests and notifications started by q.atNs, in start order: of a server, carrying out given tool calls, or by method. */
+  mcpCalls(q?: TimeQuery & { serverId?: number; toolCallIds?: readonly number[]; method?: string; kind?: string }): McpCallRow[];
   /** Individual loss records. */
   losses(q?: TimeQuery): LossRow[];
   /** Losses summed by source. */

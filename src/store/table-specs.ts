@@ -89,6 +89,17 @@ export const TABLES = {
     ['id', 'int'], ['toolCallId', 'int'], ['targetKind', 'text'], ['targetId', 'int'], ['method', 'text'],
     ['confidence', 'real'],
   ]),
+  mcp_servers: spec('mcp_servers', [
+    ['id', 'int'], ['sessionId', 'int'], ['processId', 'int'], ['clientProcessId', 'int'], ['transport', 'text'],
+    ['channel', 'text'], ['command', 'text'], ['name', 'text'], ['version', 'text'], ['protocolVersion', 'text'],
+    ['firstNs', 'int'], ['lastNs', 'int'], ['calls', 'int'], ['errors', 'int'], ['malformed', 'int'], ['lostBytes', 'int'],
+  ]),
+  mcp_calls: spec('mcp_calls', [
+    ['id', 'int'], ['serverId', 'int'], ['sessionId', 'int'], ['kind', 'text'], ['fromSide', 'text'], ['rpcId', 'text'],
+    ['method', 'text'], ['target', 'text'], ['paramsJson', 'text'], ['resultJson', 'text'], ['errorCode', 'int'],
+    ['errorMessage', 'text'], ['isError', 'bool'], ['startNs', 'int'], ['endNs', 'int'], ['requestBytes', 'int'],
+    ['responseBytes', 'int'], ['toolCallId', 'int'],
+  ]),
   losses: spec('losses', [
     ['id', 'int'], ['tsNs', 'int'], ['source', 'text'], ['processId', 'int'], ['connId', 'int'], ['count', 'int'],
     ['bytes', 'int'], ['detail', 'text'],

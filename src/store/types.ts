@@ -272,6 +272,67 @@ export interface CausalLinkRow {
   confidence: number;
 }
 
+/** An MCP server a traced agent talked to (stdio: a child whose stdin/stdout carried JSON-RPC). */
+export interface McpServerRow {
+  id: number;
+  sessionId: number | null;
+  /** The server's process (the one writing its replies); null until it replied. */
+  processId: number | null;
+  /** The agent process that wrote its requests. */
+  clientProcessId: number | null;
+  /** 'stdio' */
+  transport: string;
+  /** What carried it: 'pipe:<inode>' or 'unix:<inode>' (the inode the server reads its requests from). */
+  channel: string;
+  /** The server process's command line (redacted like every argv). */
+  command: string | null;
+  /** serverInfo of initialize's result. */
+  name: string | null;
+  version: string | null;
+  protocolVersion: string | null;
+  firstNs: number;
+  lastNs: number;
+  /** Requests answered or not, notifications excluded. */
+  calls: number;
+  /** Requests answered with a JSON-RPC error or a tools/call result with isError. */
+  errors: number;
+  /** Lines that were not JSON-RPC, responses to no request seen. */
+  malformed: number;
+  /** Bytes of the conversation not captured (also in losses). */
+  lostBytes: number;
+}
+
+/** One JSON-RPC request and its response, or one notification, between an agent and an MCP server. */
+export interface McpCallRow {
+  id: number;
+  serverId: number;
+  sessionId: number | null;
+  /** 'request' | 'notification' */
+  kind: string;
+  /** Who sent it: 'client' (the agent) | 'server' */
+  fromSide: string;
+  /** The JSON-RPC id, as text; null for notifications. */
+  rpcId: string | null;
+  method: string;
+  /** tools/call and prompts/get: the name; resources/read: the URI. */
+  target: string | null;
+  /** params, secrets redacted. */
+  paramsJson: string | null;
+  /** result, secrets redacted; null when there was none (error, no response, notification). */
+  resultJson: string | null;
+  errorCode: number | null;
+  errorMessage: string | null;
+  /** A JSON-RPC error, or a tools/call result with isError: true. */
+  isError: boolean;
+  startNs: number;
+  /** When the response was written; null when none came. */
+  endNs: number | null;
+  requestBytes: number;
+  responseBytes: number;
+  /** The model's tool call this request carried out (linked by tool name, arguments and time). */
+  toolCallId: number | null;
+}
+
 /** Data the capture could not keep, counted where it was lost. */
 export interface LossRow {
   id: number;

@@ -25,6 +25,9 @@ import {
   formatCost,
   formatDuration,
   formatTokens,
+  mcpCallOutcome,
+  mcpResultText,
+  mcpServerLabel,
   plural,
   processName,
   recordingStateText,
@@ -277,6 +280,22 @@ export function tree(r: RecordingReader, p: Params) {
       byTool.set(l.toolCallId, e);
     }
     const files = new Map(r.fileOps({ ids: [...new Set([...byTool.values()].flatMap((e) => e.fileOpIds))] }).map((f) => [f.id, f]));
+    // MCP tools: the agent's tools/call to the server that carried the tool call out (docs/mcp.md)
+    const mcpCalls = tools.length ? r.mcpCalls({ toolCallIds: tools.map((t) => t.id) }) : [];
+    const mcpServers = new Map(mcpCalls.length ? r.mcpServers({ sessionId }).map((m) => [m.id, m]) : []);
+    const mcpOf = new Map(mcpCalls.map((m) => {
+      const server = mcpServers.get(m.serverId);
+      return [m.toolCallId!, {
+        server: server ? mcpServerLabel(server) : `server ${m.serverId}`,
+        command: server?.command ?? null,
+        method: m.method,
+        target: m.target,
+        outcome: mcpCallOutcome(m),
+        failed: m.isError,
+        latencyText: m.endNs !== null ? formatDuration(m.endNs - m.startNs) : null,
+        result: (m.errorMessage ?? mcpResultText(m.resultJson)).slice(0, 2000),
+      }];
+    }));
     return {
       processes: procs.map((pr) => ({ ...procView(pr), toolCallIds: toolOfProcess.get(pr.id) ?? [] })),
       llmCalls: calls.map((c) => ({
@@ -304,6 +323,7 @@ export function tree(r: RecordingReader, p: Params) {
               input: t.inputJson.slice(0, 2000),
               resultText: t.resultText?.slice(0, 2000) ?? null,
               failed: t.resultIsError === true,
+              mcp: mcpOf.get(t.id) ?? null,
               ...e,
               files: e.fileOpIds.map((id) => files.get(id)).filter((f) => f !== undefined).map((f) => `${f.op} ${f.path}`),
             };

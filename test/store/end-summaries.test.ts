@@ -137,7 +137,7 @@ describe('end-of-recording summaries', () => {
     const file = path.join(dir, 'r.db');
     writeFixtureRecording(file);
     const d = new Database(file);
-    d.exec('DROP TABLE summary_buckets; DROP TABLE summary_exits; DROP TABLE summary_models; ALTER TABLE execs DROP COLUMN argv_clipped; ALTER TABLE processes DROP COLUMN container_id; ALTER TABLE processes DROP COLUMN container_name; ALTER TABLE processes DROP COLUMN ns_pid');
+    d.exec('DROP TABLE mcp_calls; DROP TABLE mcp_servers; DROP TABLE summary_buckets; DROP TABLE summary_exits; DROP TABLE summary_models; ALTER TABLE execs DROP COLUMN argv_clipped; ALTER TABLE processes DROP COLUMN container_id; ALTER TABLE processes DROP COLUMN container_name; ALTER TABLE processes DROP COLUMN ns_pid');
     d.pragma('user_version = 3');
     d.close();
     const end = asOf(file)!;

@@ -15,6 +15,8 @@ import {
   type HttpExchangeRow,
   type LlmCallRow,
   type LossRow,
+  type McpCallRow,
+  type McpServerRow,
   type NetConnRow,
   type ProcessRow,
   type RecordingReader,
@@ -113,6 +115,21 @@ const l1: CausalLinkRow = { id: 1, toolCallId: 1, targetKind: 'process', targetI
 const l2: CausalLinkRow = { id: 2, toolCallId: 1, targetKind: 'file_op', targetId: 2, method: 'via-process', confidence: 0.6 };
 const l3: CausalLinkRow = { id: 3, toolCallId: 3, targetKind: 'file_op', targetId: 6, method: 'path', confidence: 0.9 };
 
+const ms1: McpServerRow = {
+  id: 1, sessionId: 1, processId: 2, clientProcessId: 1, transport: 'stdio', channel: 'unix:4711', command: 'node fs-server.js /w',
+  name: 'secure-filesystem-server', version: '0.2.0', protocolVersion: '2025-06-18', firstNs: T + S, lastNs: T + 26 * S, calls: 3,
+  errors: 1, malformed: 0, lostBytes: 0,
+};
+const ms2: McpServerRow = { ...ms1, id: 2, sessionId: 2, processId: 3, clientProcessId: 3, channel: 'pipe:99', command: null, name: null, version: null, protocolVersion: null, firstNs: T + 61 * S, lastNs: T + 61 * S, calls: 0, errors: 0, malformed: 2, lostBytes: 512 };
+const mcall = (c: Partial<McpCallRow> & Pick<McpCallRow, 'id' | 'method' | 'startNs'>): McpCallRow => ({
+  serverId: 1, sessionId: 1, kind: 'request', fromSide: 'client', rpcId: String(c.id), target: null, paramsJson: '{}', resultJson: '{}',
+  errorCode: null, errorMessage: null, isError: false, endNs: c.startNs + S / 2, requestBytes: 40, responseBytes: 60, toolCallId: null, ...c,
+});
+const mc1 = mcall({ id: 1, method: 'initialize', startNs: T + S });
+const mc2 = mcall({ id: 2, method: 'notifications/initialized', kind: 'notification', rpcId: null, resultJson: null, endNs: null, responseBytes: 0, startNs: T + 2 * S });
+const mc3 = mcall({ id: 3, method: 'tools/call', target: 'write_file', paramsJson: '{"name":"write_file","arguments":{"path":"/w/a.ts"}}', toolCallId: 1, startNs: T + 6 * S });
+const mc4 = mcall({ id: 4, method: 'tools/call', target: 'read_file', resultJson: null, errorCode: -32602, errorMessage: 'bad path', isError: true, toolCallId: 2, startNs: T + 29 * S, endNs: null });
+
 const L1: LossRow = { id: 1, tsNs: T + 3 * S, source: 'bpf:ring-full', processId: null, connId: null, count: 5, bytes: 0, detail: null };
 const L2: LossRow = { id: 2, tsNs: T + 16 * S, source: 'tls:not-probed', processId: 2, connId: null, count: 1, bytes: 4096, detail: '1.2.3.4:443 (node)' };
 const L3: LossRow = { id: 3, tsNs: T + 65 * S, source: 'argv:clipped', processId: 3, connId: null, count: 2, bytes: 0, detail: null };
@@ -145,6 +162,10 @@ function writeKnown(w: SqliteStore): void {
   for (const c of [c1, c2, c3]) w.putLlmCall(c);
   for (const t of [t1, t2, t3]) w.putToolCall(t);
   for (const l of [l1, l2, l3]) w.addCausalLink(l);
+  for (const m of [ms1, ms2]) w.putMcpServer(m);
+  // A call is put when it starts and again when its response (and its tool call) is known: the last put wins.
+  w.putMcpCall({ ...mc3, resultJson: null, endNs: null, toolCallId: null });
+  for (const m of [mc1, mc2, mc3, mc4]) w.putMcpCall(m);
   // Ids come from the writer's counters (max id at open + 1), as the collector takes them.
   for (const l of [L1, L2, L3, L4]) w.addLoss({ ...l, id: w.nextId('losses') });
   w.addResourceSample(r2);
@@ -371,6 +392,19 @@ describe.each(MODES)('RecordingReader contract: $name', (mode) => {
     expect(r.causalLinks({ sessionId: 2 })).toEqual([l3]);
     expect(r.causalLinks({ targetKind: 'file_op' })).toEqual([l2, l3]);
     expect(r.causalLinks({ targetKind: 'file_op', targetId: 6 })).toEqual([l3]);
+  });
+
+  it('mcpServers and mcpCalls', () => {
+    expect(r.mcpServers()).toEqual([ms1, ms2]);
+    expect(r.mcpServers({ sessionId: 2 })).toEqual([ms2]);
+    expect(r.mcpServers({ atNs: T + 10 * S })).toEqual([ms1]);
+    expect(r.mcpCalls()).toEqual([mc1, mc2, mc3, mc4]);
+    expect(r.mcpCalls({ serverId: 2 })).toEqual([]);
+    expect(r.mcpCalls({ method: 'tools/call' })).toEqual([mc3, mc4]);
+    expect(r.mcpCalls({ kind: 'notification' })).toEqual([mc2]);
+    expect(r.mcpCalls({ toolCallIds: [2, 3] })).toEqual([mc4]);
+    expect(r.mcpCalls({ sessionId: 1, atNs: T + 6 * S })).toEqual([mc1, mc2, mc3]);
+    expect(r.mcpCalls({ limit: 1 })).toEqual([mc1]);
   });
 
   it('losses and lossTotals', () => {

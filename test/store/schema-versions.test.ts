@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createRecording, openRecording, StoreError } from '../../src/store';
+import { SCHEMA_VERSION } from '../../src/store/migrations';
 
 function recording(): string {
   const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'schema-')), 'r.db');
@@ -23,10 +24,34 @@ function recording(): string {
 
 /** A file as v5 wrote it: processes without their container columns (migration 006). */
 function dropV6(d: Database.Database): void {
+  dropV7(d);
   for (const c of ['container_id', 'container_name', 'ns_pid']) d.exec(`ALTER TABLE processes DROP COLUMN ${c}`);
 }
 
+/** A file as v6 wrote it: no MCP tables (migration 007). */
+function dropV7(d: Database.Database): void {
+  d.exec('DROP TABLE mcp_calls; DROP TABLE mcp_servers');
+}
+
 describe('schema versions', () => {
+  it('a v6 recording (no MCP tables) answers MCP queries with no rows, and is migrated when opened to write', () => {
+    const f = recording();
+    const d = new Database(f);
+    dropV7(d);
+    d.pragma('user_version = 6');
+    d.close();
+    const s = openRecording(f);
+    expect(s.info().schemaVersion).toBe(6);
+    expect(s.mcpServers()).toEqual([]);
+    expect(s.mcpCalls({ method: 'tools/call' })).toEqual([]);
+    s.close();
+    createRecording(f, 'readwrite').close();
+    const m = openRecording(f);
+    expect(m.info().schemaVersion).toBe(SCHEMA_VERSION);
+    expect(m.mcpServers()).toEqual([]);
+    m.close();
+  });
+
   it('opens a v1 recording (before the covering index) read-only', () => {
     const f = recording();
     const d = new Database(f);
@@ -55,7 +80,7 @@ describe('schema versions', () => {
     s.close();
     createRecording(f, 'readwrite').close();
     const m = openRecording(f);
-    expect(m.info().schemaVersion).toBe(6);
+    expect(m.info().schemaVersion).toBe(SCHEMA_VERSION);
     expect(m.execs().map((e) => e.argvClipped)).toEqual([null]);
     m.close();
   });
@@ -74,7 +99,7 @@ describe('schema versions', () => {
     w.putProcess({ ...w.process(1)!, containerId: 'a'.repeat(64), containerName: 'box', nsPid: 7 });
     w.close();
     const m = openRecording(f);
-    expect(m.info().schemaVersion).toBe(6);
+    expect(m.info().schemaVersion).toBe(SCHEMA_VERSION);
     expect(m.processes().map((p) => [p.pid, p.containerName, p.nsPid])).toEqual([[42, 'box', 7]]);
     m.close();
   });

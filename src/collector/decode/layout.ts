@@ -119,6 +119,15 @@ export const TLS_BIND: StructLayout = {
   fields: { conn: [24, 'u64'], fd: [32, 's32'], dir: [36, 'u8'] },
 };
 
+export const PIPE_DATA: StructLayout = {
+  cName: 'pipe_data_event',
+  size: 72,
+  fields: {
+    ino: [24, 'u64'], stdin_ino: [32, 'u64'], call_ts_ns: [40, 'u64'], call_len: [48, 'u32'], offset: [52, 'u32'],
+    len: [56, 'u32'], lost_before: [60, 'u32'], fd: [64, 's32'], kind: [68, 'u8'],
+  },
+};
+
 /** Layouts the layout test checks, with the header that defines each. */
 export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayout }> = [
   { header: 'events.h', layout: EVENT_HEADER },
@@ -136,6 +145,7 @@ export const CHECKED_LAYOUTS: ReadonlyArray<{ header: string; layout: StructLayo
   { header: 'net.h', layout: NET_TLS },
   { header: 'tls.h', layout: TLS_DATA },
   { header: 'tls.h', layout: TLS_BIND },
+  { header: 'pipe.h', layout: PIPE_DATA },
 ];
 
 /** enum event_type */
@@ -160,6 +170,8 @@ export const STATS = [
   'file:missed-entry',
   'net:missed-entry',
   'dns:clipped',
+  'pipe:clipped',
+  'ringbuf:pipe',
 ] as const;
 export const STAT_MAX = 16;
 

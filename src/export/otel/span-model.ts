@@ -12,7 +12,7 @@
  */
 import type { AttributeValue } from '@opentelemetry/api';
 import type { RecordingReader } from '../../store/store';
-import type { LlmCallRow, ProcessRow, SessionRow, ToolCallRow } from '../../store/types';
+import type { LlmCallRow, McpCallRow, McpServerRow, ProcessRow, SessionRow, ToolCallRow } from '../../store/types';
 import { callErrorType, providerName, serverOf } from './conventions';
 import { contentAttributes } from './content';
 import { spanId, traceId, type SpanSubject } from './ids';
@@ -175,12 +175,20 @@ function build(reader: RecordingReader, opts: SpanModelOptions): SpanRecord[] {
     procsByTool.set(l.toolCallId, list);
   }
 
+  // MCP tools: the agent's tools/call that carried the tool call out (linked by the causal linker), and its server.
+  const mcpByTool = new Map<number, McpCallRow>();
+  if (tools.length > 0) for (const m of reader.mcpCalls({ toolCallIds: tools.map((t) => t.id) })) mcpByTool.set(m.toolCallId!, m);
+  const mcpServers = new Map<number, McpServerRow>(mcpByTool.size > 0 ? reader.mcpServers().map((m) => [m.id, m]) : []);
+
   for (const t of tools) {
     const call = callById.get(t.llmCallId)!;
     const s = bySession.get(call.sessionId!)!;
     const id = spanId(key, 'tool_call', t.id);
     const mine = procsByTool.get(t.id) ?? [];
-    spans.push(toolSpan(t, s, id, spanId(key, 'llm_call', call.id), opts, settled(t.resultNs) || !live, recordingEnd, mine));
+    const span = toolSpan(t, s, id, spanId(key, 'llm_call', call.id), opts, settled(t.resultNs) || !live, recordingEnd, mine);
+    const mcp = mcpByTool.get(t.id);
+    if (mcp) addMcpAttributes(span, mcp, mcpServers.get(mcp.serverId) ?? null);
+    spans.push(span);
     // A process whose parent ran for the same tool call nests under it (bash > its commands), else under the tool.
     const mineIds = new Set(mine.map(({ p }) => p.id));
     for (const { p, method, confidence } of mine) {
@@ -216,6 +224,33 @@ function toolSpan(t: ToolCallRow, s: SessionRow, id: string, parent: string, opt
     attributes: a, errorType: failed ? 'tool_error' : null, errorMessage: failed ? 'the tool reported an error' : null,
     ready,
   };
+}
+
+/**
+ * The MCP conventions' attributes on the execute_tool span of a tool an MCP server carried out: the JSON-RPC method and
+ * request id, the protocol version, `network.transport` `pipe` for stdio, and a JSON-RPC error's code as
+ * `rpc.response.status_code` and `error.type`. The server's name and version (from initialize) have no convention
+ * attribute: `agentsight.mcp.server.*`.
+ */
+function addMcpAttributes(span: SpanRecord, m: McpCallRow, server: McpServerRow | null): void {
+  const a = span.attributes;
+  a['mcp.method.name'] = m.method;
+  if (m.rpcId !== null) a['jsonrpc.request.id'] = m.rpcId;
+  a['jsonrpc.protocol.version'] = '2.0';
+  if (server) {
+    put(a, 'mcp.protocol.version', server.protocolVersion);
+    if (server.transport === 'stdio') a['network.transport'] = 'pipe';
+    put(a, 'agentsight.mcp.server.name', server.name);
+    put(a, 'agentsight.mcp.server.version', server.version);
+  }
+  if (m.errorCode !== null) {
+    a['rpc.response.status_code'] = String(m.errorCode);
+    span.errorType = String(m.errorCode);
+    span.errorMessage = m.errorMessage;
+  } else if (m.isError && span.errorType === null) {
+    span.errorType = 'tool_error';
+    span.errorMessage = 'the MCP tool reported an error';
+  }
 }
 
 function processSpan(p: ProcessRow, s: SessionRow, key: string, parent: string, method: string, confidence: number, ready: boolean, recordingEnd: number): SpanRecord {

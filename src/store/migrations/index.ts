@@ -4,6 +4,7 @@ import { migration003 } from './003-end-summaries';
 import { migration004 } from './004-summary-buckets';
 import { migration005 } from './005-exec-argv-clipped';
 import { migration006 } from './006-process-containers';
+import { migration007 } from './007-mcp';
 
 export interface Migration {
   readonly sql: string;
@@ -25,6 +26,8 @@ export const migrations: readonly Migration[] = [
   { sql: migration005, readCompatible: true },
   // Older files read the missing columns as NULL: processes of the host.
   { sql: migration006, readCompatible: true },
+  // Older files have no MCP tables: the reader answers their queries with no rows.
+  { sql: migration007, readCompatible: true },
 ];
 
 /** The schema version this build writes and understands (PRAGMA user_version). */

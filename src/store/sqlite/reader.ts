@@ -28,6 +28,8 @@ import type {
   HttpExchangeRow,
   LlmCallRow,
   LossRow,
+  McpCallRow,
+  McpServerRow,
   NetConnRow,
   ProcessRow,
   ResourceSampleRow,
@@ -180,6 +182,35 @@ export class SqliteReader implements RecordingReader {
     if (q.targetId !== undefined) { where.push('l.target_id = ?'); params.push(q.targetId); }
     if (q.sessionId !== undefined) { where.push('t.session_id = ?'); params.push(q.sessionId); }
     return this.st.all<CausalLinkRow>('causal_links', `SELECT l.* FROM causal_links l JOIN tool_calls t ON t.id = l.tool_call_id WHERE ${where.join(' AND ')} ORDER BY l.id`, params);
+  }
+
+  mcpServers(q: TimeQuery = {}): McpServerRow[] {
+    if (!this.hasMcpTables()) return [];
+    const where = ['first_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    return this.st.all<McpServerRow>('mcp_servers', `SELECT * FROM mcp_servers WHERE ${where.join(' AND ')} ORDER BY first_ns, id ${limit(q)}`, params);
+  }
+
+  mcpCalls(q: TimeQuery & { serverId?: number; toolCallIds?: readonly number[]; method?: string; kind?: string } = {}): McpCallRow[] {
+    if (!this.hasMcpTables()) return [];
+    const where = ['start_ns <= ?'];
+    const params: unknown[] = [q.atNs ?? END_OF_TIME];
+    if (q.sessionId !== undefined) { where.push('session_id = ?'); params.push(q.sessionId); }
+    if (q.serverId !== undefined) { where.push('server_id = ?'); params.push(q.serverId); }
+    if (q.method !== undefined) { where.push('method = ?'); params.push(q.method); }
+    if (q.kind !== undefined) { where.push('kind = ?'); params.push(q.kind); }
+    if (q.toolCallIds !== undefined) { where.push('tool_call_id IN (SELECT value FROM json_each(?))'); params.push(JSON.stringify(q.toolCallIds)); }
+    return this.st.all<McpCallRow>('mcp_calls', `SELECT * FROM mcp_calls WHERE ${where.join(' AND ')} ORDER BY start_ns, id ${limit(q)}`, params);
+  }
+
+  /** Recordings written before schema 7 have no MCP tables (opened read-only, never upgraded). */
+  private mcpTables: boolean | undefined;
+  private hasMcpTables(): boolean {
+    // Only a positive answer is kept: a live capture's own reader may ask before its writer migrated.
+    if (this.mcpTables) return true;
+    this.mcpTables = this.c.o.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mcp_calls'").get() !== undefined;
+    return this.mcpTables;
   }
 
   losses(q: TimeQuery = {}): LossRow[] {

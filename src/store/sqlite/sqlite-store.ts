@@ -6,6 +6,8 @@
 import type { RecordingReader, Store } from '../store';
 import type {
   CausalLinkRow,
+  McpCallRow,
+  McpServerRow,
   ExecRow,
   FileOpRow,
   HttpExchangeRow,
@@ -55,6 +57,8 @@ export class SqliteStore extends SqliteReader implements Store {
   putLlmCall(row: LlmCallRow): void { this.w.putLlmCall(row); }
   putToolCall(row: ToolCallRow): void { this.w.putToolCall(row); }
   addCausalLink(row: CausalLinkRow): void { this.w.addCausalLink(row); }
+  putMcpServer(row: McpServerRow): void { this.w.putMcpServer(row); }
+  putMcpCall(row: McpCallRow): void { this.w.putMcpCall(row); }
   addLoss(row: LossRow): void { this.w.addLoss(row); }
   addResourceSample(row: ResourceSampleRow): void { this.w.addResourceSample(row); }
   addActivity(tsNs: number, delta: ActivityDelta): void { this.w.addActivity(tsNs, delta); }

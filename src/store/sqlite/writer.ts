@@ -12,6 +12,8 @@ import type { ActivityDelta, IdTable, RecordingWriter } from '../store';
 import { TABLES, type TableName } from '../table-specs';
 import type {
   CausalLinkRow,
+  McpCallRow,
+  McpServerRow,
   ExecRow,
   FileOpRow,
   HttpExchangeRow,
@@ -134,6 +136,8 @@ export class SqliteWriter implements RecordingWriter {
   putLlmCall(row: LlmCallRow): void { this.put('llm_calls', row); }
   putToolCall(row: ToolCallRow): void { this.put('tool_calls', row); }
   addCausalLink(row: CausalLinkRow): void { this.put('causal_links', row, 'INSERT'); }
+  putMcpServer(row: McpServerRow): void { this.put('mcp_servers', row); }
+  putMcpCall(row: McpCallRow): void { this.put('mcp_calls', row); }
   addLoss(row: LossRow): void { this.put('losses', row, 'INSERT'); }
   addResourceSample(row: ResourceSampleRow): void { this.put('resource_samples', row); }
 

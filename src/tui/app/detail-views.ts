@@ -3,7 +3,7 @@
  * and lays them out for whatever width the screen has when drawn.
  */
 import type { FileChange, RecordingReader } from '../../store';
-import { containerLabel, errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, processDurationNs, toolCallLabel } from '../../present';
+import { containerLabel, errnoName, exitStatus, formatArgv, formatCallTokens, formatBytes, formatClockMs, formatCost, formatCount, formatDateTime, formatDuration, mcpCallOutcome, mcpResultText, mcpServerLabel, processDurationNs, toolCallLabel } from '../../present';
 import { renderSessionLines } from '../once-text';
 import type { NetDest, SessionDetail } from '../session-detail';
 import { conversationText, promptText, toolsOffered } from '../../store/message-text';
@@ -95,13 +95,28 @@ export function llmCallView(store: RecordingReader, id: number, atNs: number, o:
   if (c.thinking) d.heading('Thinking').text(c.thinking, 2, { fg: 'gray' });
   d.heading('Response').text(c.responseText ?? '(no text)');
   const tools = store.toolCalls({ atNs, llmCallId: id });
+  const servers = new Map(store.mcpServers({ atNs }).map((m) => [m.id, m]));
   d.heading(`Tool calls (${tools.length})`);
   for (const t of tools) {
     const res = t.resultNs === null || t.resultNs > atNs ? 'pending' : t.resultIsError ? 'failed' : 'ok';
     d.line([seg(`${o.ascii ? '>' : '↳'} ${t.name} `, { bold: true }), seg(`[${res}] `, res === 'failed' ? { fg: 'red' } : { fg: 'gray' }), seg(t.callId, { fg: 'gray' })]);
     d.text(prettyJson(t.inputJson), 4);
     if (t.resultText !== null && res !== 'pending') d.text(`result: ${t.resultText.slice(0, 2000)}`, 4, { fg: 'gray' });
+    // An MCP tool: the agent's JSON-RPC call to the server that did the work, and the server's own answer.
+    for (const m of store.mcpCalls({ atNs, toolCallIds: [t.id] })) {
+      const server = servers.get(m.serverId);
+      const outcome = m.endNs === null || m.endNs > atNs ? 'pending' : mcpCallOutcome(m);
+      d.line([
+        seg(`    MCP ${server ? mcpServerLabel(server) : `server ${m.serverId}`}`, { bold: true }),
+        seg(`  ${m.method}${m.target ? ` ${m.target}` : ''}  `),
+        seg(`[${outcome}]`, outcome === 'ok' || outcome === 'pending' ? { fg: 'gray' } : { fg: 'red' }),
+        seg(m.endNs !== null && m.endNs <= atNs ? `  ${formatDuration(m.endNs - m.startNs)}` : '', { fg: 'gray' }),
+      ]);
+      if (server?.command) d.text(`server: ${server.command}`, 6, { fg: 'gray' });
+      if (outcome !== 'pending') d.text(`MCP result: ${(m.errorMessage ?? mcpResultText(m.resultJson)).slice(0, 2000)}`, 6, { fg: 'gray' });
+    }
     for (const l of store.causalLinks({ toolCallId: t.id })) {
+      if (l.targetKind === 'mcp_call') continue; // shown above
       d.line([seg(`    ${o.ascii ? '->' : '→'} ${effectLabel(store, l.targetKind, l.targetId)}`), seg(`  (${l.method}, ${Math.round(l.confidence * 100)}%)`, { fg: 'gray' })]);
     }
   }

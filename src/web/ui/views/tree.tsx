@@ -17,6 +17,8 @@ interface Tool {
   fileOpIds: number[];
   netConnIds: number[];
   files: string[];
+  /** The MCP server's tools/call that carried this tool call out. */
+  mcp: { server: string; command: string | null; method: string; target: string | null; outcome: string; failed: boolean; latencyText: string | null; result: string } | null;
 }
 interface Call {
   id: number;
@@ -136,6 +138,12 @@ export function Tree() {
                   {t.files.map((f) => <span class="effect mono">{f}</span>)}{' '}
                   <a class="tool-logs" href={href('/logs', { tool: t.id })}>its events in the logs</a>
                 </div>
+                {t.mcp && (
+                  <div class={`mcp ${t.mcp.failed ? 'failed' : ''}`} title={t.mcp.command ?? ''}>
+                    MCP <b>{t.mcp.server}</b> {t.mcp.method}{t.mcp.target ? ` ${t.mcp.target}` : ''} [{t.mcp.outcome}]{t.mcp.latencyText ? ` ${t.mcp.latencyText}` : ''}
+                    {t.mcp.result && <pre class="result">{t.mcp.result}</pre>}
+                  </div>
+                )}
                 {t.resultText && <pre class="result">{t.resultText}</pre>}
               </div>
             ))}
