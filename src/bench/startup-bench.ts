@@ -26,6 +26,8 @@ interface Run {
   endMs: number;
   /** phase → ms (record variants only; AGENTSIGHT_TRACE_STARTUP) */
   phases: Map<string, number>;
+  /** user+sys CPU ms of the whole run and its threads (record variants: /usr/bin/time) */
+  cpuMs: number | null;
 }
 
 interface Variant {
@@ -76,7 +78,8 @@ function runOnce(argv: string[]): Promise<Run> {
         phases.set(m[1]!, Number(m[2]) - prev);
         prev = Number(m[2]);
       }
-      resolve({ startMs: first - t0, endMs: t1 - first, phases });
+      const cpu = /^AGENTSIGHT-BENCH-CPU ([\d.]+) ([\d.]+)$/m.exec(err);
+      resolve({ startMs: first - t0, endMs: t1 - first, phases, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null });
     });
   });
 }
@@ -92,7 +95,12 @@ const r1 = (x: number): number => Math.round(x * 10) / 10;
 const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 function recordVariant(name: string, root: string): Variant {
-  return { name, argv: (probe, db) => [process.execPath, path.join(root, 'bin', 'agentsight'), 'record', '--db', db, '--', probe] };
+  // /usr/bin/time adds the CPU of the whole run (its threads included; not the hand-off child, which outlives it) to
+  // stderr: a figure that moves far less with the machine's load than wall time does.
+  return {
+    name,
+    argv: (probe, db) => ['/usr/bin/time', '-f', 'AGENTSIGHT-BENCH-CPU %U %S', process.execPath, path.join(root, 'bin', 'agentsight'), 'record', '--db', db, '--', probe],
+  };
 }
 
 async function startupRounds(dir: string, probe: string): Promise<BenchResult[]> {
@@ -126,6 +134,8 @@ async function startupRounds(dir: string, probe: string): Promise<BenchResult[]>
     const wall = median(rs.map((r) => r.startMs + r.endMs));
     res.push({ name: `${v.name}: invoked → first instruction`, value: r1(median(rs.map((r) => r.startMs))), unit: 'ms', detail: detail(rs.length) });
     res.push({ name: `${v.name}: exit → returns`, value: r1(median(rs.map((r) => r.endMs))), unit: 'ms', detail: detail(rs.length) });
+    const cpu = rs.map((r) => r.cpuMs).filter((c): c is number => c !== null);
+    if (cpu.length > 0) res.push({ name: `${v.name}: CPU of the whole run`, value: Math.round(median(cpu)), unit: 'ms', detail: `user+sys, /usr/bin/time; ${detail(cpu.length)}` });
     if (v.name !== 'plain') {
       res.push({ name: `${v.name}: whole run vs plain`, value: r1(wall / plainWall), unit: '×', detail: `${r1(wall)} ms vs ${r1(plainWall)} ms; vs strace -f ${r1(wall / straceWall)}×` });
     }
