@@ -159,11 +159,11 @@ function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** Live `top` (system-wide capture) in a 120×40 tmux terminal, left alone: CPU and memory at rest. */
-async function topAtRest(): Promise<BenchResult[]> {
+async function topAtRest(root: string, label: string): Promise<BenchResult[]> {
   const seconds = Number(process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] ?? 20);
   const name = `agentsight-startup-bench-${process.pid}`;
   const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8' });
-  const bin = path.join(PACKAGE_ROOT, 'bin', 'agentsight');
+  const bin = path.join(root, 'bin', 'agentsight');
   tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', `env LANG=C.UTF-8 TZ=UTC ${process.execPath} ${bin} top --no-web; sleep 60`);
   try {
     const pane = tmux('display-message', '-p', '-t', name, '#{pane_pid}').trim();
@@ -189,8 +189,8 @@ async function topAtRest(): Promise<BenchResult[]> {
     tmux('send-keys', '-t', name, 'q');
     const detail = `live top --no-web at rest, ${seconds} s of utime+stime from /proc after 5 s; load ${loadBefore} → ${load()}`;
     return [
-      { name: 'live top at rest: CPU', value: Math.round(cpu * 100) / 100, unit: '% of a core', detail },
-      { name: 'live top at rest: RSS', value: Math.round(rss / 1024), unit: 'MiB', detail: `VmRSS after the CPU sample; peak (VmHWM) ${Math.round(hwm / 1024)} MiB` },
+      { name: `${label}at rest: CPU`, value: Math.round(cpu * 100) / 100, unit: '% of a core', detail },
+      { name: `${label}at rest: RSS`, value: Math.round(rss / 1024), unit: 'MiB', detail: `VmRSS after the CPU sample; peak (VmHWM) ${Math.round(hwm / 1024)} MiB` },
     ];
   } finally {
     spawnSync('tmux', ['kill-session', '-t', name]);
@@ -204,7 +204,11 @@ export async function runStartupBench(): Promise<BenchResult[]> {
     const probe = buildProbe(dir);
     // AGENTSIGHT_BENCH_STARTUP_ROUNDS=0: only live top (and AGENTSIGHT_BENCH_TOP_SECONDS=0: only the rounds).
     const res = process.env['AGENTSIGHT_BENCH_STARTUP_ROUNDS'] === '0' ? [] : await startupRounds(dir, probe);
-    if (process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] !== '0') res.push(...(await topAtRest()));
+    if (process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] !== '0') {
+      const base = process.env['AGENTSIGHT_BENCH_BASELINE'];
+      res.push(...(await topAtRest(PACKAGE_ROOT, 'live top ')));
+      if (base) res.push(...(await topAtRest(path.resolve(base), 'live top (baseline) ')));
+    }
     return res;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
