@@ -6,8 +6,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-// lightFormat: the locale-free formatter (format pulls in the en-US locale, ~0.1 s of start-up for a file name).
-import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../collector/tls/exec-hold';
 import { attachEndText, attachFromOptions, attachTitle, waitAttached, type AttachEnd } from '../collector/attach';
@@ -20,7 +18,7 @@ import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
 import type { LiveOtel } from '../export/otel/live-otel';
-import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../present';
+import { completenessText, formatCost, formatDuration, formatFileStamp, notDecryptedLines, plural } from '../present';
 import { printStartupTrace, startupMark } from '../collector/startup-trace';
 
 startupMark('record modules loaded');
@@ -86,7 +84,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
 
   // The user's and 0600 from its first byte, never through a link; a default name already taken (another record
   // started in the same second) moves on to NAME-2.db.
-  const wanted = opts.db ?? `agentsight-${lightFormat(new Date(), 'yyyyMMdd-HHmmss')}.db`;
+  const wanted = opts.db ?? `agentsight-${formatFileStamp(Date.now())}.db`;
   // Room for the end of the recording should the disk fill (space-reserve.ts); taken first, so the recording cannot
   // take it. Without room for it the recording goes on without one.
   const reserve = SpaceReserve.take(path.dirname(path.resolve(wanted)));
