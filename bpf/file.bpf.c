@@ -108,6 +108,18 @@ static __always_inline int current_traced(void)
 }
 
 /* The open file of fd in task (a BTF-typed pointer for direct loads), or NULL. */
+/*
+ * The current task as an untrusted BTF pointer: loads through it read the same memory the same way. Through the
+ * trusted one of bpf_get_current_task_btf(), every load of a pointer field made the verifier look up
+ * "task_struct__safe_trusted" (and "..._or_null") by name in the kernel's BTF, a linear scan of its ~126k types, on
+ * every path it walked: about a third of this object's load time (perf; BENCHMARKS.md, record start-up). Helpers
+ * that want a trusted task (bpf_task_pt_regs) still get bpf_get_current_task_btf().
+ */
+static __always_inline struct task_struct *current_task(void)
+{
+	return as_btf(bpf_get_current_task(), struct task_struct);
+}
+
 static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 {
 	if (fd < 0)
@@ -355,7 +367,7 @@ static __always_inline int emit_file_op(__u64 uring_req, long ret, __u32 op, __u
 	e->base2_len = 0;
 	e->path2_len = 0;
 	e->_pad = 0;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	__u32 off = 0;
 
 	if (p.kind == PK_OPENAT2) {
@@ -561,7 +573,7 @@ static __always_inline int emit_write(struct file *f, __s64 bytes, int fd, __u8 
 			return 0;                                                          \
 		struct pt_regs *regs = syscall_regs();                                     \
 		int fd = (int)(out_fd);                                                    \
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf(); \
+		struct task_struct *task = current_task(); \
 		return emit_write(fd_file(task, fd), (nbytes), fd, how, (mode));           \
 	}
 
@@ -600,7 +612,7 @@ int handle_sys_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
 	if ((cmd != FICLONE && cmd != FICLONERANGE) || !current_traced())
 		return 0;
 	int fd = (int)A1;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	struct file *f = fd_file(task, fd);
 	if (!f)
 		return 0;
@@ -631,7 +643,7 @@ int handle_sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	if (!(A3 & PROT_WRITE) || !(A4 & MAP_SHARED) || !current_traced())
 		return 0;
 	int fd = (int)A5;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	struct file *f = fd_file(task, fd);
 	if (!f || !f->f_inode->i_nlink)
 		return 0;

@@ -33,6 +33,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     Napi::Function fn = DefineClass(env, "BpfHost",
                                     {
                                         InstanceMethod("load", &BpfHost::Load),
+                                        InstanceMethod("loadStart", &BpfHost::LoadStart),
+                                        InstanceMethod("loadFinish", &BpfHost::LoadFinish),
                                         InstanceMethod("attach", &BpfHost::Attach),
                                         InstanceMethod("attachUprobe", &BpfHost::AttachUprobe),
                                         InstanceMethod("detach", &BpfHost::Detach),
@@ -72,8 +74,29 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     Napi::Env env = info.Env();
     std::string path = info[0].As<Napi::String>();
     Napi::Buffer<uint8_t> cfg = info[1].As<Napi::Buffer<uint8_t>>();
-    Napi::Object opts = info.Length() > 2 && info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
     if (poll_.running()) throw Napi::Error::New(env, "load() after start()");
+    LoadOptions lo = ParseLoadOptions(env, info);
+    return loader_.Load(env, path, cfg.Data(), cfg.Length(), lo);
+  }
+
+  // loadStart(paths: string[], cfg: Buffer, opts) starts loading every object at once on threads of their own;
+  // loadFinish() waits for them -> [{name, programs} | {error}] in the same order (loader.cc StartLoads).
+  Napi::Value LoadStart(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (poll_.running()) throw Napi::Error::New(env, "loadStart() after start()");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    std::vector<std::string> paths;
+    for (uint32_t i = 0; i < arr.Length(); i++) paths.push_back(arr.Get(i).As<Napi::String>());
+    Napi::Buffer<uint8_t> cfg = info[1].As<Napi::Buffer<uint8_t>>();
+    loader_.StartLoads(env, paths, cfg.Data(), cfg.Length(), ParseLoadOptions(env, info));
+    return env.Undefined();
+  }
+
+  Napi::Value LoadFinish(const Napi::CallbackInfo &info) { return loader_.FinishLoads(info.Env()); }
+
+  // {ringBytes?: {[map]: bytes}, disable?: string[]} as the third argument of load() and loadStart().
+  static LoadOptions ParseLoadOptions(Napi::Env env, const Napi::CallbackInfo &info) {
+    Napi::Object opts = info.Length() > 2 && info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
     LoadOptions lo;
     if (opts.Has("disable")) {
       Napi::Array dis = opts.Get("disable").As<Napi::Array>();
@@ -87,7 +110,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
         lo.ring_bytes[n] = rb.Get(n).As<Napi::Number>().Uint32Value();
       }
     }
-    return loader_.Load(env, path, cfg.Data(), cfg.Length(), lo);
+    return lo;
   }
 
   // attach(progName) -> link id. Uses the program's SEC() (tp, tp_btf, raw_tp …) to attach.

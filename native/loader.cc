@@ -10,6 +10,8 @@
 #include <atomic>
 #include <system_error>
 
+#include <unistd.h>
+
 #include "libbpf-log.h"
 
 namespace agentsight {
@@ -46,6 +48,8 @@ std::string SetConfig(bpf_object *obj, const uint8_t *cfg, size_t len) {
   return "no `cfg` variable in .rodata";
 }
 
+std::string path_prefix(const std::string &path) { return path + ": "; }
+
 }  // namespace
 
 Napi::Object Loader::Load(Napi::Env env, const std::string &path, const uint8_t *cfg, size_t cfg_len,
@@ -56,28 +60,10 @@ Napi::Object Loader::Load(Napi::Env env, const std::string &path, const uint8_t 
     int err = errno;
     throw Napi::Error::New(env, "cannot open BPF object " + path + ": " + strerror(err) + "\n" + TakeLibbpfLog());
   }
-  std::string err = SetConfig(obj, cfg, cfg_len);
+  std::string err = Configure(obj, cfg, cfg_len, opts);
   if (!err.empty()) {
     bpf_object__close(obj);
     throw Napi::Error::New(env, path + ": " + err);
-  }
-  for (const std::string &n : opts.disable) {
-    bpf_program *p = bpf_object__find_program_by_name(obj, n.c_str());
-    if (p) bpf_program__set_autoload(p, false);
-  }
-  bpf_map *m;
-  bpf_object__for_each_map(m, obj) {
-    std::string n = bpf_map__name(m);
-    auto it = shared_fds_.find(n);
-    if (it != shared_fds_.end()) {
-      if (bpf_map__reuse_fd(m, it->second)) {
-        bpf_object__close(obj);
-        throw Napi::Error::New(env, path + ": cannot share map " + n);
-      }
-    } else if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF) {
-      auto rb = opts.ring_bytes.find(n);
-      if (rb != opts.ring_bytes.end()) bpf_map__set_max_entries(m, rb->second);
-    }
   }
   if (bpf_object__load(obj)) {
     int e = errno;
@@ -87,12 +73,126 @@ Napi::Object Loader::Load(Napi::Env env, const std::string &path, const uint8_t 
     error.Set("log", Napi::String::New(env, log));
     throw error;
   }
+  bpf_map *m;
   bpf_object__for_each_map(m, obj) {
     std::string n = bpf_map__name(m);
     if (n.rfind("shared_", 0) == 0 && !shared_fds_.count(n)) shared_fds_[n] = bpf_map__fd(m);
   }
   objects_.push_back({path, obj});
+  return Describe(env, obj);
+}
 
+// cfg in .rodata, programs left out, shared_* maps reused, ring sizes: everything between open and load.
+std::string Loader::Configure(bpf_object *obj, const uint8_t *cfg, size_t cfg_len, const LoadOptions &opts) {
+  std::string err = SetConfig(obj, cfg, cfg_len);
+  if (!err.empty()) return err;
+  for (const std::string &n : opts.disable) {
+    bpf_program *p = bpf_object__find_program_by_name(obj, n.c_str());
+    if (p) bpf_program__set_autoload(p, false);
+  }
+  bpf_map *m;
+  bpf_object__for_each_map(m, obj) {
+    std::string n = bpf_map__name(m);
+    auto it = shared_fds_.find(n);
+    if (it != shared_fds_.end()) {
+      if (bpf_map__reuse_fd(m, it->second)) return "cannot share map " + n;
+    } else if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF) {
+      auto rb = opts.ring_bytes.find(n);
+      if (rb != opts.ring_bytes.end()) bpf_map__set_max_entries(m, rb->second);
+    }
+  }
+  return "";
+}
+
+// The shared_* maps of an object that no object has created yet, created here from its definitions (what
+// bpf_object__load would do, without the BTF of key and value, which nothing reads), so that no object has to load
+// before the others can share them.
+std::string Loader::CreateSharedMaps(bpf_object *obj, const LoadOptions &opts) {
+  bpf_map *m;
+  bpf_object__for_each_map(m, obj) {
+    std::string n = bpf_map__name(m);
+    if (n.rfind("shared_", 0) != 0 || shared_fds_.count(n)) continue;
+    uint32_t max_entries = bpf_map__max_entries(m);
+    auto rb = opts.ring_bytes.find(n);
+    if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF && rb != opts.ring_bytes.end()) max_entries = rb->second;
+    LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = bpf_map__map_flags(m), .map_extra = bpf_map__map_extra(m),
+                .numa_node = bpf_map__numa_node(m));
+    int fd = bpf_map_create(bpf_map__type(m), n.c_str(), bpf_map__key_size(m), bpf_map__value_size(m), max_entries,
+                            &mo);
+    if (fd < 0) return "cannot create map " + n + ": " + strerror(errno);
+    own_map_fds_.push_back(fd);
+    shared_fds_[n] = fd;
+  }
+  return "";
+}
+
+void Loader::StartLoads(Napi::Env env, const std::vector<std::string> &paths, const uint8_t *cfg, size_t cfg_len,
+                        const LoadOptions &opts) {
+  if (!pending_.empty()) throw Napi::Error::New(env, "loads already started");
+  for (const std::string &path : paths) {
+    PendingLoad p;
+    p.path = path;
+    p.obj = bpf_object__open_file(path.c_str(), nullptr);
+    if (!p.obj || libbpf_get_error(p.obj)) {
+      p.obj = nullptr;
+      p.error = "cannot open BPF object " + path + ": " + strerror(errno);
+    }
+    pending_.push_back(std::move(p));
+  }
+  // Every shared map first (process.bpf.o declares them all; any object may), then each object takes them.
+  for (auto &p : pending_) {
+    if (!p.obj) continue;
+    std::string err = CreateSharedMaps(p.obj, opts);
+    if (err.empty()) err = Configure(p.obj, cfg, cfg_len, opts);
+    if (!err.empty()) {
+      bpf_object__close(p.obj);
+      p.obj = nullptr;
+      p.error = path_prefix(p.path) + err;
+    }
+  }
+  for (auto &p : pending_) {
+    if (!p.obj) continue;
+    PendingLoad *slot = &p;
+    auto load = [slot] {
+      if (bpf_object__load(slot->obj)) {
+        slot->error = "cannot load BPF object " + slot->path + ": " + strerror(errno);
+        bpf_object__close(slot->obj);
+        slot->obj = nullptr;
+      }
+    };
+    try {
+      load_threads_.emplace_back(load);
+    } catch (const std::system_error &) {
+      load();  // no thread to be had: this one loads it
+    }
+  }
+}
+
+void Loader::JoinLoads() {
+  for (auto &t : load_threads_) t.join();
+  load_threads_.clear();
+}
+
+Napi::Array Loader::FinishLoads(Napi::Env env) {
+  JoinLoads();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (auto &p : pending_) {
+    if (p.obj) {
+      objects_.push_back({p.path, p.obj});
+      out.Set(i++, Describe(env, p.obj));
+    } else {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("error", p.error);
+      out.Set(i++, e);
+    }
+  }
+  pending_.clear();
+  TakeLibbpfLog();  // the threads' messages, interleaved: a failed object is loaded again alone for its own
+  return out;
+}
+
+Napi::Object Loader::Describe(Napi::Env env, bpf_object *obj) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("name", bpf_object__name(obj));
   Napi::Array progs = Napi::Array::New(env);
@@ -223,8 +323,14 @@ void Loader::DestroyLinks(std::vector<bpf_link *> &links) {
 }
 
 void Loader::CloseObjects() {
+  JoinLoads();
+  for (auto &p : pending_)
+    if (p.obj) bpf_object__close(p.obj);
+  pending_.clear();
   for (auto it = objects_.rbegin(); it != objects_.rend(); ++it) bpf_object__close(it->obj);
   objects_.clear();
+  for (int fd : own_map_fds_) close(fd);
+  own_map_fds_.clear();
   shared_fds_.clear();
 }
 
@@ -238,10 +344,12 @@ std::vector<int> Loader::KernelFds() const {
     bpf_map *m;
     bpf_object__for_each_map(m, o.obj) if (bpf_map__fd(m) >= 0) fds.push_back(bpf_map__fd(m));
   }
+  fds.insert(fds.end(), own_map_fds_.begin(), own_map_fds_.end());
   return fds;
 }
 
 void Loader::Abandon() {
+  own_map_fds_.clear();
   links_.clear();
   objects_.clear();
   shared_fds_.clear();

@@ -20,6 +20,13 @@ struct LoadedObject {
   bpf_object *obj = nullptr;
 };
 
+// An object being loaded on a thread of its own (Loader::StartLoads).
+struct PendingLoad {
+  std::string path;
+  bpf_object *obj = nullptr;
+  std::string error;  // set when it failed: JS loads it again, alone, with Load()
+};
+
 struct LoadOptions {
   std::map<std::string, uint32_t> ring_bytes;  // ring buffer map name -> size
   std::vector<std::string> disable;            // programs not to load
@@ -39,6 +46,15 @@ class Loader {
   int MapFd(Napi::Env env, const std::string &name);  // throws when there is no such map
   int MapFdOr(const char *name);                      // -1 when there is no such map
 
+  // Open every object, create the shared_* maps once, then load the objects all at once, one thread each
+  // (libbpf parses the kernel's BTF for each object and the verifier runs per program: seconds of CPU that no longer
+  // wait for one another). FinishLoads joins and answers, in the order given, what Load() answers, or {error} for an
+  // object that failed (closed again; JS loads it alone with Load(), which tells why with libbpf's log).
+  void StartLoads(Napi::Env env, const std::vector<std::string> &paths, const uint8_t *cfg, size_t cfg_len,
+                  const LoadOptions &opts);
+  Napi::Array FinishLoads(Napi::Env env);
+  void JoinLoads();
+
   const std::vector<LoadedObject> &objects() const { return objects_; }
 
   // Destroy every link on a thread of its own (see loader.cc); ids stay valid, their slots emptied.
@@ -55,10 +71,16 @@ class Loader {
  private:
   bpf_program *FindProgram(const std::string &name);
   bpf_map *FindMap(const std::string &name);
+  std::string Configure(bpf_object *obj, const uint8_t *cfg, size_t cfg_len, const LoadOptions &opts);
+  std::string CreateSharedMaps(bpf_object *obj, const LoadOptions &opts);
+  static Napi::Object Describe(Napi::Env env, bpf_object *obj);
   static void DestroyLinks(std::vector<bpf_link *> &links);
 
   std::vector<LoadedObject> objects_;
   std::map<std::string, int> shared_fds_;  // shared_* map name -> fd of the first object that created it
+  std::vector<int> own_map_fds_;           // shared_* maps StartLoads created before any object (closed last)
+  std::vector<PendingLoad> pending_;
+  std::vector<std::thread> load_threads_;
   std::vector<bpf_link *> links_;
   std::thread unlinker_;  // destroys the links after stop() (see StartUnlinking)
 };

@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { reportError, UserError } from './fail';
 import { runTopCommand, type TuiModule } from './top';
+import { startupMark } from '../collector/startup-trace';
+
+startupMark('node started, CLI entry loaded');
 
 /** What src/report exports (loaded lazily). */
 interface ReportModule {
@@ -58,6 +61,13 @@ async function main(argv: string[]): Promise<number> {
           exitCode = code;
           return;
         }
+      }
+      // The probe groups load on native threads (~0.5 s of verifier on this machine kind) while record's own modules
+      // load and its recording is created (BENCHMARKS.md, start-up). Only for a run that will open them: as root,
+      // with something to record.
+      const attaching = (opts.pid?.length ?? 0) > 0 || opts.comm !== undefined || opts.container !== undefined;
+      if (process.geteuid?.() === 0 && (command.length > 0 || attaching) && !(opts.duration !== undefined && command.length > 0)) {
+        (require('../collector/bpf-capture') as typeof import('../collector/bpf-capture')).BpfCapture.preload({ allProcesses: false, eventRingBytes: opts.ringBytes });
       }
       const { runRecord } = await import('./record');
       exitCode = await runRecord(command, opts, argv.slice(1));

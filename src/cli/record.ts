@@ -6,8 +6,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-// lightFormat: the locale-free formatter (format pulls in the en-US locale, ~0.1 s of start-up for a file name).
-import { lightFormat } from 'date-fns/lightFormat';
 import { CaptureRunner } from '../collector/capture-runner';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../collector/tls/exec-hold';
 import { carriesTls } from '../collector/tls/discovery/tls-markers';
@@ -21,7 +19,10 @@ import { UserError } from './fail';
 import { captureFigures, type CaptureFigures, statusLine, titleEscape } from './record-status';
 import { invokingUser, isRoot, reexecWithSudo, resolveInPath, signalNumber, userEnv, whyNotExecutable } from './privileges';
 import type { LiveOtel } from '../export/otel/live-otel';
-import { completenessText, formatCost, formatDuration, notDecryptedLines, plural } from '../present';
+import { completenessText, formatCost, formatDuration, formatFileStamp, notDecryptedLines, plural } from '../present';
+import { printStartupTrace, startupMark } from '../collector/startup-trace';
+
+startupMark('record modules loaded');
 
 export interface RecordOptions {
   db?: string;
@@ -84,7 +85,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
 
   // The user's and 0600 from its first byte, never through a link; a default name already taken (another record
   // started in the same second) moves on to NAME-2.db.
-  const wanted = opts.db ?? `agentsight-${lightFormat(new Date(), 'yyyyMMdd-HHmmss')}.db`;
+  const wanted = opts.db ?? `agentsight-${formatFileStamp(Date.now())}.db`;
   // Room for the end of the recording should the disk fill (space-reserve.ts); taken first, so the recording cannot
   // take it. Without room for it the recording goes on without one.
   const reserve = SpaceReserve.take(path.dirname(path.resolve(wanted)));
@@ -107,6 +108,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     store.putMeta('agentsight_version', version());
     // On disk before the command starts: a disk too full for the recording shows here, not mid-run.
     store.flush();
+    startupMark('store created');
   } catch (err) {
     reserve?.release();
     const why = cannotStore(err);
@@ -138,13 +140,16 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     for (const s of ['-wal', '-shm']) fs.rmSync(dbPath + s, { force: true });
     throw err;
   }
+  startupMark('collector ready');
   otel?.start(store);
   // Children of this process are traced from their first instruction (the kernel adds them at fork).
   runner.capture.addSeed(process.pid);
   // TLS probes go in before the command starts, so its first request is captured.
   runner.tls.attachSystemLibraries();
+  startupMark('TLS: system libraries');
   for (const p of opts.binaryPath ?? []) runner.tls.attachFile(p, 'named by --binary-path', true);
   if (command.length > 0) runner.tls.attachCommand(command[0], env, process.cwd());
+  startupMark('TLS: the command');
   let scope: ContainerScope | null = null;
   if (attaching) {
     try {
@@ -165,6 +170,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
 
   // The live web UI, before the command starts; -q (no status lines) also means no web UI: its URL would not be said.
   const web = opts.web === false || opts.quiet ? null : await (await import('../web/live-web')).startLiveWeb(store, (l) => console.error(l));
+  if (web) startupMark('live web UI');
 
   // Like strace and time: the terminal's Ctrl-C / Ctrl-\ reach the command (same process group); we stay to finish.
   const ignore = () => undefined;
@@ -176,6 +182,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   const child = command.length > 0 ? spawn(argv.file, argv.args, { stdio: 'inherit', env, argv0: argv.argv0 }) : null;
   // The closing line reports how long the command ran, not agentsight's own start-up and finalisation around it.
   const spawnedMs = Date.now();
+  startupMark('command spawned');
   // From here on the recorded program gets the CPU first and the collector catches up in the gaps (after the spawn:
   // a child forked by a yielding thread would inherit its nice 19).
   runner.capture.yieldToWorkload(true, child?.pid !== undefined ? { untilExitOf: child.pid } : undefined);
@@ -214,6 +221,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
     child.on('exit', (code, signal) => resolve({ code, signal }));
   }) : await waitAttached(runner.collector, opts);
   const ranMs = Date.now() - spawnedMs;
+  startupMark('command exited');
   await web?.close();
   if (status) {
     clearInterval(status);
@@ -223,6 +231,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   scope?.stop();
   // The probes stay attached (and unread) until the end: then a child process takes over their slow release.
   await runner.stop({ keepOpen: true, handOff: true });
+  startupMark('capture stopped (rings drained)');
   const endNs = Date.now() * 1e6;
   const exitCode = exit.error ? ((exit.error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126) : exit.signal ? 128 + (signalNumber(exit.signal) ?? 1) : exit.code ?? 1;
   // The reserve was only for this: the end rows (and the final checkpoint) get its room.
@@ -248,6 +257,7 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
       store.finalizeAfterFailure();
     }
   }
+  startupMark('recording finalized');
   const otelEnd = otel ? await otel.finish().catch((err: Error) => ({ line: `otel export failed: ${err.message}`, lost: true })) : null;
   let closing: {
     figures: CaptureFigures;
@@ -300,6 +310,8 @@ export async function runRecord(command: string[], opts: RecordOptions, rawArgv:
   // The recording is complete and said so. Unregistering the probes takes the kernel ~1.7 s of waiting (a grace
   // period per tracepoint): a child process does it after we exit, so the shell gets its prompt back now.
   runner.close({ handOff: true });
+  startupMark('kernel side handed off');
+  printStartupTrace();
   return exitCode;
 }
 

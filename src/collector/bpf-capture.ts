@@ -4,8 +4,10 @@
  * manages the traced set, and turns native batches into records for the decoders.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { AGENTSIGHT_CFG, STATS, STAT_MAX } from './decode/layout';
 import { missingRequirement } from './system-requirements';
+import { startupMark } from './startup-trace';
 import { BPF_OBJECT_DIR, bpfObjectPath, loadAddon, NativeMissingError, type DeliveryStats, type NativeBpfHost, type YieldOptions } from '../native/addon';
 
 export interface CaptureOptions {
@@ -15,6 +17,8 @@ export interface CaptureOptions {
   eventRingBytes?: number;
   /** Size of the TLS payload ring (power of two). */
   tlsRingBytes?: number;
+  /** MCP stdio payload ring (pipe.bpf.c): whole JSON-RPC messages; default 64 MiB. */
+  pipeRingBytes?: number;
   /** Pending bytes before the kernel wakes the consumer. */
   wakeupBytes?: number;
   /** Probe groups to load (bpf/<name>.bpf.c). Default: every object that was built. */
@@ -79,6 +83,18 @@ const OPTIONAL_PROGRAMS: Readonly<Record<string, readonly string[]>> = {
   file: ['handle_io_uring_complete', 'handle_io_uring_submit_req'],
 };
 
+/** Loads begun ahead of open() by BpfCapture.preload: the host, what it was asked, and what open() needs of it. */
+interface Preload {
+  key: string;
+  addon: ReturnType<typeof loadAddon>;
+  host: NativeBpfHost;
+  groups: string[];
+  cfg: Buffer;
+  ringBytes: Record<string, number>;
+}
+
+let preloaded: Preload | null = null;
+
 export class BpfCapture {
   readonly programs: ProgramStatus[] = [];
   readonly loadedGroups: string[] = [];
@@ -91,35 +107,50 @@ export class BpfCapture {
     this.clockOffsetNs = clockOffsetNs;
   }
 
-  static open(opts: CaptureOptions): BpfCapture {
-    // A kernel without BTF or tracefs would fail deep inside libbpf: say what is missing in one line instead.
-    const missing = missingRequirement();
-    if (missing !== null) throw new NativeMissingError(missing);
-    const addon = loadAddon();
-    const host = new addon.BpfHost();
-    const cap = new BpfCapture(host, Number(addon.clockOffsetNs()));
-    const cfg = Buffer.alloc(AGENTSIGHT_CFG.size);
-    cfg.writeUInt32LE(process.pid, AGENTSIGHT_CFG.fields.self_tgid[0]);
-    cfg.writeUInt32LE(opts.allProcesses ? 1 : 0, AGENTSIGHT_CFG.fields.all_processes[0]);
-    cfg.writeUInt32LE(opts.wakeupBytes ?? DEFAULT_WAKEUP, AGENTSIGHT_CFG.fields.wakeup_bytes[0]);
-    const available = fs.existsSync(BPF_OBJECT_DIR)
-      ? fs.readdirSync(BPF_OBJECT_DIR).filter((f) => f.endsWith('.bpf.o')).map((f) => f.slice(0, -'.bpf.o'.length))
-      : [];
-    // Only the product's probe groups by default (bench.bpf.o is loaded by the benchmark alone).
-    const wanted = opts.groups ?? available.filter((g) => GROUP_ORDER.includes(g));
-    const groups = [...GROUP_ORDER.filter((g) => wanted.includes(g)), ...wanted.filter((g) => !GROUP_ORDER.includes(g))];
-    if (!groups.includes('process')) groups.unshift('process');
-    const ringBytes = {
-      shared_events: opts.eventRingBytes ?? DEFAULT_EVENT_RING,
-      tls_events: opts.tlsRingBytes ?? DEFAULT_TLS_RING,
-      pipe_events: DEFAULT_PIPE_RING,
-    };
+  /**
+   * Start loading the probe groups now, on native threads, all at once: `record` calls this before it loads its own
+   * modules and creates the recording, which then happens while the kernel verifies the programs; open() with the
+   * same options takes the result. Nothing happens (open() reports why later) when a requirement is missing. The
+   * kernel objects belong to this process alone, like open()'s: an exit frees them.
+   */
+  static preload(opts: CaptureOptions): void {
+    if (preloaded !== null || missingRequirement() !== null) return;
     try {
-      for (const group of groups) {
-        if (group !== 'process' && !available.includes(group)) continue;
+      preloaded = startLoads(opts);
+    } catch {
+      preloaded = null; // open() loads again and says why
+      return;
+    }
+    // Never opened (record stopped at a bad argument): the loading threads are joined before the process exits.
+    process.once('exit', joinUnusedPreload);
+  }
+
+  static open(opts: CaptureOptions): BpfCapture {
+    let pre = preloaded;
+    preloaded = null;
+    process.off('exit', joinUnusedPreload);
+    if (pre !== null && pre.key !== loadKey(opts)) {
+      pre.host.close();
+      pre = null;
+    }
+    if (pre === null) {
+      // A kernel without BTF or tracefs would fail deep inside libbpf: say what is missing in one line instead.
+      const missing = missingRequirement();
+      if (missing !== null) throw new NativeMissingError(missing);
+      startupMark('system requirements checked');
+      pre = startLoads(opts);
+    }
+    const { addon, host, groups, cfg, ringBytes } = pre;
+    const cap = new BpfCapture(host, Number(addon.clockOffsetNs()));
+    try {
+      const parallel = host.loadFinish();
+      startupMark(`load ${groups.join(', ')} (in parallel: maps, verifier)`);
+      for (const [i, group] of groups.entries()) {
         const optional = OPTIONAL_PROGRAMS[group] ?? [];
         let firstError: string | null = null;
-        const res = (() => {
+        const done = parallel[i];
+        const res = done !== undefined && !('error' in done) ? done : (() => {
+          // Failed with the others (or busy: EAGAIN): alone, retried, and with libbpf's log for the error.
           try {
             return loadWithRetry(() => host.load(bpfObjectPath(group), cfg, { ringBytes }));
           } catch (err) {
@@ -151,6 +182,7 @@ export class BpfCapture {
       host.close();
       throw new CaptureError(explainLoadFailure(err));
     }
+    startupMark('attached');
     if (!cap.programs.some((p) => p.object === 'process' && p.attached)) {
       const why = cap.programs.find((p) => p.error)?.error ?? 'unknown reason';
       host.close();
@@ -258,6 +290,44 @@ export class BpfCapture {
     this.stop({ unlink: false });
     this.host.handOff();
   }
+}
+
+function joinUnusedPreload(): void {
+  preloaded?.host.close();
+  preloaded = null;
+}
+
+/** What decides the loads: open() takes a preload only when asked the same. */
+function loadKey(opts: CaptureOptions): string {
+  return JSON.stringify([opts.allProcesses, opts.eventRingBytes, opts.tlsRingBytes, opts.pipeRingBytes, opts.wakeupBytes, opts.groups]);
+}
+
+/** The addon opened, a host made, and every probe group's object loading on a native thread of its own. */
+function startLoads(opts: CaptureOptions): Preload {
+  const addon = loadAddon();
+  const host = new addon.BpfHost();
+  startupMark('addon opened');
+  const cfg = Buffer.alloc(AGENTSIGHT_CFG.size);
+  cfg.writeUInt32LE(process.pid, AGENTSIGHT_CFG.fields.self_tgid[0]);
+  cfg.writeUInt32LE(opts.allProcesses ? 1 : 0, AGENTSIGHT_CFG.fields.all_processes[0]);
+  cfg.writeUInt32LE(opts.wakeupBytes ?? DEFAULT_WAKEUP, AGENTSIGHT_CFG.fields.wakeup_bytes[0]);
+  const available = fs.existsSync(BPF_OBJECT_DIR)
+    ? fs.readdirSync(BPF_OBJECT_DIR).filter((f) => f.endsWith('.bpf.o')).map((f) => f.slice(0, -'.bpf.o'.length))
+    : [];
+  // Only the product's probe groups by default (bench.bpf.o is loaded by the benchmark alone).
+  const wanted = opts.groups ?? available.filter((g) => GROUP_ORDER.includes(g));
+  const ordered = [...GROUP_ORDER.filter((g) => wanted.includes(g)), ...wanted.filter((g) => !GROUP_ORDER.includes(g))];
+  if (!ordered.includes('process')) ordered.unshift('process');
+  // `process` is always tried (its absence is the error open() reports); the others only when built.
+  const groups = ordered.filter((g) => g === 'process' || available.includes(g));
+  const ringBytes = {
+    shared_events: opts.eventRingBytes ?? DEFAULT_EVENT_RING,
+    tls_events: opts.tlsRingBytes ?? DEFAULT_TLS_RING,
+    pipe_events: opts.pipeRingBytes ?? DEFAULT_PIPE_RING,
+  };
+  // A missing object fails to open on its thread; open() then loads it alone, which names what to do.
+  host.loadStart(groups.map((g) => path.join(BPF_OBJECT_DIR, `${g}.bpf.o`)), cfg, { ringBytes });
+  return { key: loadKey(opts), addon, host, groups, cfg, ringBytes };
 }
 
 /**

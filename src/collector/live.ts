@@ -37,6 +37,16 @@ export interface LiveOptions {
   watch?: AgentWatch;
 }
 
+/*
+ * The TLS payload ring of live `top`: 16 MiB, not record's 64. The ring's pages are mapped twice into this process
+ * (libbpf maps the data area double for wrap-around reads), so 64 MiB was 128 MiB of top's ~230 MiB RSS at rest.
+ * 16 MiB still holds ~300 of the largest first requests measured (~49 KB, FIELD-NOTES) between two drains of the
+ * poll thread; an overflow is counted (`ringbuf:tls`) and shown.
+ */
+const LIVE_TLS_RING = 16 << 20;
+/** The MCP stdio ring of live `top`, for the same reason (a burst of 1 MiB tool results past it is counted: ringbuf:pipe). */
+const LIVE_PIPE_RING = 16 << 20;
+
 export function bootTimeNs(): number {
   const stat = fs.readFileSync('/proc/stat', 'utf8');
   const btime = Number(/^btime (\d+)/m.exec(stat)?.[1] ?? 0);
@@ -89,7 +99,7 @@ export async function startLiveCapture(opts: LiveOptions = {}): Promise<LiveHand
   let runner: CaptureRunner | null = null;
   let reason: string | undefined;
   try {
-    runner = CaptureRunner.start(store, { mode: 'system', allProcesses: true, watch: opts.watch });
+    runner = CaptureRunner.start(store, { mode: 'system', allProcesses: true, watch: opts.watch, tlsRingBytes: LIVE_TLS_RING, pipeRingBytes: LIVE_PIPE_RING });
     for (const pid of seedRunning(runner.collector)) runner.capture.addTraced(pid);
   } catch (err) {
     reason = (err as Error).message.split('\n')[0];

@@ -60,6 +60,10 @@ export interface YieldOptions {
 
 export interface NativeBpfHost {
   load(objPath: string, cfg: Buffer, opts?: { disable?: string[]; ringBytes?: Record<string, number> }): LoadResult;
+  /** Load every object at once, each on a thread of its own (shared_* maps created first); loadFinish() waits. */
+  loadStart(objPaths: string[], cfg: Buffer, opts?: { ringBytes?: Record<string, number> }): void;
+  /** The loads of loadStart, in its order: a result, or why the object failed (then load() it alone for the log). */
+  loadFinish(): Array<LoadResult | { error: string }>;
   attach(program: string): number;
   attachUprobe(program: string, binary: string, fileOffset: number, retprobe: boolean, pid: number): number;
   detach(link: number): void;

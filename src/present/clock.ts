@@ -57,6 +57,12 @@ export function formatDay(msSinceEpoch: number, utc = false): string {
   return ymd(partsOfMs(msSinceEpoch, utc));
 }
 
+/** YYYYMMDD-HHMMSS in local time: the stamp in a recording's default name (`agentsight-20261207-061530.db`). */
+export function formatFileStamp(msSinceEpoch: number): string {
+  const t = partsOfMs(msSinceEpoch, false);
+  return `${String(t.y).padStart(4, '0')}${p2(t.mo)}${p2(t.d)}-${p2(t.h)}${p2(t.mi)}${p2(t.s)}`;
+}
+
 /** ISO 8601 with milliseconds and the zone (`Z` in UTC, `+01:00` local), for JSON. */
 export function formatIso(ns: number, utc = false): string {
   const ms = Math.floor(ns / 1e6);

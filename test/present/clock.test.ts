@@ -1,6 +1,6 @@
 /** Times of day and dates in the local zone or UTC, without a date library (the web UI bundles the same code). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Clock, formatClock, formatClockMs, formatDateTime, formatDay, formatIso } from '../../src/present';
+import { Clock, formatClock, formatClockMs, formatDateTime, formatDay, formatFileStamp, formatIso } from '../../src/present';
 
 const MS = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 const NS = MS * 1e6;
@@ -24,6 +24,14 @@ describe('clock', () => {
     expect(formatDateTime(NS, true, false)).toBe('2026-01-02 03:04:05');
     expect(formatIso(NS, true)).toBe('2026-01-02T03:04:05.678Z');
     expect(formatDay(Date.UTC(2026, 0, 2, 23, 59), true)).toBe('2026-01-02');
+  });
+
+  it("a recording's default name stamp: local time, zero-padded, no separators but one", () => {
+    inZone('UTC');
+    expect(formatFileStamp(MS)).toBe('20260102-030405');
+    inZone('America/New_York');
+    expect(formatFileStamp(MS)).toBe('20260101-220405');
+    expect(formatFileStamp(Date.UTC(2026, 6, 4, 14, 0, 9))).toBe('20260704-100009'); // summer time
   });
 
   it('local zone, with its offset at that instant', () => {

@@ -62,6 +62,11 @@ export class ProcessTracker {
     return this.live.size;
   }
 
+  /** Every live process in the model (no copy: do not add or remove processes while iterating). */
+  liveRows(): IterableIterator<ProcessRow> {
+    return this.live.values();
+  }
+
   private unix(monoNs: number): number {
     return monoNs + this.clockOffsetNs;
   }

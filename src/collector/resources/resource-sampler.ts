@@ -37,18 +37,16 @@ export class ResourceSampler implements RecordHandler {
     const now = Date.now() * 1e6;
     if (now - this.lastNs < (this.opts.intervalNs ?? DEFAULT_INTERVAL_NS) * 0.95) return;
     this.lastNs = now;
-    let pids: string[];
-    try {
-      pids = fs.readdirSync('/proc').filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
-    } catch {
-      return;
+    // The model already knows every traced process: no listing of /proc (system-wide, that was a readdir and a lookup
+    // per process of the machine every second, with no agent running). Only the rows sampled read /proc.
+    const rows: Array<{ pid: number; id: number }> = [];
+    for (const row of ctx.processes.liveRows()) {
+      if (this.opts.sessionsOnly && row.sessionId === null) continue;
+      rows.push({ pid: row.pid, id: row.id });
     }
-    const uptimeNs = readUptimeNs();
     const seen = new Set<number>();
-    for (const name of pids) {
-      const pid = Number(name);
-      const row = ctx.processes.byTgid(pid);
-      if (!row || (this.opts.sessionsOnly && row.sessionId === null)) continue;
+    const uptimeNs = rows.length > 0 ? readUptimeNs() : null;
+    for (const { pid, id } of rows) {
       const s = readProcSample(pid);
       if (!s) continue;
       seen.add(pid);
@@ -57,7 +55,7 @@ export class ResourceSampler implements RecordHandler {
       if (p && p.startTicks === s.startTicks) cpu = cpuPercent(s.cpuTicks - p.cpuTicks, now - p.atNs);
       else cpu = uptimeNs !== null ? cpuPercent(s.cpuTicks, uptimeNs - (s.startTicks / CLOCK_TICKS) * 1e9) : 0;
       this.prev.set(pid, { startTicks: s.startTicks, cpuTicks: s.cpuTicks, atNs: now });
-      ctx.store.addResourceSample({ processId: row.id, tsNs: now, cpuPct: Math.round(cpu * 10) / 10, rssKb: s.rssKb });
+      ctx.store.addResourceSample({ processId: id, tsNs: now, cpuPct: Math.round(cpu * 10) / 10, rssKb: s.rssKb });
       this.samples++;
     }
     for (const pid of this.prev.keys()) if (!seen.has(pid)) this.prev.delete(pid);

@@ -10,7 +10,12 @@
  * (`streaming` = false: no progress, same result). zstd uses fzstd's streaming decoder (pure JS).
  */
 import * as zlib from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
+import type * as Fzstd from 'fzstd';
+
+// fzstd is required at the first zstd body, not with this module: `record` loads the HTTP decoders before it starts
+// the command, and few streams are zstd (BENCHMARKS.md, record start-up).
+let fzstd: typeof Fzstd | null = null;
+const zstd = (): typeof Fzstd => (fzstd ??= require('fzstd') as typeof Fzstd);
 
 export interface ContentDecoder {
   /** Returns decoded bytes available so far (possibly empty). Throws on corrupt input. */
@@ -178,7 +183,7 @@ class ZstdDecoder implements ContentDecoder {
   readonly streaming = true;
   private out: Uint8Array[] = [];
   private head: Uint8Array | null = new Uint8Array(0);
-  private readonly d = new ZstdDecompress((chunk) => {
+  private readonly d = new (zstd().Decompress)((chunk) => {
     this.out.push(chunk);
   });
   push(data: Uint8Array): Uint8Array[] {

@@ -1,0 +1,216 @@
+/**
+ * `record`'s fixed costs, as a user feels them, beside the untraced run and `strace -f` in the same rounds:
+ * - `record` invoked → the command's first instruction, and the command's exit → `record` returns. The command is a
+ *   static C program (built here with gcc; no dynamic loader before main) that prints CLOCK_REALTIME as its first act
+ *   and exits: the bench takes the wall clock just before spawning and again at the spawned process's exit.
+ * - live `top` at rest: CPU (utime+stime from /proc over AGENTSIGHT_BENCH_TOP_SECONDS, default 20) and RSS of the real
+ *   CLI in a tmux terminal, nothing recorded happening.
+ * Variants run interleaved, one round = one run of each, in a rotating order; figures are medians over
+ * AGENTSIGHT_BENCH_STARTUP_ROUNDS rounds (default 15), with the load average at the start and end beside them.
+ * AGENTSIGHT_BENCH_STARTUP_ROUNDS=0 measures only live top, AGENTSIGHT_BENCH_TOP_SECONDS=0 only the rounds.
+ * AGENTSIGHT_BENCH_BASELINE=DIR adds another checkout's `record` (built) as a further variant: before/after figures
+ * from the same rounds. `record` runs as typed (`agentsight record -- CMD`, stderr to a pipe: its web UI starts, no
+ * status line), with AGENTSIGHT_TRACE_STARTUP=1 so that the phase table of each run is kept and its medians printed.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../native/addon';
+import type { BenchResult } from './types';
+
+interface Run {
+  /** ms from spawn to the command's first act */
+  startMs: number;
+  /** ms from the command's last act to the exit of what was spawned */
+  endMs: number;
+  /** phase → ms (record variants only; AGENTSIGHT_TRACE_STARTUP) */
+  phases: Map<string, number>;
+  /** user+sys CPU ms of the whole run and its threads (record variants: /usr/bin/time) */
+  cpuMs: number | null;
+}
+
+interface Variant {
+  name: string;
+  argv: (probe: string, db: string) => string[];
+}
+
+const PROBE_C = `#include <stdio.h>
+#include <time.h>
+int main(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  printf("%lld\\n", (long long)t.tv_sec * 1000000000LL + t.tv_nsec);
+  return 0;
+}
+`;
+
+function buildProbe(dir: string): string {
+  const src = path.join(dir, 'first-instruction.c');
+  const bin = path.join(dir, 'first-instruction');
+  fs.writeFileSync(src, PROBE_C);
+  const r = spawnSync('gcc', ['-O2', '-static', '-o', bin, src], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gcc -static failed: ${r.stderr || r.error?.message}`);
+  return bin;
+}
+
+function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function runOnce(argv: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const t0 = nowMs();
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AGENTSIGHT_TRACE_STARTUP: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const t1 = nowMs();
+      const ns = Number(/^(\d+)$/m.exec(out)?.[1]);
+      if (code !== 0 || !Number.isFinite(ns)) return reject(new Error(`${argv.join(' ')}: exit ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      const first = ns / 1e6;
+      const phases = new Map<string, number>();
+      let prev = 0;
+      for (const m of err.matchAll(/^ {2}(.+?)\s{2,}(\d+\.\d)\s+(-?\d+\.\d)$/gm)) {
+        phases.set(m[1]!, Number(m[2]) - prev);
+        prev = Number(m[2]);
+      }
+      const cpu = /^AGENTSIGHT-BENCH-CPU ([\d.]+) ([\d.]+)$/m.exec(err);
+      resolve({ startMs: first - t0, endMs: t1 - first, phases, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null });
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+function recordVariant(name: string, root: string): Variant {
+  // /usr/bin/time adds the CPU of the whole run (its threads included; not the hand-off child, which outlives it) to
+  // stderr: a figure that moves far less with the machine's load than wall time does.
+  return {
+    name,
+    argv: (probe, db) => ['/usr/bin/time', '-f', 'AGENTSIGHT-BENCH-CPU %U %S', process.execPath, path.join(root, 'bin', 'agentsight'), 'record', '--db', db, '--', probe],
+  };
+}
+
+async function startupRounds(dir: string, probe: string): Promise<BenchResult[]> {
+  const rounds = Number(process.env['AGENTSIGHT_BENCH_STARTUP_ROUNDS'] ?? 15);
+  const variants: Variant[] = [
+    { name: 'plain', argv: (p) => [p] },
+    { name: 'strace -f', argv: (p) => ['strace', '-f', '-qq', '-o', '/dev/null', p] },
+    recordVariant('record', PACKAGE_ROOT),
+  ];
+  const base = process.env['AGENTSIGHT_BENCH_BASELINE'];
+  if (base) variants.push(recordVariant('record (baseline)', path.resolve(base)));
+  const runs = new Map<string, Run[]>(variants.map((v) => [v.name, []]));
+  const loadBefore = load();
+  // A first run of each warms the page cache (node, the addon, the BPF objects); not counted.
+  for (const v of variants) await runOnce(v.argv(probe, path.join(dir, `warm-${v.name.replace(/\W/g, '')}.db`)));
+  for (let i = 0; i < rounds; i++) {
+    for (let j = 0; j < variants.length; j++) {
+      const v = variants[(i + j) % variants.length]!;
+      const db = path.join(dir, `r${i}-${j}.db`);
+      runs.get(v.name)!.push(await runOnce(v.argv(probe, db)));
+      for (const s of ['', '-wal', '-shm']) fs.rmSync(db + s, { force: true });
+    }
+  }
+  const loadAfter = load();
+  const detail = (n: number) => `median of ${n} interleaved rounds; load ${loadBefore} → ${loadAfter}`;
+  const res: BenchResult[] = [];
+  const plainWall = median(runs.get('plain')!.map((r) => r.startMs + r.endMs));
+  const straceWall = median(runs.get('strace -f')!.map((r) => r.startMs + r.endMs));
+  for (const v of variants) {
+    const rs = runs.get(v.name)!;
+    const wall = median(rs.map((r) => r.startMs + r.endMs));
+    res.push({ name: `${v.name}: invoked → first instruction`, value: r1(median(rs.map((r) => r.startMs))), unit: 'ms', detail: detail(rs.length) });
+    res.push({ name: `${v.name}: exit → returns`, value: r1(median(rs.map((r) => r.endMs))), unit: 'ms', detail: detail(rs.length) });
+    const cpu = rs.map((r) => r.cpuMs).filter((c): c is number => c !== null);
+    if (cpu.length > 0) res.push({ name: `${v.name}: CPU of the whole run`, value: Math.round(median(cpu)), unit: 'ms', detail: `user+sys, /usr/bin/time; ${detail(cpu.length)}` });
+    if (v.name !== 'plain') {
+      res.push({ name: `${v.name}: whole run vs plain`, value: r1(wall / plainWall), unit: '×', detail: `${r1(wall)} ms vs ${r1(plainWall)} ms; vs strace -f ${r1(wall / straceWall)}×` });
+    }
+    const phases = [...new Set(rs.flatMap((r) => [...r.phases.keys()]))];
+    for (const p of phases) {
+      res.push({ name: `${v.name} phase: ${p}`, value: r1(median(rs.map((r) => r.phases.get(p) ?? 0))), unit: 'ms', detail: 'AGENTSIGHT_TRACE_STARTUP table, median' });
+    }
+  }
+  return res;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Live `top` (system-wide capture) in a 120×40 tmux terminal, left alone: CPU and memory at rest. */
+async function topAtRest(root: string, label: string): Promise<BenchResult[]> {
+  const seconds = Number(process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] ?? 20);
+  const name = `agentsight-startup-bench-${process.pid}`;
+  const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8' });
+  const bin = path.join(root, 'bin', 'agentsight');
+  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', `env LANG=C.UTF-8 TZ=UTC ${process.execPath} ${bin} top --no-web; sleep 60`);
+  try {
+    const pane = tmux('display-message', '-p', '-t', name, '#{pane_pid}').trim();
+    const deadline = Date.now() + 60_000;
+    let pid = 0;
+    while (Date.now() < deadline) {
+      const r = spawnSync('pgrep', ['-P', pane, '-f', 'agentsight top'], { encoding: 'utf8' });
+      pid = Number(r.stdout.trim().split('\n')[0]);
+      if (pid && tmux('capture-pane', '-p', '-t', name).includes('F10')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!pid) throw new Error('live top did not start');
+    const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    // Start-up work (loading, /proc seeding) is over after a few seconds; then nothing happens but the clock.
+    await new Promise((r) => setTimeout(r, 5000));
+    const loadBefore = load();
+    const c0 = cpuTicks(pid);
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const cpu = ((cpuTicks(pid) - c0) / hz / ((Date.now() - t0) / 1000)) * 100;
+    const rss = rssKb(pid, 'VmRSS');
+    const hwm = rssKb(pid, 'VmHWM');
+    tmux('send-keys', '-t', name, 'q');
+    const detail = `live top --no-web at rest, ${seconds} s of utime+stime from /proc after 5 s; load ${loadBefore} → ${load()}`;
+    return [
+      { name: `${label}at rest: CPU`, value: Math.round(cpu * 100) / 100, unit: '% of a core', detail },
+      { name: `${label}at rest: RSS`, value: Math.round(rss / 1024), unit: 'MiB', detail: `VmRSS after the CPU sample; peak (VmHWM) ${Math.round(hwm / 1024)} MiB` },
+    ];
+  } finally {
+    spawnSync('tmux', ['kill-session', '-t', name]);
+  }
+}
+
+export async function runStartupBench(): Promise<BenchResult[]> {
+  if (process.geteuid?.() !== 0) throw new Error('needs root (record loads BPF programs)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentsight-startup-'));
+  try {
+    const probe = buildProbe(dir);
+    // AGENTSIGHT_BENCH_STARTUP_ROUNDS=0: only live top (and AGENTSIGHT_BENCH_TOP_SECONDS=0: only the rounds).
+    const res = process.env['AGENTSIGHT_BENCH_STARTUP_ROUNDS'] === '0' ? [] : await startupRounds(dir, probe);
+    if (process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] !== '0') {
+      const base = process.env['AGENTSIGHT_BENCH_BASELINE'];
+      res.push(...(await topAtRest(PACKAGE_ROOT, 'live top ')));
+      if (base) res.push(...(await topAtRest(path.resolve(base), 'live top (baseline) ')));
+    }
+    return res;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
