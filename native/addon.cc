@@ -256,6 +256,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     o.Set("holding", p.holding.load());
     o.Set("holds", double(p.holds.load()));
     o.Set("heldMs", double(p.held_ms.load()));
+    o.Set("heldBatches", double(p.held_batches.load()));
     o.Set("ageBoosts", double(y.age_boosts.load()));
     o.Set("urgentBoosts", double(y.urgent_boosts.load()));
     o.Set("maxUncommittedMs", double(p.max_uncommitted_ms.load()));

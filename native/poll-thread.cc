@@ -211,6 +211,7 @@ void PollThread::Enqueue(Batch *b) {
   if (counters.holding.load()) {
     // An exec of a file JS has not handled must reach it now (its TLS probes), after everything before it.
     if (!b->new_exe) {
+      counters.held_batches++;
       held_.push_back(b);
       return;
     }

@@ -44,6 +44,7 @@ struct PollCounters {
   std::atomic<uint64_t> delivered_records{0}, delivered_batches{0};
   std::atomic<bool> holding{false};
   std::atomic<uint64_t> holds{0}, held_ms{0};
+  std::atomic<uint64_t> held_batches{0};  // batches kept back by a hold (released in order later)
   std::atomic<uint64_t> max_uncommitted_ms{0};
 };
 

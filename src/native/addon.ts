@@ -33,6 +33,8 @@ export interface DeliveryStats {
   holding: boolean;
   /** Times holding started, and ms spent holding (periods that have ended). */
   holds: number;
+  /** Batches kept back by a hold, released in order afterwards. */
+  heldBatches: number;
   heldMs: number;
   /** Times the oldest uncommitted batch reached durableMs and the collector stopped yielding to commit it. */
   ageBoosts: number;

@@ -244,7 +244,8 @@ describeBpf('record: kill -9 of the recorder on a busy machine', [], () => {
     const exited = new Promise((r) => rec.on('exit', r));
     // The command is running once its first file is there; then a random moment of its run.
     for (let t = Date.now(); fs.readdirSync(work).length === 0; ) {
-      expect(Date.now() - t, 'the recorded command never started').toBeLessThan(60_000);
+      // A hang guard, not a timing: ten recorders starting at once on a loaded machine took up to ~60 s here.
+      expect(Date.now() - t, 'the recorded command never started').toBeLessThan(200_000);
       await sleep(20);
     }
     await sleep(300 + Math.random() * 2200);
@@ -302,5 +303,5 @@ describeBpf('record: kill -9 of the recorder on a busy machine', [], () => {
     const missingMs = await Promise.all(Array.from({ length: 10 }, (_, i) => killTrial(i, i === 0)));
     console.log(`kill -9, every core busy: activity missing before the kill (ms): ${missingMs.join(', ')}`);
     console.log(diag.join('\n'));
-  }, 170_000);
+  }, 400_000);
 });

@@ -119,8 +119,9 @@ describeBpf('collector yields the CPU to the traced program', ['process', 'file'
       // (a hold released by that rule is followed by a new one at once: more than one hold while the shell spins).
       expect(stats.holds).toBeGreaterThan(1);
       console.log(`yield: largest age of uncommitted records ${stats.maxUncommittedMs} ms over ${stats.holds} holds`);
-      // records piled up while held, and none went to JS while holding lasted
-      expect(samples.some((s) => s.holding && s.queued > 0)).toBe(true);
+      // records piled up while held (counted by the poll thread: the samples below come from the collector's own JS
+      // thread, which yields, and on a loaded machine may see none of it), and none went to JS while holding lasted
+      expect(stats.heldBatches).toBeGreaterThan(0);
       for (let i = 1; i < samples.length; i++) {
         if (samples[i - 1]!.holding && samples[i]!.holding) expect(samples[i]!.delivered).toBe(samples[i - 1]!.delivered);
       }
