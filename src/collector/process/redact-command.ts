@@ -181,6 +181,17 @@ function redactNamedValues(s: string, re: RegExp, isFlag: boolean): string {
   return copied === 0 ? s : out + s.slice(copied);
 }
 
+/** Only the key shapes (sk-ant-…, ghp_…, AIza…, JWTs, PEM private keys …): for text that is not a command line. */
+export function redactKeyShapes(text: string): string {
+  return SHAPE_STARTS.test(text) ? text.replace(SHAPES, (m) => redactValue(m)) : text;
+}
+
+/** Each key shape in latin1 text, as [start, length] (for masking raw bytes in place). */
+export function keyShapeSpans(text: string): Array<[number, number]> {
+  if (!SHAPE_STARTS.test(text)) return [];
+  return [...text.matchAll(SHAPES)].map((m) => [m.index!, m[0].length]);
+}
+
 /**
  * Redact secrets in one string: an argument, a command title, or a whole shell command (`sh -c '…'`, a tool's
  * command text). Rules in order; each leaves what an earlier one redacted alone.

@@ -6,8 +6,32 @@ import type { Collector } from '../collector';
 import type { ExchangeMeta, LlmPipelineSink, PipelineLoss } from '../../protocols/llm/llm-pipeline';
 import type { LlmCall, LlmToolCall, LlmToolResult } from '../../protocols/llm/types';
 import type { HttpExchange } from '../../protocols/http/types';
-import type { ToolCallRow } from '../../store/types';
+import type { HttpExchangeRow, LlmCallRow, ToolCallRow } from '../../store/types';
 import { toHttpExchangeRow, toLlmCallRow, toToolCallRow } from './llm-rows';
+import { redactStoredBody, redactStoredText } from './stored-text-redaction';
+
+/** Secrets in bodies (stored-text-redaction.ts): every text column of the three row kinds, before the store. */
+function redactExchange(r: HttpExchangeRow): HttpExchangeRow {
+  r.reqBody = redactStoredBody(r.reqBody);
+  r.respBody = redactStoredBody(r.respBody);
+  return r;
+}
+
+function redactCall(r: LlmCallRow): LlmCallRow {
+  r.systemPrompt = redactStoredText(r.systemPrompt);
+  r.requestJson = redactStoredText(r.requestJson);
+  r.responseJson = redactStoredText(r.responseJson);
+  r.responseText = redactStoredText(r.responseText);
+  r.thinking = redactStoredText(r.thinking);
+  r.error = redactStoredText(r.error);
+  return r;
+}
+
+function redactTool(r: ToolCallRow): ToolCallRow {
+  r.inputJson = redactStoredText(r.inputJson);
+  r.resultText = redactStoredText(r.resultText);
+  return r;
+}
 
 export interface ConnLookup {
   /** Store id of the TLS connection behind a pipeline connection key. */
@@ -34,7 +58,7 @@ export class LlmStoreSink implements LlmPipelineSink {
     const id = store.nextId('http_exchanges');
     this.exchangeIds.set(`${meta.connKey}#${ex.seq}`, id);
     this.conns.setProtocol(meta.connKey, meta.protocol, ex.host);
-    store.putHttpExchange(toHttpExchangeRow(ex, { id, connId: this.conns.connId(meta.connKey), processId: meta.processId, sessionId: meta.sessionId }));
+    store.putHttpExchange(redactExchange(toHttpExchangeRow(ex, { id, connId: this.conns.connId(meta.connKey), processId: meta.processId, sessionId: meta.sessionId })));
   }
 
   onLlmCall(call: LlmCall, toolCalls: LlmToolCall[], toolResults: LlmToolResult[], meta: ExchangeMeta): void {
@@ -44,7 +68,7 @@ export class LlmStoreSink implements LlmPipelineSink {
     this.exchangeIds.delete(key);
     const id = store.nextId('llm_calls');
     const { agent, agentSessionId } = call;
-    store.putLlmCall(toLlmCallRow(call, { id, exchangeId, sessionId: meta.sessionId, processId: meta.processId }));
+    store.putLlmCall(redactCall(toLlmCallRow(call, { id, exchangeId, sessionId: meta.sessionId, processId: meta.processId })));
     this.llmCalls++;
     const tokens = (call.inputTokens ?? 0) + (call.outputTokens ?? 0);
     this.tokens += tokens;
@@ -66,7 +90,7 @@ export class LlmStoreSink implements LlmPipelineSink {
       else if (t.resultLlmCallId === null) this.linkResult(t, id, r);
     }
     for (const tc of toolCalls) {
-      const t = toToolCallRow(tc, { id: store.nextId('tool_calls'), llmCallId: id, sessionId: meta.sessionId });
+      const t = redactTool(toToolCallRow(tc, { id: store.nextId('tool_calls'), llmCallId: id, sessionId: meta.sessionId }));
       this.toolsByCallId.set(tc.callId, t);
       const orphan = this.orphanResults.get(tc.callId);
       if (orphan) {
@@ -78,7 +102,7 @@ export class LlmStoreSink implements LlmPipelineSink {
 
   private linkResult(t: ToolCallRow, llmCallId: number, r: LlmToolResult): void {
     t.resultLlmCallId = llmCallId;
-    t.resultText = r.text;
+    t.resultText = redactStoredText(r.text);
     t.resultIsError = r.isError;
     t.resultNs = r.tsNs;
     this.collector.store.putToolCall(t);

@@ -6,6 +6,7 @@
  */
 import { HUFFMAN } from '../../protocols/http/hpack-tables';
 import { SECRET_HEADERS, SECRET_QUERY_PARAMS } from '../../protocols/http/redact';
+import { keyShapeSpans } from '../process/redact-command';
 
 // The same names the HTTP layer redacts (redact.ts), so raw chunks and decoded rows agree on what a secret is.
 const HEADER_LINE = new RegExp(`(^|\\r?\\n)(${[...SECRET_HEADERS].join('|')})[ \\t]*:[ \\t]*([^\\r\\n]*)`, 'gi');
@@ -84,6 +85,8 @@ export class SecretScrubber {
     for (const p of this.raw) {
       for (let i = buf.indexOf(p); i >= 0; i = buf.indexOf(p, i + p.length)) mask(i, p.length);
     }
+    // Keys in bodies (a tool result with `env` output going back to the model): the shapes command lines use.
+    for (const [at, len] of keyShapeSpans(text)) mask(at, len);
     for (const p of this.huff) {
       for (let i = buf.indexOf(p); i >= 0; i = buf.indexOf(p, i + p.length)) {
         huffmanFiller(p.length).copy(buf, i);
