@@ -1,13 +1,13 @@
 /** `agentsight report prompts`: every LLM call; with --json the full request and response bodies. */
 import path from 'node:path';
 import { tokenFigures, type Completeness, type LlmCallRow, type RecordingReader, type ToolCallRow } from '../store';
-import { dayInRange, isUnbounded, spanInRange, type DayRange } from './day-range';
+import { dayInRange, isUnbounded, type DayRange } from './day-range';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
 import { EXIT_BAD_INPUT, EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { formatCost, formatDuration, formatInt, oneLine } from '../present';
 import { callFailed, callModel } from './llm-usage';
-import { withRecording } from './recordings';
+import { eachRecording, type RecordingSource } from './recordings';
 import { renderTable } from './table';
 
 export const PROMPTS_SCHEMA_ID = 'agentsight.report.prompts/1';
@@ -70,14 +70,8 @@ export function promptJson(c: LlmCallRow, tools: readonly ToolCallRow[], ctx: Re
   };
 }
 
-/** Where `report prompts` reads: one recording (--db, or the newest) or every recording of a directory. */
-export interface PromptsSource {
-  /** Oldest first when several. */
-  readonly files: readonly string[];
-  /** Every recording of --dir (with --since/--until): rows then name their file, since ids restart in each. */
-  readonly many: boolean;
-  readonly range: DayRange;
-}
+/** Where `report prompts` reads (recordings.ts). */
+export type PromptsSource = RecordingSource;
 
 /** One recording's calls (on a day of the range) with their tool calls and prompts. */
 interface RecordingCalls {
@@ -107,20 +101,7 @@ function readCalls(store: RecordingReader, ctx: ReportContext, range: DayRange):
  */
 export function runPrompts(source: PromptsSource, ctx: ReportContext): number {
   const read: RecordingCalls[] = [];
-  const skipped: Array<{ path: string; reason: string }> = [];
-  for (const file of source.files) {
-    try {
-      withRecording(file, (store) => {
-        const info = store.info();
-        if (source.many && !spanInRange(source.range, ctx.clock, info.startNs, info.endNs)) return;
-        read.push(readCalls(store, ctx, source.range));
-      });
-    } catch (err) {
-      if (!source.many || !(err instanceof ReportError)) throw err;
-      skipped.push({ path: file, reason: err.message });
-      ctx.io.err(`agentsight: skipped ${err.message}\n`);
-    }
-  }
+  const skipped = eachRecording(source, ctx, (store) => read.push(readCalls(store, ctx, source.range)));
   const total = read.reduce((n, r) => n + r.calls.length, 0);
   const code = skipped.length ? EXIT_BAD_INPUT : total ? EXIT_OK : EXIT_NOTHING_FOUND;
   if (ctx.json) {

@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openRecording, type RecordingReader } from '../store';
+import type { ReportContext } from './context';
+import { spanInRange, type DayRange } from './day-range';
 import { EXIT_NOTHING_FOUND, ReportError, isDataError, toReportError } from './errors';
 
 /** Names `agentsight record` gives its output (agentsight-YYYYMMDD-HHMMSS.db) and anything else with that prefix. */
@@ -119,4 +121,36 @@ export function selectRecordings(o: { db?: string; dir?: string; since?: string;
     throw new ReportError(`no recordings in ${dir} (record one with \`agentsight record -- CMD\`, or pass --db FILE)`, EXIT_NOTHING_FOUND);
   }
   return { files: files.map((f) => f.path), many };
+}
+
+/** Where a report over calls reads: one recording (--db, or the newest) or every recording of a directory. */
+export interface RecordingSource {
+  /** Recording files in the order they are read (oldest first when several). */
+  readonly files: readonly string[];
+  /** Every recording of --dir (with --since/--until): rows then name their file, since ids restart in each. */
+  readonly many: boolean;
+  readonly range: DayRange;
+}
+
+/**
+ * Run `fn` on each recording of the source that ran within its range (all of them for one file). With --db the
+ * error is the answer; among many, one bad file must not hide the others: it is skipped with a note on stderr and
+ * returned, for the JSON and a non-zero exit status (a total that silently lacks a file would pass for the whole).
+ */
+export function eachRecording(source: RecordingSource, ctx: ReportContext, fn: (store: RecordingReader) => void): Array<{ path: string; reason: string }> {
+  const skipped: Array<{ path: string; reason: string }> = [];
+  for (const file of source.files) {
+    try {
+      withRecording(file, (store) => {
+        const info = store.info();
+        if (source.many && !spanInRange(source.range, ctx.clock, info.startNs, info.endNs)) return;
+        fn(store);
+      });
+    } catch (err) {
+      if (!source.many || !(err instanceof ReportError)) throw err;
+      skipped.push({ path: file, reason: err.message });
+      ctx.io.err(`agentsight: skipped ${err.message}\n`);
+    }
+  }
+  return skipped;
 }

@@ -3,11 +3,11 @@ import path from 'node:path';
 import type { Completeness, LlmCallRow, RecordingReader } from '../store';
 import type { ReportContext } from './context';
 import { writeJson } from './context';
-import { dayInRange, isUnbounded, spanInRange, type DayRange } from './day-range';
+import { dayInRange, isUnbounded, type DayRange } from './day-range';
 import { EXIT_BAD_INPUT, EXIT_NOTHING_FOUND, EXIT_OK, ReportError } from './errors';
 import { formatCost, formatInt } from '../present';
 import { callModel, callTokens } from './llm-usage';
-import { withRecording } from './recordings';
+import { eachRecording, type RecordingSource } from './recordings';
 import { renderTable } from './table';
 import { emptyTotals, groupUsage, mergeTotals, totalsJson, type UsageTotals } from './usage';
 
@@ -25,14 +25,8 @@ export interface TokenRow extends UsageTotals {
   key: string;
 }
 
-/** Where a `report token` reads: one recording (--db, or the newest) or every recording of a directory. */
-export interface TokenSource {
-  /** Recording files in the order they are read (oldest first when several). */
-  readonly files: readonly string[];
-  /** More than one recording may be read: session keys then name their file, since ids restart in each. */
-  readonly many: boolean;
-  readonly range: DayRange;
-}
+/** Where a `report token` reads (recordings.ts). */
+export type TokenSource = RecordingSource;
 
 /** Group key of one call; a session is named by its file when several recordings are summed (ids restart per file). */
 function keyFn(store: RecordingReader, groupBy: TokenGroup, ctx: ReportContext, fileLabel: string | null): (c: LlmCallRow) => string {
@@ -90,22 +84,10 @@ export function tokenRows(store: RecordingReader, groupBy: TokenGroup, ctx: Repo
 export function runToken(source: TokenSource, groupBy: TokenGroup, ctx: ReportContext): number {
   const grouped = new Map<string, UsageTotals>();
   const read: Array<{ path: string; completeness: Completeness }> = [];
-  const skipped: Array<{ path: string; reason: string }> = [];
-  for (const file of source.files) {
-    try {
-      withRecording(file, (store) => {
-        const info = store.info();
-        if (source.many && !spanInRange(source.range, ctx.clock, info.startNs, info.endNs)) return;
-        addRecording(grouped, store, groupBy, ctx, source.range, source.many ? path.basename(file) : null);
-        read.push({ path: store.path, completeness: store.completeness() });
-      });
-    } catch (err) {
-      // With --db (one file) the error is the answer; among many, one bad file must not hide the others.
-      if (!source.many || !(err instanceof ReportError)) throw err;
-      skipped.push({ path: file, reason: err.message });
-      ctx.io.err(`agentsight: skipped ${err.message}\n`);
-    }
-  }
+  const skipped = eachRecording(source, ctx, (store) => {
+    addRecording(grouped, store, groupBy, ctx, source.range, source.many ? path.basename(store.path) : null);
+    read.push({ path: store.path, completeness: store.completeness() });
+  });
   const { rows, total } = sortedRows(grouped, groupBy);
   const where = read.length === 1 && !source.many ? read[0].path : `${read.length} ${read.length === 1 ? 'recording' : 'recordings'} in ${ctx.dir}`;
   const code = skipped.length ? EXIT_BAD_INPUT : rows.length ? EXIT_OK : EXIT_NOTHING_FOUND;
