@@ -12,11 +12,12 @@
  * from the same rounds. `record` runs as typed (`agentsight record -- CMD`, stderr to a pipe: its web UI starts, no
  * status line), with AGENTSIGHT_TRACE_STARTUP=1 so that the phase table of each run is kept and its medians printed.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../native/addon';
+import { clockTicksPerSecond, cpuTicks, rssKb, startTopInTmux } from './tmux-top';
 import type { BenchResult } from './types';
 
 interface Run {
@@ -147,36 +148,13 @@ async function startupRounds(dir: string, probe: string): Promise<BenchResult[]>
   return res;
 }
 
-function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
-function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
 /** Live `top` (system-wide capture) in a 120×40 tmux terminal, left alone: CPU and memory at rest. */
 async function topAtRest(root: string, label: string): Promise<BenchResult[]> {
   const seconds = Number(process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] ?? 20);
-  const name = `agentsight-startup-bench-${process.pid}`;
-  const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8' });
-  const bin = path.join(root, 'bin', 'agentsight');
-  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', `env LANG=C.UTF-8 TZ=UTC ${process.execPath} ${bin} top --no-web; sleep 60`);
+  const top = await startTopInTmux(path.join(root, 'bin', 'agentsight'), '--no-web', 60_000);
   try {
-    const pane = tmux('display-message', '-p', '-t', name, '#{pane_pid}').trim();
-    const deadline = Date.now() + 60_000;
-    let pid = 0;
-    while (Date.now() < deadline) {
-      const r = spawnSync('pgrep', ['-P', pane, '-f', 'agentsight top'], { encoding: 'utf8' });
-      pid = Number(r.stdout.trim().split('\n')[0]);
-      if (pid && tmux('capture-pane', '-p', '-t', name).includes('F10')) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    if (!pid) throw new Error('live top did not start');
-    const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const pid = top.pid;
+    const hz = clockTicksPerSecond();
     // Start-up work (loading, /proc seeding) is over after a few seconds; then nothing happens but the clock.
     await new Promise((r) => setTimeout(r, 5000));
     const loadBefore = load();
@@ -186,14 +164,14 @@ async function topAtRest(root: string, label: string): Promise<BenchResult[]> {
     const cpu = ((cpuTicks(pid) - c0) / hz / ((Date.now() - t0) / 1000)) * 100;
     const rss = rssKb(pid, 'VmRSS');
     const hwm = rssKb(pid, 'VmHWM');
-    tmux('send-keys', '-t', name, 'q');
+    top.keys('q');
     const detail = `live top --no-web at rest, ${seconds} s of utime+stime from /proc after 5 s; load ${loadBefore} → ${load()}`;
     return [
       { name: `${label}at rest: CPU`, value: Math.round(cpu * 100) / 100, unit: '% of a core', detail },
       { name: `${label}at rest: RSS`, value: Math.round(rss / 1024), unit: 'MiB', detail: `VmRSS after the CPU sample; peak (VmHWM) ${Math.round(hwm / 1024)} MiB` },
     ];
   } finally {
-    spawnSync('tmux', ['kill-session', '-t', name]);
+    top.close();
   }
 }
 

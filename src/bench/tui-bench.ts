@@ -10,7 +10,7 @@
  *
  * Run alone: `node dist/bench/tui-bench.js`. Exported for the bench runner: runTuiBench().
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -20,6 +20,7 @@ import { DataSource } from '../tui/app/data-source';
 import { buildFrame } from '../tui/app/frame';
 import { initialState } from '../tui/app/view-state';
 import { recordingSpan } from '../tui/once-report';
+import { clockTicksPerSecond, cpuTicks, rssKb, startTopInTmux } from './tmux-top';
 import type { BenchResult } from './types';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -121,33 +122,11 @@ function frames(db: string): { wall: number[]; cpu: number[] } {
   }
 }
 
-function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
-function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
 async function interactive(db: string): Promise<{ idle: number; play16: number; rss: number; hwm: number }> {
-  const name = `agentsight-bench-${process.pid}`;
-  const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8' });
-  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', `env LANG=C.UTF-8 TZ=UTC ${process.execPath} ${BIN} top --db ${db}; sleep 60`);
+  const top = await startTopInTmux(BIN, `--db ${db}`, 20_000);
   try {
-    const pane = tmux('display-message', '-p', '-t', name, '#{pane_pid}').trim();
-    const deadline = Date.now() + 20_000;
-    let pid = 0;
-    while (Date.now() < deadline) {
-      const r = spawnSync('pgrep', ['-P', pane, '-f', 'agentsight top'], { encoding: 'utf8' });
-      pid = Number(r.stdout.trim().split('\n')[0]);
-      if (pid && tmux('capture-pane', '-p', '-t', name).includes('F10')) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!pid) throw new Error('top did not start');
-    const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const pid = top.pid;
+    const hz = clockTicksPerSecond();
     const sample = async (ms: number) => {
       const c0 = cpuTicks(pid);
       const t0 = Date.now();
@@ -156,15 +135,15 @@ async function interactive(db: string): Promise<{ idle: number; play16: number; 
     };
     await new Promise((r) => setTimeout(r, 1000));
     const idle = await sample(10_000);
-    tmux('send-keys', '-t', name, '0', '+', '+', 'Space');
+    top.keys('0', '+', '+', 'Space');
     await new Promise((r) => setTimeout(r, 1000));
     const play16 = await sample(10_000);
     const rss = rssKb(pid, 'VmRSS');
     const hwm = rssKb(pid, 'VmHWM');
-    tmux('send-keys', '-t', name, 'q');
+    top.keys('q');
     return { idle, play16, rss, hwm };
   } finally {
-    spawnSync('tmux', ['kill-session', '-t', name]);
+    top.close();
   }
 }
 
