@@ -116,7 +116,7 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     .option('--dir <dir>', 'directory holding the recordings (default: the current directory); token, prompts and list read every recording there')
     .option('--json', 'print JSON (schemas in docs/schemas/)')
     .option('--utc', 'show and group times in UTC instead of the local zone')
-    .option('--monitor', 'read your recordings of the always-on monitor: this week\'s (token, list: the weeks of --since/--until)')
+    .option('--monitor', 'read your recordings of the always-on monitor: this week\'s (token, prompts, list: the weeks of --since/--until)')
     .option('--local', 'read Claude Code, Codex and Gemini CLI session files of the invoking user instead of a recording')
     .option('--home <dir>', 'with --local: home directory whose session files to read (default: the invoking user\'s)')
     .option('--agent <names>', 'with --local: claude-code, codex, gemini-cli (comma-separated; default all)')
@@ -163,7 +163,9 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
       const o = cmd.optsWithGlobals<ReportOptions>();
       run(io, o, (ctx) => {
         rejectLocalOnly(o, 'report prompts', ['since', 'until']);
-        return runPrompts({ ...selectRecordings(o, ctx.dir), range: parseDayRange(o) }, ctx);
+        // --monitor: this week's files (a restart starts a new one), or the weeks of --since/--until, like token.
+        const selected = o.monitor ? { files: monitorRecordingFiles(o, io.env).map((f) => f.path), many: true } : selectRecordings(o, ctx.dir);
+        return runPrompts({ ...selected, range: parseDayRange(o) }, ctx);
       });
     });
 
