@@ -21,6 +21,7 @@ struct tls_call {
 	__u64 buf;
 	__u64 len_ptr; /* size_t *: _ex variants' written/readbytes, AEAD open's out_len */
 	__u64 ts_ns;
+	__u64 sp; /* the stack pointer at entry: its return comes back with sp + 8 (x86-64: ret pops the address) */
 	__u32 num;
 	__u8 dir;
 	__u8 api;
@@ -28,11 +29,27 @@ struct tls_call {
 	__u8 _pad;
 };
 
+/*
+ * A thread's TLS calls in progress, innermost last. Calls nest: node's SSL_read runs the handshake-done callback,
+ * whose JavaScript writes the pending request with SSL_write before SSL_read returns; one slot per thread lost the
+ * outer call's entry (its return found none: tls:missed-entry, and its bytes were not emitted). A return is paired
+ * with the frame entered at its stack pointer, so a call that never returned (longjmp, a thread that died and whose
+ * tid came back) cannot take another's place: its frame is dropped when a call it cannot enclose starts or an outer
+ * call returns past it. Deeper than TLS_CALL_DEPTH: counted, not kept.
+ */
+#define TLS_CALL_DEPTH 4
+_Static_assert(TLS_CALL_DEPTH == 4, "the frame index is masked with 3 (BARRIER_MASK) below");
+struct tls_call_stack {
+	__u32 depth; /* calls entered and not yet returned (may exceed TLS_CALL_DEPTH) */
+	__u32 _pad;
+	struct tls_call frames[TLS_CALL_DEPTH];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32); /* tid */
-	__type(value, struct tls_call);
+	__type(value, struct tls_call_stack);
 } tls_calls SEC(".maps");
 
 struct conn_key {
@@ -211,31 +228,73 @@ static __always_inline void emit_data(__u64 conn, __u64 buf, __u64 len, __u8 dir
 	bpf_loop(TLS_CHUNKS_MAX, emit_chunk, &x, 0);
 }
 
-static __always_inline int save_call(__u64 conn, __u64 buf, __u32 num, __u64 len_ptr, __u8 dir, __u8 api, __u8 ex)
+static __always_inline int save_call(struct pt_regs *ctx, __u64 conn, __u64 buf, __u32 num, __u64 len_ptr, __u8 dir, __u8 api, __u8 ex)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	if (!is_traced(id >> 32))
 		return 0;
 	__u32 tid = (__u32)id;
 	struct tls_call c = {
-		.conn = conn, .buf = buf, .len_ptr = len_ptr, .ts_ns = bpf_ktime_get_ns(), .num = num, .dir = dir, .api = api, .ex = ex,
+		.conn = conn, .buf = buf, .len_ptr = len_ptr, .ts_ns = bpf_ktime_get_ns(), .sp = PT_REGS_SP(ctx), .num = num, .dir = dir, .api = api, .ex = ex,
 	};
-	bpf_map_update_elem(&tls_calls, &tid, &c, BPF_ANY);
+	struct tls_call_stack *st = bpf_map_lookup_elem(&tls_calls, &tid);
+	if (!st) {
+		struct tls_call_stack empty = {};
+		bpf_map_update_elem(&tls_calls, &tid, &empty, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&tls_calls, &tid);
+		if (!st)
+			return 0;
+	}
+	__u32 d = st->depth;
+	/* Frames that cannot enclose this call (entered at or below its stack pointer) never returned: drop them. */
+#pragma unroll
+	for (int i = 0; i < TLS_CALL_DEPTH; i++) {
+		if (d == 0 || d > TLS_CALL_DEPTH)
+			break;
+		__u32 top = d - 1;
+		BARRIER_MASK(top, 3); /* TLS_CALL_DEPTH - 1, spelled out for the asm */
+		if (st->frames[top].sp > c.sp)
+			break;
+		d--;
+	}
+	if (d >= TLS_CALL_DEPTH) {
+		stat_add(STAT_TLS_MISSED_ENTRY, 1); /* nested too deep to keep: its bytes are lost, and counted */
+		return 0;
+	}
+	__u32 at = d;
+	BARRIER_MASK(at, 3);
+	st->frames[at] = c;
+	st->depth = at + 1;
 	return 0;
 }
 
-static __always_inline int finish_call(long ret)
+static __always_inline int finish_call(struct pt_regs *ctx, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
-	struct tls_call *cp = bpf_map_lookup_elem(&tls_calls, &tid);
-	if (!cp) {
+	struct tls_call_stack *st = bpf_map_lookup_elem(&tls_calls, &tid);
+	__u64 sp = PT_REGS_SP(ctx) - 8;
+	int found = -1;
+	if (st) {
+		/* The innermost frame entered at this stack pointer; those above it never returned. */
+		__u32 depth = st->depth;
+#pragma unroll
+		for (int i = TLS_CALL_DEPTH - 1; i >= 0; i--) {
+			if (found < 0 && (__u32)i < depth && st->frames[i].sp == sp)
+				found = i;
+		}
+	}
+	if (!st || found < 0) {
 		if (is_traced(id >> 32))
 			stat_add(STAT_TLS_MISSED_ENTRY, 1);
 		return 0;
 	}
-	struct tls_call c = *cp;
-	bpf_map_delete_elem(&tls_calls, &tid);
+	__u32 at = found;
+	BARRIER_MASK(at, 3);
+	struct tls_call c = st->frames[at];
+	st->depth = found;
+	if (found == 0)
+		bpf_map_delete_elem(&tls_calls, &tid);
 	__u64 len = 0;
 	if (c.ex) { /* SSL_*_ex and AEAD open: 1 = success, length through a size_t * */
 		if ((int)ret != 1 || !c.len_ptr)
@@ -256,25 +315,25 @@ static __always_inline int finish_call(long ret)
 SEC("uprobe")
 int BPF_KPROBE(uprobe_ssl_write, void *ssl, const void *buf, int num)
 {
-	return save_call((__u64)ssl, (__u64)buf, num, 0, TLS_DIR_WRITE, TLS_API_SSL, 0);
+	return save_call(ctx, (__u64)ssl, (__u64)buf, num, 0, TLS_DIR_WRITE, TLS_API_SSL, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(uprobe_ssl_read, void *ssl, void *buf, int num)
 {
-	return save_call((__u64)ssl, (__u64)buf, num, 0, TLS_DIR_READ, TLS_API_SSL, 0);
+	return save_call(ctx, (__u64)ssl, (__u64)buf, num, 0, TLS_DIR_READ, TLS_API_SSL, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(uprobe_ssl_write_ex, void *ssl, const void *buf, __u64 num, __u64 *written)
 {
-	return save_call((__u64)ssl, (__u64)buf, 0, (__u64)written, TLS_DIR_WRITE, TLS_API_SSL, 1);
+	return save_call(ctx, (__u64)ssl, (__u64)buf, 0, (__u64)written, TLS_DIR_WRITE, TLS_API_SSL, 1);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(uprobe_ssl_read_ex, void *ssl, void *buf, __u64 num, __u64 *readbytes)
 {
-	return save_call((__u64)ssl, (__u64)buf, 0, (__u64)readbytes, TLS_DIR_READ, TLS_API_SSL, 1);
+	return save_call(ctx, (__u64)ssl, (__u64)buf, 0, (__u64)readbytes, TLS_DIR_READ, TLS_API_SSL, 1);
 }
 
 /* SSL_free(SSL *) and SSL_clear(SSL *): the connection on this SSL* ended (see EV_TLS_FREE). */
@@ -336,7 +395,7 @@ int BPF_KRETPROBE(uretprobe_ssl_handshake, long ret)
 SEC("uretprobe")
 int BPF_KRETPROBE(uretprobe_tls_call, long ret)
 {
-	return finish_call(ret);
+	return finish_call(ctx, ret);
 }
 
 /* EVP_AEAD_CTX_seal(ctx, out, out_len*, max_out, nonce, nonce_len, in, in_len, ad, ad_len): the plaintext is the
@@ -422,7 +481,7 @@ int BPF_KPROBE(uprobe_aead_open, void *actx, void *out, __u64 *out_len)
 	__s32 *fd = bpf_map_lookup_elem(&last_read_fd, &tid);
 	if (fd)
 		bind_ctx((__u64)actx, *fd, TLS_DIR_READ, 0);
-	return save_call((__u64)actx, (__u64)out, 0, (__u64)out_len, TLS_DIR_READ, TLS_API_AEAD, 1);
+	return save_call(ctx, (__u64)actx, (__u64)out, 0, (__u64)out_len, TLS_DIR_READ, TLS_API_AEAD, 1);
 }
 
 /* The socket writes, reads and closes that tie AEAD contexts to connections. Attached only when an aws-lc target is

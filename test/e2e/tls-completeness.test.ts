@@ -36,6 +36,19 @@ function send() {
 wait();
 `;
 
+/** argv: base URL. Two model calls with fetch (undici: one kept-alive connection); the CA from NODE_EXTRA_CA_CERTS. */
+const FETCH_TWICE = `
+const url = process.argv[1];
+const post = () => fetch(url + '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': process.env.ANTHROPIC_API_KEY ?? 'none', 'anthropic-version': '2023-06-01' }, body: ${JSON.stringify(BODY)} });
+(async () => {
+  for (let i = 0; i < 2; i++) {
+    const r = await post();
+    await r.text();
+    console.log(r.status);
+  }
+})();
+`;
+
 /** The recording exists and its attach is done (record writes attached_pids once the targets are traced). */
 function hasAttached(db: string): boolean {
   if (!fs.existsSync(db)) return false;
@@ -179,6 +192,20 @@ describeBpf('TLS capture completeness (real clients, local HTTPS model endpoint)
     } finally {
       client.kill('SIGKILL');
     }
+  });
+
+  it('node fetch, two requests: each connection\'s first is written inside SSL_read, and nothing is lost', async () => {
+    // undici writes its pending request from the handshake-done callback, which node's SSL_read runs: an SSL_write
+    // nested in an SSL_read. One saved call per thread lost the outer one (tls:missed-entry 1 on every such run).
+    const r = await record('fetch-twice', [process.execPath, '-e', FETCH_TWICE, srv.url]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('200\n200\n');
+    expect(tlsLosses(r.db)).toEqual([]);
+    // One connection kept alive, or one each if the server closes: every one decrypted, each first request nested.
+    expect(r.stderr).toMatch(/completeness: complete: (\d) of \1 TLS connections? decrypted; 2 LLM calls, \d+ tokens; nothing lost/);
+    const rj = JSON.parse(await cli(['report', '--db', r.db, '--json']));
+    expect(rj.completeness).toMatchObject({ complete: true, llmCalls: 2, tlsNotDecrypted: [] });
+    expect(rj.losses).toEqual([]);
   });
 
   it('a failed handshake (curl without the CA) is no loss: no request was sent, nothing to decrypt', async () => {
