@@ -6,9 +6,6 @@ import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { reportError, UserError } from './fail';
 import { runTopCommand, type TuiModule } from './top';
-import { startupMark } from '../collector/startup-trace';
-
-startupMark('node started, CLI entry loaded');
 
 /** What src/report exports (loaded lazily). */
 interface ReportModule {
@@ -52,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
     .usage('[options] [-p PID] [-c COMM] [--container NAME] [-- CMD [ARGS...]]')
     .addHelpText('after', '\nExamples:\n  sudo agentsight record -- claude\n  sudo agentsight record --db run.db -- codex exec "fix the tests"\n  sudo agentsight record -p 4242\n  sudo agentsight record -c claude --duration 600\n  sudo agentsight record --container devbox --duration 600')
     .action(async (command: string[], opts: { db?: string; quiet?: boolean; ringBytes?: number; pid?: number[]; comm?: string; container?: string; duration?: number; otel?: boolean; otelContent?: boolean; web?: boolean }) => {
+      // Loaded here, not at the top: every other command (top --once above all) is judged by its start-up too.
+      (require('../collector/startup-trace') as typeof import('../collector/startup-trace')).startupMark('node started, CLI entry loaded, arguments parsed');
       // A running monitor records the command without BPF or sudo (record-via-monitor.ts): asked before the capture's
       // modules are loaded, so the command starts at once.
       const via = require('./record-via-monitor') as typeof import('./record-via-monitor');

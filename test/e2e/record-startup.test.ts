@@ -48,7 +48,7 @@ describeBpf('record: start-up', [], () => {
     expect(r.code, r.stderr).toBe(0);
     const p = phases(r.stderr);
     // The addon is opened and the loads started (preload) before record's own modules are loaded.
-    expect(p.slice(0, 3)).toEqual(['node started, CLI entry loaded', 'addon opened', 'record modules loaded']);
+    expect(p.slice(0, 3)).toEqual(['node started, CLI entry loaded, arguments parsed', 'addon opened', 'record modules loaded']);
     const loads = p.filter((x) => x.startsWith('load '));
     expect(loads).toHaveLength(1);
     expect(loads[0]).toMatch(/^load process, file, net, tls \(in parallel/);
