@@ -51,7 +51,7 @@ describeBpf('record: start-up', [], () => {
     expect(p.slice(0, 3)).toEqual(['node started, CLI entry loaded, arguments parsed', 'addon opened', 'record modules loaded']);
     const loads = p.filter((x) => x.startsWith('load '));
     expect(loads).toHaveLength(1);
-    expect(loads[0]).toMatch(/^load process, file, net, tls \(in parallel/);
+    expect(loads[0]).toMatch(/^load process, file, net, tls, pipe \(in parallel/);
     const order = ['store created', loads[0]!, 'attached', 'collector ready', 'TLS: system libraries', 'TLS: the command', 'command spawned', 'command exited', 'capture stopped (rings drained)', 'recording finalized', 'kernel side handed off'];
     expect(p.filter((x) => order.includes(x))).toEqual(order);
     expect(new Set(p).size).toBe(p.length);
