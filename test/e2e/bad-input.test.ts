@@ -103,7 +103,7 @@ describe('meaningless flags and subcommands', () => {
     expectOneLineError(agentsight(['record', '--ring-bytes', '6000', '--', 'true']), /power of two/);
   });
   it('report frob, report help, and report usage errors with the one prefix', () => {
-    expectOneLineError(agentsight(['report', 'frob']), /report: unknown subcommand 'frob' \(one of list, prompts, token, audit, export/);
+    expectOneLineError(agentsight(['report', 'frob']), /report: unknown subcommand 'frob' \(one of list, prompts, token, audit, mcp, export, otel, pprof, serve;/);
     const help = agentsight(['report', 'help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: agentsight report');
