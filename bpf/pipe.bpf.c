@@ -298,7 +298,7 @@ static __always_inline int on_write(long ret, int fd, __u64 buf, __u64 iov, __u6
 		struct socket *sock = as_btf(f->private_data, struct socket);
 		struct sock *sk = sock->sk;
 		__u16 lport = sk->__sk_common.skc_num;
-		__u16 rport = bpf_ntohs(sk->__sk_common.skc_dport);
+		__u16 rport = __builtin_bswap16(sk->__sk_common.skc_dport);
 		s->e.stdin_ino = ((__u64)lport << 16) | rport;
 	} else {
 		struct file *in0 = fd_file(task, 0);
