@@ -21,7 +21,10 @@
 #define S_IFSOCK 0140000
 #define S_IFIFO 0010000
 #define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
 #define SOCK_STREAM 1
+#define IPPROTO_TCP 6
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -98,7 +101,22 @@ static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 	return as_btf(f, struct file);
 }
 
-/* A pipe, or a connected unix stream socket: the inode its reader sees, and which kind. 0 for anything else. */
+#define STREAM_COPIED 1
+#define STREAM_NOT_OURS 2
+
+/* The first bytes of an HTTP/1.1 request or response (b holds 8 bytes). */
+static __always_inline bool http1_start(const char *b)
+{
+	if (b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T' && b[4] == ' ')
+		return true;
+	if (b[0] == 'G' && b[1] == 'E' && b[2] == 'T' && b[3] == ' ')
+		return true;
+	if (b[0] == 'D' && b[1] == 'E' && b[2] == 'L' && b[3] == 'E' && b[4] == 'T' && b[5] == 'E' && b[6] == ' ')
+		return true;
+	return b[0] == 'H' && b[1] == 'T' && b[2] == 'T' && b[3] == 'P' && b[4] == '/' && b[5] == '1' && b[6] == '.' && b[7] == '1';
+}
+
+/* A pipe, a connected unix stream socket, or a TCP socket: the inode its reader sees, and which kind. 0 for anything else. */
 static __always_inline __u8 stream_target(struct file *f, __u64 *ino)
 {
 	struct inode *in = f->f_inode;
@@ -111,7 +129,15 @@ static __always_inline __u8 stream_target(struct file *f, __u64 *ino)
 		return 0;
 	struct socket *sock = as_btf(f->private_data, struct socket);
 	struct sock *sk = sock->sk;
-	if (!sk || sk->__sk_common.skc_family != AF_UNIX || sk->sk_type != SOCK_STREAM)
+	if (!sk || sk->sk_type != SOCK_STREAM)
+		return 0;
+	__u16 family = sk->__sk_common.skc_family;
+	if ((family == AF_INET || family == AF_INET6) && sk->sk_protocol == IPPROTO_TCP) {
+		/* A TCP stream is this socket (one direction of the connection); its ports pair it with the other. */
+		*ino = as_btf(sock, struct socket_alloc)->vfs_inode.i_ino;
+		return PIPE_KIND_TCP;
+	}
+	if (family != AF_UNIX)
 		return 0;
 	struct sock *peer = as_btf(sk, struct unix_sock)->peer;
 	if (!peer)
@@ -220,12 +246,26 @@ static __always_inline int on_write(long ret, int fd, __u64 buf, __u64 iov, __u6
 			return 0;
 		first = (__u64)v.iov_base;
 	}
-	if (!bpf_map_lookup_elem(&rpc_streams, &k)) {
-		char b[2] = {};
-		if (bpf_probe_read_user(b, sizeof(b), (void *)first) || b[0] != '{' || b[1] != '"')
-			return 0;
-		__u8 one = 1;
-		bpf_map_update_elem(&rpc_streams, &k, &one, BPF_ANY);
+	__u8 *mark = bpf_map_lookup_elem(&rpc_streams, &k);
+	if (mark && *mark == STREAM_NOT_OURS)
+		return 0;
+	if (!mark) {
+		if (kind == PIPE_KIND_TCP) {
+			/* Plaintext HTTP/1.1 (MCP's streamable HTTP to a local server): decided once per socket, by its first write. */
+			char b[8] = {};
+			__u8 v = STREAM_NOT_OURS;
+			if (!bpf_probe_read_user(b, sizeof(b), (void *)first) && http1_start(b))
+				v = STREAM_COPIED;
+			bpf_map_update_elem(&rpc_streams, &k, &v, BPF_ANY);
+			if (v != STREAM_COPIED)
+				return 0;
+		} else {
+			char b[2] = {};
+			if (bpf_probe_read_user(b, sizeof(b), (void *)first) || b[0] != '{' || b[1] != '"')
+				return 0;
+			__u8 one = STREAM_COPIED;
+			bpf_map_update_elem(&rpc_streams, &k, &one, BPF_ANY);
+		}
 	}
 	__u32 zero = 0;
 	struct pipe_scratch *s = bpf_map_lookup_elem(&pipe_scratch_map, &zero);
@@ -254,8 +294,16 @@ static __always_inline int on_write(long ret, int fd, __u64 buf, __u64 iov, __u6
 	}
 	fill_header(&s->e.hdr, EV_PIPE_DATA, 0);
 	s->e.ino = ino;
-	struct file *in0 = fd_file(task, 0);
-	s->e.stdin_ino = in0 ? in0->f_inode->i_ino : 0;
+	if (kind == PIPE_KIND_TCP) {
+		struct socket *sock = as_btf(f->private_data, struct socket);
+		struct sock *sk = sock->sk;
+		__u16 lport = sk->__sk_common.skc_num;
+		__u16 rport = __builtin_bswap16(sk->__sk_common.skc_dport);
+		s->e.stdin_ino = ((__u64)lport << 16) | rport;
+	} else {
+		struct file *in0 = fd_file(task, 0);
+		s->e.stdin_ino = in0 ? in0->f_inode->i_ino : 0;
+	}
 	s->e.call_ts_ns = s->e.hdr.ts_ns;
 	s->e.call_len = len;
 	s->e.fd = fd;

@@ -24,11 +24,13 @@
 /* pipe_data_event.kind */
 #define PIPE_KIND_FIFO 1 /* a pipe (pipe(2), pipe2(2), a named FIFO) */
 #define PIPE_KIND_UNIX 2 /* a unix stream socket (socketpair: libuv gives child processes these as stdio) */
+#define PIPE_KIND_TCP 3  /* a TCP socket whose first write was plaintext HTTP/1.1 (MCP's streamable HTTP) */
 
 struct pipe_data_event {
 	struct event_header hdr;
 	__u64 ino;         /* the inode the reading end sees: a pipe's inode (both ends share it), a unix socket's peer */
-	__u64 stdin_ino;   /* inode of the writer's own fd 0: pairs a server's replies with what its client writes to its stdin */
+	__u64 stdin_ino;   /* inode of the writer's own fd 0: pairs a server's replies with what its client writes to its stdin;
+	                    * for PIPE_KIND_TCP the socket's ports instead: local << 16 | remote */
 	__u64 call_ts_ns;  /* time of the write syscall's exit: groups the chunks of one call */
 	__u32 call_len;    /* bytes the call wrote */
 	__u32 offset;      /* where this chunk starts within the call */

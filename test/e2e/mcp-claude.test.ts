@@ -25,6 +25,8 @@ import { agentsight } from '../helpers/run';
 const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
 const TOOL = 'mcp__fs__write_file';
 const ENV_TOOL = 'mcp__everything__get-env';
+const ECHO_TOOL = 'mcp__web__echo';
+const SUM_TOOL = 'mcp__web__get-sum';
 
 let srv: FakeLlmServer;
 let dir: string;
@@ -56,6 +58,12 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
         // WaitForMcpServers tool instead): ask it to wait, as a model would (under record on a busy machine the
         // server's start can take seconds).
         const wait = offered.find((t) => t.name === 'WaitForMcpServers');
+        if (tools.includes(ECHO_TOOL)) {
+          // streamable HTTP: one good call, then one with arguments the tool rejects (a failed tool call)
+          if (callsSoFar(body, ECHO_TOOL) === 0) return { kind: 'tool', callId, name: ECHO_TOOL, input: { message: 'hello over http' }, text: 'Echo.', usage };
+          if (callsSoFar(body, SUM_TOOL) === 0) return { kind: 'tool', callId, name: SUM_TOOL, input: { a: 'not a number', b: 2 }, text: 'Sum.', usage };
+          return null;
+        }
         if (tools.includes(ENV_TOOL)) {
           return callsSoFar(body, ENV_TOOL) === 0 ? { kind: 'tool', callId, name: ENV_TOOL, input: {}, text: 'Looking.', usage } : null;
         }
@@ -183,5 +191,51 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
     } finally {
       st.close();
     }
+  });
+
+  it('Claude Code + server-everything over streamable HTTP: tools/call recorded, linked, errors failed', { timeout: 300_000 }, async () => {
+    const secret = 'sk-ant-mcp-' + crypto.randomBytes(12).toString('hex');
+    const home = fs.mkdtempSync(path.join(dir, 'home-'));
+    const port = 20000 + crypto.randomInt(20000);
+    const cfg = path.join(dir, 'mcp-http.json');
+    fs.writeFileSync(cfg, JSON.stringify({ mcpServers: { web: { type: 'http', url: `http://127.0.0.1:${port}/mcp` } } }));
+    const a = agentLaunch('claude', bins, srv, home, secret);
+    const db = path.join(dir, 'claude-http.db');
+    // The server runs inside the recorded tree (a local server the user started next to the agent): each end's writes
+    // are captured, the agent's requests and the server's responses.
+    const waitPort = `const n=require('net');(function t(i){const s=n.connect(${port},'127.0.0.1',()=>{s.end();process.exit(0)});s.on('error',()=>i>200?process.exit(1):setTimeout(()=>t(i+1),100))})(0)`;
+    const script = `PORT=${port} "$0" "$1" streamableHttp & S=$!; "$0" -e "$2" || exit 9; shift 3; "$@"; R=$?; kill $S; wait $S; exit $R`;
+    const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', 'sh', '-c', script, process.execPath, servers['server-everything']!, waitPort, 'x', ...a.argv, '--mcp-config', cfg, '--strict-mcp-config'], { cwd: allowed, env: { ...process.env, ...a.env } }, 240_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const st = openRecording(db);
+    try {
+      const servs = st.mcpServers(ALL);
+      expect(servs.map((x) => [x.transport, x.channel]), JSON.stringify(servs)).toEqual([['http', `http://127.0.0.1:${port}/mcp`]]);
+      const server = servs[0]!;
+      expect(server.name).toMatch(/everything/);
+      expect(server.command).toContain('server-everything');
+      expect(server.lostBytes).toBe(0);
+      const calls = st.mcpCalls({ ...ALL, method: 'tools/call' });
+      expect(calls.map((c) => [c.target, c.isError])).toEqual([['echo', false], ['get-sum', true]]);
+      const [echo, sum] = calls;
+      expect(JSON.parse(echo!.paramsJson!).arguments).toEqual({ message: 'hello over http' });
+      expect(JSON.parse(echo!.resultJson!).content[0].text).toContain('hello over http');
+      expect(JSON.parse(sum!.paramsJson!).arguments).toEqual({ a: 'not a number', b: 2 });
+      const tools = st.toolCalls(ALL);
+      const echoTool = tools.find((t) => t.name === ECHO_TOOL)!;
+      const sumTool = tools.find((t) => t.name === SUM_TOOL)!;
+      expect(echo!.toolCallId).toBe(echoTool.id);
+      expect(sum!.toolCallId).toBe(sumTool.id);
+      expect(echoTool.resultIsError).toBe(false);
+      expect(sumTool.resultIsError).toBe(true);
+      // the model's requests to the (plaintext, local) fake provider are not MCP: no server row, no call, for them
+      expect(st.mcpCalls(ALL).every((c) => c.serverId === server.id)).toBe(true);
+      const spans = buildSpans(st, { key: 'mcp-http', content: false }).filter((x) => x.subject === 'tool_call');
+      expect(spans.find((x) => x.rowId === echoTool.id)!.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'network.transport': 'tcp' });
+      expect(spans.find((x) => x.rowId === sumTool.id)!.errorType).toBe('tool_error');
+    } finally {
+      st.close();
+    }
+    expect(fs.readFileSync(db).includes(Buffer.from(secret))).toBe(false);
   });
 }, { skip: skipAgents ? 'AGENTSIGHT_AGENT_TESTS=0' : null });

@@ -16,7 +16,10 @@ import { LineSplitter, parseJsonRpcLine, type JsonRpcMessage } from '../../proto
 import { McpConversation, type McpCall, type McpNotification, type McpServerInfo, type McpSide } from '../../protocols/mcp/mcp-conversation';
 import { redactJsonSecrets } from '../../protocols/mcp/redact-json';
 import type { McpCallRow, McpServerRow, ProcessRow } from '../../store/types';
-import { decodePipeEvent, PIPE_KIND_UNIX, type PipeDataEvent } from './pipe-events';
+import type { HttpExchange } from '../../protocols/http/types';
+import type { McpHttpMessages } from '../../protocols/mcp/mcp-http';
+import { McpHttpStreams } from './mcp-http-streams';
+import { decodePipeEvent, PIPE_KIND_TCP, PIPE_KIND_UNIX, type PipeDataEvent } from './pipe-events';
 
 interface Stream {
   tgid: number;
@@ -56,6 +59,9 @@ export class McpHandler implements RecordHandler {
   private readonly dirty = new Set<Channel>();
   /** Calls written, for tests and status. */
   calls = 0;
+  /** MCP over streamable HTTP on plaintext TCP; its conversations are channels with negative keys, by URL. */
+  private readonly http = new McpHttpStreams({ exchange: (...a) => this.httpExchange(...a) });
+  private readonly httpKeys = new Map<string, number>();
 
   handle(rec: RawRecord, h: RecordHeader, ctx: CollectorContext): void {
     const e = decodePipeEvent(rec.bytes, rec.view, h);
@@ -63,8 +69,13 @@ export class McpHandler implements RecordHandler {
       ctx.loss('decode:malformed', 1, 0, 'pipe record');
       return;
     }
-    const st = this.stream(e);
     const tsNs = ctx.unix(e.tsNs);
+    if (e.kind === PIPE_KIND_TCP) {
+      if (e.lostBefore > 0) ctx.loss('pipe:lost', 1, e.lostBefore, 'MCP over HTTP: bytes written into the socket were not captured', ctx.processes.forRecord(e.tgid)?.id ?? null);
+      this.http.push(e, tsNs, ctx);
+      return;
+    }
+    const st = this.stream(e);
     if (e.lostBefore > 0) {
       const bytes = e.lostBefore + st.splitter.gap();
       this.lost(st, bytes, tsNs, 'bytes written into the stream were not captured', ctx);
@@ -75,6 +86,7 @@ export class McpHandler implements RecordHandler {
   }
 
   tick(ctx: CollectorContext): void {
+    this.http.tick(ctx);
     const now = Date.now();
     for (const ch of [...this.channels.values()]) if (ch.closeAtMs !== null && ch.closeAtMs <= now) this.finishChannel(ch, ctx);
     for (const ch of this.dirty) ctx.store.putMcpServer(ch.row);
@@ -83,6 +95,7 @@ export class McpHandler implements RecordHandler {
 
   onProcessExit(row: ProcessRow): void {
     const at = Date.now() + EXIT_GRACE_MS;
+    this.http.onProcessExit(row.pid, at);
     // streams that turned out not to be JSON-RPC hold nothing worth waiting for
     for (const [k, st] of this.streams) if (st.tgid === row.pid && st.ignored) this.streams.delete(k);
     for (const ch of this.channels.values()) {
@@ -91,6 +104,8 @@ export class McpHandler implements RecordHandler {
   }
 
   finish(ctx: CollectorContext): void {
+    this.sinkCtx = ctx;
+    this.http.finish(Date.now() * 1e6);
     for (const ch of this.channels.values()) this.finishChannel(ch, ctx);
     this.tick(ctx);
   }
@@ -181,11 +196,37 @@ export class McpHandler implements RecordHandler {
     }
   }
 
-  private channel(ino: number, kind: number, clientTgid: number | null, tsNs: number, ctx: CollectorContext): Channel {
+  /** One exchange of MCP's streamable HTTP: its messages go to the URL's conversation, as the client's and the server's. */
+  private httpExchange(url: string, clientTgid: number | null, serverTgid: number | null, ex: HttpExchange, msgs: McpHttpMessages, ctx: CollectorContext): void {
+    const convKey = `${clientTgid ?? '?'} ${url}`;
+    let key = this.httpKeys.get(convKey);
+    let ch = key === undefined ? undefined : this.channels.get(key);
+    if (!ch) {
+      key = -(this.httpKeys.size + 1);
+      this.httpKeys.set(convKey, key);
+      ch = this.channel(key, PIPE_KIND_TCP, clientTgid, ex.startNs, ctx, url);
+    }
+    if (serverTgid !== null && ch.serverTgid === null) {
+      ch.serverTgid = serverTgid;
+      const proc = ctx.processes.forRecord(serverTgid);
+      ch.row.processId = proc?.id ?? null;
+      ch.row.command = proc && proc.argv.length ? proc.argv.join(' ') : (proc?.comm ?? null);
+      ch.row.sessionId ??= proc?.sessionId ?? null;
+    }
+    const endNs = ex.endNs ?? ex.firstByteNs ?? ex.startNs;
+    ch.row.lastNs = Math.max(ch.row.lastNs, endNs);
+    if (ex.error) ch.row.malformed += ex.complete ? 0 : 1;
+    this.dirty.add(ch);
+    this.sinkCtx = ctx;
+    for (const m of msgs.fromClient) ch.conv.message('client', m, ex.startNs, msgs.requestBytes);
+    for (const m of msgs.fromServer) ch.conv.message('server', m, endNs, msgs.responseBytes);
+  }
+
+  private channel(ino: number, kind: number, clientTgid: number | null, tsNs: number, ctx: CollectorContext, url?: string): Channel {
     const client = clientTgid === null ? undefined : ctx.processes.forRecord(clientTgid);
     const row: McpServerRow = {
       id: ctx.store.nextId('mcp_servers'), sessionId: client?.sessionId ?? null, processId: null,
-      clientProcessId: client?.id ?? null, transport: 'stdio', channel: `${kind === PIPE_KIND_UNIX ? 'unix' : 'pipe'}:${ino}`,
+      clientProcessId: client?.id ?? null, transport: url ? 'http' : 'stdio', channel: url ?? `${kind === PIPE_KIND_UNIX ? 'unix' : 'pipe'}:${ino}`,
       command: null, name: null, version: null, protocolVersion: null, firstNs: tsNs, lastNs: tsNs, calls: 0, errors: 0,
       malformed: 0, lostBytes: 0,
     };

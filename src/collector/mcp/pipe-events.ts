@@ -5,6 +5,8 @@ import type { RecordHeader } from '../process/process-events';
 export const EV_PIPE_DATA = 64;
 export const PIPE_KIND_FIFO = 1;
 export const PIPE_KIND_UNIX = 2;
+/** A TCP socket whose first write was plaintext HTTP/1.1: stdinIno holds its ports (local << 16 | remote). */
+export const PIPE_KIND_TCP = 3;
 
 export interface PipeDataEvent extends RecordHeader {
   /** The inode the reading end sees (pipe inode, or the unix socket's peer). */

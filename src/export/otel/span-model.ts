@@ -240,6 +240,7 @@ function addMcpAttributes(span: SpanRecord, m: McpCallRow, server: McpServerRow 
   if (server) {
     put(a, 'mcp.protocol.version', server.protocolVersion);
     if (server.transport === 'stdio') a['network.transport'] = 'pipe';
+    else if (server.transport === 'http') a['network.transport'] = 'tcp';
     put(a, 'agentsight.mcp.server.name', server.name);
     put(a, 'agentsight.mcp.server.version', server.version);
   }
