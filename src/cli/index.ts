@@ -89,6 +89,16 @@ async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExamples:\n  sudo agentsight top\n  sudo agentsight top -p 4242\n  sudo agentsight top -c aider\n  agentsight top --db run.db\n  agentsight top --db run.db --once --width 100')
     .action(async (opts: Record<string, unknown>) => {
       if (opts['format'] !== 'text' && opts['format'] !== 'json') throw new UserError(`--format must be text or json`);
+      // Not root, and the monitor runs: plain live `top` shows what the monitor records of this user's agents.
+      const plainLive = opts['db'] === undefined && opts['monitor'] !== true && opts['pid'] === undefined && opts['comm'] === undefined && opts['at'] === undefined;
+      if (plainLive && process.getuid?.() !== 0) {
+        const m = require('./monitor-command') as typeof import('./monitor-command');
+        const file = m.monitorViewForLiveTop();
+        if (file !== null) {
+          process.stderr.write(`agentsight: showing your agents as the running monitor records them (${file}); sudo agentsight top shows the whole machine\n`);
+          opts['monitor'] = true;
+        }
+      }
       if (opts['monitor'] === true) {
         if (opts['db'] !== undefined) throw new UserError('top: --monitor and --db exclude each other');
         const m = require('./monitor-command') as typeof import('./monitor-command');

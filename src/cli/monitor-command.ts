@@ -174,6 +174,25 @@ export function monitorDbForTop(): string {
 }
 
 /**
+ * Plain live `top` run by a user who is not root while the monitor runs: the monitor already captures that user's
+ * agents, so `top` shows the user's recording of this week (followed as it grows) instead of asking for sudo to load
+ * probes of its own. null: root (whose live view covers every process of the machine, which the monitor's per-user
+ * recordings do not), no monitor running, or no recording of the user's yet.
+ */
+export function monitorViewForLiveTop(): string | null {
+  if (isRoot()) return null;
+  const paths = require('../monitor/monitor-paths') as typeof import('../monitor/monitor-paths');
+  const { monitorStatus } = require('../monitor/status') as typeof import('../monitor/status');
+  const { isoWeekOf } = require('../monitor/iso-week') as typeof import('../monitor/iso-week');
+  const dir = paths.monitorDir();
+  const uid = process.getuid?.() ?? 0;
+  const now = paths.monitorNow();
+  if (!monitorStatus(dir, uid, now).running) return null;
+  const files = paths.weekSegments(dir, uid, isoWeekOf(now));
+  return files.length ? files[files.length - 1]! : null;
+}
+
+/**
  * `top --monitor`, interactive: the monitor's recording of this week, followed as it grows (a live view over a
  * reader, as live `top` shows its own capture). The recording's losses are its loss rows, which the view already
  * counts: the status adds none.

@@ -116,6 +116,8 @@ export async function startLiveCapture(opts: LiveOptions = {}): Promise<LiveHand
       for (const tgid of fallback!.processes.liveTgids()) if (!alive.has(tgid)) fallback!.processes.markGone(tgid, Date.now() * 1e6);
       fallback!.tick();
     };
+    // Not an empty capture that looks complete: every reader's losses line says what this view cannot see.
+    fallback.loss('capture:no-bpf', 1, 0, `no BPF (${reason}): agents' processes from /proc once a second only; their files, network, short-lived processes and LLM traffic are not captured`);
     scan();
     poller = setInterval(scan, opts.pollMs ?? 1000);
     poller.unref();

@@ -331,7 +331,24 @@ describeBpf('agentsight monitor', [], () => {
     const r = run('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--init-groups', '--', agent, '1']);
     expect(r.code, r.stderr).toBe(0);
     await sleep(500);
+    // Plain `top`, as the user, with no sudo: the monitor runs, so it shows the user's recording instead of asking for
+    // root (the session is committed within the monitor's commit interval: asked again until it shows).
+    let top = run(...asUser(uid, gid, process.execPath, [CLI, 'top', '--once', '--width', '200'], 'init'), { env: { ...process.env, ...env, SUDO_UID: '' } });
+    for (let i = 0; i < 40 && !top.stdout.includes('as-user-agent'); i++) {
+      await sleep(250);
+      top = run(...asUser(uid, gid, process.execPath, [CLI, 'top', '--once', '--width', '200'], 'init'), { env: { ...process.env, ...env, SUDO_UID: '' } });
+    }
+    expect(top.code, top.stderr).toBe(0);
+    expect(top.stderr).toMatch(/^agentsight: showing your agents as the running monitor records them \(.*monitor-\d{4}-W\d{2}.*\.db\); sudo agentsight top shows the whole machine$/m);
+    expect(top.stdout).toContain('as-user-agent');
     expect(await mon.stop()).toBe(0);
+    // The monitor stopped: plain `top` as the user falls back to its own view without BPF, and says what it misses.
+    const after = run(...asUser(uid, gid, process.execPath, [CLI, 'top', '--once', '--width', '300'], 'init'), { env: { ...process.env, ...env, SUDO_UID: '' } });
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).not.toMatch(/running monitor/);
+    expect(after.stdout).not.toContain('as-user-agent');
+    expect(after.stdout).toMatch(/^losses: .*capture:no-bpf 1/m);
+    expect(after.stdout).toMatch(/^completeness: INCOMPLETE/m);
 
     const week = weekLabel(isoWeekOf(Date.now()));
     const udir = path.join(dir, String(uid));
