@@ -106,4 +106,21 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
  * this pins the mask. */
 #define BARRIER_MASK(v, mask) asm volatile("%0 &= " #mask : "+r"(v))
 
+/* The open file of fd in task (a BTF-typed pointer for direct loads), or NULL. */
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
+{
+	if (fd < 0)
+		return NULL;
+	struct fdtable *fdt = task->files->fdt;
+	if ((unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	/* a variable index into a BTF-typed array is not a direct load the verifier allows: one helper call */
+	struct file **arr = fdt->fd;
+	__u64 f = 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	if (!f)
+		return NULL;
+	return as_btf(f, struct file);
+}
+
 #endif

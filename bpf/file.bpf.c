@@ -120,22 +120,6 @@ static __always_inline struct task_struct *current_task(void)
 	return as_btf(bpf_get_current_task(), struct task_struct);
 }
 
-static __always_inline struct file *fd_file(struct task_struct *task, int fd)
-{
-	if (fd < 0)
-		return NULL;
-	struct fdtable *fdt = task->files->fdt;
-	if ((unsigned int)fd >= fdt->max_fds)
-		return NULL;
-	/* a variable index into a BTF-typed array is not a direct load the verifier allows: one helper call */
-	struct file **arr = fdt->fd;
-	__u64 f = 0;
-	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
-	if (!f)
-		return NULL;
-	return as_btf(f, struct file);
-}
-
 /* Append a walked path at payload[*off]; returns its length (0 when the walk failed). */
 static __always_inline __u32 append_walked(struct file_scratch *s, __u32 *off, struct path_walk *w, __u16 clipped_flag)
 {

@@ -85,22 +85,6 @@ static __always_inline struct pt_regs *syscall_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-/* The open file of fd in task (a BTF-typed pointer for direct loads), or NULL (as in bpf/file.bpf.c). */
-static __always_inline struct file *fd_file(struct task_struct *task, int fd)
-{
-	if (fd < 0)
-		return NULL;
-	struct fdtable *fdt = task->files->fdt;
-	if ((unsigned int)fd >= fdt->max_fds)
-		return NULL;
-	struct file **arr = fdt->fd;
-	__u64 f = 0;
-	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
-	if (!f)
-		return NULL;
-	return as_btf(f, struct file);
-}
-
 #define STREAM_COPIED 1
 #define STREAM_NOT_OURS 2
 

@@ -17,19 +17,13 @@ function redactExchange(r: HttpExchangeRow): HttpExchangeRow {
   return r;
 }
 
-function redactCall(r: LlmCallRow): LlmCallRow {
-  r.systemPrompt = redactStoredText(r.systemPrompt);
-  r.requestJson = redactStoredText(r.requestJson);
-  r.responseJson = redactStoredText(r.responseJson);
-  r.responseText = redactStoredText(r.responseText);
-  r.thinking = redactStoredText(r.thinking);
-  r.error = redactStoredText(r.error);
-  return r;
-}
+/** The text columns of each row kind that can hold what a model or tool saw or said. */
+type TextKeys<T> = { [K in keyof T]: T[K] extends string | null ? K : never }[keyof T];
+const CALL_TEXT: ReadonlyArray<TextKeys<LlmCallRow>> = ['systemPrompt', 'requestJson', 'responseJson', 'responseText', 'thinking', 'error'];
+const TOOL_TEXT: ReadonlyArray<TextKeys<ToolCallRow>> = ['inputJson', 'resultText'];
 
-function redactTool(r: ToolCallRow): ToolCallRow {
-  r.inputJson = redactStoredText(r.inputJson);
-  r.resultText = redactStoredText(r.resultText);
+function redactText<T>(r: T, keys: ReadonlyArray<TextKeys<T>>): T {
+  for (const k of keys) (r as Record<TextKeys<T>, string | null>)[k] = redactStoredText(r[k] as string | null);
   return r;
 }
 
@@ -68,7 +62,7 @@ export class LlmStoreSink implements LlmPipelineSink {
     this.exchangeIds.delete(key);
     const id = store.nextId('llm_calls');
     const { agent, agentSessionId } = call;
-    store.putLlmCall(redactCall(toLlmCallRow(call, { id, exchangeId, sessionId: meta.sessionId, processId: meta.processId })));
+    store.putLlmCall(redactText(toLlmCallRow(call, { id, exchangeId, sessionId: meta.sessionId, processId: meta.processId }), CALL_TEXT));
     this.llmCalls++;
     const tokens = (call.inputTokens ?? 0) + (call.outputTokens ?? 0);
     this.tokens += tokens;
@@ -90,7 +84,7 @@ export class LlmStoreSink implements LlmPipelineSink {
       else if (t.resultLlmCallId === null) this.linkResult(t, id, r);
     }
     for (const tc of toolCalls) {
-      const t = redactTool(toToolCallRow(tc, { id: store.nextId('tool_calls'), llmCallId: id, sessionId: meta.sessionId }));
+      const t = redactText(toToolCallRow(tc, { id: store.nextId('tool_calls'), llmCallId: id, sessionId: meta.sessionId }), TOOL_TEXT);
       this.toolsByCallId.set(tc.callId, t);
       const orphan = this.orphanResults.get(tc.callId);
       if (orphan) {
