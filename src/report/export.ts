@@ -77,13 +77,16 @@ export function buildSnapshot(store: RecordingReader, ctx: ReportContext, now: D
     llmCalls: store.llmCalls({ full: true }).map((c) => promptJson(c, byCall.get(c.id) ?? [], ctx)),
     toolCalls: tools.map((t) => ({ ...t, input: parseOr(t.inputJson) })),
     causalLinks: store.causalLinks(),
+    mcpServers: store.mcpServers(),
+    mcpCalls: store.mcpCalls().map(({ paramsJson, resultJson, ...c }) => ({ ...c, params: parseOr(paramsJson), result: parseOr(resultJson) })),
     losses: store.losses(),
     lossTotals: store.lossTotals(),
     completeness: store.completeness(),
   };
 }
 
-function parseOr(text: string): unknown {
+function parseOr(text: string | null): unknown {
+  if (text === null) return null;
   try {
     return JSON.parse(text);
   } catch {

@@ -280,9 +280,9 @@ export interface McpServerRow {
   processId: number | null;
   /** The agent process that wrote its requests. */
   clientProcessId: number | null;
-  /** 'stdio' */
+  /** 'stdio' | 'http' (streamable HTTP) */
   transport: string;
-  /** What carried it: 'pipe:<inode>' or 'unix:<inode>' (the inode the server reads its requests from). */
+  /** What carried it: 'pipe:<inode>' or 'unix:<inode>' (the inode the server reads its requests from), or the URL. */
   channel: string;
   /** The server process's command line (redacted like every argv). */
   command: string | null;

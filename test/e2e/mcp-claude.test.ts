@@ -21,6 +21,7 @@ import { CLI, describeBpf } from '../helpers/bpf-env';
 import { ALL } from '../helpers/capture';
 import { mcpServers } from '../helpers/mcp-servers';
 import { agentsight } from '../helpers/run';
+import { schemaErrors } from '../report/helpers';
 
 const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
 const TOOL = 'mcp__fs__write_file';
@@ -152,6 +153,12 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
       expect(mcp.map((e: { ok: boolean; causedBy: { toolCallId: number } | null }) => [e.ok, e.causedBy?.toolCallId])).toEqual([[true, tools[0]!.id], [false, tools[1]!.id]]);
       const write = audit.events.find((e: { kind: string; detail: { path?: string } }) => e.kind === 'file' && e.detail.path === path.join(allowed, 'via-mcp.txt') && e.causedBy);
       expect(write?.causedBy).toMatchObject({ toolCallId: tools[0]!.id, name: TOOL, method: 'mcp-server+window' });
+      // report export: the MCP rows and the tool call → tools/call links, valid against the snapshot schema
+      const snap = JSON.parse(agentsight(['report', 'export', '-o', '-', '--db', db]).stdout);
+      expect(schemaErrors('snapshot', snap)).toBeNull();
+      const exported = snap.mcpCalls.filter((c: { method: string }) => c.method === 'tools/call');
+      expect(exported.map((c: { toolCallId: number; isError: boolean }) => [c.toolCallId, c.isError])).toEqual([[tools[0]!.id, false], [tools[1]!.id, true]]);
+      expect(snap.causalLinks.filter((l: { targetKind: string }) => l.targetKind === 'mcp_call').map((l: { toolCallId: number }) => l.toolCallId)).toEqual(expect.arrayContaining([tools[0]!.id, tools[1]!.id]));
       const text = agentsight(['report', 'mcp', '--db', db]).stdout;
       expect(text).toMatch(/secure-filesystem-server/);
       expect(text).toMatch(new RegExp(`tools/call write_file\\s+tool error.*${TOOL}#${tools[1]!.id}`));

@@ -115,6 +115,12 @@ describeBpf('MCP over stdio', ['process', 'file', 'pipe'], () => {
     expect(big.latencyNs).toBeGreaterThanOrEqual(0);
     const audit = JSON.parse(agentsight(['report', 'audit', '--json', '--db', r.store.path]).stdout);
     expect(schemaErrors('report-audit', audit)).toBeNull();
+    // report export carries the same servers and calls, and validates
+    const snap = JSON.parse(agentsight(['report', 'export', '-o', '-', '--db', r.store.path]).stdout);
+    expect(schemaErrors('snapshot', snap)).toBeNull();
+    expect(snap.mcpServers.map((x: { name: string; transport: string }) => [x.name, x.transport])).toEqual([['tiny-mcp', 'stdio']]);
+    expect(snap.mcpCalls.map((c: { method: string; target: string | null }) => [c.method, c.target])).toEqual(json.calls.map((c: { method: string; target: string | null }) => [c.method, c.target]));
+    expect(snap.mcpCalls.find((c: { target: string }) => c.target === 'big').result.content[0].text).toHaveLength(1 << 20);
     const mcp = audit.events.filter((e: { kind: string }) => e.kind === 'mcp');
     expect(mcp.map((e: { what: string; ok: boolean }) => [e.what.replace(/ \{.*$/, ''), e.ok])).toEqual([
       ['tiny-mcp 0.1.0: initialize', true], ['tiny-mcp 0.1.0: tools/list', true], ['tiny-mcp 0.1.0: tools/call echo', true],
