@@ -9,7 +9,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 CLANG ?= clang
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-APT_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config make gcc g++ python3 tmux curl openssl strace util-linux sudo xfsprogs wget golang-go git man-db zsh fish chromium docker.io busybox-static
+APT_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config make gcc g++ python3 tmux curl openssl strace util-linux sudo xfsprogs wget golang-go git man-db zsh fish chromium docker.io busybox-static gdb
 # node-gyp would otherwise download Node headers; Node's Debian/NodeSource package ships them in /usr/include/node.
 NODEDIR ?= $(shell n=$$(dirname $$(dirname $$(readlink -f $$(command -v node)))); [ -f $$n/include/node/node_api.h ] && echo $$n || echo /usr)
 export npm_config_nodedir := $(NODEDIR)

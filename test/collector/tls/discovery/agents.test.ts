@@ -4,8 +4,8 @@
  * while the agent talks TLS to a local server, and the argument registers must hold exactly what the
  * server received.
  *
- * bun is installed from the npm registry when missing (AGENTSIGHT_NO_INSTALL=1 prevents it); Claude Code and Codex
- * (bigger, slower) need AGENTSIGHT_AGENT_TESTS=1, which also installs them.
+ * bun, Claude Code and Codex are installed from the npm registry when missing (scripts/install-agents.sh, as for the
+ * other real-agent tests); AGENTSIGHT_AGENT_TESTS=0 skips the agents, AGENTSIGHT_NO_INSTALL=1 the install.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -34,7 +34,8 @@ const bins = agentBinaries();
 const GDB = hasCommand('gdb');
 const OPENSSL = hasCommand('openssl');
 if (!bins.bun) loudSkip('bun could not be installed (AGENTSIGHT_NO_INSTALL=1 or no npm registry): the BoringSSL tests are skipped; run scripts/install-agents.sh');
-if (!AGENT_TESTS) loudSkip('AGENTSIGHT_AGENT_TESTS is not 1: Claude Code and Codex discovery and gdb plaintext checks are skipped');
+if (AGENT_TESTS && (!bins.claude || !bins.codex)) loudSkip('Claude Code or Codex could not be installed: their discovery checks are skipped; run scripts/install-agents.sh');
+if (!AGENT_TESTS) loudSkip('AGENTSIGHT_AGENT_TESTS=0: Claude Code and Codex discovery and gdb plaintext checks are skipped');
 // Kernel uprobes are BPF capture's own mechanism: describeBpf/itBpf fail without them under AGENTSIGHT_REQUIRE_BPF=1.
 const UPROBES = tracefsUprobesAvailable() ? null : 'tracefs uprobe_events is not writable';
 if (!GDB) loudSkip('gdb is not installed (apt-get install -y gdb): plaintext checks at the discovered offsets are skipped');

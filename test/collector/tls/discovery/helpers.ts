@@ -6,8 +6,9 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
-export const REPO = path.resolve(__dirname, '..', '..');
-export const AGENT_TESTS = process.env.AGENTSIGHT_AGENT_TESTS === '1';
+export const REPO = path.resolve(__dirname, '..', '..', '..', '..');
+/** Real-agent checks run unless AGENTSIGHT_AGENT_TESTS=0, as every other real-agent test. */
+export const AGENT_TESTS = process.env.AGENTSIGHT_AGENT_TESTS !== '0';
 
 export function hasCommand(cmd: string): boolean {
   try {
@@ -26,7 +27,7 @@ export function loudSkip(reason: string): void {
 /**
  * Paths of the agent binaries from scripts/install-agents.sh. bun (~40 MB from the npm registry, a few
  * seconds) is installed when missing so the BoringSSL plaintext check runs by default; AGENTSIGHT_NO_INSTALL=1
- * prevents that. Claude Code and Codex are only installed with AGENTSIGHT_AGENT_TESTS=1.
+ * prevents that. Claude Code and Codex too, unless AGENTSIGHT_AGENT_TESTS=0.
  */
 export function agentBinaries(): Record<string, string> {
   const dir = process.env.AGENTSIGHT_AGENTS_DIR ?? path.join(REPO, '.cache', 'agents');
