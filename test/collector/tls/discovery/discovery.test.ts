@@ -10,7 +10,7 @@ import { parseMapsPaths } from '../../../../src/collector/tls/discovery/proc-map
 import { parseShebang } from '../../../../src/collector/tls/discovery/resolve-command';
 import { defaultTlsCacheDir } from '../../../../src/collector/tls/discovery/tls-cache';
 import { isTlsLibraryName } from '../../../../src/collector/tls/discovery/tls-libraries';
-import { hasCommand, loudSkip } from './helpers';
+import { hasCommand, loudSkip, REPO } from './helpers';
 
 const NODE = fs.realpathSync(process.execPath);
 const LIBSSL = ['/usr/lib/x86_64-linux-gnu/libssl.so.3', '/lib/x86_64-linux-gnu/libssl.so.3'].find((p) => fs.existsSync(p));
@@ -116,7 +116,7 @@ describe('stacks that are recognised but not probed', () => {
     fs.writeFileSync(path.join(dir, 'main.go'), 'package main\nimport "net/http"\nfunc main() { _, _ = http.Get("https://127.0.0.1:1/") }\n');
     fs.writeFileSync(path.join(dir, 'go.mod'), 'module tlsprobe\ngo 1.19\n');
     // A persistent build cache (gitignored) makes re-runs take seconds instead of a 30 s cold build of net/http.
-    const goCache = path.join(__dirname, '..', '..', '.cache', 'go-build');
+    const goCache = path.join(REPO, '.cache', 'go-build');
     const env = { ...process.env, GOCACHE: goCache, GOPATH: path.join(dir, 'gopath'), GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
     execFileSync('go', ['build', '-o', 'plain', '.'], { cwd: dir, env, stdio: 'ignore' });
     execFileSync('go', ['build', '-ldflags=-s -w', '-o', 'stripped', '.'], { cwd: dir, env, stdio: 'ignore' });
