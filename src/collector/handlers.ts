@@ -22,5 +22,8 @@ export function defaultHandlers(capture: BpfCapture, collector: Collector): Reco
     coverage.push(c);
   }
   const mcp = capture.loadedGroups.includes('pipe') ? [new McpHandler()] : [];
+  // MCP's streamable HTTP over TLS (remote servers) is decoded by the TLS handler's HTTP layer: every exchange it
+  // decodes is offered to the MCP handler, which keeps those whose request body is JSON-RPC
+  if (tls[0] && mcp[0]) tls[0].sink.mcp = (ex, tgid) => mcp[0]!.tlsExchange(ex, tgid, collector);
   return [...fileHandlers(capture), ...netHandlers(capture, collector), ...resourceHandlers(collector), ...tls, ...mcp, ...coverage];
 }

@@ -3,8 +3,12 @@
 // refuses (isError). Under `record`: both tools/call requests with their arguments and results are in the recording,
 // each linked to the model's tool call, the file the server wrote is linked to the first, the refused call is a
 // failed tool call, and the server is named from its initialize reply. Set AGENTSIGHT_AGENT_TESTS=0 to skip.
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -214,35 +218,90 @@ describeBpf('MCP tools of a real agent', ['process', 'file', 'pipe'], () => {
     const script = `PORT=${port} "$0" "$1" streamableHttp & S=$!; "$0" -e "$2" || exit 9; shift 3; "$@"; R=$?; kill $S; wait $S; exit $R`;
     const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', 'sh', '-c', script, process.execPath, servers['server-everything']!, waitPort, 'x', ...a.argv, '--mcp-config', cfg, '--strict-mcp-config'], { cwd: allowed, env: { ...process.env, ...a.env } }, 240_000);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    const st = openRecording(db);
-    try {
-      const servs = st.mcpServers(ALL);
-      expect(servs.map((x) => [x.transport, x.channel]), JSON.stringify(servs)).toEqual([['http', `http://127.0.0.1:${port}/mcp`]]);
-      const server = servs[0]!;
-      expect(server.name).toMatch(/everything/);
-      expect(server.command).toContain('server-everything');
-      expect(server.lostBytes).toBe(0);
-      const calls = st.mcpCalls({ ...ALL, method: 'tools/call' });
-      expect(calls.map((c) => [c.target, c.isError])).toEqual([['echo', false], ['get-sum', true]]);
-      const [echo, sum] = calls;
-      expect(JSON.parse(echo!.paramsJson!).arguments).toEqual({ message: 'hello over http' });
-      expect(JSON.parse(echo!.resultJson!).content[0].text).toContain('hello over http');
-      expect(JSON.parse(sum!.paramsJson!).arguments).toEqual({ a: 'not a number', b: 2 });
-      const tools = st.toolCalls(ALL);
-      const echoTool = tools.find((t) => t.name === ECHO_TOOL)!;
-      const sumTool = tools.find((t) => t.name === SUM_TOOL)!;
-      expect(echo!.toolCallId).toBe(echoTool.id);
-      expect(sum!.toolCallId).toBe(sumTool.id);
-      expect(echoTool.resultIsError).toBe(false);
-      expect(sumTool.resultIsError).toBe(true);
-      // the model's requests to the (plaintext, local) fake provider are not MCP: no server row, no call, for them
-      expect(st.mcpCalls(ALL).every((c) => c.serverId === server.id)).toBe(true);
-      const spans = buildSpans(st, { key: 'mcp-http', content: false }).filter((x) => x.subject === 'tool_call');
-      expect(spans.find((x) => x.rowId === echoTool.id)!.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'network.transport': 'tcp' });
-      expect(spans.find((x) => x.rowId === sumTool.id)!.errorType).toBe('tool_error');
-    } finally {
-      st.close();
-    }
+    expectHttpConversation(db, `http://127.0.0.1:${port}/mcp`, (command) => expect(command).toContain('server-everything'));
     expect(fs.readFileSync(db).includes(Buffer.from(secret))).toBe(false);
   });
+
+  it('Claude Code + a remote server-everything over HTTPS: the agent\'s side decrypted, recorded and linked', { timeout: 300_000 }, async () => {
+    const secret = 'sk-ant-mcp-' + crypto.randomBytes(12).toString('hex');
+    const bearer = 'mcp-bearer-' + crypto.randomBytes(12).toString('hex');
+    const home = fs.mkdtempSync(path.join(dir, 'home-'));
+    // A "remote" server: server-everything outside the recorded tree, behind an HTTPS front the agent trusts (the fake
+    // provider's CA). Only the agent's TLS plaintext can show the conversation.
+    const port = 20000 + crypto.randomInt(20000);
+    const server = spawn(process.execPath, [servers['server-everything']!, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+    const front = https.createServer({ key: srv.tls.key, cert: srv.tls.cert }, (req, res) => {
+      const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (u) => {
+        res.writeHead(u.statusCode ?? 502, u.headers);
+        u.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    try {
+      await waitForPort(port);
+      await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+      const url = `https://127.0.0.1:${(front.address() as AddressInfo).port}/mcp`;
+      const cfg = path.join(dir, 'mcp-https.json');
+      // the agent's header to the server: redacted before storage like a model API key
+      fs.writeFileSync(cfg, JSON.stringify({ mcpServers: { web: { type: 'http', url, headers: { Authorization: `Bearer ${bearer}` } } } }));
+      const a = agentLaunch('claude', bins, srv, home, secret);
+      const db = path.join(dir, 'claude-https.db');
+      const r = await runAsync(process.execPath, [CLI, 'record', '--db', db, '--', ...a.argv, '--mcp-config', cfg, '--strict-mcp-config'], { cwd: allowed, env: { ...process.env, ...a.env } }, 240_000);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expectHttpConversation(db, url, (command) => expect(command).toBeNull());
+      const bytes = fs.readFileSync(db);
+      expect(bytes.includes(Buffer.from(secret))).toBe(false);
+      expect(bytes.includes(Buffer.from(bearer))).toBe(false);
+    } finally {
+      front.close();
+      server.kill();
+    }
+  });
 }, { skip: skipAgents ? 'AGENTSIGHT_AGENT_TESTS=0' : null });
+
+function waitForPort(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const attempt = (n: number) => {
+      const c = net.connect(port, '127.0.0.1', () => {
+        c.end();
+        resolve();
+      });
+      c.on('error', () => (n > 300 ? reject(new Error(`nothing listens on ${port}`)) : setTimeout(() => attempt(n + 1), 100)));
+    };
+    attempt(0);
+  });
+}
+
+/** The echo and get-sum calls of the HTTP tests, as recorded: one server at url, both calls linked, the second failed. */
+function expectHttpConversation(db: string, url: string, expectCommand: (command: string | null) => void): void {
+  const st = openRecording(db);
+  try {
+    const servs = st.mcpServers(ALL);
+    expect(servs.map((x) => [x.transport, x.channel]), JSON.stringify(servs)).toEqual([['http', url]]);
+    const server = servs[0]!;
+    expect(server.name).toMatch(/everything/);
+    expectCommand(server.command);
+    expect(server.lostBytes).toBe(0);
+    const calls = st.mcpCalls({ ...ALL, method: 'tools/call' });
+    expect(calls.map((c) => [c.target, c.isError])).toEqual([['echo', false], ['get-sum', true]]);
+    const [echo, sum] = calls;
+    expect(JSON.parse(echo!.paramsJson!).arguments).toEqual({ message: 'hello over http' });
+    expect(JSON.parse(echo!.resultJson!).content[0].text).toContain('hello over http');
+    expect(JSON.parse(sum!.paramsJson!).arguments).toEqual({ a: 'not a number', b: 2 });
+    const tools = st.toolCalls(ALL);
+    const echoTool = tools.find((t) => t.name === ECHO_TOOL)!;
+    const sumTool = tools.find((t) => t.name === SUM_TOOL)!;
+    expect(echo!.toolCallId).toBe(echoTool.id);
+    expect(sum!.toolCallId).toBe(sumTool.id);
+    expect(echoTool.resultIsError).toBe(false);
+    expect(sumTool.resultIsError).toBe(true);
+    // the model's requests to the fake provider are not MCP: no server row, no call, for them
+    expect(st.mcpCalls(ALL).every((c) => c.serverId === server.id)).toBe(true);
+    const spans = buildSpans(st, { key: 'mcp-http', content: false }).filter((x) => x.subject === 'tool_call');
+    expect(spans.find((x) => x.rowId === echoTool.id)!.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'network.transport': 'tcp' });
+    expect(spans.find((x) => x.rowId === sumTool.id)!.errorType).toBe('tool_error');
+  } finally {
+    st.close();
+  }
+}

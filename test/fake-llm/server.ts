@@ -77,6 +77,9 @@ export interface FakeLlmServer {
   port: number;
   url: string;
   caCertPath: string;
+  /** The server's key and certificate (for 127.0.0.1 and localhost, by caCertPath's CA): another local HTTPS server
+   * the agent trusts, e.g. a remote MCP server. */
+  tls: { key: string; cert: string };
   /** Our CA plus the system bundle, for SSL_CERT_FILE. */
   caBundlePath: string;
   /** Environment a child agent needs to talk to this server. */
@@ -359,6 +362,7 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     port,
     url,
     caCertPath: ca.caCertPath,
+    tls: { key: ca.key, cert: ca.cert },
     caBundlePath: ca.bundlePath,
     env: {
       NODE_EXTRA_CA_CERTS: ca.caCertPath,

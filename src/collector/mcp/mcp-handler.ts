@@ -17,7 +17,7 @@ import { McpConversation, type McpCall, type McpNotification, type McpServerInfo
 import { redactJsonSecrets } from '../../protocols/mcp/redact-json';
 import type { McpCallRow, McpServerRow, ProcessRow } from '../../store/types';
 import type { HttpExchange } from '../../protocols/http/types';
-import type { McpHttpMessages } from '../../protocols/mcp/mcp-http';
+import { mcpHttpMessages, type McpHttpMessages } from '../../protocols/mcp/mcp-http';
 import { McpHttpStreams } from './mcp-http-streams';
 import { decodePipeEvent, PIPE_KIND_TCP, PIPE_KIND_UNIX, type PipeDataEvent } from './pipe-events';
 
@@ -194,6 +194,13 @@ export class McpHandler implements RecordHandler {
       ch.row.sessionId ??= proc?.sessionId ?? null;
       this.dirty.add(ch);
     }
+  }
+
+  /** An HTTPS exchange the TLS handler decoded (a remote server: only the client's end is ours). */
+  tlsExchange(ex: HttpExchange, tgid: number, ctx: CollectorContext): void {
+    const msgs = mcpHttpMessages(ex);
+    if (!msgs) return;
+    this.httpExchange(`https://${ex.host ?? '?'}${(ex.path ?? '/').split('?')[0]}`, Number.isFinite(tgid) ? tgid : null, null, ex, msgs, ctx);
   }
 
   /** One exchange of MCP's streamable HTTP: its messages go to the URL's conversation, as the client's and the server's. */

@@ -41,6 +41,8 @@ export class LlmStoreSink implements LlmPipelineSink {
   private readonly toolsByCallId = new Map<string, ToolCallRow>();
   /** Results whose tool call has not been decoded yet (calls finish in response-end order, not request order). */
   private readonly orphanResults = new Map<string, { llmCallId: number; r: LlmToolResult }>();
+  /** Every HTTPS exchange also goes here, with the writer's tgid: MCP's streamable HTTP to remote servers. */
+  mcp: ((ex: HttpExchange, tgid: number) => void) | null = null;
   llmCalls = 0;
   tokens = 0;
   costUsd = 0;
@@ -53,6 +55,7 @@ export class LlmStoreSink implements LlmPipelineSink {
     this.exchangeIds.set(`${meta.connKey}#${ex.seq}`, id);
     this.conns.setProtocol(meta.connKey, meta.protocol, ex.host);
     store.putHttpExchange(redactExchange(toHttpExchangeRow(ex, { id, connId: this.conns.connId(meta.connKey), processId: meta.processId, sessionId: meta.sessionId })));
+    this.mcp?.(ex, Number.parseInt(meta.connKey, 10)); // connection keys begin with the tgid
   }
 
   onLlmCall(call: LlmCall, toolCalls: LlmToolCall[], toolResults: LlmToolResult[], meta: ExchangeMeta): void {
