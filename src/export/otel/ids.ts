@@ -17,6 +17,15 @@ export function recordingKey(reader: RecordingReader): string {
   return `${meta['start_ns'] ?? ''}|${meta['hostname'] ?? ''}|${meta['command'] ?? ''}`;
 }
 
+/**
+ * service.instance.id of one recording's telemetry: its cumulative metrics are one writer's streams, so two exports
+ * of the same recording (record --otel, then report otel) write the same series, and two recordings never do.
+ */
+export function recordingInstanceId(key: string): string {
+  const h = hex(`instance|${key}`, 16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 function hex(parts: string, bytes: number): string {
   let h = crypto.createHash('sha256').update(parts).digest('hex').slice(0, bytes * 2);
   // All-zero ids are invalid in OTLP; a 2^-64 chance, but one that would lose a span.

@@ -3,8 +3,13 @@
  * gen_ai.client.operation.duration (required by the conventions), and gen_ai.client.operation.time_to_first_chunk for
  * streamed calls, as histograms with the conventions' bucket boundaries. Each call is recorded once (by span id);
  * collect() gives the cumulative totals, which the pipeline sends.
+ *
+ * The points' times are the recording's, not the export's: start = the recording's start, time = the end of the last
+ * call counted. So the same calls give the same point whenever they are sent — `report otel` of a file that
+ * `record --otel` already streamed repeats the stream's last points instead of adding a second series' worth — and
+ * the series (resource with the recording's service.instance.id, ids.ts) is the recording's alone.
  */
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { LlmCallRow } from '../../store/types';
@@ -24,10 +29,13 @@ export class GenAiMetrics {
   private readonly duration;
   private readonly firstChunk;
   private readonly seen = new Set<string>();
+  /** End of the last call counted (ns): the time of every point. */
+  private lastEndNs = 0;
   /** Calls recorded. */
   calls = 0;
 
-  constructor(resource: Resource) {
+  /** startNs: the recording's start, the start of every cumulative point. */
+  constructor(resource: Resource, private readonly startNs: number) {
     this.provider = new MeterProvider({ resource, readers: [this.reader] });
     const meter = this.provider.getMeter(SCOPE.name, SCOPE.version);
     this.tokens = meter.createHistogram(METRIC_TOKEN_USAGE, {
@@ -52,6 +60,7 @@ export class GenAiMetrics {
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.calls++;
+    this.lastEndNs = Math.max(this.lastEndNs, c.endNs ?? c.firstTokenNs ?? c.startNs);
     const a: Attributes = { 'gen_ai.operation.name': 'chat' };
     const provider = providerName(c);
     if (provider) a['gen_ai.provider.name'] = provider;
@@ -70,13 +79,26 @@ export class GenAiMetrics {
     if (c.streaming && c.firstTokenNs !== null) this.firstChunk.record((c.firstTokenNs - c.startNs) / 1e9, a);
   }
 
-  /** The cumulative totals so far. */
+  /** The cumulative totals so far, stamped with the recording's times. */
   async collect(): Promise<ResourceMetrics> {
     const { resourceMetrics } = await this.reader.collect();
-    return resourceMetrics;
+    const startTime = hrTime(this.startNs);
+    const endTime = hrTime(Math.max(this.lastEndNs, this.startNs));
+    return {
+      ...resourceMetrics,
+      scopeMetrics: resourceMetrics.scopeMetrics.map((sm) => ({
+        ...sm,
+        metrics: sm.metrics.map((m) => ({ ...m, dataPoints: m.dataPoints.map((d) => ({ ...d, startTime, endTime })) }) as typeof m),
+      })),
+    };
   }
 
   async shutdown(): Promise<void> {
     await this.provider.shutdown();
   }
+}
+
+function hrTime(ns: number): HrTime {
+  const sec = Math.floor(ns / 1e9);
+  return [sec, Math.round(ns - sec * 1e9)];
 }

@@ -4,7 +4,8 @@
  * finishes after the recording's end, so both send the same spans with the same ids.
  */
 import type { RecordingReader } from '../../store/store';
-import { recordingKey } from './ids';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { recordingInstanceId, recordingKey } from './ids';
 import { GenAiMetrics } from './metrics';
 import type { OtelConfig } from './otlp-config';
 import { OtlpPipeline, type PipelineStats } from './pipeline';
@@ -28,12 +29,13 @@ export class OtelExport {
   private readonly sent = new Set<string>();
   private readonly traceIds = new Set<string>();
   private readonly pipeline: OtlpPipeline;
-  private readonly metrics: GenAiMetrics;
+  /** Made at the first step: the recording's identity (key, start) is read then. */
+  private metrics: GenAiMetrics | null = null;
+  private resource: Resource | null = null;
   private key: string | null = null;
 
   constructor(private readonly reader: RecordingReader, private readonly cfg: OtelConfig, private readonly opts: OtelExportOptions) {
     this.pipeline = new OtlpPipeline(cfg, opts.giveUpMs);
-    this.metrics = new GenAiMetrics(cfg.resource);
   }
 
   /**
@@ -42,21 +44,29 @@ export class OtelExport {
    */
   step(settledBeforeNs?: number): number {
     // The key needs the recording's start meta, written before capture starts; read it once.
-    this.key ??= recordingKey(this.reader);
+    if (this.key === null) {
+      this.key = recordingKey(this.reader);
+      // The variables' service.instance.id, when set, wins (merge: the argument's attributes take precedence).
+      this.resource = resourceFromAttributes({ 'service.instance.id': recordingInstanceId(this.key) }).merge(this.cfg.resource);
+      const info = this.reader.info();
+      const started = Number(info.meta['start_ns']);
+      this.metrics = new GenAiMetrics(this.resource, Number.isFinite(started) && started > 0 ? started : (info.startNs ?? 0));
+    }
+    const metrics = this.metrics!;
     const spans = buildSpans(this.reader, { key: this.key, content: this.opts.content, settledBeforeNs, sent: this.sent });
     const fresh = spans.filter((s) => s.ready && !this.sent.has(s.spanId));
     for (const s of fresh) {
       this.sent.add(s.spanId);
       this.traceIds.add(s.traceId);
-      if (s.call) this.metrics.record(s.spanId, s.call);
+      if (s.call) metrics.record(s.spanId, s.call);
     }
-    if (fresh.length > 0) this.pipeline.addSpans(fresh.map((s) => toReadableSpan(s, this.cfg.resource, SCOPE)));
+    if (fresh.length > 0) this.pipeline.addSpans(fresh.map((s) => toReadableSpan(s, this.resource!, SCOPE)));
     return fresh.length;
   }
 
   /** Queue the metrics' cumulative totals (nothing when no call was recorded). */
   async sendMetrics(): Promise<void> {
-    if (this.metrics.calls > 0) this.pipeline.addMetrics(await this.metrics.collect());
+    if (this.metrics && this.metrics.calls > 0) this.pipeline.addMetrics(await this.metrics.collect());
   }
 
   /** Send the rest (a final step, the metrics) and wait, retrying until deadlineMs (Date.now() time). */
@@ -65,8 +75,8 @@ export class OtelExport {
     await this.sendMetrics();
     await this.pipeline.flush(deadlineMs);
     await this.pipeline.shutdown();
-    await this.metrics.shutdown();
-    return { ...this.pipeline.stats, spans: this.sent.size, traces: this.traceIds.size, calls: this.metrics.calls };
+    await this.metrics?.shutdown();
+    return { ...this.pipeline.stats, spans: this.sent.size, traces: this.traceIds.size, calls: this.metrics?.calls ?? 0 };
   }
 
   /** Spans queued and not delivered yet. */

@@ -177,7 +177,9 @@ describeBpf('OpenTelemetry export of a recorded Claude Code run', [], () => {
       const o = p.get(id)!;
       expect([s.traceId, s.parentSpanId, s.name, s.startNs, s.endNs]).toEqual([o.traceId, o.parentSpanId, o.name, o.startNs, o.endNs]);
     }
-    // The live metrics' last (cumulative) export holds every call's tokens.
+    // The live metrics' last (cumulative) export holds every call's tokens, and is the very points report otel sends
+    // later (same times, same series): sending both counts nothing twice.
+    expect(live.metricRequests.at(-1)).toEqual(proto.rx.metricRequests.at(-1));
     const usage = live.metricRequests.at(-1)!.find((m) => m.name === 'gen_ai.client.token.usage')!;
     const stored = q(db, 'SELECT SUM(input_tokens) AS i FROM llm_calls WHERE session_id IS NOT NULL')[0]!['i'];
     expect(usage.points.filter((x) => x.attributes['gen_ai.token.type'] === 'input').reduce((n, x) => n + x.sum, 0)).toBe(stored);

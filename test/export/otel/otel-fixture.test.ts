@@ -82,6 +82,20 @@ describe('report otel of a fixture recording', () => {
 
     const b = await exportTo({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
     expect(b.res.code, b.res.stderr).toBe(0);
+    // The metrics of a second export are the same points (times and all), in the same recording's series: a backend
+    // that already has them gets nothing new, instead of the totals twice.
+    const ma = a.rx.metricRequests.at(-1)!;
+    const mb = b.rx.metricRequests.at(-1)!;
+    expect(mb).toEqual(ma);
+    const instance = ma[0]!.resource['service.instance.id'];
+    expect(instance).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(a.rx.spans.every((s) => s.resource['service.instance.id'] === instance)).toBe(true);
+    const startNs = q("SELECT value FROM meta WHERE key = 'start_ns'")[0]!['value'];
+    const lastEnd = q('SELECT MAX(COALESCE(end_ns, first_token_ns, start_ns)) AS e FROM llm_calls WHERE session_id IS NOT NULL')[0]!['e'];
+    for (const p of ma.flatMap((m) => m.points)) {
+      expect(Math.abs(Number(p.startNs) - Number(startNs))).toBeLessThan(1000);
+      expect(Math.abs(Number(p.timeNs) - Number(lastEnd))).toBeLessThan(1000);
+    }
     expect(b.rx.spans.map((s) => `${s.traceId}/${s.spanId}/${s.parentSpanId}/${s.startNs}/${s.endNs}`).sort()).toEqual(
       spans.map((s) => `${s.traceId}/${s.spanId}/${s.parentSpanId}/${s.startNs}/${s.endNs}`).sort(),
     );

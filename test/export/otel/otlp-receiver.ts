@@ -23,7 +23,8 @@ export interface ReceivedSpan {
 export interface ReceivedMetric {
   name: string;
   unit: string;
-  points: Array<{ attributes: Record<string, unknown>; count: number; sum: number; explicitBounds: number[]; bucketCounts: number[] }>;
+  points: Array<{ attributes: Record<string, unknown>; startNs: string; timeNs: string; count: number; sum: number; explicitBounds: number[]; bucketCounts: number[] }>;
+  resource: Record<string, unknown>;
 }
 
 type Obj = Record<string, any>;
@@ -149,16 +150,19 @@ export class OtlpReceiver {
   private addMetrics(req: Obj): void {
     const out: ReceivedMetric[] = [];
     for (const rm of req['resourceMetrics'] ?? []) {
+      const resource = attrs(rm['resource']?.['attributes']);
       for (const sm of rm['scopeMetrics'] ?? []) {
         for (const m of sm['metrics'] ?? []) {
           const points = (m['histogram']?.['dataPoints'] ?? []).map((d: Obj) => ({
             attributes: attrs(d['attributes']),
+            startNs: String(d['startTimeUnixNano']),
+            timeNs: String(d['timeUnixNano']),
             count: Number(d['count']),
             sum: Number(d['sum']),
             explicitBounds: (d['explicitBounds'] ?? []).map(Number),
             bucketCounts: (d['bucketCounts'] ?? []).map(Number),
           }));
-          out.push({ name: m['name'], unit: m['unit'], points });
+          out.push({ name: m['name'], unit: m['unit'], points, resource });
         }
       }
     }
