@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asUser } from '../helpers/as-user';
 import { CLI, ROOT } from '../helpers/bpf-env';
 import { run } from '../helpers/run';
 
@@ -57,11 +58,12 @@ describe('monitor install-service', () => {
   });
 
   it('the monitor itself needs root: one line, exit 1; status works without root', () => {
-    const nobody = ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', process.execPath, CLI, 'monitor'];
-    const r = run('setpriv', [...nobody, '--dir', dir]);
+    // as-user.ts: the checkout may be in a directory nobody cannot enter (a 0700 clone)
+    const nobody = (...args: string[]) => asUser(65534, 65534, process.execPath, [CLI, 'monitor', ...args], 'clear');
+    const r = run(...nobody('--dir', dir));
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('agentsight: monitor needs root to load BPF programs: run it as the service (sudo agentsight monitor install-service) or with sudo');
-    const s = run('setpriv', [...nobody, 'status', '--dir', dir]);
+    const s = run(...nobody('status', '--dir', dir));
     expect(s.code).toBe(3);
     expect(s.stdout).toBe('agentsight monitor: not running (never ran with this directory)\n  your recordings: none\n');
   });
