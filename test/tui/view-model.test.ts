@@ -167,6 +167,18 @@ describe('frame', () => {
     expect(f[38]).toContain('┃');
     expect(f[39]).toContain('F10');
   });
+  it('drops the least needed keys from a narrow key bar instead of cutting one in half', () => {
+    const { st, ds } = loaded();
+    const bar = (w: number) => buildFrame(st, ds.view, w, 40, FO).plain[39]!.trimEnd();
+    expect(bar(200)).toMatch(/^F1Help F3Search .* \+Speed LEnd$/);
+    for (const w of [120, 100, 80]) {
+      expect(bar(w)).toMatch(/^F1Help .*F10Quit .*LEnd$/);
+      expect(bar(w)).not.toContain('…');
+      expect(strWidth(bar(w))).toBeLessThanOrEqual(w);
+    }
+    expect(bar(120)).not.toContain('+Speed');
+    expect(bar(80)).not.toContain('eExpand');
+  });
   it('says in a pane title how many rows a cut list leaves out', () => {
     const { st, ds } = loaded();
     const d = ds.view.detail!;

@@ -75,7 +75,7 @@ export function buildFrame(st: ViewState, data: ViewData, width: number, height:
   else if (st.expanded) paneBlock(c, st, data, st.focus, width, bodyH, opts).forEach((r) => c.row([r]));
   else mainBody(c, st, data, bodyH, opts);
   c.line(scrubberLine(st, data, width, opts));
-  c.line(keyBarLine(st, opts));
+  c.line(keyBarLine(st, width, opts));
   return { tagged: c.tagged, plain: c.plain };
 }
 
@@ -409,18 +409,23 @@ export function scrubberLine(st: ViewState, data: ViewData, width: number, opts:
   return line;
 }
 
-function keyBarLine(st: ViewState, opts: FrameOptions): Line {
+function keyBarLine(st: ViewState, width: number, opts: FrameOptions): Line {
   if (st.prompt) {
     const label = st.prompt.kind === 'filter' ? 'Filter sessions' : st.prompt.kind === 'search' ? 'Search' : 'Go to time (HH:MM:SS, +30s, -10s)';
     return [seg(`${label}: `, { bold: true }), seg(st.prompt.text), seg(opts.ascii ? '_' : '█'), seg('  Enter apply  Esc cancel', { fg: 'gray' })];
   }
-  const keys: Array<[string, string]> = [
-    ['F1', 'Help'], ['F3', 'Search'], ['F4', 'Filter'], ['F6', 'Sort'], ['F10', 'Quit'], ['Tab', 'Pane'], ['Enter', 'Open'], ['e', 'Expand'],
-    ['w', st.workspaceOnly ? 'All files' : 'Workspace'],
-    [opts.ascii ? '<- ->' : '← →', '1s'], ['[ ]', '10s'], ['{ }', '1m'], ['( )', 'Event'], ['g', 'Goto'], ['Space', 'Play'], ['+', 'Speed'], ['L', st.live ? 'Live' : 'End'],
+  // [key, label, rank]: when the bar is wider than the terminal, the highest ranks go first (F1 lists them all), so
+  // no key is cut in the middle, as htop drops its function-key labels.
+  const keys: Array<[string, string, number]> = [
+    ['F1', 'Help', 0], ['F3', 'Search', 1], ['F4', 'Filter', 2], ['F6', 'Sort', 2], ['F10', 'Quit', 0], ['Tab', 'Pane', 1], ['Enter', 'Open', 1], ['e', 'Expand', 3],
+    ['w', st.workspaceOnly ? 'All files' : 'Workspace', 3],
+    [opts.ascii ? '<- ->' : '← →', '1s', 2], ['[ ]', '10s', 4], ['{ }', '1m', 4], ['( )', 'Event', 3], ['g', 'Goto', 3], ['Space', 'Play', 2], ['+', 'Speed', 4], ['L', st.live ? 'Live' : 'End', 2],
   ];
+  const cost = (k: [string, string, number]) => strWidth(k[0]) + strWidth(k[1]) + 1;
+  let shown = keys;
+  for (let rank = 4; rank > 0 && shown.reduce((n, k) => n + cost(k), 0) > width; rank--) shown = shown.filter((k) => k[2] < rank);
   const line: Line = [];
-  for (const [k, label] of keys) {
+  for (const [k, label] of shown) {
     line.push(seg(k, { inverse: true, bold: true }));
     line.push(seg(label + ' '));
   }
