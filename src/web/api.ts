@@ -34,6 +34,24 @@ import {
 } from '../present';
 import type * as wire from './wire';
 
+/**
+ * Store rows the answers carry whole (as they are, or spread into a row): every field of theirs must be declared in
+ * wire.ts, or the page would receive fields no type names. Each line fails to compile when the store adds a field.
+ */
+type Declared<Undeclared extends never> = Undeclared;
+type Reads = RecordingReader;
+type WholeRowsDeclared = [
+  Declared<Exclude<keyof ReturnType<Reads['info']>['counts'], keyof wire.RecordingCounts>>,
+  Declared<Exclude<keyof ReturnType<Reads['overviewFigures']>['byModel'][number], keyof wire.ModelRow>>,
+  Declared<Exclude<keyof ReturnType<Reads['activity']>[number], keyof wire.ActivityBucket>>,
+  Declared<Exclude<keyof ReturnType<Reads['completeness']>, keyof wire.Completeness>>,
+  Declared<Exclude<keyof ReturnType<Reads['completeness']>['tlsNotDecrypted'][number], keyof wire.Completeness['tlsNotDecrypted'][number]>>,
+  Declared<Exclude<keyof ReturnType<Reads['completeness']>['tlsNotDecryptedConnections'][number], keyof wire.Completeness['tlsNotDecryptedConnections'][number]>>,
+  Declared<Exclude<keyof ReturnType<Reads['completeness']>['lost'][number], keyof wire.LossTotal>>,
+  Declared<Exclude<keyof ReturnType<Reads['eventLog']>, keyof wire.LogPage>>,
+  Declared<Exclude<keyof LogEvent, keyof wire.LogEvent>>,
+];
+
 /** A bad query parameter: answered 400 with this message. */
 export class ApiError extends Error {
   constructor(message: string, readonly status = 400) {
