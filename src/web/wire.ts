@@ -367,8 +367,9 @@ export interface TreeLlmCall {
   durationText: string | null;
   tokensText: string;
   costText: string;
-  /** The request's last message and the start of the response, 600 characters at most. */
+  /** The request's last message, 600 characters at most. */
   prompt: string | null;
+  /** The start of the response, 600 characters at most. */
   response: string | null;
   stopReason: string | null;
   /** An error, an HTTP status ≥ 400 or an incomplete stream. */
@@ -392,6 +393,7 @@ export interface LlmCallDetail {
   model: string;
   provider: string;
   endpoint: string;
+  /** The last user turn's text. */
   prompt: string | null;
   /** Clipped to 20000 characters. */
   systemPrompt: string | null;
