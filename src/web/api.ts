@@ -32,6 +32,25 @@ import {
   processName,
   recordingStateText,
 } from '../present';
+import type * as wire from './wire';
+
+/**
+ * Store rows the answers carry whole (as they are, or spread into a row): every field of theirs must be declared in
+ * wire.ts, or the page would receive fields no type names. Each line fails to compile when the store adds a field.
+ */
+type Declared<Undeclared extends never> = Undeclared;
+type Reads = RecordingReader;
+type WholeRowsDeclared = [
+  Declared<Exclude<keyof ReturnType<Reads['info']>['counts'], keyof wire.RecordingCounts>>,
+  Declared<Exclude<keyof ReturnType<Reads['overviewFigures']>['byModel'][number], keyof wire.ModelRow>>,
+  Declared<Exclude<keyof ReturnType<Reads['activity']>[number], keyof wire.ActivityBucket>>,
+  Declared<Exclude<keyof ReturnType<Reads['completeness']>, keyof wire.Completeness>>,
+  Declared<Exclude<keyof ReturnType<Reads['completeness']>['tlsNotDecrypted'][number], keyof wire.Completeness['tlsNotDecrypted'][number]>>,
+  Declared<Exclude<keyof ReturnType<Reads['completeness']>['tlsNotDecryptedConnections'][number], keyof wire.Completeness['tlsNotDecryptedConnections'][number]>>,
+  Declared<Exclude<keyof ReturnType<Reads['completeness']>['lost'][number], keyof wire.LossTotal>>,
+  Declared<Exclude<keyof ReturnType<Reads['eventLog']>, keyof wire.LogPage>>,
+  Declared<Exclude<keyof LogEvent, keyof wire.LogEvent>>,
+];
 
 /** A bad query parameter: answered 400 with this message. */
 export class ApiError extends Error {
@@ -75,7 +94,7 @@ function model(c: LlmCallRow): string {
   return c.responseModel ?? c.requestModel ?? c.provider;
 }
 
-export function info(r: RecordingReader, live: boolean) {
+export function info(r: RecordingReader, live: boolean): wire.Info {
   const i = r.info();
   const state = r.recordingState();
   const sessions = r.sessions().map((s) => ({
@@ -101,9 +120,9 @@ export function info(r: RecordingReader, live: boolean) {
   };
 }
 
-export function overview(r: RecordingReader, p: Params) {
+export function overview(r: RecordingReader, p: Params): wire.Overview {
   const sessionId = sessionParam(r, p);
-  return r.readSnapshot(() => {
+  return r.readSnapshot((): wire.Overview => {
     const i = r.info();
     const sessions = sessionId !== undefined ? [r.session(sessionId)!] : r.sessions();
     const f = r.overviewFigures({ sessionId, limit: FAILURES_SHOWN, repeatedAtLeast: REPEATED_COMMAND, gapNs: LONG_GAP_NS });
@@ -163,8 +182,8 @@ export function overview(r: RecordingReader, p: Params) {
       failures: f.failures.rows.map((x) => ({ kind: x.kind, id: x.id, tsNs: x.tsNs, text: `${x.what}: ${x.why}` })),
       failuresTotal: f.failures.total,
       friction: [
-        ...f.commands.repeated.slice(0, TOP_N).map((c) => ({ kind: 'repeated-command', text: `ran ${c.count}× the same command: ${formatArgv(c.argv)}` })),
-        ...f.gaps.slice(0, TOP_N).map((g) => ({ kind: 'long-gap', text: `${formatDuration(g.gapNs)} without a model call after call #${g.afterCallId}${g.sessionId !== null ? ` (session #${g.sessionId})` : ''}` })),
+        ...f.commands.repeated.slice(0, TOP_N).map((c) => ({ kind: 'repeated-command' as const, text: `ran ${c.count}× the same command: ${formatArgv(c.argv)}` })),
+        ...f.gaps.slice(0, TOP_N).map((g) => ({ kind: 'long-gap' as const, text: `${formatDuration(g.gapNs)} without a model call after call #${g.afterCallId}${g.sessionId !== null ? ` (session #${g.sessionId})` : ''}` })),
       ],
       completeness,
       completenessText: completenessText(completeness),
@@ -178,7 +197,7 @@ export function overview(r: RecordingReader, p: Params) {
  * commands and files rank by count, and in a real agent's session its own housekeeping (config rewrites, git and rg
  * probes) outnumbers the one command the model asked for, which would otherwise be on no list of the overview.
  */
-function overviewTools(r: RecordingReader, sessionId: number | undefined) {
+function overviewTools(r: RecordingReader, sessionId: number | undefined): wire.Capped<wire.OverviewToolCall> {
   const tools = r.toolCalls({ sessionId, limit: TOP_N });
   const links = tools.length ? r.causalLinks({ toolCallIds: tools.map((t) => t.id), targetKind: 'file_op' }) : [];
   const ops = links.length ? r.fileOps({ ids: links.map((l) => l.targetId), changesOnly: true }) : [];
@@ -201,7 +220,7 @@ function top<T>(xs: T[], by: (x: T) => number): { rows: T[]; total: number } {
   return { rows: xs.sort((a, b) => by(b) - by(a)).slice(0, TOP_N), total: xs.length };
 }
 
-function procView(pr: ProcessRow) {
+function procView(pr: ProcessRow): wire.ProcessView {
   return {
     id: pr.id,
     pid: pr.pid,
@@ -209,7 +228,6 @@ function procView(pr: ProcessRow) {
     sessionId: pr.sessionId,
     name: processName(pr),
     command: formatArgv(pr.argv) || pr.comm,
-    /** "[NAME pid N]" for a process of a container (N: its pid inside it), '' for a host process. */
     container: containerLabel(pr),
     argvClipped: pr.argvClipped,
     cwd: pr.cwd,
@@ -221,9 +239,9 @@ function procView(pr: ProcessRow) {
   };
 }
 
-export function timeline(r: RecordingReader, p: Params) {
+export function timeline(r: RecordingReader, p: Params): wire.Timeline {
   const sessionId = sessionParam(r, p);
-  return r.readSnapshot(() => {
+  return r.readSnapshot((): wire.Timeline => {
     const i = r.info();
     const sessions = sessionId !== undefined ? [r.session(sessionId)!] : r.sessions().sort((a, b) => a.startNs - b.startNs);
     return {
@@ -260,9 +278,9 @@ export function timeline(r: RecordingReader, p: Params) {
   });
 }
 
-export function tree(r: RecordingReader, p: Params) {
+export function tree(r: RecordingReader, p: Params): wire.Tree {
   const sessionId = sessionParam(r, p);
-  return r.readSnapshot(() => {
+  return r.readSnapshot((): wire.Tree => {
     const procs = r.processes({ sessionId });
     const calls = r.llmCalls({ sessionId });
     const tools = r.toolCalls({ sessionId });
@@ -334,7 +352,7 @@ export function tree(r: RecordingReader, p: Params) {
 }
 
 /** One model call in full: its prompt, what is new since the previous call of its session, the tools offered. */
-export function llmCall(r: RecordingReader, p: Params) {
+export function llmCall(r: RecordingReader, p: Params): wire.LlmCallDetail {
   const id = intParam(p, 'id');
   if (id === undefined) throw new ApiError('id is required');
   const c = r.llmCall(id);
@@ -414,11 +432,11 @@ function logQuery(r: RecordingReader, p: Params): Omit<EventLogQuery, 'limit' | 
   return q;
 }
 
-export function logs(r: RecordingReader, p: Params) {
+export function logs(r: RecordingReader, p: Params): wire.LogPage {
   const q = logQuery(r, p);
   const limit = intParam(p, 'limit') ?? 200;
   const after = p.get('after') ?? undefined;
-  return r.readSnapshot(() => {
+  return r.readSnapshot((): wire.LogPage => {
     let page;
     try {
       page = r.eventLog({ ...q, after, limit });
@@ -433,7 +451,7 @@ export function logs(r: RecordingReader, p: Params) {
 }
 
 /** Each event with the container of its process ('' on the host): one lookup for the page's processes. */
-function withContainers(r: RecordingReader, events: LogEvent[]): Array<LogEvent & { container: string }> {
+function withContainers(r: RecordingReader, events: LogEvent[]): wire.LogEvent[] {
   const ids = [...new Set(events.map((e) => e.processId).filter((id) => id !== null))];
   const label = new Map(ids.length ? r.processes({ ids }).map((pr) => [pr.id, containerLabel(pr)]) : []);
   return events.map((e) => ({ ...e, container: e.processId !== null ? label.get(e.processId) ?? '' : '' }));
@@ -451,12 +469,12 @@ export function markText(m: EventMark): string {
 }
 
 /** Events added since a mark (the live tail): what a page that saw `mark` has not seen. */
-export function logsSince(r: RecordingReader, p: Params) {
+export function logsSince(r: RecordingReader, p: Params): wire.LogsSince {
   const mark = parseMark(p.get('mark'));
   if (!mark) throw new ApiError('mark is required');
   const q = logQuery(r, p);
   const limit = 1000;
-  return r.readSnapshot(() => {
+  return r.readSnapshot((): wire.LogsSince => {
     const now = r.eventMark();
     const events = r.eventLogSince(mark, { ...q, limit });
     // More than one answer holds: the page is told, and says so, instead of showing a tail with a hole in it.
@@ -464,9 +482,9 @@ export function logsSince(r: RecordingReader, p: Params) {
   });
 }
 
-export function metrics(r: RecordingReader, p: Params) {
+export function metrics(r: RecordingReader, p: Params): wire.Metrics {
   const sessionId = sessionParam(r, p);
-  return r.readSnapshot(() => {
+  return r.readSnapshot((): wire.Metrics => {
     const sampled = r.sampledProcesses({ sessionId });
     const all = sessionId !== undefined ? r.session(sessionId)!.processes : r.info().counts.processes;
     const drawn = r.processes({ ids: sampled.slice(0, METRIC_SERIES).map((x) => x.processId) });

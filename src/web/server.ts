@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { RecordingReader } from '../store';
 import * as api from './api';
 import { allowedHosts, checkRequest, newToken, tokenCookie } from './security';
+import type { ApiAnswers, ApiRoute } from './wire';
 
 /** Where `make build` puts the bundled front end. */
 export const UI_DIR = path.join(__dirname, 'ui');
@@ -21,10 +22,10 @@ const ASSETS: Record<string, string> = {
   '/app.css': 'text/css; charset=utf-8',
 };
 
-type Handler = (r: RecordingReader, p: URLSearchParams) => unknown;
+type Handler<T = unknown> = (r: RecordingReader, p: URLSearchParams) => T;
 
-/** API routes as data: path → handler. */
-const API: Record<string, Handler> = {
+/** API routes as data: path → handler, each answering the type wire.ts declares for its route (info: below). */
+const API: { [R in Exclude<ApiRoute, '/api/v1/info'>]: Handler<ApiAnswers[R]> } = {
   '/api/v1/overview': api.overview,
   '/api/v1/timeline': api.timeline,
   '/api/v1/tree': api.tree,
@@ -35,7 +36,7 @@ const API: Record<string, Handler> = {
 };
 
 /** Views whose answers a saved recording's server keeps (computed once per query string). */
-const CACHED = new Set(['/api/v1/info', '/api/v1/overview', '/api/v1/timeline', '/api/v1/tree', '/api/v1/metrics']);
+const CACHED: ReadonlySet<string> = new Set<ApiRoute>(['/api/v1/info', '/api/v1/overview', '/api/v1/timeline', '/api/v1/tree', '/api/v1/metrics']);
 
 /** How often a live stream looks for new rows: well under the 1 s a new row may take to show. */
 const STREAM_POLL_MS = 250;
@@ -68,7 +69,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
 
   // A saved recording never changes: each view's answer is computed once (the logs' pages are cheap and many).
   const cache = new Map<string, string>();
-  const handlers: Record<string, Handler> = { ...API, '/api/v1/info': (r) => api.info(r, o.live) };
+  const handlers: Record<string, Handler> = { ...API, '/api/v1/info': (r) => api.info(r, o.live) } satisfies { [R in ApiRoute]: Handler<ApiAnswers[R]> };
   const answer = (p: string, params: URLSearchParams): string => {
     const key = `${p}?${[...params].filter(([k]) => k !== 'token').sort().map(([k, v]) => `${k}=${v}`).join('&')}`;
     const hit = cache.get(key);

@@ -1,13 +1,15 @@
 /** The page's side of the API (docs/web-api.md): fetch with the session cookie, and follow a live recording. */
 import { useEffect, useState } from 'preact/hooks';
+import type { ApiAnswers, ApiRoute } from '../wire';
 
-export async function getJson<T>(path: string, params: Record<string, string | number | undefined | null> = {}): Promise<T> {
+/** GET a route's answer, typed by the route (src/web/wire.ts declares each answer for the server and the page). */
+export async function getJson<R extends ApiRoute>(path: R, params: Record<string, string | number | undefined | null> = {}): Promise<ApiAnswers[R]> {
   const u = new URL(path, location.origin);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.searchParams.set(k, String(v));
   const res = await fetch(u, { credentials: 'same-origin' });
   const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
   if (!res.ok) throw new Error((body as { error?: string }).error ?? `HTTP ${res.status}`);
-  return body as T;
+  return body as ApiAnswers[R];
 }
 
 export const LIVE = document.querySelector('meta[name="agentsight-mode"]')?.getAttribute('content') === 'live';
@@ -31,8 +33,8 @@ export function startStream(onState: (s: 'live' | 'reconnecting' | 'ended') => v
 }
 
 /** Fetch a view's data; refetch when a live recording changes (at most once a second, the 1 s a row may take). */
-export function useApi<T>(path: string, params: Record<string, string | number | undefined | null>): { data: T | null; error: string | null } {
-  const [data, setData] = useState<T | null>(null);
+export function useApi<R extends ApiRoute>(path: R, params: Record<string, string | number | undefined | null>): { data: ApiAnswers[R] | null; error: string | null } {
+  const [data, setData] = useState<ApiAnswers[R] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const key = JSON.stringify(params);
   useEffect(() => {
@@ -43,7 +45,7 @@ export function useApi<T>(path: string, params: Record<string, string | number |
       if (pending) return;
       pending = true;
       lastAt = Date.now();
-      getJson<T>(path, params)
+      getJson(path, params)
         .then((d) => !stopped && (setData(d), setError(null)))
         .catch((e: Error) => !stopped && setError(e.message))
         .finally(() => (pending = false));

@@ -10,7 +10,7 @@ import { Timeline } from './views/timeline';
 import { Tree } from './views/tree';
 import { Logs } from './views/logs';
 import { Metrics } from './views/metrics';
-import type { Info } from './types';
+import type { Info } from '../wire';
 
 /** Views as data: path → title and component. */
 const VIEWS: Array<{ path: string; title: string; view: () => preact.JSX.Element }> = [
@@ -26,7 +26,7 @@ function App() {
   const [error, setError] = useState<string | null>(null);
   const [stream, setStream] = useState<'live' | 'reconnecting' | 'ended' | null>(null);
   useEffect(() => {
-    getJson<Info>('/api/v1/info').then(setInfo, (e: Error) => setError(e.message));
+    getJson('/api/v1/info').then(setInfo, (e: Error) => setError(e.message));
     startStream(setStream);
   }, []);
   const current = VIEWS.find((v) => v.path === location.pathname) ?? VIEWS[0]!;

@@ -5,19 +5,14 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { CHANGE_EVENT, LIVE, clock, getJson, href, param } from '../api';
-import type { LogEvent } from '../types';
+import type { EventKind, LogEvent } from '../../wire';
 
 const ROW_H = 22;
 const PAGE = 300;
-const KINDS = ['process', 'exec', 'file', 'net', 'llm', 'tool', 'loss'];
-
-interface Page {
-  events: LogEvent[];
-  next: string | null;
-  counts: Record<string, number> | null;
-  countsExact: boolean;
-  mark: string | null;
-}
+/** The kind filter's choices in the log's order; the check below fails to compile when wire.ts has a kind not listed. */
+const KINDS = ['process', 'exec', 'file', 'net', 'llm', 'tool', 'loss'] as const satisfies readonly EventKind[];
+type NoneUnlisted<Unlisted extends never> = Unlisted;
+type KindsCheck = NoneUnlisted<Exclude<EventKind, (typeof KINDS)[number]>>;
 
 function filtersFromUrl() {
   return { session: param('session'), kind: param('kind'), process: param('process'), tool: param('tool'), q: param('q'), after: param('after') };
@@ -51,7 +46,7 @@ export function Logs() {
     setNext(null);
     setScrollTop(0);
     if (box.current) box.current.scrollTop = 0;
-    getJson<Page>('/api/v1/logs', { ...filterParams, after: f.after, limit: PAGE })
+    getJson('/api/v1/logs', { ...filterParams, after: f.after, limit: PAGE })
       .then((p) => {
         if (g !== gen.current) return;
         seen.current = new Set(p.events.map((e) => `${e.kind}:${e.id}`));
@@ -83,7 +78,7 @@ export function Logs() {
       }
       busy = true;
       const g = gen.current;
-      getJson<{ events: LogEvent[]; mark: string; truncated: boolean }>('/api/v1/logs/since', { ...filterParams, mark: mark.current })
+      getJson('/api/v1/logs/since', { ...filterParams, mark: mark.current })
         .then((r) => {
           if (g !== gen.current) return;
           mark.current = r.mark;
@@ -126,7 +121,7 @@ export function Logs() {
   if (next && !loading.current && last > rows.length - 100) {
     loading.current = true;
     const g = gen.current;
-    getJson<Page>('/api/v1/logs', { ...filterParams, after: next, limit: PAGE })
+    getJson('/api/v1/logs', { ...filterParams, after: next, limit: PAGE })
       .then((p) => {
         if (g !== gen.current) return;
         const fresh = p.events.filter((e) => !seen.current.has(`${e.kind}:${e.id}`));

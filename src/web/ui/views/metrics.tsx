@@ -3,17 +3,9 @@ import { useMemo } from 'preact/hooks';
 import { href, param, useApi } from '../api';
 import { Chart, type Series } from '../chart';
 
-interface MetricsData {
-  processes: Array<{ id: number; name: string; command: string; container: string; samples: Array<[number, number, number]> }>;
-  sampledProcesses: number;
-  omitted: number;
-  unsampledProcesses: number;
-  summaryText: string;
-}
-
 export function Metrics() {
   const session = param('session');
-  const { data, error } = useApi<MetricsData>('/api/v1/metrics', { session });
+  const { data, error } = useApi('/api/v1/metrics', { session });
   const charts = useMemo(() => {
     if (!data) return null;
     // One time axis for all series: the union of sample times (seconds), null where a process has no sample.

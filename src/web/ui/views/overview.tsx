@@ -1,23 +1,10 @@
 /** `/`: the whole recording (or one session) at a glance: figures, cost by model, activity, tops, failures, losses. */
 import { href, param, useApi } from '../api';
 import { Chart } from '../chart';
+import type { OverviewKpis } from '../../wire';
 
-interface Overview {
-  kpis: Record<string, unknown> & { tokensText: string; costText: string; durationText: string | null };
-  byModel: Array<{ model: string; calls: number; costText: string; tokensText: string; errors: number }>;
-  activity: Array<{ startNs: number; llmCalls: number; fileOps: number; procEvents: number; netEvents: number; errors: number; losses: number }>;
-  topCommands: { rows: Array<{ command: string; count: number }>; total: number };
-  toolCalls: { rows: Array<{ id: number; sessionId: number | null; name: string; input: string; failed: boolean; files: string[] }>; total: number };
-  topFiles: { rows: Array<{ path: string; ops: string[]; count: number; bytesText: string }>; total: number };
-  topHosts: { rows: Array<{ host: string; count: number; failures: number; bytesText: string }>; total: number };
-  failures: Array<{ kind: string; id: number; tsNs: number; text: string }>;
-  failuresTotal: number;
-  friction: Array<{ kind: string; text: string }>;
-  completeness: { complete: boolean; lost: Array<{ source: string; count: number; bytes: number }> };
-  completenessText: string;
-}
-
-const KPI_LABELS: Array<[string, string]> = [
+/** The figures shown as tiles (tokens get a wide one of their own), by their field in the answer's kpis. */
+const KPI_LABELS: Array<[Exclude<keyof OverviewKpis, 'tokens'>, string]> = [
   ['sessions', 'sessions'],
   ['llmCalls', 'LLM calls'],
   ['costText', 'cost'],
@@ -31,7 +18,7 @@ const KPI_LABELS: Array<[string, string]> = [
 
 export function Overview() {
   const session = param('session');
-  const { data, error } = useApi<Overview>('/api/v1/overview', { session });
+  const { data, error } = useApi('/api/v1/overview', { session });
   if (error) return <div class="error">{error}</div>;
   if (!data) return <div>loading…</div>;
   const xs = data.activity.map((b) => b.startNs / 1e9);

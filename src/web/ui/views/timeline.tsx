@@ -5,42 +5,16 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { clock, href, param, useApi } from '../api';
-import type { Proc } from '../types';
-
-interface Bar {
-  id: number;
-  startNs: number;
-  endNs: number | null;
-  failed: boolean;
-}
-interface TimelineData {
-  startNs: number | null;
-  endNs: number | null;
-  sessions: Array<{
-    id: number;
-    title: string;
-    agent: string | null;
-    startNs: number;
-    endNs: number;
-    llmCalls: Array<Bar & { model: string; tokensText: string; costText: string }>;
-    llmCallsOmitted: number;
-    toolCalls: Array<Bar & { name: string; input: string; llmCallId: number }>;
-    toolCallsOmitted: number;
-    processes: Proc[];
-    processesOmitted: number;
-    fileChanges: Array<Bar & { op: string; path: string; path2: string | null; count: number; processId: number }>;
-    fileChangesOmitted: number;
-  }>;
-}
+import type { ProcessView, Span } from '../../wire';
 
 /** A process's command, after its container ("[NAME pid N] cmd") when it ran in one. */
-function withContainer(p: Proc): string {
+function withContainer(p: ProcessView): string {
   return p.container ? `${p.container} ${p.command}` : p.command;
 }
 
 export function Timeline() {
   const session = param('session');
-  const { data, error } = useApi<TimelineData>('/api/v1/timeline', { session });
+  const { data, error } = useApi('/api/v1/timeline', { session });
   const [view, setView] = useState<[number, number] | null>(null);
   const [at, setAt] = useState<number | null>(param('at') ? Number(param('at')) : null);
   useEffect(() => {
@@ -51,7 +25,7 @@ export function Timeline() {
   const [v0, v1] = view;
   const span = v1 - v0;
   const pos = (ns: number) => ((ns - v0) / span) * 100;
-  const bar = (b: Bar, cls: string, title: string, link: string, label: string) => {
+  const bar = (b: Span, cls: string, title: string, link: string, label: string) => {
     const end = b.endNs ?? data.endNs ?? b.startNs;
     if (end < v0 || b.startNs > v1) return null;
     const left = Math.max(0, pos(b.startNs));

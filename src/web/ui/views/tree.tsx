@@ -5,53 +5,12 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { clock, getJson, href, param, useApi } from '../api';
-import type { Proc } from '../types';
-
-interface Tool {
-  id: number;
-  name: string;
-  input: string;
-  resultText: string | null;
-  failed: boolean;
-  processIds: number[];
-  fileOpIds: number[];
-  netConnIds: number[];
-  files: string[];
-  /** The MCP server's tools/call that carried this tool call out. */
-  mcp: { server: string; command: string | null; method: string; target: string | null; outcome: string; failed: boolean; latencyText: string | null; result: string } | null;
-}
-interface Call {
-  id: number;
-  model: string;
-  startNs: number;
-  durationText: string | null;
-  tokensText: string;
-  costText: string;
-  prompt: string | null;
-  response: string | null;
-  failed: boolean;
-  error: string | null;
-  tools: Tool[];
-}
-interface TreeData {
-  processes: Proc[];
-  llmCalls: Call[];
-}
-interface CallDetail {
-  prompt: string | null;
-  systemPrompt: string | null;
-  messages: number;
-  previousCallId: number | null;
-  newMessages: string[];
-  droppedMessages: number;
-  toolsOffered: string[];
-  responseText: string | null;
-}
+import type { LlmCallDetail, TreeProcess } from '../../wire';
 
 function CallDetails({ id }: { id: number }) {
-  const [d, setD] = useState<CallDetail | null>(null);
+  const [d, setD] = useState<LlmCallDetail | null>(null);
   const [err, setErr] = useState<string | null>(null);
-  useEffect(() => void getJson<CallDetail>('/api/v1/llm-call', { id }).then(setD, (e: Error) => setErr(e.message)), [id]);
+  useEffect(() => void getJson('/api/v1/llm-call', { id }).then(setD, (e: Error) => setErr(e.message)), [id]);
   if (err) return <div class="error">{err}</div>;
   if (!d) return <div>loading…</div>;
   return (
@@ -75,14 +34,14 @@ function CallDetails({ id }: { id: number }) {
   );
 }
 
-function ProcessNode({ p, kids, selected, depth }: { p: Proc; kids: Map<number | null, Proc[]>; selected: Set<number>; depth: number }) {
+function ProcessNode({ p, kids, selected, depth }: { p: TreeProcess; kids: Map<number | null, TreeProcess[]>; selected: Set<number>; depth: number }) {
   const children = kids.get(p.id) ?? [];
   return (
     <li id={`proc-${p.id}`} class={selected.has(p.id) ? 'selected' : ''}>
       {p.container && <span class="container mono">{p.container} </span>}
       <span class={`mono ${p.failed ? 'bad-text' : ''}`}>{p.command}</span>{' '}
       <small>pid {p.pid} · {clock(p.startNs)} · {p.status}{p.peakRssText ? ` · peak ${p.peakRssText}` : ''}</small>{' '}
-      {(p.toolCallIds ?? []).map((t) => <a class="caused-by" href={href('/tree', { tool: t })}>← tool call #{t}</a>)}{' '}
+      {p.toolCallIds.map((t) => <a class="caused-by" href={href('/tree', { tool: t })}>← tool call #{t}</a>)}{' '}
       <a href={href('/logs', { process: p.id })}>logs</a>
       {children.length > 0 && depth < 60 && (
         <ul>{children.map((c) => <ProcessNode p={c} kids={kids} selected={selected} depth={depth + 1} />)}</ul>
@@ -96,7 +55,7 @@ export function Tree() {
   const tool = param('tool') ? Number(param('tool')) : null;
   const llm = param('llm') ? Number(param('llm')) : null;
   const proc = param('process') ? Number(param('process')) : null;
-  const { data, error } = useApi<TreeData>('/api/v1/tree', { session });
+  const { data, error } = useApi('/api/v1/tree', { session });
   const [open, setOpen] = useState<Set<number>>(new Set(llm !== null ? [llm] : []));
   useEffect(() => {
     const id = tool !== null ? `tool-${tool}` : proc !== null ? `proc-${proc}` : llm !== null ? `llm-${llm}` : null;
@@ -105,7 +64,7 @@ export function Tree() {
   if (error) return <div class="error">{error}</div>;
   if (!data) return <div>loading…</div>;
   const ids = new Set(data.processes.map((p) => p.id));
-  const kids = new Map<number | null, Proc[]>();
+  const kids = new Map<number | null, TreeProcess[]>();
   for (const p of data.processes) {
     const parent = p.parentId !== null && ids.has(p.parentId) ? p.parentId : null;
     kids.set(parent, [...(kids.get(parent) ?? []), p]);
