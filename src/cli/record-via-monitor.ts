@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { redactArgv } from '../collector/process/redact-command';
 import { monitorDir } from '../monitor/monitor-paths';
 import { RECORD_SOCKET } from '../monitor/record-socket';
 import { resolveInPath, signalNumber } from './privileges';
@@ -48,7 +47,8 @@ export async function recordViaMonitor(command: string[], quiet: boolean): Promi
   };
   let answer: Awaited<ReturnType<typeof ask>>;
   try {
-    answer = await ask({ op: 'record', pid: process.pid, title: redactArgv(command).join(' '), argv0: command[0], path: process.env['PATH'] ?? '', cwd: process.cwd() });
+    // The command line as typed: the monitor redacts it (record-socket.ts) before it is stored.
+    answer = await ask({ op: 'record', pid: process.pid, argv: command, argv0: command[0], path: process.env['PATH'] ?? '', cwd: process.cwd() });
   } catch {
     sock.destroy();
     return null;
