@@ -3,6 +3,9 @@
  * socket (src/monitor/record-socket.ts) to record what this process starts, then start CMD at once — as the user,
  * without sudo. The session goes into the user's weekly monitor recording, which `report --monitor` reads.
  * null: no monitor to ask (or it refused); the caller records on its own.
+ * `agentsight record` as typed usually never gets here: bin/agentsight runs the C launcher (native/record-launcher.c),
+ * which hands its own pid over and execs the command in place without starting node; this is the path when the
+ * launcher is not built, or when node is run on the CLI directly.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
