@@ -454,9 +454,13 @@ describeBpf('agentsight monitor', [], () => {
     const a = run(process.execPath, [CLI, 'record', '-q', '--no-web', '--db', alone, '--', ...cmd], { env: { ...process.env, AGENTSIGHT_NO_MONITOR: '1' } });
     expect(a.code, a.stderr).toBe(3);
 
-    const mon = await startMonitor(dir, ['--user', 'root', '--user', TEST_USER], 2);
     const userEnv: NodeJS.ProcessEnv = { ...process.env, ...env, AGENTSIGHT_NO_SUDO: '1' };
     delete userEnv['SUDO_UID'];
+    // No monitor yet: the node CLI's answer, as without the launcher (a user needs root to record alone).
+    const none = run(...asUser(uid, gid, CLI, ['record', '-q', '--', 'true']), { env: userEnv, cwd: '/tmp' });
+    expect([none.code, none.stderr]).toEqual([1, 'agentsight: record needs root to load BPF programs (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN): run it with sudo\n']);
+
+    const mon = await startMonitor(dir, ['--user', 'root', '--user', TEST_USER], 2);
     const said = (u: number) => new RegExp(`^agentsight: recorded by the monitor as session \\d+ in ${dir}/${u}/monitor-\\d{4}-W\\d{2}\\.db \\(agentsight report --monitor\\)\\n$`);
     // bin/agentsight run as a command (its sh part), as the unprivileged user and as root: the launcher's words, not
     // node's ("recorded by the monitor: session N"), say which path it took.
