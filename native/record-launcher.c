@@ -225,7 +225,8 @@ int main(int argc, char **argv) {
   }
   ans[got] = 0;
   // A refusal: node asks again and says why in its words ("the monitor cannot record this (…)"), then records alone.
-  if (!strstr(ans, "\"ok\":true")) {
+  // JSON.stringify({ok, …}) puts ok first: a prefix, never a match inside some string of the answer.
+  if (strncmp(ans, "{\"ok\":true,", 11) != 0) {
     close(fd);
     fallback();
   }
