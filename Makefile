@@ -14,7 +14,7 @@ APT_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config m
 NODEDIR ?= $(shell n=$$(dirname $$(dirname $$(readlink -f $$(command -v node)))); [ -f $$n/include/node/node_api.h ] && echo $$n || echo /usr)
 export npm_config_nodedir := $(NODEDIR)
 
-.PHONY: setup deps tracefs node-deps build bpf native ts man web test bench clean top
+.PHONY: setup deps tracefs node-deps build bpf native launcher ts man web test bench clean top
 
 setup: deps tracefs node-deps build
 
@@ -38,7 +38,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 node-deps: node_modules/.package-lock.json
 
-build: bpf native ts man web
+build: bpf native launcher ts man web
 
 $(BPF_OUT)/vmlinux.h:
 	@mkdir -p $(BPF_OUT)
@@ -55,6 +55,13 @@ build/Release/agentsight.node: $(NATIVE_SRCS) bpf/events.h bpf/process.h binding
 	npx node-gyp rebuild --nodedir=$(NODEDIR)
 
 native: build/Release/agentsight.node
+
+# `agentsight record -- CMD` through a running monitor without starting node (native/record-launcher.c; bin/agentsight
+# runs it). After the addon: node-gyp rebuild empties build/.
+build/agentsight-launch: native/record-launcher.c | build/Release/agentsight.node
+	$(CC) -O2 -Wall -Wextra -o $@ $<
+
+launcher: build/agentsight-launch
 
 ts: node_modules/.package-lock.json
 	npx tsc -p tsconfig.json

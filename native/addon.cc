@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -340,6 +341,20 @@ Napi::Value MonotonicNs(const Napi::CallbackInfo &info) {
   return Napi::BigInt::New(info.Env(), int64_t(t.tv_sec) * 1000000000 + t.tv_nsec);
 }
 
+// The peer of a connected unix socket, from the kernel (SO_PEERCRED: its pid, uid and gid when it connected), or
+// null. The monitor's record socket (src/monitor/record-socket.ts) takes the caller's identity from here, never from
+// what the caller says.
+Napi::Value PeerCred(const Napi::CallbackInfo &info) {
+  ucred c{};
+  socklen_t len = sizeof c;
+  if (getsockopt(info[0].As<Napi::Number>().Int32Value(), SOL_SOCKET, SO_PEERCRED, &c, &len) != 0) return info.Env().Null();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("pid", double(c.pid));
+  o.Set("uid", double(c.uid));
+  o.Set("gid", double(c.gid));
+  return o;
+}
+
 Napi::Value SetLogEcho(const Napi::CallbackInfo &info) {
   SetLibbpfLogEcho(info[0].As<Napi::Boolean>());
   return info.Env().Undefined();
@@ -352,6 +367,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clockOffsetNs", Napi::Function::New(env, ClockOffsetNs));
   exports.Set("monotonicNs", Napi::Function::New(env, MonotonicNs));
   exports.Set("setLogEcho", Napi::Function::New(env, SetLogEcho));
+  exports.Set("peerCred", Napi::Function::New(env, PeerCred));
   exports.Set("eventHeaderSize", Napi::Number::New(env, sizeof(event_header)));
   return exports;
 }

@@ -46,7 +46,7 @@ int main(void) {
 }
 `;
 
-function buildProbe(dir: string): string {
+export function buildProbe(dir: string): string {
   const src = path.join(dir, 'first-instruction.c');
   const bin = path.join(dir, 'first-instruction');
   fs.writeFileSync(src, PROBE_C);

@@ -3,12 +3,14 @@
  * socket (src/monitor/record-socket.ts) to record what this process starts, then start CMD at once — as the user,
  * without sudo. The session goes into the user's weekly monitor recording, which `report --monitor` reads.
  * null: no monitor to ask (or it refused); the caller records on its own.
+ * `agentsight record` as typed usually never gets here: bin/agentsight runs the C launcher (native/record-launcher.c),
+ * which hands its own pid over and execs the command in place without starting node; this is the path when the
+ * launcher is not built, or when node is run on the CLI directly.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { redactArgv } from '../collector/process/redact-command';
 import { monitorDir } from '../monitor/monitor-paths';
 import { RECORD_SOCKET } from '../monitor/record-socket';
 import { resolveInPath, signalNumber } from './privileges';
@@ -48,7 +50,8 @@ export async function recordViaMonitor(command: string[], quiet: boolean): Promi
   };
   let answer: Awaited<ReturnType<typeof ask>>;
   try {
-    answer = await ask({ op: 'record', pid: process.pid, title: redactArgv(command).join(' '), argv0: command[0], path: process.env['PATH'] ?? '', cwd: process.cwd() });
+    // The command line as typed: the monitor redacts it (record-socket.ts) before it is stored.
+    answer = await ask({ op: 'record', pid: process.pid, argv: command, argv0: command[0], path: process.env['PATH'] ?? '', cwd: process.cwd() });
   } catch {
     sock.destroy();
     return null;

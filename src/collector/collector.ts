@@ -75,6 +75,8 @@ export class Collector implements CollectorContext {
   onToolResult?: (toolCall: import('../store/types').ToolCallRow) => void;
   /** System mode: rows of processes whose children form a session of their own (`record` handed to the monitor). */
   private readonly handedSeeds = new Set<number>();
+  /** System mode: sessions of startProcessSession (a launcher's pid that execs the command). */
+  private readonly processSessions = new Set<number>();
   records = 0;
   malformed = 0;
   /** Records cut off at the end of a batch (should stay 0; reported as a loss if not). */
@@ -91,11 +93,16 @@ export class Collector implements CollectorContext {
       onNewRow: (row, parent) => {
         this.containers.onNewRow(row, parent);
         if (parent && this.handedSeeds.has(parent.id)) this.seedChild(row);
+        // The launcher's pid became a session's root at the monitor's answer; the fork records of children it started
+        // before (the bin script's readlink) may be applied only after that: they are not part of the session.
+        if (parent && parent.sessionId !== null && this.processSessions.has(parent.sessionId) && row.startNs < this.sessions.get(parent.sessionId)!.startNs) row.sessionId = null;
       },
       sessionForRoot: (row) => (opts.mode === 'record' ? this.recordSessionId : null),
       onExec: (row) => this.onExec(row),
       // System-wide capture sees every process on the machine; only agents' process families are kept.
       persist: opts.mode === 'system' ? (row) => row.sessionId !== null && !this.handedSeeds.has(row.id) : undefined,
+      // The launcher's own execs (the bin script's sh, the launcher) came before its session: only the command's.
+      persistExec: (exec, row) => !(row.sessionId !== null && this.processSessions.has(row.sessionId) && exec.tsNs < this.sessions.get(row.sessionId)!.startNs),
     });
     if (opts.mode === 'record') {
       const s: SessionRow = {
@@ -148,6 +155,20 @@ export class Collector implements CollectorContext {
     this.dirtySessions.add(s);
     seed.sessionId = s.id;
     this.handedSeeds.add(seed.id);
+    return s;
+  }
+
+  /**
+   * System mode: `row` is about to become the command of `record -- CMD` (the launcher, native/record-launcher.c,
+   * execs it in place): it is the root of a new session titled `title`, which ends when it exits, as an agent's does.
+   */
+  startProcessSession(row: ProcessRow, title: string): SessionRow {
+    const s: SessionRow = { id: this.store.nextId('sessions'), agent: null, externalId: null, rootProcessId: row.id, title, startNs: Date.now() * 1e6, endNs: null };
+    this.sessions.set(s.id, s);
+    this.dirtySessions.add(s);
+    row.sessionId = s.id;
+    this.processSessions.add(s.id);
+    this.processes.touch(row);
     return s;
   }
 

@@ -109,10 +109,19 @@ export class UserRecorder implements HandOff {
     this.socket = await listenRecordSocket(userDir(dir, this.user.uid), this.user.uid, this.user.gid, this);
   }
 
-  begin(req: { pid: number; title: string; argv0: string; path: string; cwd: string }): { session: number; file: string } {
+  begin(req: { pid: number; exec: boolean; title: string; argv0: string; path: string; cwd: string }): { session: number; file: string } {
     const c = this.runner.collector;
     const seed = c.processes.byTgid(req.pid) ?? c.processes.seedFromProc(req.pid, bootTimeNs());
     if (!seed) throw new Error(`no process ${req.pid}`);
+    if (req.exec) {
+      // The launcher execs the command in this very process: traced itself from now on (its exec included), the
+      // session's root, ended by its exit like an agent's session. Nothing of the command runs before the answer.
+      const s = c.startProcessSession(seed, req.title);
+      this.runner.capture.addTraced(req.pid);
+      if (req.argv0) this.runner.tls.attachCommand(req.argv0, { PATH: req.path }, req.cwd);
+      this.runner.tick();
+      return { session: s.id, file: this.path };
+    }
     const s = c.startSeedSession(seed, req.title);
     // Children of the seed are traced by the kernel from their fork; the command's files get their TLS probes now.
     this.runner.capture.addSeed(req.pid);

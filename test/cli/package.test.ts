@@ -52,7 +52,7 @@ describeBpf('the npm package', ['process', 'file', 'net', 'tls'], () => {
 
   it('ships the BPF objects, the addon, the man page and the completions', () => {
     const pkg = path.join(prefix, 'lib', 'node_modules', 'agentsight');
-    for (const f of ['bpf/.output/process.bpf.o', 'bpf/.output/tls.bpf.o', 'build/Release/agentsight.node', 'man/agentsight.1', 'completions/agentsight.bash', 'completions/agentsight.fish', 'completions/agentsight.zsh'])
+    for (const f of ['bpf/.output/process.bpf.o', 'bpf/.output/tls.bpf.o', 'build/Release/agentsight.node', 'build/agentsight-launch', 'man/agentsight.1', 'completions/agentsight.bash', 'completions/agentsight.fish', 'completions/agentsight.zsh'])
       expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
     const version = execFileSync(bin, ['--version'], { env, encoding: 'utf8' });
     expect(version).toMatch(/^agentsight \d+\.\d+\.\d+ \(built from [0-9a-f]{12}/);

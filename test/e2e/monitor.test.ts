@@ -4,7 +4,7 @@
 // (a fake clock) it moves to the next week's file without a restart; retention removes old and oversized weeks; each
 // user's sessions go into a file only that user (and root) can read. The systemd unit is checked in
 // test/cli/monitor-service.test.ts.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -91,6 +91,33 @@ function report(args: string[], env: NodeJS.ProcessEnv) {
 function testUser(): { uid: number; gid: number } {
   if (run('id', ['-u', TEST_USER]).code !== 0) expect(run('useradd', ['-M', '-s', '/bin/sh', TEST_USER]).code).toBe(0);
   return { uid: Number(run('id', ['-u', TEST_USER]).stdout.trim()), gid: Number(run('id', ['-g', TEST_USER]).stdout.trim()) };
+}
+
+/**
+ * What a recording holds of the one session titled `title` (or its only one): processes, files, exit. A redacted
+ * value's fingerprint is keyed per process (one recording's cannot be matched with another's): it is left out.
+ */
+function sessionFacts(file: string, title: string | RegExp | null) {
+  const rec = openRecording(file);
+  const shown = (argv: string[]) => argv.join(' ').replace(/ hmac:[0-9a-f]+\]/g, ']');
+  try {
+    const sessions = rec.sessions().filter((x) => title === null || (typeof title === 'string' ? x.title === title : title.test(x.title)));
+    expect(sessions.length).toBe(1);
+    const s = sessions[0]!;
+    const procs = rec.processes().filter((p) => p.sessionId === s.id);
+    const ids = new Set(procs.map((p) => p.id));
+    const paths = rec.fileOps().filter((f) => ids.has(f.processId) && /^\/etc\/(hostname|passwd)$/.test(f.path)).map((f) => `${f.op} ${f.path}`);
+    const root = procs.find((p) => p.id === s.rootProcessId);
+    return {
+      argv: procs.map((p) => shown(p.argv)).sort(),
+      execs: rec.execs({ processIds: [...ids] }).map((e) => shown(e.argv)).sort(),
+      paths: [...new Set(paths)].sort(),
+      rootExit: root?.exitCode ?? null,
+      ended: s.endNs !== null,
+    };
+  } finally {
+    rec.close();
+  }
 }
 
 describeBpf('agentsight monitor', [], () => {
@@ -424,27 +451,115 @@ describeBpf('agentsight monitor', [], () => {
     expect(fs.existsSync(sock)).toBe(false);
 
     const week = weekLabel(isoWeekOf(Date.now()));
-    const facts = (file: string, title: string | null) => {
-      const rec = openRecording(file);
-      try {
-        const sessions = rec.sessions().filter((x) => title === null || x.title === title);
-        expect(sessions.length).toBe(1);
-        const s = sessions[0]!;
-        const procs = rec.processes().filter((p) => p.sessionId === s.id);
-        const ids = new Set(procs.map((p) => p.id));
-        const paths = rec.fileOps().filter((f) => ids.has(f.processId) && /^\/etc\/(hostname|passwd)$/.test(f.path)).map((f) => `${f.op} ${f.path}`);
-        const root = procs.find((p) => p.id === s.rootProcessId);
-        return { argv: procs.map((p) => p.argv.join(' ')).sort(), paths: [...new Set(paths)].sort(), rootExit: root?.exitCode ?? null, ended: s.endNs !== null };
-      } finally {
-        rec.close();
-      }
-    };
     const title = `sh -c ${script}`;
-    const expected = facts(alone, null);
+    const expected = sessionFacts(alone, null);
     expect(expected.argv).toEqual(expect.arrayContaining(['cat /etc/hostname', 'head -c 5 /etc/passwd']));
     expect(expected.paths.length).toBeGreaterThanOrEqual(2);
-    expect(facts(path.join(dir, String(uid), `monitor-${week}.db`), title)).toEqual(expected);
-    expect(facts(path.join(dir, '0', `monitor-${week}.db`), title)).toEqual(expected);
+    expect(sessionFacts(path.join(dir, String(uid), `monitor-${week}.db`), title)).toEqual(expected);
+    expect(sessionFacts(path.join(dir, '0', `monitor-${week}.db`), title)).toEqual(expected);
+  });
+
+  it('bin/agentsight record through a running monitor: the launcher execs the command in place, recorded as by node, status and signal passed through', { timeout: 240_000 }, async () => {
+    const { uid, gid } = testUser();
+    const dir = newDir('launcher');
+    const env = { AGENTSIGHT_MONITOR_DIR: dir };
+    // A key-shaped argument of the recorded command: the thing under test is that it never reaches the recording.
+    const key = 'sk-ant-api03-' + crypto.randomBytes(18).toString('hex');
+    const script = 'cat /etc/hostname >/dev/null; head -c 5 /etc/passwd >/dev/null; exit 3';
+    const cmd = ['sh', '-c', script, 'sh', key];
+    const alone = path.join(base, 'launcher-alone.db');
+    const a = run(process.execPath, [CLI, 'record', '-q', '--no-web', '--db', alone, '--', ...cmd], { env: { ...process.env, AGENTSIGHT_NO_MONITOR: '1' } });
+    expect(a.code, a.stderr).toBe(3);
+
+    const userEnv: NodeJS.ProcessEnv = { ...process.env, ...env, AGENTSIGHT_NO_SUDO: '1' };
+    delete userEnv['SUDO_UID'];
+    // No monitor yet: the node CLI's answer, as without the launcher (a user needs root to record alone).
+    const none = run(...asUser(uid, gid, CLI, ['record', '-q', '--', 'true']), { env: userEnv, cwd: '/tmp' });
+    expect([none.code, none.stderr]).toEqual([1, 'agentsight: record needs root to load BPF programs (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN): run it with sudo\n']);
+
+    const mon = await startMonitor(dir, ['--user', 'root', '--user', TEST_USER], 2);
+    const said = (u: number) => new RegExp(`^agentsight: recorded by the monitor as session \\d+ in ${dir}/${u}/monitor-\\d{4}-W\\d{2}\\.db \\(agentsight report --monitor\\)\\n$`);
+    // bin/agentsight run as a command (its sh part), as the unprivileged user and as root: the launcher's words, not
+    // node's ("recorded by the monitor: session N"), say which path it took.
+    const u = run(...asUser(uid, gid, CLI, ['record', '--', ...cmd]), { env: userEnv, cwd: '/tmp' });
+    expect(u.code, u.stderr).toBe(3);
+    expect(u.stderr).toMatch(said(uid));
+    // As root, spawned directly: the recorded command is the very process spawned (same pid), and its exit is ours.
+    const r = spawnSync(CLI, ['record', '--', ...cmd], { env: { ...process.env, ...env }, cwd: '/tmp', encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(said(0));
+    // A signal death is the caller's to see as such (no parent turning it into 128+n).
+    const k = spawnSync(CLI, ['record', '-q', '--', 'sh', '-c', 'kill -TERM $$'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect([k.status, k.signal, k.stderr]).toEqual([null, 'SIGTERM', '']);
+    // A command that does not exist: node's words, as without a monitor.
+    const missing = run(CLI, ['record', '-q', '--', 'as-no-such-command'], { env: { ...process.env, ...env } });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    // Options the monitor does not do: node's standalone record, as before.
+    const own = path.join(base, 'launcher-own.db');
+    const d = run(CLI, ['record', '-q', '--no-web', '--db', own, '--', 'true'], { env: { ...process.env, ...env } });
+    expect([d.code, d.stderr]).toEqual([0, '']);
+    expect(fs.existsSync(own)).toBe(true);
+    expect(await mon.stop()).toBe(0);
+
+    const week = weekLabel(isoWeekOf(Date.now()));
+    const title = new RegExp(`^sh -c ${script.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} sh \\[REDACTED len=${key.length} hmac:[0-9a-f]+\\]$`);
+    const expected = sessionFacts(alone, null);
+    expect(expected.argv).toEqual(expect.arrayContaining(['cat /etc/hostname', 'head -c 5 /etc/passwd', `sh -c ${script} sh [REDACTED len=${key.length}]`]));
+    for (const u2 of [uid, 0]) {
+      const file = path.join(dir, String(u2), `monitor-${week}.db`);
+      expect(sessionFacts(file, title)).toEqual(expected);
+      expect(fs.readFileSync(file).includes(Buffer.from(key)), 'a key on the command line must not reach the recording').toBe(false);
+    }
+    const rec = openRecording(path.join(dir, '0', `monitor-${week}.db`));
+    try {
+      const s = rec.sessions().find((x) => title.test(x.title))!;
+      expect(rec.process(s.rootProcessId!)?.pid).toBe(r.pid);
+      const killed = rec.sessions().find((x) => x.title === 'sh -c kill -TERM $$')!;
+      expect([killed.endNs !== null, rec.process(killed.rootProcessId!)?.exitSignal]).toEqual([true, 15]);
+    } finally {
+      rec.close();
+    }
+  });
+
+  it('the launcher sends the command line exactly (JSON-escaped) and, refused, leaves it to node, which says why and records alone', { timeout: 180_000 }, async () => {
+    // A stand-in for the monitor's socket: what the launcher asks is the thing under test here, and the refusal.
+    const dir = newDir('refusing');
+    fs.mkdirSync(path.join(dir, '0'));
+    const asked: Array<Record<string, unknown>> = [];
+    const server = net.createServer((c) => {
+      let buf = '';
+      c.on('data', (d) => {
+        buf += d;
+        if (!buf.includes('\n')) return;
+        asked.push(JSON.parse(buf.slice(0, buf.indexOf('\n'))) as Record<string, unknown>);
+        c.end(JSON.stringify({ ok: false, error: 'not today' }) + '\n');
+      });
+    });
+    await new Promise<void>((r) => server.listen(path.join(dir, '0', 'record.sock'), r));
+    try {
+      const odd = ['printf', '%s\\n', 'quote " back \\ tab \t nl \n bell \u0007 é ✓', ''];
+      const db = path.join(base, 'refused');
+      fs.mkdirSync(db);
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const c = spawn(CLI, ['record', '--', ...odd], { cwd: db, env: { ...process.env, AGENTSIGHT_MONITOR_DIR: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+        children.push(c);
+        let err = '';
+        c.stderr!.on('data', (d) => (err += d));
+        c.on('exit', (code) => resolve({ code, stderr: err }));
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^agentsight: the monitor cannot record this \(not today\); recording on its own\n/);
+      expect(fs.readdirSync(db).filter((f) => /^agentsight-.*\.db$/.test(f))).toHaveLength(1);
+      // First the launcher (exec: this pid becomes the command), then node's own request.
+      expect(asked.map((q) => [q['op'], q['exec'] ?? false, q['argv'], q['argv0'], q['cwd']])).toEqual([
+        ['record', true, odd, 'printf', db],
+        ['record', false, odd, 'printf', db],
+      ]);
+      expect(asked[0]!['path']).toBe(process.env['PATH']);
+    } finally {
+      server.close();
+    }
   });
 
   it('top --monitor follows this week\'s recording live: a session that starts after it opened appears', { timeout: 180_000 }, async () => {

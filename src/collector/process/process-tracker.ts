@@ -16,6 +16,8 @@ export interface ProcessTrackerHooks {
   onExec?(row: ProcessRow): void;
   /** Which rows are written to the store (system-wide capture keeps only agent sessions). Default: all. */
   persist?(row: ProcessRow): boolean;
+  /** Which exec records of persisted rows are written (system-wide mode). Default: all. */
+  persistExec?(exec: ExecRow, row: ProcessRow): boolean;
   /** A row was created (its parent, when in the model): container labels (containers/container-labels.ts). */
   onNewRow?(row: ProcessRow, parent: ProcessRow | undefined): void;
 }
@@ -32,7 +34,7 @@ export class ProcessTracker {
   /** Exited processes by tgid, for records that arrive after the exit (see forRecord), oldest first. */
   private readonly exited = new Map<number, { row: ProcessRow; atMs: number }>();
   private readonly dirty = new Set<ProcessRow>();
-  private readonly pendingExecs: ExecRow[] = [];
+  private readonly pendingExecs: Array<{ exec: ExecRow; row: ProcessRow }> = [];
   /** Rows already written, when only some are (system-wide mode). */
   private readonly persistedIds = new Set<number>();
   events = 0;
@@ -142,7 +144,7 @@ export class ProcessTracker {
     };
     // Every exec row is kept unless only some processes are (system-wide mode): hand it over now rather than hold
     // it on the JS heap until the tick (held rows outlived young-generation GC at high exec rates).
-    if (this.hooks.persist) this.pendingExecs.push(exec);
+    if (this.hooks.persist) this.pendingExecs.push({ exec, row });
     else this.store.addExec(exec);
     if (!e.failed) {
       row.exe = e.exe;
@@ -234,7 +236,8 @@ export class ProcessTracker {
       written.add(row.id);
     }
     this.dirty.clear();
-    for (const e of this.pendingExecs) {
+    for (const { exec: e, row } of this.pendingExecs) {
+      if (this.hooks.persistExec && !this.hooks.persistExec(e, row)) continue;
       if (!persist || written.has(e.processId) || this.persistedIds.has(e.processId)) this.store.addExec(e);
     }
     for (const id of written) this.persistedIds.add(id);
