@@ -228,7 +228,9 @@ describeBpf('a real agent recording, the same figures in every view', [], () => 
         t.keys('3', 'e');
         const all = await t.waitFor((l) => /Files \(\d+/.test(l.join('\n')), 'the files pane expanded');
         t.keys('w');
-        const ws = await t.waitFor((l) => l[0]!.includes('workspace only'), 'workspace only');
+        // the header says so at the key press; the pane's rows change when its data is reloaded (its title then
+        // counts what is hidden)
+        const ws = await t.waitFor((l) => l[0]!.includes('workspace only') && /outside workspace hidden/.test(l.join('\n')), 'workspace only');
         expect(homeRows(ws)).toBe(0);
         // Every agent writes its own home (~/.claude.json, $CODEX_HOME/sessions, ~/.gemini): listed, then hidden.
         expect(homeRows(all)).toBeGreaterThan(0);

@@ -125,7 +125,8 @@ describeBpf('web UI on a recorded Claude Code run', [], () => {
     await page.waitForSelector('.log-row');
     await page.selectOption('#kind-filter', 'llm');
     await page.waitForURL(/kind=llm/);
-    await page.waitForFunction(() => [...document.querySelectorAll('.log-row')].every((r) => r.getAttribute('data-kind') === 'llm'));
+    // rows present and all of the kind: the list is emptied while the filtered page loads ("every" of none holds)
+    await page.waitForFunction(() => [...document.querySelectorAll('.log-row')].length > 0 && [...document.querySelectorAll('.log-row')].every((r) => r.getAttribute('data-kind') === 'llm'));
     const llm = await logRows();
     expect(llm.length).toBeGreaterThanOrEqual(2);
     expect(llm.every((r) => r.includes(model))).toBe(true);
