@@ -17,6 +17,7 @@ const GROUPS: Group[] = [
   { name: 'MCP pipe capture', module: './mcp-bench', fn: 'runMcpBench' },
   { name: 'exec hold', module: './exec-hold-bench', fn: 'runExecHoldBench' },
   { name: 'record start-up', module: './startup-bench', fn: 'runStartupBench' },
+  { name: 'agent run and build under record', module: './agent-run-bench', fn: 'runAgentRunBench' },
   { name: 'HTTP/SSE decode', module: './decode-bench', fn: 'runDecodeBench' },
   { name: 'TUI', module: './tui-bench', fn: 'runTuiBench' },
   { name: 'web UI', module: './web-bench', fn: 'runWebBench' },
