@@ -204,8 +204,10 @@ bool PollThread::DrainOrdered() {
 
 // Nothing consumed this round and nothing waiting here for a later round.
 bool PollThread::Idle() const {
+  // A hold in force with nothing held is idle too: the next record resets the timeout and is held, and the hold's
+  // ends (a quiet machine, the command's exit, hold_max_ms) are then judged every poll_ms again.
   return round_records_ == 0 && held_.empty() && uncommitted_.empty() && new_exe_batches_.load() == 0 &&
-         counters.queued_bytes.load() == 0 && !counters.holding.load();
+         counters.queued_bytes.load() == 0;
 }
 
 void PollThread::PushMark(uint64_t round_start_ns) {
