@@ -217,6 +217,17 @@ function makeWorkload(dir: string): Workload {
   };
 }
 
+/** One workload failing (a baseline checkout that cannot run, say) is said and fails the run; the others still count. */
+async function orFailed(name: string, f: () => Promise<BenchResult[]>): Promise<BenchResult[]> {
+  try {
+    return await f();
+  } catch (err) {
+    console.log(`  FAILED ${name}: ${(err as Error).message}`);
+    process.exitCode = 1;
+    return [];
+  }
+}
+
 export async function runAgentRunBench(): Promise<BenchResult[]> {
   if (process.geteuid?.() !== 0) throw new Error('needs root (record loads BPF programs)');
   const rounds = Number(process.env['AGENTSIGHT_BENCH_AGENT_ROUNDS'] ?? 3);
@@ -232,14 +243,15 @@ export async function runAgentRunBench(): Promise<BenchResult[]> {
       for (const [label, ms] of [['Claude Code, instant model', 0], [`Claude Code, model thinking ${formatDuration(thinkMs * 1e6)} per call`, thinkMs]] as const) {
         const p = await startProvider(ms);
         try {
-          res.push(...(await measure(claudeWorkload(label, bin, p.env, dir), vs, rounds, dir)));
+          res.push(...(await orFailed(label, () => measure(claudeWorkload(label, bin, p.env, dir), vs, rounds, dir))));
         } finally {
           p.proc.stdin!.end();
           p.proc.kill('SIGTERM');
         }
       }
     }
-    res.push(...(await measure(makeWorkload(dir), vs, rounds, dir)));
+    const make = makeWorkload(dir);
+    res.push(...(await orFailed(make.name, () => measure(make, vs, rounds, dir))));
     return res;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
