@@ -155,16 +155,40 @@ void PollThread::Loop() {
   // thread itself (process records always do: BPF_RB_FORCE_WAKEUP, so an exec's hold and TLS probes are not delayed);
   // completeness marks are pushed every round, so appliedThroughNs is at most that much older at rest. Stop() wakes
   // the wait through wake_fd_.
+  // The exit of the child that ends the yielding (YieldPolicy::Round checks it each round) is no record that wakes
+  // this thread, and until that round the JS thread stays at SCHED_IDLE: so the wait includes a pidfd of that child,
+  // and without one (pidfd_open failed) rounds stay at poll_ms while yielding.
   int timeout = options.poll_ms;
+  int exit_pid = 0, exit_fd = -1;
+  auto drop_exit_fd = [&] {
+    if (exit_fd < 0) return;
+    epoll_ctl(epfd_, EPOLL_CTL_DEL, exit_fd, nullptr);
+    close(exit_fd);
+    exit_fd = -1;
+  };
   while (!stopping_.load()) {
-    epoll_event evs[3];
-    int n = epoll_wait(epfd_, evs, 3, timeout);
+    int want = policy_.until_exit_of();
+    if (want != exit_pid) {
+      drop_exit_fd();
+      exit_pid = want;
+      if (want > 0) {
+        exit_fd = static_cast<int>(syscall(SYS_pidfd_open, want, 0));
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = exit_fd;
+        if (exit_fd >= 0 && epoll_ctl(epfd_, EPOLL_CTL_ADD, exit_fd, &ev) < 0) drop_exit_fd();
+      }
+    }
+    epoll_event evs[4];
+    int n = epoll_wait(epfd_, evs, 4, exit_pid > 0 && exit_fd < 0 ? options.poll_ms : timeout);
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; i++) {
       uint64_t v;
       if (evs[i].data.fd == wake_fd_ && read(wake_fd_, &v, sizeof v) < 0) {
         // EAGAIN: already read
       }
+      // Readable once the child has exited, and from then on: waited on once (exit_pid stays, so not again).
+      if (exit_fd >= 0 && evs[i].data.fd == exit_fd) drop_exit_fd();
     }
     // With BPF_RB_NO_WAKEUP the epoll fd may not fire: every round consumes every ring, or records sit in them.
     uint64_t round_start_ns = NowNs();
@@ -176,6 +200,7 @@ void PollThread::Loop() {
     UpdateHold(hold, now_ms);
     timeout = Idle() ? std::min(std::max(timeout, 1) * 2, std::max(options.idle_poll_ms, options.poll_ms)) : options.poll_ms;
   }
+  drop_exit_fd();
   DrainOrdered();
   Release();
 }
