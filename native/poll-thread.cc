@@ -151,10 +151,10 @@ void PollThread::Loop() {
   // is still pending here (held or queued batches, an exec JS has not handled, batches not yet committed: the hold,
   // the age bound and the exec boost decide per round), rounds come every poll_ms. After a round with nothing at all
   // the timeout doubles, up to idle_poll_ms: at rest (live `top` on a quiet machine) the thread wakes ~5 times a
-  // second instead of 100. The first record after a quiet spell waits at most idle_poll_ms if it does not wake the
-  // thread itself (process records always do: BPF_RB_FORCE_WAKEUP, so an exec's hold and TLS probes are not delayed);
-  // completeness marks are pushed every round, so appliedThroughNs is at most that much older at rest. Stop() wakes
-  // the wait through wake_fd_.
+  // second instead of 100. The first record after a quiet spell waits at most idle_poll_ms unless it wakes the thread
+  // itself: a held exec does (BPF_RB_FORCE_WAKEUP: the exec hold and its TLS probes are not delayed), other records
+  // only every cfg.wakeup_bytes. Completeness marks are pushed every round, so appliedThroughNs is at most that much
+  // older at rest. Stop() wakes the wait through wake_fd_.
   // The exit of the child that ends the yielding (YieldPolicy::Round checks it each round) is no record that wakes
   // this thread, and until that round the JS thread stays at SCHED_IDLE: so the wait includes a pidfd of that child,
   // and without one (pidfd_open failed) rounds stay at poll_ms while yielding.
