@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 namespace agentsight {
@@ -55,10 +57,16 @@ void PollThread::Start(Napi::Env env, Napi::Function on_batch, const std::vector
   if (!rb_) throw Napi::Error::New(env, "no ring buffers loaded");
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) throw Napi::Error::New(env, "epoll_create1 failed");
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.fd = wake_fd_;
+  if (wake_fd_ < 0 || epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &wake) < 0) throw Napi::Error::New(env, "eventfd failed");
   for (ring_buffer *mgr : {rb_, rb_payload_}) {
     if (!mgr) continue;
     epoll_event ev{};
     ev.events = EPOLLIN;
+    ev.data.fd = -1;  // not wake_fd_
     if (epoll_ctl(epfd_, EPOLL_CTL_ADD, ring_buffer__epoll_fd(mgr), &ev) < 0)
       throw Napi::Error::New(env, "epoll_ctl failed");
   }
@@ -73,6 +81,10 @@ void PollThread::Start(Napi::Env env, Napi::Function on_batch, const std::vector
 void PollThread::Stop() {
   if (!running_) return;
   stopping_ = true;
+  uint64_t one = 1;
+  if (write(wake_fd_, &one, sizeof one) < 0) {
+    // cannot fail for an eventfd below its maximum; the loop still ends within idle_poll_ms
+  }
   if (thread_.joinable()) thread_.join();
   policy_.Stop();
   // NonBlockingCall never blocks, so joining cannot deadlock; queued batches are still delivered.
@@ -91,6 +103,8 @@ void PollThread::FreeRings() {
   rb_payload_ = nullptr;
   if (epfd_ >= 0) close(epfd_);
   epfd_ = -1;
+  if (wake_fd_ >= 0) close(wake_fd_);
+  wake_fd_ = -1;
   for (auto c : ring_ctxs_) delete c;
   ring_ctxs_.clear();
   ring_by_fd_.clear();
@@ -98,6 +112,7 @@ void PollThread::FreeRings() {
 
 // Called on the poll thread for every record.
 int PollThread::OnRecord(uint32_t ring, bool payload, void *data, size_t size) {
+  round_records_++;
   Batch &b = payload ? *side_ : *current_;
   size_t at = b.bytes.size();
   size_t padded = (size + 7) & ~size_t(7);
@@ -131,18 +146,61 @@ void PollThread::Loop() {
   pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
   // Raising a priority needs CAP_SYS_NICE: the same privilege that lets the collector come back from yielding.
   policy_.OnPollThread(tid, setpriority(PRIO_PROCESS, static_cast<id_t>(tid), -10) == 0);
+  // Idle back-off: a round finds records without a wakeup only if they were submitted with BPF_RB_NO_WAKEUP (below
+  // cfg.wakeup_bytes pending), so the timeout bounds how long such records wait. While records arrive, or anything
+  // is still pending here (held or queued batches, an exec JS has not handled, batches not yet committed: the hold,
+  // the age bound and the exec boost decide per round), rounds come every poll_ms. After a round with nothing at all
+  // the timeout doubles, up to idle_poll_ms: at rest (live `top` on a quiet machine) the thread wakes ~5 times a
+  // second instead of 100. The first record after a quiet spell waits at most idle_poll_ms unless it wakes the thread
+  // itself: a held exec does (BPF_RB_FORCE_WAKEUP: the exec hold and its TLS probes are not delayed), other records
+  // only every cfg.wakeup_bytes. Completeness marks are pushed every round, so appliedThroughNs is at most that much
+  // older at rest. Stop() wakes the wait through wake_fd_.
+  // The exit of the child that ends the yielding (YieldPolicy::Round checks it each round) is no record that wakes
+  // this thread, and until that round the JS thread stays at SCHED_IDLE: so the wait includes a pidfd of that child,
+  // and without one (pidfd_open failed) rounds stay at poll_ms while yielding.
+  int timeout = options.poll_ms;
+  int exit_pid = 0, exit_fd = -1;
+  auto drop_exit_fd = [&] {
+    if (exit_fd < 0) return;
+    epoll_ctl(epfd_, EPOLL_CTL_DEL, exit_fd, nullptr);
+    close(exit_fd);
+    exit_fd = -1;
+  };
   while (!stopping_.load()) {
-    epoll_event evs[2];
-    int n = epoll_wait(epfd_, evs, 2, options.poll_ms);
+    int want = policy_.until_exit_of();
+    if (want != exit_pid) {
+      drop_exit_fd();
+      exit_pid = want;
+      if (want > 0) {
+        exit_fd = static_cast<int>(syscall(SYS_pidfd_open, want, 0));
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = exit_fd;
+        if (exit_fd >= 0 && epoll_ctl(epfd_, EPOLL_CTL_ADD, exit_fd, &ev) < 0) drop_exit_fd();
+      }
+    }
+    epoll_event evs[4];
+    int n = epoll_wait(epfd_, evs, 4, exit_pid > 0 && exit_fd < 0 ? options.poll_ms : timeout);
     if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < n; i++) {
+      uint64_t v;
+      if (evs[i].data.fd == wake_fd_ && read(wake_fd_, &v, sizeof v) < 0) {
+        // EAGAIN: already read
+      }
+      // Readable once the child has exited, and from then on: waited on once (exit_pid stays, so not again).
+      if (exit_fd >= 0 && evs[i].data.fd == exit_fd) drop_exit_fd();
+    }
     // With BPF_RB_NO_WAKEUP the epoll fd may not fire: every round consumes every ring, or records sit in them.
     uint64_t round_start_ns = NowNs();
+    round_records_ = 0;
     if (DrainOrdered()) PushMark(round_start_ns);
     UpdateDurability(NowMs());
     uint64_t now_ms = NowMs();
     bool hold = policy_.Round({now_ms, counters.queued_bytes.load(), new_exe_batches_.load() > 0, oldest_uncommitted_ms_});
     UpdateHold(hold, now_ms);
+    timeout = Idle() ? std::min(std::max(timeout, 1) * 2, std::max(options.idle_poll_ms, options.poll_ms)) : options.poll_ms;
   }
+  drop_exit_fd();
   DrainOrdered();
   Release();
 }
@@ -167,6 +225,14 @@ bool PollThread::DrainOrdered() {
   }
   side_bytes_ = 0;
   return complete;
+}
+
+// Nothing consumed this round and nothing waiting here for a later round.
+bool PollThread::Idle() const {
+  // A hold in force with nothing held is idle too: the next record resets the timeout and is held, and the hold's
+  // ends (a quiet machine, the command's exit, hold_max_ms) are then judged every poll_ms again.
+  return round_records_ == 0 && held_.empty() && uncommitted_.empty() && new_exe_batches_.load() == 0 &&
+         counters.queued_bytes.load() == 0;
 }
 
 void PollThread::PushMark(uint64_t round_start_ns) {

@@ -35,6 +35,8 @@ struct PollOptions {
   size_t batch_bytes = 1 << 20;
   uint32_t batch_records = 4096;
   int poll_ms = 10;
+  // Idle back-off: after rounds that found nothing to do the timeout doubles, up to this (see Loop).
+  int idle_poll_ms = 250;
   uint64_t queue_cap_bytes = 512ull << 20;  // bytes handed to JS but not yet consumed; past it batches are dropped
 };
 
@@ -79,6 +81,7 @@ class PollThread {
   int OnRecord(uint32_t ring, bool payload, void *data, size_t size);
   void Loop();
   bool DrainOrdered();
+  bool Idle() const;
   void Flush();
   void Enqueue(Batch *b);
   void Release();
@@ -91,7 +94,9 @@ class PollThread {
   std::map<int, uint32_t> ring_by_fd_;
   ring_buffer *rb_ = nullptr;          // the event ring (process, file, network records)
   ring_buffer *rb_payload_ = nullptr;  // payload rings (TLS plaintext)
-  int epfd_ = -1;                      // waits on both
+  int epfd_ = -1;                      // waits on both, and on wake_fd_
+  int wake_fd_ = -1;                   // an eventfd Stop() writes: a backed-off wait must not delay the stop
+  uint64_t round_records_ = 0;         // records consumed this round (poll thread)
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   bool running_ = false;

@@ -53,6 +53,8 @@ class YieldPolicy {
   // setYield(on): call after spawning the traced command (a child forked from a yielding thread would inherit nice 19).
   void SetWanted(bool on);
   void SetUntilExitOf(int pid) { yield_pid_ = pid; }
+  // The child whose exit ends the yielding, while it still may (0: none): the poll thread waits on it too.
+  int until_exit_of() const { return wanted_.load() ? yield_pid_.load() : 0; }
   // Once per poll round: applies the priorities; returns whether the poll thread should hold batches.
   bool Round(const PollRound &r);
   // The capture stops: whatever is still queued is applied at normal priority.

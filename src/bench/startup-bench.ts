@@ -3,8 +3,9 @@
  * - `record` invoked → the command's first instruction, and the command's exit → `record` returns. The command is a
  *   static C program (built here with gcc; no dynamic loader before main) that prints CLOCK_REALTIME as its first act
  *   and exits: the bench takes the wall clock just before spawning and again at the spawned process's exit.
- * - live `top` at rest: CPU (utime+stime from /proc over AGENTSIGHT_BENCH_TOP_SECONDS, default 20) and RSS of the real
- *   CLI in a tmux terminal, nothing recorded happening.
+ * - live `top` at rest: CPU (utime+stime from /proc over AGENTSIGHT_BENCH_TOP_SECONDS, default 20), RSS and wakeups
+ *   (voluntary context switches: all threads, and the poll thread) of the real CLI in a tmux terminal, nothing
+ *   recorded happening; with a baseline, alternating with it for AGENTSIGHT_BENCH_TOP_PAIRS pairs (default 1).
  * Variants run interleaved, one round = one run of each, in a rotating order; figures are medians over
  * AGENTSIGHT_BENCH_STARTUP_ROUNDS rounds (default 15), with the load average at the start and end beside them.
  * AGENTSIGHT_BENCH_STARTUP_ROUNDS=0 measures only live top, AGENTSIGHT_BENCH_TOP_SECONDS=0 only the rounds.
@@ -17,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../native/addon';
-import { clockTicksPerSecond, cpuTicks, rssKb, startTopInTmux } from './tmux-top';
+import { clockTicksPerSecond, cpuTicks, rssKb, startTopInTmux, threadWakeups } from './tmux-top';
 import type { BenchResult } from './types';
 
 interface Run {
@@ -148,31 +149,74 @@ async function startupRounds(dir: string, probe: string): Promise<BenchResult[]>
   return res;
 }
 
-/** Live `top` (system-wide capture) in a 120×40 tmux terminal, left alone: CPU and memory at rest. */
-async function topAtRest(root: string, label: string): Promise<BenchResult[]> {
-  const seconds = Number(process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] ?? 20);
+interface TopSample {
+  cpu: number;
+  rssKb: number;
+  hwmKb: number;
+  /** wakeups per second of the whole process and of its poll thread (the one thread at nice -10) */
+  wakeups: number;
+  pollWakeups: number;
+}
+
+/** Live `top` (system-wide capture) in a 120×40 tmux terminal, left alone: CPU, memory and wakeups at rest. */
+async function topAtRestOnce(root: string, seconds: number): Promise<TopSample> {
   const top = await startTopInTmux(path.join(root, 'bin', 'agentsight'), '--no-web', 60_000);
   try {
     const pid = top.pid;
     const hz = clockTicksPerSecond();
     // Start-up work (loading, /proc seeding) is over after a few seconds; then nothing happens but the clock.
     await new Promise((r) => setTimeout(r, 5000));
-    const loadBefore = load();
     const c0 = cpuTicks(pid);
+    const w0 = threadWakeups(pid);
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    const cpu = ((cpuTicks(pid) - c0) / hz / ((Date.now() - t0) / 1000)) * 100;
-    const rss = rssKb(pid, 'VmRSS');
-    const hwm = rssKb(pid, 'VmHWM');
+    const s = (Date.now() - t0) / 1000;
+    const cpu = ((cpuTicks(pid) - c0) / hz / s) * 100;
+    const w1 = threadWakeups(pid);
+    let all = 0;
+    let poll = 0;
+    for (const [tid, b] of w1) {
+      const d = b.switches - (w0.get(tid)?.switches ?? 0);
+      all += d;
+      if (b.nice === -10) poll += d;
+    }
+    const sample = { cpu, rssKb: rssKb(pid, 'VmRSS'), hwmKb: rssKb(pid, 'VmHWM'), wakeups: all / s, pollWakeups: poll / s };
     top.keys('q');
-    const detail = `live top --no-web at rest, ${seconds} s of utime+stime from /proc after 5 s; load ${loadBefore} → ${load()}`;
-    return [
-      { name: `${label}at rest: CPU`, value: Math.round(cpu * 100) / 100, unit: '% of a core', detail },
-      { name: `${label}at rest: RSS`, value: Math.round(rss / 1024), unit: 'MiB', detail: `VmRSS after the CPU sample; peak (VmHWM) ${Math.round(hwm / 1024)} MiB` },
-    ];
+    return sample;
   } finally {
     top.close();
   }
+}
+
+/**
+ * Live top at rest, this checkout and (AGENTSIGHT_BENCH_BASELINE) another, alternating for
+ * AGENTSIGHT_BENCH_TOP_PAIRS pairs (default 1), the order swapped every pair; medians.
+ */
+async function topAtRest(): Promise<BenchResult[]> {
+  const seconds = Number(process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] ?? 20);
+  const pairs = Number(process.env['AGENTSIGHT_BENCH_TOP_PAIRS'] ?? 1);
+  const base = process.env['AGENTSIGHT_BENCH_BASELINE'];
+  const roots: Array<[string, string]> = [['live top ', PACKAGE_ROOT]];
+  if (base) roots.push(['live top (baseline) ', path.resolve(base)]);
+  const samples = new Map<string, TopSample[]>(roots.map(([l]) => [l, []]));
+  const loadBefore = load();
+  for (let i = 0; i < pairs; i++) {
+    for (let j = 0; j < roots.length; j++) {
+      const [label, root] = roots[(i + j) % roots.length]!;
+      samples.get(label)!.push(await topAtRestOnce(root, seconds));
+    }
+  }
+  const detail = `live top --no-web at rest, ${seconds} s of utime+stime from /proc after 5 s, median of ${pairs} run(s)${base ? ' alternating with the baseline' : ''}; load ${loadBefore} → ${load()}`;
+  const res: BenchResult[] = [];
+  for (const [label] of roots) {
+    const ss = samples.get(label)!;
+    const m = (f: (x: TopSample) => number) => median(ss.map(f));
+    res.push({ name: `${label}at rest: CPU`, value: Math.round(m((x) => x.cpu) * 100) / 100, unit: '% of a core', detail: `${detail}; runs ${ss.map((x) => x.cpu.toFixed(2)).join(', ')}` });
+    res.push({ name: `${label}at rest: RSS`, value: Math.round(m((x) => x.rssKb) / 1024), unit: 'MiB', detail: `VmRSS after the CPU sample; peak (VmHWM) ${Math.round(m((x) => x.hwmKb) / 1024)} MiB` });
+    res.push({ name: `${label}at rest: wakeups`, value: Math.round(m((x) => x.wakeups)), unit: '/s', detail: `voluntary context switches of all threads over the same ${seconds} s; runs ${ss.map((x) => Math.round(x.wakeups)).join(', ')}` });
+    res.push({ name: `${label}at rest: poll thread wakeups`, value: Math.round(m((x) => x.pollWakeups)), unit: '/s', detail: `the thread at nice -10 (native/poll-thread.cc); runs ${ss.map((x) => Math.round(x.pollWakeups)).join(', ')}` });
+  }
+  return res;
 }
 
 export async function runStartupBench(): Promise<BenchResult[]> {
@@ -182,11 +226,7 @@ export async function runStartupBench(): Promise<BenchResult[]> {
     const probe = buildProbe(dir);
     // AGENTSIGHT_BENCH_STARTUP_ROUNDS=0: only live top (and AGENTSIGHT_BENCH_TOP_SECONDS=0: only the rounds).
     const res = process.env['AGENTSIGHT_BENCH_STARTUP_ROUNDS'] === '0' ? [] : await startupRounds(dir, probe);
-    if (process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] !== '0') {
-      const base = process.env['AGENTSIGHT_BENCH_BASELINE'];
-      res.push(...(await topAtRest(PACKAGE_ROOT, 'live top ')));
-      if (base) res.push(...(await topAtRest(path.resolve(base), 'live top (baseline) ')));
-    }
+    if (process.env['AGENTSIGHT_BENCH_TOP_SECONDS'] !== '0') res.push(...(await topAtRest()));
     return res;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

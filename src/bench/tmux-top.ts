@@ -52,3 +52,19 @@ export function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
 }
+
+/** Voluntary context switches (a thread going to sleep: each is one wakeup later) of every thread, by thread id. */
+export function threadWakeups(pid: number): Map<number, { nice: number; switches: number }> {
+  const out = new Map<number, { nice: number; switches: number }>();
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'));
+      out.set(Number(t), { nice, switches: m ? Number(m[1]) : 0 });
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 /**
  * Runs the fake LLM server as its own process:
- *   npx tsx test/fake-llm/cli.ts [--port N] [--encoding auto|identity|gzip|br|zstd] [--delay-ms N] [--http1-only]
- *                                [--record-dir DIR]
+ *   npx tsx test/fake-llm/cli.ts [--port N] [--encoding auto|identity|gzip|br|zstd] [--delay-ms N] [--think-ms N]
+ *                                [--http1-only] [--record-dir DIR]
  * Prints one JSON line on stdout once listening: {"port","url","caCertPath","caBundlePath","env"}.
  * With --record-dir, each connection's plaintext is written there as a fixture file when the process gets
  * SIGINT/SIGTERM. Stops on SIGINT/SIGTERM or when stdin closes (so a parent test cannot leak it).
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     port: Number(arg('--port') ?? 0),
     encoding: (arg('--encoding') as Encoding | 'auto' | undefined) ?? 'auto',
     eventDelayMs: Number(arg('--delay-ms') ?? 0),
+    replyDelayMs: Number(arg('--think-ms') ?? 0),
     alpn: process.argv.includes('--http1-only') ? ['http/1.1'] : ['h2', 'http/1.1'],
   });
   const recordDir = arg('--record-dir');

@@ -33,6 +33,8 @@ export interface FakeLlmOptions {
   encoding?: 'auto' | Encoding;
   /** Pause between streamed events, so clients see a real stream (default 0: events still written one by one). */
   eventDelayMs?: number;
+  /** The model "thinking": wait this long before answering each model call (not count_tokens). Default 0. */
+  replyDelayMs?: number;
   /** ALPN protocols offered, in preference order (default h2 then http/1.1). */
   alpn?: Array<'h2' | 'http/1.1'>;
   /** Extra names for the server certificate (it always covers localhost and 127.0.0.1). */
@@ -268,6 +270,7 @@ export async function startFakeLlmServer(opts: FakeLlmOptions = {}): Promise<Fak
     const model = String(r.model ?? body?.model ?? 'unknown-model');
     const stream = r.stream ?? body?.stream === true;
     record.stream = stream;
+    if (opts.replyDelayMs) await new Promise((resolve) => setTimeout(resolve, opts.replyDelayMs));
     const reply = opts.script?.({ api, model, body: inner, rawBody: record.body, seq: mySeq }) ?? decide(api, record.body, inner, model, mySeq);
     record.reply = reply;
     const includeUsage = body?.stream_options?.include_usage === true;
