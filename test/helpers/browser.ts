@@ -32,3 +32,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: false });
   return file;
 }
+
+/**
+ * Wait until the page's query string matches: the web UI puts its filters there with history.replaceState, which is
+ * no navigation; polling the document's own location does not depend on how the driver reports such changes.
+ */
+export async function waitForQuery(page: Page, pattern: RegExp, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(([src, flags]) => new RegExp(src!, flags).test(location.search), [pattern.source, pattern.flags], { timeout });
+}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, describeBpf } from '../helpers/bpf-env';
-import { launchChromium, screenshot, watchedPage } from '../helpers/browser';
+import { launchChromium, screenshot, waitForQuery, watchedPage } from '../helpers/browser';
 import { waitForUrl } from '../helpers/web-serve';
 
 const WRITES = 30;
@@ -52,6 +52,19 @@ describeBpf('live web UI of record', [], () => {
       seen.add(await highest());
     }
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    // Typing into the text filter while rows keep arriving (a re-render every ~300 ms): what is typed stays in the box
+    // until Enter applies it.
+    await page.click('#text-filter', { clickCount: 3 });
+    const before = await highest();
+    await page.type('#text-filter', 'live-2', { delay: 200 });
+    expect(await highest(), 'rows arrived while typing').toBeGreaterThan(before);
+    expect(await page.inputValue('#text-filter')).toBe('live-2');
+    await page.press('#text-filter', 'Enter');
+    await waitForQuery(page, /q=live-2/);
+    await page.fill('#text-filter', 'live-');
+    await page.press('#text-filter', 'Enter');
+    await waitForQuery(page, /q=live-(&|$)/);
+    await page.waitForFunction(() => document.querySelectorAll('.log-row').length > 0);
     // Each file's create and write arrive once: changes that come close together do not fetch the same rows twice.
     const texts = await page.locator('.log-row span.mono').allTextContents();
     expect(texts.length).toBeGreaterThan(0);

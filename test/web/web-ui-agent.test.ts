@@ -15,7 +15,7 @@ import { agentLaunch } from '../helpers/agent-launch';
 import { agentBinaries } from '../helpers/agents';
 import { runAsync } from '../helpers/async-run';
 import { CLI, describeBpf } from '../helpers/bpf-env';
-import { launchChromium, screenshot, watchedPage } from '../helpers/browser';
+import { launchChromium, screenshot, waitForQuery, watchedPage } from '../helpers/browser';
 import { serveRecording, type Served } from '../helpers/web-serve';
 
 const skipAgents = process.env['AGENTSIGHT_AGENT_TESTS'] === '0';
@@ -124,7 +124,7 @@ describeBpf('web UI on a recorded Claude Code run', [], () => {
     await open('/logs');
     await page.waitForSelector('.log-row');
     await page.selectOption('#kind-filter', 'llm');
-    await page.waitForURL(/kind=llm/);
+    await waitForQuery(page, /kind=llm/);
     // rows present and all of the kind: the list is emptied while the filtered page loads ("every" of none holds)
     await page.waitForFunction(() => [...document.querySelectorAll('.log-row')].length > 0 && [...document.querySelectorAll('.log-row')].every((r) => r.getAttribute('data-kind') === 'llm'));
     const llm = await logRows();
@@ -134,9 +134,10 @@ describeBpf('web UI on a recorded Claude Code run', [], () => {
     await page.waitForFunction(() => [...document.querySelectorAll('.log-row')].some((r) => r.getAttribute('data-kind') === 'tool'));
     expect((await logRows()).some((r) => r.includes('Bash') && r.includes(COMMAND))).toBe(true);
     await page.selectOption('#kind-filter', '');
+    await waitForQuery(page, /^(?!.*kind=)/);
     await page.fill('#text-filter', FILE);
     await page.press('#text-filter', 'Enter');
-    await page.waitForURL(/q=%2Ftmp%2Fx/);
+    await waitForQuery(page, /q=%2Ftmp%2Fx/);
     await page.waitForFunction(() => [...document.querySelectorAll('.log-row')].length > 0 && [...document.querySelectorAll('.log-row')].every((r) => r.textContent!.includes('/tmp/x')));
     const rows = await logRows();
     expect(rows.some((r) => r.includes('file') && /write \/tmp\/x\b/.test(r))).toBe(true);

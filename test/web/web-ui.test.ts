@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { runAsync } from '../helpers/async-run';
 import { CLI, describeBpf } from '../helpers/bpf-env';
-import { launchChromium, screenshot, watchedPage } from '../helpers/browser';
+import { launchChromium, screenshot, waitForQuery, watchedPage } from '../helpers/browser';
 import { serveRecording, type Served } from '../helpers/web-serve';
 
 const MODEL = 'claude-sonnet-4-5';
@@ -124,11 +124,12 @@ describeBpf('web UI on a recording of a real tool-use conversation', [], () => {
     expect(all.some((r) => r.includes('tool') && r.includes(COMMAND))).toBe(true);
     await page.fill('#text-filter', FILE);
     await page.press('#text-filter', 'Enter');
-    await page.waitForURL(/q=%2Ftmp%2Fx/);
+    await waitForQuery(page, /q=%2Ftmp%2Fx/);
     await page.waitForFunction(() => [...document.querySelectorAll('.log-row')].length > 0 && [...document.querySelectorAll('.log-row')].every((r) => r.textContent!.includes('/tmp/x')));
     const filtered = await page.locator('.log-row').allTextContents();
     expect(filtered.some((r) => r.includes('file') && r.includes(FILE))).toBe(true);
     await page.selectOption('#kind-filter', 'llm');
+    await waitForQuery(page, /kind=llm/);
     await page.fill('#text-filter', '');
     await page.press('#text-filter', 'Enter');
     await page.waitForFunction(() => [...document.querySelectorAll('.log-row')].length === 2);

@@ -135,6 +135,14 @@ export function Logs() {
   }
 
   const set = (k: keyof ReturnType<typeof filtersFromUrl>, v: string) => setF({ ...f, [k]: v || null, after: k === 'after' ? v || null : null });
+  // What is typed but not applied yet (Enter or leaving the box applies it). An input whose value is f.q was reset to
+  // it by re-renders while typing — a live recording's rows arriving — losing what was typed (test/web/live.test.ts).
+  const [draft, setDraft] = useState({ q: f.q ?? '', process: f.process ?? '' });
+  useEffect(() => setDraft({ q: f.q ?? '', process: f.process ?? '' }), [f.q, f.process]);
+  const typed = (k: 'q' | 'process') => (e: Event) => {
+    const v = (e.target as HTMLInputElement).value;
+    setDraft((d) => ({ ...d, [k]: v }));
+  };
   return (
     <div class="logs">
       <form class="toolbar" onSubmit={(e) => e.preventDefault()}>
@@ -142,8 +150,8 @@ export function Logs() {
           <option value="">every kind</option>
           {KINDS.map((k) => <option value={k}>{k}</option>)}
         </select>
-        <input id="process-filter" placeholder="process id" value={f.process ?? ''} onChange={(e) => set('process', (e.target as HTMLInputElement).value)} size={8} />
-        <input id="text-filter" placeholder="text" value={f.q ?? ''} onChange={(e) => set('q', (e.target as HTMLInputElement).value)} />
+        <input id="process-filter" placeholder="process id" value={draft.process} onInput={typed('process')} onChange={(e) => set('process', (e.target as HTMLInputElement).value)} size={8} />
+        <input id="text-filter" placeholder="text" value={draft.q} onInput={typed('q')} onChange={(e) => set('q', (e.target as HTMLInputElement).value)} />
         {f.tool && <span class="chip">effects of tool call #{f.tool} <a href={href('/logs', { tool: null })}>×</a></span>}
         {f.after && <span class="chip">from {clock(Number(f.after.split('_')[0]))} <a href="#" onClick={() => set('after', '')}>×</a></span>}
         <span id="log-count">
