@@ -18,15 +18,9 @@ export interface StoredUsage {
   reasoningTokens?: number | null;
 }
 
-/** Usage in the views' kinds; the JSON field names every output uses for these figures. */
-export interface TokenFigures {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  totalTokens: number;
-}
+import type { TokenFigures } from './shapes';
+
+export type { TokenFigures };
 
 const n = (x: number | null | undefined): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
 

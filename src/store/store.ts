@@ -7,6 +7,7 @@
  * Time arguments (`atNs`) select the state as of that moment: rows that started at or before it.
  */
 import type { TokenFigures } from './figures';
+import type { ActivityBucket, RecordingCounts } from './shapes';
 import type {
   CausalLinkRow,
   ExecRow,
@@ -63,17 +64,7 @@ export interface ActivityDelta {
   losses?: number;
 }
 
-export interface ActivityBucket {
-  startNs: number;
-  endNs: number;
-  procEvents: number;
-  fileOps: number;
-  netEvents: number;
-  llmCalls: number;
-  tokens: number;
-  errors: number;
-  losses: number;
-}
+export type { ActivityBucket, RecordingCounts } from './shapes';
 
 export interface RecordingInfo {
   path: string;
@@ -82,17 +73,7 @@ export interface RecordingInfo {
   /** Earliest and latest timestamps of anything recorded (null for an empty recording). */
   startNs: number | null;
   endNs: number | null;
-  counts: {
-    sessions: number;
-    processes: number;
-    execs: number;
-    fileOps: number;
-    netConns: number;
-    llmCalls: number;
-    toolCalls: number;
-    /** What was lost: the sum of the loss rows' counts. */
-    losses: number;
-  };
+  counts: RecordingCounts;
 }
 
 /**

@@ -3,30 +3,18 @@
  * annotates every endpoint with them and the page (src/web/ui) imports them, so `make build` (both tsc checks)
  * fails when the server and the page disagree on a field.
  *
- * Pure types, importing nothing: the page's type check has the DOM and no node types, so nothing from the store or
- * node may reach it through this file. Store shapes sent as they are (completeness, activity, token figures) are
- * restated here; api.ts returning the store's values as these types is what keeps the two copies in step.
+ * Pure types: the page's type check has the DOM and no node types, so nothing of node may reach it through this file.
+ * The store's shapes sent as they are (activity, token figures, log events) come from src/store/shapes.ts, which
+ * imports nothing either; the rest is declared here, and api.ts returning the store's values as these types keeps
+ * them in step.
  *
  * Conventions: `…Ns` are Unix-epoch nanoseconds; `…Text` is a figure already formatted by src/present (as `top` and
  * `report` print it); `…Omitted` / `…Total` / `total` count what a capped list left out.
  */
 
-/** Event kinds of the log, in the order of a mark's parts (src/store/sqlite/event-log.ts EVENT_KINDS). */
-export type EventKind = 'process' | 'exec' | 'file' | 'net' | 'llm' | 'tool' | 'loss';
+import type { ActivityBucket, EventKind, LogEvent as StoreLogEvent, RecordingCounts, TokenFigures } from '../store/shapes';
 
-/** Tokens in the views' disjoint kinds (src/store/figures.ts; docs/figures.md). */
-export interface TokenFigures {
-  /** Uncached prompt tokens. */
-  inputTokens: number;
-  /** Every generated token, reasoning included. */
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  /** The thinking part of outputTokens (not added again to the total). */
-  reasoningTokens: number;
-  /** input + cacheRead + cacheWrite + output. */
-  totalTokens: number;
-}
+export type { ActivityBucket, EventKind, RecordingCounts, TokenFigures };
 
 /** The first rows of a ranked or capped list, and how many rows there are in all. */
 export interface Capped<T> {
@@ -35,19 +23,6 @@ export interface Capped<T> {
 }
 
 // ---- /api/v1/info ----
-
-/** Rows of each table in the whole recording. */
-export interface RecordingCounts {
-  sessions: number;
-  processes: number;
-  execs: number;
-  fileOps: number;
-  netConns: number;
-  llmCalls: number;
-  toolCalls: number;
-  /** The sum of the loss rows' counts: what the capture could not keep. */
-  losses: number;
-}
 
 export interface InfoSession {
   id: number;
@@ -111,19 +86,6 @@ export interface ModelRow extends TokenFigures {
   unknownCostCalls: number;
   costText: string;
   tokensText: string;
-}
-
-/** One of the activity chart's time buckets: counts of what started in [startNs, endNs). */
-export interface ActivityBucket {
-  startNs: number;
-  endNs: number;
-  procEvents: number;
-  fileOps: number;
-  netEvents: number;
-  llmCalls: number;
-  tokens: number;
-  errors: number;
-  losses: number;
 }
 
 export interface CommandCountRow {
@@ -414,21 +376,8 @@ export interface LlmCallDetail {
 
 // ---- /api/v1/logs and /api/v1/logs/since ----
 
-/** One event of the log, any kind. */
-export interface LogEvent {
-  kind: EventKind;
-  /** Its id in its kind. */
-  id: number;
-  tsNs: number;
-  /** End of what the row spans (exit, last operation, response end), when it has one. */
-  endNs: number | null;
-  sessionId: number | null;
-  processId: number | null;
-  /** What happened in one line: the command, `write /tmp/x`, the model, the tool's name and input … */
-  text: string;
-  /** Exit status, errno, count, tokens; null when nothing to add. */
-  detail: string | null;
-  failed: boolean;
+/** One event of the log, any kind, with its process's container. */
+export interface LogEvent extends StoreLogEvent {
   /** The container of its process, "[NAME pid N]"; '' on the host. */
   container: string;
 }

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { strWidth } from '../../src/present';
 import { writeFixtureRecording } from '../report/fixture-recording';
 import { tempDir } from './helpers';
-import { ensureBuilt, TmuxSession } from './tmux';
+import { ensureBuilt, quitAll, TmuxSession } from './tmux';
 
 let dir: string;
 let db: string;
@@ -45,16 +45,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterEach(async () => {
-  for (const s of sessions.splice(0)) {
-    try {
-      if (!s.capture().some((l) => l.includes('__EXIT__'))) {
-        s.keys('Escape', 'Escape', 'q');
-        await s.waitFor((l) => l.some((x) => x.includes('__EXIT__')), 'exit');
-      }
-    } finally {
-      s.kill();
-    }
-  }
+  await quitAll(sessions);
 });
 
 afterAll(() => {

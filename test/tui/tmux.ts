@@ -76,3 +76,20 @@ export class TmuxSession {
     spawnSync('tmux', ['kill-session', '-t', this.name]);
   }
 }
+
+/**
+ * Quit each top the way a user does before closing its terminal (Esc Esc q; the wrapper prints __EXIT__), then close
+ * the terminal. Empties the list. Live capture takes a moment to stop: give it a longer timeout.
+ */
+export async function quitAll(sessions: TmuxSession[], timeoutMs = 15_000): Promise<void> {
+  for (const s of sessions.splice(0)) {
+    try {
+      if (!s.capture().some((l) => l.includes('__EXIT__'))) {
+        s.keys('Escape', 'Escape', 'q');
+        await s.waitFor((l) => l.some((x) => x.includes('__EXIT__')), 'exit', timeoutMs);
+      }
+    } finally {
+      s.kill();
+    }
+  }
+}

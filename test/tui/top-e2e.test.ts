@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtureDb } from '../../src/fixtures/generate-db';
 import { strWidth } from '../../src/present';
 import { buildShellRecording, tempDir } from './helpers';
-import { ensureBuilt, TmuxSession } from './tmux';
+import { ensureBuilt, quitAll, TmuxSession } from './tmux';
 
 let dir: string;
 let fixture: string;
@@ -55,17 +55,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterEach(async () => {
-  // Quit each top the way a user does before closing its terminal (killing a live terminal is its own test).
-  for (const s of sessions.splice(0)) {
-    try {
-      if (!s.capture().some((l) => l.includes('__EXIT__'))) {
-        s.keys('Escape', 'Escape', 'q');
-        await s.waitFor((l) => l.some((x) => x.includes('__EXIT__')), 'exit', 30_000); // live capture takes a moment to stop
-      }
-    } finally {
-      s.kill();
-    }
-  }
+  await quitAll(sessions, 30_000); // live capture takes a moment to stop
 });
 
 afterAll(() => {

@@ -12,7 +12,7 @@ import { startFakeLlmServer, type FakeLlmServer } from '../fake-llm/server';
 import { runAsync } from '../helpers/async-run';
 import { CLI, describeBpf } from '../helpers/bpf-env';
 import { tempDir } from './helpers';
-import { ensureBuilt, TmuxSession } from './tmux';
+import { ensureBuilt, quitAll, TmuxSession } from './tmux';
 
 let dir: string;
 let work: string;
@@ -55,16 +55,7 @@ describeBpf('agentsight top on a real recording: sort menu, workspace only, the 
   }, 180_000);
 
   afterEach(async () => {
-    for (const s of sessions.splice(0)) {
-      try {
-        if (!s.capture().some((l) => l.includes('__EXIT__'))) {
-          s.keys('Escape', 'Escape', 'q');
-          await s.waitFor((l) => l.some((x) => x.includes('__EXIT__')), 'exit');
-        }
-      } finally {
-        s.kill();
-      }
-    }
+    await quitAll(sessions);
   });
 
   afterAll(async () => {

@@ -11,25 +11,14 @@
  * shows up as new, which a time cursor would miss.
  */
 import type Database from 'better-sqlite3';
+import type { EventKind, LogEvent } from '../shapes';
 
-export const EVENT_KINDS = ['process', 'exec', 'file', 'net', 'llm', 'tool', 'loss'] as const;
-export type EventKind = (typeof EVENT_KINDS)[number];
+export type { EventKind, LogEvent };
 
-export interface LogEvent {
-  kind: EventKind;
-  id: number;
-  tsNs: number;
-  /** End of what the row spans (exit, last operation, response end), when it has one. */
-  endNs: number | null;
-  sessionId: number | null;
-  processId: number | null;
-  /** What happened in one line: the command, `write /tmp/x`, the model, the tool's name and input … */
-  text: string;
-  /** A short qualifier: exit status, errno, count, tokens; null when nothing to add. */
-  detail: string | null;
-  /** The row failed (exec/file/net error, HTTP error, tool error). */
-  failed: boolean;
-}
+/** Every kind, in mark order; the compiler checks the list against EventKind both ways. */
+export const EVENT_KINDS = ['process', 'exec', 'file', 'net', 'llm', 'tool', 'loss'] as const satisfies readonly EventKind[];
+const EVERY_KIND_LISTED: Exclude<EventKind, (typeof EVENT_KINDS)[number]> extends never ? true : false = true;
+void EVERY_KIND_LISTED;
 
 export interface EventLogQuery {
   sessionId?: number;
