@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -36,7 +37,14 @@ void PollThread::Start(Napi::Env env, Napi::Function on_batch, const std::vector
     bpf_object__for_each_map(m, o.obj) {
       if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF) continue;
       int fd = bpf_map__fd(m);
-      if (fd < 0 || ring_by_fd_.count(fd)) continue;  // a shared ring is consumed once
+      if (fd < 0) continue;
+      // A shared ring is consumed once. Each object holds it through an fd of its own (bpf_map__reuse_fd dups), so
+      // it is known by the kernel's map id, not the fd: by fd it was mapped once per object (live top: 5 extra
+      // mappings of the 2 MiB event ring, 4 MiB of RSS each, and 5 epoll entries for one ring).
+      bpf_map_info info{};
+      uint32_t len = sizeof(info);
+      if (bpf_obj_get_info_by_fd(fd, &info, &len)) throw Napi::Error::New(env, std::string("cannot identify ring ") + bpf_map__name(m));
+      if (ring_by_id_.count(info.id)) continue;
       bool payload = std::string(bpf_map__name(m)) != "shared_events";
       RingCtx *ctx = new RingCtx{this, ring, payload};
       ring_ctxs_.push_back(ctx);
@@ -51,7 +59,7 @@ void PollThread::Start(Napi::Env env, Napi::Function on_batch, const std::vector
         if (!mgr) err = -errno;
       }
       if (err) throw Napi::Error::New(env, std::string("cannot consume ring ") + bpf_map__name(m));
-      ring_by_fd_[fd] = ring++;
+      ring_by_id_[info.id] = ring++;
     }
   }
   if (!rb_) throw Napi::Error::New(env, "no ring buffers loaded");
@@ -107,7 +115,7 @@ void PollThread::FreeRings() {
   wake_fd_ = -1;
   for (auto c : ring_ctxs_) delete c;
   ring_ctxs_.clear();
-  ring_by_fd_.clear();
+  ring_by_id_.clear();
 }
 
 // Called on the poll thread for every record.

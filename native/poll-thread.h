@@ -91,7 +91,7 @@ class PollThread {
 
   YieldPolicy &policy_;
   std::vector<RingCtx *> ring_ctxs_;
-  std::map<int, uint32_t> ring_by_fd_;
+  std::map<uint32_t, uint32_t> ring_by_id_;  // kernel map id -> ring index
   ring_buffer *rb_ = nullptr;          // the event ring (process, file, network records)
   ring_buffer *rb_payload_ = nullptr;  // payload rings (TLS plaintext)
   int epfd_ = -1;                      // waits on both, and on wake_fd_
