@@ -11,7 +11,11 @@
  *   build's own time (bash's $EPOCHREALTIME around make, inside the command).
  * Variants run interleaved, one round = one run of each in a rotating order; a first run of each (page cache) is not
  * counted; medians over AGENTSIGHT_BENCH_AGENT_ROUNDS rounds (default 3), load average at the start and end beside
- * them. AGENTSIGHT_BENCH_BASELINE=DIR adds another built checkout's `record` as a further variant.
+ * them. AGENTSIGHT_BENCH_BASELINE=DIR adds another built checkout's `record` as a further variant. `record` keeps
+ * its TLS discovery cache between runs (as a user's does; the warm-up fills it).
+ * Unless AGENTSIGHT_BENCH_MONITOR=0, each round then starts the bench's own `agentsight monitor` (untimed: until it
+ * records) and runs two more variants beside it — `agentsight record -q -- CMD` as typed, which hands the command to
+ * the monitor, and CMD bare, which the monitor records when it is a known agent — and stops it before the next round.
  * The API key reaches the agent through its environment, never argv. Needs root (BPF); without the agent installed
  * (scripts/install-agents.sh) the Claude Code rows are skipped, loudly, and the build is still measured.
  */
@@ -21,12 +25,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../native/addon';
 import { formatDuration } from '../present/duration';
+import { monitorSessions, startBenchMonitor } from './monitor-bench';
 import type { BenchResult } from './types';
 
 interface Variant {
   name: string;
   /** the argv that runs `cmd`, recording into db where it records */
   wrap: (cmd: string[], db: string) => string[];
+  /** added to the workload's environment */
+  env?: Record<string, string>;
+  /** runs while the bench's own `agentsight monitor` runs (started after the other variants of the round, stopped before the next) */
+  monitor?: boolean;
 }
 
 interface Run {
@@ -43,6 +52,8 @@ interface Workload {
   prepare?: () => void;
   /** throws when the run did not do what it should */
   check: (r: Run) => void;
+  /** a known agent: the monitor records it when it runs bare */
+  agent?: boolean;
   /** figures of one run beyond its wall time (ms), by name */
   inner?: (r: Run) => Record<string, number>;
 }
@@ -61,24 +72,34 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function variants(): Variant[] {
+function variants(dir: string): Variant[] {
+  // agentsight's TLS discovery cache outlives each run (a user's second run of the same agent build finds it): the
+  // workload's fresh HOME per run is for the agent's state, not ours. The warm-up run fills it.
+  const cache = { AGENTSIGHT_TLS_CACHE_DIR: path.join(dir, 'tls-cache') };
   const record = (root: string): Variant['wrap'] => (cmd, db) => [process.execPath, path.join(root, 'bin', 'agentsight'), 'record', '--db', db, '--quiet', '--no-web', '--', ...cmd];
   const v: Variant[] = [
     { name: 'plain', wrap: (cmd) => cmd },
     { name: 'strace -f', wrap: (cmd) => ['strace', '-f', '-qq', '-o', '/dev/null', ...cmd] },
-    { name: 'record', wrap: record(PACKAGE_ROOT) },
+    { name: 'record', wrap: record(PACKAGE_ROOT), env: cache },
   ];
   const base = process.env['AGENTSIGHT_BENCH_BASELINE'];
-  if (base) v.push({ name: 'record (baseline)', wrap: record(path.resolve(base)) });
+  if (base) v.push({ name: 'record (baseline)', wrap: record(path.resolve(base)), env: cache });
+  if (process.env['AGENTSIGHT_BENCH_MONITOR'] !== '0') {
+    // With the monitor running: `agentsight record -q -- CMD` as typed (bin/agentsight's sh → the C launcher → the
+    // monitor takes the launcher's pid → exec CMD; node never starts), and CMD run bare, which the monitor records
+    // on its own when it is a known agent (always-on recording). Its BPF is loaded before the round's timing starts.
+    v.push({ name: 'record via the monitor', wrap: (cmd) => [path.join(PACKAGE_ROOT, 'bin', 'agentsight'), 'record', '-q', '--', ...cmd], monitor: true });
+    v.push({ name: 'monitor running, command bare', wrap: (cmd) => cmd, monitor: true });
+  }
   return v;
 }
 
-function runOnce(argv: string[], w: Workload): Promise<Run> {
+function runOnce(argv: string[], w: Workload, env?: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
     w.prepare?.();
     const t0 = performance.now();
     // stdin ignored: `claude -p` with a pipe for stdin waits for it
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: w.env, cwd: w.cwd });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...w.env, ...env }, cwd: w.cwd });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -105,17 +126,38 @@ async function measure(w: Workload, vs: Variant[], rounds: number, dir: string):
     for (const s of ['', '-wal', '-shm']) fs.rmSync(db + s, { force: true });
   };
   const loadBefore = load();
-  for (const v of vs) {
-    await runOnce(v.wrap(w.cmd, db), w); // warm-up, not counted
-    clean();
-  }
-  for (let i = 0; i < rounds; i++) {
-    for (let j = 0; j < vs.length; j++) {
-      const v = vs[(i + j) % vs.length]!;
-      runs.get(v.name)!.push(await runOnce(v.wrap(w.cmd, db), w));
+  const alone = vs.filter((v) => !v.monitor);
+  const withMonitor = vs.filter((v) => v.monitor);
+  // One round: the variants without the monitor in a rotating order, then (monitor started, untimed) those with it,
+  // rotating too; the monitor is stopped before the next round, so no other variant runs beside it.
+  const round = async (i: number, keep: boolean) => {
+    for (let j = 0; j < alone.length; j++) {
+      const v = alone[(i + j) % alone.length]!;
+      const r = await runOnce(v.wrap(w.cmd, db), w, v.env);
+      if (keep) runs.get(v.name)!.push(r);
       clean();
     }
-  }
+    if (withMonitor.length === 0) return;
+    const mon = await startBenchMonitor(dir, ['root']);
+    try {
+      await sleep(2000); // its start-up's own work (seeding from /proc, the first commits) settles first
+      for (let j = 0; j < withMonitor.length; j++) {
+        const v = withMonitor[(i + j) % withMonitor.length]!;
+        const r = await runOnce(v.wrap(w.cmd, db), w, { ...v.env, AGENTSIGHT_MONITOR_DIR: mon.dir });
+        if (keep) runs.get(v.name)!.push(r);
+      }
+    } finally {
+      await mon.stop();
+    }
+    // Each of those runs is a session of the monitor's recording (the bare one only for an agent): a launcher that fell
+    // back to recording alone would be measured under the wrong name.
+    const want = withMonitor.filter((v) => v.name !== 'monitor running, command bare' || w.agent).length;
+    const got = monitorSessions(mon.dir);
+    fs.rmSync(mon.dir, { recursive: true, force: true });
+    if (got < want) throw new Error(`the monitor recorded ${got} session(s) of ${want} runs handed to it or run bare`);
+  };
+  await round(0, false); // warm-up of each, not counted
+  for (let i = 0; i < rounds; i++) await round(i, true);
   const detail = `median of ${rounds} interleaved rounds; load ${loadBefore} → ${load()}`;
   const res: BenchResult[] = [];
   const plain = median(runs.get('plain')!.map((r) => r.wallMs));
@@ -137,6 +179,8 @@ async function measure(w: Workload, vs: Variant[], rounds: number, dir: string):
   }
   return res;
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The fake provider as its own process (tsx runs test/fake-llm/cli.ts); it stops when its stdin closes. */
 async function startProvider(thinkMs: number): Promise<{ env: Record<string, string>; proc: ChildProcess }> {
@@ -170,6 +214,7 @@ function claudeWorkload(name: string, bin: string, provider: Record<string, stri
     name,
     // As the tests run it (test/helpers/agent-launch.ts): as root it takes --dangerously-skip-permissions with IS_SANDBOX
     cmd: [bin, '-p', 'Write hello to /tmp/x', '--dangerously-skip-permissions'],
+    agent: true,
     // PATH etc. from here; the key only in the environment
     env: { ...process.env, ...provider, HOME: home, ANTHROPIC_API_KEY: 'sk-ant-agentsight-bench', IS_SANDBOX: '1' },
     cwd: dir,
@@ -232,8 +277,9 @@ export async function runAgentRunBench(): Promise<BenchResult[]> {
   if (process.geteuid?.() !== 0) throw new Error('needs root (record loads BPF programs)');
   const rounds = Number(process.env['AGENTSIGHT_BENCH_AGENT_ROUNDS'] ?? 3);
   const thinkMs = Number(process.env['AGENTSIGHT_BENCH_THINK_MS'] ?? 1500);
-  const vs = variants();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentsight-agent-run-'));
+  fs.chmodSync(dir, 0o755);
+  const vs = variants(dir);
   const res: BenchResult[] = [];
   try {
     const bin = claudeBinary();

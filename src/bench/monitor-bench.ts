@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../native/addon';
+import { openRecording } from '../store';
 import { buildProbe } from './startup-bench';
 import type { BenchResult } from './types';
 
@@ -129,48 +130,89 @@ interface Run {
   peakRssMiB: number;
 }
 
-async function measure(users: string[], idleS: number, dir: string, probe: string): Promise<Run> {
-  const mdir = fs.mkdtempSync(path.join(dir, 'm-'));
+/** A running `agentsight monitor` of the bench's own (its own --dir), and how to stop it. */
+export interface BenchMonitor {
+  pid: number;
+  /** its directory (AGENTSIGHT_MONITOR_DIR for `record` to find it) */
+  dir: string;
+  /** spawn → every user's capture records, seconds */
+  startS: number;
+  stop: () => Promise<void>;
+}
+
+/** Starts `agentsight monitor --dir (new dir under parent) --user …` and waits until every user's capture records. */
+export async function startBenchMonitor(parent: string, users: string[], extra: string[] = []): Promise<BenchMonitor> {
+  const mdir = fs.mkdtempSync(path.join(parent, 'm-'));
   fs.chmodSync(mdir, 0o755);
-  const agent = path.join(dir, 'as-bench-agent');
-  if (!fs.existsSync(agent)) {
-    fs.copyFileSync('/bin/dash', agent);
-    fs.chmodSync(agent, 0o755);
-  }
-  const args = [path.join(PACKAGE_ROOT, 'bin', 'agentsight'), 'monitor', '--dir', mdir, '--agent', 'as-bench-agent', ...users.flatMap((u) => ['--user', u])];
+  const args = [path.join(PACKAGE_ROOT, 'bin', 'agentsight'), 'monitor', '--dir', mdir, ...extra, ...users.flatMap((u) => ['--user', u])];
   const t0 = performance.now();
   const mon = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   mon.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<void>((r) => mon.on('exit', () => r()));
+  const stop = async () => {
+    if (mon.exitCode === null && mon.signalCode === null) mon.kill('SIGTERM');
+    await exited;
+  };
   try {
     while ((err.match(/recording agents of/g) ?? []).length < users.length) {
       if (mon.exitCode !== null) throw new Error(`monitor exited: ${err}`);
       await sleep(20);
     }
-    const startS = (performance.now() - t0) / 1000;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { pid: mon.pid!, dir: mdir, startS: (performance.now() - t0) / 1000, stop };
+}
+
+/** Sessions in every recording file under a monitor's directory (its user directories' weekly files). */
+export function monitorSessions(mdir: string): number {
+  let n = 0;
+  for (const f of fs.readdirSync(mdir, { recursive: true }) as string[]) {
+    if (!f.endsWith('.db')) continue;
+    const r = openRecording(path.join(mdir, f));
+    try {
+      n += r.sessions().length;
+    } finally {
+      r.close();
+    }
+  }
+  return n;
+}
+
+async function measure(users: string[], idleS: number, dir: string, probe: string): Promise<Run> {
+  const agent = path.join(dir, 'as-bench-agent');
+  if (!fs.existsSync(agent)) {
+    fs.copyFileSync('/bin/dash', agent);
+    fs.chmodSync(agent, 0o755);
+  }
+  const m = await startBenchMonitor(dir, users, ['--agent', 'as-bench-agent']);
+  const mon = { pid: m.pid };
+  const mdir = m.dir;
+  try {
+    const startS = m.startS;
     await sleep(2000); // the start-up's own work (seeding from /proc) settles
-    const c0 = cpuSeconds(mon.pid!);
+    const c0 = cpuSeconds(mon.pid);
     await sleep(idleS * 1000);
-    const idleCpu = cpuSeconds(mon.pid!) - c0;
-    const idleRss = memKiB(mon.pid!, 'VmRSS') / 1024;
+    const idleCpu = cpuSeconds(mon.pid) - c0;
+    const idleRss = memKiB(mon.pid, 'VmRSS') / 1024;
 
     const recordViaMonitor = recordStartMs(mdir, probe, Number(process.env['AGENTSIGHT_BENCH_MONITOR_ROUNDS'] ?? 9));
     const recordAloneMs_ = recordAloneMs(probe, 3, dir);
     const answerMs = await handOffAnswerMs(mdir, 5);
 
-    const b0 = cpuSeconds(mon.pid!);
+    const b0 = cpuSeconds(mon.pid);
     const w0 = performance.now();
     const r = spawnSync(agent, ['-c', 'i=0; while [ $i -lt 500 ]; do cat /etc/hostname >/dev/null; i=$((i+1)); done'], { stdio: 'ignore' });
     if (r.status !== 0) throw new Error('stand-in agent failed');
     await sleep(1000); // its records reach the store
-    const busyCpu = cpuSeconds(mon.pid!) - b0;
+    const busyCpu = cpuSeconds(mon.pid) - b0;
     const busyWall = (performance.now() - w0) / 1000;
-    const peak = memKiB(mon.pid!, 'VmHWM') / 1024;
+    const peak = memKiB(mon.pid, 'VmHWM') / 1024;
     return { startS, recordViaMonitor, answerMs, recordAloneMs: recordAloneMs_, idleCpuPerHourS: (idleCpu / idleS) * 3600, idleRssMiB: idleRss, busyCpuS: busyCpu, busyWallS: busyWall, peakRssMiB: peak };
   } finally {
-    mon.kill('SIGTERM');
-    await exited;
+    await m.stop();
   }
 }
 

@@ -12,6 +12,8 @@
  * AGENTSIGHT_BENCH_BASELINE=DIR adds another checkout's `record` (built) as a further variant: before/after figures
  * from the same rounds. `record` runs as typed (`agentsight record -- CMD`, stderr to a pipe: its web UI starts, no
  * status line), with AGENTSIGHT_TRACE_STARTUP=1 so that the phase table of each run is kept and its medians printed.
+ * Unless AGENTSIGHT_BENCH_MONITOR=0, rounds of their own follow with the bench's `agentsight monitor` running: plain
+ * and `agentsight record -q -- PROBE` handed to the monitor (viaMonitorRounds).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../native/addon';
 import { clockTicksPerSecond, cpuTicks, rssKb, startTopInTmux, threadWakeups } from './tmux-top';
+import { monitorSessions, startBenchMonitor } from './monitor-bench';
 import type { BenchResult } from './types';
 
 interface Run {
@@ -60,10 +63,10 @@ function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-function runOnce(argv: string[]): Promise<Run> {
+function runOnce(argv: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = nowMs();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AGENTSIGHT_TRACE_STARTUP: '1' } });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AGENTSIGHT_TRACE_STARTUP: '1', ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -129,6 +132,7 @@ async function startupRounds(dir: string, probe: string): Promise<BenchResult[]>
   const loadAfter = load();
   const detail = (n: number) => `median of ${n} interleaved rounds; load ${loadBefore} → ${loadAfter}`;
   const res: BenchResult[] = [];
+  if (process.env['AGENTSIGHT_BENCH_MONITOR'] !== '0') res.push(...(await viaMonitorRounds(dir, probe, rounds)));
   const plainWall = median(runs.get('plain')!.map((r) => r.startMs + r.endMs));
   const straceWall = median(runs.get('strace -f')!.map((r) => r.startMs + r.endMs));
   for (const v of variants) {
@@ -147,6 +151,51 @@ async function startupRounds(dir: string, probe: string): Promise<BenchResult[]>
     }
   }
   return res;
+}
+
+/**
+ * The same command with the bench's own `agentsight monitor` running (started and settled before, untimed): plain, and
+ * `agentsight record -q -- PROBE` as typed — bin/agentsight's sh execs the C launcher, which hands its pid to the
+ * monitor and execs PROBE; node never starts. Interleaved rounds of their own, since every other variant must run
+ * without a monitor beside it; the probe is no known agent, so the monitor does not record the plain runs.
+ */
+async function viaMonitorRounds(dir: string, probe: string, rounds: number): Promise<BenchResult[]> {
+  const variants: Variant[] = [
+    { name: 'plain, monitor running', argv: (p) => [p] },
+    { name: 'record via the monitor', argv: (p) => [path.join(PACKAGE_ROOT, 'bin', 'agentsight'), 'record', '-q', '--', p] },
+  ];
+  const runs = new Map<string, Run[]>(variants.map((v) => [v.name, []]));
+  const mon = await startBenchMonitor(dir, ['root']);
+  let loads = '';
+  try {
+    await new Promise((r) => setTimeout(r, 2000)); // its start-up's own work settles
+    const env = { AGENTSIGHT_MONITOR_DIR: mon.dir };
+    const loadBefore = load();
+    for (const v of variants) await runOnce(v.argv(probe, ''), env);
+    for (let i = 0; i < rounds; i++) {
+      for (let j = 0; j < variants.length; j++) {
+        const v = variants[(i + j) % variants.length]!;
+        runs.get(v.name)!.push(await runOnce(v.argv(probe, ''), env));
+      }
+    }
+    loads = `${loadBefore} → ${load()}`;
+  } finally {
+    await mon.stop();
+  }
+  const sessions = monitorSessions(mon.dir);
+  fs.rmSync(mon.dir, { recursive: true, force: true });
+  // every run handed over is a session of the monitor's recording: a launcher falling back to node would not be
+  if (sessions < rounds + 1) throw new Error(`the monitor recorded ${sessions} session(s) of ${rounds + 1} runs handed to it`);
+  const detail = `median of ${rounds} interleaved rounds, monitor running; load ${loads}`;
+  const plain = runs.get('plain, monitor running')!;
+  const via = runs.get('record via the monitor')!;
+  const wall = (rs: Run[]) => median(rs.map((r) => r.startMs + r.endMs));
+  return [
+    { name: 'plain, monitor running: invoked → first instruction', value: r1(median(plain.map((r) => r.startMs))), unit: 'ms', detail },
+    { name: 'record via the monitor: invoked → first instruction', value: r1(median(via.map((r) => r.startMs))), unit: 'ms', detail },
+    { name: 'record via the monitor: exit → returns', value: r1(median(via.map((r) => r.endMs))), unit: 'ms', detail },
+    { name: 'record via the monitor: whole run vs plain', value: r1(wall(via) / wall(plain)), unit: '×', detail: `${r1(wall(via))} ms vs ${r1(wall(plain))} ms; ${detail}` },
+  ];
 }
 
 interface TopSample {
