@@ -32,11 +32,25 @@ export function invokingUser(env: NodeJS.ProcessEnv = process.env): InvokingUser
   return { uid, gid: process.getgid?.() ?? 0, name: pw?.name ?? null, home: pw?.home ?? env['HOME'] ?? null, viaSudo: false };
 }
 
+/**
+ * /etc/passwd first: `record` asks before its command may start, and a getent process forked from node cost 8-25 ms
+ * of that (BENCHMARKS.md, start-up). A user only NSS knows (LDAP, sssd) is not in the file: getent then.
+ */
 function passwdEntry(uid: number): { name: string; gid: number; home: string } | null {
-  try {
-    const line = execFileSync('getent', ['passwd', String(uid)], { encoding: 'utf8' }).trim();
+  const parse = (line: string) => {
     const f = line.split(':');
-    return { name: f[0], gid: Number(f[3]), home: f[5] };
+    return f.length >= 7 && Number(f[2]) === uid ? { name: f[0]!, gid: Number(f[3]), home: f[5]! } : null;
+  };
+  try {
+    for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const e = parse(line);
+      if (e) return e;
+    }
+  } catch {
+    // no readable file: NSS may still know the user
+  }
+  try {
+    return parse(execFileSync('getent', ['passwd', String(uid)], { encoding: 'utf8' }).trim());
   } catch {
     return null;
   }

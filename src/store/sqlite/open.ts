@@ -58,10 +58,15 @@ function prepare(path: string, db: Database.Database, mode: OpenMode): OpenDb {
   const readOnly = mode === 'readonly';
   const version = db.pragma('user_version', { simple: true }) as number;
   if (mode === 'create' && version === 0 && tableCount(db) === 0) {
+    // A new, empty file is created without fsync: the switch to WAL (a rollback-journal transaction) and the first
+    // WAL header each synced the file, its journal and the directory — 6 fsyncs, 10-50 ms before `record` could start
+    // its command (BENCHMARKS.md, start-up). A power loss in that instant loses an empty recording; from here on
+    // synchronous=NORMAL, and the first checkpoint syncs what was written unsynced.
+    db.pragma('synchronous = OFF');
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
     migrate(db, 0);
     db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('format', FORMAT_TAG);
+    db.pragma('synchronous = NORMAL');
   } else {
     checkOurs(path, db, version);
     if (version < SCHEMA_VERSION) {
