@@ -218,8 +218,8 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     return info.Env().Undefined();
   }
 
-  // handOff() -> bool: see hand-off.h. libbpf's structures (and the rings' mappings) are abandoned, not freed: their fds are closed. Returns
-  // false (after a normal, waiting close) when there is no child to be had.
+  // handOff() -> bool: see hand-off.h. libbpf's structures and the rings' mappings are abandoned, not freed: their fds
+  // are closed. Returns false (after a normal, waiting close) when there is no keeper to be had.
   Napi::Value HandOff(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (handed_off_) return Napi::Boolean::New(env, true);
