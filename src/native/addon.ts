@@ -107,6 +107,8 @@ export interface NativeAddon {
   clockOffsetNs(): bigint;
   monotonicNs(): bigint;
   setLogEcho(on: boolean): void;
+  /** Exit now with this status, after node's stdio reset and nothing else; false when that reset cannot be found. */
+  exitNow(code: number): boolean;
   /** The kernel's record of who connected a unix socket (SO_PEERCRED), or null. */
   peerCred(fd: number): { pid: number; uid: number; gid: number } | null;
   eventHeaderSize: number;
