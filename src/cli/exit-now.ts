@@ -5,17 +5,16 @@
  * stdio as node would (flags and terminal mode shared with the shell) and exits; without it, the usual exit.
  * process.reallyExit is what process.exit calls once the 'exit' listeners have run (node documents it as patched).
  */
-import { loadAddon } from '../native/addon';
+import { loadedAddon } from '../native/addon';
 
 export function skipTeardownAtExit(): void {
+  // Not loaded (the non-root half of a sudo re-exec): loading it would cost more than the teardown it saves.
+  const addon = loadedAddon();
+  if (!addon) return;
   const proc = process as unknown as { reallyExit: (code: number) => void };
   const usual = proc.reallyExit;
   proc.reallyExit = (code: number) => {
-    try {
-      loadAddon().exitNow(code);
-    } catch {
-      // no addon (cannot happen after a recording): the usual exit
-    }
+    addon.exitNow(code);
     usual.call(process, code);
   };
 }

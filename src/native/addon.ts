@@ -123,6 +123,11 @@ export class NativeMissingError extends Error {}
 
 let cached: NativeAddon | undefined;
 
+/** The addon if this process has loaded it, without loading it (~30 ms). */
+export function loadedAddon(): NativeAddon | undefined {
+  return cached;
+}
+
 export function loadAddon(): NativeAddon {
   if (cached) return cached;
   const candidates = [
