@@ -70,6 +70,10 @@ async function main(argv: string[]): Promise<number> {
       }
       const { runRecord } = await import('./record');
       exitCode = await runRecord(command, opts, argv.slice(1));
+      // The recording is closed and the summary written; the probes' release is the keeper's (native/hand-off.h).
+      // Tearing down node's heap and handles would only delay the shell's prompt (BENCHMARKS.md, session 9).
+      exitWhenDone = true;
+      (require('./exit-now') as typeof import('./exit-now')).skipTeardownAtExit();
     });
 
   program
