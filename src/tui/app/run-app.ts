@@ -164,7 +164,10 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
       } else {
         ds.view.liveStatus = live.status();
       }
-      requestRender();
+      // Drawn in this wakeup when the frame budget allows (at rest it always does): a zero-delay timer would wake
+      // the thread once more every second for nothing.
+      if (!renderTimer && Date.now() - lastRender >= FRAME_MS) render();
+      else requestRender();
     };
 
     const runSearch = () => {
