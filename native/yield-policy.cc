@@ -129,6 +129,9 @@ bool YieldPolicy::HoldDecision(bool may_hold, const PollRound &r) {
     machine_busy_ = true;
     cpu_sample_ms_ = 0;
   }
+  // No yielding asked (live `top`, `record` after its command exited): nothing can be held, so the machine's CPU is
+  // not sampled either (at rest that was two /proc reads every round); the next SetWanted(true) starts afresh above.
+  if (!wanted_.load()) return false;
   if (r.now_ms - cpu_sample_ms_ >= kHoldSampleMs) {
     uint64_t busy = 0, total = 0, self = 0;
     if (ReadCpu(busy, total, self) && cpu_sample_ms_ != 0 && total > cpu_total_) {

@@ -13,6 +13,15 @@ import { TlsAttacher, type AttachReport } from './tls/tls-attacher';
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
+/** The heartbeat's cadence when nothing else changes (see commit). */
+const HEARTBEAT_MS = 1000;
+/**
+ * The commit interval after a commit that found nothing new (no record, no counter moved): the heartbeat's own
+ * cadence. Live `top` on a quiet machine woke 5 times a second to read 16 loss counters and commit nothing
+ * (BENCHMARKS.md, "Live `top` at rest"); the first batch to arrive brings back tickMs at once.
+ */
+const QUIET_TICK_MS = HEARTBEAT_MS;
+
 export interface RunnerOptions extends CaptureOptions {
   mode: CollectorOptions['mode'];
   title?: string;
@@ -50,6 +59,8 @@ export class CaptureRunner {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly tickMs: number;
+  /** The timer runs at QUIET_TICK_MS: the last commit found nothing new and no batch has arrived since. */
+  private quiet = false;
   private lastCommitMs = Date.now();
   private lastHeartbeatMs = 0;
   /** Collector records and native counters as of the last successful commit. */
@@ -90,9 +101,14 @@ export class CaptureRunner {
     runner = new CaptureRunner(capture, collector, tls, store, opts.tickMs ?? 200);
     runner.onStoreFailure = opts.onStoreFailure;
     capture.start((batch) => runner!.onBatch(batch));
-    runner.timer = setInterval(() => runner!.tick(), runner.tickMs);
-    runner.timer.unref();
+    runner.arm(runner.tickMs);
     return runner;
+  }
+
+  private arm(ms: number): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => this.tick(), ms);
+    this.timer.unref();
   }
 
   private counters(): Record<string, number> {
@@ -107,6 +123,10 @@ export class CaptureRunner {
    * (the age bound of native/poll-thread.cc UpdateDurability counts on commits while batches arrive).
    */
   private onBatch(batch: RecordBatch): void {
+    if (this.quiet && !this.stopped) {
+      this.quiet = false;
+      this.arm(this.tickMs);
+    }
     if (this.storeFailure) {
       this.unstoredRecords += batch.records ?? 0;
       this.capture.committed(); // nothing left to commit: no reason to stop yielding for it
@@ -138,9 +158,10 @@ export class CaptureRunner {
       // Where a recording whose recorder dies stops: not this commit's time but the moment before which every record
       // the kernel made is in it (the poll thread's mark), so a reader never takes held or queued records for
       // recorded ones, however late the commit. At most once a second when nothing else changed (an idle agent
-      // would otherwise commit 5 times a second for nothing).
+      // would otherwise commit 5 times a second for nothing). Half a tick early: quiet ticks come every HEARTBEAT_MS
+      // by the timer's clock, which may be a millisecond short by Date.now().
       const through = this.capture.appliedThroughNs();
-      if (through !== null && (this.collector.records !== this.recordsAtCommit || now - this.lastHeartbeatMs >= 1000)) {
+      if (through !== null && (this.collector.records !== this.recordsAtCommit || now - this.lastHeartbeatMs >= HEARTBEAT_MS - this.tickMs / 2)) {
         this.store.putMeta(META_HEARTBEAT, String(through));
         this.lastHeartbeatMs = now;
       }
@@ -150,10 +171,15 @@ export class CaptureRunner {
       this.fail(err);
       return;
     }
+    const quiet = this.collector.records === this.recordsAtCommit && sameCounters(counters, this.countersAtCommit);
     this.lastCommitMs = now;
     this.recordsAtCommit = this.collector.records;
     this.countersAtCommit = counters;
     this.capture.committed();
+    if (quiet !== this.quiet && !this.stopped) {
+      this.quiet = quiet;
+      this.arm(quiet ? QUIET_TICK_MS : this.tickMs);
+    }
   }
 
   /** The store failed: say so once, drop what it could not take, and count from here instead of storing. */
@@ -258,4 +284,9 @@ export class CaptureRunner {
     if (opts.handOff) this.capture.handOff();
     else this.capture.close();
   }
+}
+
+function sameCounters(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }

@@ -70,7 +70,8 @@ function recorderAlive(meta: Readonly<Record<string, string>>, pid: number, hear
     if (meta['hostname'] === os.hostname()) return false;
     return heartbeatNs !== null && nowNs - heartbeatNs < REMOTE_STALE_NS;
   }
-  const start = processStartTicks(pid);
+  // The recorder reading its own recording (live `top`, once a second): no /proc read for itself.
+  const start = pid === process.pid ? (ownStart ??= processStartTicks(pid)) : processStartTicks(pid);
   if (start === null) return false;
   return meta[META_RECORDER_START] === undefined || meta[META_RECORDER_START] === start;
 }
@@ -80,6 +81,8 @@ function num(v: string | undefined): number | null {
   const n = Number(v);
   return Number.isFinite(n) ? n : null;
 }
+
+let ownStart: string | null | undefined;
 
 function processStartTicks(pid: number): string | null {
   try {

@@ -55,7 +55,7 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
     process.stderr.write(`agentsight: cannot start the terminal interface: ${(err as Error).message}\n`);
     return 2;
   }
-  const { screen, box } = app;
+  const { screen } = app;
 
   return new Promise<number>((resolve) => {
     let renderTimer: NodeJS.Timeout | null = null;
@@ -72,8 +72,7 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
       renderTimer = null;
       lastRender = Date.now();
       const frame = buildFrame(st, ds.view, screen.width as number, screen.height as number, fo);
-      box.setContent(frame.tagged.join('\n'));
-      screen.render();
+      app.paint(frame.tagged);
     };
     const requestRender = () => {
       if (renderTimer || done) return;
@@ -165,7 +164,10 @@ export async function runApp(store: RecordingReader, opts: TopOptions & { atNs?:
       } else {
         ds.view.liveStatus = live.status();
       }
-      requestRender();
+      // Drawn in this wakeup when the frame budget allows (at rest it always does): a zero-delay timer would wake
+      // the thread once more every second for nothing.
+      if (!renderTimer && Date.now() - lastRender >= FRAME_MS) render();
+      else requestRender();
     };
 
     const runSearch = () => {

@@ -8,6 +8,7 @@
  * - the terminal is restored on every exit path: quit, signals, uncaught errors, process exit.
  */
 import type { Widgets } from 'blessed';
+import { RowPainter } from './row-painter';
 
 export interface ScreenOptions {
   /** Force Unicode output on a non-UTF-8 locale (AGENTSIGHT_FORCE_UNICODE=1). */
@@ -17,8 +18,8 @@ export interface ScreenOptions {
 
 export interface AppScreen {
   screen: Widgets.Screen;
-  /** The full-screen box the frame is written into. */
-  box: Widgets.BoxElement;
+  /** Puts a frame (blessed-tagged rows, one per screen row) on the terminal: only the rows that changed cost. */
+  paint(tagged: readonly string[]): void;
   /** Leave the alternate screen and restore the terminal; safe to call more than once. */
   restore(): void;
 }
@@ -57,7 +58,7 @@ export function createScreen(opts: ScreenOptions = {}): AppScreen {
     input: process.stdin,
     output: process.stdout,
   });
-  const box = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%', tags: true, wrap: false, scrollable: false });
+  const painter = new RowPainter(blessed, screen);
   screen.program.hideCursor();
   let restored = false;
   const restore = () => {
@@ -71,5 +72,5 @@ export function createScreen(opts: ScreenOptions = {}): AppScreen {
     }
   };
   process.once('exit', restore);
-  return { screen, box, restore };
+  return { screen, paint: (tagged) => painter.paint(tagged), restore };
 }
