@@ -248,6 +248,7 @@ class BpfHost : public Napi::ObjectWrap<BpfHost> {
     const YieldCounters &y = policy_.counters;
     Napi::Object o = Napi::Object::New(env);
     o.Set("deliveredRecords", double(p.delivered_records.load()));
+    o.Set("releasedRecords", double(p.released_records.load()));
     o.Set("deliveredBatches", double(p.delivered_batches.load()));
     o.Set("droppedBatches", double(p.dropped_batches.load()));
     o.Set("droppedRecords", double(p.dropped_records.load()));

@@ -317,6 +317,7 @@ void PollThread::UpdateHold(bool hold, uint64_t now_ms) {
 
 void PollThread::Deliver(Batch *b) {
   uint64_t sz = b->bytes.size();
+  counters.released_records += b->records;
   bool new_exe = b->new_exe;
   if (new_exe) new_exe_batches_++;
   auto status = tsfn_.NonBlockingCall(b, [this](Napi::Env env, Napi::Function fn, Batch *batch) {

@@ -43,7 +43,8 @@ struct PollOptions {
 struct PollCounters {
   std::atomic<uint64_t> queued_bytes{0};
   std::atomic<uint64_t> dropped_batches{0}, dropped_records{0}, dropped_bytes{0};
-  std::atomic<uint64_t> delivered_records{0}, delivered_batches{0};
+  std::atomic<uint64_t> delivered_records{0}, delivered_batches{0};  // as JS receives them (its thread)
+  std::atomic<uint64_t> released_records{0};  // as the poll thread hands them on (never during a hold)
   std::atomic<bool> holding{false};
   std::atomic<uint64_t> holds{0}, held_ms{0};
   std::atomic<uint64_t> held_batches{0};  // batches kept back by a hold (released in order later)

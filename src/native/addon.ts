@@ -17,7 +17,10 @@ export interface LoadResult {
 }
 
 export interface DeliveryStats {
+  /** records JS has received (counted on its thread, so also batches handed on before a hold began) */
   deliveredRecords: number;
+  /** records the poll thread has handed on to JS (none while a hold lasts) */
+  releasedRecords: number;
   deliveredBatches: number;
   droppedBatches: number;
   droppedRecords: number;
