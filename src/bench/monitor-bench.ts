@@ -19,6 +19,7 @@ import { buildProbe } from './startup-bench';
 import type { BenchResult } from './types';
 
 const TICKS = 100; // USER_HZ
+const LAUNCHER = path.join(PACKAGE_ROOT, 'build', 'agentsight-launch');
 
 function cpuSeconds(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -142,6 +143,9 @@ export interface BenchMonitor {
 
 /** Starts `agentsight monitor --dir (new dir under parent) --user …` and waits until every user's capture records. */
 export async function startBenchMonitor(parent: string, users: string[], extra: string[] = []): Promise<BenchMonitor> {
+  // Without the launcher bin/agentsight falls back to node, which asks the monitor too: a run measured through the
+  // monitor must not be the node route under the launcher's name. (node-gyp's rebuild, `make native` alone, removes it.)
+  if (!fs.existsSync(LAUNCHER)) throw new Error(`${LAUNCHER} is not built (make launcher): record would go through node`);
   const mdir = fs.mkdtempSync(path.join(parent, 'm-'));
   fs.chmodSync(mdir, 0o755);
   const args = [path.join(PACKAGE_ROOT, 'bin', 'agentsight'), 'monitor', '--dir', mdir, ...extra, ...users.flatMap((u) => ['--user', u])];
