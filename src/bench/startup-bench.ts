@@ -12,6 +12,8 @@
  * AGENTSIGHT_BENCH_BASELINE=DIR adds another checkout's `record` (built) as a further variant: before/after figures
  * from the same rounds. `record` runs as typed (`agentsight record -- CMD`, stderr to a pipe: its web UI starts, no
  * status line), with AGENTSIGHT_TRACE_STARTUP=1 so that the phase table of each run is kept and its medians printed.
+ * After each `record` run the next waits, untimed, until its keeper has released the probes (no other `node` process
+ * left; anything else running node beside the bench makes each wait 10 s).
  * Unless AGENTSIGHT_BENCH_MONITOR=0, rounds of their own follow with the bench's `agentsight monitor` running: plain
  * and `agentsight record -q -- PROBE` handed to the monitor (viaMonitorRounds).
  */
@@ -89,6 +91,36 @@ function runOnce(argv: string[], env: Record<string, string> = {}): Promise<Run>
   });
 }
 
+/**
+ * Until the last record's keeper and exec guard are gone (no `node` process but this one and its ancestors: the
+ * keeper is a clone of record, nameless while the kernel releases its probes in its exit), at most 10 s.
+ */
+async function settle(): Promise<void> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < 10_000 && otherNodeAlive()) await new Promise((r) => setTimeout(r, 100));
+}
+
+function otherNodeAlive(): boolean {
+  const mine = new Set<number>();
+  for (let p = process.pid; p > 1; ) {
+    mine.add(p);
+    const m = /^PPid:\s+(\d+)$/m.exec(readOr(`/proc/${p}/status`));
+    p = m ? Number(m[1]) : 0;
+  }
+  for (const pid of fs.readdirSync('/proc')) {
+    if (/^\d+$/.test(pid) && !mine.has(Number(pid)) && readOr(`/proc/${pid}/comm`).trim() === 'node') return true;
+  }
+  return false;
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return NaN;
@@ -126,6 +158,9 @@ async function startupRounds(dir: string, probe: string): Promise<BenchResult[]>
       const v = variants[(i + j) % variants.length]!;
       const db = path.join(dir, `r${i}-${j}.db`);
       runs.get(v.name)!.push(await runOnce(v.argv(probe, db)));
+      // A record leaves its probes to a keeper whose exit releases them, 3-6 s of the kernel's event_mutex during which
+      // the next record's attach waits (300-490 ms in back-to-back rounds). Each run starts as a user's does: after it.
+      if (v.name.startsWith('record')) await settle();
       for (const s of ['', '-wal', '-shm']) fs.rmSync(db + s, { force: true });
     }
   }
