@@ -26,6 +26,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../native/addon';
 import { formatDuration } from '../present/duration';
 import { monitorSessions, startBenchMonitor } from './monitor-bench';
+import { median, sleep } from './stats';
 import type { BenchResult } from './types';
 
 interface Variant {
@@ -64,13 +65,6 @@ const C_FILES = 200;
 const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 const r0 = (x: number): number => Math.round(x);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function variants(dir: string): Variant[] {
   // agentsight's TLS discovery cache outlives each run (a user's second run of the same agent build finds it): the
@@ -179,8 +173,6 @@ async function measure(w: Workload, vs: Variant[], rounds: number, dir: string):
   }
   return res;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The fake provider as its own process (tsx runs test/fake-llm/cli.ts); it stops when its stdin closes. */
 async function startProvider(thinkMs: number): Promise<{ env: Record<string, string>; proc: ChildProcess }> {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../native/addon';
 import { openRecording } from '../store';
 import { buildProbe } from './startup-bench';
+import { median, sleep } from './stats';
 import type { BenchResult } from './types';
 
 const TICKS = 100; // USER_HZ
@@ -32,11 +33,6 @@ function memKiB(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   return Number(m?.[1] ?? NaN);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load = (): string => os.loadavg()[0]!.toFixed(1);
 
 /** Wall-clock ms from just before spawning argv to the probe's first act (it prints CLOCK_REALTIME ns). */

@@ -24,6 +24,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../native/addon';
 import { clockTicksPerSecond, cpuTicks, rssKb, startTopInTmux, threadWakeups } from './tmux-top';
 import { monitorSessions, startBenchMonitor } from './monitor-bench';
+import { median, sleep } from './stats';
 import type { BenchResult } from './types';
 
 interface Run {
@@ -97,7 +98,7 @@ function runOnce(argv: string[], env: Record<string, string> = {}): Promise<Run>
  */
 async function settle(): Promise<void> {
   const t0 = Date.now();
-  while (Date.now() - t0 < 10_000 && otherNodeAlive()) await new Promise((r) => setTimeout(r, 100));
+  while (Date.now() - t0 < 10_000 && otherNodeAlive()) await sleep(100);
 }
 
 function otherNodeAlive(): boolean {
@@ -119,13 +120,6 @@ function readOr(file: string): string {
   } catch {
     return '';
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
@@ -203,7 +197,7 @@ async function viaMonitorRounds(dir: string, probe: string, rounds: number): Pro
   const mon = await startBenchMonitor(dir, ['root']);
   let loads = '';
   try {
-    await new Promise((r) => setTimeout(r, 2000)); // its start-up's own work settles
+    await sleep(2000); // its start-up's own work settles
     const env = { AGENTSIGHT_MONITOR_DIR: mon.dir };
     const loadBefore = load();
     for (const v of variants) await runOnce(v.argv(probe, ''), env);
